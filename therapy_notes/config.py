@@ -1,0 +1,61 @@
+"""Frozen settings: where data lives, which engine to use, budget and prices.
+
+Built once by the composition root (command line or app) and passed down; nothing reads the
+environment or the platform folders anywhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from therapy_notes.domain.usage import Prices
+
+APP_NAME = "TherapyNotes"
+DATA_DIR_ENV = "THERAPY_NOTES_DATA_DIR"
+CLOUD_URL = "wss://api.openai.com/v1"
+CLOUD_MODEL = "gpt-realtime-2"
+REASONING_EFFORTS = ("minimal", "low", "medium", "high", "xhigh")
+
+
+def default_data_dir() -> Path:
+    """`THERAPY_NOTES_DATA_DIR`, else the platform's user data folder."""
+    from_env = os.environ.get(DATA_DIR_ENV)
+    return Path(from_env) if from_env else Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True, slots=True)
+class AppConfig:
+    """Everything a session needs to know about its environment."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    engine_url: str | None = None
+    """None runs the local engine in-process; otherwise a ws(s):// base URL ending in /v1."""
+    api_key_env: str = "OPENAI_API_KEY"
+    model: str = CLOUD_MODEL
+    reasoning_effort: str = "medium"
+    max_output_tokens: int = 250
+    token_cap: int = 200_000
+    prices: Prices = field(default_factory=Prices)
+    template: str = "soap"
+    asr_model_dir: Path | None = None
+    """A CTranslate2 Whisper model folder; None uses the bundled tiny.en."""
+    vad_silence_ms: int = 500
+    keep_audio: bool = False
+
+    def __post_init__(self) -> None:
+        if self.reasoning_effort not in REASONING_EFFORTS:
+            raise ValueError(f"reasoning effort must be one of {', '.join(REASONING_EFFORTS)}")
+        if self.token_cap <= 0 or self.max_output_tokens <= 0:
+            raise ValueError("token cap and max output tokens must be positive")
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "therapy_notes.db"
+
+    @property
+    def is_local(self) -> bool:
+        return self.engine_url is None or self.engine_url.startswith("ws://127.0.0.1")

@@ -1,0 +1,126 @@
+"""Domain events: what the realtime link reports, free of any SDK type.
+
+The realtime adapter turns wire events into these; the recording service consumes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from therapy_notes.domain.usage import TokenUsage
+
+
+class LinkState(StrEnum):
+    """State of the connection to the speech engine."""
+
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    CLOSED = "closed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkStateChanged:
+    """The connection changed state; `attempt` counts reconnect attempts, `reason` says why."""
+
+    state: LinkState
+    attempt: int = 0
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechStarted:
+    item_id: str
+    audio_start_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechStopped:
+    item_id: str
+    audio_end_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class TurnCommitted:
+    item_id: str
+    previous_item_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptDelta:
+    """Partial text of a turn still being spoken; replaced by the completed text."""
+
+    item_id: str
+    delta: str
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptCompleted:
+    """Final text of a turn, with its start and end in session audio time."""
+
+    item_id: str
+    text: str
+    start_ms: int
+    end_ms: int
+    usage: TokenUsage
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptFailed:
+    item_id: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One function call of a response."""
+
+    call_id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """The output sent back for a call; `is_error` when the tool failed or timed out."""
+
+    call_id: str
+    name: str
+    output: str
+    is_error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseCompleted:
+    """A response finished: its status, usage, and the results of its tool calls."""
+
+    response_id: str
+    status: str
+    usage: TokenUsage
+    results: tuple[ToolResult, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ServerError:
+    """An `error` event: the session usually stays open."""
+
+    code: str
+    message: str
+    param: str | None = None
+    event_id: str | None = None
+
+
+LinkEvent = (
+    LinkStateChanged
+    | SpeechStarted
+    | SpeechStopped
+    | TurnCommitted
+    | TranscriptDelta
+    | TranscriptCompleted
+    | TranscriptFailed
+    | ResponseCompleted
+    | ServerError
+)
+"""Everything the realtime link can report to the recording service."""

@@ -1,0 +1,109 @@
+"""Clinical notes: templates, entries, measurements and risk flags.
+
+A note is built from tool calls, not free text, so every entry knows its section, who wrote
+it and which transcript segments it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class EntrySource(StrEnum):
+    """Who wrote a note entry."""
+
+    MODEL = "model"
+    LOCAL_COMPOSER = "local_composer"
+    CLINICIAN = "clinician"
+    REVIEWER = "reviewer"
+
+
+class RiskKind(StrEnum):
+    """Risks the note composer may flag; each must be acknowledged by the clinician."""
+
+    SELF_HARM = "self_harm"
+    HARM_TO_OTHERS = "harm_to_others"
+    ABUSE_OR_NEGLECT = "abuse_or_neglect"
+    FALL_RISK = "fall_risk"
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSection:
+    """One section of a note template and the guidance given to the model for it."""
+
+    key: str
+    title: str
+    guidance: str
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NoteTemplate:
+    """A note layout (SOAP, DAP, ...); instructions and tool schemas are generated from it."""
+
+    name: str
+    title: str
+    description: str
+    sections: tuple[TemplateSection, ...]
+
+    @property
+    def section_keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.sections)
+
+    def section(self, key: str) -> TemplateSection:
+        for s in self.sections:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteEntry:
+    """One line of a note, in one section, traceable to the segments it came from."""
+
+    section: str
+    text: str
+    source: EntrySource
+    segment_ids: tuple[int, ...] = ()
+    id: int | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """A measured value stated in the session, e.g. pain 6/10 or shoulder flexion 120 degrees."""
+
+    kind: str
+    value: float
+    unit: str = ""
+    body_part: str = ""
+    side: str = ""
+    segment_ids: tuple[int, ...] = ()
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RiskFlag:
+    """A stated risk; `acknowledged_at` is set once the clinician has seen it."""
+
+    kind: RiskKind
+    evidence: str
+    segment_ids: tuple[int, ...] = ()
+    id: int | None = None
+    acknowledged_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Note:
+    """The draft (or signed) note of one session."""
+
+    session_id: int
+    template: str
+    entries: list[NoteEntry] = field(default_factory=list)
+    measurements: list[Measurement] = field(default_factory=list)
+    risks: list[RiskFlag] = field(default_factory=list)
+
+    def entries_in(self, section: str) -> list[NoteEntry]:
+        return [e for e in self.entries if e.section == section]

@@ -1,0 +1,119 @@
+"""Token usage, prices and the per-session budget.
+
+The cloud bills audio and text at different rates, and cached input at a tenth or less,
+so usage is kept per kind all the way from the wire to the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+AUDIO_INPUT_TOKENS_PER_S = 10
+"""User audio costs 1 token per 100 ms (PROTOCOL.md section 6)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUsage:
+    """Tokens of one billed unit of work (a response, or one turn's transcription)."""
+
+    input_text_tokens: int = 0
+    input_audio_tokens: int = 0
+    cached_text_tokens: int = 0
+    cached_audio_tokens: int = 0
+    output_text_tokens: int = 0
+    output_audio_tokens: int = 0
+
+    @property
+    def input_tokens(self) -> int:
+        return self.input_text_tokens + self.input_audio_tokens
+
+    @property
+    def output_tokens(self) -> int:
+        return self.output_text_tokens + self.output_audio_tokens
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            self.input_text_tokens + other.input_text_tokens,
+            self.input_audio_tokens + other.input_audio_tokens,
+            self.cached_text_tokens + other.cached_text_tokens,
+            self.cached_audio_tokens + other.cached_audio_tokens,
+            self.output_text_tokens + other.output_text_tokens,
+            self.output_audio_tokens + other.output_audio_tokens,
+        )
+
+    @classmethod
+    def from_audio_seconds(cls, seconds: float) -> TokenUsage:
+        """Usage of `seconds` of user audio, as the cloud counts it."""
+        return cls(input_audio_tokens=round(seconds * AUDIO_INPUT_TOKENS_PER_S))
+
+
+@dataclass(frozen=True, slots=True)
+class Prices:
+    """USD per one million tokens; defaults are gpt-realtime-2 (PROTOCOL.md section 7)."""
+
+    text_in: float = 4.00
+    text_cached: float = 0.40
+    text_out: float = 24.00
+    audio_in: float = 32.00
+    audio_cached: float = 0.40
+    audio_out: float = 64.00
+
+    def cost_usd(self, usage: TokenUsage) -> float:
+        """Cost of `usage`; cached tokens are a subset of input tokens, billed at the cached rate."""
+        text_fresh = max(usage.input_text_tokens - usage.cached_text_tokens, 0)
+        audio_fresh = max(usage.input_audio_tokens - usage.cached_audio_tokens, 0)
+        micro = (
+            text_fresh * self.text_in
+            + usage.cached_text_tokens * self.text_cached
+            + audio_fresh * self.audio_in
+            + usage.cached_audio_tokens * self.audio_cached
+            + usage.output_text_tokens * self.text_out
+            + usage.output_audio_tokens * self.audio_out
+        )
+        return micro / 1_000_000
+
+
+@dataclass(slots=True)
+class Budget:
+    """A session's running total against its token cap.
+
+    At the cap the session stops asking for note updates but keeps transcribing: losing the
+    transcript to save a few cents would be the wrong trade for a clinician.
+    """
+
+    cap_tokens: int
+    prices: Prices = field(default_factory=Prices)
+    used: TokenUsage = field(default_factory=TokenUsage)
+    warn_ratio: float = 0.8
+
+    def add(self, usage: TokenUsage) -> None:
+        self.used = self.used + usage
+
+    @property
+    def used_tokens(self) -> int:
+        return self.used.total_tokens
+
+    @property
+    def cost_usd(self) -> float:
+        return self.prices.cost_usd(self.used)
+
+    @property
+    def ratio(self) -> float:
+        return self.used_tokens / self.cap_tokens if self.cap_tokens > 0 else 1.0
+
+    @property
+    def is_exhausted(self) -> bool:
+        return self.used_tokens >= self.cap_tokens
+
+    @property
+    def is_warning(self) -> bool:
+        return self.ratio >= self.warn_ratio
+
+    def raise_cap(self, new_cap_tokens: int) -> None:
+        if new_cap_tokens <= self.cap_tokens:
+            raise ValueError("a raised cap must be larger than the current one")
+        self.cap_tokens = new_cap_tokens

@@ -1,0 +1,46 @@
+"""Error hierarchy.
+
+`UserFacingError` means the environment failed (no microphone, network down, disk full):
+the app shows its message and keeps running. Anything else is a bug. Adapters translate
+third-party exceptions into these at their boundary, so services never see library types.
+"""
+
+
+class TherapyNotesError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class UserFacingError(TherapyNotesError):
+    """The environment failed; the message says what happened and what the user can do."""
+
+
+class AudioDeviceError(UserFacingError):
+    """PortAudio is missing, there is no input device, or the device failed."""
+
+
+class AudioFileError(UserFacingError):
+    """A recording could not be read."""
+
+
+class AuthError(UserFacingError):
+    """The speech service refused the credentials (401/403). Never retried."""
+
+
+class EngineUnavailableError(UserFacingError):
+    """The speech engine could not be reached or went away for good."""
+
+
+class ModelError(UserFacingError):
+    """The speech recognition model is missing, corrupt or unreadable."""
+
+
+class StorageError(UserFacingError):
+    """The database could not be read or written (disk full, I/O error, corrupt file)."""
+
+
+class NotFoundError(UserFacingError):
+    """A patient, session or note asked for by id does not exist."""
+
+
+class ProtocolError(TherapyNotesError):
+    """A peer sent something the Realtime protocol does not allow."""

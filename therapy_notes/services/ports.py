@@ -1,0 +1,157 @@
+"""The Protocols services need; adapters implement them and the composition root wires them.
+
+Storage methods are synchronous (SQLAlchemy sessions are per thread); services call them
+through `asyncio.to_thread` so disk work never runs on the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from therapy_notes.domain.audit import AuditRecord, SearchHit
+from therapy_notes.domain.events import LinkEvent
+from therapy_notes.domain.notes import Measurement, Note, NoteEntry, RiskFlag
+from therapy_notes.domain.patients import Patient
+from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
+from therapy_notes.domain.usage import TokenUsage
+
+# --- audio -------------------------------------------------------------------------------
+
+
+class AudioSource(Protocol):
+    """Mono PCM16 little-endian audio at 24 kHz, in chunks of about `chunk_ms`."""
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        """Yield chunks until the source ends (a file) or is stopped (a microphone)."""
+        ...
+
+    def stop(self) -> None:
+        """End `chunks()` after the chunk in flight."""
+
+
+# --- realtime link -----------------------------------------------------------------------
+
+ToolHandler = Callable[[Mapping[str, Any]], Awaitable[str]]
+"""Runs one tool call from its parsed arguments; returns the output string for the model."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSettings:
+    """What the link sends in `session.update`: built by services from template and config."""
+
+    model: str
+    instructions: str
+    tools: tuple[Mapping[str, Any], ...]
+    reasoning_effort: str = "medium"
+    max_output_tokens: int = 250
+    vad_threshold: float = 0.5
+    vad_silence_ms: int = 500
+    vad_prefix_padding_ms: int = 300
+    transcription_model: str = "gpt-4o-transcribe"
+    language: str = "en"
+
+
+class RealtimeLink(Protocol):
+    """One logical realtime session, kept alive across reconnects and rollovers."""
+
+    async def start(self) -> None:
+        """Connect and configure; raises AuthError or EngineUnavailableError."""
+
+    async def send_audio(self, pcm16: bytes) -> None:
+        """Append audio; kept for replay until its turn is committed."""
+
+    def events(self) -> AsyncIterator[LinkEvent]:
+        """Domain events, until the link is closed."""
+        ...
+
+    async def request_response(self, instructions: str | None = None) -> None:
+        """Send `response.create` (one at a time: the link never sends two concurrently)."""
+
+    async def delete_items(self, item_ids: Sequence[str]) -> None:
+        """Drop conversation items already reflected in the note."""
+
+    async def close(self, *, drain_timeout_s: float = 30.0) -> None:
+        """Commit what is buffered, wait for its transcript, then close."""
+
+
+LinkFactory = Callable[[LinkSettings, Mapping[str, ToolHandler]], RealtimeLink]
+
+
+# --- storage -----------------------------------------------------------------------------
+
+
+class PatientRepository(Protocol):
+    def add(self, patient: Patient) -> Patient: ...
+    def get(self, patient_id: int) -> Patient: ...
+    def update(self, patient: Patient) -> None: ...
+    def list(self, search: str = "") -> list[Patient]: ...
+
+
+class SessionRepository(Protocol):
+    def start(
+        self, patient_id: int | None, template: str, engine: str, started_at: datetime
+    ) -> SessionRecord: ...
+    def get(self, session_id: int) -> SessionRecord: ...
+    def set_status(
+        self, session_id: int, status: SessionStatus, ended_at: datetime | None = None
+    ) -> None: ...
+    def for_patient(self, patient_id: int) -> list[SessionRecord]: ...
+    def with_status(self, status: SessionStatus) -> list[SessionRecord]: ...
+
+
+class SegmentRepository(Protocol):
+    def add(self, session_id: int, segment: Segment) -> Segment: ...
+    def for_session(self, session_id: int) -> list[Segment]: ...
+
+
+class NoteRepository(Protocol):
+    def add_entry(self, session_id: int, entry: NoteEntry) -> NoteEntry: ...
+    def update_entry(self, entry_id: int, text: str, source: str) -> NoteEntry: ...
+    def add_measurement(self, session_id: int, measurement: Measurement) -> Measurement: ...
+    def add_risk(self, session_id: int, risk: RiskFlag) -> RiskFlag: ...
+    def acknowledge_risk(self, risk_id: int, at: datetime) -> None: ...
+    def load(self, session_id: int) -> Note: ...
+
+
+class UsageRepository(Protocol):
+    def add(
+        self, session_id: int, kind: str, usage: TokenUsage, cost_usd: float, at: datetime
+    ) -> None: ...
+    def total(self, session_id: int) -> TokenUsage: ...
+    def cost_usd(self, session_id: int) -> float: ...
+
+
+class AuditRepository(Protocol):
+    def record(self, entry: AuditRecord) -> None: ...
+    def for_entity(self, entity: str, entity_id: int) -> list[AuditRecord]: ...
+
+
+class SearchRepository(Protocol):
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: commits on a clean exit, rolls back on an exception."""
+
+    patients: PatientRepository
+    sessions: SessionRepository
+    segments: SegmentRepository
+    notes: NoteRepository
+    usage: UsageRepository
+    audit: AuditRepository
+    search: SearchRepository
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
