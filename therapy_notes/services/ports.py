@@ -6,14 +6,14 @@ through `asyncio.to_thread` so disk work never runs on the event loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol, Self
 
 from therapy_notes.domain.audit import AuditRecord, SearchHit
 from therapy_notes.domain.events import LinkEvent
+from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.notes import Measurement, Note, NoteEntry, RiskFlag
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
@@ -35,26 +35,6 @@ class AudioSource(Protocol):
 
 # --- realtime link -----------------------------------------------------------------------
 
-ToolHandler = Callable[[Mapping[str, Any]], Awaitable[str]]
-"""Runs one tool call from its parsed arguments; returns the output string for the model."""
-
-
-@dataclass(frozen=True, slots=True)
-class LinkSettings:
-    """What the link sends in `session.update`: built by services from template and config."""
-
-    model: str
-    instructions: str
-    tools: tuple[Mapping[str, Any], ...]
-    reasoning_effort: str = "medium"
-    max_output_tokens: int = 250
-    vad_threshold: float = 0.5
-    vad_silence_ms: int = 500
-    vad_prefix_padding_ms: int = 300
-    transcription_model: str = "gpt-4o-transcribe"
-    language: str = "en"
-
-
 class RealtimeLink(Protocol):
     """One logical realtime session, kept alive across reconnects and rollovers."""
 
@@ -68,17 +48,24 @@ class RealtimeLink(Protocol):
         """Domain events, until the link is closed."""
         ...
 
-    async def request_response(self, instructions: str | None = None) -> None:
-        """Send `response.create` (one at a time: the link never sends two concurrently)."""
+    async def request_response(self) -> None:
+        """Ask for a note update: `response.create` now, or once the active response is done.
 
-    async def delete_items(self, item_ids: Sequence[str]) -> None:
-        """Drop conversation items already reflected in the note."""
+        Requests made while a response is active collapse into one; a held request is sent
+        only if the gate given to the link still allows it (the token budget).
+        """
+
+    async def update_instructions(self, instructions: str) -> None:
+        """Replace the instructions (they carry the current note, so old items can go)."""
 
     async def close(self, *, drain_timeout_s: float = 30.0) -> None:
         """Commit what is buffered, wait for its transcript, then close."""
 
 
-LinkFactory = Callable[[LinkSettings, Mapping[str, ToolHandler]], RealtimeLink]
+ResponseGate = Callable[[], bool]
+"""Asked before a held `response.create` is sent: False once the token budget is spent."""
+
+LinkFactory = Callable[[LinkSettings, Mapping[str, ToolHandler], ResponseGate], RealtimeLink]
 
 
 # --- storage -----------------------------------------------------------------------------
