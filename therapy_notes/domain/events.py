@@ -32,18 +32,24 @@ class LinkStateChanged:
 
 @dataclass(frozen=True, slots=True)
 class SpeechStarted:
+    """Speech began at `audio_start_ms` of session audio (prefix padding included)."""
+
     item_id: str
     audio_start_ms: int
 
 
 @dataclass(frozen=True, slots=True)
 class SpeechStopped:
+    """Speech ended; the turn is committed next."""
+
     item_id: str
     audio_end_ms: int
 
 
 @dataclass(frozen=True, slots=True)
 class TurnCommitted:
+    """A turn became a conversation item; its transcript follows."""
+
     item_id: str
     previous_item_id: str | None
 
@@ -69,6 +75,8 @@ class TranscriptCompleted:
 
 @dataclass(frozen=True, slots=True)
 class TranscriptFailed:
+    """The engine could not transcribe a turn."""
+
     item_id: str
     message: str
 
@@ -112,8 +120,14 @@ class ServerError:
     event_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LinkFlushed:
+    """Every turn sent before `flush()` has been transcribed and reported before this."""
+
+
 LinkEvent = (
     LinkStateChanged
+    | LinkFlushed
     | SpeechStarted
     | SpeechStopped
     | TurnCommitted

@@ -63,7 +63,7 @@ class Prices:
     audio_out: float = 64.00
 
     def cost_usd(self, usage: TokenUsage) -> float:
-        """Cost of `usage`; cached tokens are a subset of input tokens, billed at the cached rate."""
+        """Cost of `usage`; cached tokens are part of the input, billed at the cached rate."""
         text_fresh = max(usage.input_text_tokens - usage.cached_text_tokens, 0)
         audio_fresh = max(usage.input_audio_tokens - usage.cached_audio_tokens, 0)
         micro = (

@@ -58,12 +58,22 @@ class RealtimeLink(Protocol):
     async def update_instructions(self, instructions: str) -> None:
         """Replace the instructions (they carry the current note, so old items can go)."""
 
-    async def close(self, *, drain_timeout_s: float = 30.0) -> None:
-        """Commit what is buffered, wait for its transcript, then close."""
+    async def flush(self, *, timeout_s: float = 30.0) -> None:
+        """Commit what is buffered, wait for its transcript, then emit `LinkFlushed`."""
+
+    @property
+    def is_busy(self) -> bool:
+        """A response is active or held."""
+        ...
+
+    async def close(self) -> None:
+        """Close the connection and end `events()`."""
 
 
-ResponseGate = Callable[[], bool]
-"""Asked before a held `response.create` is sent: False once the token budget is spent."""
+ResponseGate = Callable[[TokenUsage], bool]
+"""Given every usage the link sees, before it reports it; answers whether another
+`response.create` may be sent (False once the token budget is spent). Called from the
+link's task, synchronously, so the budget is never a response behind."""
 
 LinkFactory = Callable[[LinkSettings, Mapping[str, ToolHandler], ResponseGate], RealtimeLink]
 
@@ -72,6 +82,8 @@ LinkFactory = Callable[[LinkSettings, Mapping[str, ToolHandler], ResponseGate], 
 
 
 class PatientRepository(Protocol):
+    """Patients of the local registry."""
+
     def add(self, patient: Patient) -> Patient: ...
     def get(self, patient_id: int) -> Patient: ...
     def update(self, patient: Patient) -> None: ...
@@ -79,6 +91,8 @@ class PatientRepository(Protocol):
 
 
 class SessionRepository(Protocol):
+    """Recording sessions and their status."""
+
     def start(
         self, patient_id: int | None, template: str, engine: str, started_at: datetime
     ) -> SessionRecord: ...
@@ -91,11 +105,15 @@ class SessionRepository(Protocol):
 
 
 class SegmentRepository(Protocol):
+    """Final transcript segments; adding a known item id returns the stored one."""
+
     def add(self, session_id: int, segment: Segment) -> Segment: ...
     def for_session(self, session_id: int) -> list[Segment]: ...
 
 
 class NoteRepository(Protocol):
+    """Note entries, measurements and risk flags of a session's note."""
+
     def add_entry(self, session_id: int, entry: NoteEntry) -> NoteEntry: ...
     def update_entry(self, entry_id: int, text: str, source: str) -> NoteEntry: ...
     def add_measurement(self, session_id: int, measurement: Measurement) -> Measurement: ...
@@ -105,6 +123,8 @@ class NoteRepository(Protocol):
 
 
 class UsageRepository(Protocol):
+    """Token usage records and their cost."""
+
     def add(
         self, session_id: int, kind: str, usage: TokenUsage, cost_usd: float, at: datetime
     ) -> None: ...
@@ -113,11 +133,15 @@ class UsageRepository(Protocol):
 
 
 class AuditRepository(Protocol):
+    """The append-only audit trail."""
+
     def record(self, entry: AuditRecord) -> None: ...
     def for_entity(self, entity: str, entity_id: int) -> list[AuditRecord]: ...
 
 
 class SearchRepository(Protocol):
+    """Full-text search over transcripts and notes."""
+
     def search(self, query: str, limit: int = 50) -> list[SearchHit]: ...
 
 

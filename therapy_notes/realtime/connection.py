@@ -1,0 +1,516 @@
+"""One logical realtime session over the official `openai` SDK, kept alive for hours.
+
+The link survives what a clinic's network does to it: it reconnects with backoff and
+re-sends every byte of audio whose transcript has not come back yet, so a dropped socket
+loses no speech. It rolls a cloud session over to a fresh connection before the 60-minute
+limit without a gap, runs the tool calls of a response concurrently, and deletes
+conversation items once the note reflects them so each response's input stays bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from openai import AsyncOpenAI
+from openai.resources.realtime.realtime import AsyncRealtimeConnection
+from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
+
+from therapy_notes.domain.events import (
+    LinkEvent,
+    LinkFlushed,
+    LinkState,
+    LinkStateChanged,
+    ResponseCompleted,
+    ServerError,
+    SpeechStarted,
+    SpeechStopped,
+    TranscriptCompleted,
+    TranscriptDelta,
+    TranscriptFailed,
+    TurnCommitted,
+)
+from therapy_notes.domain.link import LinkSettings, ToolHandler
+from therapy_notes.domain.usage import TokenUsage
+from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
+from therapy_notes.realtime import codec
+from therapy_notes.realtime.backoff import backoff_delays
+from therapy_notes.realtime.session_config import SAMPLE_RATE_HZ, session_payload
+from therapy_notes.realtime.tools import ToolRunner
+
+_log = logging.getLogger(__name__)
+
+BYTES_PER_MS = SAMPLE_RATE_HZ * 2 // 1000
+CLOUD_ROLLOVER_S = 55 * 60
+"""The cloud ends a session at 60 minutes; roll over well before."""
+_FATAL_CODES = frozenset({
+    "invalid_api_key", "insufficient_quota", "account_deactivated",
+    "billing_hard_limit_reached", "beta_api_shape_disabled",
+})
+_EXPIRED_CODES = frozenset({"session_expired"})
+_QUIET_CODES = frozenset({"input_audio_buffer_commit_empty", "item_not_found"})
+
+
+@dataclass(slots=True)
+class _Turn:
+    """A speech turn whose transcript has not come back yet; times in session ms."""
+
+    start_ms: int
+    end_ms: int | None = None
+
+
+class _ExpiredError(Exception):
+    """The server ended the session (60-minute limit): reconnect at once, no backoff."""
+
+
+class RealtimeConnection:
+    """Implements the services' `RealtimeLink` over `AsyncOpenAI().realtime.connect()`."""
+
+    def __init__(
+        self,
+        settings: LinkSettings,
+        tools: Mapping[str, ToolHandler],
+        response_gate: Callable[[TokenUsage], bool],
+        *,
+        base_url: str,
+        api_key: str,
+        rollover_after_s: float | None = None,
+        tool_timeout_s: float = 10.0,
+        connect_timeout_s: float = 10.0,
+        max_attempts: int = 30,
+        delays: Callable[[], Iterator[float]] = backoff_delays,
+        prune_items: bool = True,
+        max_followups: int = 2,
+    ) -> None:
+        self._settings = settings
+        self._instructions = settings.instructions
+        self._runner = ToolRunner(tools, timeout_s=tool_timeout_s)
+        self._gate = response_gate
+        self._client = AsyncOpenAI(api_key=api_key, websocket_base_url=base_url, max_retries=0)
+        self._rollover_after_s = rollover_after_s
+        self._connect_timeout_s = connect_timeout_s
+        self._max_attempts = max_attempts
+        self._delays = delays
+        self._prune_items = prune_items
+        self._max_followups = max_followups
+        self._followups = 0
+
+        self._events: asyncio.Queue[LinkEvent | None] = asyncio.Queue()
+        self._conn: AsyncRealtimeConnection | None = None
+        self._send_lock = asyncio.Lock()
+        self._run_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._started = asyncio.Event()
+        self._start_error: UserFacingError | None = None
+        self._closing = False
+
+        # Audio bookkeeping, all in session milliseconds (time since the first byte).
+        self._total_bytes = 0
+        self._replay = bytearray()
+        self._replay_start_ms = 0
+        self._conn_base_ms = 0
+        self._turns: dict[str, _Turn] = {}
+        self._completed_end_ms = 0
+        self._uncommitted_ms = 0
+
+        # Responses and conversation items.
+        self._response_active = False
+        self._response_pending = False
+        self._items: list[str] = []
+        self._items_seen_by_response: list[str] = []
+        self.connections_opened = 0
+
+    # -- public API -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect and configure; raises AuthError or EngineUnavailableError."""
+        self._run_task = asyncio.create_task(self._run(), name="realtime-link")
+        await self._started.wait()
+        if self._start_error is not None:
+            raise self._start_error
+
+    async def send_audio(self, pcm16: bytes) -> None:
+        """Keep the audio for replay, then send it if the link is live."""
+        async with self._send_lock:
+            self._replay.extend(pcm16)
+            self._total_bytes += len(pcm16)
+            self._uncommitted_ms += len(pcm16) // BYTES_PER_MS
+            conn = self._conn
+            if conn is None:
+                return
+            with contextlib.suppress(ConnectionClosed):
+                await conn.input_audio_buffer.append(audio=base64.b64encode(pcm16).decode())
+
+    def events(self) -> AsyncIterator[LinkEvent]:
+        """Domain events until the link is closed."""
+        return self._iterate_events()
+
+    async def request_response(self) -> None:
+        """Send `response.create` now, or once the active response has finished."""
+        if self._response_active or self._conn is None:
+            self._response_pending = True
+            return
+        await self._create_response(self._conn)
+
+    async def update_instructions(self, instructions: str) -> None:
+        """New instructions now and on every later connection (they carry the note so far)."""
+        self._instructions = instructions
+        conn = self._conn
+        if conn is not None:
+            with contextlib.suppress(ConnectionClosed):
+                await conn.session.update(session={"type": "realtime",
+                                                   "instructions": instructions})
+
+    @property
+    def session_audio_ms(self) -> int:
+        return self._total_bytes // BYTES_PER_MS
+
+    @property
+    def is_busy(self) -> bool:
+        """A response is active or held."""
+        return self._response_active or self._response_pending
+
+    async def flush(self, *, timeout_s: float = 30.0) -> None:
+        """Commit buffered speech and wait until every turn is transcribed (or time is up)."""
+        deadline = time.monotonic() + timeout_s
+        conn = self._conn
+        if conn is not None and self._uncommitted_ms >= 100:
+            with contextlib.suppress(ConnectionClosed):
+                await conn.input_audio_buffer.commit()
+        while time.monotonic() < deadline and (self._turns or self._conn is None):
+            if self._run_task is None or self._run_task.done():
+                break
+            await asyncio.sleep(0.05)
+        if self._turns:
+            _log.warning("flushed with %d turn(s) untranscribed", len(self._turns))
+        self._emit(LinkFlushed())
+
+    async def close(self) -> None:
+        """Close the connection and end `events()`."""
+        self._closing = True
+        for task in [*self._tasks, *([self._run_task] if self._run_task else [])]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._run_task is not None:
+            await asyncio.gather(self._run_task, return_exceptions=True)
+        await self._drop_connection()
+        self._emit(LinkStateChanged(LinkState.CLOSED))
+        self._events.put_nowait(None)
+
+    # -- connection lifecycle ---------------------------------------------------------------
+
+    async def _run(self) -> None:
+        delays: Iterator[float] | None = None
+        attempt = 0
+        while not self._closing:
+            reason = ""
+            try:
+                conn = await self._open()
+                attempt, delays = 0, None
+                await self._serve(conn)
+                reason = "the connection closed"
+            except AuthError as exc:
+                await self._drop_connection()
+                self._fail(exc)
+                return
+            except _ExpiredError:
+                _log.info("session expired; reconnecting at once")
+                await self._drop_connection()
+                continue
+            except (OSError, TimeoutError, ConnectionClosed, InvalidStatus,
+                    EngineUnavailableError) as exc:
+                reason = _describe(exc)
+                _log.info("realtime link down (%s)", type(exc).__name__)
+            await self._drop_connection()
+            attempt += 1
+            if attempt > self._max_attempts or (not self._started.is_set() and attempt > 3):
+                self._fail(EngineUnavailableError(
+                    f"Could not reach the speech engine ({reason}). Check the engine URL and "
+                    "the network, then start recording again. Everything recorded so far "
+                    "is saved."))
+                return
+            self._emit(LinkStateChanged(LinkState.RECONNECTING, attempt, reason))
+            delays = delays or self._delays()
+            await asyncio.sleep(next(delays))
+
+    async def _open(self) -> AsyncRealtimeConnection:
+        """Connect, configure, replay unfinished audio, then go live."""
+        if not self._started.is_set():
+            self._emit(LinkStateChanged(LinkState.CONNECTING))
+        try:
+            conn = await asyncio.wait_for(
+                self._client.realtime.connect(model=self._settings.model).enter(),
+                self._connect_timeout_s)
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            if status in (401, 403):
+                raise AuthError(
+                    f"The speech service refused the API key (HTTP {status}). Check the key "
+                    "in Settings; nothing was sent with it.") from exc
+            if status == 404:
+                raise EngineUnavailableError(
+                    "The engine URL does not serve the Realtime API (HTTP 404). Check the "
+                    "URL in Settings.") from exc
+            raise
+        except InvalidURI as exc:
+            raise EngineUnavailableError(
+                f"The engine URL is not a WebSocket address: {exc}. It must start with "
+                "ws:// or wss://.") from exc
+        self.connections_opened += 1
+        try:
+            await self._configure(conn)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await conn.close()
+            raise
+        async with self._send_lock:
+            self._conn_base_ms = self._replay_start_ms
+            self._turns.clear()
+            self._items.clear()
+            self._items_seen_by_response.clear()
+            if self._response_active:
+                self._response_active, self._response_pending = False, True
+                self._followups = 0
+            for start in range(0, len(self._replay), 48_000):
+                chunk = bytes(self._replay[start:start + 48_000])
+                await conn.input_audio_buffer.append(audio=base64.b64encode(chunk).decode())
+            self._uncommitted_ms = len(self._replay) // BYTES_PER_MS
+            self._conn = conn
+        self._emit(LinkStateChanged(LinkState.LIVE))
+        self._started.set()
+        if self._response_pending and self._gate(TokenUsage()):
+            self._response_pending = False
+            await self._create_response(conn)
+        return conn
+
+    async def _configure(self, conn: AsyncRealtimeConnection) -> None:
+        payload = session_payload(self._settings)
+        payload["instructions"] = self._instructions
+        await conn.session.update(session=payload)  # type: ignore[arg-type]
+        deadline = time.monotonic() + self._connect_timeout_s
+        while time.monotonic() < deadline:
+            event = await asyncio.wait_for(conn.recv(), max(deadline - time.monotonic(), 0.01))
+            if event.type == "session.updated":
+                return
+            if event.type == "error":
+                self._check_fatal(event.error.code, event.error.message)
+                self._emit(_server_error(event))
+        raise TimeoutError("no session.updated from the engine")
+
+    async def _serve(self, conn: AsyncRealtimeConnection) -> None:
+        """Receive until the connection drops, or hand over to a fresh one at rollover."""
+        opened = time.monotonic()
+        while True:
+            timeout = None
+            if self._rollover_after_s is not None:
+                timeout = max(self._rollover_after_s - (time.monotonic() - opened), 0.0)
+            try:
+                raw = await asyncio.wait_for(conn.recv_bytes(), timeout)
+            except TimeoutError:
+                if self._rollover_after_s is None:
+                    raise
+                conn = await self._roll_over(conn)
+                opened = time.monotonic()
+                continue
+            await self._handle_raw(conn, raw)
+
+    async def _roll_over(self, old: AsyncRealtimeConnection) -> AsyncRealtimeConnection:
+        """Open the next connection first, then switch: audio keeps flowing throughout."""
+        _log.info("rolling the realtime session over to a new connection")
+        try:
+            new = await self._open()
+        except (OSError, TimeoutError, ConnectionClosed, InvalidStatus) as exc:
+            _log.warning("rollover failed (%s); keeping the current connection",
+                         type(exc).__name__)
+            return old
+        task = asyncio.create_task(old.close())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return new
+
+    async def _drop_connection(self) -> None:
+        async with self._send_lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    def _fail(self, error: UserFacingError) -> None:
+        self._emit(LinkStateChanged(LinkState.FAILED, reason=str(error)))
+        if not self._started.is_set():
+            self._start_error = error
+            self._started.set()
+        self._closing = True
+        self._events.put_nowait(None)
+
+    # -- server events ----------------------------------------------------------------------
+
+    async def _handle_raw(self, conn: AsyncRealtimeConnection, raw: bytes) -> None:
+        try:
+            event = conn.parse_event(raw)
+            kind = event.type
+        except (ValueError, TypeError, AttributeError):
+            _log.warning("ignored a malformed server event (%d bytes)", len(raw))
+            self._emit(ServerError("malformed_server_event",
+                                   "The engine sent an event that could not be read."))
+            return
+        await self._handle(conn, event, kind)
+
+    async def _handle(self, conn: AsyncRealtimeConnection, event: Any, kind: str) -> None:
+        if kind == "input_audio_buffer.speech_started":
+            start = self._conn_base_ms + event.audio_start_ms
+            self._turns[event.item_id] = _Turn(start)
+            self._emit(SpeechStarted(event.item_id, start))
+        elif kind == "input_audio_buffer.speech_stopped":
+            end = self._conn_base_ms + event.audio_end_ms
+            self._turns.setdefault(event.item_id, _Turn(self._completed_end_ms)).end_ms = end
+            self._emit(SpeechStopped(event.item_id, end))
+        elif kind == "input_audio_buffer.committed":
+            self._uncommitted_ms = 0
+            turn = self._turns.setdefault(event.item_id, _Turn(self._completed_end_ms))
+            if turn.end_ms is None:
+                turn.end_ms = self.session_audio_ms
+            self._emit(TurnCommitted(event.item_id, event.previous_item_id))
+        elif kind == "conversation.item.added":
+            if event.item.id and event.item.id not in self._items:
+                self._items.append(event.item.id)
+        elif kind == "conversation.item.deleted":
+            with contextlib.suppress(ValueError):
+                self._items.remove(event.item_id)
+        elif kind == "conversation.item.input_audio_transcription.delta":
+            if event.delta:
+                self._emit(TranscriptDelta(event.item_id, event.delta))
+        elif kind == "conversation.item.input_audio_transcription.completed":
+            self._complete_turn(event.item_id, event.transcript or "", event.usage)
+        elif kind == "conversation.item.input_audio_transcription.failed":
+            message = event.error.message or "transcription failed"
+            self._finish_turn(event.item_id)
+            self._emit(TranscriptFailed(event.item_id, message))
+        elif kind == "response.done":
+            self._spawn(self._finish_response(conn, event.response))
+        elif kind == "error":
+            await self._handle_error(event)
+
+    def _complete_turn(self, item_id: str, transcript: str, usage: Any) -> None:
+        turn = self._turns.get(item_id) or _Turn(self._completed_end_ms, self.session_audio_ms)
+        end = turn.end_ms if turn.end_ms is not None else self.session_audio_ms
+        seconds = max(end - turn.start_ms, 0) / 1000
+        self._finish_turn(item_id)
+        used = codec.transcription_usage(usage, seconds)
+        self._gate(used)
+        self._emit(TranscriptCompleted(item_id, transcript.strip(), turn.start_ms, end, used))
+
+    def _finish_turn(self, item_id: str) -> None:
+        """Forget a transcribed turn and the audio no unfinished turn still needs."""
+        turn = self._turns.pop(item_id, None)
+        if turn is not None and turn.end_ms is not None:
+            self._completed_end_ms = max(self._completed_end_ms, turn.end_ms)
+        keep_from = min([t.start_ms for t in self._turns.values()] + [self._completed_end_ms])
+        drop_ms = keep_from - self._replay_start_ms
+        if drop_ms > 0:
+            del self._replay[:drop_ms * BYTES_PER_MS]
+            self._replay_start_ms = keep_from
+
+    async def _handle_error(self, event: Any) -> None:
+        code = event.error.code or ""
+        self._check_fatal(code, event.error.message)
+        if code in _EXPIRED_CODES:
+            raise _ExpiredError
+        if code == "conversation_already_has_active_response":
+            self._response_pending = False
+        if code in _QUIET_CODES:
+            _log.debug("server error %s (expected)", code)
+            return
+        _log.warning("server error %s (param %s)", code, event.error.param)
+        self._emit(_server_error(event))
+
+    def _check_fatal(self, code: str | None, message: str) -> None:
+        if code in _FATAL_CODES:
+            raise AuthError(f"The speech service refused the session ({code}): {message} "
+                            "Check the API key and the account in Settings.")
+
+    # -- responses and tools ----------------------------------------------------------------
+
+    async def _create_response(self, conn: AsyncRealtimeConnection) -> None:
+        self._response_active = True
+        self._items_seen_by_response = [i for i in self._items if i not in self._turns]
+        try:
+            await conn.response.create()
+        except ConnectionClosed:
+            self._response_active, self._response_pending = False, True
+
+    async def _finish_response(self, conn: AsyncRealtimeConnection, response: Any) -> None:
+        """Run the calls concurrently, send every output, then at most one response.create."""
+        calls = codec.tool_calls(response.output)
+        results = await self._runner.run_all(calls) if calls else ()
+        try:
+            for result in results:
+                await conn.conversation.item.create(item={
+                    "type": "function_call_output", "call_id": result.call_id,
+                    "output": result.output})
+            if self._prune_items and response.status == "completed":
+                for item_id in self._items_seen_by_response:
+                    await conn.conversation.item.delete(item_id=item_id)
+        except ConnectionClosed:
+            _log.info("connection closed while sending tool outputs")
+        self._items_seen_by_response = []
+        usage = codec.response_usage(response.usage)
+        allowed = self._gate(usage)
+        self._emit(ResponseCompleted(response.id or "", response.status or "completed",
+                                     usage, results))
+        follow_up = bool(calls) and self._followups < self._max_followups
+        self._response_active = False
+        if not allowed:
+            self._response_pending, self._followups = False, 0
+        elif (follow_up or self._response_pending) and self._conn is conn:
+            self._followups = self._followups + 1 if follow_up else 0
+            self._response_pending = False
+            await self._create_response(conn)
+        else:
+            self._followups = 0
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _spawn(self, coro: Any) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._on_task_done)
+
+    def _on_task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            _log.error("link task failed", exc_info=task.exception())
+
+    def _emit(self, event: LinkEvent) -> None:
+        self._events.put_nowait(event)
+
+    async def _iterate_events(self) -> AsyncIterator[LinkEvent]:
+        while True:
+            event = await self._events.get()
+            if event is None:
+                return
+            yield event
+
+
+def _server_error(event: Any) -> ServerError:
+    err = event.error
+    return ServerError(err.code or err.type or "error", err.message or "", err.param,
+                       err.event_id)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, ConnectionClosed):
+        return "connection lost"
+    if isinstance(exc, InvalidStatus):
+        return f"HTTP {exc.response.status_code}"
+    return str(exc) or type(exc).__name__
