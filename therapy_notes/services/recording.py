@@ -1,0 +1,469 @@
+"""The one place that turns a live session's events into saved state.
+
+Every final segment, tool result and usage record is committed before listeners hear of
+it, so whatever the window shows is already on disk. A failing disk stops the session
+cleanly; a failing network only makes it reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from therapy_notes.domain import tools as note_tools
+from therapy_notes.domain.audit import AuditRecord
+from therapy_notes.domain.events import (
+    LinkEvent,
+    LinkFlushed,
+    LinkState,
+    LinkStateChanged,
+    ResponseCompleted,
+    ServerError,
+    TranscriptCompleted,
+    TranscriptDelta,
+    TranscriptFailed,
+)
+from therapy_notes.domain.link import LinkSettings, ToolHandler
+from therapy_notes.domain.notes import (
+    EntrySource,
+    Measurement,
+    NoteEntry,
+    NoteTemplate,
+    RiskFlag,
+    RiskKind,
+)
+from therapy_notes.domain.patients import PatientProfile
+from therapy_notes.domain.session import RecordingState, Segment, SessionStatus
+from therapy_notes.domain.usage import Prices, TokenUsage
+from therapy_notes.errors import StorageError, UserFacingError
+from therapy_notes.services.ports import AudioSource, LinkFactory, RealtimeLink, UnitOfWork
+from therapy_notes.services.recording_events import (
+    BudgetUpdated,
+    MeasurementRecorded,
+    NoteEntryAdded,
+    Notice,
+    PartialTranscript,
+    RecordingEvent,
+    RiskFlagged,
+    SegmentSaved,
+    SessionOpened,
+    StateChanged,
+)
+from therapy_notes.services.templates import load_template
+from therapy_notes.services.usage import BudgetSnapshot, UsageService
+
+_log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CAP_REACHED_MESSAGE = (
+    "The token budget for this session is used up. Note updates have paused; the transcript "
+    "keeps recording. Raise the cap to resume note updates."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingSettings:
+    """How a session is run: model and budget, from the app's settings."""
+
+    model: str = "gpt-realtime-2"
+    engine_name: str = "local"
+    reasoning_effort: str = "medium"
+    max_output_tokens: int = 250
+    token_cap: int = 200_000
+    prices: Prices = field(default_factory=Prices)
+    vad_silence_ms: int = 500
+    actor: str = "clinician"
+    entry_source: EntrySource = EntrySource.MODEL
+
+
+Listener = Callable[[RecordingEvent], None]
+
+
+class RecordingService:
+    """Drives one session: idle -> connecting -> recording (<-> reconnecting) -> stopping.
+
+    One instance records one session; make a new one for the next.
+    """
+
+    def __init__(
+        self,
+        *,
+        uow_factory: Callable[[], UnitOfWork],
+        link_factory: LinkFactory,
+        settings: RecordingSettings,
+        profiles: Callable[[int], PatientProfile] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._link_factory = link_factory
+        self._settings = settings
+        self._profiles = profiles
+        self._clock = clock
+        self.usage = UsageService(settings.token_cap, settings.prices)
+        self._listeners: list[Listener] = []
+        self._state = RecordingState.IDLE
+        self._session_id: int | None = None
+        self._patient_id: int | None = None
+        self._template: NoteTemplate | None = None
+        self._link: RealtimeLink | None = None
+        self._audio: AudioSource | None = None
+        self._pump_task: asyncio.Task[None] | None = None
+        self._consume_task: asyncio.Task[None] | None = None
+        self._flushed = asyncio.Event()
+        self._paused = False
+        self._partials: dict[str, str] = {}
+        self._segment_ids: dict[str, int] = {}
+        self._cap_notice_given = False
+        self._stop_lock = asyncio.Lock()
+        self.failure: UserFacingError | None = None
+
+    # -- public API -------------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    @property
+    def state(self) -> RecordingState:
+        return self._state
+
+    @property
+    def session_id(self) -> int | None:
+        return self._session_id
+
+    @property
+    def is_paused(self) -> bool:
+        return self._paused
+
+    def budget(self) -> BudgetSnapshot:
+        return self.usage.snapshot()
+
+    async def start(
+        self, audio: AudioSource, *, patient_id: int | None = None, template: str = "soap"
+    ) -> int:
+        """Open the session row, connect, and start streaming; returns the session id."""
+        if self._state is not RecordingState.IDLE:
+            raise RuntimeError("a RecordingService records one session")
+        self._template = load_template(template)
+        self._patient_id = patient_id
+        self._set_state(RecordingState.CONNECTING)
+        try:
+            record = await self._write(lambda uow: uow.sessions.start(
+                patient_id, self._template.name if self._template else template,
+                self._settings.engine_name, self._clock()))
+        except UserFacingError as exc:
+            self._set_state(RecordingState.FAILED, str(exc))
+            raise
+        self._session_id = record.id
+        self._emit(SessionOpened(record.id))
+        profile = await self._profile()
+        link = self._link_factory(self._link_settings(profile), self._tool_handlers(),
+                                  self._gate)
+        self._link = link
+        self._consume_task = asyncio.create_task(self._consume(link), name="recording-events")
+        try:
+            await link.start()
+        except UserFacingError as exc:
+            self.failure = exc
+            self._set_state(RecordingState.FAILED, str(exc))
+            await self._finish(SessionStatus.FAILED)
+            raise
+        self._audio = audio
+        self._pump_task = asyncio.create_task(self._pump(audio, link), name="recording-audio")
+        self._set_state(RecordingState.RECORDING)
+        return record.id
+
+    def pause(self) -> None:
+        """Stop sending audio (what is said while paused is not recorded)."""
+        self._paused = True
+
+    def resume(self) -> None:
+        self._paused = False
+
+    async def wait_for_audio_end(self) -> None:
+        """Until the source ends (a file) or the session stops."""
+        if self._pump_task is not None:
+            await asyncio.gather(self._pump_task, return_exceptions=True)
+
+    def raise_cap(self, new_cap_tokens: int) -> None:
+        """Raise this session's cap (recorded in the audit log) and resume note updates."""
+        before = self.usage.snapshot().cap_tokens
+        self.usage.raise_cap(new_cap_tokens)
+        self._cap_notice_given = False
+        self._emit(BudgetUpdated(self.usage.snapshot()))
+        session_id = self._session_id
+        task = asyncio.create_task(self._write(lambda uow: uow.audit.record(AuditRecord(
+            self._settings.actor, "raise_token_cap", "session", session_id, self._clock(),
+            json.dumps({"cap_tokens": before}), json.dumps({"cap_tokens": new_cap_tokens})))))
+        task.add_done_callback(_log_failure)
+        if self._link is not None and self._state is RecordingState.RECORDING:
+            asyncio.create_task(self._link.request_response()).add_done_callback(_log_failure)
+
+    async def stop(self, *, drain_timeout_s: float = 30.0) -> None:
+        """Finish the session: transcribe what was said, update the note once more, save."""
+        async with self._stop_lock:
+            if self._state in (RecordingState.IDLE, RecordingState.STOPPED):
+                return
+            failed = self._state is RecordingState.FAILED
+            if not failed:
+                self._set_state(RecordingState.STOPPING)
+            if self._audio is not None:
+                self._audio.stop()
+            if self._pump_task is not None:
+                await asyncio.gather(self._pump_task, return_exceptions=True)
+            link = self._link
+            if link is not None and not failed:
+                await link.flush(timeout_s=drain_timeout_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._flushed.wait(), drain_timeout_s)
+                deadline = asyncio.get_running_loop().time() + drain_timeout_s
+                # The last note update: polled, since several paths end a response.
+                while link.is_busy and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            await self._finish(SessionStatus.FAILED if failed else SessionStatus.DRAFT)
+            if not failed:
+                self._set_state(RecordingState.STOPPED)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    async def _finish(self, status: SessionStatus) -> None:
+        if self._link is not None:
+            await self._link.close()
+        if self._consume_task is not None:
+            await asyncio.gather(self._consume_task, return_exceptions=True)
+        session_id = self._session_id
+        if session_id is not None:
+            try:
+                await self._write(lambda uow: uow.sessions.set_status(
+                    session_id, status, self._clock()))
+            except StorageError as exc:
+                _log.error("could not mark session %s %s: %s", session_id, status, exc)
+
+    async def _pump(self, audio: AudioSource, link: RealtimeLink) -> None:
+        try:
+            async for chunk in audio.chunks():
+                if self._state in (RecordingState.FAILED, RecordingState.STOPPED):
+                    break
+                if not self._paused:
+                    await link.send_audio(chunk)
+        except UserFacingError as exc:
+            await self._fail(exc)
+
+    async def _consume(self, link: RealtimeLink) -> None:
+        async for event in link.events():
+            try:
+                await self._on_link_event(link, event)
+            except UserFacingError as exc:
+                await self._fail(exc)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - one bad event must not end the session
+                _log.exception("bug while handling %s", type(event).__name__)
+
+    async def _on_link_event(self, link: RealtimeLink, event: LinkEvent) -> None:
+        if isinstance(event, TranscriptDelta):
+            text = self._partials.get(event.item_id, "") + event.delta
+            self._partials[event.item_id] = text
+            self._emit(PartialTranscript(event.item_id, text))
+        elif isinstance(event, TranscriptCompleted):
+            await self._on_transcript(link, event)
+        elif isinstance(event, TranscriptFailed):
+            self._partials.pop(event.item_id, None)
+            self._emit(Notice(f"A passage could not be transcribed: {event.message}", True))
+        elif isinstance(event, ResponseCompleted):
+            await self._save_usage("response", event.usage)
+        elif isinstance(event, LinkStateChanged):
+            self._on_link_state(event)
+        elif isinstance(event, ServerError):
+            self._emit(Notice(f"The speech engine reported a problem: {event.message}", True))
+        elif isinstance(event, LinkFlushed):
+            self._flushed.set()
+
+    async def _on_transcript(self, link: RealtimeLink, event: TranscriptCompleted) -> None:
+        self._partials.pop(event.item_id, None)
+        session_id = self._require_session()
+        if event.text:
+            segment = Segment(event.item_id, event.start_ms, event.end_ms, event.text)
+            saved = await self._write(lambda uow: uow.segments.add(session_id, segment))
+            if saved.id is not None:
+                self._segment_ids[event.item_id] = saved.id
+            self._emit(SegmentSaved(saved))
+        await self._save_usage("transcription", event.usage)
+        if not event.text:
+            return
+        if self.usage.is_exhausted:
+            if not self._cap_notice_given:
+                self._cap_notice_given = True
+                self._emit(Notice(CAP_REACHED_MESSAGE))
+            return
+        if self._state is RecordingState.RECORDING or self._state is RecordingState.STOPPING:
+            await link.request_response()
+
+    def _on_link_state(self, event: LinkStateChanged) -> None:
+        if event.state is LinkState.RECONNECTING and self._state is RecordingState.RECORDING:
+            self._set_state(RecordingState.RECONNECTING,
+                            f"Connection lost ({event.reason}); reconnecting, attempt "
+                            f"{event.attempt}. Recording continues.", event.attempt)
+        elif event.state is LinkState.LIVE and self._state is RecordingState.RECONNECTING:
+            self._set_state(RecordingState.RECORDING, "Reconnected.")
+        elif event.state is LinkState.FAILED and self._state is not RecordingState.FAILED:
+            self._set_state(RecordingState.FAILED, event.reason)
+
+    async def _save_usage(self, kind: str, usage: TokenUsage) -> None:
+        session_id = self._require_session()
+        cost = self.usage.cost_usd(usage)
+        at = self._clock()
+        await self._write(lambda uow: uow.usage.add(session_id, kind, usage, cost, at))
+        self._emit(BudgetUpdated(self.usage.snapshot()))
+
+    def _gate(self, usage: TokenUsage) -> bool:
+        return self.usage.record(usage)
+
+    async def _fail(self, exc: UserFacingError) -> None:
+        """The environment failed (disk, device): stop cleanly, keep what is saved."""
+        if self._state is RecordingState.FAILED:
+            return
+        _log.error("session %s failed: %s", self._session_id, type(exc).__name__)
+        self.failure = exc
+        self._set_state(RecordingState.FAILED, str(exc))
+        if self._audio is not None:
+            self._audio.stop()
+
+    async def _write(self, work: Callable[[UnitOfWork], T]) -> T:
+        """Run `work` in one transaction on a worker thread: disk never blocks the loop."""
+        def run() -> T:
+            with self._uow_factory() as uow:
+                return work(uow)
+        return await asyncio.to_thread(run)
+
+    async def _profile(self) -> PatientProfile | None:
+        if self._patient_id is None or self._profiles is None:
+            return None
+        patient_id = self._patient_id
+        profiles = self._profiles
+        return await asyncio.to_thread(profiles, patient_id)
+
+    def _link_settings(self, profile: PatientProfile | None) -> LinkSettings:
+        template = self._require_template()
+        return LinkSettings(
+            model=self._settings.model,
+            instructions=note_tools.session_instructions(template, profile),
+            tools=tuple(note_tools.tool_schemas(template)),
+            reasoning_effort=self._settings.reasoning_effort,
+            max_output_tokens=self._settings.max_output_tokens,
+            vad_silence_ms=self._settings.vad_silence_ms,
+        )
+
+    def _require_session(self) -> int:
+        if self._session_id is None:
+            raise RuntimeError("no session is open")
+        return self._session_id
+
+    def _require_template(self) -> NoteTemplate:
+        if self._template is None:
+            raise RuntimeError("no template chosen")
+        return self._template
+
+    def _set_state(self, state: RecordingState, message: str = "", attempt: int = 0) -> None:
+        self._state = state
+        self._emit(StateChanged(state, message, attempt))
+
+    def _emit(self, event: RecordingEvent) -> None:
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 - a broken listener must not stop recording
+                _log.exception("listener failed on %s", type(event).__name__)
+
+    # -- tools ------------------------------------------------------------------------------
+
+    def _tool_handlers(self) -> Mapping[str, ToolHandler]:
+        return {
+            note_tools.ADD_NOTE_ENTRIES: self._add_note_entries,
+            note_tools.RECORD_MEASUREMENT: self._record_measurement,
+            note_tools.FLAG_RISK: self._flag_risk,
+            note_tools.GET_PATIENT_PROFILE: self._get_patient_profile,
+        }
+
+    def _segments_of(self, arguments: Mapping[str, Any]) -> tuple[int, ...]:
+        ids = arguments.get("source_item_ids") or ()
+        if not isinstance(ids, list | tuple):
+            raise ValueError("source_item_ids must be a list")
+        return tuple(self._segment_ids[i] for i in ids if i in self._segment_ids)
+
+    async def _add_note_entries(self, arguments: Mapping[str, Any]) -> str:
+        template = self._require_template()
+        session_id = self._require_session()
+        raw = arguments.get("entries")
+        if not isinstance(raw, list) or not raw:
+            raise ValueError("entries must be a non-empty list")
+        entries: list[NoteEntry] = []
+        for item in raw:
+            if not isinstance(item, dict):
+                raise ValueError("each entry must be an object")
+            section, text = item.get("section"), item.get("text")
+            if section not in template.section_keys:
+                raise ValueError(f"section must be one of {', '.join(template.section_keys)}")
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError("text must be a non-empty string")
+            entries.append(NoteEntry(section, text.strip(), self._settings.entry_source,
+                                     self._segments_of(item)))
+
+        def save(uow: UnitOfWork) -> list[NoteEntry]:
+            return [uow.notes.add_entry(session_id, entry) for entry in entries]
+
+        saved = await self._write(save)
+        for entry in saved:
+            self._emit(NoteEntryAdded(entry))
+        return json.dumps({"ok": True, "added": len(saved)})
+
+    async def _record_measurement(self, arguments: Mapping[str, Any]) -> str:
+        session_id = self._require_session()
+        kind, value = arguments.get("kind"), arguments.get("value")
+        if kind not in note_tools.MEASUREMENT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(note_tools.MEASUREMENT_KINDS)}")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("value must be a number")
+        measurement = Measurement(
+            kind=str(kind), value=float(value), unit=_text(arguments, "unit"),
+            body_part=_text(arguments, "body_part"), side=_text(arguments, "side"),
+            segment_ids=self._segments_of(arguments))
+        saved = await self._write(lambda uow: uow.notes.add_measurement(session_id, measurement))
+        self._emit(MeasurementRecorded(saved))
+        return json.dumps({"ok": True})
+
+    async def _flag_risk(self, arguments: Mapping[str, Any]) -> str:
+        session_id = self._require_session()
+        try:
+            kind = RiskKind(str(arguments.get("kind")))
+        except ValueError:
+            kinds = ", ".join(k.value for k in RiskKind)
+            raise ValueError(f"kind must be one of {kinds}") from None
+        risk = RiskFlag(kind, _text(arguments, "evidence"), self._segments_of(arguments))
+        saved = await self._write(lambda uow: uow.notes.add_risk(session_id, risk))
+        self._emit(RiskFlagged(saved))
+        return json.dumps({"ok": True, "flagged": kind.value})
+
+    async def _get_patient_profile(self, arguments: Mapping[str, Any]) -> str:
+        profile = await self._profile()
+        if profile is None:
+            return json.dumps({"ok": False, "error": "no patient is linked to this session"})
+        return json.dumps({"ok": True, "diagnoses": list(profile.diagnoses),
+                           "goals": list(profile.goals),
+                           "precautions": list(profile.precautions)})
+
+
+def _text(arguments: Mapping[str, Any], key: str) -> str:
+    value = arguments.get(key, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        _log.error("background task failed", exc_info=task.exception())

@@ -1,0 +1,89 @@
+"""What the recording service tells its listeners (the window's controller, the command line)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from therapy_notes.domain.notes import Measurement, NoteEntry, RiskFlag
+from therapy_notes.domain.session import RecordingState, Segment
+from therapy_notes.services.usage import BudgetSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOpened:
+    """The session row exists; everything from here on is saved under `session_id`."""
+
+    session_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged:
+    """The session moved to `state`; `message` says why when it matters to the user."""
+
+    state: RecordingState
+    message: str = ""
+    attempt: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PartialTranscript:
+    """The text so far of a turn still being spoken; replaced by `SegmentSaved`."""
+
+    item_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentSaved:
+    """A final segment, already committed to the database."""
+
+    segment: Segment
+
+
+@dataclass(frozen=True, slots=True)
+class NoteEntryAdded:
+    """A note entry from a tool call, already committed."""
+
+    entry: NoteEntry
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementRecorded:
+    """A measurement from a tool call, already committed."""
+
+    measurement: Measurement
+
+
+@dataclass(frozen=True, slots=True)
+class RiskFlagged:
+    """A stated risk the clinician must acknowledge, already committed."""
+
+    risk: RiskFlag
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetUpdated:
+    """Token use and cost after a usage record was saved."""
+
+    budget: BudgetSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the user should read; `is_error` for problems they may need to act on."""
+
+    message: str
+    is_error: bool = False
+
+
+RecordingEvent = (
+    SessionOpened
+    | StateChanged
+    | PartialTranscript
+    | SegmentSaved
+    | NoteEntryAdded
+    | MeasurementRecorded
+    | RiskFlagged
+    | BudgetUpdated
+    | Notice
+)
