@@ -1,0 +1,312 @@
+"""Command line: the composition root for `therapy-notes` and `therapy-notes-server`.
+
+`therapy-notes transcribe FILE` streams a recording through exactly the path a live
+session takes (audio -> realtime link -> engine -> services -> database), so a clinic can
+batch-process dictations and CI can prove the whole path without a microphone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, TextIO
+
+from therapy_notes.config import DATA_DIR_ENV, AppConfig, default_data_dir
+from therapy_notes.domain.link import LinkSettings, ToolHandler
+from therapy_notes.domain.session import RecordingState
+from therapy_notes.domain.usage import TokenUsage
+from therapy_notes.errors import UserFacingError
+from therapy_notes.logging_setup import configure_logging
+from therapy_notes.services.recording import RecordingService, RecordingSettings
+from therapy_notes.services.recording_events import (
+    MeasurementRecorded,
+    NoteEntryAdded,
+    Notice,
+    RecordingEvent,
+    RiskFlagged,
+    SegmentSaved,
+    SessionOpened,
+    StateChanged,
+)
+from therapy_notes.services.templates import available_templates, load_template
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+LOCAL_API_KEY = "local-engine"
+
+
+def sample_recording() -> Path:
+    """The bundled sample dictation the run command transcribes."""
+    ref = resources.files("therapy_notes.resources").joinpath("samples", "sample_session.wav")
+    return Path(str(ref))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `therapy-notes` parser; `--data-dir` applies to every command."""
+    parser = argparse.ArgumentParser(
+        prog="therapy-notes",
+        description="Live transcripts and clinical notes from therapy sessions.")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help=f"folder for the database and logs (also ${DATA_DIR_ENV}; "
+             "default: the platform's user data folder)")
+    parser.add_argument("--verbose", action="store_true", help="debug logging on stderr")
+    sub = parser.add_subparsers(dest="command")
+
+    tr = sub.add_parser("transcribe", help="stream a WAV recording through the session path")
+    tr.add_argument("file", type=Path)
+    tr.add_argument("--engine-url", default=None,
+                    help="ws(s):// base URL ending in /v1 (default: the built-in local engine)")
+    tr.add_argument("--api-key-env", default="OPENAI_API_KEY",
+                    help="environment variable holding the API key for a cloud engine")
+    tr.add_argument("--patient", type=int, default=None, help="patient id to file it under")
+    tr.add_argument("--template", default="soap", choices=available_templates())
+    tr.add_argument("--realtime", action="store_true",
+                    help="pace the audio as if spoken live (default: as fast as possible)")
+    tr.add_argument("--json", action="store_true", help="one JSON object per line")
+    tr.add_argument("--token-cap", type=int, default=None, help="per-session token cap")
+    tr.add_argument("--model-dir", type=Path, default=None,
+                    help="a CTranslate2 Whisper model folder for the local engine")
+
+    srv = sub.add_parser("server", help="run the local engine for a whole clinic")
+    _add_server_args(srv)
+    return parser
+
+
+def _add_server_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--model-dir", type=Path, default=None,
+                        help="a CTranslate2 Whisper model folder (default: bundled tiny.en)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`therapy-notes`: with no command, transcribe the bundled sample on the local engine."""
+    args = build_parser().parse_args(argv)
+    data_dir = args.data_dir or default_data_dir()
+    configure_logging(data_dir / "logs", verbose=args.verbose)
+    config = AppConfig(data_dir=data_dir)
+    try:
+        if args.command == "server":
+            return _run_server(args.host, args.port, args.model_dir)
+        if args.command == "transcribe":
+            config = replace(
+                config, engine_url=args.engine_url, api_key_env=args.api_key_env,
+                template=args.template, asr_model_dir=args.model_dir,
+                token_cap=args.token_cap or config.token_cap)
+            return asyncio.run(transcribe(
+                config, args.file, patient_id=args.patient, realtime=args.realtime,
+                out=JsonLinesOutput(sys.stdout) if args.json else TextOutput(sys.stdout)))
+        return asyncio.run(transcribe(config, sample_recording(), patient_id=None,
+                                      realtime=False, out=TextOutput(sys.stdout)))
+    except UserFacingError as exc:
+        sys.stderr.write(f"therapy-notes: {exc}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+
+
+def server_main(argv: Sequence[str] | None = None) -> int:
+    """`therapy-notes-server --host H --port P`: the local engine, standalone."""
+    parser = argparse.ArgumentParser(prog="therapy-notes-server",
+                                     description="The Therapy Notes local speech engine.")
+    _add_server_args(parser)
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    configure_logging(None, verbose=args.verbose)
+    try:
+        return _run_server(args.host, args.port, args.model_dir)
+    except UserFacingError as exc:
+        sys.stderr.write(f"therapy-notes-server: {exc}\n")
+        return EXIT_ERROR
+
+
+def _run_server(host: str, port: int, model_dir: Path | None) -> int:
+    from therapy_notes.engine.server import serve_forever
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_forever(host, port, model_dir))
+    return EXIT_OK
+
+
+# -- transcribe ---------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def engine_url_for(config: AppConfig) -> AsyncIterator[tuple[str, str, str]]:
+    """(websocket base URL, API key, engine name): the configured one, or a local engine."""
+    if config.engine_url is not None:
+        key = os.environ.get(config.api_key_env, "")
+        if not key and not config.is_local:
+            raise UserFacingError(
+                f"No API key: set the environment variable {config.api_key_env} to your "
+                "OpenAI API key, or leave out --engine-url to use the local engine.")
+        yield config.engine_url, key or LOCAL_API_KEY, "local" if config.is_local else "cloud"
+        return
+    from therapy_notes.engine.server import LocalEngine
+
+    async with LocalEngine(model_dir=config.asr_model_dir) as engine:
+        yield engine.url, LOCAL_API_KEY, "local"
+
+
+def link_factory_for(url: str, api_key: str, *, is_cloud: bool) -> Callable[
+        [LinkSettings, Mapping[str, ToolHandler], Callable[[TokenUsage], bool]], Any]:
+    """Builds realtime links to `url`; cloud sessions roll over before 60 minutes."""
+    from therapy_notes.realtime.connection import CLOUD_ROLLOVER_S, RealtimeConnection
+
+    def factory(settings: LinkSettings, tools: Mapping[str, ToolHandler],
+                gate: Callable[[TokenUsage], bool]) -> RealtimeConnection:
+        return RealtimeConnection(settings, tools, gate, base_url=url, api_key=api_key,
+                                  rollover_after_s=CLOUD_ROLLOVER_S if is_cloud else None)
+    return factory
+
+
+async def transcribe(config: AppConfig, file: Path, *, patient_id: int | None,
+                     realtime: bool, out: SessionOutput) -> int:
+    """Stream `file` through a session, store it, print what it produced."""
+    from therapy_notes.audio.wav_source import WavSource
+    from therapy_notes.storage.database import open_database
+    from therapy_notes.storage.profile_cache import ProfileCache
+
+    load_template(config.template)
+    source = WavSource(file, realtime=realtime)
+    database = await asyncio.to_thread(open_database, config.db_path)
+    try:
+        profiles = ProfileCache(database.uow_factory)
+        async with engine_url_for(config) as (url, key, engine_name):
+            service = RecordingService(
+                uow_factory=database.uow_factory,
+                link_factory=link_factory_for(url, key, is_cloud=engine_name == "cloud"),
+                settings=RecordingSettings(
+                    model=config.model, engine_name=engine_name,
+                    reasoning_effort=config.reasoning_effort,
+                    max_output_tokens=config.max_output_tokens, token_cap=config.token_cap,
+                    prices=config.prices, vad_silence_ms=config.vad_silence_ms),
+                profiles=profiles.get)
+            service.add_listener(out.on_event)
+            await service.start(source, patient_id=patient_id, template=config.template)
+            await service.wait_for_audio_end()
+            await service.stop()
+            session_id = service.session_id
+            if session_id is not None:
+                note = await asyncio.to_thread(_load_note, database.uow_factory, session_id)
+                out.summary(note, service.budget().used, service.budget().cost_usd)
+            if service.failure is not None:
+                raise service.failure
+    finally:
+        await asyncio.to_thread(database.close)
+    return EXIT_OK
+
+
+def _load_note(uow_factory: Callable[[], Any], session_id: int) -> Any:
+    with uow_factory() as uow:
+        return uow.notes.load(session_id)
+
+
+# -- output -------------------------------------------------------------------------------
+
+
+class SessionOutput:
+    """Where a transcribe run reports: events as they happen, then a summary."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> None:
+        self._stream.write(text + "\n")
+        self._stream.flush()
+
+    def on_event(self, event: RecordingEvent) -> None:
+        raise NotImplementedError
+
+    def summary(self, note: Any, usage: TokenUsage, cost_usd: float) -> None:
+        raise NotImplementedError
+
+
+def _clock(ms: int) -> str:
+    return f"{ms // 60000:02d}:{ms % 60000 / 1000:04.1f}"
+
+
+class TextOutput(SessionOutput):
+    """For a person: segments as they finalise, then the note and the cost."""
+
+    def on_event(self, event: RecordingEvent) -> None:
+        if isinstance(event, SegmentSaved):
+            s = event.segment
+            self.write(f"[{_clock(s.start_ms)}-{_clock(s.end_ms)}] {s.text}")
+        elif isinstance(event, SessionOpened):
+            self.write(f"Session {event.session_id}")
+        elif isinstance(event, RiskFlagged):
+            self.write(f"!! Risk flagged: {event.risk.kind.value}: {event.risk.evidence}")
+        elif isinstance(event, Notice):
+            self.write(("Error: " if event.is_error else "Note: ") + event.message)
+        elif isinstance(event, StateChanged) and event.message and event.state in (
+                RecordingState.RECONNECTING, RecordingState.FAILED):
+            self.write(f"({event.state.value}) {event.message}")
+
+    def summary(self, note: Any, usage: TokenUsage, cost_usd: float) -> None:
+        template = load_template(note.template)
+        self.write("")
+        self.write(f"{template.title} note")
+        for section in template.sections:
+            entries = note.entries_in(section.key)
+            self.write(f"  {section.title}:")
+            for entry in entries:
+                self.write(f"    - {entry.text}")
+            if not entries:
+                self.write("    (nothing yet)")
+        for m in note.measurements:
+            where = " ".join(p for p in (m.side, m.body_part) if p)
+            self.write(f"  Measurement: {m.kind} {m.value:g} {m.unit} {where}".rstrip())
+        self.write(f"Usage: {usage.input_tokens} input + {usage.output_tokens} output tokens, "
+                   f"${cost_usd:.4f} at cloud prices")
+
+
+class JsonLinesOutput(SessionOutput):
+    """For programs: one JSON object per line, each with a `type` (see the README)."""
+
+    def emit(self, obj: dict[str, Any]) -> None:
+        self.write(json.dumps(obj, ensure_ascii=False))
+
+    def on_event(self, event: RecordingEvent) -> None:
+        if isinstance(event, SessionOpened):
+            self.emit({"type": "session", "id": event.session_id})
+        elif isinstance(event, SegmentSaved):
+            s = event.segment
+            self.emit({"type": "segment", "id": s.id, "item_id": s.item_id,
+                       "start": s.start_ms / 1000, "end": s.end_ms / 1000, "text": s.text})
+        elif isinstance(event, NoteEntryAdded):
+            e = event.entry
+            self.emit({"type": "note_entry", "id": e.id, "section": e.section, "text": e.text,
+                       "source": e.source.value, "segment_ids": list(e.segment_ids)})
+        elif isinstance(event, MeasurementRecorded):
+            m = event.measurement
+            self.emit({"type": "measurement", "id": m.id, "kind": m.kind, "value": m.value,
+                       "unit": m.unit, "body_part": m.body_part, "side": m.side,
+                       "segment_ids": list(m.segment_ids)})
+        elif isinstance(event, RiskFlagged):
+            r = event.risk
+            self.emit({"type": "risk", "id": r.id, "kind": r.kind.value,
+                       "evidence": r.evidence, "segment_ids": list(r.segment_ids)})
+        elif (isinstance(event, Notice) and event.is_error) or (
+                isinstance(event, StateChanged) and event.state is RecordingState.FAILED):
+            self.emit({"type": "error", "message": event.message})
+
+    def summary(self, note: Any, usage: TokenUsage, cost_usd: float) -> None:
+        self.emit({"type": "usage", "input_tokens": usage.input_tokens,
+                   "output_tokens": usage.output_tokens, "total_tokens": usage.total_tokens,
+                   "input_audio_tokens": usage.input_audio_tokens,
+                   "input_text_tokens": usage.input_text_tokens,
+                   "cached_tokens": usage.cached_text_tokens + usage.cached_audio_tokens,
+                   "cost_usd": round(cost_usd, 6)})
+
+
+if __name__ == "__main__":
+    sys.exit(main())
