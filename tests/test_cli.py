@@ -1,0 +1,91 @@
+"""The command line as a user runs it: a real process, a real database file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from therapy_notes.cli import build_parser, main
+from therapy_notes.config import default_data_dir
+from therapy_notes.domain.session import SessionStatus
+from therapy_notes.storage.database import open_database
+from tests.speech import LONG_SESSION
+
+
+def _spawn(*args: str, data_dir: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "THERAPY_NOTES_DATA_DIR": str(data_dir)}
+    return subprocess.Popen([sys.executable, "-m", "therapy_notes", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_sigkill_mid_recording_keeps_every_finalised_segment(data_dir: Path) -> None:
+    process = _spawn("transcribe", str(LONG_SESSION.path), "--realtime", "--json",
+                     data_dir=data_dir)
+    assert process.stdout is not None
+    printed: list[dict[str, object]] = []
+    deadline = time.monotonic() + 90
+    session_id = None
+    try:
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            event = json.loads(line)
+            if event["type"] == "session":
+                session_id = event["id"]
+            if event["type"] == "segment":
+                printed.append(event)
+                if len(printed) == 2:
+                    os.kill(process.pid, signal.SIGKILL)
+                    break
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert session_id is not None and len(printed) == 2
+
+    database = open_database(data_dir / "therapy_notes.db")
+    try:
+        with database.uow_factory() as uow:
+            session = uow.sessions.get(int(str(session_id)))
+            stored = uow.segments.for_session(session.id)
+        assert session.status is SessionStatus.RECORDING  # left as it was: recoverable
+        assert [(s.id, s.text) for s in stored[:2]] == [(p["id"], p["text"]) for p in printed]
+        with database.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    finally:
+        database.close()
+
+
+def test_data_dir_flag_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parser = build_parser()
+    args = parser.parse_args(["--data-dir", str(tmp_path), "transcribe", "x.wav", "--json"])
+    assert args.data_dir == tmp_path and args.json and args.template == "soap"
+    monkeypatch.setenv("THERAPY_NOTES_DATA_DIR", str(tmp_path / "clinic"))
+    assert default_data_dir() == tmp_path / "clinic"
+    monkeypatch.delenv("THERAPY_NOTES_DATA_DIR")
+    assert default_data_dir().name == "TherapyNotes"
+
+
+def test_unreadable_file_is_a_clear_error(data_dir: Path, capsys: object) -> None:
+    missing = data_dir / "nope.wav"
+    code = main(["--data-dir", str(data_dir), "transcribe", str(missing)])
+    assert code == 1
+    err = capsys.readouterr().err  # type: ignore[attr-defined]
+    assert "nope.wav" in err and "Traceback" not in err
+
+
+def test_cloud_without_api_key_says_what_to_do(data_dir: Path, capsys: object,
+                                              monkeypatch: object) -> None:
+    monkeypatch.delenv("NO_SUCH_KEY_VAR", raising=False)  # type: ignore[attr-defined]
+    code = main(["--data-dir", str(data_dir), "transcribe", str(LONG_SESSION.path),
+                 "--engine-url", "wss://api.openai.com/v1", "--api-key-env", "NO_SUCH_KEY_VAR"])
+    assert code == 1
+    assert "NO_SUCH_KEY_VAR" in capsys.readouterr().err  # type: ignore[attr-defined]

@@ -1,0 +1,173 @@
+"""The whole path: WAV -> realtime link (openai SDK) -> local engine -> services -> SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from therapy_notes.audio.wav_source import WavSource
+from therapy_notes.cli import JsonLinesOutput, link_factory_for, transcribe
+from therapy_notes.config import AppConfig
+from therapy_notes.domain.events import LinkEvent, TranscriptCompleted, TranscriptDelta
+from therapy_notes.domain.session import RecordingState, SessionStatus
+from therapy_notes.engine.server import LocalEngine
+from therapy_notes.engine.turns import EngineModels
+from therapy_notes.services.recording import RecordingService, RecordingSettings
+from therapy_notes.services.recording_events import RecordingEvent, StateChanged
+from therapy_notes.storage.database import open_database
+from tests.speech import FIXTURES, LONG_SESSION, normalise, word_error_rate
+
+
+def _lines(out: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
+
+
+async def test_fixtures_word_error_rate_and_deltas_before_completed(
+    local_engine: LocalEngine, tmp_path: Path
+) -> None:
+    """All fixtures in one stream, paced faster than life: WER <= 25%, partials first."""
+    from therapy_notes.realtime.connection import RealtimeConnection
+    from therapy_notes.realtime.session_config import SAMPLE_RATE_HZ
+    from therapy_notes.domain.link import LinkSettings
+
+    assert SAMPLE_RATE_HZ == 24_000
+    link = RealtimeConnection(
+        LinkSettings(model="gpt-realtime-2", instructions="", tools=()), {},
+        lambda _usage: True, base_url=local_engine.url, api_key="test")
+    await link.start()
+    events: list[LinkEvent] = []
+
+    async def collect() -> None:
+        async for event in link.events():
+            events.append(event)
+
+    collector = asyncio.create_task(collect())
+    for fixture in FIXTURES:
+        async for chunk in WavSource(fixture.path, realtime=True, speed=3.0).chunks():
+            await link.send_audio(chunk)
+    await link.flush(timeout_s=60)
+    await link.close()
+    await collector
+
+    completed = [e for e in events if isinstance(e, TranscriptCompleted) and e.text]
+    hypothesis = " ".join(e.text for e in completed)
+    reference = " ".join(f.text for f in FIXTURES)
+    wer = word_error_rate([reference], [hypothesis])
+    print(f"WER over {len(FIXTURES)} fixtures through the whole path: {wer:.1%}")
+    assert wer <= 0.25
+    assert len(completed) >= len(FIXTURES) - 2
+
+    first_delta: dict[str, int] = {}
+    completed_at: dict[str, int] = {}
+    for index, event in enumerate(events):
+        if isinstance(event, TranscriptDelta):
+            first_delta.setdefault(event.item_id, index)
+        elif isinstance(event, TranscriptCompleted):
+            completed_at[event.item_id] = index
+    with_deltas = [item for item in completed_at if item in first_delta]
+    assert len(with_deltas) >= len(completed) // 2, "most turns stream partial text"
+    assert all(first_delta[item] < completed_at[item] for item in with_deltas)
+
+
+async def test_transcribe_stores_session_and_prints_json_lines(
+    local_engine: LocalEngine, data_dir: Path
+) -> None:
+    out = io.StringIO()
+    config = AppConfig(data_dir=data_dir, engine_url=local_engine.url)
+    code = await transcribe(config, LONG_SESSION.path, patient_id=None, realtime=False,
+                            out=JsonLinesOutput(out))
+    assert code == 0
+    lines = _lines(out)
+    assert lines[0]["type"] == "session"
+    assert lines[-1]["type"] == "usage"
+    segments = [line for line in lines if line["type"] == "segment"]
+    assert word_error_rate([LONG_SESSION.text], [" ".join(str(s["text"]) for s in segments)]) \
+        <= 0.25
+    assert all(float(str(a["end"])) <= float(str(b["start"])) + 0.01
+               for a, b in zip(segments, segments[1:], strict=False))
+    assert any(line["type"] == "note_entry" for line in lines)
+    assert any(line["type"] == "measurement" for line in lines)
+    usage = lines[-1]
+    assert int(str(usage["input_audio_tokens"])) >= 10 * 15  # ~20 s of audio at 10 tokens/s
+
+    database = open_database(config.db_path)
+    try:
+        with database.uow_factory() as uow:
+            session = uow.sessions.get(int(str(lines[0]["id"])))
+            stored = uow.segments.for_session(session.id)
+            note = uow.notes.load(session.id)
+            usage_total = uow.usage.total(session.id)
+        assert session.status is SessionStatus.DRAFT
+        assert [s.text for s in stored] == [s["text"] for s in segments]
+        assert len(note.entries) == sum(1 for line in lines if line["type"] == "note_entry")
+        assert all(e.segment_ids for e in note.entries)
+        assert usage_total.total_tokens == usage["total_tokens"]
+    finally:
+        database.close()
+
+
+async def _run_session(engine_url: str, data_dir: Path, source: WavSource,
+                       during: object = None) -> tuple[list[str], list[RecordingEvent]]:
+    database = open_database(data_dir / "therapy_notes.db")
+    events: list[RecordingEvent] = []
+    try:
+        service = RecordingService(
+            uow_factory=database.uow_factory,
+            link_factory=link_factory_for(engine_url, "test", is_cloud=False),
+            settings=RecordingSettings())
+        service.add_listener(events.append)
+        await service.start(source, template="soap")
+        if during is not None:
+            await during  # type: ignore[misc]
+        await service.wait_for_audio_end()
+        await service.stop(drain_timeout_s=60)
+        assert service.session_id is not None
+        with database.uow_factory() as uow:
+            texts = [s.text for s in uow.segments.for_session(service.session_id)]
+    finally:
+        database.close()
+    return texts, events
+
+
+def _words(texts: Sequence[str]) -> Counter[str]:
+    return Counter(normalise(" ".join(texts)).split())
+
+
+async def test_engine_restart_mid_session_loses_no_words(
+    engine_models: EngineModels, tmp_path: Path
+) -> None:
+    """Stop the engine in the middle of a 20-second recording and start it again."""
+    async with LocalEngine(engine_models) as engine:
+        undisturbed, _ = await _run_session(engine.url, tmp_path / "a",
+                                            WavSource(LONG_SESSION.path))
+    assert undisturbed
+
+    engine = LocalEngine(engine_models)
+    await engine.start()
+    port = engine.port
+
+    async def outage() -> None:
+        await asyncio.sleep(4.0)
+        await engine.stop()
+        await asyncio.sleep(1.0)
+        restarted = LocalEngine(engine_models, port=port)
+        await restarted.start()
+        outage.restarted = restarted  # type: ignore[attr-defined]
+
+    try:
+        disturbed, events = await _run_session(
+            engine.url, tmp_path / "b", WavSource(LONG_SESSION.path, realtime=True, speed=2.0),
+            during=outage())
+    finally:
+        restarted = getattr(outage, "restarted", None)
+        if restarted is not None:
+            await restarted.stop()
+    states = [e.state for e in events if isinstance(e, StateChanged)]
+    assert RecordingState.RECONNECTING in states
+    assert states[states.index(RecordingState.RECONNECTING) + 1] is RecordingState.RECORDING
+    missing = _words(undisturbed) - _words(disturbed)
+    assert not missing, f"words lost across the restart: {sorted(missing)}"
