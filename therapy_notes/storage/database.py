@@ -1,0 +1,142 @@
+"""Opening the database: engine, connection pragmas, schema upgrade, unit-of-work factory.
+
+SQLite settings are per connection, so they are applied in a `connect` listener and hold on
+every pooled connection. They are guarded by dialect: the same models and migrations serve a
+clinic's PostgreSQL server, where none of this applies.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
+
+from therapy_notes.errors import StorageError
+from therapy_notes.storage.errors import DatabaseLocation, message_for, storage_errors
+from therapy_notes.storage.uow import SqlUnitOfWork
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+"""How long a writer waits for another writer (another window, a checkpoint) before failing."""
+
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    # FULL syncs the WAL on every commit: a committed segment survives a power cut.
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+)
+
+
+class Database:
+    """An open database: hands out units of work until `close()`."""
+
+    def __init__(self, engine: Engine, where: DatabaseLocation) -> None:
+        self.engine = engine
+        self.where = where
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def uow_factory(self) -> SqlUnitOfWork:
+        """A new unit of work with a fresh Session: one per transaction, never shared."""
+        return SqlUnitOfWork(self._new_session, self.where)
+
+    def _new_session(self) -> Session:
+        return self._sessions()
+
+    def close(self) -> None:
+        """Close every pooled connection; the last one checkpoints the WAL into the file."""
+        self.engine.dispose()
+
+
+def _apply_sqlite_settings(engine: Engine) -> None:
+    """Pragmas on every new connection, and real transactions (BEGIN IMMEDIATE).
+
+    The sqlite3 driver's legacy mode skips BEGIN before SELECTs, so a unit of work would
+    not read a consistent snapshot. Taking the write lock at BEGIN also means two threads
+    writing at once wait on `busy_timeout` instead of failing on a stale snapshot.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: object) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in _SQLITE_PRAGMAS:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_database_engine(url: str) -> Engine:
+    """An engine for `url`, with the SQLite settings when it is SQLite."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        _apply_sqlite_settings(engine)
+    return engine
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _check_is_ours(connection: Connection, where: DatabaseLocation) -> None:
+    """Refuse a database that belongs to another program rather than add tables to it."""
+    tables = set(inspect(connection).get_table_names())
+    if tables and "alembic_version" not in tables:
+        raise StorageError(message_for("SQLITE_NOTADB", where))
+
+
+def upgrade(engine: Engine, where: DatabaseLocation) -> None:
+    """Bring the schema to the newest migration (a no-op when it is current)."""
+    with storage_errors(where), engine.begin() as connection:
+        _check_is_ours(connection, where)
+        try:
+            command.upgrade(_alembic_config(connection), "head")
+        except CommandError as exc:
+            logger.warning("schema upgrade refused: %s", type(exc).__name__)
+            raise StorageError(
+                f"The database {where.file} was written by a newer version of Therapy Notes. "
+                "Install the newer version to open it; the file has not been changed."
+            ) from exc
+
+
+def open_url(url: str, where: DatabaseLocation | None = None) -> Database:
+    """Open (and upgrade) the database at an SQLAlchemy URL, e.g. a clinic's PostgreSQL."""
+    where = where or DatabaseLocation(None)
+    engine = create_database_engine(url)
+    try:
+        upgrade(engine, where)
+    except BaseException:
+        engine.dispose()
+        raise
+    logger.info("database open (%s)", engine.dialect.name)
+    return Database(engine, where)
+
+
+def open_database(path: Path) -> Database:
+    """Open the SQLite database at `path`, creating its folder and schema as needed.
+
+    Raises:
+        StorageError: the folder cannot be created or written, the disk is full, or the
+            file is not a Therapy Notes database (it is then left untouched).
+    """
+    where = DatabaseLocation(path)
+    with storage_errors(where):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return open_url(f"sqlite:///{path}", where)

@@ -1,0 +1,475 @@
+"""Repositories: domain objects in, domain objects out, over one unit of work's Session.
+
+Each satisfies a Protocol of `services.ports` structurally (storage may not import
+services). Methods flush so new ids are known at once, and never commit: the unit of work
+decides. Unknown ids raise `NotFoundError`; database failures raise `StorageError`.
+"""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from therapy_notes.domain.audit import AuditRecord
+from therapy_notes.domain.notes import EntrySource, Measurement, Note, NoteEntry, RiskFlag, RiskKind
+from therapy_notes.domain.patients import Patient
+from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
+from therapy_notes.domain.usage import TokenUsage
+from therapy_notes.errors import NotFoundError
+from therapy_notes.storage.errors import DatabaseLocation, translated
+from therapy_notes.storage.orm import (
+    AuditRow,
+    Base,
+    MeasurementRow,
+    NoteEntryRow,
+    PatientRow,
+    RiskFlagRow,
+    SegmentRow,
+    SessionRow,
+    UsageRow,
+    utc_now,
+)
+
+USAGE_KINDS = ("transcription", "response")
+
+_Row = TypeVar("_Row", bound=Base)
+
+
+class _Repository:
+    """What every repository shares: the Session, the location, lookups by id."""
+
+    def __init__(self, session: Session, where: DatabaseLocation) -> None:
+        self._session = session
+        self._where = where
+
+    @property
+    def where(self) -> DatabaseLocation:
+        return self._where
+
+    def _require(self, row_type: type[_Row], row_id: int, what: str) -> _Row:
+        row = self._session.get(row_type, row_id)
+        if row is None:
+            raise NotFoundError(
+                f"{what} {row_id} does not exist; it may have been deleted. "
+                "Refresh the list and choose it again."
+            )
+        return row
+
+
+# --- patients ------------------------------------------------------------------------------
+
+
+def _patient(row: PatientRow) -> Patient:
+    return Patient(
+        name=row.name,
+        identifier=row.identifier,
+        date_of_birth=row.date_of_birth,
+        diagnoses=tuple(row.diagnoses),
+        goals=tuple(row.goals),
+        precautions=tuple(row.precautions),
+        preferred_template=row.preferred_template,
+        id=row.id,
+    )
+
+
+class SqlPatientRepository(_Repository):
+    """Patients of the local registry (`PatientRepository`)."""
+
+    @translated
+    def add(self, patient: Patient) -> Patient:
+        row = PatientRow(id=patient.id)
+        self._fill(row, patient)
+        self._session.add(row)
+        self._session.flush()
+        return _patient(row)
+
+    @translated
+    def get(self, patient_id: int) -> Patient:
+        return _patient(self._require(PatientRow, patient_id, "Patient"))
+
+    @translated
+    def update(self, patient: Patient) -> None:
+        if patient.id is None:
+            raise ValueError("an unsaved patient cannot be updated; add it first")
+        row = self._require(PatientRow, patient.id, "Patient")
+        self._fill(row, patient)
+        row.updated_at = utc_now()
+        self._session.flush()
+
+    @staticmethod
+    def _fill(row: PatientRow, patient: Patient) -> None:
+        row.name = patient.name
+        row.identifier = patient.identifier
+        row.date_of_birth = patient.date_of_birth
+        row.diagnoses = patient.diagnoses
+        row.goals = patient.goals
+        row.precautions = patient.precautions
+        row.preferred_template = patient.preferred_template
+
+    @translated
+    def list(self, search: str = "") -> builtins.list[Patient]:
+        """Patients by name; `search` matches part of the name or identifier, any case."""
+        query = select(PatientRow).order_by(PatientRow.name, PatientRow.id)
+        if search.strip():
+            term = search.strip()
+            query = query.where(
+                or_(
+                    PatientRow.name.icontains(term, autoescape=True),
+                    PatientRow.identifier.icontains(term, autoescape=True),
+                )
+            )
+        return [_patient(row) for row in self._session.scalars(query)]
+
+
+# --- sessions and segments -----------------------------------------------------------------
+
+
+def _session_record(row: SessionRow) -> SessionRecord:
+    return SessionRecord(
+        id=row.id,
+        patient_id=row.patient_id,
+        template=row.template,
+        engine=row.engine,
+        status=SessionStatus(row.status),
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        title=row.title,
+    )
+
+
+class SqlSessionRepository(_Repository):
+    """Recording sessions and their status (`SessionRepository`)."""
+
+    @translated
+    def start(
+        self, patient_id: int | None, template: str, engine: str, started_at: datetime
+    ) -> SessionRecord:
+        if patient_id is not None:
+            self._require(PatientRow, patient_id, "Patient")
+        row = SessionRow(
+            patient_id=patient_id,
+            template=template,
+            engine=engine,
+            status=SessionStatus.RECORDING.value,
+            started_at=started_at,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return _session_record(row)
+
+    @translated
+    def get(self, session_id: int) -> SessionRecord:
+        return _session_record(self._require(SessionRow, session_id, "Session"))
+
+    @translated
+    def set_status(
+        self, session_id: int, status: SessionStatus, ended_at: datetime | None = None
+    ) -> None:
+        row = self._require(SessionRow, session_id, "Session")
+        row.status = SessionStatus(status).value
+        if ended_at is not None:
+            row.ended_at = ended_at
+        self._session.flush()
+
+    @translated
+    def for_patient(self, patient_id: int) -> list[SessionRecord]:
+        """The patient's sessions, newest first."""
+        self._require(PatientRow, patient_id, "Patient")
+        query = (
+            select(SessionRow)
+            .where(SessionRow.patient_id == patient_id)
+            .order_by(SessionRow.started_at.desc(), SessionRow.id.desc())
+        )
+        return [_session_record(row) for row in self._session.scalars(query)]
+
+    @translated
+    def with_status(self, status: SessionStatus) -> list[SessionRecord]:
+        """Sessions in `status`, oldest first (e.g. recordings a crash left open)."""
+        query = (
+            select(SessionRow)
+            .where(SessionRow.status == SessionStatus(status).value)
+            .order_by(SessionRow.started_at, SessionRow.id)
+        )
+        return [_session_record(row) for row in self._session.scalars(query)]
+
+    @translated
+    def delete(self, session_id: int) -> None:
+        """Delete a session with its transcript, note, usage and search index entries."""
+        self._require(SessionRow, session_id, "Session")
+        self._session.execute(delete(SessionRow).where(SessionRow.id == session_id))
+        self._session.expunge_all()
+
+
+def _segment(row: SegmentRow) -> Segment:
+    return Segment(row.item_id, row.start_ms, row.end_ms, row.text, id=row.id)
+
+
+class SqlSegmentRepository(_Repository):
+    """Final transcript segments (`SegmentRepository`)."""
+
+    @translated
+    def add(self, session_id: int, segment: Segment) -> Segment:
+        """Store a segment; a replayed turn (known item id) returns the stored one instead."""
+        self._require(SessionRow, session_id, "Session")
+        stored = self._session.scalars(
+            select(SegmentRow).where(
+                SegmentRow.session_id == session_id, SegmentRow.item_id == segment.item_id
+            )
+        ).first()
+        if stored is not None:
+            return _segment(stored)
+        row = SegmentRow(
+            session_id=session_id,
+            item_id=segment.item_id,
+            start_ms=segment.start_ms,
+            end_ms=segment.end_ms,
+            text=segment.text,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return _segment(row)
+
+    @translated
+    def for_session(self, session_id: int) -> list[Segment]:
+        """The session's transcript in audio order."""
+        self._require(SessionRow, session_id, "Session")
+        query = (
+            select(SegmentRow)
+            .where(SegmentRow.session_id == session_id)
+            .order_by(SegmentRow.start_ms, SegmentRow.id)
+        )
+        return [_segment(row) for row in self._session.scalars(query)]
+
+
+# --- notes ---------------------------------------------------------------------------------
+
+
+def _entry(row: NoteEntryRow) -> NoteEntry:
+    return NoteEntry(
+        section=row.section,
+        text=row.text,
+        source=EntrySource(row.source),
+        segment_ids=tuple(int(i) for i in row.segment_ids),
+        id=row.id,
+        created_at=row.created_at,
+    )
+
+
+def _measurement(row: MeasurementRow) -> Measurement:
+    return Measurement(
+        kind=row.kind,
+        value=row.value,
+        unit=row.unit,
+        body_part=row.body_part,
+        side=row.side,
+        segment_ids=tuple(int(i) for i in row.segment_ids),
+        id=row.id,
+    )
+
+
+def _risk(row: RiskFlagRow) -> RiskFlag:
+    return RiskFlag(
+        kind=RiskKind(row.kind),
+        evidence=row.evidence,
+        segment_ids=tuple(int(i) for i in row.segment_ids),
+        id=row.id,
+        acknowledged_at=row.acknowledged_at,
+    )
+
+
+class SqlNoteRepository(_Repository):
+    """Note entries, measurements and risk flags (`NoteRepository`).
+
+    Changes are not audited here: services write the audit record, with the author.
+    """
+
+    @translated
+    def add_entry(self, session_id: int, entry: NoteEntry) -> NoteEntry:
+        self._require(SessionRow, session_id, "Session")
+        created_at = entry.created_at or utc_now()
+        row = NoteEntryRow(
+            session_id=session_id,
+            section=entry.section,
+            text=entry.text,
+            source=EntrySource(entry.source).value,
+            segment_ids=entry.segment_ids,
+            created_at=created_at,
+            updated_at=created_at,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return _entry(row)
+
+    @translated
+    def update_entry(self, entry_id: int, text: str, source: str) -> NoteEntry:
+        row = self._require(NoteEntryRow, entry_id, "Note entry")
+        row.text = text
+        row.source = EntrySource(source).value
+        row.updated_at = utc_now()
+        self._session.flush()
+        return _entry(row)
+
+    @translated
+    def add_measurement(self, session_id: int, measurement: Measurement) -> Measurement:
+        self._require(SessionRow, session_id, "Session")
+        row = MeasurementRow(
+            session_id=session_id,
+            kind=measurement.kind,
+            value=measurement.value,
+            unit=measurement.unit,
+            body_part=measurement.body_part,
+            side=measurement.side,
+            segment_ids=measurement.segment_ids,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return _measurement(row)
+
+    @translated
+    def add_risk(self, session_id: int, risk: RiskFlag) -> RiskFlag:
+        self._require(SessionRow, session_id, "Session")
+        row = RiskFlagRow(
+            session_id=session_id,
+            kind=RiskKind(risk.kind).value,
+            evidence=risk.evidence,
+            segment_ids=risk.segment_ids,
+            acknowledged_at=risk.acknowledged_at,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return _risk(row)
+
+    @translated
+    def acknowledge_risk(self, risk_id: int, at: datetime) -> None:
+        row = self._require(RiskFlagRow, risk_id, "Risk flag")
+        row.acknowledged_at = at
+        self._session.flush()
+
+    @translated
+    def load(self, session_id: int) -> Note:
+        """The session's note: entries, measurements and risks in the order they came."""
+        session_row = self._require(SessionRow, session_id, "Session")
+        entries = self._session.scalars(
+            select(NoteEntryRow)
+            .where(NoteEntryRow.session_id == session_id)
+            .order_by(NoteEntryRow.id)
+        )
+        measurements = self._session.scalars(
+            select(MeasurementRow)
+            .where(MeasurementRow.session_id == session_id)
+            .order_by(MeasurementRow.id)
+        )
+        risks = self._session.scalars(
+            select(RiskFlagRow).where(RiskFlagRow.session_id == session_id).order_by(RiskFlagRow.id)
+        )
+        return Note(
+            session_id=session_id,
+            template=session_row.template,
+            entries=[_entry(r) for r in entries],
+            measurements=[_measurement(r) for r in measurements],
+            risks=[_risk(r) for r in risks],
+        )
+
+
+# --- usage and audit -----------------------------------------------------------------------
+
+
+class SqlUsageRepository(_Repository):
+    """Token usage records and their cost (`UsageRepository`)."""
+
+    @translated
+    def add(
+        self, session_id: int, kind: str, usage: TokenUsage, cost_usd: float, at: datetime
+    ) -> None:
+        if kind not in USAGE_KINDS:
+            raise ValueError(f"usage kind must be one of {', '.join(USAGE_KINDS)}")
+        self._require(SessionRow, session_id, "Session")
+        self._session.add(
+            UsageRow(
+                session_id=session_id,
+                kind=kind,
+                input_text_tokens=usage.input_text_tokens,
+                input_audio_tokens=usage.input_audio_tokens,
+                cached_text_tokens=usage.cached_text_tokens,
+                cached_audio_tokens=usage.cached_audio_tokens,
+                output_text_tokens=usage.output_text_tokens,
+                output_audio_tokens=usage.output_audio_tokens,
+                cost_usd=cost_usd,
+                at=at,
+            )
+        )
+        self._session.flush()
+
+    @translated
+    def total(self, session_id: int) -> TokenUsage:
+        self._require(SessionRow, session_id, "Session")
+        columns = (
+            UsageRow.input_text_tokens,
+            UsageRow.input_audio_tokens,
+            UsageRow.cached_text_tokens,
+            UsageRow.cached_audio_tokens,
+            UsageRow.output_text_tokens,
+            UsageRow.output_audio_tokens,
+        )
+        sums = self._session.execute(
+            select(*(func.coalesce(func.sum(c), 0) for c in columns)).where(
+                UsageRow.session_id == session_id
+            )
+        ).one()
+        return TokenUsage(*(int(s) for s in sums))
+
+    @translated
+    def cost_usd(self, session_id: int) -> float:
+        self._require(SessionRow, session_id, "Session")
+        total = self._session.scalar(
+            select(func.coalesce(func.sum(UsageRow.cost_usd), 0.0)).where(
+                UsageRow.session_id == session_id
+            )
+        )
+        return float(total or 0.0)
+
+
+def _audit(row: AuditRow) -> AuditRecord:
+    return AuditRecord(
+        actor=row.actor,
+        action=row.action,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        at=row.at,
+        before=row.before,
+        after=row.after,
+        id=row.id,
+    )
+
+
+class SqlAuditRepository(_Repository):
+    """The append-only audit trail (`AuditRepository`): no update, no delete."""
+
+    @translated
+    def record(self, entry: AuditRecord) -> None:
+        self._session.add(
+            AuditRow(
+                actor=entry.actor,
+                action=entry.action,
+                entity=entry.entity,
+                entity_id=entry.entity_id,
+                before=entry.before,
+                after=entry.after,
+                at=entry.at,
+            )
+        )
+        self._session.flush()
+
+    @translated
+    def for_entity(self, entity: str, entity_id: int) -> list[AuditRecord]:
+        """Changes to one entity, oldest first (it may since have been deleted)."""
+        query = (
+            select(AuditRow)
+            .where(AuditRow.entity == entity, AuditRow.entity_id == entity_id)
+            .order_by(AuditRow.at, AuditRow.id)
+        )
+        return [_audit(row) for row in self._session.scalars(query)]
