@@ -1,0 +1,262 @@
+import asyncio
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from therapy_notes.audio.dsp import pcm16_to_float, resample, rms
+from therapy_notes.audio.wav_source import WavSource
+from therapy_notes.errors import AudioFileError
+
+from .wav_files import tone, write_wav
+
+SPEECH = Path(__file__).parent.parent / "fixtures" / "speech"
+
+
+async def collect(source: WavSource) -> list[bytes]:
+    return [chunk async for chunk in source.chunks()]
+
+
+def peak_hz(x: np.ndarray, rate_hz: int) -> float:
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    return float(np.fft.rfftfreq(len(x), 1 / rate_hz)[np.argmax(spectrum)])
+
+
+def band_energy(x: np.ndarray, rate_hz: int, f_hz: float) -> float:
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1 / rate_hz)
+    return float(spectrum[np.abs(freqs - f_hz) < 10].sum())
+
+
+def check_output(chunks: list[bytes], seconds: float, chunk_bytes: int = 4800) -> np.ndarray:
+    assert all(len(c) == chunk_bytes for c in chunks[:-1])
+    assert 0 < len(chunks[-1]) <= chunk_bytes
+    assert len(chunks[-1]) % 2 == 0
+    y = pcm16_to_float(b"".join(chunks))
+    assert abs(len(y) - seconds * 24_000) <= 2  # length preserved to the sample
+    return y
+
+
+@pytest.mark.parametrize(
+    ("fmt", "rate", "channels", "extensible"),
+    [
+        ("u8", 8_000, 1, False),
+        ("s16", 44_100, 2, False),
+        ("s24", 48_000, 1, False),
+        ("f32", 16_000, 1, False),
+        ("f64", 22_050, 2, True),
+        ("s32", 96_000, 6, True),
+    ],
+)
+async def test_every_format_becomes_24k_mono_pcm16(tmp_path, fmt, rate, channels, extensible):
+    seconds = 1.37
+    x = tone(rate, seconds, amplitude=0.3)
+    multi = np.stack([x] * channels, axis=1)
+    path = write_wav(tmp_path / "t.wav", multi, rate, fmt, extensible=extensible)
+    source = WavSource(path)
+    assert source.duration_s == pytest.approx(seconds, abs=1 / rate)
+    assert (source.sample_rate_hz, source.channels) == (rate, channels)
+    y = check_output(await collect(source), seconds)
+    body = y[2400:-2400]
+    # Both tones survive resampling with their power (each 0.3 amplitude -> RMS 0.3).
+    assert rms(body) == pytest.approx(0.3, rel=0.02)
+    assert band_energy(body, 24_000, 440.0) == pytest.approx(
+        band_energy(body, 24_000, 1000.0), rel=0.1
+    )
+
+
+async def test_dominant_frequency_is_preserved(tmp_path):
+    rate = 44_100
+    x = tone(rate, 1.0, freqs_hz=(1234.0,), amplitude=0.5)
+    path = write_wav(tmp_path / "f.wav", np.stack([x, x], axis=1), rate, "s16")
+    y = check_output(await collect(WavSource(path)), 1.0)
+    assert abs(peak_hz(y, 24_000) - 1234.0) < 2.0
+
+
+async def test_stereo_is_mixed_to_mono(tmp_path):
+    rate = 24_000
+    left = tone(rate, 1.0, freqs_hz=(440.0,), amplitude=0.6)
+    right = tone(rate, 1.0, freqs_hz=(1000.0,), amplitude=0.2)
+    path = write_wav(tmp_path / "lr.wav", np.stack([left, right], axis=1), rate, "f32")
+    y = check_output(await collect(WavSource(path)), 1.0)
+    expected = (left + right) / 2
+    np.testing.assert_allclose(y, expected, atol=2 / 32768)
+
+
+async def test_opposite_channels_cancel(tmp_path):
+    rate = 24_000
+    x = tone(rate, 0.5, amplitude=0.4)
+    path = write_wav(tmp_path / "phase.wav", np.stack([x, -x], axis=1), rate, "s16")
+    y = pcm16_to_float(b"".join(await collect(WavSource(path))))
+    assert float(np.max(np.abs(y))) <= 1 / 32768
+
+
+async def test_full_scale_input_clips_safely(tmp_path):
+    rate = 48_000
+    # A full-scale square wave: resampling rings past +-1.0 (Gibbs), which must clip, not wrap.
+    x = np.where(np.arange(rate) % 96 < 48, 1.0, -1.0)
+    path = write_wav(tmp_path / "square.wav", x, rate, "f32")
+    y = pcm16_to_float(b"".join(await collect(WavSource(path))))
+    assert float(np.max(y)) == pytest.approx(32767 / 32768)
+    assert float(np.min(y)) == -1.0
+    # Where the resampled signal overshoots, the output sits at the rail instead of wrapping.
+    reference = resample(x.astype(np.float32), rate, 24_000)
+    assert float(np.max(reference)) > 1.0  # the test really exercises clipping
+    n = min(len(reference), len(y))
+    np.testing.assert_allclose(y[:n], np.clip(reference[:n], -1.0, 32767 / 32768), atol=1e-3)
+
+
+async def test_custom_chunk_size(tmp_path):
+    path = write_wav(tmp_path / "c.wav", tone(24_000, 0.5), 24_000, "s16")
+    chunks = await collect(WavSource(path, chunk_ms=20))
+    check_output(chunks, 0.5, chunk_bytes=960)
+    assert len(chunks) == 25
+
+
+async def test_realtime_pacing_takes_the_files_duration(tmp_path):
+    path = write_wav(tmp_path / "rt.wav", tone(16_000, 1.0), 16_000, "s16")
+    source = WavSource(path, realtime=True)
+    started = time.monotonic()
+    arrivals = []
+    async for _ in source.chunks():
+        arrivals.append(time.monotonic() - started)
+    assert len(arrivals) == 10
+    assert 0.95 <= arrivals[-1] <= 1.4
+    # Like a microphone: chunk k arrives once its 100 ms have passed, not all at once.
+    assert arrivals[0] >= 0.09
+    assert arrivals[4] == pytest.approx(0.5, abs=0.15)
+
+
+async def test_speed_scales_the_pacing(tmp_path):
+    path = write_wav(tmp_path / "fast.wav", tone(16_000, 2.0), 16_000, "s16")
+    started = time.monotonic()
+    chunks = await collect(WavSource(path, realtime=True, speed=4.0))
+    elapsed = time.monotonic() - started
+    assert len(chunks) == 20
+    assert 0.47 <= elapsed <= 0.9
+    with pytest.raises(ValueError):
+        WavSource(path, speed=0)
+
+
+async def test_fast_mode_is_quick_and_yields_to_the_loop(tmp_path):
+    path = write_wav(tmp_path / "long.wav", tone(48_000, 60.0), 48_000, "s16")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    started = time.monotonic()
+    chunks = await collect(WavSource(path))
+    elapsed = time.monotonic() - started
+    task.cancel()
+    assert len(chunks) == 600
+    assert elapsed < 10.0
+    assert ticks >= 600  # the loop ran other work between chunks
+
+
+async def test_reading_happens_off_the_loop(tmp_path, monkeypatch):
+    import threading
+
+    from therapy_notes.audio import wav_reader
+
+    loop_thread = threading.get_ident()
+    read_threads = set()
+    original = wav_reader.WavReader.read
+
+    def spying_read(self, max_frames):
+        read_threads.add(threading.get_ident())
+        return original(self, max_frames)
+
+    monkeypatch.setattr(wav_reader.WavReader, "read", spying_read)
+    path = write_wav(tmp_path / "off.wav", tone(48_000, 3.0), 48_000, "s24")
+    chunks = await collect(WavSource(path))
+    assert len(chunks) == 30
+    assert read_threads
+    assert loop_thread not in read_threads
+
+
+async def test_loop_stays_responsive_while_a_big_block_decodes(tmp_path):
+    path = write_wav(tmp_path / "big.wav", tone(96_000, 20.0), 96_000, "f64")
+    gaps = []
+    stop = asyncio.Event()
+
+    async def heartbeat() -> None:
+        last = time.monotonic()
+        while not stop.is_set():
+            await asyncio.sleep(0.005)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    task = asyncio.create_task(heartbeat())
+    source = WavSource(path)
+    count = 0
+    async for _ in source.chunks():
+        count += 1
+        await asyncio.sleep(0.001)  # a consumer that does some work
+    stop.set()
+    await task
+    assert count == 200
+    assert max(gaps) < 0.25
+
+
+async def test_stop_ends_the_iteration(tmp_path):
+    path = write_wav(tmp_path / "stop.wav", tone(24_000, 5.0), 24_000, "s16")
+    source = WavSource(path)
+    got = []
+    async for chunk in source.chunks():
+        got.append(chunk)
+        if len(got) == 3:
+            source.stop()
+    assert len(got) == 3
+
+
+async def test_stop_cuts_a_realtime_wait_short(tmp_path):
+    path = write_wav(tmp_path / "slow.wav", tone(24_000, 5.0), 24_000, "s16")
+    source = WavSource(path, realtime=True, speed=0.1)  # 1 s per chunk
+    asyncio.get_running_loop().call_later(0.2, source.stop)
+    started = time.monotonic()
+    chunks = await collect(source)
+    assert chunks == []
+    assert time.monotonic() - started < 0.6
+
+
+async def test_missing_file_fails_when_made(tmp_path):
+    with pytest.raises(AudioFileError, match=r"session\.wav"):
+        WavSource(tmp_path / "session.wav")
+
+
+async def test_not_a_wav_fails_with_the_name(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    with pytest.raises(AudioFileError, match=r"notes\.txt is not a WAV file"):
+        WavSource(path)
+
+
+async def test_file_deleted_before_reading(tmp_path):
+    path = write_wav(tmp_path / "gone.wav", tone(8000, 0.5), 8000, "s16")
+    source = WavSource(path)
+    path.unlink()
+    with pytest.raises(AudioFileError, match=r"gone\.wav"):
+        await collect(source)
+
+
+@pytest.mark.parametrize("name", ["pain_shoulder", "long_session"])
+async def test_speech_fixture_decodes_to_its_duration(name):
+    import wave
+
+    path = SPEECH / f"{name}.wav"
+    with wave.open(str(path)) as w:
+        expected_s = w.getnframes() / w.getframerate()
+        expected = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    source = WavSource(path)
+    assert source.duration_s == pytest.approx(expected_s)
+    data = b"".join(await collect(source))
+    assert len(data) // 2 == round(expected_s * 24_000)
+    # The fixtures are already mono 24 kHz PCM16, so they pass through bit for bit.
+    np.testing.assert_array_equal(np.frombuffer(data, dtype="<i2"), expected)
