@@ -8,6 +8,7 @@ clinic's PostgreSQL server, where none of this applies.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from therapy_notes.errors import StorageError
-from therapy_notes.storage.errors import DatabaseLocation, message_for, storage_errors
+from therapy_notes.storage.errors import DatabaseLocation, message_for, storage_errors, translate
 from therapy_notes.storage.uow import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -139,4 +140,26 @@ def open_database(path: Path) -> Database:
     where = DatabaseLocation(path)
     with storage_errors(where):
         path.parent.mkdir(parents=True, exist_ok=True)
+    _probe_sqlite_file(path, where)
     return open_url(f"sqlite:///{path}", where)
+
+
+def _probe_sqlite_file(path: Path, where: DatabaseLocation) -> None:
+    """Look at an existing file before the engine switches it to WAL (a write).
+
+    Plain reads change nothing, so a file that is damaged or belongs to another program
+    is refused exactly as it was found.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        connection = sqlite3.connect(path)
+        try:
+            rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            tables = {str(name) for (name,) in rows}
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        raise translate(exc, where) from exc
+    if tables and "alembic_version" not in tables:
+        raise StorageError(message_for("SQLITE_NOTADB", where))

@@ -108,6 +108,9 @@ def translate(exc: BaseException, where: DatabaseLocation) -> StorageError:
             errno.EACCES: "SQLITE_READONLY",
             errno.EPERM: "SQLITE_READONLY",
             errno.EROFS: "SQLITE_READONLY",
+            errno.EEXIST: "SQLITE_CANTOPEN",  # a file where the folder should be
+            errno.ENOTDIR: "SQLITE_CANTOPEN",
+            errno.EISDIR: "SQLITE_CANTOPEN",
         }
         kind = by_errno.get(orig.errno or 0, "SQLITE_IOERR")
     else:

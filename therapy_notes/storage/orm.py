@@ -224,3 +224,8 @@ FTS_TABLES = ("segments_fts", "note_entries_fts")
 def is_fts_table(name: str) -> bool:
     """True for an FTS5 virtual table or one of its shadow tables (`*_fts_data`, ...)."""
     return any(name == t or name.startswith(f"{t}_") for t in FTS_TABLES)
+
+
+def include_in_autogenerate(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic `include_name` hook: compare everything but the FTS5 tables."""
+    return not (type_ == "table" and name is not None and is_fts_table(name))

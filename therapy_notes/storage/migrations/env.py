@@ -9,12 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from therapy_notes.storage.orm import Base, is_fts_table
-
-
-def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Leave the FTS5 tables (made by hand-written SQL) out of autogenerate."""
-    return not (type_ == "table" and name is not None and is_fts_table(name))
+from therapy_notes.storage.orm import Base, include_in_autogenerate
 
 
 def run_migrations(connection: Connection) -> None:
@@ -23,7 +18,7 @@ def run_migrations(connection: Connection) -> None:
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=True,
-        include_name=include_name,
+        include_name=include_in_autogenerate,
     )
     with context.begin_transaction():
         context.run_migrations()
