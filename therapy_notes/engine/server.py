@@ -1,0 +1,742 @@
+"""The local engine: a WebSocket server speaking the Realtime protocol (PROTOCOL.md section 10).
+
+One `LocalEngine` owns the loaded speech models and serves any number of connections. Each
+connection has its own session config, conversation and turn tracker; recognition runs in
+the tracker's worker threads, so the event loop only moves messages. Bad client input gets
+an `error` event and the connection keeps working, as on the cloud.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
+
+from therapy_notes.engine import protocol as p
+from therapy_notes.engine.composer import (
+    ComposerTurn,
+    ToolCallSpec,
+    compose,
+    sections_from_session,
+    tool_names,
+)
+from therapy_notes.engine.turns import (
+    CommitTooShortError,
+    TurnCommitted,
+    TurnEvent,
+    TurnFailed,
+    TurnFinal,
+    TurnPartial,
+    TurnStarted,
+    TurnStopped,
+    VadSettings,
+)
+from therapy_notes.engine.usage import audio_tokens, response_usage, text_tokens
+
+if TYPE_CHECKING:
+    from therapy_notes.engine.turns import EngineModels
+
+_log = logging.getLogger(__name__)
+
+REALTIME_PATH = "/v1/realtime"
+BETA_SUBPROTOCOL = "openai-beta.realtime-v1"
+KEY_SUBPROTOCOL_PREFIX = "openai-insecure-api-key."
+BETA_CLOSE_CODE = 4000
+TRANSCRIPT_WAIT_S = 60.0
+"""How long a response waits for turns still being recognised before it composes anyway."""
+_DELTA_CHARS = 48
+_SEMANTIC_SILENCE_MS = {"low": 1000, "medium": 600, "auto": 600, "high": 300}
+
+
+class TurnTrackerLike(Protocol):
+    """What the server needs from a per-connection turn tracker (see `turns.TurnTracker`)."""
+
+    def set_turn_detection(self, settings: VadSettings | None) -> None: ...
+    def append(self, pcm16_24k: bytes) -> None: ...
+    def commit(self) -> TurnCommitted: ...
+    def clear(self) -> None: ...
+    def events(self) -> AsyncIterator[TurnEvent]: ...
+    async def aclose(self) -> None: ...
+
+
+TrackerFactory = Callable[[Callable[[], str]], TurnTrackerLike]
+"""Builds one tracker for a connection, given the server's item id generator."""
+
+
+def vad_settings(session: p.JsonObject) -> VadSettings | None:
+    """The tracker's VAD settings from a session config; None means manual commits only."""
+    audio_in = (session.get("audio") or {}).get("input") or {}
+    td = audio_in.get("turn_detection")
+    if not isinstance(td, dict):
+        return None
+    defaults = VadSettings()
+    if td.get("type") == "semantic_vad":
+        silence = _SEMANTIC_SILENCE_MS.get(str(td.get("eagerness") or "auto"), 600)
+        return VadSettings(defaults.threshold, defaults.prefix_padding_ms, silence)
+    return VadSettings(
+        threshold=float(td.get("threshold", defaults.threshold)),
+        prefix_padding_ms=int(td.get("prefix_padding_ms", defaults.prefix_padding_ms)),
+        silence_duration_ms=int(td.get("silence_duration_ms", defaults.silence_duration_ms)),
+    )
+
+
+# --------------------------------------------------------------------------- handshake
+
+
+def _select_subprotocol(
+    _connection: ServerConnection, subprotocols: Sequence[Subprotocol]
+) -> Subprotocol | None:
+    """Pick `realtime` when a browser-style client offers it; never refuse the others."""
+    for offered in subprotocols:
+        if offered == "realtime":
+            return offered
+    return None
+
+
+def _offered_subprotocols(headers: Headers) -> list[str]:
+    return [
+        s.strip()
+        for value in headers.get_all("Sec-WebSocket-Protocol")
+        for s in value.split(",")
+        if s.strip()
+    ]
+
+
+def _has_credential(headers: Headers) -> bool:
+    auth = headers.get("Authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return True
+    return any(
+        s.startswith(KEY_SUBPROTOCOL_PREFIX) and len(s) > len(KEY_SUBPROTOCOL_PREFIX)
+        for s in _offered_subprotocols(headers)
+    )
+
+
+def _process_request(connection: ServerConnection, request: Request) -> Response | None:
+    """Refuse wrong paths (404), missing model or intent (400) and missing keys (401)."""
+    url = urlsplit(request.path)
+    if url.path.rstrip("/") != REALTIME_PATH:
+        return connection.respond(HTTPStatus.NOT_FOUND, f"Not found: {url.path}\n")
+    query = parse_qs(url.query)
+    if not query.get("model") and query.get("intent") != ["transcription"]:
+        return connection.respond(
+            HTTPStatus.BAD_REQUEST,
+            "Connect with ?model=<model> or ?intent=transcription.\n",
+        )
+    if not _has_credential(request.headers):
+        return connection.respond(
+            HTTPStatus.UNAUTHORIZED,
+            "Missing bearer authentication in header. Send 'Authorization: Bearer <key>' "
+            "(any key works for the local engine).\n",
+        )
+    return None
+
+
+# --------------------------------------------------------------------------- engine
+
+
+class LocalEngine:
+    """The local Realtime server; start it, give `url` to the client, stop it.
+
+    Args:
+        models: speech models shared by every connection; loaded on `start` when None.
+        host: interface to bind (loopback by default: the engine is for this machine).
+        port: TCP port; 0 picks a free one (see `port` after `start`).
+        model_dir: a CTranslate2 Whisper model folder for `EngineModels.load`.
+        tracker_factory: builds a connection's turn tracker; the default uses `models`.
+    """
+
+    def __init__(
+        self,
+        models: EngineModels | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        model_dir: Path | None = None,
+        tracker_factory: TrackerFactory | None = None,
+    ) -> None:
+        self._models = models
+        self._host = host
+        self._requested_port = port
+        self._model_dir = model_dir
+        self._tracker_factory = tracker_factory
+        self._server: Server | None = None
+        self._bound_port: int | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (raises before `start`)."""
+        if self._bound_port is None:
+            raise RuntimeError("the local engine is not started")
+        return self._bound_port
+
+    @property
+    def url(self) -> str:
+        """The client's `websocket_base_url`, e.g. `ws://127.0.0.1:PORT/v1`."""
+        return f"ws://{self._host}:{self.port}/v1"
+
+    async def start(self) -> None:
+        """Load the models (off the event loop) if needed, then bind and listen.
+
+        Raises:
+            ModelError: the speech model is missing or damaged.
+            OSError: the port is taken.
+        """
+        if self._server is not None:
+            return
+        if self._tracker_factory is None:
+            self._tracker_factory = await self._default_factory()
+        self._server = await serve(
+            self._handle,
+            self._host,
+            self._requested_port,
+            process_request=_process_request,
+            select_subprotocol=_select_subprotocol,
+            max_size=p.WEBSOCKET_MAX_SIZE,
+            compression=None,
+            server_header="TherapyNotes-LocalEngine",
+        )
+        self._bound_port = int(next(iter(self._server.sockets)).getsockname()[1])
+        _log.info("local engine listening on %s", self.url)
+
+    async def _default_factory(self) -> TrackerFactory:
+        from therapy_notes.engine.turns import EngineModels, TurnTracker
+
+        models = self._models
+        if models is None:
+            models = await asyncio.to_thread(EngineModels.load, self._model_dir)
+            self._models = models
+        loaded = models
+
+        def factory(new_item_id: Callable[[], str]) -> TurnTrackerLike:
+            return TurnTracker(loaded, new_item_id=new_item_id)
+
+        return factory
+
+    async def stop(self) -> None:
+        """Close every connection and stop listening; the port can be bound again at once."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.close(close_connections=True)
+        await server.wait_closed()
+        _log.info("local engine on port %s stopped", self._bound_port)
+
+    async def __aenter__(self) -> LocalEngine:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        assert self._tracker_factory is not None
+        request = ws.request
+        assert request is not None
+        if "OpenAI-Beta" in request.headers or BETA_SUBPROTOCOL in _offered_subprotocols(
+            request.headers
+        ):
+            await _refuse_beta(ws)
+            return
+        query = parse_qs(urlsplit(request.path).query)
+        intent = (query.get("intent") or [""])[0]
+        model = query["model"][0] if query.get("model") else None
+        session_type = "transcription" if intent == "transcription" and not model else "realtime"
+        connection = _Connection(ws, self._tracker_factory, session_type, model)
+        await connection.run()
+
+
+async def _refuse_beta(ws: ServerConnection) -> None:
+    violation = p.ProtocolViolation(
+        "beta_api_shape_disabled",
+        "The Realtime beta API shape is disabled. Remove the 'OpenAI-Beta' header (or the "
+        "'openai-beta.realtime-v1' subprotocol) and use the GA event shapes.",
+    )
+    with contextlib.suppress(ConnectionClosed):
+        await ws.send(json.dumps(p.error_event(violation)))
+        await ws.close(BETA_CLOSE_CODE, "beta_api_shape_disabled")
+
+
+async def serve_forever(host: str, port: int, model_dir: Path | None) -> None:
+    """Run a local engine until cancelled (the `therapy-notes-server` command)."""
+    async with LocalEngine(host=host, port=port, model_dir=model_dir) as engine:
+        _log.info("serving the Realtime protocol at %s", engine.url)
+        await asyncio.Future()
+
+
+# --------------------------------------------------------------------------- one connection
+
+
+@dataclass(slots=True)
+class _Item:
+    """A conversation item and what the server knows about it beyond its JSON."""
+
+    item: p.JsonObject
+    audio_seconds: float = 0.0
+    text: str | None = None
+    """Transcript or typed text the composer may use (user items only)."""
+    is_turn: bool = False
+    composed: bool = False
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass(slots=True)
+class _Response:
+    id: str
+    max_output_tokens: int | str
+    metadata: p.JsonObject | None
+    output: list[p.JsonObject] = field(default_factory=list)
+    usage: p.JsonObject | None = None
+    task: asyncio.Task[None] | None = None
+
+
+class _Connection:
+    """The state of one client connection: session, conversation, tracker, response."""
+
+    def __init__(
+        self,
+        ws: ServerConnection,
+        tracker_factory: TrackerFactory,
+        session_type: str,
+        model: str | None,
+    ) -> None:
+        self._ws = ws
+        self._session_id = p.new_id("sess")
+        self._conversation_id = p.new_id("conv")
+        self._created_at_s = p.now_s()
+        self._session = p.default_session(session_type, model)
+        self._items: dict[str, _Item] = {}
+        self._order: list[str] = []
+        self._tracker = tracker_factory(lambda: p.new_id("item"))
+        self._response: _Response | None = None
+
+    # ---- lifecycle
+
+    async def run(self) -> None:
+        _log.info("connection %s opened (%s)", self._session_id, self._session["type"])
+        pump = asyncio.create_task(self._pump_turn_events(), name=f"turns-{self._session_id}")
+        try:
+            await self._send(p.session_created(self._session, self._session_id, self._created_at_s))
+            await self._send(p.conversation_created(self._conversation_id))
+            self._tracker.set_turn_detection(vad_settings(self._session))
+            async for message in self._ws:
+                await self._dispatch(p.parse_client_event(message))
+        except ConnectionClosed:
+            pass
+        finally:
+            await self._cancel_response()
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+            await self._tracker.aclose()
+            _log.info("connection %s closed", self._session_id)
+
+    async def _send(self, event: p.JsonObject) -> None:
+        await self._ws.send(json.dumps(event))
+
+    async def _error(
+        self, code: str, message: str, event_id: str | None, param: str | None = None
+    ) -> None:
+        await self._send(p.error_event(p.ProtocolViolation(code, message, param, event_id)))
+
+    # ---- client events
+
+    async def _dispatch(self, event: p.ClientEvent | p.ProtocolViolation) -> None:
+        match event:
+            case p.ProtocolViolation():
+                _log.info("refused client event (%s) on %s", event.code, self._session_id)
+                await self._send(p.error_event(event))
+            case p.SessionUpdate():
+                await self._on_session_update(event)
+            case p.AudioAppend():
+                self._tracker.append(event.audio)
+            case p.AudioCommit():
+                await self._on_commit(event)
+            case p.AudioClear():
+                self._tracker.clear()
+                await self._send(p.buffer_cleared())
+            case p.ItemCreate():
+                await self._on_item_create(event)
+            case p.ItemDelete():
+                await self._on_item_delete(event)
+            case p.ItemRetrieve():
+                item = self._items.get(event.item_id)
+                if item is None:
+                    await self._item_not_found(event.item_id, event.event_id)
+                else:
+                    await self._send(p.item_retrieved(item.item))
+            case p.ResponseCreate():
+                await self._on_response_create(event)
+            case p.ResponseCancel():
+                await self._on_response_cancel(event)
+
+    async def _on_session_update(self, event: p.SessionUpdate) -> None:
+        patch = event.session
+        if patch["type"] != self._session["type"]:
+            await self._error(
+                "invalid_value",
+                f"This is a {self._session['type']} session; its type cannot change to "
+                f"{patch['type']!r}. Open a new connection for a different session type.",
+                event.event_id,
+                "session.type",
+            )
+            return
+        if "model" in patch and patch["model"] != self._session.get("model"):
+            await self._error(
+                "invalid_value",
+                "The model cannot change within a session; connect again with ?model=.",
+                event.event_id,
+                "session.model",
+            )
+            return
+        self._session = p.merge_session(self._session, patch)
+        self._tracker.set_turn_detection(vad_settings(self._session))
+        await self._send(p.session_updated(self._session, self._session_id, self._created_at_s))
+
+    async def _on_commit(self, event: p.AudioCommit) -> None:
+        try:
+            committed = self._tracker.commit()
+        except CommitTooShortError as exc:
+            await self._error(
+                "input_audio_buffer_commit_empty",
+                "Error committing input audio buffer: buffer too small. Expected at least "
+                f"100ms of audio, but buffer only has {exc.buffered_ms:.2f}ms of audio.",
+                event.event_id,
+            )
+            return
+        await self._on_turn_committed(committed)
+
+    async def _on_item_create(self, event: p.ItemCreate) -> None:
+        raw = event.item
+        item_id = raw.get("id") or p.new_id("item")
+        if item_id in self._items:
+            await self._error(
+                "invalid_value",
+                f"An item with id '{item_id}' already exists in the conversation.",
+                event.event_id,
+                "item.id",
+            )
+            return
+        previous = event.previous_item_id
+        if previous is not None and previous != "root" and previous not in self._items:
+            await self._error(
+                "invalid_value",
+                f"Previous item with id '{previous}' does not exist.",
+                event.event_id,
+                "previous_item_id",
+            )
+            return
+        item = _stored_item(raw, item_id)
+        entry = _Item(item)
+        if item["type"] == "message" and item["role"] == "user":
+            entry.is_turn = True
+            entry.text = _message_text(item)
+            entry.audio_seconds = 0.0
+        entry.ready.set()
+        if previous is None:
+            previous = self._order[-1] if self._order else None
+            self._order.append(item_id)
+        elif previous == "root":
+            self._order.insert(0, item_id)
+            previous = None
+        else:
+            self._order.insert(self._order.index(previous) + 1, item_id)
+        self._items[item_id] = entry
+        await self._send(p.item_added(item, previous))
+        await self._send(p.item_done(item, previous))
+
+    async def _on_item_delete(self, event: p.ItemDelete) -> None:
+        entry = self._items.pop(event.item_id, None)
+        if entry is None:
+            await self._item_not_found(event.item_id, event.event_id)
+            return
+        self._order.remove(event.item_id)
+        entry.ready.set()
+        await self._send(p.item_deleted(event.item_id))
+
+    async def _item_not_found(self, item_id: str, event_id: str | None) -> None:
+        await self._error(
+            "item_not_found",
+            f"Item with item_id '{item_id[:100]}' not found in the conversation.",
+            event_id,
+            "item_id",
+        )
+
+    async def _on_response_create(self, event: p.ResponseCreate) -> None:
+        if self._session["type"] == "transcription":
+            await self._error(
+                "invalid_request_for_session_type",
+                "A transcription session produces transcripts only and cannot create "
+                "responses. Connect with ?model= for a realtime session to get tool calls.",
+                event.event_id,
+            )
+            return
+        if self._response is not None:
+            await self._error(
+                "conversation_already_has_active_response",
+                "Conversation already has an active response in progress: "
+                f"{self._response.id}. Wait until the response is finished before creating "
+                "a new one.",
+                event.event_id,
+            )
+            return
+        overrides = event.response
+        response = _Response(
+            id=p.new_id("resp"),
+            max_output_tokens=overrides.get("max_output_tokens")
+            or self._session.get("max_output_tokens")
+            or "inf",
+            metadata=overrides.get("metadata"),
+        )
+        self._response = response
+        await self._send(p.response_created(self._response_body(response, "in_progress")))
+        response.task = asyncio.create_task(
+            self._run_response(response, overrides), name=f"response-{response.id}"
+        )
+
+    async def _on_response_cancel(self, event: p.ResponseCancel) -> None:
+        response = self._response
+        if response is None or (event.response_id and event.response_id != response.id):
+            await self._error(
+                "response_cancel_not_active",
+                "Cancellation failed: no active response found.",
+                event.event_id,
+            )
+            return
+        await self._cancel_response()
+        details = {"type": "cancelled", "reason": "client_cancelled"}
+        await self._send(
+            p.response_done(self._response_body(response, "cancelled", status_details=details))
+        )
+
+    async def _cancel_response(self) -> None:
+        response, self._response = self._response, None
+        if response is None or response.task is None:
+            return
+        response.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await response.task
+
+    # ---- responses
+
+    def _response_body(
+        self, response: _Response, status: str, *, status_details: p.JsonObject | None = None
+    ) -> p.JsonObject:
+        return p.response_body(
+            response.id,
+            self._conversation_id,
+            status=status,
+            output=response.output,
+            max_output_tokens=response.max_output_tokens,
+            metadata=response.metadata,
+            usage=response.usage,
+            status_details=status_details,
+        )
+
+    async def _run_response(self, response: _Response, overrides: p.JsonObject) -> None:
+        try:
+            await self._compose_response(response, overrides)
+        except ConnectionClosed:
+            pass
+        except Exception:  # noqa: BLE001 - a task's top: log, answer `failed`, keep serving
+            _log.exception("response %s failed", response.id)
+            details = {"type": "failed", "error": {"type": "server_error", "code": "local_engine"}}
+            if self._response is response:
+                self._response = None
+            with contextlib.suppress(ConnectionClosed):
+                await self._send(
+                    p.response_done(self._response_body(response, "failed", status_details=details))
+                )
+
+    async def _compose_response(self, response: _Response, overrides: p.JsonObject) -> None:
+        pending = [e for e in self._items.values() if e.is_turn and not e.composed]
+        waits = [asyncio.create_task(e.ready.wait()) for e in pending if not e.ready.is_set()]
+        if waits:
+            _, late = await asyncio.wait(waits, timeout=TRANSCRIPT_WAIT_S)
+            for task in late:
+                task.cancel()
+        turns_entries = [
+            (item_id, self._items[item_id])
+            for item_id in self._order
+            if self._items[item_id].is_turn
+            and not self._items[item_id].composed
+            and self._items[item_id].ready.is_set()
+        ]
+        turns = [ComposerTurn(i, e.text) for i, e in turns_entries if e.text]
+        tools: list[p.JsonObject] = overrides.get("tools") or self._session.get("tools") or []
+        instructions: str = overrides.get("instructions") or self._session.get("instructions") or ""
+        calls = compose(
+            turns,
+            sections_from_session(tools, instructions),
+            available_tools=_allowed_tools(tools, overrides.get("tool_choice",
+                                                                self._session.get("tool_choice"))),
+        )  # fmt: skip
+        input_text, input_audio = self._context_tokens(instructions, tools)
+        budget = response.max_output_tokens
+        spent = 0
+        emitted: list[ToolCallSpec] = []
+        status, details = "completed", None
+        for index, call in enumerate(calls):
+            arguments = json.dumps(call.arguments)
+            cost = text_tokens(call.name) + text_tokens(arguments)
+            if isinstance(budget, int) and emitted and spent + cost > budget:
+                status = "incomplete"
+                details = {"type": "incomplete", "reason": "max_output_tokens"}
+                break
+            await self._emit_call(response, index, call.name, arguments)
+            spent += cost
+            emitted.append(call)
+        left_ids = {i for c in calls[len(emitted) :] for i in c.source_item_ids}
+        for item_id, entry in turns_entries:
+            entry.composed = item_id not in left_ids
+        response.usage = response_usage(
+            input_text_tokens=input_text, input_audio_tokens=input_audio, output_text_tokens=spent
+        )
+        self._response = None
+        await self._send(
+            p.response_done(self._response_body(response, status, status_details=details))
+        )
+        _log.info("response %s %s with %d calls", response.id, status, len(emitted))
+
+    def _context_tokens(self, instructions: str, tools: list[p.JsonObject]) -> tuple[int, int]:
+        """What the response "saw": instructions, tools and every conversation item."""
+        text = text_tokens(instructions) + (text_tokens(json.dumps(tools)) if tools else 0)
+        audio = 0
+        for item_id in self._order:
+            entry = self._items[item_id]
+            item = entry.item
+            if entry.audio_seconds > 0:
+                audio += audio_tokens(entry.audio_seconds)
+            elif item["type"] == "message":
+                text += text_tokens(_message_text(item) or "")
+            elif item["type"] == "function_call":
+                text += text_tokens(item.get("name", "")) + text_tokens(item.get("arguments", ""))
+            elif item["type"] == "function_call_output":
+                text += text_tokens(item.get("output", ""))
+        return text, audio
+
+    async def _emit_call(self, response: _Response, index: int, name: str, arguments: str) -> None:
+        item_id, call_id = p.new_id("item"), p.new_id("call")
+        previous = self._order[-1] if self._order else None
+        started = p.function_call_item(item_id, call_id, name, "", "in_progress")
+        await self._send(p.output_item_added(response.id, index, started))
+        self._order.append(item_id)
+        entry = _Item(started)
+        entry.ready.set()
+        self._items[item_id] = entry
+        await self._send(p.item_added(started, previous))
+        for start in range(0, len(arguments), _DELTA_CHARS):
+            await self._send(
+                p.arguments_delta(
+                    response.id, item_id, index, call_id, arguments[start : start + _DELTA_CHARS]
+                )
+            )
+            await asyncio.sleep(0)
+        await self._send(p.arguments_done(response.id, item_id, index, call_id, name, arguments))
+        finished = p.function_call_item(item_id, call_id, name, arguments, "completed")
+        entry.item = finished
+        response.output.append(finished)
+        await self._send(p.output_item_done(response.id, index, finished))
+        await self._send(p.item_done(finished, previous))
+
+    # ---- turns from the tracker
+
+    async def _pump_turn_events(self) -> None:
+        try:
+            async for event in self._tracker.events():
+                await self._on_turn_event(event)
+        except ConnectionClosed:
+            pass
+
+    def _transcribing(self) -> bool:
+        audio_in = (self._session.get("audio") or {}).get("input") or {}
+        return audio_in.get("transcription") is not None
+
+    async def _on_turn_event(self, event: TurnEvent) -> None:
+        match event:
+            case TurnStarted():
+                await self._send(p.speech_started(event.item_id, event.audio_start_ms))
+            case TurnPartial():
+                if self._transcribing() and event.delta:
+                    await self._send(p.transcription_delta(event.item_id, event.delta))
+            case TurnStopped():
+                await self._send(p.speech_stopped(event.item_id, event.audio_end_ms))
+            case TurnCommitted():
+                await self._on_turn_committed(event)
+            case TurnFinal():
+                entry = self._items.get(event.item_id)
+                if entry is not None:
+                    entry.text = event.transcript
+                    entry.audio_seconds = event.audio_seconds or entry.audio_seconds
+                    entry.item["content"][0]["transcript"] = event.transcript
+                    entry.ready.set()
+                if self._transcribing():
+                    await self._send(
+                        p.transcription_completed(
+                            event.item_id, event.transcript, event.audio_seconds
+                        )
+                    )
+            case TurnFailed():
+                entry = self._items.get(event.item_id)
+                if entry is not None:
+                    entry.ready.set()
+                if self._transcribing():
+                    await self._send(p.transcription_failed(event.item_id, event.message))
+
+    async def _on_turn_committed(self, event: TurnCommitted) -> None:
+        """Add a committed audio turn once, whether it came from `commit()` or the stream."""
+        if event.item_id in self._items:
+            return
+        previous = self._order[-1] if self._order else None
+        item = p.user_audio_item(event.item_id, None)
+        seconds = max(0, event.audio_end_ms - event.audio_start_ms) / 1000
+        self._items[event.item_id] = _Item(item, audio_seconds=seconds, is_turn=True)
+        self._order.append(event.item_id)
+        await self._send(p.buffer_committed(event.item_id, previous))
+        await self._send(p.item_added(item, previous))
+        await self._send(p.item_done(item, previous))
+
+
+def _stored_item(raw: p.JsonObject, item_id: str) -> p.JsonObject:
+    """The server's copy of a client item: id, object and status set, no audio bytes."""
+    item = {k: v for k, v in raw.items() if k != "id"}
+    item = {"id": item_id, "object": "realtime.item", **item}
+    item.setdefault("status", "completed")
+    if item["type"] == "message":
+        item["content"] = [
+            {k: v for k, v in part.items() if k != "audio"} for part in item["content"]
+        ]
+    return item
+
+
+def _message_text(item: p.JsonObject) -> str | None:
+    texts = [
+        part.get("text") or part.get("transcript") or ""
+        for part in item.get("content", [])
+        if isinstance(part, dict)
+    ]
+    joined = " ".join(t for t in texts if t).strip()
+    return joined or None
+
+
+def _allowed_tools(tools: list[p.JsonObject], tool_choice: Any) -> set[str]:
+    names = tool_names(tools)
+    if tool_choice == "none":
+        return set()
+    if isinstance(tool_choice, dict) and isinstance(tool_choice.get("name"), str):
+        return names & {tool_choice["name"]}
+    return names
