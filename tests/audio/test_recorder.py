@@ -112,8 +112,11 @@ async def test_callback_stays_tiny():
         await take(recorder, 10)
     durations = sd.callback_durations_s
     assert len(durations) >= 10
-    assert max(durations) < 0.005  # 5 ms at worst, against a 100 ms block
+    # Copy and hop only: well under a millisecond typically, far below the 100 ms block even
+    # when the loop thread holds the GIL for a switch interval.
     assert float(np.median(durations)) < 0.0005
+    assert float(np.percentile(durations, 90)) < 0.002
+    assert max(durations) < 0.02
 
 
 async def test_stop_ends_chunks_and_closes_the_stream():

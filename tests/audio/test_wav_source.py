@@ -139,6 +139,17 @@ async def test_speed_scales_the_pacing(tmp_path):
         WavSource(path, speed=0)
 
 
+async def test_realtime_schedule_does_not_drift(tmp_path):
+    # 300 chunks: sleeping a fixed 100 ms after each (instead of to a schedule) would add up
+    # the loop's wake-up lateness, a millisecond or more per chunk.
+    path = write_wav(tmp_path / "drift.wav", tone(8_000, 30.0), 8_000, "s16")
+    started = time.monotonic()
+    chunks = await collect(WavSource(path, realtime=True, speed=15.0))
+    elapsed = time.monotonic() - started
+    assert len(chunks) == 300
+    assert 2.0 <= elapsed < 2.15
+
+
 async def test_fast_mode_is_quick_and_yields_to_the_loop(tmp_path):
     path = write_wav(tmp_path / "long.wav", tone(48_000, 60.0), 48_000, "s16")
     ticks = 0
@@ -168,8 +179,11 @@ async def test_reading_happens_off_the_loop(tmp_path, monkeypatch):
     read_threads = set()
     original = wav_reader.WavReader.read
 
+    block_sizes = []
+
     def spying_read(self, max_frames):
         read_threads.add(threading.get_ident())
+        block_sizes.append(max_frames)
         return original(self, max_frames)
 
     monkeypatch.setattr(wav_reader.WavReader, "read", spying_read)
@@ -178,6 +192,7 @@ async def test_reading_happens_off_the_loop(tmp_path, monkeypatch):
     assert len(chunks) == 30
     assert read_threads
     assert loop_thread not in read_threads
+    assert max(block_sizes) <= 48_000  # a second at a time, never the whole file
 
 
 async def test_loop_stays_responsive_while_a_big_block_decodes(tmp_path):
