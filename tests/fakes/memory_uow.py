@@ -49,20 +49,23 @@ class MemoryData:
 class MemoryStore:
     """The database: one transaction at a time (like SQLite), shared by every unit of work."""
 
-    def __init__(self, *, fail_on_write: int | None = None) -> None:
+    def __init__(self, *, fail_on_write: int | None = None, fail_kind: str = "") -> None:
         self.data = MemoryData()
         self.fail_on_write = fail_on_write
-        self.writes = 0
+        self.fail_kind = fail_kind
+        self.writes: dict[str, int] = {}
         self.lock = threading.RLock()
 
     def uow(self) -> MemoryUnitOfWork:
         """A factory for `RecordingService(uow_factory=store.uow)`."""
         return MemoryUnitOfWork(self)
 
-    def write(self) -> None:
-        """Count a write; the `fail_on_write`th one fails."""
-        self.writes += 1
-        if self.fail_on_write is not None and self.writes == self.fail_on_write:
+    def write(self, kind: str) -> None:
+        """Count a write; the `fail_on_write`th one (of `fail_kind`, if given) fails."""
+        self.writes[kind] = self.writes.get(kind, 0) + 1
+        self.writes[""] = self.writes.get("", 0) + 1
+        counted = self.fail_kind in ("", kind)
+        if counted and self.writes[self.fail_kind] == self.fail_on_write:
             raise StorageError("The database could not be written (disk full). Free some "
                                "space, then try again.")
 
@@ -83,7 +86,7 @@ class _Repo:
 
 class MemoryPatients(_Repo):
     def add(self, patient: Patient) -> Patient:
-        self._store.write()
+        self._store.write("patient")
         saved = dataclasses.replace(patient, id=self._store.new_id())
         self._data.patients[saved.id or 0] = saved
         return saved
@@ -95,7 +98,7 @@ class MemoryPatients(_Repo):
             raise NotFoundError(f"There is no patient {patient_id}.") from None
 
     def update(self, patient: Patient) -> None:
-        self._store.write()
+        self._store.write("patient")
         self._data.patients[self.get(patient.id or 0).id or 0] = patient
 
     def list(self, search: str = "") -> list[Patient]:
@@ -105,7 +108,7 @@ class MemoryPatients(_Repo):
 class MemorySessions(_Repo):
     def start(self, patient_id: int | None, template: str, engine: str,
               started_at: datetime) -> SessionRecord:
-        self._store.write()
+        self._store.write("session")
         record = SessionRecord(self._store.new_id(), patient_id, template, engine,
                                SessionStatus.RECORDING, started_at)
         self._data.sessions[record.id] = record
@@ -119,7 +122,7 @@ class MemorySessions(_Repo):
 
     def set_status(self, session_id: int, status: SessionStatus,
                    ended_at: datetime | None = None) -> None:
-        self._store.write()
+        self._store.write("session")
         record = self.get(session_id)
         self._data.sessions[session_id] = dataclasses.replace(
             record, status=status, ended_at=ended_at or record.ended_at)
@@ -136,7 +139,7 @@ class MemorySegments(_Repo):
         for known in self._data.segments.get(session_id, []):
             if known.item_id == segment.item_id:
                 return known
-        self._store.write()
+        self._store.write("segment")
         saved = dataclasses.replace(segment, id=self._store.new_id())
         self._data.segments.setdefault(session_id, []).append(saved)
         return saved
@@ -147,13 +150,13 @@ class MemorySegments(_Repo):
 
 class MemoryNotes(_Repo):
     def add_entry(self, session_id: int, entry: NoteEntry) -> NoteEntry:
-        self._store.write()
+        self._store.write("note")
         saved = dataclasses.replace(entry, id=self._store.new_id())
         self._data.entries.setdefault(session_id, []).append(saved)
         return saved
 
     def update_entry(self, entry_id: int, text: str, source: str) -> NoteEntry:
-        self._store.write()
+        self._store.write("note")
         for entries in self._data.entries.values():
             for index, entry in enumerate(entries):
                 if entry.id == entry_id:
@@ -163,19 +166,19 @@ class MemoryNotes(_Repo):
         raise NotFoundError(f"There is no note entry {entry_id}.")
 
     def add_measurement(self, session_id: int, measurement: Measurement) -> Measurement:
-        self._store.write()
+        self._store.write("note")
         saved = dataclasses.replace(measurement, id=self._store.new_id())
         self._data.measurements.setdefault(session_id, []).append(saved)
         return saved
 
     def add_risk(self, session_id: int, risk: RiskFlag) -> RiskFlag:
-        self._store.write()
+        self._store.write("note")
         saved = dataclasses.replace(risk, id=self._store.new_id())
         self._data.risks.setdefault(session_id, []).append(saved)
         return saved
 
     def acknowledge_risk(self, risk_id: int, at: datetime) -> None:
-        self._store.write()
+        self._store.write("note")
         for risks in self._data.risks.values():
             for index, risk in enumerate(risks):
                 if risk.id == risk_id:
@@ -194,7 +197,7 @@ class MemoryNotes(_Repo):
 class MemoryUsage(_Repo):
     def add(self, session_id: int, kind: str, usage: TokenUsage, cost_usd: float,
             at: datetime) -> None:
-        self._store.write()
+        self._store.write("usage")
         self._data.usage.append(UsageRow(session_id, kind, usage, cost_usd, at))
 
     def total(self, session_id: int) -> TokenUsage:
@@ -210,7 +213,7 @@ class MemoryUsage(_Repo):
 
 class MemoryAudit(_Repo):
     def record(self, entry: AuditRecord) -> None:
-        self._store.write()
+        self._store.write("audit")
         self._data.audit.append(dataclasses.replace(entry, id=self._store.new_id()))
 
     def for_entity(self, entity: str, entity_id: int) -> list[AuditRecord]:
