@@ -176,9 +176,12 @@ async def test_typed_user_text_is_composed_with_risk_and_negation(client: AsyncO
             "She reports she fell twice at home last week.",
         ):
             await conn.conversation.item.create(
-                item={"type": "message", "role": "user",
-                      "content": [{"type": "input_text", "text": text}]}
-            )  # fmt: skip
+                item={
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": text}],
+                }
+            )
             await recv_until(conn, "conversation.item.done")
         await conn.response.create()
         done = (await recv_until(conn, "response.done"))[-1]
@@ -298,8 +301,9 @@ BAD_INPUTS: list[tuple[str, str, str, str | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("raw", "code", "param"), [b[1:] for b in BAD_INPUTS],
-                         ids=[b[0] for b in BAD_INPUTS])  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "code", "param"), [b[1:] for b in BAD_INPUTS], ids=[b[0] for b in BAD_INPUTS]
+)
 async def test_bad_input_gets_error_and_connection_keeps_working(
     client: AsyncOpenAI, raw: str, code: str, param: str | None
 ) -> None:
@@ -325,17 +329,18 @@ async def test_oversized_audio_is_refused_with_an_error(client: AsyncOpenAI) -> 
     async with client.realtime.connect(model="gpt-realtime-2") as conn:
         await open_session(conn, note_session(audio={"input": {"turn_detection": None}}))
         too_big = base64.b64encode(b"\1" * (MAX_AUDIO_BYTES + 3)).decode()
-        await conn.send_raw(json.dumps(
-            {"type": "input_audio_buffer.append", "audio": too_big, "event_id": "big_1"}
-        ))  # fmt: skip
+        await conn.send_raw(
+            json.dumps({"type": "input_audio_buffer.append", "audio": too_big, "event_id": "big_1"})
+        )
         error = await recv_checked(conn, timeout_s=30)
         assert (error.error.code, error.error.param, error.error.event_id) == (
             "message_too_large",
             "audio",
             "big_1",
         )
-        await conn.send_raw(json.dumps({"type": "x", "pad": "a" * (22 * 1024 * 1024),
-                                        "event_id": "big_2"}))  # fmt: skip
+        await conn.send_raw(
+            json.dumps({"type": "x", "pad": "a" * (22 * 1024 * 1024), "event_id": "big_2"})
+        )
         error = await recv_checked(conn, timeout_s=30)
         assert (error.error.code, error.error.event_id) == ("message_too_large", "big_2")
         await manual_commit_works(conn)
@@ -350,9 +355,8 @@ async def test_session_update_merges_only_sent_fields(client: AsyncOpenAI) -> No
         assert len(updated.session.tools) == 4
         assert updated.session.audio.input.turn_detection.silence_duration_ms == 500
         await conn.session.update(
-            session={"type": "realtime", "tools": [],
-                     "audio": {"input": {"turn_detection": None}}}
-        )  # fmt: skip
+            session={"type": "realtime", "tools": [], "audio": {"input": {"turn_detection": None}}}
+        )
         updated = await recv_checked(conn)
         assert updated.session.tools == []
         assert updated.session.audio.input.turn_detection is None
@@ -382,10 +386,16 @@ async def test_transcription_intent_session(engine: LocalEngine) -> None:
         assert type(created.session).__name__ == "RealtimeTranscriptionSessionCreateRequest"
         await recv_checked(conn)
         await conn.session.update(
-            session={"type": "transcription",
-                     "audio": {"input": {"transcription": {"model": "gpt-realtime-whisper"},
-                                         "turn_detection": None}}}
-        )  # fmt: skip
+            session={
+                "type": "transcription",
+                "audio": {
+                    "input": {
+                        "transcription": {"model": "gpt-realtime-whisper"},
+                        "turn_detection": None,
+                    }
+                },
+            }
+        )
         assert (await recv_checked(conn)).type == "session.updated"
         await manual_commit_works(conn, "Transcribe this only.")
         await conn.send({"type": "response.create", "event_id": "rc_1"})

@@ -90,18 +90,53 @@ _ROLE_KEYS: dict[str, frozenset[str]] = {
     "goals": frozenset({"goals", "goal", "g"}),
 }
 _ROLE_GUIDANCE_WORDS: dict[str, frozenset[str]] = {
-    "subjective": frozenset({"reports", "report", "says", "said", "symptoms", "concerns",
-                             "words", "history", "complaint", "presentation"}),
-    "objective": frozenset({"observed", "measured", "measurements", "tests", "vital",
-                            "range", "strength", "behaviour", "behavior", "performed"}),
-    "intervention": frozenset({"clinician", "techniques", "exercises", "education", "did",
-                               "interventions", "intervention", "treatment"}),
+    "subjective": frozenset(
+        {
+            "reports",
+            "report",
+            "says",
+            "said",
+            "symptoms",
+            "concerns",
+            "words",
+            "history",
+            "complaint",
+            "presentation",
+        }
+    ),
+    "objective": frozenset(
+        {
+            "observed",
+            "measured",
+            "measurements",
+            "tests",
+            "vital",
+            "range",
+            "strength",
+            "behaviour",
+            "behavior",
+            "performed",
+        }
+    ),
+    # Words that name what the clinician did; "treatment" and "clinician" are left out
+    # because assessment and plan guidance use them too ("response to treatment").
+    "intervention": frozenset(
+        {
+            "techniques",
+            "exercises",
+            "exercise",
+            "education",
+            "did",
+            "performed",
+            "interventions",
+            "intervention",
+        }
+    ),
     "response": frozenset({"responded", "response", "progress", "tolerated"}),
     "assessment": frozenset({"interpretation", "impression", "assessment", "progress"}),
-    "plan": frozenset({"next", "homework", "follow", "referrals", "appointment", "steps",
-                       "plan"}),
+    "plan": frozenset({"next", "homework", "follow", "referrals", "appointment", "steps", "plan"}),
     "goals": frozenset({"goals", "goal"}),
-}  # fmt: skip
+}
 _ROLE_FALLBACK: dict[str, tuple[str, ...]] = {
     "subjective": ("objective",),
     "objective": ("subjective",),
@@ -191,15 +226,37 @@ def sentence_role(sentence: str) -> str:
 # --------------------------------------------------------------------------- numbers
 
 _UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
     "nineteen": 19,
-}  # fmt: skip
+}
 _TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
-}  # fmt: skip
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 _NUMBER_WORD = re.compile(
     r"\b(?:" + "|".join([*_UNITS, *_TENS, "hundred", "thousand", "and", "point", "a"]) + r")\b"
 )
@@ -294,30 +351,73 @@ def _next_word(tokens: list[str], index: int) -> str:
 
 _NUM = r"(\d+(?:\.\d+)?)"
 _BODY_PARTS = (
-    "low back", "lower back", "upper back", "upper extremity", "lower extremity", "shoulder",
-    "elbow", "wrist", "hand", "finger", "thumb", "hip", "knee", "ankle", "foot", "toe", "neck",
-    "back", "trunk", "spine", "lumbar", "cervical", "thoracic", "jaw", "forearm", "arm", "leg",
+    "low back",
+    "lower back",
+    "upper back",
+    "upper extremity",
+    "lower extremity",
+    "shoulder",
+    "elbow",
+    "wrist",
+    "hand",
+    "finger",
+    "thumb",
+    "hip",
+    "knee",
+    "ankle",
+    "foot",
+    "toe",
+    "neck",
+    "back",
+    "trunk",
+    "spine",
+    "lumbar",
+    "cervical",
+    "thoracic",
+    "jaw",
+    "forearm",
+    "arm",
+    "leg",
     "grip",
-)  # fmt: skip
+    "pinch",
+)
 _SIDE = re.compile(r"\b(left|right|bilateral|bilaterally|both sides|both)\b")
 _FIM_LEVELS = (
-    (re.compile(r"\b(total|dependent|maximal|max|moderate|mod|minimal|min|contact guard|"
-                r"stand[- ]?by|supervision|set[- ]?up)\s+(assist(ance)?|a)\b"), None),
+    (
+        re.compile(
+            r"\b(total|dependent|maximal|max|moderate|mod|minimal|min|contact guard|"
+            r"stand[- ]?by|supervision|set[- ]?up)\s+(assist(ance)?|a)\b"
+        ),
+        None,
+    ),
     (re.compile(r"\bmodified independen\w*"), 6),
     (re.compile(r"\bindependent(ly)?\s+(with|in|for)\b"), 7),
     (re.compile(r"\bunder supervision\b|\brequires supervision\b"), 5),
-)  # fmt: skip
+)
 _FIM_BY_WORD = {
-    "total": 1, "dependent": 1, "maximal": 2, "max": 2, "moderate": 3, "mod": 3,
-    "minimal": 4, "min": 4, "contact guard": 4, "stand-by": 5, "stand by": 5, "standby": 5,
-    "supervision": 5, "set-up": 5, "set up": 5, "setup": 5,
-}  # fmt: skip
+    "total": 1,
+    "dependent": 1,
+    "maximal": 2,
+    "max": 2,
+    "moderate": 3,
+    "mod": 3,
+    "minimal": 4,
+    "min": 4,
+    "contact guard": 4,
+    "stand-by": 5,
+    "stand by": 5,
+    "standby": 5,
+    "supervision": 5,
+    "set-up": 5,
+    "set up": 5,
+    "setup": 5,
+}
 
 
 def _body_part(clause: str) -> str:
     for part in _BODY_PARTS:
         if re.search(rf"\b{part}s?\b", clause):
-            return "hand" if part == "grip" else part
+            return "hand" if part in ("grip", "pinch") else part
     return ""
 
 
@@ -371,8 +471,11 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         else:
             add("other", value, f"/{scale}", located=False)
     if not out:
-        pain = re.search(rf"\bpain\b(?:\s+(?:score|level|rating))?\s+(?:is|was|of|at|as|rated)\s+"
-                      rf"(?:a\s+)?{_NUM}\b(?!\s*(?:degrees|%|percent|out|/))", clause)  # fmt: skip
+        pain = re.search(
+            rf"\bpain\b(?:\s+(?:score|level|rating))?\s+(?:is|was|of|at|as|rated)\s+"
+            rf"(?:a\s+)?{_NUM}\b(?!\s*(?:degrees|%|percent|out|/))",
+            clause,
+        )
         if pain is not None and float(pain.group(1)) <= 10:
             add("pain_score", pain.group(1), "/10")
     for m in re.finditer(rf"{_NUM}\s*(?:degrees?|°)(?!\s*(?:fahrenheit|celsius|f\b|c\b))", clause):
@@ -473,7 +576,7 @@ def _is_negated(clause: str, start: int, end: int) -> bool:
 
 def _clauses(text: str) -> list[str]:
     """Split at sentence ends and contrast words, the usual limits of a negation's scope."""
-    parts = re.split(r"[.;!?]+|\b(?:but|however|although|though|except|yet)\b", text)
+    parts = re.split(r"\.(?!\d)|[;!?]+|\b(?:but|however|although|though|except|yet)\b", text)
     return [p.strip() for p in parts if p and p.strip()]
 
 

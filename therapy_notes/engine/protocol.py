@@ -368,13 +368,24 @@ SESSION_TYPES = ("realtime", "transcription")
 _SESSION_KEYS = {
     "realtime": frozenset(
         {
-            "type", "model", "instructions", "output_modalities", "audio", "tools",
-            "tool_choice", "parallel_tool_calls", "max_output_tokens", "reasoning",
-            "truncation", "tracing", "include", "prompt",
+            "type",
+            "model",
+            "instructions",
+            "output_modalities",
+            "audio",
+            "tools",
+            "tool_choice",
+            "parallel_tool_calls",
+            "max_output_tokens",
+            "reasoning",
+            "truncation",
+            "tracing",
+            "include",
+            "prompt",
         }
     ),
     "transcription": frozenset({"type", "audio", "include"}),
-}  # fmt: skip
+}
 
 
 def validate_session_patch(session: JsonObject) -> JsonObject:
@@ -437,10 +448,14 @@ def _validate_tools(tools: object, param: str) -> None:
         _check(tool, "an object", f"{param}[{i}]")
         _check_fields(
             tool,
-            {"type": "a string", "name": "a string", "description": "a string",
-             "parameters": "an object"},
+            {
+                "type": "a string",
+                "name": "a string",
+                "description": "a string",
+                "parameters": "an object",
+            },
             f"{param}[{i}]",
-        )  # fmt: skip
+        )
         if tool.get("type", "function") == "function" and not isinstance(tool.get("name"), str):
             raise _InvalidError(
                 "missing_required_parameter",
@@ -479,9 +494,10 @@ def _validate_audio(audio: JsonObject) -> None:
         _check_fields(fmt, {"type": "a string", "rate": "an integer"}, "session.audio.input.format")
         if fmt.get("type") is not None:
             _check_enum(
-                fmt["type"], ("audio/pcm", "audio/pcmu", "audio/pcma"),
+                fmt["type"],
+                ("audio/pcm", "audio/pcmu", "audio/pcma"),
                 "session.audio.input.format.type",
-            )  # fmt: skip
+            )
         if fmt.get("type", "audio/pcm") == "audio/pcm" and fmt.get("rate", SAMPLE_RATE_HZ) != (
             SAMPLE_RATE_HZ
         ):
@@ -532,9 +548,10 @@ def _validate_audio(audio: JsonObject) -> None:
         threshold = td.get("threshold")
         if isinstance(threshold, int | float) and not 0.0 <= threshold <= 1.0:
             raise _InvalidError(
-                "invalid_value", f"'{prefix}.threshold' must be between 0 and 1.",
+                "invalid_value",
+                f"'{prefix}.threshold' must be between 0 and 1.",
                 f"{prefix}.threshold",
-            )  # fmt: skip
+            )
         for key in ("prefix_padding_ms", "silence_duration_ms"):
             value = td.get(key)
             if isinstance(value, int) and value < 0:
@@ -657,9 +674,10 @@ def _validate_item(item: JsonObject) -> JsonObject:
         _check(part, "an object", param)
         if "type" not in part:
             raise _InvalidError(
-                "missing_required_parameter", f"Missing required parameter: '{param}.type'.",
+                "missing_required_parameter",
+                f"Missing required parameter: '{param}.type'.",
                 f"{param}.type",
-            )  # fmt: skip
+            )
         _check_enum(part["type"], _CONTENT_TYPES[item["role"]], f"{param}.type")
         _check_fields(part, {"text": "a string", "transcript": "a string"}, param)
         if part["type"] in ("input_text", "output_text", "text"):
@@ -689,8 +707,9 @@ def _validate_response_overrides(response: JsonObject) -> JsonObject:
         _check_enum(response["conversation"], ("auto", "none"), "response.conversation")
     metadata = response.get("metadata") or {}
     if len(metadata) > 16:
-        raise _InvalidError("invalid_value", "'response.metadata' allows at most 16 pairs.",
-                       "response.metadata")  # fmt: skip
+        raise _InvalidError(
+            "invalid_value", "'response.metadata' allows at most 16 pairs.", "response.metadata"
+        )
     return response
 
 

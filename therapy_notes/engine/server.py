@@ -582,9 +582,10 @@ class _Connection:
         calls = compose(
             turns,
             sections_from_session(tools, instructions),
-            available_tools=_allowed_tools(tools, overrides.get("tool_choice",
-                                                                self._session.get("tool_choice"))),
-        )  # fmt: skip
+            available_tools=_allowed_tools(
+                tools, overrides.get("tool_choice", self._session.get("tool_choice"))
+            ),
+        )
         input_text, input_audio = self._context_tokens(instructions, tools)
         budget = response.max_output_tokens
         spent = 0
