@@ -199,7 +199,8 @@ def test_update_entry_changes_text_and_source_and_keeps_updated_at(
 def test_acknowledge_risk(uow_factory: UowFactory, session_id: int) -> None:
     with uow_factory() as uow:
         risk = uow.notes.add_risk(session_id, RiskFlag(RiskKind.SELF_HARM, "Stated a plan."))
-    assert risk.id is not None and risk.acknowledged_at is None
+    assert risk.id is not None
+    assert risk.acknowledged_at is None
     with uow_factory() as uow:
         uow.notes.acknowledge_risk(risk.id, at(40))
     with uow_factory() as uow:

@@ -13,7 +13,7 @@ from therapy_notes.domain.session import Segment
 from therapy_notes.storage import SqlUnitOfWork
 
 
-class Boom(Exception):
+class BoomError(Exception):
     pass
 
 
@@ -27,10 +27,14 @@ def test_clean_exit_commits(uow_factory: Callable[[], SqlUnitOfWork]) -> None:
 def test_exception_rolls_back_everything_in_the_unit(
     uow_factory: Callable[[], SqlUnitOfWork],
 ) -> None:
-    with pytest.raises(Boom), uow_factory() as uow:
-        uow.patients.add(Patient("Kim Lo"))
-        uow.patients.add(Patient("Ira Moss"))
-        raise Boom
+    def add_two_then_fail() -> None:
+        with uow_factory() as uow:
+            uow.patients.add(Patient("Kim Lo"))
+            uow.patients.add(Patient("Ira Moss"))
+            raise BoomError
+
+    with pytest.raises(BoomError):
+        add_two_then_fail()
     with uow_factory() as uow:
         assert uow.patients.list() == []
 
