@@ -146,15 +146,26 @@ class SearchRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction: commits on a clean exit, rolls back on an exception."""
+    """One transaction: commits on a clean exit, rolls back on an exception.
 
-    patients: PatientRepository
-    sessions: SessionRepository
-    segments: SegmentRepository
-    notes: NoteRepository
-    usage: UsageRepository
-    audit: AuditRepository
-    search: SearchRepository
+    The repositories are read-only properties so an implementation may expose its own
+    concrete repository types (plain attributes satisfy them too).
+    """
+
+    @property
+    def patients(self) -> PatientRepository: ...
+    @property
+    def sessions(self) -> SessionRepository: ...
+    @property
+    def segments(self) -> SegmentRepository: ...
+    @property
+    def notes(self) -> NoteRepository: ...
+    @property
+    def usage(self) -> UsageRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
+    @property
+    def search(self) -> SearchRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
