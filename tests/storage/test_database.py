@@ -104,7 +104,9 @@ def test_foreign_keys_are_enforced(db: Database) -> None:
         )
 
 
-def test_random_bytes_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+def test_random_bytes_file_is_refused_and_left_untouched(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "therapy_notes.db"
     path.write_bytes(os.urandom(16_384))
     before = _sha256(path)
@@ -112,6 +114,9 @@ def test_random_bytes_file_is_refused_and_left_untouched(tmp_path: Path) -> None
         open_database(path)
     assert str(path) in str(err.value)
     assert _sha256(path) == before
+    assert [r.getMessage() for r in caplog.records] == [
+        "database failure SQLITE_NOTADB (DatabaseError)"
+    ]
 
 
 def test_another_programs_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
@@ -202,13 +207,15 @@ def _assert_intact(path: Path, session_id: int, saved: list[Segment], filled: in
 
 
 def test_disk_full_by_page_limit_is_a_clear_error_and_keeps_committed_data(
-    db: Database, db_path: Path
+    db: Database, db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     session_id, saved = _store_before(db.uow_factory)
     _limit_pages(db, extra_pages=40)
     filled, message = _fill_until_full(db.uow_factory, session_id)
     assert filled > 0
     assert str(db_path.parent) in message
+    assert "database failure SQLITE_FULL (OperationalError)" in caplog.messages
+    assert all("word" not in m for m in caplog.messages)  # never any content in the log
     db.close()
     _assert_intact(db_path, session_id, saved, filled)
 
