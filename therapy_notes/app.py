@@ -1,0 +1,245 @@
+"""The desktop app's composition root: builds everything, runs the qasync loop, shuts down.
+
+The window appears first; the database opens on a worker thread and the local engine loads
+its model in its own threads while the window already shows "starting", so the UI never
+freezes. Shutdown runs in order: the running session is stopped and saved, pending note
+edits are written, the engine stops, the database closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import numpy as np
+import qasync
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from therapy_notes.config import CLOUD_URL, AppConfig
+from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
+from therapy_notes.services.ports import AudioSource
+from therapy_notes.services.recording import RecordingService, RecordingSettings
+from therapy_notes.services.templates import available_templates, load_template
+from therapy_notes.storage.database import Database, open_database
+from therapy_notes.storage.profile_cache import ProfileCache
+from therapy_notes.ui.controllers.engine import EngineController, EngineEndpoint, EngineOpener
+from therapy_notes.ui.controllers.library import LibraryController
+from therapy_notes.ui.controllers.recording import RecordingController, SessionRequest
+from therapy_notes.ui.controllers.settings import DeviceAccess, SettingsController
+from therapy_notes.ui.crash import CrashReporter
+from therapy_notes.ui.main_window import MainWindow
+from therapy_notes.ui.settings_store import (
+    ENGINE_LOCAL,
+    ENGINE_OPENAI,
+    ApiKeyStore,
+    SettingsStore,
+    UiSettings,
+)
+
+if TYPE_CHECKING:
+    from therapy_notes.engine.turns import EngineModels
+
+_log = logging.getLogger(__name__)
+
+LOCAL_API_KEY = "local-engine"
+SETTINGS_FILE = "settings.ini"
+
+AudioFactory = Callable[[], AudioSource]
+EngineOpenerFactory = Callable[[SettingsController], EngineOpener]
+
+
+def pcm16_level(chunk: bytes) -> float:
+    """Loudness 0..1 of a PCM16 chunk, for the level meters."""
+    from therapy_notes.audio.dsp import rms_level
+
+    samples = np.frombuffer(chunk[: len(chunk) // 2 * 2], dtype="<i2").astype(np.float32)
+    return rms_level(samples / 32768.0) if samples.size else 0.0
+
+
+def microphone(device_name: str) -> AudioSource:
+    """The chosen microphone ("" = system default); raises AudioDeviceError."""
+    from therapy_notes.audio.devices import load_sounddevice
+    from therapy_notes.audio.recorder import AudioRecorder
+
+    return AudioRecorder(load_sounddevice(), device=device_name or None)
+
+
+def list_microphones() -> list[str]:
+    """Names of the input devices (blocking; raises AudioDeviceError)."""
+    from therapy_notes.audio.devices import list_input_devices, load_sounddevice
+
+    return [device.name for device in list_input_devices(load_sounddevice())]
+
+
+def local_engine_opener(config: AppConfig,
+                        models: EngineModels | None = None) -> EngineOpenerFactory:
+    """Opens the engine the settings name: the in-process local engine, or a cloud URL."""
+
+    def for_settings(settings: SettingsController) -> EngineOpener:
+        @asynccontextmanager
+        async def open_engine() -> AsyncIterator[EngineEndpoint]:
+            chosen = settings.settings
+            if chosen.engine == ENGINE_LOCAL:
+                from therapy_notes.engine.server import LocalEngine
+
+                engine = LocalEngine(models, model_dir=config.asr_model_dir)
+                try:
+                    await engine.start()
+                except OSError as exc:
+                    raise EngineUnavailableError(
+                        f"The local speech engine could not start ({exc.strerror or exc}). "
+                        "Restart the app; if it keeps failing, check that no firewall blocks "
+                        "connections to this computer (127.0.0.1).") from exc
+                try:
+                    yield EngineEndpoint(engine.url, LOCAL_API_KEY, "local", "Local")
+                finally:
+                    await engine.stop()
+                return
+            url = CLOUD_URL if chosen.engine == ENGINE_OPENAI else chosen.custom_url
+            if not url.startswith(("ws://", "wss://")):
+                raise EngineUnavailableError(
+                    "The custom engine URL must start with ws:// or wss:// and end in /v1. "
+                    "Open Settings (Ctrl+,) to correct it, or choose the local engine.")
+            key = await settings.api_key()
+            if not key and chosen.engine == ENGINE_OPENAI:
+                raise AuthError(
+                    "No OpenAI API key is stored. Open Settings (Ctrl+,) and enter your key, "
+                    "or choose the local engine, which needs none.")
+            label = "OpenAI" if chosen.engine == ENGINE_OPENAI else (urlsplit(url).hostname or url)
+            yield EngineEndpoint(url, key or LOCAL_API_KEY, "cloud", label)
+
+        return open_engine
+
+    return for_settings
+
+
+@dataclass(slots=True)
+class AppParts:
+    """Everything the composition root built, so tests and screenshots drive the real app."""
+
+    database: Database
+    window: MainWindow
+    recording: RecordingController
+    library: LibraryController
+    engine: EngineController
+    settings: SettingsController
+
+    async def shutdown(self) -> None:
+        """The one shutdown path: save the session, write edits, stop engine, close storage."""
+        _log.info("shutting down")
+        self.window.note.flush()
+        await self.recording.shutdown()
+        await self.library.shutdown()
+        await self.settings.shutdown()
+        await self.engine.shutdown()
+        await asyncio.to_thread(self.database.close)
+
+
+def resolve_data_dir(config: AppConfig) -> AppConfig:
+    """A data folder chosen in Settings moves the database from the next start."""
+    chosen = SettingsStore(config.data_dir / SETTINGS_FILE).load().data_dir
+    return replace(config, data_dir=Path(chosen)) if chosen else config
+
+
+async def build_app(
+    config: AppConfig,
+    *,
+    audio_factory: Callable[[str], AudioSource] = microphone,
+    devices: DeviceAccess | None = None,
+    engine_opener: EngineOpenerFactory | None = None,
+    keys: ApiKeyStore | None = None,
+    settings_path: Path | None = None,
+) -> AppParts:
+    """Open the database and wire controllers and window (the window is not shown yet).
+
+    Raises:
+        StorageError: the database cannot be opened.
+    """
+    defaults = UiSettings(model=config.model, reasoning_effort=config.reasoning_effort,
+                          max_output_tokens=config.max_output_tokens, token_cap=config.token_cap,
+                          prices=config.prices, template=config.template,
+                          keep_audio=config.keep_audio)
+    store = SettingsStore(settings_path or config.data_dir / SETTINGS_FILE)
+    settings = SettingsController(
+        store, keys or ApiKeyStore(),
+        devices if devices is not None else DeviceAccess(list_microphones, microphone,
+                                                         pcm16_level),
+        defaults)
+    database = await asyncio.to_thread(open_database, config.db_path)
+    profiles = ProfileCache(database.uow_factory)
+    engine = EngineController((engine_opener or local_engine_opener(config))(settings))
+
+    async def make_service(request: SessionRequest) -> RecordingService:
+        from therapy_notes.cli import link_factory_for
+
+        endpoint = await engine.endpoint()
+        chosen = settings.settings
+        return RecordingService(
+            uow_factory=database.uow_factory,
+            link_factory=link_factory_for(endpoint.url, endpoint.api_key,
+                                          is_cloud=endpoint.kind == "cloud"),
+            settings=RecordingSettings(
+                model=chosen.model, engine_name=endpoint.kind,
+                reasoning_effort=request.reasoning_effort,
+                max_output_tokens=chosen.max_output_tokens, token_cap=chosen.token_cap,
+                prices=chosen.prices, vad_silence_ms=config.vad_silence_ms),
+            profiles=profiles.get)
+
+    recording = RecordingController(
+        make_service, lambda: audio_factory(settings.settings.input_device), pcm16_level)
+    library = LibraryController(database.uow_factory)
+    window = MainWindow(recording=recording, library=library, engine=engine, settings=settings,
+                        template_names=available_templates(), template_for=load_template)
+    return AppParts(database, window, recording, library, engine, settings)
+
+
+async def _show_fatal(message: str) -> None:
+    """A blocking error before the window exists, shown without a nested event loop."""
+    done = asyncio.get_running_loop().create_future()
+    box = QMessageBox(QMessageBox.Icon.Critical, "Therapy Notes cannot start", message)
+    def on_finished(_result: int) -> None:
+        if not done.done():
+            done.set_result(None)
+
+    box.finished.connect(on_finished)
+    box.open()
+    await done
+
+
+async def _run(app: QApplication, config: AppConfig) -> int:
+    reporter = CrashReporter(str(config.data_dir / "logs" / "therapy_notes.log"))
+    reporter.install()
+    try:
+        parts = await build_app(config)
+    except UserFacingError as exc:
+        await _show_fatal(str(exc))
+        return 1
+    quit_requested = asyncio.Event()
+    parts.window.closed.connect(quit_requested.set)
+    app.aboutToQuit.connect(quit_requested.set)
+    parts.window.show()
+    parts.engine.start()
+    parts.library.list_patients()
+    await quit_requested.wait()
+    await parts.shutdown()
+    return 0
+
+
+def run_app(config: AppConfig, argv: Sequence[str] | None = None) -> int:
+    """Open the window and run until it closes; returns the process exit code."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(
+        list(argv) if argv is not None else sys.argv)
+    app.setApplicationName("Therapy Notes")
+    app.setOrganizationName("TherapyNotes")
+    app.setQuitOnLastWindowClosed(False)  # shutdown is ours: save first, then quit
+    config = resolve_data_dir(config)
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        return runner.run(_run(app, config))

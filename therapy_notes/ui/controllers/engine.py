@@ -1,0 +1,135 @@
+"""Keeps the speech engine running: the in-process local engine, or a cloud endpoint.
+
+The local engine loads its model for about a second; that happens in the engine's own
+threads while the window is already on screen, showing "starting".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from enum import StrEnum
+
+from PySide6.QtCore import QObject, Signal
+
+from therapy_notes.errors import EngineUnavailableError, UserFacingError
+from therapy_notes.ui.controllers.tasks import TaskGroup
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineEndpoint:
+    """Where sessions connect: a ws(s):// base URL, its key, and "local" or "cloud"."""
+
+    url: str
+    api_key: str
+    kind: str
+    label: str
+
+
+class EngineState(StrEnum):
+    """What the engine indicator draws."""
+
+    STARTING = "starting"
+    READY = "ready"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+EngineOpener = Callable[[], AbstractAsyncContextManager[EngineEndpoint]]
+"""Starts (or just names) the engine from the current settings; stops it on exit."""
+
+
+class EngineController(QObject):
+    """Runs the engine in a task of its own and answers "where do sessions connect?".
+
+    Signals:
+        state_changed: the `EngineState` and a message for the user (object, str).
+    """
+
+    state_changed = Signal(object, str)
+
+    def __init__(self, opener: EngineOpener, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._opener = opener
+        self._tasks = TaskGroup("engine")
+        self._endpoint: EngineEndpoint | None = None
+        self._failure = ""
+        self._settled = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._state = EngineState.STOPPED
+        self._serve_task: asyncio.Task[None] | None = None
+
+    @property
+    def state(self) -> EngineState:
+        return self._state
+
+    @property
+    def endpoint_label(self) -> str:
+        return self._endpoint.label if self._endpoint is not None else ""
+
+    def start(self) -> None:
+        """Start the engine in the background; returns at once."""
+        if self._serve_task is not None and not self._serve_task.done():
+            return
+        self._settled, self._stop = asyncio.Event(), asyncio.Event()
+        self._failure = ""
+        self._set(EngineState.STARTING, "Starting the speech engine…")
+        self._serve_task = self._tasks.spawn(self._serve(), "serve")
+
+    def restart(self) -> None:
+        """Apply new engine settings: stop the running engine, then start again."""
+        self._tasks.spawn(self._restart(), "restart")
+
+    async def endpoint(self, timeout_s: float = 60.0) -> EngineEndpoint:
+        """Where to connect, once the engine is up.
+
+        Raises:
+            EngineUnavailableError: the engine failed to start, or did not start in time.
+        """
+        if self._state is EngineState.STOPPED:
+            self.start()
+        try:
+            await asyncio.wait_for(self._settled.wait(), timeout_s)
+        except TimeoutError:
+            raise EngineUnavailableError(
+                "The speech engine is taking too long to start. Wait a moment and press "
+                "Record again; if it keeps happening, restart the app.") from None
+        if self._endpoint is None:
+            raise EngineUnavailableError(self._failure or "The speech engine is not running.")
+        return self._endpoint
+
+    async def shutdown(self) -> None:
+        self._stop.set()
+        await self._tasks.wait()
+
+    async def _restart(self) -> None:
+        self._stop.set()
+        if self._serve_task is not None:
+            await asyncio.gather(self._serve_task, return_exceptions=True)
+        self.start()
+
+    async def _serve(self) -> None:
+        try:
+            async with self._opener() as endpoint:
+                self._endpoint = endpoint
+                self._settled.set()
+                self._set(EngineState.READY, endpoint.label)
+                await self._stop.wait()
+        except UserFacingError as exc:
+            self._failure = str(exc)
+            self._set(EngineState.FAILED, str(exc))
+        finally:
+            self._endpoint = None
+            self._settled.set()
+            if self._state is not EngineState.FAILED:
+                self._set(EngineState.STOPPED, "")
+
+    def _set(self, state: EngineState, message: str) -> None:
+        self._state = state
+        _log.info("engine %s", state.value)
+        self.state_changed.emit(state, message)

@@ -1,0 +1,1 @@
+"""Dialogs: opened with `open()` and answered through `finished`, never `exec()`."""

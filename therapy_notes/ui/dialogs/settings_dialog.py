@@ -1,0 +1,250 @@
+"""Settings: engine, API key (keyring only), model and budget, prices, microphone, data."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from therapy_notes.config import REASONING_EFFORTS
+from therapy_notes.domain.usage import Prices
+from therapy_notes.ui.controllers.settings import SettingsController
+from therapy_notes.ui.settings_store import (
+    ENGINE_CUSTOM,
+    ENGINE_LOCAL,
+    ENGINE_OPENAI,
+    ENGINES,
+    UiSettings,
+)
+
+ENGINE_TITLES = {ENGINE_LOCAL: "Local (offline, built in)", ENGINE_OPENAI: "OpenAI (cloud)",
+                 ENGINE_CUSTOM: "Custom URL"}
+PRICE_TITLES = {"text_in": "Text input", "text_cached": "Text input, cached",
+                "text_out": "Text output", "audio_in": "Audio input",
+                "audio_cached": "Audio input, cached", "audio_out": "Audio output"}
+DEFAULT_DEVICE = "System default"
+
+
+class SettingsDialog(QDialog):
+    """Edits `UiSettings`; on Save hands them and any new API key to the controller."""
+
+    def __init__(self, controller: SettingsController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Settings")
+        self._controller = controller
+        current = controller.settings
+        outer = QVBoxLayout(self)
+
+        engine_box = QGroupBox("Engine")
+        form = QFormLayout(engine_box)
+        self.engine = QComboBox()
+        self.engine.setAccessibleName("Engine")
+        for key in ENGINES:
+            self.engine.addItem(ENGINE_TITLES[key], key)
+        self.engine.setCurrentIndex(ENGINES.index(current.engine))
+        self.custom_url = QLineEdit(current.custom_url)
+        self.custom_url.setAccessibleName("Custom engine URL")
+        self.custom_url.setPlaceholderText("wss://example.org/v1")
+        self.api_key = QLineEdit()
+        self.api_key.setAccessibleName("API key")
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setPlaceholderText("no key stored")
+        self.clear_key = QCheckBox("Remove the stored key")
+        self.clear_key.setAccessibleName("Remove the stored API key")
+        self.key_status = QLabel("The key is kept in the system's password store, never in a file.")
+        self.key_status.setWordWrap(True)
+        self.key_status.setAccessibleName("API key status")
+        self.model = QLineEdit(current.model)
+        self.model.setAccessibleName("Model")
+        self.effort = QComboBox()
+        self.effort.setAccessibleName("Reasoning effort")
+        self.effort.addItems(list(REASONING_EFFORTS))
+        self.effort.setCurrentIndex(REASONING_EFFORTS.index(current.reasoning_effort))
+        self.max_output = QSpinBox()
+        self.max_output.setAccessibleName("Maximum output tokens")
+        self.max_output.setRange(16, 32_000)
+        self.max_output.setValue(current.max_output_tokens)
+        self.token_cap = QSpinBox()
+        self.token_cap.setAccessibleName("Token cap per session")
+        self.token_cap.setRange(1, 100_000_000)
+        self.token_cap.setSingleStep(10_000)
+        self.token_cap.setGroupSeparatorShown(True)
+        self.token_cap.setValue(current.token_cap)
+        form.addRow("Engine", self.engine)
+        form.addRow("Custom URL", self.custom_url)
+        form.addRow("API key", self.api_key)
+        form.addRow("", self.clear_key)
+        form.addRow("", self.key_status)
+        form.addRow("Model", self.model)
+        form.addRow("Reasoning effort", self.effort)
+        form.addRow("Max output tokens", self.max_output)
+        form.addRow("Token cap per session", self.token_cap)
+
+        price_box = QGroupBox("Prices (USD per million tokens)")
+        price_form = QFormLayout(price_box)
+        self.prices: dict[str, QDoubleSpinBox] = {}
+        for f in fields(Prices):
+            spin = QDoubleSpinBox()
+            spin.setAccessibleName(f"Price: {PRICE_TITLES[f.name]}")
+            spin.setRange(0.0, 10_000.0)
+            spin.setDecimals(2)
+            spin.setValue(getattr(current.prices, f.name))
+            self.prices[f.name] = spin
+            price_form.addRow(PRICE_TITLES[f.name], spin)
+
+        audio_box = QGroupBox("Microphone and data")
+        audio_form = QFormLayout(audio_box)
+        device_row = QHBoxLayout()
+        self.device = QComboBox()
+        self.device.setAccessibleName("Input device")
+        self.device.addItem(DEFAULT_DEVICE, "")
+        if current.input_device:
+            self.device.addItem(current.input_device, current.input_device)
+            self.device.setCurrentIndex(1)
+        self.refresh_devices = QPushButton("Refresh")
+        self.refresh_devices.setAccessibleName("Refresh input devices")
+        self.test_button = QPushButton("Test")
+        self.test_button.setCheckable(True)
+        self.test_button.setAccessibleName("Test the input device")
+        self.test_meter = QProgressBar()
+        self.test_meter.setAccessibleName("Test input level")
+        self.test_meter.setRange(0, 100)
+        self.test_meter.setTextVisible(False)
+        self.test_meter.setMaximumHeight(12)
+        device_row.addWidget(self.device, 1)
+        device_row.addWidget(self.refresh_devices)
+        device_row.addWidget(self.test_button)
+        self.device_status = QLabel()
+        self.device_status.setWordWrap(True)
+        self.device_status.setAccessibleName("Input device status")
+        data_row = QHBoxLayout()
+        self.data_dir = QLineEdit(current.data_dir)
+        self.data_dir.setAccessibleName("Data folder")
+        self.data_dir.setPlaceholderText("the standard user data folder")
+        self.browse = QPushButton("Choose…")
+        self.browse.setAccessibleName("Choose the data folder")
+        data_row.addWidget(self.data_dir, 1)
+        data_row.addWidget(self.browse)
+        self.keep_audio = QCheckBox("Keep session audio on this computer")
+        self.keep_audio.setAccessibleName("Keep audio")
+        self.keep_audio.setChecked(current.keep_audio)
+        audio_form.addRow("Input device", device_row)
+        audio_form.addRow("", self.test_meter)
+        audio_form.addRow("", self.device_status)
+        audio_form.addRow("Data folder", data_row)
+        audio_form.addRow("", QLabel("A new data folder is used from the next start."))
+        audio_form.addRow("", self.keep_audio)
+
+        columns = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(engine_box)
+        right = QVBoxLayout()
+        right.addWidget(audio_box)
+        right.addWidget(price_box)
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        outer.addLayout(columns)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        outer.addWidget(self.buttons)
+
+        self.engine.currentIndexChanged.connect(self._on_engine_changed)
+        self.refresh_devices.clicked.connect(controller.list_devices)
+        self.test_button.toggled.connect(self._on_test_button_toggled)
+        self.browse.clicked.connect(self._on_browse_clicked)
+        controller.key_hint_loaded.connect(self._on_key_hint_loaded)
+        controller.key_failed.connect(self._on_key_failed)
+        controller.devices_listed.connect(self._on_devices_listed)
+        controller.devices_failed.connect(self._on_devices_failed)
+        controller.test_level_measured.connect(
+            lambda level: self.test_meter.setValue(round(level * 100)))
+        self.finished.connect(lambda _result: controller.stop_test())
+        self._on_engine_changed()
+        controller.load_key_hint()
+        controller.list_devices()
+
+    def values(self) -> UiSettings:
+        """The settings as entered."""
+        base = self._controller.settings
+        prices = replace(base.prices, **{k: s.value() for k, s in self.prices.items()})
+        return replace(
+            base, engine=str(self.engine.currentData()), custom_url=self.custom_url.text().strip(),
+            model=self.model.text().strip() or base.model,
+            reasoning_effort=self.effort.currentText(), max_output_tokens=self.max_output.value(),
+            token_cap=self.token_cap.value(), prices=prices,
+            input_device=str(self.device.currentData() or ""),
+            data_dir=self.data_dir.text().strip(), keep_audio=self.keep_audio.isChecked())
+
+    def new_api_key(self) -> str | None:
+        """None keeps the stored key; "" removes it."""
+        if self.clear_key.isChecked():
+            return ""
+        typed = self.api_key.text().strip()
+        return typed or None
+
+    def _on_engine_changed(self) -> None:
+        engine = self.engine.currentData()
+        self.custom_url.setEnabled(engine == ENGINE_CUSTOM)
+        cloud = engine != ENGINE_LOCAL
+        for widget in (self.api_key, self.clear_key, self.model):
+            widget.setEnabled(cloud)
+
+    def _on_key_hint_loaded(self, hint: str) -> None:
+        self.api_key.clear()
+        self.api_key.setPlaceholderText(f"stored key {hint}" if hint else "no key stored")
+
+    def _on_key_failed(self, message: str) -> None:
+        self.key_status.setText(message)
+        self.key_status.setStyleSheet("color: #c62828;")
+
+    def _on_devices_listed(self, names: list[str]) -> None:
+        chosen = self.device.currentData()
+        self.device.clear()
+        self.device.addItem(DEFAULT_DEVICE, "")
+        for name in names:
+            self.device.addItem(name, name)
+        index = self.device.findData(chosen)
+        self.device.setCurrentIndex(max(index, 0))
+        if names:
+            self.device_status.setText(f"{len(names)} input device(s) found.")
+            self.device_status.setStyleSheet("")
+
+    def _on_devices_failed(self, message: str) -> None:
+        self.device_status.setText(message)
+        self.device_status.setStyleSheet("color: #c62828;")
+        self.test_button.setChecked(False)
+
+    def _on_test_button_toggled(self, on: bool) -> None:
+        if on:
+            self._controller.start_test(str(self.device.currentData() or ""))
+        else:
+            self._controller.stop_test()
+
+    def _on_browse_clicked(self) -> None:
+        start = self.data_dir.text() or str(Path.home())
+        dialog = QFileDialog(self, "Choose the data folder", start)
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.fileSelected.connect(self.data_dir.setText)
+        dialog.open()

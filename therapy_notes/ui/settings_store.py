@@ -1,0 +1,175 @@
+"""The app's settings: non-secret values in an INI file, the API key in the OS keyring.
+
+The INI file lives in the data folder (not the platform registry) so a clinic can copy a
+configured machine and tests never touch a real user's settings. The API key never touches
+a file: only the OS keyring holds it, and the window shows its last four characters.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.errors
+from PySide6.QtCore import QByteArray, QSettings
+
+from therapy_notes.config import REASONING_EFFORTS
+from therapy_notes.domain.usage import Prices
+from therapy_notes.errors import UserFacingError
+
+_log = logging.getLogger(__name__)
+
+ENGINE_LOCAL, ENGINE_OPENAI, ENGINE_CUSTOM = "local", "openai", "custom"
+ENGINES = (ENGINE_LOCAL, ENGINE_OPENAI, ENGINE_CUSTOM)
+KEYRING_SERVICE = "TherapyNotes"
+KEYRING_USER = "openai-api-key"
+
+
+@dataclass(frozen=True, slots=True)
+class UiSettings:
+    """Everything the Settings dialog edits, except the API key."""
+
+    engine: str = ENGINE_LOCAL
+    custom_url: str = ""
+    model: str = "gpt-realtime-2"
+    reasoning_effort: str = "medium"
+    max_output_tokens: int = 250
+    token_cap: int = 200_000
+    prices: Prices = field(default_factory=Prices)
+    input_device: str = ""
+    """Device name; empty means the system default."""
+    data_dir: str = ""
+    keep_audio: bool = False
+    template: str = "soap"
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
+        if self.reasoning_effort not in REASONING_EFFORTS:
+            raise ValueError(f"reasoning effort must be one of {', '.join(REASONING_EFFORTS)}")
+        if self.max_output_tokens <= 0 or self.token_cap <= 0:
+            raise ValueError("max output tokens and the token cap must be positive")
+
+    @property
+    def is_cloud(self) -> bool:
+        return self.engine != ENGINE_LOCAL
+
+
+class SettingsStore:
+    """Reads and writes `UiSettings` and window layout in one INI file."""
+
+    def __init__(self, ini_path: Path) -> None:
+        self._settings = QSettings(str(ini_path), QSettings.Format.IniFormat)
+
+    def load(self, defaults: UiSettings | None = None) -> UiSettings:
+        """Stored values over `defaults`; a value that no longer parses falls back."""
+        base = defaults or UiSettings()
+        values: dict[str, Any] = {}
+        for f in fields(UiSettings):
+            if f.name == "prices":
+                continue
+            raw = self._settings.value(f"settings/{f.name}")
+            if raw is None:
+                continue
+            values[f.name] = _coerce(raw, getattr(base, f.name))
+        price_values: dict[str, Any] = {}
+        for f in fields(Prices):
+            raw = self._settings.value(f"prices/{f.name}")
+            if raw is not None:
+                price_values[f.name] = _coerce(raw, getattr(base.prices, f.name))
+        try:
+            return replace(base, prices=replace(base.prices, **price_values), **values)
+        except (TypeError, ValueError):
+            _log.warning("stored settings were invalid; using defaults")
+            return base
+
+    def save(self, settings: UiSettings) -> None:
+        for f in fields(UiSettings):
+            if f.name != "prices":
+                self._settings.setValue(f"settings/{f.name}", getattr(settings, f.name))
+        for f in fields(Prices):
+            self._settings.setValue(f"prices/{f.name}", getattr(settings.prices, f.name))
+        self._settings.sync()
+
+    def layout(self, key: str) -> QByteArray | None:
+        """Saved window geometry or splitter state, if any."""
+        value = self._settings.value(f"layout/{key}")
+        return value if isinstance(value, QByteArray) else None
+
+    def save_layout(self, key: str, state: QByteArray) -> None:
+        self._settings.setValue(f"layout/{key}", state)
+        self._settings.sync()
+
+
+def _coerce(raw: object, like: object) -> object:
+    """INI files store text; turn it back into the type of the default."""
+    if isinstance(like, bool):
+        return raw if isinstance(raw, bool) else str(raw).lower() in ("true", "1", "yes")
+    if isinstance(like, int):
+        return int(str(raw))
+    if isinstance(like, float):
+        return float(str(raw))
+    return str(raw)
+
+
+NO_KEYRING_MESSAGE = (
+    "This computer has no usable password store (keyring), so the API key cannot be saved "
+    "safely. On Linux, install and unlock a Secret Service provider such as GNOME Keyring "
+    "or KWallet, then try again. The local engine works without a key."
+)
+
+
+class ApiKeyStore:
+    """The cloud API key in the OS keyring; calls may block, so run them off the UI thread."""
+
+    def __init__(self, service: str = KEYRING_SERVICE, username: str = KEYRING_USER) -> None:
+        self._service = service
+        self._username = username
+
+    def get(self) -> str | None:
+        """The stored key, or None when there is none.
+
+        Raises:
+            UserFacingError: there is no usable keyring backend.
+        """
+        try:
+            return keyring.get_password(self._service, self._username)
+        except keyring.errors.KeyringError as exc:
+            raise _keyring_error(exc) from exc
+
+    def set(self, key: str) -> None:
+        """Store `key` (a blank key deletes the stored one)."""
+        try:
+            if key.strip():
+                keyring.set_password(self._service, self._username, key.strip())
+            else:
+                self.clear()
+        except keyring.errors.KeyringError as exc:
+            raise _keyring_error(exc) from exc
+
+    def clear(self) -> None:
+        try:
+            keyring.delete_password(self._service, self._username)
+        except keyring.errors.PasswordDeleteError:
+            return
+        except keyring.errors.KeyringError as exc:
+            raise _keyring_error(exc) from exc
+
+
+def masked(key: str | None) -> str:
+    """How a stored key is shown: only its last four characters."""
+    if not key:
+        return ""
+    return "•" * 8 + key[-4:]
+
+
+def _keyring_error(exc: keyring.errors.KeyringError) -> UserFacingError:
+    _log.warning("keyring unavailable: %s", type(exc).__name__)
+    if isinstance(exc, keyring.errors.NoKeyringError):
+        return UserFacingError(NO_KEYRING_MESSAGE)
+    return UserFacingError(
+        "The password store (keyring) refused the request. Unlock it and try again; "
+        "the local engine works without a key.")

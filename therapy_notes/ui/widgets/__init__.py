@@ -1,0 +1,1 @@
+"""Widgets: they draw state and report intent; the controllers hold the logic."""

@@ -1,0 +1,180 @@
+"""The recording bar: controls, meter, elapsed time, engine and connection state.
+
+It also holds the choices made before a session starts (note template, reasoning effort).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QWidget,
+)
+
+from therapy_notes.domain.session import RecordingState
+from therapy_notes.ui.controllers.engine import EngineState
+
+ERROR_COLOUR = "#c62828"
+
+STATE_TEXT = {
+    RecordingState.IDLE: "Ready",
+    RecordingState.CONNECTING: "Connecting…",
+    RecordingState.RECORDING: "Live",
+    RecordingState.RECONNECTING: "Reconnecting",
+    RecordingState.STOPPING: "Saving…",
+    RecordingState.STOPPED: "Saved",
+    RecordingState.FAILED: "Failed",
+}
+
+
+def elapsed_text(seconds: int) -> str:
+    """h:mm:ss, for the elapsed time and session lengths."""
+    hours, rest = divmod(max(seconds, 0), 3600)
+    return f"{hours:d}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+class RecordingBar(QWidget):
+    """The controls above the session view.
+
+    Signals:
+        record_clicked: Record was pressed ().
+        pause_clicked: Pause or Resume was pressed ().
+        stop_clicked: Stop was pressed ().
+    """
+
+    record_clicked = Signal()
+    pause_clicked = Signal()
+    stop_clicked = Signal()
+
+    def __init__(self, templates: tuple[str, ...], efforts: tuple[str, ...],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        style = self.style()
+        self.record_button = QPushButton("Record")
+        self.record_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+        self.record_button.setAccessibleName("Record")
+        self.record_button.setToolTip("Start recording (F9)")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPause))
+        self.pause_button.setAccessibleName("Pause recording")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop))
+        self.stop_button.setAccessibleName("Stop recording")
+        self.stop_button.setToolTip("Stop and save (F9)")
+        self.record_button.clicked.connect(self.record_clicked)
+        self.pause_button.clicked.connect(self.pause_clicked)
+        self.stop_button.clicked.connect(self.stop_clicked)
+
+        self.meter = QProgressBar()
+        self.meter.setAccessibleName("Input level")
+        self.meter.setRange(0, 100)
+        self.meter.setTextVisible(False)
+        self.meter.setFixedWidth(90)
+        self.meter.setMaximumHeight(12)
+        self.elapsed = QLabel(elapsed_text(0))
+        self.elapsed.setAccessibleName("Elapsed time")
+        font = self.elapsed.font()
+        font.setFamily("monospace")
+        self.elapsed.setFont(font)
+
+        self.template_box = QComboBox()
+        self.template_box.setAccessibleName("Note template")
+        self.template_box.addItems([t.upper() for t in templates])
+        self._templates = templates
+        self.effort_box = QComboBox()
+        self.effort_box.setAccessibleName("Reasoning effort")
+        self.effort_box.addItems(list(efforts))
+        self._efforts = efforts
+
+        self.engine_label = QLabel()
+        self.engine_label.setAccessibleName("Engine")
+        self.connection_label = QLabel()
+        self.connection_label.setAccessibleName("Connection state")
+        self.connection_label.setWordWrap(True)
+
+        for widget in (self.record_button, self.pause_button, self.stop_button):
+            layout.addWidget(widget)
+        layout.addWidget(self.meter)
+        layout.addWidget(self.elapsed)
+        layout.addSpacing(12)
+        layout.addWidget(QLabel("Template"))
+        layout.addWidget(self.template_box)
+        layout.addWidget(QLabel("Effort"))
+        layout.addWidget(self.effort_box)
+        layout.addSpacing(12)
+        layout.addWidget(self.engine_label)
+        layout.addWidget(self.connection_label, 1)
+        self.state = RecordingState.IDLE
+        self.show_state(RecordingState.IDLE, "")
+
+    # -- choices -----------------------------------------------------------------------------
+
+    @property
+    def template(self) -> str:
+        return self._templates[self.template_box.currentIndex()]
+
+    def set_template(self, name: str) -> None:
+        if name in self._templates:
+            self.template_box.setCurrentIndex(self._templates.index(name))
+
+    @property
+    def effort(self) -> str:
+        return self._efforts[self.effort_box.currentIndex()]
+
+    def set_effort(self, effort: str) -> None:
+        if effort in self._efforts:
+            self.effort_box.setCurrentIndex(self._efforts.index(effort))
+
+    # -- state -------------------------------------------------------------------------------
+
+    def show_state(self, state: RecordingState, message: str, attempt: int = 0) -> None:
+        self.state = state
+        active = state in (RecordingState.CONNECTING, RecordingState.RECORDING,
+                           RecordingState.RECONNECTING, RecordingState.STOPPING)
+        self.record_button.setEnabled(not active)
+        self.pause_button.setEnabled(state in (RecordingState.RECORDING,
+                                               RecordingState.RECONNECTING))
+        self.stop_button.setEnabled(state in (RecordingState.CONNECTING, RecordingState.RECORDING,
+                                              RecordingState.RECONNECTING))
+        self.template_box.setEnabled(not active)
+        self.effort_box.setEnabled(not active)
+        text = STATE_TEXT[state]
+        if state is RecordingState.RECONNECTING:
+            text = f"Reconnecting (attempt {attempt})"
+        if state is RecordingState.FAILED and message:
+            text = f"Failed: {message}"
+        elif message and state is not RecordingState.CONNECTING:
+            text = f"{text} — {message}" if state is not RecordingState.RECONNECTING else text
+        self.connection_label.setText(text)
+        self.connection_label.setToolTip(message)
+        is_bad = state in (RecordingState.FAILED, RecordingState.RECONNECTING)
+        self.connection_label.setStyleSheet(f"color: {ERROR_COLOUR};" if is_bad else "")
+        if not active:
+            self.set_paused(False)
+
+    def set_paused(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setAccessibleName("Resume recording" if paused else "Pause recording")
+
+    def show_engine(self, state: EngineState, message: str) -> None:
+        names = {EngineState.STARTING: "Engine: starting…", EngineState.READY: "Engine: ",
+                 EngineState.FAILED: "Engine: failed", EngineState.STOPPED: "Engine: stopped"}
+        text = names[state] + (message if state is EngineState.READY else "")
+        self.engine_label.setText(text)
+        self.engine_label.setToolTip(message)
+        self.engine_label.setForegroundRole(QPalette.ColorRole.WindowText)
+        self.engine_label.setStyleSheet(
+            f"color: {ERROR_COLOUR};" if state is EngineState.FAILED else "")
+
+    def show_level(self, level: float) -> None:
+        self.meter.setValue(round(max(0.0, min(1.0, level)) * 100))
+
+    def show_elapsed(self, seconds: int) -> None:
+        self.elapsed.setText(elapsed_text(seconds))

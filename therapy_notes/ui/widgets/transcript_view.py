@@ -1,0 +1,85 @@
+"""The live transcript: partial text streams in and is replaced by the final segment."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
+
+from therapy_notes.domain.session import Segment
+
+ITEM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def clock(ms: int) -> str:
+    """mm:ss of a time in the session's audio."""
+    seconds = max(ms, 0) // 1000
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+class TranscriptView(QListWidget):
+    """One row per turn of speech, with its start time.
+
+    Follows the newest line only while the view is scrolled to the bottom, so reading an
+    earlier passage is never interrupted by new speech.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Live transcript")
+        self.setWordWrap(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setAlternatingRowColors(True)
+        self._rows: dict[str, QListWidgetItem] = {}
+
+    def clear_transcript(self) -> None:
+        self.clear()
+        self._rows.clear()
+
+    def show_partial(self, item_id: str, text: str) -> None:
+        """Show or update the words so far of a turn still being spoken."""
+        follow = self._is_at_bottom()
+        item = self._rows.get(item_id)
+        if item is None:
+            item = QListWidgetItem()
+            item.setData(ITEM_ID_ROLE, item_id)
+            self.addItem(item)
+            self._rows[item_id] = item
+        item.setText(f"…  {text}")
+        font = QFont(self.font())
+        font.setItalic(True)
+        item.setFont(font)
+        item.setForeground(self.palette().placeholderText())
+        self._follow(follow)
+
+    def show_segment(self, segment: Segment) -> None:
+        """Show a final segment, replacing its partial text if there was one."""
+        follow = self._is_at_bottom()
+        item = self._rows.get(segment.item_id)
+        if item is None:
+            item = QListWidgetItem()
+            item.setData(ITEM_ID_ROLE, segment.item_id)
+            self.addItem(item)
+            self._rows[segment.item_id] = item
+        item.setText(f"[{clock(segment.start_ms)}]  {segment.text}")
+        item.setFont(self.font())
+        item.setForeground(self.palette().text())
+        self._follow(follow)
+
+    def show_segments(self, segments: tuple[Segment, ...] | list[Segment]) -> None:
+        self.clear_transcript()
+        for segment in segments:
+            self.show_segment(segment)
+
+    def texts(self) -> list[str]:
+        """What the rows say (used by tests and accessibility tools)."""
+        return [self.item(i).text() for i in range(self.count())]
+
+    def _is_at_bottom(self) -> bool:
+        bar = self.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 4
+
+    def _follow(self, follow: bool) -> None:
+        if follow:
+            self.scrollToBottom()
