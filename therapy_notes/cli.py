@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"folder for the database and logs (also ${DATA_DIR_ENV}; "
              "default: the platform's user data folder)")
     parser.add_argument("--verbose", action="store_true", help="debug logging on stderr")
+    parser.add_argument("--sample", action="store_true",
+                        help="transcribe the bundled sample on the local engine, no window")
     sub = parser.add_subparsers(dest="command")
 
     tr = sub.add_parser("transcribe", help="stream a WAV recording through the session path")
@@ -88,7 +90,7 @@ def _add_server_args(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`therapy-notes`: with no command, transcribe the bundled sample on the local engine."""
+    """`therapy-notes`: with no command, open the window (`--sample`: the headless demo)."""
     args = build_parser().parse_args(argv)
     data_dir = args.data_dir or default_data_dir()
     configure_logging(data_dir / "logs", verbose=args.verbose)
@@ -104,8 +106,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(transcribe(
                 config, args.file, patient_id=args.patient, realtime=args.realtime,
                 out=JsonLinesOutput(sys.stdout) if args.json else TextOutput(sys.stdout)))
-        return asyncio.run(transcribe(config, sample_recording(), patient_id=None,
-                                      realtime=False, out=TextOutput(sys.stdout)))
+        if args.sample:
+            return asyncio.run(transcribe(config, sample_recording(), patient_id=None,
+                                          realtime=False, out=TextOutput(sys.stdout)))
+        from therapy_notes.app import run_app
+
+        return run_app(config)
     except UserFacingError as exc:
         sys.stderr.write(f"therapy-notes: {exc}\n")
         return EXIT_ERROR
