@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import socket
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from openai import AsyncOpenAI
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from tests.speech import FIXTURES, SpeechFixture
 from therapy_notes.domain.tools import (
     ADD_NOTE_ENTRIES,
     FLAG_RISK,
@@ -21,7 +24,8 @@ from therapy_notes.domain.tools import (
     tool_schemas,
 )
 from therapy_notes.engine.protocol import MAX_AUDIO_BYTES
-from therapy_notes.engine.server import LocalEngine
+from therapy_notes.engine.server import LocalEngine, serve_forever
+from therapy_notes.engine.turns import EngineModels
 from therapy_notes.services.templates import load_template
 
 from .conftest import FakeTrackers, b64, recv_checked, recv_until, silence, speech
@@ -467,3 +471,122 @@ async def test_stop_and_restart_on_the_same_port(trackers: FakeTrackers) -> None
         async with client.realtime.connect(model="gpt-realtime-2") as conn:
             await open_session(conn)
             await manual_commit_works(conn)
+
+
+# --------------------------------------------------------------------------- real models
+
+
+@pytest.fixture(scope="module")
+def real_models() -> Iterator[EngineModels]:
+    models = EngineModels.load()
+    yield models
+    models.close()
+
+
+@pytest.fixture
+async def real_engine(real_models: EngineModels) -> AsyncIterator[LocalEngine]:
+    async with LocalEngine(real_models) as running:
+        yield running
+
+
+def _fixture(name: str) -> SpeechFixture:
+    return next(f for f in FIXTURES if f.name == name)
+
+
+async def _stream(conn: Any, pcm: bytes, chunk_ms: int = 100) -> None:
+    step = chunk_ms * 48
+    for start in range(0, len(pcm), step):
+        await conn.input_audio_buffer.append(audio=b64(pcm[start : start + step]))
+
+
+async def test_real_speech_becomes_transcript_and_note(real_engine: LocalEngine) -> None:
+    client = AsyncOpenAI(api_key="k", websocket_base_url=real_engine.url)
+    spoken = _fixture("flexion")
+    async with client.realtime.connect(model="gpt-realtime-2") as conn:
+        await open_session(conn)
+        await _stream(conn, spoken.pcm16())
+        events = await recv_until(
+            conn, "conversation.item.input_audio_transcription.completed", timeout_s=60
+        )
+        kinds = [e.type for e in events]
+        assert kinds.index("input_audio_buffer.speech_started") < kinds.index(
+            "input_audio_buffer.speech_stopped"
+        )
+        assert kinds.index("input_audio_buffer.committed") < kinds.index("conversation.item.done")
+        completed = events[-1]
+        assert completed.item_id == events[0].item_id
+        assert "flexion" in completed.transcript.lower()
+        assert completed.usage.seconds > 1.0
+        await conn.response.create()
+        done = (await recv_until(conn, "response.done", timeout_s=30))[-1]
+        calls = {o.name: json.loads(o.arguments) for o in done.response.output}
+        measurement = calls[RECORD_MEASUREMENT]
+        assert (measurement["kind"], measurement["value"], measurement["unit"]) == (
+            "range_of_motion",
+            120,
+            "degrees",
+        )
+        assert calls[ADD_NOTE_ENTRIES]["entries"][0]["section"] == "objective"
+        audio_tokens = done.response.usage.input_token_details.audio_tokens
+        assert abs(audio_tokens - 10 * completed.usage.seconds) <= 2
+        await conn.conversation.item.retrieve(item_id=completed.item_id)
+        retrieved = await recv_checked(conn)
+        assert retrieved.item.content[0].transcript == completed.transcript
+
+
+async def test_real_speech_after_bad_input(real_engine: LocalEngine) -> None:
+    client = AsyncOpenAI(api_key="k", websocket_base_url=real_engine.url)
+    spoken = _fixture("grip_strength")
+    async with client.realtime.connect(model="gpt-realtime-2") as conn:
+        await open_session(conn, note_session(audio={"input": {"turn_detection": None}}))
+        await conn.send_raw(
+            '{"type": "input_audio_buffer.append", "audio": "!!", "event_id": "a1"}'
+        )
+        assert (await recv_checked(conn)).error.param == "audio"
+        await conn.send_raw("{not json")
+        assert (await recv_checked(conn)).error.code == "invalid_json"
+        await conn.input_audio_buffer.append(audio=b64(silence(50)))
+        await conn.send({"type": "input_audio_buffer.commit", "event_id": "c1"})
+        error = await recv_checked(conn)
+        assert (error.error.code, error.error.event_id) == ("input_audio_buffer_commit_empty", "c1")
+        await conn.input_audio_buffer.clear()
+        await recv_checked(conn)
+        await _stream(conn, spoken.pcm16())
+        await conn.input_audio_buffer.commit()
+        events = await recv_until(
+            conn, "conversation.item.input_audio_transcription.completed", timeout_s=60
+        )
+        assert "strength" in events[-1].transcript.lower()
+        await conn.response.create()
+        done = (await recv_until(conn, "response.done", timeout_s=30))[-1]
+        calls = {o.name: json.loads(o.arguments) for o in done.response.output}
+        measurement = calls[RECORD_MEASUREMENT]
+        assert (measurement["kind"], measurement["value"], measurement["unit"]) == (
+            "strength_grade",
+            22,
+            "kg",
+        )
+        assert measurement["side"] == "left"
+        assert FLAG_RISK not in calls
+
+
+async def test_serve_forever_loads_models_and_serves_until_cancelled() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = asyncio.create_task(serve_forever("127.0.0.1", port, None))
+    client = AsyncOpenAI(api_key="k", websocket_base_url=f"ws://127.0.0.1:{port}/v1")
+    for _ in range(300):
+        try:
+            async with client.realtime.connect(model="gpt-realtime-2") as conn:
+                created = await recv_checked(conn, timeout_s=10)
+                break
+        except OSError:
+            await asyncio.sleep(0.05)
+    assert created.type == "session.created"
+    server.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await server
+    with pytest.raises(OSError):
+        async with ws_connect(f"ws://127.0.0.1:{port}/v1/realtime?model=m"):
+            pass

@@ -176,6 +176,7 @@ class LocalEngine:
         self._tracker_factory = tracker_factory
         self._server: Server | None = None
         self._bound_port: int | None = None
+        self._owns_models = False
 
     @property
     def port(self) -> int:
@@ -219,7 +220,7 @@ class LocalEngine:
         models = self._models
         if models is None:
             models = await asyncio.to_thread(EngineModels.load, self._model_dir)
-            self._models = models
+            self._models, self._owns_models = models, True
         loaded = models
 
         def factory(new_item_id: Callable[[], str]) -> TurnTrackerLike:
@@ -234,6 +235,10 @@ class LocalEngine:
             return
         server.close(close_connections=True)
         await server.wait_closed()
+        if self._owns_models and self._models is not None:
+            # Models this engine loaded itself are released; a later `start` loads again.
+            self._models.close()
+            self._models, self._owns_models, self._tracker_factory = None, False, None
         _log.info("local engine on port %s stopped", self._bound_port)
 
     async def __aenter__(self) -> LocalEngine:
