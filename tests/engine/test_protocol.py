@@ -75,7 +75,7 @@ def test_any_json_parses_or_violates(value: Any) -> None:
     _assert_parsed(p.parse_client_event(json.dumps(value)))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(_plausible_events())
 def test_event_shaped_json_parses_or_violates(event: dict[str, Any]) -> None:
     _assert_parsed(p.parse_client_event(json.dumps(event)))
