@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
@@ -32,6 +32,7 @@ class TranscriptView(QListWidget):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setAlternatingRowColors(True)
         self._rows: dict[str, QListWidgetItem] = {}
+        self._is_scroll_pending = False
 
     def clear_transcript(self) -> None:
         self.clear()
@@ -77,9 +78,17 @@ class TranscriptView(QListWidget):
         return [self.item(i).text() for i in range(self.count())]
 
     def _is_at_bottom(self) -> bool:
+        if self._is_scroll_pending:
+            return True
         bar = self.verticalScrollBar()
         return bar.value() >= bar.maximum() - 4
 
     def _follow(self, follow: bool) -> None:
-        if follow:
-            self.scrollToBottom()
+        # Rows are laid out lazily, so scroll once the new row has its height.
+        if follow and not self._is_scroll_pending:
+            self._is_scroll_pending = True
+            QTimer.singleShot(0, self, self._on_scroll_timer)
+
+    def _on_scroll_timer(self) -> None:
+        self._is_scroll_pending = False
+        self.scrollToBottom()
