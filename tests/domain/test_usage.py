@@ -1,0 +1,58 @@
+"""Token usage arithmetic, prices and the session budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from therapy_notes.domain.usage import Budget, Prices, TokenUsage
+
+
+def test_usage_adds_per_kind_and_totals() -> None:
+    a = TokenUsage(1, 2, 3, 4, 5, 6)
+    b = TokenUsage(10, 20, 30, 40, 50, 60)
+    total = a + b
+    assert total == TokenUsage(11, 22, 33, 44, 55, 66)
+    assert total.input_tokens == 33
+    assert total.output_tokens == 121
+    assert total.total_tokens == 154
+
+
+def test_audio_seconds_are_ten_tokens_each() -> None:
+    assert TokenUsage.from_audio_seconds(3.2) == TokenUsage(input_audio_tokens=32)
+    assert TokenUsage.from_audio_seconds(0.04) == TokenUsage()
+
+
+def test_one_minute_of_speech_costs_about_two_cents() -> None:
+    minute = TokenUsage.from_audio_seconds(60)
+    assert minute.input_audio_tokens == 600
+    assert Prices().cost_usd(minute) == pytest.approx(0.0192)
+
+
+def test_cached_tokens_are_billed_at_the_cached_rate() -> None:
+    usage = TokenUsage(input_text_tokens=1_000_000, cached_text_tokens=1_000_000)
+    assert Prices().cost_usd(usage) == pytest.approx(0.40)
+    over = TokenUsage(input_text_tokens=10, cached_text_tokens=20)
+    assert Prices().cost_usd(over) == pytest.approx(20 * 0.40 / 1_000_000)
+
+
+def test_budget_warns_then_is_exhausted_and_can_be_raised() -> None:
+    budget = Budget(cap_tokens=1_000)
+    budget.add(TokenUsage(input_text_tokens=799))
+    assert not budget.is_warning
+    budget.add(TokenUsage(output_text_tokens=1))
+    assert budget.is_warning
+    assert not budget.is_exhausted
+    budget.add(TokenUsage(input_audio_tokens=200))
+    assert budget.is_exhausted
+    assert budget.ratio == 1.0
+    assert budget.cost_usd > 0
+    with pytest.raises(ValueError, match="larger"):
+        budget.raise_cap(500)
+    budget.raise_cap(2_000)
+    assert not budget.is_exhausted
+
+
+def test_a_zero_cap_is_always_exhausted() -> None:
+    budget = Budget(cap_tokens=0)
+    assert budget.is_exhausted
+    assert budget.ratio == 1.0

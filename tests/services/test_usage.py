@@ -1,0 +1,61 @@
+"""UsageService: the running budget and the gate the link asks before each note update."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from therapy_notes.domain.usage import Prices, TokenUsage
+from therapy_notes.services.usage import UsageService
+
+
+def test_record_allows_updates_until_the_cap_is_reached() -> None:
+    service = UsageService(1_000)
+    assert service.record(TokenUsage(input_text_tokens=600, output_text_tokens=100))
+    assert not service.is_exhausted
+    assert not service.record(TokenUsage(input_audio_tokens=300))
+    assert service.is_exhausted
+    snap = service.snapshot()
+    assert snap.used_tokens == 1_000
+    assert snap.ratio == 1.0
+    assert snap.is_warning
+    assert snap.is_exhausted
+
+
+def test_raising_the_cap_resumes_updates_and_must_raise_it() -> None:
+    service = UsageService(100)
+    service.record(TokenUsage(input_text_tokens=150))
+    assert service.is_exhausted
+    with pytest.raises(ValueError, match="larger"):
+        service.raise_cap(100)
+    service.raise_cap(1_000)
+    assert not service.is_exhausted
+    assert service.snapshot().cap_tokens == 1_000
+    assert service.record(TokenUsage())
+
+
+def test_cost_uses_the_prices_given() -> None:
+    prices = Prices(text_in=1.0, text_cached=0.5, text_out=2.0, audio_in=10.0,
+                    audio_cached=1.0, audio_out=20.0)
+    service = UsageService(10_000_000, prices)
+    usage = TokenUsage(input_text_tokens=1_000_000, cached_text_tokens=400_000,
+                       input_audio_tokens=1_000_000, output_text_tokens=1_000_000)
+    assert service.cost_usd(usage) == pytest.approx(0.6 + 0.2 + 10.0 + 2.0)
+    service.record(usage)
+    assert service.snapshot().cost_usd == pytest.approx(12.8)
+
+
+def test_recording_from_many_threads_loses_nothing() -> None:
+    service = UsageService(10**9)
+
+    def spend() -> None:
+        for _ in range(1_000):
+            service.record(TokenUsage(input_audio_tokens=1))
+
+    threads = [threading.Thread(target=spend) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert service.snapshot().used.input_audio_tokens == 8_000
