@@ -29,5 +29,5 @@ def test_soap_has_its_four_sections_in_order() -> None:
 
 
 def test_an_unknown_template_names_the_choices() -> None:
-    with pytest.raises(UserFacingError, match="no note template called 'nope'.*soap"):
+    with pytest.raises(UserFacingError, match=r"no note template called 'nope'.*soap"):
         load_template("nope")
