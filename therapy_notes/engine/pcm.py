@@ -36,6 +36,17 @@ class StreamResampler:
         out: np.ndarray = self._stream.resample_chunk(pcm16_to_float32(data[:whole]))
         return out.astype(np.float32, copy=False)
 
+    def flush(self) -> np.ndarray:
+        """Return the samples still inside the filter and start a fresh stream.
+
+        The filter holds back about 20 ms; a manual commit flushes it so the committed
+        item holds all the audio the client sent.
+        """
+        out: np.ndarray = self._stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+        self._stream = soxr.ResampleStream(PROTOCOL_RATE_HZ, MODEL_RATE_HZ, 1, dtype="float32")
+        self._odd_byte = b""
+        return out.astype(np.float32, copy=False)
+
 
 def resample_24k_to_16k(audio_24k: np.ndarray) -> np.ndarray:
     """Resample a whole float32 recording at once."""

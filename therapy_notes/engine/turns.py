@@ -191,10 +191,16 @@ class _Turn:
     previous_words: list[str] | None = None
     emitted_words: list[str] = field(default_factory=list)
 
-    def agree(self, hypothesis: str) -> str | None:
-        """Local agreement: the delta of words two hypotheses in a row agree on, if any."""
+    def agree(self, hypothesis: str, *, is_final: bool = False) -> str | None:
+        """Local agreement: the delta of words two hypotheses in a row agree on, if any.
+
+        The final hypothesis needs no second opinion: when the words sent so far are a
+        prefix of it, the rest of it goes out, so the deltas add up to the final.
+        """
         words = hypothesis.split()
         previous, self.previous_words = self.previous_words, words
+        if is_final:
+            previous = words
         if previous is None:
             return None
         agreed = 0
@@ -241,6 +247,8 @@ class TurnTracker:
         self._settings: VadSettings | None = None
         self._vad_next = 0
         self._received_bytes = 0
+        self._flushed_bytes = 0
+        self._flushed_end = 0
         self._turn: _Turn | None = None
         self._outbox: asyncio.Queue[_Outgoing] = asyncio.Queue()
         self._events: asyncio.Queue[TurnEvent | None] = asyncio.Queue()
@@ -251,8 +259,10 @@ class TurnTracker:
 
     @property
     def buffered_ms(self) -> float:
-        """Audio in the input buffer (since the last commit or clear)."""
-        return (self._buffer.end - self._buffer.start) / _SAMPLES_PER_MS
+        """Audio in the input buffer (since the last commit or clear, less VAD trimming)."""
+        expected = (self._received_bytes - self._flushed_bytes) // 3
+        in_resampler = max(0, expected - (self._buffer.end - self._flushed_end))
+        return (self._buffer.end - self._buffer.start + in_resampler) / _SAMPLES_PER_MS
 
     @property
     def audio_ms(self) -> float:
@@ -295,6 +305,8 @@ class TurnTracker:
         self._ensure_pump()
         if self.buffered_ms < MIN_COMMIT_MS:
             raise CommitTooShortError(self.buffered_ms)
+        if self._settings is None:
+            self._flush_resampler(keep=True)
         turn, self._turn = self._turn, None
         if turn is not None:
             turn.is_closed = True
@@ -311,7 +323,19 @@ class TurnTracker:
     def clear(self) -> None:
         """Drop the input buffer and any turn in progress (its results are discarded)."""
         self._drop_turn()
+        self._flush_resampler(keep=False)
         self._buffer.drop_before(self._buffer.end)
+        self._vad.reset()
+        self._vad_next = self._buffer.end
+
+    def _flush_resampler(self, *, keep: bool) -> None:
+        tail = self._resampler.flush()
+        if keep:
+            self._buffer.append(tail)
+        else:
+            self._buffer.append(np.zeros(tail.shape[0], dtype=np.float32))
+        self._flushed_bytes = self._received_bytes
+        self._flushed_end = self._buffer.end
 
     async def events(self) -> AsyncIterator[TurnEvent]:
         """Turn events in protocol order, until `aclose()`. One consumer only."""
@@ -380,7 +404,7 @@ class TurnTracker:
             await asyncio.wait(pending, timeout=_FLUSH_WAIT_S)
             for task in pending:
                 if task.done() and not task.cancelled() and task.exception() is None:
-                    delta = turn.agree(task.result())
+                    delta = turn.agree(task.result(), is_final=task is decode)
                     if delta:
                         events.append(TurnPartial(turn.item_id, delta))
             return [*events, stopped, committed]
