@@ -38,12 +38,11 @@ def test_cached_tokens_are_billed_at_the_cached_rate() -> None:
 def test_budget_warns_then_is_exhausted_and_can_be_raised() -> None:
     budget = Budget(cap_tokens=1_000)
     budget.add(TokenUsage(input_text_tokens=799))
-    assert not budget.is_warning
+    assert (budget.is_warning, budget.is_exhausted) == (False, False)
     budget.add(TokenUsage(output_text_tokens=1))
-    assert budget.is_warning
-    assert not budget.is_exhausted
+    assert (budget.is_warning, budget.is_exhausted) == (True, False)
     budget.add(TokenUsage(input_audio_tokens=200))
-    assert budget.is_exhausted
+    assert (budget.is_warning, budget.is_exhausted) == (True, True)
     assert budget.ratio == 1.0
     assert budget.cost_usd > 0
     with pytest.raises(ValueError, match="larger"):

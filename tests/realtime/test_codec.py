@@ -75,7 +75,7 @@ def test_missing_transcription_usage_falls_back_to_the_audio_length() -> None:
 
 
 def test_tool_calls_are_the_function_calls_in_order() -> None:
-    output = [
+    output: list[dict[str, Any]] = [
         {"id": "m1", "type": "message", "role": "assistant",
          "content": [{"type": "output_text", "text": "Updating the note."}]},
         {"id": "f1", "type": "function_call", "call_id": "call_1", "name": "flag_risk",

@@ -55,6 +55,9 @@ class Recorder:
                 raise AssertionError(f"timed out; events: {self.events[-10:]}")
             await asyncio.sleep(0.01)
 
+    async def wait_count(self, kind: type[Any], count: int) -> None:
+        await self.wait_for(lambda events: len(self.of(kind)) == count)
+
     async def finished(self) -> None:
         await asyncio.wait_for(self._task, 5)
 
@@ -335,9 +338,9 @@ async def run_turns(server: FakeRealtimeServer, turns: int, *,
     rec = Recorder(link)
     for turn in range(turns):
         await speak(link, utterance(turn + 1))
-        await rec.wait_for(lambda ev, n=turn + 1: len(rec.of(TranscriptCompleted)) == n)
+        await rec.wait_count(TranscriptCompleted, turn + 1)
         await link.request_response()
-        await rec.wait_for(lambda ev, n=turn + 1: len(rec.of(ResponseCompleted)) == 2 * n)
+        await rec.wait_count(ResponseCompleted, 2 * (turn + 1))
     await link.close()
     await rec.finished()
     assert rec.words() == expected(range(1, turns + 1))

@@ -13,9 +13,9 @@ from therapy_notes.services.usage import UsageService
 def test_record_allows_updates_until_the_cap_is_reached() -> None:
     service = UsageService(1_000)
     assert service.record(TokenUsage(input_text_tokens=600, output_text_tokens=100))
-    assert not service.is_exhausted
+    assert service.snapshot().is_exhausted is False
     assert not service.record(TokenUsage(input_audio_tokens=300))
-    assert service.is_exhausted
+    assert service.snapshot().is_exhausted is True
     snap = service.snapshot()
     assert snap.used_tokens == 1_000
     assert snap.ratio == 1.0
@@ -26,11 +26,11 @@ def test_record_allows_updates_until_the_cap_is_reached() -> None:
 def test_raising_the_cap_resumes_updates_and_must_raise_it() -> None:
     service = UsageService(100)
     service.record(TokenUsage(input_text_tokens=150))
-    assert service.is_exhausted
+    assert service.snapshot().is_exhausted is True
     with pytest.raises(ValueError, match="larger"):
         service.raise_cap(100)
     service.raise_cap(1_000)
-    assert not service.is_exhausted
+    assert service.snapshot().is_exhausted is False
     assert service.snapshot().cap_tokens == 1_000
     assert service.record(TokenUsage())
 
