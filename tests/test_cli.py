@@ -47,7 +47,7 @@ def test_sigkill_mid_recording_keeps_every_finalised_segment(data_dir: Path) -> 
                     break
     finally:
         process.kill()
-        process.wait(timeout=30)
+        process.communicate(timeout=30)
     assert process.returncode == -signal.SIGKILL
     assert session_id is not None and len(printed) == 2
 
