@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from therapy_notes.config import DATA_DIR_ENV, AppConfig, default_data_dir
 from therapy_notes.domain.link import LinkSettings, ToolHandler
+from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.session import RecordingState
 from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.errors import UserFacingError
@@ -194,7 +195,9 @@ async def transcribe(config: AppConfig, file: Path, *, patient_id: int | None,
                     model=config.model, engine_name=engine_name,
                     reasoning_effort=config.reasoning_effort,
                     max_output_tokens=config.max_output_tokens, token_cap=config.token_cap,
-                    prices=config.prices, vad_silence_ms=config.vad_silence_ms),
+                    prices=config.prices, vad_silence_ms=config.vad_silence_ms,
+                    entry_source=EntrySource.MODEL if engine_name == "cloud"
+                    else EntrySource.LOCAL_COMPOSER),
                 profiles=profiles.get)
             service.add_listener(out.on_event)
             await service.start(source, patient_id=patient_id, template=config.template)

@@ -61,6 +61,9 @@ from therapy_notes.services.usage import BudgetSnapshot, UsageService
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+SEGMENT_WAIT_S = 5.0
+"""How long a tool call waits for the segments it cites to be saved."""
+
 CAP_REACHED_MESSAGE = (
     "The token budget for this session is used up. Note updates have paused; the transcript "
     "keeps recording. Raise the cap to resume note updates."
@@ -119,6 +122,7 @@ class RecordingService:
         self._paused = False
         self._partials: dict[str, str] = {}
         self._segment_ids: dict[str, int] = {}
+        self._transcribed: dict[str, asyncio.Event] = {}
         self._cap_notice_given = False
         self._stop_lock = asyncio.Lock()
         self.failure: UserFacingError | None = None
@@ -275,6 +279,7 @@ class RecordingService:
             await self._on_transcript(link, event)
         elif isinstance(event, TranscriptFailed):
             self._partials.pop(event.item_id, None)
+            self._transcribed_event(event.item_id).set()
             self._emit(Notice(f"A passage could not be transcribed: {event.message}", True))
         elif isinstance(event, ResponseCompleted):
             await self._save_usage("response", event.usage)
@@ -294,6 +299,7 @@ class RecordingService:
             if saved.id is not None:
                 self._segment_ids[event.item_id] = saved.id
             self._emit(SegmentSaved(saved))
+        self._transcribed_event(event.item_id).set()
         await self._save_usage("transcription", event.usage)
         if not event.text:
             return
@@ -391,10 +397,22 @@ class RecordingService:
             note_tools.GET_PATIENT_PROFILE: self._get_patient_profile,
         }
 
-    def _segments_of(self, arguments: Mapping[str, Any]) -> tuple[int, ...]:
+    def _transcribed_event(self, item_id: str) -> asyncio.Event:
+        return self._transcribed.setdefault(item_id, asyncio.Event())
+
+    async def _segments_of(self, arguments: Mapping[str, Any]) -> tuple[int, ...]:
+        """Segment ids of the turns a call cites.
+
+        A response can arrive while its turns' segments are still being written (both come
+        from one connection but are handled by different tasks), so wait briefly for them.
+        """
         ids = arguments.get("source_item_ids") or ()
-        if not isinstance(ids, list | tuple):
-            raise ValueError("source_item_ids must be a list")
+        if not isinstance(ids, list | tuple) or not all(isinstance(i, str) for i in ids):
+            raise ValueError("source_item_ids must be a list of strings")
+        waits = [self._transcribed_event(i).wait() for i in ids if i not in self._segment_ids]
+        if waits:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*waits), SEGMENT_WAIT_S)
         return tuple(self._segment_ids[i] for i in ids if i in self._segment_ids)
 
     async def _add_note_entries(self, arguments: Mapping[str, Any]) -> str:
@@ -413,7 +431,7 @@ class RecordingService:
             if not isinstance(text, str) or not text.strip():
                 raise ValueError("text must be a non-empty string")
             entries.append(NoteEntry(section, text.strip(), self._settings.entry_source,
-                                     self._segments_of(item)))
+                                     await self._segments_of(item)))
 
         def save(uow: UnitOfWork) -> list[NoteEntry]:
             return [uow.notes.add_entry(session_id, entry) for entry in entries]
@@ -433,7 +451,7 @@ class RecordingService:
         measurement = Measurement(
             kind=str(kind), value=float(value), unit=_text(arguments, "unit"),
             body_part=_text(arguments, "body_part"), side=_text(arguments, "side"),
-            segment_ids=self._segments_of(arguments))
+            segment_ids=await self._segments_of(arguments))
         saved = await self._write(lambda uow: uow.notes.add_measurement(session_id, measurement))
         self._emit(MeasurementRecorded(saved))
         return json.dumps({"ok": True})
@@ -445,7 +463,7 @@ class RecordingService:
         except ValueError:
             kinds = ", ".join(k.value for k in RiskKind)
             raise ValueError(f"kind must be one of {kinds}") from None
-        risk = RiskFlag(kind, _text(arguments, "evidence"), self._segments_of(arguments))
+        risk = RiskFlag(kind, _text(arguments, "evidence"), await self._segments_of(arguments))
         saved = await self._write(lambda uow: uow.notes.add_risk(session_id, risk))
         self._emit(RiskFlagged(saved))
         return json.dumps({"ok": True, "flagged": kind.value})
