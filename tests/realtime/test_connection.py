@@ -403,3 +403,21 @@ async def test_malformed_frame_is_reported_and_the_link_keeps_working(
     assert rec.of(ServerError)[0].code == "malformed_server_event"
     assert rec.words() == ["w1", "w2"]
     assert server.connections_accepted == 1
+
+
+async def test_flush_commits_trailing_speech_and_waits_for_its_transcript(
+        server: FakeRealtimeServer) -> None:
+    link = make_link(server)
+    await link.start()
+    rec = Recorder(link)
+    await speak(link, utterance(1) + word(2, ms=150))          # stopped mid-word
+    await link.flush(timeout_s=5)
+    flushed_at = len(rec.events)
+    await link.close()
+    await rec.finished()
+
+    assert rec.words() == ["w1", "w2"]
+    last = rec.of(TranscriptCompleted)[-1]
+    assert rec.events.index(last) < flushed_at
+    assert len(server.events_of("input_audio_buffer.commit")) == 1
+    assert not rec.of(ServerError)
