@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.speech import LONG_SESSION
 from therapy_notes.cli import build_parser, main
 from therapy_notes.config import default_data_dir
 from therapy_notes.domain.session import SessionStatus
 from therapy_notes.storage.database import open_database
-from tests.speech import LONG_SESSION
 
 
 def _spawn(*args: str, data_dir: Path) -> subprocess.Popen[str]:
