@@ -49,7 +49,8 @@ def test_sigkill_mid_recording_keeps_every_finalised_segment(data_dir: Path) -> 
         process.kill()
         process.communicate(timeout=30)
     assert process.returncode == -signal.SIGKILL
-    assert session_id is not None and len(printed) == 2
+    assert session_id is not None
+    assert len(printed) == 2
 
     database = open_database(data_dir / "therapy_notes.db")
     try:
@@ -67,7 +68,9 @@ def test_sigkill_mid_recording_keeps_every_finalised_segment(data_dir: Path) -> 
 def test_data_dir_flag_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     parser = build_parser()
     args = parser.parse_args(["--data-dir", str(tmp_path), "transcribe", "x.wav", "--json"])
-    assert args.data_dir == tmp_path and args.json and args.template == "soap"
+    assert args.data_dir == tmp_path
+    assert args.json
+    assert args.template == "soap"
     monkeypatch.setenv("THERAPY_NOTES_DATA_DIR", str(tmp_path / "clinic"))
     assert default_data_dir() == tmp_path / "clinic"
     monkeypatch.delenv("THERAPY_NOTES_DATA_DIR")
@@ -79,7 +82,8 @@ def test_unreadable_file_is_a_clear_error(data_dir: Path, capsys: object) -> Non
     code = main(["--data-dir", str(data_dir), "transcribe", str(missing)])
     assert code == 1
     err = capsys.readouterr().err  # type: ignore[attr-defined]
-    assert "nope.wav" in err and "Traceback" not in err
+    assert "nope.wav" in err
+    assert "Traceback" not in err
 
 
 def test_cloud_without_api_key_says_what_to_do(data_dir: Path, capsys: object,

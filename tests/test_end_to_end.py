@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import json
 from collections import Counter
 from collections.abc import Coroutine, Sequence
@@ -89,7 +90,7 @@ async def test_transcribe_stores_session_and_prints_json_lines(
     assert word_error_rate([LONG_SESSION.text], [" ".join(str(s["text"]) for s in segments)]) \
         <= 0.25
     assert all(float(str(a["end"])) <= float(str(b["start"])) + 0.01
-               for a, b in zip(segments, segments[1:], strict=False))
+               for a, b in itertools.pairwise(segments))
     assert any(line["type"] == "note_entry" for line in lines)
     assert any(line["type"] == "measurement" for line in lines)
     usage = lines[-1]
