@@ -16,6 +16,7 @@ from pathlib import Path
 _KEY_PATTERN = re.compile(r"\b(sk|ek|rk)-[A-Za-z0-9_\-]{8,}")
 _BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-.]{8,}")
 REDACTED = "[redacted]"
+_OURS = "_therapy_notes_handler"
 
 
 class RedactingFilter(logging.Filter):
@@ -58,6 +59,9 @@ def configure_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
     """A rotating file under `log_dir` (if given) plus warnings on stderr, both redacted."""
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for old in [h for h in root.handlers if getattr(h, _OURS, False)]:
+        root.removeHandler(old)
+        old.close()
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     stderr = logging.StreamHandler()
     stderr.setLevel(logging.DEBUG if verbose else logging.WARNING)
@@ -67,6 +71,7 @@ def configure_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
         handlers.append(logging.handlers.RotatingFileHandler(
             log_dir / "therapy_notes.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"))
     for handler in handlers:
+        setattr(handler, _OURS, True)
         handler.setFormatter(formatter)
         handler.addFilter(REDACTION)
         root.addHandler(handler)
