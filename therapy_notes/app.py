@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,8 +23,9 @@ import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from therapy_notes.config import CLOUD_URL, AppConfig
+from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
-from therapy_notes.services.ports import AudioSource
+from therapy_notes.services.ports import AudioSource, LinkFactory, RealtimeLink, ResponseGate
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.templates import available_templates, load_template
 from therapy_notes.storage.database import Database, open_database
@@ -177,14 +178,11 @@ async def build_app(
     engine = EngineController((engine_opener or local_engine_opener(config))(settings))
 
     async def make_service(request: SessionRequest) -> RecordingService:
-        from therapy_notes.cli import link_factory_for
-
         endpoint = await engine.endpoint()
         chosen = settings.settings
         return RecordingService(
             uow_factory=database.uow_factory,
-            link_factory=link_factory_for(endpoint.url, endpoint.api_key,
-                                          is_cloud=endpoint.kind == "cloud"),
+            link_factory=_link_factory(endpoint),
             settings=RecordingSettings(
                 model=chosen.model, engine_name=endpoint.kind,
                 reasoning_effort=request.reasoning_effort,
@@ -198,6 +196,19 @@ async def build_app(
     window = MainWindow(recording=recording, library=library, engine=engine, settings=settings,
                         template_names=available_templates(), template_for=load_template)
     return AppParts(database, window, recording, library, engine, settings)
+
+
+def _link_factory(endpoint: EngineEndpoint) -> LinkFactory:
+    """Realtime links to the engine; cloud sessions roll over before the 60-minute limit."""
+    from therapy_notes.realtime.connection import CLOUD_ROLLOVER_S, RealtimeConnection
+
+    def factory(settings: LinkSettings, tools: Mapping[str, ToolHandler],
+                gate: ResponseGate) -> RealtimeLink:
+        return RealtimeConnection(
+            settings, tools, gate, base_url=endpoint.url, api_key=endpoint.api_key,
+            rollover_after_s=CLOUD_ROLLOVER_S if endpoint.kind == "cloud" else None)
+
+    return factory
 
 
 async def _show_fatal(message: str) -> None:

@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.addWidget(self.patients)
         self.main_splitter.addWidget(right)
         self.main_splitter.setStretchFactor(1, 1)
-        self.main_splitter.setSizes([300, 1000])
+        self.main_splitter.setSizes([360, 1000])
         self.setCentralWidget(self.main_splitter)
         self._build_actions()
         self._connect()

@@ -59,7 +59,6 @@ class EngineController(QObject):
         self._tasks = TaskGroup("engine")
         self._endpoint: EngineEndpoint | None = None
         self._failure = ""
-        self._settled = asyncio.Event()
         self._stop = asyncio.Event()
         self._state = EngineState.STOPPED
         self._serve_task: asyncio.Task[None] | None = None
@@ -76,32 +75,37 @@ class EngineController(QObject):
         """Start the engine in the background; returns at once."""
         if self._serve_task is not None and not self._serve_task.done():
             return
-        self._settled, self._stop = asyncio.Event(), asyncio.Event()
+        self._stop = asyncio.Event()
         self._failure = ""
         self._set(EngineState.STARTING, "Starting the speech engine…")
         self._serve_task = self._tasks.spawn(self._serve(), "serve")
 
     def restart(self) -> None:
         """Apply new engine settings: stop the running engine, then start again."""
+        # Sessions asked to start from now on wait for the new engine, never the old one.
+        self._set(EngineState.STARTING, "Restarting the speech engine…")
         self._tasks.spawn(self._restart(), "restart")
 
     async def endpoint(self, timeout_s: float = 60.0) -> EngineEndpoint:
-        """Where to connect, once the engine is up.
+        """Where to connect, once the engine is up (waits through a start or restart).
 
         Raises:
             EngineUnavailableError: the engine failed to start, or did not start in time.
         """
-        if self._state is EngineState.STOPPED:
-            self.start()
-        try:
-            await asyncio.wait_for(self._settled.wait(), timeout_s)
-        except TimeoutError:
-            raise EngineUnavailableError(
-                "The speech engine is taking too long to start. Wait a moment and press "
-                "Record again; if it keeps happening, restart the app.") from None
-        if self._endpoint is None:
-            raise EngineUnavailableError(self._failure or "The speech engine is not running.")
-        return self._endpoint
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while True:
+            if self._state is EngineState.READY and self._endpoint is not None:
+                return self._endpoint
+            if self._state is EngineState.FAILED:
+                raise EngineUnavailableError(self._failure or "The speech engine is not running.")
+            if self._state is EngineState.STOPPED:
+                self.start()
+            if loop.time() > deadline:
+                raise EngineUnavailableError(
+                    "The speech engine is taking too long to start. Wait a moment and press "
+                    "Record again; if it keeps happening, restart the app.")
+            await asyncio.sleep(0.05)
 
     async def shutdown(self) -> None:
         self._stop.set()
@@ -117,7 +121,6 @@ class EngineController(QObject):
         try:
             async with self._opener() as endpoint:
                 self._endpoint = endpoint
-                self._settled.set()
                 self._set(EngineState.READY, endpoint.label)
                 await self._stop.wait()
         except UserFacingError as exc:
@@ -125,8 +128,7 @@ class EngineController(QObject):
             self._set(EngineState.FAILED, str(exc))
         finally:
             self._endpoint = None
-            self._settled.set()
-            if self._state is not EngineState.FAILED:
+            if self._state is EngineState.READY:
                 self._set(EngineState.STOPPED, "")
 
     def _set(self, state: EngineState, message: str) -> None:

@@ -126,6 +126,7 @@ class RecordingController(QObject):
         self._timer.setInterval(LEVEL_INTERVAL_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._last_elapsed = -1
+        self._is_starting = False
 
     # -- intent ------------------------------------------------------------------------------
 
@@ -135,7 +136,7 @@ class RecordingController(QObject):
 
     @property
     def is_active(self) -> bool:
-        return self._state in ACTIVE_STATES or self._tasks.is_busy
+        return self._state in ACTIVE_STATES or self._is_starting
 
     @property
     def is_paused(self) -> bool:
@@ -149,6 +150,7 @@ class RecordingController(QObject):
         """Open a session and start streaming; what goes wrong arrives as a notice."""
         if self.is_active:
             return
+        self._is_starting = True
         self._tasks.spawn(self._run(request), "start")
 
     def pause(self) -> None:
@@ -195,7 +197,14 @@ class RecordingController(QObject):
     # -- plumbing ----------------------------------------------------------------------------
 
     async def _run(self, request: SessionRequest) -> None:
+        try:
+            await self._open(request)
+        finally:
+            self._is_starting = False
+
+    async def _open(self, request: SessionRequest) -> None:
         self._elapsed_s, self._last_elapsed, self._is_paused = 0.0, -1, False
+        self.elapsed_changed.emit(0)
         self._set_state(StateChanged(RecordingState.CONNECTING, "Connecting to the engine…"))
         try:
             service = await self._service_factory(request)

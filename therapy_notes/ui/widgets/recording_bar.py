@@ -97,7 +97,6 @@ class RecordingBar(QWidget):
         self.engine_label.setAccessibleName("Engine")
         self.connection_label = QLabel()
         self.connection_label.setAccessibleName("Connection state")
-        self.connection_label.setWordWrap(True)
 
         for widget in (self.record_button, self.pause_button, self.stop_button):
             layout.addWidget(widget)
@@ -148,10 +147,7 @@ class RecordingBar(QWidget):
         text = STATE_TEXT[state]
         if state is RecordingState.RECONNECTING:
             text = f"Reconnecting (attempt {attempt})"
-        if state is RecordingState.FAILED and message:
-            text = f"Failed: {message}"
-        elif message and state is not RecordingState.CONNECTING:
-            text = f"{text} — {message}" if state is not RecordingState.RECONNECTING else text
+        # The full reason is in the message bar and the tooltip; the bar stays one line.
         self.connection_label.setText(text)
         self.connection_label.setToolTip(message)
         is_bad = state in (RecordingState.FAILED, RecordingState.RECONNECTING)

@@ -1,0 +1,123 @@
+"""The window over a real database: risks acknowledged and stored, search, closing safely."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from tests.speech import LONG_SESSION
+from tests.ui.conftest import wait_for_signal, wait_until
+from therapy_notes.app import AppParts
+from therapy_notes.domain.notes import RiskFlag, RiskKind
+from therapy_notes.domain.session import RecordingState, Segment, SessionStatus
+from therapy_notes.ui.controllers.engine import EngineState
+
+
+def _stored_session(parts: AppParts) -> int:
+    with parts.database.uow_factory() as uow:
+        record = uow.sessions.start(None, "soap", "local", datetime.now(UTC))
+        said = "She mentions a fall on the stairs."
+        uow.segments.add(record.id, Segment("item_1", 0, 2000, said))
+        uow.notes.add_risk(record.id, RiskFlag(RiskKind.FALL_RISK, "a fall on the stairs"))
+        uow.sessions.set_status(record.id, SessionStatus.DRAFT, datetime.now(UTC))
+        return record.id
+
+
+def test_search_opens_a_session_and_its_risk_must_be_acknowledged(
+        run: Callable[..., Any], qtbot: Any,
+        make_app: Callable[..., Awaitable[AppParts]]) -> None:
+    async def scenario() -> None:
+        parts = await make_app(LONG_SESSION.path)
+        window = parts.window
+        window.show()
+        session_id = _stored_session(parts)
+        window.search_action.trigger()
+        qtbot.keyClicks(window.search_dialog.query, "stairs")
+        qtbot.keyClick(window.search_dialog.query, Qt.Key.Key_Return)
+        await wait_until(lambda: window.search_dialog.results.count() > 0, what="search hits")
+        hit = window.search_dialog.results.item(0)
+        window.search_dialog.results.itemActivated.emit(hit)
+        await wait_for_signal(parts.library.session_loaded)
+        assert window.session_id == session_id
+        assert window.transcript.texts() == ["[00:00]  She mentions a fall on the stairs."]
+        assert window.risk_banner.isVisible()
+        assert "Fall risk" in window.risk_banner.label.text()
+        qtbot.mouseClick(window.risk_banner.button, Qt.MouseButton.LeftButton)
+        await wait_for_signal(parts.library.risk_acknowledged)
+        assert window.risk_banner.isHidden()
+        with parts.database.uow_factory() as uow:
+            risks = uow.notes.load(session_id).risks
+            audit = [r.action for r in uow.audit.for_entity("risk_flag", risks[0].id or 0)]
+        assert risks[0].acknowledged_at is not None
+        assert audit == ["acknowledge_risk"]
+        window.close()
+        await parts.shutdown()
+
+    run(scenario())
+
+
+def test_closing_while_recording_asks_then_saves_before_closing(
+        run: Callable[..., Any], qtbot: Any,
+        make_app: Callable[..., Awaitable[AppParts]]) -> None:
+    async def scenario() -> None:
+        parts = await make_app(LONG_SESSION.path)
+        window = parts.window
+        window.show()
+        parts.engine.start()
+        await wait_until(lambda: parts.engine.state is EngineState.READY, what="engine ready")
+        window.record_action.trigger()  # F9
+        await wait_until(lambda: window.bar.state is RecordingState.RECORDING, what="live")
+        await wait_until(lambda: any(t.startswith("[") for t in window.transcript.texts()),
+                         what="a saved segment")
+        window.close()
+        box = window.close_box
+        assert box is not None
+        assert window.isVisible(), "the window must not close without asking"
+        box.button(QMessageBox.StandardButton.No).click()
+        assert window.isVisible()
+        assert parts.recording.is_active
+        window.close()
+        box = window.close_box
+        assert box is not None
+        closed = asyncio.ensure_future(wait_for_signal(window.closed, timeout_s=60))
+        await asyncio.sleep(0)  # connected before the click
+        box.button(QMessageBox.StandardButton.Yes).click()
+        await closed
+        session_id = window.session_id
+        assert session_id is not None
+        with parts.database.uow_factory() as uow:
+            assert uow.sessions.get(session_id).status is SessionStatus.DRAFT
+            assert uow.segments.for_session(session_id)
+        await parts.shutdown()
+
+    run(scenario(), 90)
+
+
+def test_unreachable_engine_is_a_message_not_a_crash(
+        run: Callable[..., Any], make_app: Callable[..., Awaitable[AppParts]]) -> None:
+    from dataclasses import replace
+
+    from therapy_notes.ui.settings_store import ENGINE_CUSTOM
+
+    async def scenario() -> None:
+        parts = await make_app(LONG_SESSION.path)
+        window = parts.window
+        window.show()
+        parts.settings.save(replace(parts.settings.settings, engine=ENGINE_CUSTOM,
+                                    custom_url="ws://127.0.0.1:9/v1"), None)
+        await parts.settings.wait_idle()
+        window.start_recording()
+        await wait_until(lambda: window.notice.isVisible(), timeout_s=30, what="a message")
+        assert window.notice.is_error
+        assert "engine" in window.notice.label.text().lower()
+        assert window.bar.state is RecordingState.FAILED
+        assert window.bar.record_button.isEnabled()  # the app keeps running; try again
+        window.close()
+        await parts.shutdown()
+
+    run(scenario())
