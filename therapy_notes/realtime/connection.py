@@ -118,6 +118,7 @@ class RealtimeConnection:
         self._turns: dict[str, _Turn] = {}
         self._completed_end_ms = 0
         self._uncommitted_ms = 0
+        self._fence_passed = False
 
         # Responses and conversation items.
         self._response_active = False
@@ -177,19 +178,43 @@ class RealtimeConnection:
         return self._response_active or self._response_pending
 
     async def flush(self, *, timeout_s: float = 30.0) -> None:
-        """Commit buffered speech and wait until every turn is transcribed (or time is up)."""
+        """Commit buffered speech and wait until every turn is transcribed (or time is up).
+
+        An empty `session.update` is a fence: the server answers it only after it has
+        processed all audio sent before it, so once `session.updated` is back every turn in
+        that audio is known. Only a turn still being spoken is committed (committing
+        trailing silence would bill, and may invent, a transcript). A reconnect, with its
+        replay, needs a new fence.
+        """
         deadline = time.monotonic() + timeout_s
-        conn = self._conn
-        if conn is not None and self._uncommitted_ms >= 100:
-            with contextlib.suppress(ConnectionClosed):
-                await conn.input_audio_buffer.commit()
-        while time.monotonic() < deadline and (self._turns or self._conn is None):
+        fenced: AsyncRealtimeConnection | None = None
+        committed = False
+        while time.monotonic() < deadline:
             if self._run_task is None or self._run_task.done():
                 break
-            await asyncio.sleep(0.05)
+            conn = self._conn
+            if conn is not None and conn is not fenced:
+                fenced, committed = conn, False
+                await self._fence(conn, commit=False)
+            elif conn is not None and self._fence_passed:
+                speaking = [t for t in self._turns.values() if t.end_ms is None]
+                if speaking and not committed:
+                    committed = True
+                    await self._fence(conn, commit=True)
+                elif len(speaking) == len(self._turns):
+                    break  # nothing left that can still be transcribed
+            await asyncio.sleep(0.02)
         if self._turns:
             _log.warning("flushed with %d turn(s) untranscribed", len(self._turns))
         self._emit(LinkFlushed())
+
+    async def _fence(self, conn: AsyncRealtimeConnection, *, commit: bool) -> None:
+        self._fence_passed = False
+        with contextlib.suppress(ConnectionClosed):
+            async with self._send_lock:
+                if commit:
+                    await conn.input_audio_buffer.commit()
+                await conn.session.update(session={"type": "realtime"})
 
     async def close(self) -> None:
         """Close the connection and end `events()`."""
@@ -392,6 +417,8 @@ class RealtimeConnection:
             message = event.error.message or "transcription failed"
             self._finish_turn(event.item_id)
             self._emit(TranscriptFailed(event.item_id, message))
+        elif kind == "session.updated":
+            self._fence_passed = True
         elif kind == "response.done":
             self._spawn(self._finish_response(conn, event.response))
         elif kind == "error":
