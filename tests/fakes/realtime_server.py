@@ -109,6 +109,8 @@ class FakeRealtimeServer:
         self.expire_after_s = expire_after_s
         self.reject_status: int | None = None
         self.received: list[ClientEvent] = []
+        self.sent: list[str] = []
+        """The type of every event sent, in order."""
         self.responses: list[dict[str, Any]] = []
         """Every `response.done` payload's `response`, in order."""
         self.connections_accepted = 0
@@ -434,6 +436,7 @@ class FakeRealtimeServer:
 
     async def _send(self, conn: _Conn, event: dict[str, Any]) -> None:
         event = {"event_id": self._new_id("event"), **event}
+        self.sent.append(event["type"])
         with contextlib.suppress(ConnectionClosed):
             await conn.ws.send(json.dumps(event))
 

@@ -421,3 +421,33 @@ async def test_flush_commits_trailing_speech_and_waits_for_its_transcript(
     assert rec.events.index(last) < flushed_at
     assert len(server.events_of("input_audio_buffer.commit")) == 1
     assert not rec.of(ServerError)
+
+
+async def test_flush_while_reconnecting_waits_for_the_replayed_audio(
+        server: FakeRealtimeServer) -> None:
+    link = make_link(server)
+    await link.start()
+    rec = Recorder(link)
+    await speak(link, utterance(1))
+    await rec.wait_count(TranscriptCompleted, 1)
+    await server.stop()
+    await speak(link, b"".join(utterance(v) for v in range(2, 12)))  # while the link is down
+    await server.start()
+    await link.flush(timeout_s=5)
+    await link.close()
+    await rec.finished()
+
+    assert rec.words() == expected(range(1, 12))
+
+
+async def test_flush_right_after_sending_waits_for_every_turn(
+        server: FakeRealtimeServer) -> None:
+    link = make_link(server)
+    await link.start()
+    rec = Recorder(link)
+    await speak(link, b"".join(utterance(v) for v in range(1, 31)))
+    await link.flush(timeout_s=5)
+    await link.close()
+    await rec.finished()
+
+    assert rec.words() == expected(range(1, 31))

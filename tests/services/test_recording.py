@@ -147,7 +147,9 @@ async def test_a_full_session_saves_segments_notes_and_usage(
     assert [by_id[i].text for i in note.risks[0].segment_ids] == ["w4"]
 
     rows = store.data.usage
-    assert sum(r.kind == "transcription" for r in rows) == 5
+    assert sum(r.kind == "transcription" for r in rows) == server.sent.count(
+        "conversation.item.input_audio_transcription.completed")
+    assert sum(r.usage.input_audio_tokens for r in rows if r.kind == "transcription") == 10
     responses = [r for r in rows if r.kind == "response"]
     assert len(responses) == len(server.responses)
     assert sum(r.usage.input_tokens for r in responses) == sum(
