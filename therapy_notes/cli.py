@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="debug logging on stderr")
     parser.add_argument("--sample", action="store_true",
                         help="transcribe the bundled sample on the local engine, no window")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation end to end (no network, no window) "
+                             "and print one line with the verdict")
     sub = parser.add_subparsers(dest="command")
 
     tr = sub.add_parser("transcribe", help="stream a WAV recording through the session path")
@@ -97,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(data_dir / "logs", verbose=args.verbose)
     config = AppConfig(data_dir=data_dir)
     try:
+        if args.self_test:
+            from therapy_notes import selftest
+
+            return selftest.run()
         if args.command == "server":
             return _run_server(args.host, args.port, args.model_dir)
         if args.command == "transcribe":
