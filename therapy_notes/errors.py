@@ -44,3 +44,23 @@ class NotFoundError(UserFacingError):
 
 class ProtocolError(TherapyNotesError):
     """A peer sent something the Realtime protocol does not allow."""
+
+
+class NoteLockedError(UserFacingError):
+    """A signed note was asked to change; signed notes change only through addenda."""
+
+
+class SignatureMismatchError(UserFacingError):
+    """A signed note no longer matches its signature: it was changed outside the app."""
+
+
+class PermissionDeniedError(UserFacingError):
+    """The signed-in user's role does not allow the action (e.g. an admin signing a note)."""
+
+
+class LoginFailedError(UserFacingError):
+    """The user name or password is wrong."""
+
+
+class UnlockError(UserFacingError):
+    """The database key is missing or wrong: nothing was read, created or changed."""

@@ -107,3 +107,51 @@ class Note:
 
     def entries_in(self, section: str) -> list[NoteEntry]:
         return [e for e in self.entries if e.section == section]
+
+
+class SignatureRole(StrEnum):
+    """Why a signature is on a note: the author's sign-off, or a reviewer's co-signature."""
+
+    AUTHOR = "author"
+    COSIGNER = "cosigner"
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A sign-off: who, with which credentials, when, and the hash of what they signed.
+
+    The signer's name and credentials are copied, not referenced, so renaming an account
+    later never changes what a signed note says.
+    """
+
+    session_id: int
+    role: SignatureRole
+    username: str
+    display_name: str
+    credentials: str
+    signed_at: datetime
+    content_sha256: str
+    id: int | None = None
+
+    @property
+    def signature_name(self) -> str:
+        return f"{self.display_name}, {self.credentials}" if self.credentials else self.display_name
+
+
+@dataclass(frozen=True, slots=True)
+class Addendum:
+    """A later change to a signed note, shown under it; the note itself stays as signed."""
+
+    session_id: int
+    username: str
+    display_name: str
+    credentials: str
+    at: datetime
+    reason: str
+    text: str
+    content_sha256: str = ""
+    id: int | None = None
+
+    @property
+    def author_name(self) -> str:
+        return f"{self.display_name}, {self.credentials}" if self.credentials else self.display_name

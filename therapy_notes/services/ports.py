@@ -14,10 +14,18 @@ from typing import Protocol, Self
 from therapy_notes.domain.audit import AuditRecord, SearchHit
 from therapy_notes.domain.events import LinkEvent
 from therapy_notes.domain.link import LinkSettings, ToolHandler
-from therapy_notes.domain.notes import Measurement, Note, NoteEntry, RiskFlag
+from therapy_notes.domain.notes import (
+    Addendum,
+    Measurement,
+    Note,
+    NoteEntry,
+    RiskFlag,
+    Signature,
+)
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
 from therapy_notes.domain.usage import TokenUsage
+from therapy_notes.domain.users import User
 
 # --- audio -------------------------------------------------------------------------------
 
@@ -177,3 +185,52 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+# --- review, signing and accounts ----------------------------------------------------------
+
+
+class ReviewNoteRepository(NoteRepository, Protocol):
+    """A note repository that also finds and deletes single entries (for review).
+
+    Every change to a signed session's note raises `NoteLockedError`.
+    """
+
+    def get_entry(self, entry_id: int) -> tuple[int, NoteEntry]:
+        """(session id, entry)."""
+        ...
+
+    def delete_entry(self, entry_id: int) -> None: ...
+
+
+class SignatureRepository(Protocol):
+    """Signatures and addenda: inserted and read, never updated or deleted."""
+
+    def add_signature(self, signature: Signature) -> Signature: ...
+    def signatures_for(self, session_id: int) -> list[Signature]: ...
+    def add_addendum(self, addendum: Addendum) -> Addendum: ...
+    def addenda_for(self, session_id: int) -> list[Addendum]: ...
+
+
+class UserRepository(Protocol):
+    """Local accounts; the password hash is only read to verify a password."""
+
+    def add(self, user: User, password_hash: str) -> User: ...
+    def get(self, username: str) -> User: ...
+    def password_hash(self, username: str) -> str | None: ...
+    def set_password_hash(self, username: str, password_hash: str) -> None: ...
+    def list(self) -> list[User]: ...
+
+
+class NotesUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work with what note review, signing and accounts need as well."""
+
+    @property
+    def notes(self) -> ReviewNoteRepository: ...
+    @property
+    def signatures(self) -> SignatureRepository: ...
+    @property
+    def users(self) -> UserRepository: ...
+
+
+NotesUnitOfWorkFactory = Callable[[], NotesUnitOfWork]

@@ -11,7 +11,7 @@ import builtins
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from therapy_notes.domain.audit import AuditRecord
@@ -19,7 +19,7 @@ from therapy_notes.domain.notes import EntrySource, Measurement, Note, NoteEntry
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
 from therapy_notes.domain.usage import TokenUsage
-from therapy_notes.errors import NotFoundError
+from therapy_notes.errors import NoteLockedError, NotFoundError
 from therapy_notes.storage.errors import DatabaseLocation, translated
 from therapy_notes.storage.orm import (
     AuditRow,
@@ -30,6 +30,7 @@ from therapy_notes.storage.orm import (
     RiskFlagRow,
     SegmentRow,
     SessionRow,
+    SignatureRow,
     UsageRow,
     utc_now,
 )
@@ -56,6 +57,23 @@ class _Repository:
             raise NotFoundError(
                 f"{what} {row_id} does not exist; it may have been deleted. "
                 "Refresh the list and choose it again."
+            )
+        return row
+
+    def _require_unsigned(self, session_id: int) -> SessionRow:
+        """The session, if its note may still change; a signed note refuses every change.
+
+        This is the last line of the lock: whatever calls a repository (a service, the UI,
+        a script), a signed note's entries, measurements and risks stay as they were signed.
+        """
+        row = self._require(SessionRow, session_id, "Session")
+        signed = row.status == SessionStatus.SIGNED.value or bool(
+            self._session.scalar(select(exists().where(SignatureRow.session_id == session_id)))
+        )
+        if signed:
+            raise NoteLockedError(
+                f"The note of session {session_id} is signed and can no longer be changed. "
+                "Add an addendum to correct or extend it."
             )
         return row
 
@@ -170,6 +188,10 @@ class SqlSessionRepository(_Repository):
         self, session_id: int, status: SessionStatus, ended_at: datetime | None = None
     ) -> None:
         row = self._require(SessionRow, session_id, "Session")
+        if row.status == SessionStatus.SIGNED.value and status != SessionStatus.SIGNED:
+            raise NoteLockedError(
+                f"Session {session_id} is signed; its status can no longer change."
+            )
         row.status = SessionStatus(status).value
         if ended_at is not None:
             row.ended_at = ended_at
@@ -198,8 +220,11 @@ class SqlSessionRepository(_Repository):
 
     @translated
     def delete(self, session_id: int) -> None:
-        """Delete a session with its transcript, note, usage and search index entries."""
-        self._require(SessionRow, session_id, "Session")
+        """Delete a session with its transcript, note, usage and search index entries.
+
+        A signed session is a clinical record and is refused (`NoteLockedError`).
+        """
+        self._require_unsigned(session_id)
         self._session.execute(delete(SessionRow).where(SessionRow.id == session_id))
         self._session.expunge_all()
 
@@ -289,7 +314,7 @@ class SqlNoteRepository(_Repository):
 
     @translated
     def add_entry(self, session_id: int, entry: NoteEntry) -> NoteEntry:
-        self._require(SessionRow, session_id, "Session")
+        self._require_unsigned(session_id)
         created_at = entry.created_at or utc_now()
         row = NoteEntryRow(
             session_id=session_id,
@@ -307,6 +332,7 @@ class SqlNoteRepository(_Repository):
     @translated
     def update_entry(self, entry_id: int, text: str, source: str) -> NoteEntry:
         row = self._require(NoteEntryRow, entry_id, "Note entry")
+        self._require_unsigned(row.session_id)
         row.text = text
         row.source = EntrySource(source).value
         row.updated_at = utc_now()
@@ -314,8 +340,21 @@ class SqlNoteRepository(_Repository):
         return _entry(row)
 
     @translated
+    def get_entry(self, entry_id: int) -> tuple[int, NoteEntry]:
+        """(session id, entry) of one note entry."""
+        row = self._require(NoteEntryRow, entry_id, "Note entry")
+        return row.session_id, _entry(row)
+
+    @translated
+    def delete_entry(self, entry_id: int) -> None:
+        row = self._require(NoteEntryRow, entry_id, "Note entry")
+        self._require_unsigned(row.session_id)
+        self._session.delete(row)
+        self._session.flush()
+
+    @translated
     def add_measurement(self, session_id: int, measurement: Measurement) -> Measurement:
-        self._require(SessionRow, session_id, "Session")
+        self._require_unsigned(session_id)
         row = MeasurementRow(
             session_id=session_id,
             kind=measurement.kind,
@@ -331,7 +370,7 @@ class SqlNoteRepository(_Repository):
 
     @translated
     def add_risk(self, session_id: int, risk: RiskFlag) -> RiskFlag:
-        self._require(SessionRow, session_id, "Session")
+        self._require_unsigned(session_id)
         row = RiskFlagRow(
             session_id=session_id,
             kind=RiskKind(risk.kind).value,
@@ -346,6 +385,7 @@ class SqlNoteRepository(_Repository):
     @translated
     def acknowledge_risk(self, risk_id: int, at: datetime) -> None:
         row = self._require(RiskFlagRow, risk_id, "Risk flag")
+        self._require_unsigned(row.session_id)
         row.acknowledged_at = at
         self._session.flush()
 

@@ -20,6 +20,8 @@ from therapy_notes.storage.repositories import (
     SqlUsageRepository,
 )
 from therapy_notes.storage.search import SqlSearchRepository
+from therapy_notes.storage.signatures import SqlSignatureRepository
+from therapy_notes.storage.users import SqlUserRepository
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,8 @@ class SqlUnitOfWork:
     usage: SqlUsageRepository
     audit: SqlAuditRepository
     search: SqlSearchRepository
+    users: SqlUserRepository
+    signatures: SqlSignatureRepository
 
     def __init__(self, session_factory: Callable[[], Session], where: DatabaseLocation) -> None:
         self._session_factory = session_factory
@@ -58,6 +62,8 @@ class SqlUnitOfWork:
         self.usage = SqlUsageRepository(session, self._where)
         self.audit = SqlAuditRepository(session, self._where)
         self.search = SqlSearchRepository(session, self._where)
+        self.users = SqlUserRepository(session, self._where)
+        self.signatures = SqlSignatureRepository(session, self._where)
         return self
 
     def __exit__(

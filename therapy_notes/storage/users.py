@@ -1,0 +1,73 @@
+"""Local user accounts (`UserRepository`): the password hash stays inside storage and users."""
+
+from __future__ import annotations
+
+import builtins
+
+from sqlalchemy import select
+
+from therapy_notes.domain.users import Role, User
+from therapy_notes.errors import NotFoundError, UserFacingError
+from therapy_notes.storage.errors import translated
+from therapy_notes.storage.orm import UserRow
+from therapy_notes.storage.repositories import _Repository
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        credentials=row.credentials,
+        id=row.id,
+    )
+
+
+class SqlUserRepository(_Repository):
+    """Accounts by user name (`UserRepository`)."""
+
+    def _row(self, username: str) -> UserRow | None:
+        return self._session.scalars(select(UserRow).where(UserRow.username == username)).first()
+
+    @translated
+    def add(self, user: User, password_hash: str) -> User:
+        if self._row(user.username) is not None:
+            raise UserFacingError(
+                f"There is already a user called {user.username!r}. Choose another user name."
+            )
+        row = UserRow(
+            username=user.username,
+            display_name=user.display_name,
+            credentials=user.credentials,
+            role=Role(user.role).value,
+            password_hash=password_hash,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return _user(row)
+
+    @translated
+    def get(self, username: str) -> User:
+        row = self._row(username)
+        if row is None:
+            raise NotFoundError(f"There is no user called {username!r}.")
+        return _user(row)
+
+    @translated
+    def password_hash(self, username: str) -> str | None:
+        """The stored hash, or None for an unknown user name."""
+        row = self._row(username)
+        return row.password_hash if row is not None else None
+
+    @translated
+    def set_password_hash(self, username: str, password_hash: str) -> None:
+        row = self._row(username)
+        if row is None:
+            raise NotFoundError(f"There is no user called {username!r}.")
+        row.password_hash = password_hash
+        self._session.flush()
+
+    @translated
+    def list(self) -> builtins.list[User]:
+        """Every account, by user name."""
+        return [_user(r) for r in self._session.scalars(select(UserRow).order_by(UserRow.username))]
