@@ -3,6 +3,10 @@
 SQLite settings are per connection, so they are applied in a `connect` listener and hold on
 every pooled connection. They are guarded by dialect: the same models and migrations serve a
 clinic's PostgreSQL server, where none of this applies.
+
+The app's file is encrypted with SQLCipher: `open_database(path, key)` keys every pooled
+connection before the pragmas run (see `encryption`). A plain file (`key=None`) is for tests
+and for reading a database written before encryption existed.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.errors import StorageError
+from therapy_notes.storage import encryption
 from therapy_notes.storage.errors import DatabaseLocation, message_for, storage_errors, translate
 from therapy_notes.storage.uow import SqlUnitOfWork
 
@@ -119,8 +125,10 @@ def upgrade(engine: Engine, where: DatabaseLocation) -> None:
 
 def open_url(url: str, where: DatabaseLocation | None = None) -> Database:
     """Open (and upgrade) the database at an SQLAlchemy URL, e.g. a clinic's PostgreSQL."""
-    where = where or DatabaseLocation(None)
-    engine = create_database_engine(url)
+    return _open_engine(create_database_engine(url), where or DatabaseLocation(None))
+
+
+def _open_engine(engine: Engine, where: DatabaseLocation) -> Database:
     try:
         upgrade(engine, where)
     except BaseException:
@@ -130,18 +138,50 @@ def open_url(url: str, where: DatabaseLocation | None = None) -> Database:
     return Database(engine, where)
 
 
-def open_database(path: Path) -> Database:
+def open_database(path: Path, key: DatabaseKey | None = None) -> Database:
     """Open the SQLite database at `path`, creating its folder and schema as needed.
 
+    With `key` (the app and the command line always pass one) the file is SQLCipher-encrypted:
+    a new file is created encrypted, and a plain file from before encryption is first
+    encrypted in place (`encryption.encrypt_in_place`). `key=None` opens a plain file, for
+    tests and tools.
+
     Raises:
+        UnlockError: `key` does not open the existing file (it is then left untouched).
         StorageError: the folder cannot be created or written, the disk is full, or the
             file is not a Therapy Notes database (it is then left untouched).
     """
     where = DatabaseLocation(path)
     with storage_errors(where):
         path.parent.mkdir(parents=True, exist_ok=True)
-    _probe_sqlite_file(path, where)
-    return open_url(f"sqlite:///{path}", where)
+    if key is None:
+        _probe_sqlite_file(path, where)  # an encrypted file reads as "not a database" here
+        return open_url(f"sqlite:///{path}", where)
+    encryption.encrypt_in_place(path, key)
+    _probe_encrypted_file(path, key, where)
+    engine = create_engine(
+        f"sqlite:///{path}",
+        module=encryption.dbapi,
+        creator=lambda: encryption.connect(path, key, where),
+    )
+    _apply_sqlite_settings(engine)
+    return _open_engine(engine, where)
+
+
+def _probe_encrypted_file(path: Path, key: DatabaseKey, where: DatabaseLocation) -> None:
+    """Check the key and that the file is ours, with reads only, before any write."""
+    if encryption.file_state(path) is encryption.FileState.MISSING:
+        return
+    connection = encryption.connect(path, key, where)
+    try:
+        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        tables = {str(name) for (name,) in rows}
+    except encryption.dbapi.Error as exc:
+        raise translate(exc, where) from exc
+    finally:
+        connection.close()
+    if tables and "alembic_version" not in tables:
+        raise StorageError(message_for("SQLITE_NOTADB", where))
 
 
 def _probe_sqlite_file(path: Path, where: DatabaseLocation) -> None:
