@@ -1,0 +1,511 @@
+"""Note review, sign-off, co-signature, addenda and export views: the note's lifecycle.
+
+Every change goes to the audit trail under the note's session (entity "session"), with
+the user, the time, and the entry before and after as JSON. Once the author signs, the
+note is read-only here and in storage; later changes are addenda. Each time a signed note
+is opened or exported its signatures are checked against the stored content, and a
+mismatch is reported and audited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from enum import StrEnum
+from typing import TypeVar
+
+from therapy_notes.domain.audit import AuditRecord
+from therapy_notes.domain.document import NoteDocument, build_document
+from therapy_notes.domain.notes import (
+    Addendum,
+    EntrySource,
+    Note,
+    NoteEntry,
+    NoteTemplate,
+    Signature,
+    SignatureRole,
+)
+from therapy_notes.domain.patients import Patient
+from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
+from therapy_notes.domain.signing import (
+    addendum_matches,
+    addendum_sha256,
+    content_sha256,
+    signature_matches,
+)
+from therapy_notes.domain.users import Role, User
+from therapy_notes.errors import (
+    NoteLockedError,
+    PermissionDeniedError,
+    SignatureMismatchError,
+    UserFacingError,
+)
+from therapy_notes.services.ports import NotesUnitOfWork, NotesUnitOfWorkFactory
+from therapy_notes.services.templates import load_template
+
+logger = logging.getLogger(__name__)
+
+AUDIT_ENTITY = "session"
+"""Every note change is audited under its session, so one query gives a note's history."""
+
+_T = TypeVar("_T")
+
+
+class SignatureState(StrEnum):
+    """What the check of a note's signatures found when it was opened or exported."""
+
+    UNSIGNED = "unsigned"
+    VALID = "valid"
+    MISMATCH = "mismatch"
+    """The stored note no longer matches what was signed: changed outside the app."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteReview:
+    """A note as loaded for review: content, provenance, signatures and their check."""
+
+    session: SessionRecord
+    patient: Patient | None
+    template: NoteTemplate
+    note: Note
+    segments: tuple[Segment, ...]
+    signatures: tuple[Signature, ...]
+    addenda: tuple[Addendum, ...]
+    signature_state: SignatureState
+    mismatches: tuple[str, ...] = ()
+    """Which signatures or addenda failed the check, e.g. "signature 1 (author, ana)"."""
+
+    @property
+    def is_locked(self) -> bool:
+        """True once signed: entries can no longer change, only addenda be added."""
+        return self.session.status is SessionStatus.SIGNED or bool(self.signatures)
+
+    @property
+    def author_signature(self) -> Signature | None:
+        return next((s for s in self.signatures if s.role is SignatureRole.AUTHOR), None)
+
+    def segments_of(self, entry: NoteEntry) -> list[Segment]:
+        """The transcript segments an entry came from, in transcript order."""
+        wanted = set(entry.segment_ids)
+        return [s for s in self.segments if s.id in wanted]
+
+
+def _entry_json(entry: NoteEntry) -> str:
+    return json.dumps(
+        {
+            "id": entry.id,
+            "section": entry.section,
+            "text": entry.text,
+            "source": entry.source.value,
+            "segment_ids": list(entry.segment_ids),
+        },
+        ensure_ascii=False,
+    )
+
+
+def _local_tz() -> tzinfo:
+    return datetime.now(UTC).astimezone().tzinfo or UTC
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+_EDITOR_SOURCES = {Role.CLINICIAN: EntrySource.CLINICIAN, Role.REVIEWER: EntrySource.REVIEWER}
+
+
+class NotesService:
+    """Review, sign, co-sign and amend notes; build export views. Asyncio, Qt-free.
+
+    Args:
+        uow_factory: units of work on the database (run in a worker thread each).
+        templates: note templates by name.
+        clock: the current aware time (tests pass a fixed one).
+        tz: the time zone documents print times in (default: this computer's).
+    """
+
+    def __init__(
+        self,
+        uow_factory: NotesUnitOfWorkFactory,
+        *,
+        templates: Callable[[str], NoteTemplate] = load_template,
+        clock: Callable[[], datetime] = _utc_now,
+        tz: tzinfo | None = None,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._templates = templates
+        self._clock = clock
+        self._tz = tz or _local_tz()
+
+    async def _run(self, work: Callable[[NotesUnitOfWork], _T]) -> _T:
+        def in_thread() -> _T:
+            with self._uow_factory() as uow:
+                return work(uow)
+
+        return await asyncio.to_thread(in_thread)
+
+    def _audit(
+        self,
+        uow: NotesUnitOfWork,
+        actor: User,
+        action: str,
+        session_id: int,
+        *,
+        before: str | None = None,
+        after: str | None = None,
+    ) -> None:
+        uow.audit.record(
+            AuditRecord(actor.username, action, AUDIT_ENTITY, session_id, self._clock(),
+                        before=before, after=after)
+        )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def awaiting_review(self) -> list[SessionRecord]:
+        """Sessions whose note is a draft waiting to be reviewed and signed, oldest first."""
+        return await self._run(lambda uow: uow.sessions.with_status(SessionStatus.DRAFT))
+
+    async def load(self, actor: User, session_id: int) -> NoteReview:
+        """The note for review; a signed note's signatures are checked (mismatch audited)."""
+        return await self._run(lambda uow: self._load(uow, actor, session_id, "open"))
+
+    def _load(self, uow: NotesUnitOfWork, actor: User, session_id: int, during: str) -> NoteReview:
+        session = uow.sessions.get(session_id)
+        patient = uow.patients.get(session.patient_id) if session.patient_id is not None else None
+        template = self._templates(session.template)
+        note = uow.notes.load(session_id)
+        signatures = tuple(uow.signatures.signatures_for(session_id))
+        addenda = tuple(uow.signatures.addenda_for(session_id))
+        mismatches = [
+            f"signature {s.id} ({s.role.value}, {s.username})"
+            for s in signatures
+            if not signature_matches(
+                s, note, patient_id=session.patient_id, section_order=template.section_keys
+            )
+        ]
+        mismatches += [f"addendum {a.id} ({a.username})" for a in addenda
+                       if not addendum_matches(a)]
+        if session.status is SessionStatus.SIGNED and not signatures:
+            mismatches.append("the note is marked signed but has no signature")
+        if mismatches:
+            state = SignatureState.MISMATCH
+            logger.warning("session %s: signature check failed (%d)", session_id, len(mismatches))
+            self._audit(uow, actor, "signature_mismatch", session_id,
+                        after=json.dumps({"during": during, "failed": mismatches}))
+        else:
+            state = SignatureState.VALID if signatures else SignatureState.UNSIGNED
+        return NoteReview(
+            session=session,
+            patient=patient,
+            template=template,
+            note=note,
+            segments=tuple(uow.segments.for_session(session_id)),
+            signatures=signatures,
+            addenda=addenda,
+            signature_state=state,
+            mismatches=tuple(mismatches),
+        )
+
+    async def audit_trail(self, session_id: int) -> list[AuditRecord]:
+        """Every recorded change to the session's note, oldest first."""
+        return await self._run(lambda uow: uow.audit.for_entity(AUDIT_ENTITY, session_id))
+
+    # -- editing ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _editor_source(actor: User) -> EntrySource:
+        source = _EDITOR_SOURCES.get(actor.role)
+        if source is None:
+            raise PermissionDeniedError(
+                "Administrators cannot change clinical notes. Sign in as the clinician or "
+                "reviewer of this note."
+            )
+        return source
+
+    @staticmethod
+    def _require_editable(uow: NotesUnitOfWork, session_id: int) -> SessionRecord:
+        session = uow.sessions.get(session_id)
+        if session.status is SessionStatus.SIGNED or uow.signatures.signatures_for(session_id):
+            raise NoteLockedError(
+                "This note is signed and can no longer be edited. "
+                "Add an addendum to correct or extend it."
+            )
+        if session.status is SessionStatus.RECORDING:
+            raise UserFacingError(
+                "This session is still recording. Stop the recording before editing its note."
+            )
+        return session
+
+    async def add_entry(
+        self,
+        actor: User,
+        session_id: int,
+        section: str,
+        text: str,
+        segment_ids: tuple[int, ...] = (),
+    ) -> NoteEntry:
+        """Add an entry written by the actor (source clinician or reviewer, by role)."""
+        source = self._editor_source(actor)
+        text = text.strip()
+        if not text:
+            raise UserFacingError("An entry needs some text.")
+
+        def work(uow: NotesUnitOfWork) -> NoteEntry:
+            session = self._require_editable(uow, session_id)
+            template = self._templates(session.template)
+            if section not in template.section_keys:
+                raise UserFacingError(
+                    f"The {template.title} template has no section {section!r}. "
+                    f"Choose one of: {', '.join(template.section_keys)}."
+                )
+            entry = uow.notes.add_entry(
+                session_id, NoteEntry(section, text, source, segment_ids, created_at=self._clock())
+            )
+            self._audit(uow, actor, "entry_added", session_id, after=_entry_json(entry))
+            return entry
+
+        return await self._run(work)
+
+    async def edit_entry(self, actor: User, entry_id: int, text: str) -> NoteEntry:
+        """Replace an entry's text; it becomes the actor's (clinician or reviewer) entry."""
+        source = self._editor_source(actor)
+        text = text.strip()
+        if not text:
+            raise UserFacingError("An entry needs some text; delete it instead.")
+
+        def work(uow: NotesUnitOfWork) -> NoteEntry:
+            session_id, before = uow.notes.get_entry(entry_id)
+            self._require_editable(uow, session_id)
+            if before.text == text:
+                return before
+            after = uow.notes.update_entry(entry_id, text, source.value)
+            self._audit(uow, actor, "entry_edited", session_id,
+                        before=_entry_json(before), after=_entry_json(after))
+            return after
+
+        return await self._run(work)
+
+    async def delete_entry(self, actor: User, entry_id: int) -> None:
+        """Delete an entry; its text stays in the audit trail."""
+        self._editor_source(actor)
+
+        def work(uow: NotesUnitOfWork) -> None:
+            session_id, before = uow.notes.get_entry(entry_id)
+            self._require_editable(uow, session_id)
+            uow.notes.delete_entry(entry_id)
+            self._audit(uow, actor, "entry_deleted", session_id, before=_entry_json(before))
+
+        await self._run(work)
+
+    async def acknowledge_risk(self, actor: User, session_id: int, risk_id: int) -> None:
+        """Record that the clinician has seen a flagged risk (needed before signing)."""
+        self._editor_source(actor)
+
+        def work(uow: NotesUnitOfWork) -> None:
+            self._require_editable(uow, session_id)
+            risk = next((r for r in uow.notes.load(session_id).risks if r.id == risk_id), None)
+            if risk is None:
+                raise UserFacingError(f"Session {session_id} has no risk flag {risk_id}.")
+            if risk.acknowledged_at is not None:
+                return
+            at = self._clock()
+            uow.notes.acknowledge_risk(risk_id, at)
+            self._audit(uow, actor, "risk_acknowledged", session_id,
+                        after=json.dumps({"risk_id": risk_id, "kind": risk.kind.value,
+                                          "acknowledged_at": at.isoformat()}))
+
+        await self._run(work)
+
+    # -- signing ----------------------------------------------------------------------------
+
+    async def sign(self, actor: User, session_id: int) -> Signature:
+        """Sign the note as its author; it is locked from then on (status `signed`).
+
+        Raises:
+            PermissionDeniedError: the actor is not a clinician.
+            NoteLockedError: the note is signed already.
+            UserFacingError: still recording, empty, or a risk is not yet acknowledged.
+        """
+        if actor.role is not Role.CLINICIAN:
+            raise PermissionDeniedError(
+                "Only a clinician can sign a note. A reviewer can co-sign it once it is signed."
+            )
+
+        def work(uow: NotesUnitOfWork) -> Signature:
+            session = self._require_editable(uow, session_id)
+            template = self._templates(session.template)
+            note = uow.notes.load(session_id)
+            if not note.entries:
+                raise UserFacingError("This note has no entries yet, so there is nothing to sign.")
+            open_risks = [r for r in note.risks if r.acknowledged_at is None]
+            if open_risks:
+                raise UserFacingError(
+                    f"{len(open_risks)} flagged risk(s) are not acknowledged yet. "
+                    "Review and acknowledge each one, then sign."
+                )
+            signature = self._signature(
+                uow, actor, note, session, template, SignatureRole.AUTHOR
+            )
+            uow.sessions.set_status(session_id, SessionStatus.SIGNED)
+            self._audit(uow, actor, "signed", session_id, after=_signature_json(signature))
+            return signature
+
+        signature = await self._run(work)
+        logger.info("session %s signed (signature %s)", session_id, signature.id)
+        return signature
+
+    async def cosign(self, actor: User, session_id: int) -> Signature:
+        """Add a reviewer's co-signature to a signed, unaltered note.
+
+        Raises:
+            PermissionDeniedError: the actor is an admin, or the note's own author.
+            UserFacingError: the note is not signed yet, or already co-signed by the actor.
+            SignatureMismatchError: the note changed since it was signed.
+        """
+        if actor.role not in (Role.REVIEWER, Role.CLINICIAN):
+            raise PermissionDeniedError("Only a reviewer or a clinician can co-sign a note.")
+
+        def work(uow: NotesUnitOfWork) -> Signature | None:
+            review = self._load(uow, actor, session_id, "cosign")
+            author = review.author_signature
+            if author is None:
+                raise UserFacingError("This note is not signed yet; it can be co-signed after.")
+            if review.signature_state is SignatureState.MISMATCH:
+                return None  # refused after commit, so the mismatch stays audited
+            if actor.username == author.username:
+                raise PermissionDeniedError("The author of a note cannot also co-sign it.")
+            if any(s.username == actor.username for s in review.signatures):
+                raise UserFacingError("You have already co-signed this note.")
+            signature = self._signature(
+                uow, actor, review.note, review.session, review.template, SignatureRole.COSIGNER
+            )
+            self._audit(uow, actor, "cosigned", session_id, after=_signature_json(signature))
+            return signature
+
+        signature = await self._run(work)
+        if signature is None:
+            raise _mismatch_error(session_id, "co-signed")
+        return signature
+
+    def _signature(
+        self,
+        uow: NotesUnitOfWork,
+        actor: User,
+        note: Note,
+        session: SessionRecord,
+        template: NoteTemplate,
+        role: SignatureRole,
+    ) -> Signature:
+        signed_at = self._clock()
+        digest = content_sha256(
+            note,
+            patient_id=session.patient_id,
+            section_order=template.section_keys,
+            role=role,
+            username=actor.username,
+            display_name=actor.display_name,
+            credentials=actor.credentials,
+            signed_at=signed_at,
+        )
+        return uow.signatures.add_signature(
+            Signature(session.id, role, actor.username, actor.display_name, actor.credentials,
+                      signed_at, digest)
+        )
+
+    async def add_addendum(
+        self, actor: User, session_id: int, reason: str, text: str
+    ) -> Addendum:
+        """Amend a signed note: the addendum is shown under it, the note stays as signed."""
+        self._editor_source(actor)
+        reason, text = reason.strip(), text.strip()
+        if not reason or not text:
+            raise UserFacingError("An addendum needs a reason and a text.")
+
+        def work(uow: NotesUnitOfWork) -> Addendum:
+            session = uow.sessions.get(session_id)
+            if session.status is not SessionStatus.SIGNED:
+                raise UserFacingError(
+                    "This note is not signed yet: edit it directly instead of adding an addendum."
+                )
+            draft = Addendum(session_id, actor.username, actor.display_name, actor.credentials,
+                             self._clock(), reason, text)
+            addendum = uow.signatures.add_addendum(
+                Addendum(draft.session_id, draft.username, draft.display_name, draft.credentials,
+                         draft.at, draft.reason, draft.text, addendum_sha256(draft))
+            )
+            self._audit(uow, actor, "addendum_added", session_id,
+                        after=json.dumps({"addendum_id": addendum.id, "reason": reason,
+                                          "text": text}, ensure_ascii=False))
+            return addendum
+
+        return await self._run(work)
+
+    # -- export -----------------------------------------------------------------------------
+
+    async def export_document(
+        self,
+        actor: User,
+        session_id: int,
+        *,
+        export_format: str,
+        clinic_name: str = "",
+        include_transcript: bool = False,
+    ) -> NoteDocument:
+        """The export view of a note, after checking its signatures; the export is audited.
+
+        Raises:
+            SignatureMismatchError: a signed note no longer matches its signature (audited);
+                nothing is exported.
+        """
+
+        def work(uow: NotesUnitOfWork) -> NoteDocument | None:
+            review = self._load(uow, actor, session_id, f"export:{export_format}")
+            if review.signature_state is SignatureState.MISMATCH:
+                return None  # refused after commit, so the mismatch stays audited
+            self._audit(uow, actor, "exported", session_id,
+                        after=json.dumps({"format": export_format,
+                                          "transcript": include_transcript,
+                                          "signed": review.is_locked}))
+            return build_document(
+                note=review.note,
+                template=review.template,
+                session=review.session,
+                patient=review.patient,
+                signatures=review.signatures,
+                addenda=review.addenda,
+                transcript=review.segments if include_transcript else None,
+                clinic_name=clinic_name,
+                clinician=actor.signature_name if actor.role is not Role.ADMIN else "",
+                tz=self._tz,
+            )
+
+        document = await self._run(work)
+        if document is None:
+            raise _mismatch_error(session_id, "exported")
+        return document
+
+
+def _mismatch_error(session_id: int, refused: str) -> SignatureMismatchError:
+    return SignatureMismatchError(
+        f"The signed note of session {session_id} no longer matches its signature: it was "
+        f"changed outside Therapy Notes after signing, so it was not {refused}. The check has been "
+        "recorded in the audit trail; ask your administrator to restore the database from a "
+        "backup."
+    )
+
+
+def _signature_json(signature: Signature) -> str:
+    return json.dumps(
+        {
+            "signature_id": signature.id,
+            "role": signature.role.value,
+            "signer": signature.signature_name,
+            "signed_at": signature.signed_at.isoformat(),
+            "content_sha256": signature.content_sha256,
+        },
+        ensure_ascii=False,
+    )
