@@ -1,0 +1,486 @@
+"""Where the database key comes from: the OS keyring, a passphrase, or the recovery key.
+
+The database key is always 32 random bytes. It is kept in one of two ways:
+
+- **keyring**: the OS password store (macOS Keychain, Windows Credential Locker, Secret
+  Service) holds it. Backends that only obfuscate a file count as no keyring.
+- **passphrase**: a key file beside the database holds it wrapped by a key derived from the
+  passphrase with scrypt (n=2**15, r=8, p=1, a fresh salt per wrap). The passphrase comes
+  from `THERAPY_NOTES_PASSPHRASE` (unattended use, as restic and borg do) or is asked for.
+
+The key file exists in both modes: it says which mode the folder uses and carries a check
+value (an HMAC of a constant under the key) so a wrong key, passphrase or recovery key is
+refused before the database file is opened. It holds nothing that helps an attacker.
+
+At setup the recovery key is shown once: the database key in base32 with a checksum. It
+opens the database when the keyring is lost or the passphrase forgotten, and every backup.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import getpass
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from therapy_notes.domain.keys import KEY_BYTES, DatabaseKey
+from therapy_notes.errors import UnlockError
+
+logger = logging.getLogger(__name__)
+
+PASSPHRASE_ENV = "THERAPY_NOTES_PASSPHRASE"
+RECOVERY_KEY_ENV = "THERAPY_NOTES_RECOVERY_KEY"
+KEY_FILE_NAME = "therapy_notes.key"
+KEYRING_SERVICE = "TherapyNotes"
+MIN_PASSPHRASE_CHARS = 8
+
+SCRYPT_N = 2**15
+SCRYPT_R = 8
+SCRYPT_P = 1
+_SCRYPT_MAX_N = 2**20
+_FORMAT = 1
+_CHECK_LABEL = b"therapy-notes database key check v1"
+_RECOVERY_CHECKSUM_BYTES = 3
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class KeyMode(StrEnum):
+    """How a data folder keeps its database key."""
+
+    KEYRING = "keyring"
+    PASSPHRASE = "passphrase"
+
+
+# --- ports -------------------------------------------------------------------------------
+
+
+class SecretStore(Protocol):
+    """The OS keyring, as far as the key needs it (tests use an in-memory one)."""
+
+    def is_usable(self) -> bool:
+        """True only for a store that really protects secrets (not a plain or obfuscated file)."""
+        ...
+
+    def get(self, name: str) -> str | None: ...
+
+    def set(self, name: str, value: str) -> None: ...
+
+
+class KeyPrompt(Protocol):
+    """Asks the person at the computer; each method returns None when nobody can answer."""
+
+    def passphrase(self, *, is_new: bool) -> str | None:
+        """The passphrase (a new one is asked twice by the implementation)."""
+        ...
+
+    def recovery_key(self) -> str | None: ...
+
+    def show_recovery_key(self, recovery_key: str) -> None:
+        """Show the recovery key once, with the advice to print it or store it safely."""
+        ...
+
+
+class NoPrompt:
+    """For unattended runs: nobody to ask, and the recovery key goes to the log's owner."""
+
+    def passphrase(self, *, is_new: bool) -> str | None:
+        return None
+
+    def recovery_key(self) -> str | None:
+        return None
+
+    def show_recovery_key(self, recovery_key: str) -> None:
+        raise UnlockError("A new database key was made but there is nowhere to show its "
+                          "recovery key; run Therapy Notes once from a terminal or the window.")
+
+
+# --- the OS keyring ----------------------------------------------------------------------
+
+_INSECURE_BACKENDS = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
+
+
+def is_secure_backend(backend: Any) -> bool:
+    """True for a keyring backend that protects secrets; False for fail/null/keyrings.alt.
+
+    A chainer is as good as the best backend it chains.
+    """
+    chained = getattr(backend, "backends", None)
+    if type(backend).__name__ == "ChainerBackend" and chained is not None:
+        return any(is_secure_backend(b) for b in chained)
+    module = type(backend).__module__
+    if module.startswith(_INSECURE_BACKENDS):
+        return False
+    try:
+        return float(getattr(backend, "priority", 0)) > 0
+    except Exception:  # noqa: BLE001  # a backend whose priority probe fails is not usable
+        return False
+
+
+class SystemKeyring:
+    """`SecretStore` on the `keyring` package; its errors become "no keyring"."""
+
+    def __init__(self, service: str = KEYRING_SERVICE) -> None:
+        self._service = service
+
+    def is_usable(self) -> bool:
+        import keyring
+
+        try:
+            return is_secure_backend(keyring.get_keyring())
+        except Exception as exc:  # noqa: BLE001  # a broken backend is no backend
+            logger.warning("keyring unavailable: %s", type(exc).__name__)
+            return False
+
+    def get(self, name: str) -> str | None:
+        import keyring
+        import keyring.errors
+
+        try:
+            return keyring.get_password(self._service, name)
+        except keyring.errors.KeyringError as exc:
+            logger.warning("keyring read failed: %s", type(exc).__name__)
+            return None
+
+    def set(self, name: str, value: str) -> None:
+        import keyring
+        import keyring.errors
+
+        try:
+            keyring.set_password(self._service, name, value)
+        except keyring.errors.KeyringError as exc:
+            logger.warning("keyring write failed: %s", type(exc).__name__)
+            raise UnlockError("The password store (keyring) refused to save the database "
+                              "key. Unlock it and try again.") from exc
+
+
+# --- recovery key ------------------------------------------------------------------------
+
+
+def encode_recovery_key(key: DatabaseKey) -> str:
+    """The key as base32 in groups of five, with a checksum that catches typing mistakes."""
+    checksum = hashlib.sha256(key.raw).digest()[:_RECOVERY_CHECKSUM_BYTES]
+    text = base64.b32encode(key.raw + checksum).decode("ascii").rstrip("=")
+    return "-".join(text[i:i + 5] for i in range(0, len(text), 5))
+
+
+def decode_recovery_key(text: str) -> DatabaseKey:
+    """Read a recovery key as typed: case, spaces and dashes do not matter.
+
+    Raises:
+        UnlockError: it is not a recovery key, or a character is wrong.
+    """
+    cleaned = "".join(c for c in text.upper() if c.isalnum())
+    cleaned = cleaned.replace("0", "O").replace("1", "I").replace("8", "B")
+    padded = cleaned + "=" * (-len(cleaned) % 8)
+    try:
+        data = base64.b32decode(padded)
+    except ValueError:
+        data = b""
+    raw, checksum = data[:KEY_BYTES], data[KEY_BYTES:]
+    if (len(data) != KEY_BYTES + _RECOVERY_CHECKSUM_BYTES
+            or hashlib.sha256(raw).digest()[:_RECOVERY_CHECKSUM_BYTES] != checksum):
+        raise UnlockError("That is not a valid recovery key: check each group of five "
+                          "characters against the printed copy and try again.")
+    return DatabaseKey(raw)
+
+
+# --- key file ----------------------------------------------------------------------------
+
+
+def key_check(key: DatabaseKey) -> str:
+    """A value that identifies the key without revealing it (an HMAC of a constant)."""
+    return hmac.new(key.raw, _CHECK_LABEL, hashlib.sha256).hexdigest()
+
+
+def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> tuple[bytes, bytes]:
+    """(keystream, MAC key) from the passphrase: scrypt output split in two."""
+    material = hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, n=n, r=r, p=p,
+                              maxmem=256 * r * n + 2**20, dklen=2 * KEY_BYTES)
+    return material[:KEY_BYTES], material[KEY_BYTES:]
+
+
+def _wrap_header(salt: bytes, n: int, r: int, p: int) -> bytes:
+    return json.dumps({"v": _FORMAT, "kdf": "scrypt", "salt": salt.hex(), "n": n, "r": r,
+                       "p": p}, sort_keys=True).encode("ascii")
+
+
+def wrap_key(key: DatabaseKey, passphrase: str, *, n: int = SCRYPT_N) -> dict[str, Any]:
+    """The key encrypted under the passphrase: XOR with a one-use scrypt keystream + HMAC.
+
+    The salt is fresh for every wrap, so a keystream never encrypts two keys; the MAC
+    covers the KDF parameters and the wrapped key, so a wrong passphrase (or an edited
+    file) is detected before the key is used.
+    """
+    salt = secrets.token_bytes(16)
+    stream, mac_key = _derive(passphrase, salt, n, SCRYPT_R, SCRYPT_P)
+    wrapped = bytes(a ^ b for a, b in zip(key.raw, stream, strict=True))
+    mac = hmac.new(mac_key, _wrap_header(salt, n, SCRYPT_R, SCRYPT_P) + wrapped,
+                   hashlib.sha256).hexdigest()
+    return {"kdf": "scrypt", "salt": salt.hex(), "n": n, "r": SCRYPT_R, "p": SCRYPT_P,
+            "wrapped_key": wrapped.hex(), "mac": mac}
+
+
+def unwrap_key(wrap: Mapping[str, Any], passphrase: str) -> DatabaseKey:
+    """The key from `wrap_key`'s record.
+
+    Raises:
+        UnlockError: the passphrase is wrong, or the record is damaged.
+    """
+    try:
+        salt = bytes.fromhex(str(wrap["salt"]))
+        n, r, p = int(wrap["n"]), int(wrap["r"]), int(wrap["p"])
+        wrapped = bytes.fromhex(str(wrap["wrapped_key"]))
+        mac = bytes.fromhex(str(wrap["mac"]))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise _damaged_key_file() from exc
+    if wrap.get("kdf") != "scrypt" or not (2 <= n <= _SCRYPT_MAX_N) or len(wrapped) != KEY_BYTES:
+        raise _damaged_key_file()
+    stream, mac_key = _derive(passphrase, salt, n, r, p)
+    expected = hmac.new(mac_key, _wrap_header(salt, n, r, p) + wrapped, hashlib.sha256).digest()
+    if not hmac.compare_digest(expected, mac):
+        logger.warning("passphrase rejected")
+        raise UnlockError(
+            "The passphrase is wrong; the database was not opened or changed. Check "
+            f"{PASSPHRASE_ENV} or type it again. If it is lost, start with your recovery key "
+            f"in {RECOVERY_KEY_ENV} to choose a new one.")
+    return DatabaseKey(bytes(a ^ b for a, b in zip(wrapped, stream, strict=True)))
+
+
+def _damaged_key_file() -> UnlockError:
+    return UnlockError(
+        f"The key file ({KEY_FILE_NAME}) in the data folder is damaged. Start with your "
+        f"recovery key in {RECOVERY_KEY_ENV} to write a new one.")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyFile:
+    """The small JSON file beside the database: mode, key check, and the wrapped key."""
+
+    mode: KeyMode
+    check: str
+    wrap: Mapping[str, Any] | None = None
+
+    @classmethod
+    def read(cls, path: Path) -> KeyFile | None:
+        """The key file at `path`, or None when there is none."""
+        try:
+            data = json.loads(path.read_text(encoding="ascii"))
+            return cls(KeyMode(data["mode"]), str(data["check"]), data.get("wrap"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise _damaged_key_file() from exc
+
+    def write(self, path: Path) -> None:
+        """Replace the file atomically: a crash leaves the old one or the new one."""
+        data: dict[str, Any] = {"format": _FORMAT, "mode": self.mode.value, "check": self.check}
+        if self.wrap is not None:
+            data["wrap"] = dict(self.wrap)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        with partial.open("w", encoding="ascii") as file:
+            json.dump(data, file, indent=2)
+            file.flush()
+            os.fsync(file.fileno())
+        with contextlib.suppress(OSError):
+            partial.chmod(0o600)
+        os.replace(partial, path)
+
+
+# --- unlocking ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Unlocked:
+    """The key for a data folder and how it is kept."""
+
+    key: DatabaseKey
+    mode: KeyMode
+    is_new: bool = False
+    """True when this call made the key (and showed its recovery key)."""
+
+
+def _key_from_hex(text: str | None) -> DatabaseKey | None:
+    try:
+        return DatabaseKey(bytes.fromhex(text)) if text is not None else None
+    except ValueError:
+        return None
+
+
+def database_exists(db_path: Path) -> bool:
+    """True for a non-empty file that is not plain SQLite (i.e. already encrypted)."""
+    try:
+        with db_path.open("rb") as file:
+            head = file.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return False
+    return bool(head) and head != _SQLITE_HEADER
+
+
+class KeyService:
+    """Finds, makes and re-stores the database key of one data folder.
+
+    Reads only the key file, the keyring, the environment and the prompt: it never opens
+    the database, so nothing here can damage it.
+    """
+
+    def __init__(self, db_path: Path, *, keyring: SecretStore, prompt: KeyPrompt,
+                 env: Mapping[str, str] | None = None, scrypt_n: int = SCRYPT_N) -> None:
+        self._db_path = db_path
+        self._key_path = db_path.with_name(KEY_FILE_NAME)
+        self._keyring = keyring
+        self._prompt = prompt
+        self._env = os.environ if env is None else env
+        self._scrypt_n = scrypt_n
+
+    @property
+    def key_path(self) -> Path:
+        return self._key_path
+
+    def is_set_up(self) -> bool:
+        """True when this folder has a key (file) or an encrypted database."""
+        return self._key_path.exists() or database_exists(self._db_path)
+
+    def unlock(self) -> Unlocked:
+        """The key: from the keyring or passphrase, else the recovery key; new on first run.
+
+        Raises:
+            UnlockError: the key cannot be had (no keyring and no passphrase, a wrong
+                passphrase or recovery key); nothing was written.
+        """
+        key_file = KeyFile.read(self._key_path)
+        if key_file is None:
+            if database_exists(self._db_path):
+                return self._recover(None)
+            return self.set_up()
+        recovery_text = self._env.get(RECOVERY_KEY_ENV)
+        if recovery_text:
+            return self._recover(key_file)
+        if key_file.mode is KeyMode.PASSPHRASE:
+            if key_file.wrap is None:
+                raise _damaged_key_file()
+            key = unwrap_key(key_file.wrap, self._passphrase(is_new=False))
+            self._require_check(key, key_file)
+            return Unlocked(key, KeyMode.PASSPHRASE)
+        stored = self._keyring.get(self._keyring_name(key_file.check)) \
+            if self._keyring.is_usable() else None
+        from_keyring = _key_from_hex(stored)
+        if from_keyring is not None and hmac.compare_digest(key_check(from_keyring),
+                                                            key_file.check):
+            return Unlocked(from_keyring, KeyMode.KEYRING)
+        logger.warning("database key not in the keyring; asking for the recovery key")
+        return self._recover(key_file)
+
+    def set_up(self, key: DatabaseKey | None = None) -> Unlocked:
+        """Make (or adopt, e.g. a backup's) key, store it, and show a new recovery key once."""
+        is_new = key is None
+        key = key or DatabaseKey.generate()
+        if is_new:
+            self._prompt.show_recovery_key(encode_recovery_key(key))
+        mode = self._store(key, is_new_passphrase=True)
+        logger.info("database key set up (%s)", mode.value)
+        return Unlocked(key, mode, is_new=is_new)
+
+    def _recover(self, key_file: KeyFile | None) -> Unlocked:
+        text = self._env.get(RECOVERY_KEY_ENV) or self._prompt.recovery_key()
+        if not text:
+            raise UnlockError(
+                f"The database key for {self._db_path} is not in this computer's password "
+                f"store (keyring). Enter your recovery key, or set {RECOVERY_KEY_ENV} to it; "
+                "nothing was changed.")
+        key = decode_recovery_key(text)
+        if key_file is not None:
+            self._require_check(key, key_file)
+        mode = self._store(key, is_new_passphrase=True)
+        logger.info("database key restored from the recovery key (%s)", mode.value)
+        return Unlocked(key, mode)
+
+    def _require_check(self, key: DatabaseKey, key_file: KeyFile) -> None:
+        if not hmac.compare_digest(key_check(key), key_file.check):
+            logger.warning("key does not match the key file")
+            raise UnlockError(
+                f"That key is for another database, not {self._db_path}; nothing was changed. "
+                "Use the recovery key printed when this data folder was set up.")
+
+    def _store(self, key: DatabaseKey, *, is_new_passphrase: bool) -> KeyMode:
+        check = key_check(key)
+        if self._keyring.is_usable():
+            self._keyring.set(self._keyring_name(check), key.raw.hex())
+            KeyFile(KeyMode.KEYRING, check).write(self._key_path)
+            return KeyMode.KEYRING
+        passphrase = self._passphrase(is_new=is_new_passphrase)
+        KeyFile(KeyMode.PASSPHRASE, check,
+                wrap_key(key, passphrase, n=self._scrypt_n)).write(self._key_path)
+        return KeyMode.PASSPHRASE
+
+    def _passphrase(self, *, is_new: bool) -> str:
+        passphrase = self._env.get(PASSPHRASE_ENV) or self._prompt.passphrase(is_new=is_new)
+        if not passphrase:
+            raise UnlockError(
+                "This computer has no password store (keyring) for the database key, so a "
+                f"passphrase protects it. Set {PASSPHRASE_ENV}, or run Therapy Notes from a "
+                "terminal to type it.")
+        if is_new and len(passphrase) < MIN_PASSPHRASE_CHARS:
+            raise UnlockError(
+                f"The passphrase is too short: use at least {MIN_PASSPHRASE_CHARS} characters "
+                "(a few unrelated words are easy to remember and hard to guess).")
+        return passphrase
+
+    @staticmethod
+    def _keyring_name(check: str) -> str:
+        return f"database-key-{check[:16]}"
+
+
+# --- the terminal ------------------------------------------------------------------------
+
+
+class TerminalPrompt:
+    """`KeyPrompt` for the command line: asks only when stdin is a terminal."""
+
+    def __init__(self, *, stdin: TextIO | None = None, stderr: TextIO | None = None,
+                 ask: Callable[[str], str] = getpass.getpass) -> None:
+        self._stdin = stdin or sys.stdin
+        self._stderr = stderr or sys.stderr
+        self._ask = ask
+
+    def _is_interactive(self) -> bool:
+        try:
+            return self._stdin.isatty()
+        except (ValueError, AttributeError):
+            return False
+
+    def passphrase(self, *, is_new: bool) -> str | None:
+        if not self._is_interactive():
+            return None
+        if not is_new:
+            return self._ask("Therapy Notes passphrase: ")
+        first = self._ask("Choose a passphrase for the Therapy Notes database: ")
+        if self._ask("Type it again: ") != first:
+            raise UnlockError("The two passphrases differ; nothing was saved. Try again.")
+        return first
+
+    def recovery_key(self) -> str | None:
+        if not self._is_interactive():
+            return None
+        return self._ask("Recovery key (printed when the data folder was set up): ")
+
+    def show_recovery_key(self, recovery_key: str) -> None:
+        self._stderr.write(
+            "\nTherapy Notes made a new encryption key for its database.\n"
+            "RECOVERY KEY (shown only this once; print it or store it safely, away from this "
+            "computer):\n\n"
+            f"    {recovery_key}\n\n"
+            "It opens the database and its backups if the password store or passphrase is "
+            f"lost: set {RECOVERY_KEY_ENV} to it, or type it when asked.\n\n")
+        self._stderr.flush()
