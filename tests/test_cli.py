@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.speech import LONG_SESSION
+from tests.unlocked import open_unlocked
 from therapy_notes.cli import build_parser, main
 from therapy_notes.config import default_data_dir
 from therapy_notes.domain.session import SessionStatus
-from therapy_notes.storage.database import open_database
 
 
 def _spawn(*args: str, data_dir: Path) -> subprocess.Popen[str]:
@@ -52,7 +52,7 @@ def test_sigkill_mid_recording_keeps_every_finalised_segment(data_dir: Path) -> 
     assert session_id is not None
     assert len(printed) == 2
 
-    database = open_database(data_dir / "therapy_notes.db")
+    database = open_unlocked(data_dir / "therapy_notes.db")
     try:
         with database.uow_factory() as uow:
             session = uow.sessions.get(int(str(session_id)))

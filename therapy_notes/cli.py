@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from therapy_notes.config import DATA_DIR_ENV, AppConfig, default_data_dir
+from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.session import RecordingState
 from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.errors import UserFacingError
 from therapy_notes.logging_setup import configure_logging
+from therapy_notes.services.keys import KeyService, SystemKeyring, TerminalPrompt
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.recording_events import (
     MeasurementRecorded,
@@ -83,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     srv = sub.add_parser("server", help="run the local engine for a whole clinic")
     _add_server_args(srv)
+
+    bk = sub.add_parser("backup", help="write an encrypted, verified copy of the database")
+    bk.add_argument("file", type=Path)
+    rs = sub.add_parser("restore", help="restore a backup into a data folder with no database")
+    rs.add_argument("file", type=Path)
+    sub.add_parser("encrypt", help="encrypt a database written by a version without encryption")
     return parser
 
 
@@ -106,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return selftest.run()
         if args.command == "server":
             return _run_server(args.host, args.port, args.model_dir)
+        if args.command in ("backup", "restore", "encrypt"):
+            return _run_database_command(args.command, config, getattr(args, "file", None))
         if args.command == "transcribe":
             config = replace(
                 config, engine_url=args.engine_url, api_key_env=args.api_key_env,
@@ -113,10 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 token_cap=args.token_cap or config.token_cap)
             return asyncio.run(transcribe(
                 config, args.file, patient_id=args.patient, realtime=args.realtime,
-                out=JsonLinesOutput(sys.stdout) if args.json else TextOutput(sys.stdout)))
+                out=JsonLinesOutput(sys.stdout) if args.json else TextOutput(sys.stdout),
+                db_key=unlock_key(config)))
         if args.sample:
             return asyncio.run(transcribe(config, sample_recording(), patient_id=None,
-                                          realtime=False, out=TextOutput(sys.stdout)))
+                                          realtime=False, out=TextOutput(sys.stdout),
+                                          db_key=unlock_key(config)))
         from therapy_notes.app import run_app
 
         return run_app(config)
@@ -140,6 +152,51 @@ def server_main(argv: Sequence[str] | None = None) -> int:
     except UserFacingError as exc:
         sys.stderr.write(f"therapy-notes-server: {exc}\n")
         return EXIT_ERROR
+
+
+# -- the database key, backup and restore ---------------------------------------------------
+
+
+def key_service(config: AppConfig) -> KeyService:
+    """The data folder's key source: the OS keyring, else a passphrase.
+
+    The passphrase comes from THERAPY_NOTES_PASSPHRASE or is typed at a terminal; on the
+    first run a new key is made and its recovery key goes to stderr, once.
+    """
+    return KeyService(config.db_path, keyring=SystemKeyring(), prompt=TerminalPrompt())
+
+
+def unlock_key(config: AppConfig) -> DatabaseKey:
+    """The key `open_database` needs (raises UnlockError, a UserFacingError, if none)."""
+    return key_service(config).unlock().key
+
+
+def _run_database_command(command: str, config: AppConfig, file: Path | None) -> int:
+    from therapy_notes.storage.backup import backup_database, opens_with, restore_database
+    from therapy_notes.storage.database import open_database
+
+    service = key_service(config)
+    if command == "restore" and file is not None:
+        keys = service.keys_for_restore(lambda key: opens_with(file, key))
+        report = restore_database(file, keys.backup_key, config.db_path, keys.folder_key)
+        if keys.needs_setup:
+            service.set_up(keys.folder_key)
+        open_database(config.db_path, keys.folder_key).close()  # newer schema if need be
+        sys.stderr.write(f"Restored {report.rows} rows in {report.tables} tables into "
+                         f"{config.db_path}.\n")
+        return EXIT_OK
+    if command == "backup" and not config.db_path.is_file():
+        raise UserFacingError(f"There is no database at {config.db_path} to back up.")
+    key = service.unlock().key
+    open_database(config.db_path, key).close()  # encrypts a plain database in place
+    if command == "backup" and file is not None:
+        report = backup_database(config.db_path, key, file)
+        sys.stderr.write(f"Backup of {report.rows} rows in {report.tables} tables written to "
+                         f"{file}; it opens with this data folder's key or its recovery "
+                         "key.\n")
+    else:
+        sys.stderr.write(f"The database {config.db_path} is encrypted.\n")
+    return EXIT_OK
 
 
 def _run_server(host: str, port: int, model_dir: Path | None) -> int:
@@ -183,15 +240,19 @@ def link_factory_for(url: str, api_key: str, *, is_cloud: bool) -> Callable[
 
 
 async def transcribe(config: AppConfig, file: Path, *, patient_id: int | None,
-                     realtime: bool, out: SessionOutput) -> int:
-    """Stream `file` through a session, store it, print what it produced."""
+                     realtime: bool, out: SessionOutput,
+                     db_key: DatabaseKey | None = None) -> int:
+    """Stream `file` through a session, store it, print what it produced.
+
+    `db_key` encrypts the database (the command line always passes it); None is for tests.
+    """
     from therapy_notes.audio.wav_source import WavSource
     from therapy_notes.storage.database import open_database
     from therapy_notes.storage.profile_cache import ProfileCache
 
     load_template(config.template)
     source = WavSource(file, realtime=realtime)
-    database = await asyncio.to_thread(open_database, config.db_path)
+    database = await asyncio.to_thread(open_database, config.db_path, db_key)
     try:
         profiles = ProfileCache(database.uow_factory)
         async with engine_url_for(config) as (url, key, engine_name):
