@@ -20,7 +20,7 @@ from typing import Any
 
 from openai import AsyncOpenAI
 from openai.resources.realtime.realtime import AsyncRealtimeConnection
-from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from therapy_notes.domain.events import (
     LinkEvent,
@@ -248,7 +248,7 @@ class RealtimeConnection:
                 _log.info("session expired; reconnecting at once")
                 await self._drop_connection()
                 continue
-            except (OSError, TimeoutError, ConnectionClosed, InvalidStatus,
+            except (OSError, TimeoutError, ConnectionClosed, InvalidHandshake,
                     EngineUnavailableError) as exc:
                 reason = _describe(exc)
                 _log.info("realtime link down (%s)", type(exc).__name__)
@@ -350,7 +350,7 @@ class RealtimeConnection:
         _log.info("rolling the realtime session over to a new connection")
         try:
             new = await self._open()
-        except (OSError, TimeoutError, ConnectionClosed, InvalidStatus) as exc:
+        except (OSError, TimeoutError, ConnectionClosed, InvalidHandshake) as exc:
             _log.warning("rollover failed (%s); keeping the current connection",
                          type(exc).__name__)
             return old
