@@ -108,6 +108,8 @@ class FakeRealtimeServer:
         self.response_delay_s = response_delay_s
         self.expire_after_s = expire_after_s
         self.reject_status: int | None = None
+        self.hang_up_handshakes = 0
+        """How many of the next handshakes to cut off before any HTTP response."""
         self.received: list[ClientEvent] = []
         self.sent: list[str] = []
         """The type of every event sent, in order."""
@@ -137,6 +139,13 @@ class FakeRealtimeServer:
 
     async def stop(self) -> None:
         """Stop listening and drop every connection abruptly."""
+        if self._server is not None:
+            # Stop accepting first and let accepts already under way finish: a connection
+            # accepted while the asyncio server closes leaks its transport (CPython 3.11).
+            loop = asyncio.get_running_loop()
+            for sock in self._server.sockets:
+                loop.remove_reader(sock.fileno())
+            await asyncio.sleep(0.01)
         await self.drop_all()
         if self._server is not None:
             self._server.close()
@@ -175,6 +184,10 @@ class FakeRealtimeServer:
     def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
         if not request.path.startswith("/v1/realtime"):
             return ws.respond(HTTPStatus.NOT_FOUND, "not found\n")
+        if self.hang_up_handshakes > 0:
+            self.hang_up_handshakes -= 1
+            ws.transport.abort()
+            return ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "hung up\n")
         if self.reject_status is not None:
             return ws.respond(HTTPStatus(self.reject_status), "refused\n")
         return None

@@ -241,8 +241,9 @@ async def test_tool_calls_of_one_response_run_concurrently_then_one_follow_up(
     await rec.wait_for(lambda ev: bool(rec.of(TranscriptCompleted)))
     began = time.monotonic()
     await link.request_response()
-    await rec.wait_for(lambda ev: len(rec.of(ResponseCompleted)) == 2)
+    await rec.wait_count(ResponseCompleted, 1)             # after every output was sent
     elapsed = time.monotonic() - began
+    await rec.wait_count(ResponseCompleted, 2)
     await link.close()
     await rec.finished()
 
@@ -451,3 +452,20 @@ async def test_flush_right_after_sending_waits_for_every_turn(
     await rec.finished()
 
     assert rec.words() == expected(range(1, 31))
+
+
+async def test_a_handshake_cut_off_without_a_response_is_retried(
+        server: FakeRealtimeServer) -> None:
+    link = make_link(server)
+    await link.start()
+    rec = Recorder(link)
+    server.hang_up_handshakes = 2
+    await server.drop_all()
+    await speak(link, utterance(1) + utterance(2))
+    await link.flush(timeout_s=5)
+    await link.close()
+    await rec.finished()
+
+    assert rec.words() == ["w1", "w2"]
+    assert server.hang_up_handshakes == 0
+    assert rec.states().count(LinkState.RECONNECTING) == 3
