@@ -82,11 +82,50 @@ class NoteDocument:
     def session_day(self) -> str:
         return f"{self.local(self.session_date):%Y-%m-%d}"
 
+    @property
+    def patient_line(self) -> str:
+        """"Dana Reyes (MRN-7), born 1961-05-02", or "No patient" for a dictation."""
+        if self.patient is None:
+            return "No patient"
+        line = self.patient.name
+        if self.patient.identifier:
+            line += f" ({self.patient.identifier})"
+        if self.patient.date_of_birth is not None:
+            line += f", born {self.patient.date_of_birth:%Y-%m-%d}"
+        return line
+
+    @property
+    def status_line(self) -> str:
+        if not self.is_signed:
+            return "Draft, not signed"
+        return "Signed, with addenda" if self.addenda else "Signed"
+
+    def signature_line(self, signature: Signature) -> str:
+        """"Electronically signed by Ana Ruiz, OTR/L on 2026-03-04 15:30 UTC"."""
+        verb = "signed" if signature.role is SignatureRole.AUTHOR else "co-signed"
+        return (
+            f"Electronically {verb} by {signature.signature_name} "
+            f"on {self.format_time(signature.signed_at)}"
+        )
+
+    def addendum_heading(self, addendum: Addendum) -> str:
+        """"Addendum by Ana Ruiz, OTR/L on 2026-03-05 09:00 UTC"."""
+        return f"Addendum by {addendum.author_name} on {self.format_time(addendum.at)}"
+
+    def risk_line(self, risk: RiskFlag) -> str:
+        acknowledged = (
+            f" (acknowledged {self.format_time(risk.acknowledged_at)})"
+            if risk.acknowledged_at is not None
+            else " (not acknowledged)"
+        )
+        return describe_risk(risk) + acknowledged
+
 
 def describe_measurement(m: Measurement) -> str:
     """"Range of motion: 120 degrees (left shoulder)"."""
     kind = m.kind.replace("_", " ").capitalize()
-    value = f"{m.value:g} {m.unit}".rstrip()
+    joiner = "" if m.unit[:1] in ("/", "%", "°") else " "
+    value = f"{m.value:g}{joiner}{m.unit}".rstrip()
     where = " ".join(p for p in (m.side, m.body_part) if p)
     return f"{kind}: {value}" + (f" ({where})" if where else "")
 
@@ -100,6 +139,11 @@ def format_clock(ms: int) -> str:
     """Session audio time as mm:ss."""
     seconds = ms // 1000
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def format_span(segment: Segment) -> str:
+    """A segment's place in the recording: "01:05-01:12"."""
+    return f"{format_clock(segment.start_ms)}-{format_clock(segment.end_ms)}"
 
 
 def build_document(
