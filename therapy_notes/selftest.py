@@ -4,10 +4,10 @@ An installer can look complete and still miss a model file, a migration script o
 plugin; the first person to notice would be a clinician at the start of a session. The
 self-test runs what a session runs: it loads the speech models (checking the built-in
 model's checksum), upgrades a new database in a temporary folder, streams the bundled sample
-dictation through the local engine, the realtime link and the recording service into
-SQLite, and reads the transcript and the note back from the file. It also starts Qt with its
-platform plugin, since the window is what a clinician opens first. Nothing touches the
-network or the user's own data.
+dictation through the local engine, the realtime link and the recording service into an
+encrypted SQLite file, and reads the transcript and the note back from the file. It also
+starts Qt with its platform plugin, since the window is what a clinician opens first.
+Nothing touches the network or the user's own data.
 
 The verdict is one line, so a build pipeline, a support call or an IT department can read
 it: `self-test passed: ...` with the timings, or `self-test FAILED: <reason> (...)`.
@@ -179,6 +179,7 @@ async def check_session_path(report: SelfTestReport, *, folder: Path, model_dir:
                              recording: Path, reference: str, max_wer: float) -> None:
     """Models -> engine -> link -> service -> SQLite, then judge what was stored."""
     from therapy_notes.audio.wav_source import WavSource
+    from therapy_notes.domain.keys import DatabaseKey
     from therapy_notes.domain.notes import EntrySource
     from therapy_notes.engine.server import LocalEngine
     from therapy_notes.engine.turns import EngineModels
@@ -190,7 +191,10 @@ async def check_session_path(report: SelfTestReport, *, folder: Path, model_dir:
     models = await asyncio.to_thread(EngineModels.load, model_dir)
     report.model_load_s = time.perf_counter() - started
     try:
-        database = await asyncio.to_thread(open_database, folder / "self_test.db")
+        # Encrypted with a throwaway key, as the app opens its own: SQLCipher is native
+        # code that an installer can leave out.
+        database = await asyncio.to_thread(
+            open_database, folder / "self_test.db", DatabaseKey.generate())
         try:
             async with LocalEngine(models) as engine:
                 service = RecordingService(
