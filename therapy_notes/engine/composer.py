@@ -135,7 +135,9 @@ _ROLE_GUIDANCE_WORDS: dict[str, frozenset[str]] = {
     "response": frozenset({"responded", "response", "progress", "tolerated"}),
     "assessment": frozenset({"interpretation", "impression", "assessment", "progress"}),
     "plan": frozenset({"next", "homework", "follow", "referrals", "appointment", "steps", "plan"}),
-    "goals": frozenset({"goals", "goal"}),
+    # Guidance mentions goals in passing ("progress toward goals"); only a section whose
+    # key names goals holds them, otherwise they are part of the plan.
+    "goals": frozenset(),
 }
 _ROLE_FALLBACK: dict[str, tuple[str, ...]] = {
     "subjective": ("objective",),
@@ -144,7 +146,7 @@ _ROLE_FALLBACK: dict[str, tuple[str, ...]] = {
     "response": ("assessment", "objective", "subjective"),
     "assessment": ("response", "objective"),
     "plan": (),
-    "goals": ("assessment", "plan"),
+    "goals": ("plan", "assessment"),
 }
 
 
@@ -165,7 +167,9 @@ def section_for_role(role: str, sections: Sequence[NoteSection]) -> str | None:
 
 def _section_score(role: str, section: NoteSection) -> int:
     key = section.key.lower()
-    if key in _ROLE_KEYS[role]:
+    # A key of several words ("treatment_goals") names its role by any of its words.
+    key_words = {key, *re.findall(r"[a-z]{2,}", key)}
+    if key_words & _ROLE_KEYS[role]:
         return 100
     words = set(re.findall(r"[a-z]+", f"{key} {section.guidance}".lower()))
     return len(words & _ROLE_GUIDANCE_WORDS[role])
@@ -173,14 +177,31 @@ def _section_score(role: str, section: NoteSection) -> int:
 
 # --------------------------------------------------------------------------- roles
 
+# Future tense and the words of a plan. The noun "plan" counts only where the sentence is
+# about the plan ("Plan is to...", "the plan for next week"), not where someone merely has
+# one ("has a plan to overdose", "has plans for the weekend", "went through her safety plan").
 _PLAN = re.compile(
-    r"\b(plan|plans|planned|homework|follow[- ]?up|continue|continues|will|scheduled?|"
-    r"refer|referral|referred|recommend\w*|discharge|next (session|visit|appointment|week|time))\b"
+    r"^\W*(the\s+|our\s+)?plans?\b|\b(the|our)\s+plan\s+(is|was|for|will)\b|"
+    r"\b(homework|follow[- ]?up|continue|continues|will|scheduled?|"
+    r"refer|referral|referred|recommend\w*|discharged?|"
+    r"next (session|visit|appointment|week|time))\b|"
+    r"\w'll\b|\b(we're|we are) going to\b|"
+    r"\bi(?:'d| would)? (like|want)\s+(him|her|them|you)\s+to\b"
 )
+# A clinician's judgement in the first person ("I think she's...", "I'd say her mood...",
+# "I'm not worried about..."): an assessment when the rest of the sentence is about
+# someone else. When it goes on in the first person ("I think I overdid it"), the speaker
+# is the client and the sentence is what they report.
+_OPINION = re.compile(
+    r"\b(i think|i'd say|i would say|i feel like|i believe|i suspect|"
+    r"i'm (?:not |a (?:bit|little) )?(?:worried|concerned)|i am (?:not )?(?:worried|concerned)|"
+    r"my impression)\b"
+)
+_FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|myself)\b")
 _SUBJECTIVE = re.compile(
     r"\b(reports?|reported|reporting|states?|stated|says|said|complains?|complained|"
-    r"describes?|described|endorses?|endorsed|denies|denied|feels|felt|mentions?|mentioned|"
-    r"tells|told)\b|\bi (feel|have|am|was|can't|cannot|think)\b"
+    r"describes?|described|endorses?|endorsed|denies|denied|feels|felt|feeling|"
+    r"mentions?|mentioned|tells|told|telling|admits|admitted|worried|worries)\b"
 )
 _ASSESSMENT = re.compile(
     r"\b(progress\w*|improv\w*|impression|assessment|consistent with|suggest\w*|"
@@ -191,33 +212,56 @@ _RESPONSE = re.compile(
     r"\b(responded|response|tolerated|completed|(was|were) able to|identified|demonstrated|"
     r"verbalized|verbalised|fatigue|engaged)\b"
 )
+# What the clinician did, in the clinician's words: "introduced...", "we practiced...",
+# "we went through...".
 _INTERVENTION_ACT = re.compile(
     r"\b(introduced|reviewed|practiced|practised|taught|educated|instructed|provided|trained|"
     r"discussed|explored|administered|applied|facilitated|modeled|modelled|guided|"
-    r"demonstrated to)\b"
+    r"demonstrated to)\b|"
+    r"\bwe (did|do|worked|work|went through|tried|talked|used|spent|started|focused|focussed)\b"
 )
 _INTERVENTION_NOUN = re.compile(r"\b(education|techniques?|exercises?|interventions?)\b")
+# What was observed: examination words and the mental status examination's vocabulary.
 _OBJECTIVE = re.compile(
     r"\b(measured|observed|noted|degrees|flexion|extension|abduction|adduction|rotation|"
     r"strength|gait|range of motion|rom|within normal limits|wnl|blood pressure|heart rate|"
-    r"tested|test|score|grade|assist\w*|independent\w*|posture|balance|affect|oriented|alert)\b"
+    r"tested|test|score|grade|assist\w*|independent\w*|posture|balance|affect|oriented|alert|"
+    r"appeared|appears|presented|tearful|cried|crying|smiled|smiling|laughed|laughing|"
+    r"eye contact|fidget\w*|restless|guarded|labile|speech was|intelligib\w*|accura\w*)\b"
 )
-_ROLE_RULES = (
-    ("plan", _PLAN),
-    ("subjective", _SUBJECTIVE),
-    ("assessment", _ASSESSMENT),
-    ("goals", _GOALS),
-    ("intervention", _INTERVENTION_ACT),
-    ("response", _RESPONSE),
-    ("intervention", _INTERVENTION_NOUN),
-    ("objective", _OBJECTIVE),
-)
+# Values the client rates for themselves belong with what they report, not with findings.
+_SELF_RATED = frozenset({"pain_score", "mood_score"})
 
 
 def sentence_role(sentence: str) -> str:
-    """The clinical role of one sentence; reported speech when nothing else fits."""
-    text = sentence.lower()
-    for role, pattern in _ROLE_RULES:
+    """The clinical role of one sentence; reported speech when nothing else fits.
+
+    The order matters: a plan or a judgement can mention a measurement or a report, a
+    report can mention what was done, and a sentence that states a measured value is a
+    finding unless it says it is the client's report, the clinician's view or a plan.
+    """
+    text = sentence.lower().replace("\u2019", "'")
+    if _PLAN.search(text):
+        return "plan"
+    opinion = _OPINION.search(text)
+    if opinion is not None and not _FIRST_PERSON.search(text[opinion.end() :]):
+        return "assessment"
+    if _SUBJECTIVE.search(text) or (opinion is None and _FIRST_PERSON.search(text)):
+        return "subjective"
+    for role, pattern in (
+        ("assessment", _ASSESSMENT),
+        ("goals", _GOALS),
+        ("intervention", _INTERVENTION_ACT),
+    ):
+        if pattern.search(text):
+            return role
+    if any(m["kind"] not in _SELF_RATED for m in find_measurements(sentence)):
+        return "objective"
+    for role, pattern in (
+        ("response", _RESPONSE),
+        ("intervention", _INTERVENTION_NOUN),
+        ("objective", _OBJECTIVE),
+    ):
         if pattern.search(text):
             return role
     return "subjective"
@@ -291,7 +335,10 @@ def _read_number(tokens: list[str], start: int) -> tuple[str, int]:
     last_kind = ""
     while i < len(tokens):
         tok = tokens[i]
-        if tok.isspace():
+        if tok.isspace() or (
+            # "twenty-two": transcripts hyphenate compound numbers.
+            tok == "-" and last_kind == "tens" and _UNITS.get(_next_word(tokens, i), 10) < 10
+        ):
             i += 1
             continue
         if tok in _UNITS and last_kind not in ("unit", "teen"):
@@ -390,6 +437,16 @@ _FIM_LEVELS = (
         ),
         None,
     ),
+    # "Contact guard" names its level without "assist" after it.
+    (re.compile(r"\b(contact guard)\b"), None),
+    # Needing no help is independence, however it is put.
+    (
+        re.compile(
+            r"\b(?:(?:did not|didn't|does not|doesn't|do not|don't|no longer)\s+need(?:s|ed)?|"
+            r"needed no|needs no|without)\s+(?:any\s+)?(?:help|assist(?:ance)?|physical assist)\b"
+        ),
+        7,
+    ),
     (re.compile(r"\bmodified independen\w*"), 6),
     (re.compile(r"\bindependent(ly)?\s+(with|in|for)\b"), 7),
     (re.compile(r"\bunder supervision\b|\brequires supervision\b"), 5),
@@ -434,6 +491,34 @@ def _value(text: str) -> float | int:
     return int(number) if number.is_integer() else number
 
 
+# Words that say a number out of ten rates something other than pain.
+_OTHER_SCALE = re.compile(
+    r"\b(mood|anxiety|anxious|stress|confiden\w*|energy|fatigue|tired\w*|sleep|motivation|"
+    r"effort|exertion|borg|trials?|correct\w*|accura\w*|tasks?|items?|score|words?|"
+    r"sentences?|questions?)\b"
+)
+_NOT_A_RATING = (
+    r"(?!\s*(?:degrees?|°|%|percent|out\b|/|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|"
+    r"weeks?|months?|years?|times|feet|foot|ft|meters?|metres?|yards?|miles?|blocks?|steps?|"
+    r"reps|repetitions|sets?|pounds?|lbs?|kilo\w*|kgs?|o'clock|am\b|pm\b|\.\d))"
+)
+
+
+def _bare_rating(clause: str, part: str) -> re.Match[str] | None:
+    """A spoken pain rating without its scale: "pain's down to a two", "knee's about a five".
+
+    Clinicians and clients drop "out of ten" once the scale is known; an unqualified
+    number after "a", "at" or "to" that follows "pain" or a body part is that rating.
+    """
+    anchor = re.search(r"\bpain\b", clause)
+    if anchor is None and part and not _OTHER_SCALE.search(clause):
+        anchor = re.search(rf"\b{part}", clause)
+    if anchor is None:
+        return None
+    rating = re.compile(rf"\b(?:a|at|to)\s+(?:a\s+)?{_NUM}\b{_NOT_A_RATING}")
+    return rating.search(clause, anchor.end())
+
+
 def find_measurements(sentence: str) -> list[dict[str, Any]]:
     """Measured values stated in one sentence, as `record_measurement` arguments."""
     found: list[dict[str, Any]] = []
@@ -462,7 +547,8 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         value, scale = m.group(1), m.group(2)
         if float(value) > float(scale):
             continue
-        if scale == "10" and "pain" in clause:
+        if scale == "10" and ("pain" in clause or (part and not _OTHER_SCALE.search(clause))):
+            # A body part rated out of ten is its pain ("her knee's a six out of ten").
             add("pain_score", value, "/10")
         elif scale == "10" and re.search(r"\bmood\b", clause):
             add("mood_score", value, "/10", located=False)
@@ -471,17 +557,35 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         else:
             add("other", value, f"/{scale}", located=False)
     if not out:
+        # "Five of the eight sentences", "four of five trials correct": accuracy on a task.
+        for m in re.finditer(
+            rf"{_NUM}\s+(?:of|out of)\s+(?:the\s+)?{_NUM}\b(?=(?:\s+\w+){{0,2}}?\s+"
+            r"(?:trials?|items?|words?|sentences?|attempts?|opportunities|questions?|targets?|"
+            r"tries|times|correct\w*|accurate\w*)\b)",
+            clause,
+        ):
+            if float(m.group(1)) <= float(m.group(2)):
+                add("other", m.group(1), f"/{m.group(2)}", located=False)
+    if not out:
         pain = re.search(
             rf"\bpain\b(?:\s+(?:score|level|rating))?\s+(?:is|was|of|at|as|rated)\s+"
             rf"(?:a\s+)?{_NUM}\b(?!\s*(?:degrees|%|percent|out|/))",
             clause,
-        )
+        ) or _bare_rating(clause, part)
         if pain is not None and float(pain.group(1)) <= 10:
             add("pain_score", pain.group(1), "/10")
+    for m in re.finditer(rf"{_NUM}\s*(?:%|percent\b|per cent\b)", clause):
+        add("other", m.group(1), "%", located=False)
+    for m in re.finditer(
+        rf"\b(?:heart rate|pulse)\b\D{{0,30}}?{_NUM}(?!\s*(?:%|percent|degrees|/|out))"
+        rf"|{_NUM}\s*(?:bpm|beats per minute)\b",
+        clause,
+    ):
+        add("other", m.group(1) or m.group(2), "bpm", located=False)
     for m in re.finditer(rf"{_NUM}\s*(?:degrees?|°)(?!\s*(?:fahrenheit|celsius|f\b|c\b))", clause):
         add("range_of_motion", m.group(1), "degrees")
     if re.search(r"\b(grip|pinch|strength|dynamometer)\b", clause):
-        for m in re.finditer(rf"{_NUM}\s*(kilograms?|kgs?|pounds?|lbs?)\b", clause):
+        for m in re.finditer(rf"{_NUM}\s*(kilograms?|kilos?|kgs?|pounds?|lbs?)\b", clause):
             unit = "kg" if m.group(2).startswith("k") else "lb"
             add("strength_grade", m.group(1), unit)
     sets_reps = re.search(rf"{_NUM}\s*(?:sets?\s+of|x)\s*{_NUM}", clause)
@@ -513,26 +617,68 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
 
 # --------------------------------------------------------------------------- risks
 
+# People a client may speak of: the objects of threats and the authors of abuse.
+_PERSON = (
+    r"(?:ex|wife|husband|spouse|partner|fianc\w*|boyfriend|girlfriend|mother|father|mom|mum|"
+    r"dad|parents?|step(?:mom|mum|dad|father|mother)|son|daughter|child|children|kids?|baby|"
+    r"brother|sister|siblings?|cousin|uncle|aunt|grand\w+|nephew|niece|family|friends?|"
+    r"roommates?|flatmates?|boss|manager|supervisor|co-?workers?|colleagues?|neighbou?rs?|"
+    r"landlord|teacher|classmates?|teammates?|caregiver|carer|doctor|nurse|therapist|"
+    r"stranger|guy|man|woman|girl|boy)"
+)
+_OTHERS = (
+    rf"(?:him|them|someone|somebody|anyone|anybody|others|other people|people|"
+    rf"(?:my|his|her|their|a|the|that)\s+(?:ex-|own\s+|former\s+)?{_PERSON})"
+)
+_VIOLENT_VERB = (
+    r"(?:kill|hurt|harm|attack|assault|shoot|shot|stab|hit|punch|beat|kick|choke|strangle|"
+    r"push|shove|slap)(?:s|es|ed|ing|ten|bed|bing|ting)?"
+)
+# Controlling or violent acts done to the client, as the client or a carer tells them.
+_ABUSE_VERB = (
+    r"(?:hits|hit|beats|beat|kicks|kicked|chokes|choked|slaps|slapped|pushes|pushed|shoves|"
+    r"shoved|grabs|grabbed|punches|punched|strangles|strangled|threatens|threatened|locks|"
+    r"locked|burns|burned|burnt)"
+)
+_INJURY = r"(?:bruis\w*|black eyes?|welts?|marks|injur\w*|fractur\w*|burns|cuts|scratches)"
 _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
     RiskKind.SELF_HARM: re.compile(
         r"\bsuicid\w*|\bself[- ]?harm\w*|\bself[- ]?injur\w*|"
-        r"\b(kill|hurt|harm|cut)(ing|s)?\s+(myself|himself|herself|themselves|themself)\b|"
+        r"\b(kill|hurt|harm|cut|hang|shoot|shot|stab|burn|poison|drown|strangle|choke)"
+        r"(ing|s|ed|t|ted|bed|bing)?\s+(myself|himself|herself|themselves|themself)\b|"
+        r"\bjump(s|ed|ing)?\s+(off|from|in front of)\s+(a|the)\s+"
+        r"(bridge|building|roof|balcony|train|car|cliff)\b|"
         r"\bend(ing|s)?\s+(my|his|her|their)\s+(own\s+)?life\b|"
-        r"\b(want|wants|wanted|wish|wishes|wished)\s+to\s+(die|be dead)\b|\boverdos\w*"
+        r"\b(want|wants|wanted|wish|wishes|wished)\s+to\s+(die|be dead)\b|\boverdos\w*|"
+        # Passive ideation, in the words clients use for it.
+        r"\bbetter off (dead|without (me|him|her|them))\b|"
+        r"\b(don't|do not|doesn't|does not|didn't|did not)\s+want\s+to\s+"
+        r"(be (here|alive|around)|live|wake up)\b|"
+        r"\bno (reason|point) (to|in) (live|living|going on)\b|"
+        # Self-injury named by its method: "been cutting again", "scratching her arms".
+        r"\b(been|started|start|starting|back to|keeps?|kept)\s+(cutting|burning)\b|"
+        r"\bcutting\s+again\b|"
+        r"\b(cut|cutting|cuts|burn(s|ed|t|ing)?|scratch(es|ed|ing)?)\s+(on\s+)?"
+        r"(my|his|her|their)\s+(arms?|wrists?|legs?|thighs?|skin|stomach|body)\b"
     ),
     RiskKind.HARM_TO_OTHERS: re.compile(
         r"\bhomicid\w*|"
-        r"\b(kill|hurt|harm|attack|shoot|stab|hit)(ing|s)?\s+(him|them|someone|somebody|anyone|"
-        r"others|other people|people|(my|his|her|their)\s+(wife|husband|partner|mother|father|"
-        r"mom|dad|son|daughter|child|children|kids|boss|coworker|co-worker|neighbou?r|brother|"
-        r"sister|family|teacher|classmates?))\b|"
+        rf"\b{_VIOLENT_VERB}\s+{_OTHERS}\b|"
+        rf"\bi\s+(?:\w+\s+)?{_ABUSE_VERB}\s+(?:her|him|them)\b|"
         r"\bviolen\w*\s+(toward|towards|against)\b|\bthreaten\w*\s+to\s+(kill|hurt|harm)\b"
     ),
     RiskKind.ABUSE_OR_NEGLECT: re.compile(
         r"\babus\w*|\bneglect\w*|\bdomestic violence\b|\bunsafe at home\b|"
-        r"\b(hits|hit|beats|beat|kicks|kicked|chokes|choked|slaps|slapped)\s+(me|her|him|them)\b|"
-        r"\b(afraid|scared|frightened)\s+of\s+(my|his|her|their)\s+(partner|husband|wife|"
-        r"boyfriend|girlfriend|father|mother|parent|parents|caregiver|carer)\b"
+        rf"(?<!\bi )\b{_ABUSE_VERB}\s+(me|her|him|them)\b|"
+        rf"\b(afraid|scared|frightened|terrified)\s+of\s+(my|his|her|their)\s+{_PERSON}\b|"
+        rf"\b(he|she|they|{_PERSON})\s+(scares|frightens|terrifies)\s+(me|her|him|them)\b|"
+        # An injury put down to someone close: "bruises her partner caused", "a black eye
+        # from her boyfriend".
+        rf"\b{_INJURY}\b[^.;]{{0,60}}?\b(?:(?:caused|given|done|made|left)\s+by\s+|from\s+)?"
+        rf"(?:my|his|her|their)\s+(?:ex-)?{_PERSON}\b(?:\s+\w+){{0,2}}?\s+"
+        r"(?:caused|gave|did|made|left)\b|"
+        rf"\b{_INJURY}\b[^.;]{{0,60}}?\b(?:(?:caused|given|done|made|left)\s+by|from)\s+"
+        rf"(?:my|his|her|their)\s+(?:ex-)?{_PERSON}\b"
     ),
     RiskKind.FALL_RISK: re.compile(
         r"\bfell\b(?!\s+asleep)|\bfalls?\b(?!\s+asleep)|\bfalling\b(?!\s+asleep)|"
@@ -564,8 +710,24 @@ def find_risks(sentence: str) -> list[RiskKind]:
     return found
 
 
+# Where a new clause starts inside a sentence: a conjunction that brings its own subject
+# or finite verb ("..., and she reports she fell"), so a negation before it does not reach
+# past it ("not sleeping and has been thinking of killing himself").
+_CLAUSE_START = re.compile(
+    r"(?:\b(?:and|or|so|then|because|since|while|when|after|until|unless|if)|,)\s+"
+    r"(?:(?:i|i'm|i've|he|he's|she|she's|they|they're|we|his|her|my|their)\b|"
+    r"(?:has|have|had|is|was|says|said|reports|reported|admits|admitted|wants|wanted|tells|"
+    r"told|feels|felt|started|keeps|kept)\b)"
+)
+
+
 def _is_negated(clause: str, start: int, end: int) -> bool:
+    if _DENIAL.search(clause[start:end]):
+        return True
     before = clause[:start]
+    starts = list(_CLAUSE_START.finditer(before))
+    if starts:
+        before = before[starts[-1].start() :]
     if _DENIAL.search(before):
         return True
     window = " ".join(before.split()[-5:])
