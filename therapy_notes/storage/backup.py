@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from therapy_notes.domain.keys import DatabaseKey
-from therapy_notes.errors import StorageError
+from therapy_notes.errors import StorageError, UnlockError
 from therapy_notes.storage.encryption import (
     FileState,
     StepHook,
@@ -75,8 +75,8 @@ def backup_database(db_path: Path, key: DatabaseKey, target: Path, *,
     finally:
         source.close()
     step = on_step or (lambda _name: None)
-    step("exported")
     try:
+        step("exported")
         verify(partial, key, expected, out)
         step("verified")
         with storage_errors(out):
@@ -119,8 +119,8 @@ def restore_database(backup: Path, backup_key: DatabaseKey, db_path: Path, key: 
     finally:
         source.close()
     step = on_step or (lambda _name: None)
-    step("exported")
     try:
+        step("exported")
         verify(work, key, expected, where)
         step("verified")
         if file_state(db_path) is not FileState.MISSING:  # made meanwhile: keep it
@@ -135,6 +135,15 @@ def restore_database(backup: Path, backup_key: DatabaseKey, db_path: Path, key: 
     report = CopyReport.of(expected)
     logger.info("backup restored (%d tables, %d rows)", report.tables, report.rows)
     return report
+
+
+def opens_with(path: Path, key: DatabaseKey) -> bool:
+    """True when `key` opens the (backup) file at `path`; reads only."""
+    try:
+        connect(path, key, DatabaseLocation(path)).close()
+    except (UnlockError, StorageError):
+        return False
+    return True
 
 
 def _require_intact(connection: Any, where: DatabaseLocation) -> None:
