@@ -1,0 +1,179 @@
+"""Child process of the long-session benchmark: the real app through a long streamed session.
+
+`python -m tests.benchmarks.gui_session_child --data-dir D --wav W --speed S --launched T
+[--sample-stalls]` builds the app as `run_app` does (local engine loading its own model over
+loopback, SQLite in `D`), shows the window, picks a patient and records `W` through the
+record button, paced at `S` times real time. A 5 ms heartbeat on the UI thread records every
+gap between its ticks from the press of Record until the session is saved. Memory is read at
+start, once the engine has loaded its model, and at the end.
+
+With `--sample-stalls`, a watchdog thread also samples the UI thread's stack whenever the
+heartbeat is late, to say which code the stalls are spent in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from tests.benchmarks.gui_support import (
+    Heartbeat,
+    StallSampler,
+    emit_result,
+    load_average,
+    peak_rss_mb,
+    rss_mb,
+)
+from therapy_notes.app import AppParts, build_app, local_engine_opener, pcm16_level
+from therapy_notes.audio.wav_source import WavSource
+from therapy_notes.config import AppConfig
+from therapy_notes.domain.session import RecordingState
+from therapy_notes.ui.controllers.engine import EngineState
+from therapy_notes.ui.controllers.settings import DeviceAccess
+from therapy_notes.ui.settings_store import ApiKeyStore
+
+SETTLE_S = 3.0
+"""After the file ends, time for the last turn's final before Stop is pressed."""
+
+
+class TrackedWav:
+    """A paced WAV source that says when the file has been fully handed out."""
+
+    def __init__(self, path: Path, speed: float) -> None:
+        self._source = WavSource(path, realtime=True, speed=speed)
+        self.finished = asyncio.Event()
+        self.sent_s = 0.0
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        async for chunk in self._source.chunks():
+            self.sent_s += len(chunk) / 2 / 24_000
+            yield chunk
+        self.finished.set()
+
+    def stop(self) -> None:
+        self._source.stop()
+        self.finished.set()
+
+
+async def until(predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def sizes(parts: AppParts) -> dict[str, Any]:
+    """How much the session view was holding: rows, characters, note entries."""
+    rows = parts.window.transcript.texts()
+    entries = [t for s in parts.window.note.sections() for t in s.entry_texts()]
+    return {
+        "transcript_rows": len(rows),
+        "transcript_final_rows": sum(r.startswith("[") for r in rows),
+        "transcript_chars": sum(len(r) for r in rows),
+        "note_entries": len(entries),
+        "note_chars": sum(len(e) for e in entries),
+    }
+
+
+async def session(args: argparse.Namespace) -> dict[str, Any]:
+    figures: dict[str, Any] = {"rss_mb": {"start": round(rss_mb(), 1)}}
+    sources: list[TrackedWav] = []
+
+    def open_wav(_device: str) -> TrackedWav:
+        sources.append(TrackedWav(args.wav, args.speed))
+        return sources[-1]
+
+    config = AppConfig(data_dir=args.data_dir)
+    parts = await build_app(
+        config, audio_factory=open_wav,
+        devices=DeviceAccess(lambda: ["Benchmark WAV"], open_wav, pcm16_level),
+        engine_opener=local_engine_opener(config), keys=ApiKeyStore())
+    window = parts.window
+    window.resize(1280, 800)
+    window.show()
+    parts.engine.start()
+    parts.library.list_patients()
+    await until(lambda: parts.engine.state is EngineState.READY, 120, "engine ready")
+    await until(lambda: window.patients.patients.count() > 1, 30, "patient list")
+    figures["rss_mb"]["engine_ready"] = round(rss_mb(), 1)
+    window.patients.patients.setCurrentRow(1)
+
+    heartbeat = Heartbeat()
+    sampler = StallSampler(heartbeat) if args.sample_stalls else None
+    heartbeat.start()
+    if sampler is not None:
+        sampler.start()
+    started = time.monotonic()
+    window.bar.record_button.click()
+    await until(lambda: bool(sources), 60, "the audio source to open")
+    last_report = started
+    series: list[dict[str, Any]] = []
+    while not sources[0].finished.is_set():
+        await asyncio.sleep(0.5)
+        if time.monotonic() - last_report > 30:
+            last_report = time.monotonic()
+            series.append({"wall_s": round(last_report - started), "audio_s":
+                           round(sources[0].sent_s), "rss_mb": round(rss_mb(), 1),
+                           "load_1m": round(load_average()[0], 2), **sizes(parts)})
+            sys.stderr.write(f"{series[-1]}\n")
+    figures["progress"] = series
+    streamed_s = time.monotonic() - started
+    await asyncio.sleep(SETTLE_S)
+    before_stop = sizes(parts)
+    window.bar.stop_button.click()
+    await until(lambda: not parts.recording.is_active, 120, "the session to be saved")
+    await parts.library.wait_idle()
+    heartbeat.stop()
+    if sampler is not None:
+        sampler.stop()
+    figures["rss_mb"]["end"] = round(rss_mb(), 1)
+    figures["rss_mb"]["peak"] = round(peak_rss_mb(), 1)
+    figures["recording_state"] = str(parts.recording.state)
+    figures["stopped_cleanly"] = parts.recording.state is RecordingState.STOPPED
+    figures["audio_s"] = round(sources[0].sent_s, 1)
+    figures["wall_s_streaming"] = round(streamed_s, 1)
+    figures["wall_s_total"] = round(time.monotonic() - started, 1)
+    figures["sizes_before_stop"] = before_stop
+    figures["sizes_end"] = sizes(parts)
+    figures["database_mb"] = round(sum(
+        p.stat().st_size for p in args.data_dir.glob("therapy_notes.db*")) / 2**20, 2)
+    figures["stalls"] = heartbeat.record.summary()
+    figures["cpu_s"] = round(time.process_time(), 1)
+    figures["load_average_end"] = [round(v, 2) for v in load_average()]
+    if sampler is not None:
+        figures["stall_profile"] = {**sampler.report(),
+                                    "worst_gaps": sampler.during(heartbeat.record)}
+    window.close()
+    await parts.shutdown()
+    return figures
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--wav", type=Path, required=True)
+    parser.add_argument("--speed", type=float, required=True)
+    parser.add_argument("--sample-stalls", action="store_true")
+    parser.add_argument("--launched", type=float, required=True)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    app = QApplication([sys.argv[0]])
+    app.setQuitOnLastWindowClosed(False)
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        figures = runner.run(session(args))
+    emit_result(figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

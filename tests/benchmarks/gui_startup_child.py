@@ -1,0 +1,123 @@
+"""Child process of the start-up benchmark: the real entry point, timed from process launch.
+
+`python -m tests.benchmarks.gui_startup_child --data-dir D --patients N --launched T` runs
+`therapy_notes.cli.main` (the same path as `python -m therapy_notes`) on an existing data
+folder and notes, in seconds since the parent launched the process:
+
+- `shown`: the main window's Show event;
+- `first_loop`: the first event-loop turn after it (the window can take input);
+- `patients_listed`: the patient list holds every patient of the database;
+- `usable`: the first event-loop turn once both are true;
+- `engine_ready`: the local engine has loaded its model and listens (in the background).
+
+Then it closes the window the way a user would and the app shuts down normally.
+"""
+
+from __future__ import annotations
+
+import time
+
+BORN = time.time()
+
+import argparse  # noqa: E402  (the clock starts before any import)
+import logging  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication, QListWidget, QWidget  # noqa: E402
+
+from tests.benchmarks.gui_support import emit_result, rss_mb  # noqa: E402
+
+GIVE_UP_S = 120.0
+
+
+class StartupProbe(QObject):
+    """Watches the app from outside: Qt events on the window and the patient list."""
+
+    def __init__(self, launched: float, patients: int) -> None:
+        super().__init__()
+        self._launched = launched
+        self._patients = patients
+        self.marks: dict[str, float] = {}
+        self.rss: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._window: QWidget | None = None
+
+    def mark(self, name: str) -> None:
+        if name not in self.marks:
+            self.marks[name] = round(time.time() - self._launched, 4)
+            self.rss[name] = round(rss_mb(), 1)
+            self.cpu[name] = round(time.process_time(), 4)
+        if {"usable", "engine_ready"} <= self.marks.keys() and self._window is not None:
+            QTimer.singleShot(0, self._window.close)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if (event.type() == QEvent.Type.Show and self._window is None
+                and type(watched).__name__ == "MainWindow" and isinstance(watched, QWidget)):
+            self._window = watched
+            self.mark("shown")
+            QTimer.singleShot(0, lambda: self._after_turn("first_loop"))
+            for listing in watched.findChildren(QListWidget):
+                if listing.accessibleName() == "Patients":
+                    listing.model().rowsInserted.connect(
+                        lambda *_, listing=listing: self._on_rows(listing))
+                    self._on_rows(listing)
+        return False
+
+    def _on_rows(self, listing: QListWidget) -> None:
+        # One row more than the patients: "No patient (dictations)" comes first.
+        if listing.count() == self._patients + 1 and "patients_listed" not in self.marks:
+            self.mark("patients_listed")
+            QTimer.singleShot(0, lambda: self._after_turn("patients_turn"))
+
+    def _after_turn(self, name: str) -> None:
+        self.mark(name)
+        if {"first_loop", "patients_turn"} <= self.marks.keys():
+            self.mark("usable")
+
+    def give_up(self) -> None:
+        if self._window is not None:
+            self._window.close()
+
+
+class EngineReadyHandler(logging.Handler):
+    """The engine controller logs each state; "engine ready" means the model is loaded."""
+
+    def __init__(self, probe: StartupProbe) -> None:
+        super().__init__(logging.INFO)
+        self._probe = probe
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage() == "engine ready":
+            self._probe.mark("engine_ready")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--patients", type=int, required=True)
+    parser.add_argument("--launched", type=float, required=True)
+    args = parser.parse_args(argv)
+    app = QApplication([sys.argv[0]])
+    probe = StartupProbe(args.launched, args.patients)
+    app.installEventFilter(probe)
+    engine_log = logging.getLogger("therapy_notes.ui.controllers.engine")
+    handler = EngineReadyHandler(probe)
+    engine_log.addHandler(handler)
+    QTimer.singleShot(int(GIVE_UP_S * 1000), probe.give_up)
+    probe.marks["module_start"] = round(BORN - args.launched, 4)
+
+    from therapy_notes.cli import main as app_main
+
+    code = app_main(["--data-dir", str(args.data_dir)])
+    engine_log.removeHandler(handler)
+    result: dict[str, Any] = {"exit_code": code, "marks_s": probe.marks, "rss_mb": probe.rss,
+                              "cpu_s": probe.cpu}
+    emit_result(result)
+    return 0 if code == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
