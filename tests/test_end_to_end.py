@@ -11,14 +11,21 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from tests.speech import FIXTURES, LONG_SESSION, normalise, word_error_rate
+from tests.speech import FIXTURES, LONG_SESSION, SpeechFixture, normalise, word_error_rate
 from therapy_notes.audio.wav_source import WavSource
 from therapy_notes.cli import JsonLinesOutput, link_factory_for, transcribe
 from therapy_notes.config import AppConfig
-from therapy_notes.domain.events import LinkEvent, TranscriptCompleted, TranscriptDelta
+from therapy_notes.domain.events import (
+    LinkEvent,
+    SpeechStopped,
+    TranscriptCompleted,
+    TranscriptDelta,
+)
+from therapy_notes.domain.link import LinkSettings
 from therapy_notes.domain.session import RecordingState, SessionStatus
 from therapy_notes.engine.server import LocalEngine
 from therapy_notes.engine.turns import EngineModels
+from therapy_notes.realtime.connection import RealtimeConnection
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.recording_events import RecordingEvent, StateChanged
 from therapy_notes.storage.database import open_database
@@ -28,18 +35,12 @@ def _lines(out: io.StringIO) -> list[dict[str, object]]:
     return [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
 
 
-async def test_fixtures_word_error_rate_and_deltas_before_completed(
-    local_engine: LocalEngine, tmp_path: Path
-) -> None:
-    """All fixtures in one stream, paced faster than life: WER <= 25%, partials first."""
-    from therapy_notes.domain.link import LinkSettings
-    from therapy_notes.realtime.connection import RealtimeConnection
-    from therapy_notes.realtime.session_config import SAMPLE_RATE_HZ
-
-    assert SAMPLE_RATE_HZ == 24_000
+async def _stream_fixtures(engine: LocalEngine, fixtures: Sequence[SpeechFixture], *,
+                           realtime: bool) -> list[LinkEvent]:
+    """Stream `fixtures` back to back on one link; every event the link reported."""
     link = RealtimeConnection(
         LinkSettings(model="gpt-realtime-2", instructions="", tools=()), {},
-        lambda _usage: True, base_url=local_engine.url, api_key="test")
+        lambda _usage: True, base_url=engine.url, api_key="test")
     await link.start()
     events: list[LinkEvent] = []
 
@@ -48,31 +49,51 @@ async def test_fixtures_word_error_rate_and_deltas_before_completed(
             events.append(event)
 
     collector = asyncio.create_task(collect())
-    for fixture in FIXTURES:
-        async for chunk in WavSource(fixture.path, realtime=True, speed=3.0).chunks():
+    for fixture in fixtures:
+        async for chunk in WavSource(fixture.path, realtime=realtime).chunks():
             await link.send_audio(chunk)
     await link.flush(timeout_s=60)
     await link.close()
     await collector
+    return events
 
+
+async def test_fixtures_word_error_rate_through_the_whole_path(
+    local_engine: LocalEngine,
+) -> None:
+    """Every fixture through client -> loopback -> engine -> recognizer: WER <= 25%."""
+    events = await _stream_fixtures(local_engine, FIXTURES, realtime=False)
     completed = [e for e in events if isinstance(e, TranscriptCompleted) and e.text]
     hypothesis = " ".join(e.text for e in completed)
     reference = " ".join(f.text for f in FIXTURES)
     wer = word_error_rate([reference], [hypothesis])
     print(f"WER over {len(FIXTURES)} fixtures through the whole path: {wer:.1%}")
     assert wer <= 0.25
-    assert len(completed) >= len(FIXTURES) - 2
+    assert len(completed) >= len(FIXTURES) - 1
 
+
+async def test_deltas_arrive_while_speaking_before_each_completed(
+    local_engine: LocalEngine,
+) -> None:
+    """Paced like live speech, every turn streams partial text before its final text."""
+    events = await _stream_fixtures(local_engine, FIXTURES[:3], realtime=True)
     first_delta: dict[str, int] = {}
-    completed_at: dict[str, int] = {}
+    stopped: dict[str, int] = {}
+    completed: dict[str, int] = {}
     for index, event in enumerate(events):
         if isinstance(event, TranscriptDelta):
             first_delta.setdefault(event.item_id, index)
-        elif isinstance(event, TranscriptCompleted):
-            completed_at[event.item_id] = index
-    with_deltas = [item for item in completed_at if item in first_delta]
-    assert len(with_deltas) >= len(completed) // 2, "most turns stream partial text"
-    assert all(first_delta[item] < completed_at[item] for item in with_deltas)
+        elif isinstance(event, SpeechStopped):
+            stopped[event.item_id] = index
+        elif isinstance(event, TranscriptCompleted) and event.text:
+            completed[event.item_id] = index
+    assert len(completed) == 3
+    for item_id, done_at in completed.items():
+        assert item_id in first_delta, "a turn completed without any partial text"
+        assert first_delta[item_id] < done_at
+    spoken_partials = [item for item in completed
+                       if item in stopped and first_delta[item] < stopped[item]]
+    assert spoken_partials, "partial text arrives while the person is still speaking"
 
 
 async def test_transcribe_stores_session_and_prints_json_lines(
