@@ -29,7 +29,7 @@ import os
 import secrets
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -311,6 +311,23 @@ class Unlocked:
     """True when this call made the key (and showed its recovery key)."""
 
 
+@dataclass(frozen=True, slots=True)
+class RestoreKeys:
+    """Keys for a restore: the one that opens the backup, and the folder's own."""
+
+    backup_key: DatabaseKey = field(repr=False)
+    folder_key: DatabaseKey = field(repr=False)
+    needs_setup: bool
+    """True when the folder has no key yet: store `folder_key` after the restore."""
+
+
+def _backup_key_error() -> UnlockError:
+    return UnlockError(
+        "The key does not open that backup: it was made from another data folder, or the "
+        f"recovery key is wrong. Set {RECOVERY_KEY_ENV} to the recovery key of the database "
+        "the backup came from. Nothing was changed.")
+
+
 def _key_from_hex(text: str | None) -> DatabaseKey | None:
     try:
         return DatabaseKey(bytes.fromhex(text)) if text is not None else None
@@ -359,13 +376,15 @@ class KeyService:
             UnlockError: the key cannot be had (no keyring and no passphrase, a wrong
                 passphrase or recovery key); nothing was written.
         """
+        return self._unlock(use_recovery_env=True)
+
+    def _unlock(self, *, use_recovery_env: bool) -> Unlocked:
         key_file = KeyFile.read(self._key_path)
         if key_file is None:
             if database_exists(self._db_path):
                 return self._recover(None)
             return self.set_up()
-        recovery_text = self._env.get(RECOVERY_KEY_ENV)
-        if recovery_text:
+        if use_recovery_env and self._env.get(RECOVERY_KEY_ENV):
             return self._recover(key_file)
         if key_file.mode is KeyMode.PASSPHRASE:
             if key_file.wrap is None:
@@ -381,6 +400,39 @@ class KeyService:
             return Unlocked(from_keyring, KeyMode.KEYRING)
         logger.warning("database key not in the keyring; asking for the recovery key")
         return self._recover(key_file)
+
+    def keys_for_restore(self, opens_backup: Callable[[DatabaseKey], bool]) -> RestoreKeys:
+        """The keys to restore a backup into this folder, checked against the backup.
+
+        A folder that has a key keeps it (the backup is re-encrypted with it); its key opens
+        backups made here, and the recovery key (`THERAPY_NOTES_RECOVERY_KEY` or asked)
+        opens any other. A new folder adopts the backup's key from its recovery key, so
+        the recovery key the clinic already keeps stays valid; call `set_up(key)` once the
+        restore has succeeded.
+
+        Raises:
+            UnlockError: no key that opens the backup could be had; nothing was written.
+        """
+        given = self._env.get(RECOVERY_KEY_ENV)
+        if self._key_path.exists():
+            folder_key = self._unlock(use_recovery_env=False).key
+            backup_key = decode_recovery_key(given) if given else folder_key
+            if not opens_backup(backup_key) and not given:
+                asked = self._prompt.recovery_key()
+                backup_key = decode_recovery_key(asked) if asked else backup_key
+            if not opens_backup(backup_key):
+                raise _backup_key_error()
+            return RestoreKeys(backup_key, folder_key, needs_setup=False)
+        text = given or self._prompt.recovery_key()
+        if not text:
+            raise UnlockError(
+                "Restoring into a new data folder needs the recovery key that was shown when "
+                f"the backed-up database was set up: set {RECOVERY_KEY_ENV} to it, or run "
+                "the restore from a terminal to type it. Nothing was changed.")
+        backup_key = decode_recovery_key(text)
+        if not opens_backup(backup_key):
+            raise _backup_key_error()
+        return RestoreKeys(backup_key, backup_key, needs_setup=True)
 
     def set_up(self, key: DatabaseKey | None = None) -> Unlocked:
         """Make (or adopt, e.g. a backup's) key, store it, and show a new recovery key once."""
