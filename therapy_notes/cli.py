@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
 import json
 import os
 import sys
@@ -25,7 +26,9 @@ from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.session import RecordingState
 from therapy_notes.domain.usage import TokenUsage
+from therapy_notes.domain.users import Role, User
 from therapy_notes.errors import UserFacingError
+from therapy_notes.export import ExportFormat, PaperSize
 from therapy_notes.logging_setup import configure_logging
 from therapy_notes.services.keys import KeyService, SystemKeyring, TerminalPrompt
 from therapy_notes.services.recording import RecordingService, RecordingSettings
@@ -91,6 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restore", help="restore a backup into a data folder with no database")
     rs.add_argument("file", type=Path)
     sub.add_parser("encrypt", help="encrypt a database written by a version without encryption")
+
+    ex = sub.add_parser("export", help="export a session's note (a signed note's signature is "
+                                       "checked first)")
+    ex.add_argument("session", type=int, help="session id")
+    ex.add_argument("--format", dest="export_format", default=ExportFormat.PDF.value,
+                    choices=[f.value for f in ExportFormat])
+    ex.add_argument("-o", "--output", type=Path, required=True,
+                    help="file to write ('-' writes to standard output)")
+    ex.add_argument("--paper", default=PaperSize.A4.value, choices=[p.value for p in PaperSize])
+    ex.add_argument("--transcript", action="store_true",
+                    help="append the transcript (PDF, DOCX, Markdown, FHIR)")
+    ex.add_argument("--clinic", default="", help="clinic name for the header")
+    ex.add_argument("--with-pdf", action="store_true",
+                    help="fhir: attach the PDF after the Markdown note")
     return parser
 
 
@@ -116,6 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_server(args.host, args.port, args.model_dir)
         if args.command in ("backup", "restore", "encrypt"):
             return _run_database_command(args.command, config, getattr(args, "file", None))
+        if args.command == "export":
+            return asyncio.run(export_note(
+                config, args.session, ExportFormat(args.export_format), args.output,
+                paper=PaperSize(args.paper), include_transcript=args.transcript,
+                clinic_name=args.clinic, fhir_with_pdf=args.with_pdf,
+                db_key=unlock_key(config)))
         if args.command == "transcribe":
             config = replace(
                 config, engine_url=args.engine_url, api_key_env=args.api_key_env,
@@ -204,6 +227,56 @@ def _run_server(host: str, port: int, model_dir: Path | None) -> int:
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_forever(host, port, model_dir))
+    return EXIT_OK
+
+
+# -- export -------------------------------------------------------------------------------
+
+
+def cli_actor() -> User:
+    """Who the audit trail names for a command-line export: the operating-system user.
+
+    The command line has no sign-in, so it acts with no right to change or sign a note.
+    """
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):
+        name = "unknown"
+    return User(f"cli:{name}", name, Role.ADMIN)
+
+
+async def export_note(config: AppConfig, session_id: int, export_format: ExportFormat,
+                      output: Path, *, paper: PaperSize = PaperSize.A4,
+                      include_transcript: bool = False, clinic_name: str = "",
+                      fhir_with_pdf: bool = False, db_key: DatabaseKey | None = None) -> int:
+    """Write one session's note in `export_format`; refuse a note whose signature fails."""
+    from therapy_notes.export.render import render
+    from therapy_notes.services.notes import NotesService
+    from therapy_notes.storage.database import open_database
+
+    if not config.db_path.is_file():
+        raise UserFacingError(f"There is no database at {config.db_path}: nothing to export. "
+                              "Check --data-dir.")
+    database = await asyncio.to_thread(open_database, config.db_path, db_key)
+    try:
+        document = await NotesService(database.uow_factory).export_document(
+            cli_actor(), session_id, export_format=export_format.value,
+            clinic_name=clinic_name, include_transcript=include_transcript)
+    finally:
+        await asyncio.to_thread(database.close)
+    data = render(document, export_format, paper=paper, fhir_with_pdf=fhir_with_pdf)
+    if str(output) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return EXIT_OK
+    try:
+        partial = output.with_name(output.name + ".partial")
+        await asyncio.to_thread(partial.write_bytes, data)
+        await asyncio.to_thread(partial.replace, output)
+    except OSError as exc:
+        raise UserFacingError(f"Could not write {output}: {exc.strerror or exc}. Choose another "
+                              "file or folder.") from exc
+    sys.stderr.write(f"Exported session {session_id} as {export_format.value} to {output}.\n")
     return EXIT_OK
 
 

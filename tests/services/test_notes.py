@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -47,9 +47,9 @@ class Seeded:
     risk_id: int
 
 
-def seed_session(path: Path) -> Seeded:
+def seed_session(path: Path, opener: Callable[[Path], Database] = open_database) -> Seeded:
     """A finished session with a transcript, a drafted SOAP note, a measurement and a risk."""
-    db = open_database(path)
+    db = opener(path)
     with db.uow_factory() as uow:
         patient = uow.patients.add(
             Patient("Dana Reyes", identifier="MRN-7", date_of_birth=date(1961, 5, 2)))
