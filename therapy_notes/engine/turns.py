@@ -270,7 +270,13 @@ class TurnTracker:
         return self._received_bytes / 2 / 24
 
     def set_turn_detection(self, settings: VadSettings | None) -> None:
-        """Switch server VAD on (with these settings) or off (None: manual commits only)."""
+        """Switch server VAD on (with these settings) or off (None: manual commits only).
+
+        Unchanged settings change nothing: a `session.update` of other fields (or an empty
+        one, which clients send as a flush marker) must not reset a turn in progress.
+        """
+        if settings == self._settings:
+            return
         self._settings = settings
         self._vad.reset()
         self._vad_next = self._buffer.end
