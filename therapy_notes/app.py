@@ -23,8 +23,10 @@ import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from therapy_notes.config import CLOUD_URL, AppConfig
+from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
+from therapy_notes.services.keys import KeyService, SystemKeyring
 from therapy_notes.services.ports import AudioSource, LinkFactory, RealtimeLink, ResponseGate
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.templates import available_templates, load_template
@@ -35,6 +37,7 @@ from therapy_notes.ui.controllers.library import LibraryController
 from therapy_notes.ui.controllers.recording import RecordingController, SessionRequest
 from therapy_notes.ui.controllers.settings import DeviceAccess, SettingsController
 from therapy_notes.ui.crash import CrashReporter
+from therapy_notes.ui.dialogs.unlock_dialog import DialogKeyPrompt
 from therapy_notes.ui.main_window import MainWindow
 from therapy_notes.ui.settings_store import (
     ENGINE_LOCAL,
@@ -157,6 +160,7 @@ async def build_app(
     engine_opener: EngineOpenerFactory | None = None,
     keys: ApiKeyStore | None = None,
     settings_path: Path | None = None,
+    db_key: DatabaseKey | None = None,
 ) -> AppParts:
     """Open the database and wire controllers and window (the window is not shown yet).
 
@@ -173,7 +177,7 @@ async def build_app(
         devices if devices is not None else DeviceAccess(list_microphones, microphone,
                                                          pcm16_level),
         defaults)
-    database = await asyncio.to_thread(open_database, config.db_path)
+    database = await asyncio.to_thread(open_database, config.db_path, db_key)
     profiles = ProfileCache(database.uow_factory)
     engine = EngineController((engine_opener or local_engine_opener(config))(settings))
 
@@ -224,11 +228,11 @@ async def _show_fatal(message: str) -> None:
     await done
 
 
-async def _run(app: QApplication, config: AppConfig) -> int:
+async def _run(app: QApplication, config: AppConfig, db_key: DatabaseKey) -> int:
     reporter = CrashReporter(str(config.data_dir / "logs" / "therapy_notes.log"))
     reporter.install()
     try:
-        parts = await build_app(config)
+        parts = await build_app(config, db_key=db_key)
     except UserFacingError as exc:
         await _show_fatal(str(exc))
         return 1
@@ -252,5 +256,20 @@ def run_app(config: AppConfig, argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("TherapyNotes")
     app.setQuitOnLastWindowClosed(False)  # shutdown is ours: save first, then quit
     config = resolve_data_dir(config)
+    try:
+        db_key = unlock_database(config)
+    except UserFacingError as exc:
+        QMessageBox.critical(None, "Therapy Notes cannot open its records", str(exc))
+        return 1
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        return runner.run(_run(app, config))
+        return runner.run(_run(app, config, db_key))
+
+
+def unlock_database(config: AppConfig) -> DatabaseKey:
+    """The database key, from the OS keyring or a passphrase; made (and shown) on first run.
+
+    Runs before the event loop: nothing can open without the key, and asking is modal.
+    """
+    config.db_path.parent.mkdir(parents=True, exist_ok=True)
+    service = KeyService(config.db_path, keyring=SystemKeyring(), prompt=DialogKeyPrompt())
+    return service.unlock().key
