@@ -122,6 +122,7 @@ async def test_load_shows_each_entry_with_its_source_and_segments(
     assert second.source is EntrySource.MODEL
     assert [s.text for s in review.segments_of(first)] == ["My left knee hurts, six."]
     assert [s.item_id for s in review.segments_of(second)] == ["item_2"]
+    assert review.last_edited_by(first) is None  # nobody has touched the composer's entry
     assert review.template.section_keys[0] == "subjective"
 
 
@@ -150,6 +151,8 @@ async def test_every_edit_is_audited_with_before_and_after(
     review = await service.load(ANA, seeded.session_id)
     assert [e.text for e in review.note.entries] == [
         "Reports L knee pain 6/10.", "Home exercise program."]
+    assert review.last_edited_by(review.note.entries[0]) == "rae"
+    assert review.last_edited_by(review.note.entries[1]) == "ana"
 
 
 async def test_admins_cannot_edit_and_sections_must_exist(

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import TypeVar
@@ -78,6 +78,9 @@ class NoteReview:
     signature_state: SignatureState
     mismatches: tuple[str, ...] = ()
     """Which signatures or addenda failed the check, e.g. "signature 1 (author, ana)"."""
+    editors: Mapping[int, str] = field(default_factory=dict)
+    """Entry id -> user name of whoever last added or edited it in review (from the audit
+    trail); entries the model or local composer wrote and nobody touched are absent."""
 
     @property
     def is_locked(self) -> bool:
@@ -88,10 +91,24 @@ class NoteReview:
     def author_signature(self) -> Signature | None:
         return next((s for s in self.signatures if s.role is SignatureRole.AUTHOR), None)
 
+    def last_edited_by(self, entry: NoteEntry) -> str | None:
+        """The user who last added or edited `entry`, or None if no one has."""
+        return self.editors.get(entry.id) if entry.id is not None else None
+
     def segments_of(self, entry: NoteEntry) -> list[Segment]:
         """The transcript segments an entry came from, in transcript order."""
         wanted = set(entry.segment_ids)
         return [s for s in self.segments if s.id in wanted]
+
+
+def _editors(trail: list[AuditRecord]) -> dict[int, str]:
+    editors: dict[int, str] = {}
+    for record in trail:  # oldest first, so the last edit wins
+        if record.action in ("entry_added", "entry_edited") and record.after:
+            entry_id = json.loads(record.after).get("id")
+            if isinstance(entry_id, int):
+                editors[entry_id] = record.actor
+    return editors
 
 
 def _entry_json(entry: NoteEntry) -> str:
@@ -208,6 +225,7 @@ class NotesService:
             addenda=addenda,
             signature_state=state,
             mismatches=tuple(mismatches),
+            editors=_editors(uow.audit.for_entity(AUDIT_ENTITY, session_id)),
         )
 
     async def audit_trail(self, session_id: int) -> list[AuditRecord]:
