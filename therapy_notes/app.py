@@ -191,7 +191,8 @@ async def build_app(
                 model=chosen.model, engine_name=endpoint.kind,
                 reasoning_effort=request.reasoning_effort,
                 max_output_tokens=chosen.max_output_tokens, token_cap=chosen.token_cap,
-                prices=chosen.prices, vad_silence_ms=config.vad_silence_ms),
+                prices=chosen.prices, vad_silence_ms=config.vad_silence_ms,
+                keep_audio=chosen.keep_audio),
             profiles=profiles.get)
 
     recording = RecordingController(

@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--token-cap", type=int, default=None, help="per-session token cap")
     tr.add_argument("--model-dir", type=Path, default=None,
                     help="a CTranslate2 Whisper model folder for the local engine")
+    tr.add_argument("--keep-audio", action="store_true",
+                    help="keep the recording in the (encrypted) database with the session")
 
     srv = sub.add_parser("server", help="run the local engine for a whole clinic")
     _add_server_args(srv)
@@ -143,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = replace(
                 config, engine_url=args.engine_url, api_key_env=args.api_key_env,
                 template=args.template, asr_model_dir=args.model_dir,
+                keep_audio=args.keep_audio,
                 token_cap=args.token_cap or config.token_cap)
             return asyncio.run(transcribe(
                 config, args.file, patient_id=args.patient, realtime=args.realtime,
@@ -338,7 +341,7 @@ async def transcribe(config: AppConfig, file: Path, *, patient_id: int | None,
                     max_output_tokens=config.max_output_tokens, token_cap=config.token_cap,
                     prices=config.prices, vad_silence_ms=config.vad_silence_ms,
                     entry_source=EntrySource.MODEL if engine_name == "cloud"
-                    else EntrySource.LOCAL_COMPOSER),
+                    else EntrySource.LOCAL_COMPOSER, keep_audio=config.keep_audio),
                 profiles=profiles.get)
             service.add_listener(out.on_event)
             await service.start(source, patient_id=patient_id, template=config.template)

@@ -42,6 +42,7 @@ class MemoryData:
     measurements: dict[int, list[Measurement]] = field(default_factory=dict)
     risks: dict[int, list[RiskFlag]] = field(default_factory=dict)
     usage: list[UsageRow] = field(default_factory=list)
+    audio: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
     next_id: int = 1
 
@@ -211,6 +212,18 @@ class MemoryUsage(_Repo):
         return sum(r.cost_usd for r in self._data.usage if r.session_id == session_id)
 
 
+class MemoryAudio(_Repo):
+    def add(self, session_id: int, start_ms: int, pcm16: bytes) -> None:
+        self._store.write("audio")
+        self._data.audio.setdefault(session_id, []).append((start_ms, pcm16))
+
+    def duration_ms(self, session_id: int) -> int:
+        return sum(len(pcm) // 48 for _, pcm in self._data.audio.get(session_id, []))
+
+    def read(self, session_id: int) -> bytes:
+        return b"".join(pcm for _, pcm in sorted(self._data.audio.get(session_id, [])))
+
+
 class MemoryAudit(_Repo):
     def record(self, entry: AuditRecord) -> None:
         self._store.write("audit")
@@ -243,6 +256,7 @@ class MemoryUnitOfWork:
         self.segments = MemorySegments(store)
         self.notes = MemoryNotes(store)
         self.usage = MemoryUsage(store)
+        self.audio = MemoryAudio(store)
         self.audit = MemoryAudit(store)
         self.search = MemorySearch(store)
 

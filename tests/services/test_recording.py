@@ -230,3 +230,32 @@ async def test_a_failing_listener_does_not_stop_recording(server: FakeRealtimeSe
     assert listener.states()[-1] is RecordingState.STOPPED
     with store.uow() as uow:
         assert [s.text for s in uow.segments.for_session(session_id)] == ["w1", "w2"]
+
+
+async def test_kept_audio_is_saved_whole_and_in_order() -> None:
+    from tests.fakes.audio import FakeAudioSource, silence, word
+    from tests.fakes.memory_uow import MemoryStore
+    from tests.fakes.realtime_server import FakeRealtimeServer
+    from therapy_notes.cli import link_factory_for
+    from therapy_notes.services.recording import RecordingService, RecordingSettings
+
+    audio = word(3, ms=400) + silence(600) + word(4, ms=400) + silence(900)
+    server = FakeRealtimeServer()
+    await server.start()
+    store = MemoryStore()
+    try:
+        service = RecordingService(
+            uow_factory=store.uow,
+            link_factory=link_factory_for(server.base_url, "test", is_cloud=False),
+            settings=RecordingSettings(keep_audio=True))
+        await service.start(FakeAudioSource(audio), template="soap")
+        await service.wait_for_audio_end()
+        await service.stop(drain_timeout_s=10)
+        assert service.session_id is not None
+        with store.uow() as uow:
+            kept = uow.audio.read(service.session_id)
+            duration = uow.audio.duration_ms(service.session_id)
+    finally:
+        await server.stop()
+    assert kept == audio
+    assert duration == len(audio) // 48

@@ -61,6 +61,10 @@ from therapy_notes.services.usage import BudgetSnapshot, UsageService
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+BYTES_PER_MS = 48
+"""Mono PCM16 at 24 kHz."""
+KEPT_AUDIO_CHUNK_BYTES = 48_000
+"""Kept audio is committed about once a second: a crash loses at most the last second."""
 SEGMENT_WAIT_S = 5.0
 """How long a tool call waits for the segments it cites to be saved."""
 
@@ -83,6 +87,8 @@ class RecordingSettings:
     vad_silence_ms: int = 500
     actor: str = "clinician"
     entry_source: EntrySource = EntrySource.MODEL
+    keep_audio: bool = False
+    """Keep the session's audio (in the encrypted database, committed about every second)."""
 
 
 Listener = Callable[[RecordingEvent], None]
@@ -249,14 +255,29 @@ class RecordingService:
                 _log.error("could not mark session %s %s: %s", session_id, status, exc)
 
     async def _pump(self, audio: AudioSource, link: RealtimeLink) -> None:
+        kept = bytearray()
+        kept_start_ms = 0
         try:
             async for chunk in audio.chunks():
                 if self._state in (RecordingState.FAILED, RecordingState.STOPPED):
                     break
-                if not self._paused:
-                    await link.send_audio(chunk)
+                if self._paused:
+                    continue
+                await link.send_audio(chunk)
+                if self._settings.keep_audio:
+                    kept.extend(chunk)
+                    if len(kept) >= KEPT_AUDIO_CHUNK_BYTES:
+                        await self._keep_audio(kept_start_ms, bytes(kept))
+                        kept_start_ms += len(kept) // BYTES_PER_MS
+                        kept.clear()
+            if kept:
+                await self._keep_audio(kept_start_ms, bytes(kept))
         except UserFacingError as exc:
             await self._fail(exc)
+
+    async def _keep_audio(self, start_ms: int, pcm16: bytes) -> None:
+        session_id = self._require_session()
+        await self._write(lambda uow: uow.audio.add(session_id, start_ms, pcm16))
 
     async def _consume(self, link: RealtimeLink) -> None:
         async for event in link.events():

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -198,6 +199,22 @@ class UsageRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_usage_records_session_id", "session_id"),)
+
+
+class AudioChunkRow(Base):
+    """About a second of kept session audio (mono PCM16, 24 kHz), encrypted with the rest."""
+
+    __tablename__ = "audio_chunks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    start_ms: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    pcm16: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "start_ms", name="uq_audio_chunks_session_start"),
+    )
 
 
 class AuditRow(Base):

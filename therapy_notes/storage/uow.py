@@ -10,6 +10,7 @@ from typing import Self
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from therapy_notes.storage.audio import SqlAudioRepository
 from therapy_notes.storage.errors import DatabaseLocation, storage_errors
 from therapy_notes.storage.repositories import (
     SqlAuditRepository,
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     segments: SqlSegmentRepository
     notes: SqlNoteRepository
     usage: SqlUsageRepository
+    audio: SqlAudioRepository
     audit: SqlAuditRepository
     search: SqlSearchRepository
     users: SqlUserRepository
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
         self.segments = SqlSegmentRepository(session, self._where)
         self.notes = SqlNoteRepository(session, self._where)
         self.usage = SqlUsageRepository(session, self._where)
+        self.audio = SqlAudioRepository(session, self._where)
         self.audit = SqlAuditRepository(session, self._where)
         self.search = SqlSearchRepository(session, self._where)
         self.users = SqlUserRepository(session, self._where)
