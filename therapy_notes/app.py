@@ -91,9 +91,9 @@ def local_engine_opener(config: AppConfig,
         async def open_engine() -> AsyncIterator[EngineEndpoint]:
             chosen = settings.settings
             if chosen.engine == ENGINE_LOCAL:
-                from therapy_notes.engine.server import LocalEngine
+                from therapy_notes.engine.background import BackgroundEngine
 
-                engine = LocalEngine(models, model_dir=config.asr_model_dir)
+                engine = BackgroundEngine(models, model_dir=config.asr_model_dir)
                 try:
                     await engine.start()
                 except OSError as exc:

@@ -297,9 +297,9 @@ async def engine_url_for(config: AppConfig) -> AsyncIterator[tuple[str, str, str
                 "OpenAI API key, or leave out --engine-url to use the local engine.")
         yield config.engine_url, key or LOCAL_API_KEY, "local" if config.is_local else "cloud"
         return
-    from therapy_notes.engine.server import LocalEngine
+    from therapy_notes.engine.background import BackgroundEngine
 
-    async with LocalEngine(model_dir=config.asr_model_dir) as engine:
+    async with BackgroundEngine(model_dir=config.asr_model_dir) as engine:
         yield engine.url, LOCAL_API_KEY, "local"
 
 
