@@ -277,3 +277,14 @@ def test_disk_full_on_a_small_filesystem(
     finally:
         db.close()
     _assert_intact(path, session_id, saved, filled)
+
+
+def test_head_revision_from_file_names_matches_alembic() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from therapy_notes.storage.database import MIGRATIONS_DIR, head_revision
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == head_revision()
