@@ -11,32 +11,45 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import numpy as np
 import qasync
+from argon2 import PasswordHasher
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from therapy_notes.config import CLOUD_URL, AppConfig
+from therapy_notes.domain.document import NoteDocument
 from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.domain.link import LinkSettings, ToolHandler
+from therapy_notes.domain.users import User
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
 from therapy_notes.services.keys import KeyService, SystemKeyring
+from therapy_notes.services.notes import NotesService
 from therapy_notes.services.ports import AudioSource, LinkFactory, RealtimeLink, ResponseGate
 from therapy_notes.services.recording import RecordingService, RecordingSettings
+from therapy_notes.services.recovery import RecoveryService
 from therapy_notes.services.templates import available_templates, load_template
+from therapy_notes.services.users import UsersService
 from therapy_notes.storage.database import Database, open_database
 from therapy_notes.storage.profile_cache import ProfileCache
 from therapy_notes.ui.controllers.engine import EngineController, EngineEndpoint, EngineOpener
 from therapy_notes.ui.controllers.library import LibraryController
+from therapy_notes.ui.controllers.lock import CHECK_INTERVAL_MS, IdleLock
+from therapy_notes.ui.controllers.notes import NotesController
 from therapy_notes.ui.controllers.recording import RecordingController, SessionRequest
+from therapy_notes.ui.controllers.recovery import RecoveryController
 from therapy_notes.ui.controllers.settings import DeviceAccess, SettingsController
+from therapy_notes.ui.controllers.users import UsersController
 from therapy_notes.ui.crash import CrashReporter
+from therapy_notes.ui.dialogs.sign_in_dialog import SignInDialog
 from therapy_notes.ui.dialogs.unlock_dialog import DialogKeyPrompt
 from therapy_notes.ui.main_window import MainWindow
 from therapy_notes.ui.settings_store import (
@@ -124,6 +137,14 @@ def local_engine_opener(config: AppConfig,
     return for_settings
 
 
+def render_note(document: NoteDocument, export_format: str, paper: str) -> bytes:
+    """The export adapter for the window: a note document in the chosen format."""
+    from therapy_notes.export import ExportFormat, PaperSize
+    from therapy_notes.export.render import render
+
+    return render(document, ExportFormat(export_format), paper=PaperSize(paper))
+
+
 @dataclass(slots=True)
 class AppParts:
     """Everything the composition root built, so tests and screenshots drive the real app."""
@@ -134,13 +155,24 @@ class AppParts:
     library: LibraryController
     engine: EngineController
     settings: SettingsController
+    users: UsersController
+    notes: NotesController
+    lock: IdleLock
+    recovery: RecoveryController
 
     async def shutdown(self) -> None:
         """The one shutdown path: save the session, write edits, stop engine, close storage."""
         _log.info("shutting down")
+        self.lock.stop()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.lock)
         self.window.note.flush()
         await self.recording.shutdown()
         await self.library.shutdown()
+        await self.notes.shutdown()
+        await self.recovery.shutdown()
+        await self.users.shutdown()
         await self.settings.shutdown()
         await self.engine.shutdown()
         await asyncio.to_thread(self.database.close)
@@ -161,6 +193,9 @@ async def build_app(
     keys: ApiKeyStore | None = None,
     settings_path: Path | None = None,
     db_key: DatabaseKey | None = None,
+    hasher: PasswordHasher | None = None,
+    idle_clock: Callable[[], float] = time.monotonic,
+    lock_check_ms: int = CHECK_INTERVAL_MS,
 ) -> AppParts:
     """Open the database and wire controllers and window (the window is not shown yet).
 
@@ -180,6 +215,17 @@ async def build_app(
     database = await asyncio.to_thread(open_database, config.db_path, db_key)
     profiles = ProfileCache(database.uow_factory)
     engine = EngineController((engine_opener or local_engine_opener(config))(settings))
+    # The service hashes a dummy password when built (for timing-safe sign-in): off the UI thread.
+    users = UsersController(await asyncio.to_thread(UsersService, database.uow_factory,
+                                                    hasher=hasher))
+
+    def actor_name() -> str:
+        user = users.current_user
+        return user.username if user is not None else "clinician"
+
+    def patient_names() -> dict[int, str]:
+        with database.uow_factory() as uow:
+            return {p.id: p.name for p in uow.patients.list() if p.id is not None}
 
     async def make_service(request: SessionRequest) -> RecordingService:
         endpoint = await engine.endpoint()
@@ -192,15 +238,58 @@ async def build_app(
                 reasoning_effort=request.reasoning_effort,
                 max_output_tokens=chosen.max_output_tokens, token_cap=chosen.token_cap,
                 prices=chosen.prices, vad_silence_ms=config.vad_silence_ms,
-                keep_audio=chosen.keep_audio),
+                keep_audio=chosen.keep_audio, actor=actor_name()),
             profiles=profiles.get)
 
     recording = RecordingController(
         make_service, lambda: audio_factory(settings.settings.input_device), pcm16_level)
     library = LibraryController(database.uow_factory)
+    notes = NotesController(NotesService(database.uow_factory), database.uow_factory,
+                            render_note, lambda: users.current_user)
+    lock = IdleLock(settings.settings.lock_after_min * 60, clock=idle_clock,
+                    check_interval_ms=lock_check_ms)
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.installEventFilter(lock)
+    recovery = RecoveryController(RecoveryService(database.uow_factory), patient_names,
+                                  actor_name)
     window = MainWindow(recording=recording, library=library, engine=engine, settings=settings,
+                        users=users, notes=notes, lock=lock, recovery=recovery,
                         template_names=available_templates(), template_for=load_template)
-    return AppParts(database, window, recording, library, engine, settings)
+    return AppParts(database, window, recording, library, engine, settings, users, notes, lock,
+                    recovery)
+
+
+def _next(signal: Any) -> asyncio.Future[tuple[Any, ...]]:
+    """The arguments of a signal's next emission, to await without a nested event loop."""
+    done: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+
+    def on_emit(*args: Any) -> None:
+        signal.disconnect(on_emit)
+        if not done.done():
+            done.set_result(args)
+
+    signal.connect(on_emit)
+    return done
+
+
+async def sign_in(users: UsersController,
+                  opened: Callable[[SignInDialog], None] | None = None) -> User | None:
+    """Ask who is working (or create the first admin); None if the dialog was cancelled.
+
+    The dialog is opened with `open()` and awaited through its `finished` signal, so the
+    loop keeps running (the engine loads meanwhile). `opened` lets tests reach the dialog.
+    """
+    checked = _next(users.first_run_checked)
+    users.check_first_run()
+    (is_first_run,) = await checked
+    dialog = SignInDialog(users, is_first_run=bool(is_first_run))
+    finished = _next(dialog.finished)
+    dialog.open()
+    if opened is not None:
+        opened(dialog)
+    await finished
+    return dialog.user
 
 
 def _link_factory(endpoint: EngineEndpoint) -> LinkFactory:
@@ -237,12 +326,16 @@ async def _run(app: QApplication, config: AppConfig, db_key: DatabaseKey) -> int
     except UserFacingError as exc:
         await _show_fatal(str(exc))
         return 1
+    parts.engine.start()  # the model loads while the user signs in
+    if await sign_in(parts.users) is None:
+        await parts.shutdown()
+        return 0
     quit_requested = asyncio.Event()
     parts.window.closed.connect(quit_requested.set)
     app.aboutToQuit.connect(quit_requested.set)
     parts.window.show()
-    parts.engine.start()
     parts.library.list_patients()
+    parts.recovery.find_interrupted()
     await quit_requested.wait()
     await parts.shutdown()
     return 0

@@ -1,20 +1,27 @@
 """The main window: patients on the left; recording bar, transcript and note on the right.
 
 It draws what the controllers report and tells them what the clinician wants; it holds no
-session logic of its own.
+session logic of its own. A "Review" tab lists draft notes; reviewing one shows the note
+with its sources, signatures and addenda in place of the live note. After the idle limit
+an overlay hides every patient detail until the signed-in user's password is entered.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -23,25 +30,40 @@ from therapy_notes.config import REASONING_EFFORTS
 from therapy_notes.domain.notes import NoteEntry, NoteTemplate, RiskFlag
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import RecordingState
+from therapy_notes.domain.users import Role, User
+from therapy_notes.services.notes import NoteReview
+from therapy_notes.services.recovery import InterruptedSession
 from therapy_notes.ui.controllers.engine import EngineController, EngineState
 from therapy_notes.ui.controllers.library import LibraryController, SessionDetail
+from therapy_notes.ui.controllers.lock import IdleLock
+from therapy_notes.ui.controllers.notes import NotesController, ProgressPoint
 from therapy_notes.ui.controllers.recording import (
     ACTIVE_STATES,
     RecordingController,
     SessionRequest,
 )
+from therapy_notes.ui.controllers.recovery import RecoveryController
 from therapy_notes.ui.controllers.settings import SettingsController
+from therapy_notes.ui.controllers.users import UsersController
+from therapy_notes.ui.dialogs.addendum_dialog import AddendumDialog
+from therapy_notes.ui.dialogs.export_dialog import ExportChoice, ExportDialog
 from therapy_notes.ui.dialogs.patient_dialog import PatientDialog
+from therapy_notes.ui.dialogs.progress_dialog import ProgressDialog
+from therapy_notes.ui.dialogs.recovery_dialog import RecoveryDialog
 from therapy_notes.ui.dialogs.search_dialog import SearchDialog
 from therapy_notes.ui.dialogs.settings_dialog import SettingsDialog
+from therapy_notes.ui.dialogs.users_dialog import UsersDialog
 from therapy_notes.ui.settings_store import UiSettings
 from therapy_notes.ui.widgets.budget_gauge import BudgetGauge
+from therapy_notes.ui.widgets.lock_overlay import LockOverlay
 from therapy_notes.ui.widgets.note_view import NoteView
 from therapy_notes.ui.widgets.notice_bar import NoticeBar
 from therapy_notes.ui.widgets.patient_panel import PatientPanel
 from therapy_notes.ui.widgets.recording_bar import RecordingBar
+from therapy_notes.ui.widgets.review_list import ReviewList
+from therapy_notes.ui.widgets.review_view import ReviewView
 from therapy_notes.ui.widgets.risk_banner import RiskBanner
-from therapy_notes.ui.widgets.transcript_view import TranscriptView
+from therapy_notes.ui.widgets.transcript_view import ITEM_ID_ROLE, TranscriptView
 
 _log = logging.getLogger(__name__)
 
@@ -61,6 +83,8 @@ class MainWindow(QMainWindow):
 
     def __init__(self, *, recording: RecordingController, library: LibraryController,
                  engine: EngineController, settings: SettingsController,
+                 users: UsersController, notes: NotesController, lock: IdleLock,
+                 recovery: RecoveryController,
                  template_names: tuple[str, ...], template_for: TemplateLookup,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +94,12 @@ class MainWindow(QMainWindow):
         self._library = library
         self._engine = engine
         self._settings = settings
+        self._users = users
+        self._notes = notes
+        self._lock = lock
+        self._recovery = recovery
+        self._recovery_dialog: RecoveryDialog | None = None
+        self._recovered: list[int] = []
         self._template_names = template_names
         self._template_for = template_for
         self._session_id: int | None = None
@@ -79,6 +109,15 @@ class MainWindow(QMainWindow):
         self._settings_dialog: SettingsDialog | None = None
         self._patient_dialog: PatientDialog | None = None
         self._close_box: QMessageBox | None = None
+        self._addendum_dialog: AddendumDialog | None = None
+        self._export_dialog: ExportDialog | None = None
+        self._file_dialog: QFileDialog | None = None
+        self._export_choice: ExportChoice | None = None
+        self._users_dialog: UsersDialog | None = None
+        self._progress_dialog: ProgressDialog | None = None
+        self._hidden_while_locked: list[QWidget] = []
+        self.audit_records: list[object] = []
+        """The audit trail of the note under review, as last listed."""
 
         self.patients = PatientPanel()
         self.bar = RecordingBar(template_names, REASONING_EFFORTS)
@@ -86,13 +125,21 @@ class MainWindow(QMainWindow):
         self.notice = NoticeBar()
         self.transcript = TranscriptView()
         self.note = NoteView()
+        self.review = ReviewView()
+        self.review_list = ReviewList()
+        self.note_stack = QStackedWidget()
+        self.note_stack.addWidget(self.note)
+        self.note_stack.addWidget(self.review)
+        self.left_tabs = QTabWidget()
+        self.left_tabs.addTab(self.patients, "Patients")
+        self.left_tabs.addTab(self.review_list, "Review")
         self.budget = BudgetGauge()
         self.search_dialog = SearchDialog(self)
 
         self.session_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.session_splitter.setObjectName("sessionSplitter")
         self.session_splitter.addWidget(self.transcript)
-        self.session_splitter.addWidget(self.note)
+        self.session_splitter.addWidget(self.note_stack)
         self.session_splitter.setChildrenCollapsible(False)
         self.session_splitter.setSizes([500, 500])
         right = QWidget()
@@ -105,11 +152,12 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.budget)
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.setObjectName("mainSplitter")
-        self.main_splitter.addWidget(self.patients)
+        self.main_splitter.addWidget(self.left_tabs)
         self.main_splitter.addWidget(right)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setSizes([360, 1000])
         self.setCentralWidget(self.main_splitter)
+        self.lock_overlay = LockOverlay(self)
         self._build_actions()
         self._connect()
         self._apply_settings(settings.settings)
@@ -132,18 +180,45 @@ class MainWindow(QMainWindow):
         self.new_patient_action = QAction("New patient…", self)
         self.new_patient_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_patient_action.triggered.connect(lambda: self.open_patient(None))
+        self.export_action = QAction("Export…", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.triggered.connect(self.open_export)
+        self.copy_action = QAction("Copy note", self)
+        self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.copy_action.triggered.connect(self.copy_note)
+        self.users_action = QAction("Users…", self)
+        self.users_action.triggered.connect(self.open_users)
+        self.users_action.setEnabled(False)
+        self.review_action = QAction("Review and sign", self)
+        self.review_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.review_action.triggered.connect(self._on_review_action_triggered)
+        self.progress_action = QAction("Progress over time…", self)
+        self.progress_action.triggered.connect(self.open_progress)
+        self.lock_action = QAction("Lock now", self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self._lock.lock)
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         menu = self.menuBar().addMenu("&File")
         menu.addAction(self.new_patient_action)
+        menu.addAction(self.export_action)
+        menu.addAction(self.copy_action)
+        menu.addSeparator()
         menu.addAction(self.settings_action)
+        menu.addAction(self.users_action)
+        menu.addAction(self.lock_action)
         menu.addSeparator()
         menu.addAction(quit_action)
         session_menu = self.menuBar().addMenu("&Session")
         session_menu.addAction(self.record_action)
         session_menu.addAction(self.search_action)
-        for action in (self.record_action, self.search_action, self.settings_action):
+        session_menu.addAction(self.review_action)
+        session_menu.addAction(self.progress_action)
+        self._guarded_actions = (self.record_action, self.search_action, self.settings_action,
+                                 self.new_patient_action, self.export_action, self.copy_action,
+                                 self.review_action, self.progress_action, self.lock_action)
+        for action in self._guarded_actions:
             self.addAction(action)
 
     def _connect(self) -> None:
@@ -183,6 +258,34 @@ class MainWindow(QMainWindow):
         self.search_dialog.search_requested.connect(lib.search)
         self.search_dialog.session_requested.connect(self.open_session)
         self._settings.settings_saved.connect(self._on_settings_saved)
+        notes = self._notes
+        notes.awaiting_listed.connect(self.review_list.show_rows)
+        notes.review_loaded.connect(self._on_notes_review_loaded)
+        notes.audit_listed.connect(self._on_notes_audit_listed)
+        notes.exported.connect(
+            lambda path: self.notice.show_notice(f"Exported the note to {path}.", False))
+        notes.note_copied.connect(self._on_notes_note_copied)
+        notes.progress_loaded.connect(self._on_notes_progress_loaded)
+        notes.error_posted.connect(lambda message: self.notice.show_notice(message, True))
+        self.review_list.session_activated.connect(self.open_review)
+        self.review_list.refresh_requested.connect(notes.list_awaiting)
+        self.review.entry_clicked.connect(self._on_review_entry_clicked)
+        self.review.edit_submitted.connect(self._on_review_edit_submitted)
+        self.review.delete_requested.connect(self._on_review_delete_requested)
+        self.review.risk_acknowledged.connect(self._on_review_risk_acknowledged)
+        self.review.sign_requested.connect(self._on_review_sign_requested)
+        self.review.cosign_requested.connect(self._on_review_cosign_requested)
+        self.review.addendum_requested.connect(self.open_addendum)
+        self.review.export_requested.connect(self.open_export)
+        self.review.copy_requested.connect(self.copy_note)
+        self._lock.locked.connect(self._on_lock_locked)
+        self._lock.unlocked.connect(self._on_lock_unlocked)
+        self.lock_overlay.unlock_requested.connect(self._users.sign_in)
+        self._users.signed_in.connect(self._on_users_signed_in)
+        self._recovery.interrupted_found.connect(self._on_recovery_interrupted_found)
+        self._recovery.session_recovered.connect(self._on_recovery_session_recovered)
+        self._recovery.error_posted.connect(lambda m: self.notice.show_notice(m, True))
+        self._users.sign_in_failed.connect(self._on_users_sign_in_failed)
 
     def _restore_layout(self) -> None:
         store = self._settings.store
@@ -222,6 +325,7 @@ class MainWindow(QMainWindow):
         self.budget.show_budget(None)
         self.risk_banner.clear_risks()
         self.notice.hide()
+        self.note_stack.setCurrentWidget(self.note)
         self._recording.start(SessionRequest(patient.id if patient else None,
                                              self.bar.template, self.bar.effort))
 
@@ -264,6 +368,7 @@ class MainWindow(QMainWindow):
     def _apply_settings(self, settings: UiSettings) -> None:
         self.bar.set_template(settings.template)
         self.bar.set_effort(settings.reasoning_effort)
+        self._lock.set_lock_after(settings.lock_after_min * 60)
 
     def _on_record_action_triggered(self) -> None:
         if self._recording.is_active:
@@ -325,6 +430,7 @@ class MainWindow(QMainWindow):
         if self._recording.is_active:
             return
         self._session_id = detail.record.id
+        self.note_stack.setCurrentWidget(self.note)
         self.transcript.show_segments(detail.segments)
         self.note.show_note(self._template_for(detail.note.template), detail.note)
         self.risk_banner.clear_risks()
@@ -360,6 +466,269 @@ class MainWindow(QMainWindow):
         self._patient_dialog = None
         if dialog is not None and result == PatientDialog.DialogCode.Accepted:
             self._library.save_patient(dialog.patient())
+
+    # -- review, sign-off, export, progress ----------------------------------------------------
+
+    def open_review(self, session_id: int) -> None:
+        """Show the note of a stored session for review, signature and export."""
+        if self._recording.is_active:
+            self.notice.show_notice("Stop the recording before reviewing a note.", False)
+            return
+        self.note.flush()
+        self._notes.load(session_id)
+
+    def _on_review_action_triggered(self) -> None:
+        if self._session_id is None:
+            self.notice.show_notice("Open a session first, or pick one in the Review tab.",
+                                    False)
+            return
+        self.open_review(self._session_id)
+
+    def _on_notes_review_loaded(self, review: NoteReview) -> None:
+        if self._recording.is_active:
+            return
+        self._session_id = review.session.id
+        self.transcript.show_segments(review.segments)
+        self.review.show_review(review)
+        self.note_stack.setCurrentWidget(self.review)
+        self.risk_banner.clear_risks()
+        self.budget.show_budget(None)
+
+    def _on_notes_audit_listed(self, session_id: int, records: list[object]) -> None:
+        if session_id == self._session_id:
+            self.audit_records = records
+
+    def _reviewed_id(self) -> int | None:
+        review = self.review.review
+        return review.session.id if review is not None else None
+
+    def _on_review_entry_clicked(self, entry: NoteEntry) -> None:
+        review = self.review.review
+        if review is None:
+            return
+        wanted = {s.item_id for s in review.segments_of(entry)}
+        self.transcript.clearSelection()
+        first = None
+        for i in range(self.transcript.count()):
+            item = self.transcript.item(i)
+            if item.data(ITEM_ID_ROLE) in wanted:
+                item.setSelected(True)
+                first = first or item
+        if first is not None:
+            self.transcript.scrollToItem(first)
+
+    def highlighted_transcript(self) -> list[str]:
+        """The transcript rows highlighted for the clicked entry."""
+        return [item.text() for item in self.transcript.selectedItems()]
+
+    def _on_review_edit_submitted(self, entry_id: int, text: str) -> None:
+        session_id = self._reviewed_id()
+        if session_id is not None:
+            self._notes.edit_entry(session_id, entry_id, text)
+
+    def _on_review_delete_requested(self, entry_id: int) -> None:
+        session_id = self._reviewed_id()
+        if session_id is not None:
+            self._notes.delete_entry(session_id, entry_id)
+
+    def _on_review_risk_acknowledged(self, risk_id: int) -> None:
+        session_id = self._reviewed_id()
+        if session_id is not None:
+            self._notes.acknowledge_risk(session_id, risk_id)
+
+    def _on_review_sign_requested(self) -> None:
+        session_id = self._reviewed_id()
+        if session_id is not None:
+            self._notes.sign(session_id)
+
+    def _on_review_cosign_requested(self) -> None:
+        session_id = self._reviewed_id()
+        if session_id is not None:
+            self._notes.cosign(session_id)
+
+    def open_addendum(self) -> None:
+        if self._reviewed_id() is None:
+            return
+        dialog = AddendumDialog(self)
+        dialog.finished.connect(self._on_addendum_dialog_finished)
+        self._addendum_dialog = dialog
+        dialog.open()
+
+    @property
+    def addendum_dialog(self) -> AddendumDialog | None:
+        return self._addendum_dialog
+
+    def _on_addendum_dialog_finished(self, result: int) -> None:
+        dialog, self._addendum_dialog = self._addendum_dialog, None
+        session_id = self._reviewed_id()
+        if dialog is not None and session_id is not None and result == QDialog.DialogCode.Accepted:
+            reason, text = dialog.values()
+            self._notes.add_addendum(session_id, reason, text)
+
+    def open_export(self) -> None:
+        """File > Export: options first, then where to save."""
+        if self._session_id is None:
+            self.notice.show_notice("Open a session first, then export its note.", False)
+            return
+        dialog = ExportDialog(self)
+        dialog.finished.connect(self._on_export_dialog_finished)
+        self._export_dialog = dialog
+        dialog.open()
+
+    @property
+    def export_dialog(self) -> ExportDialog | None:
+        return self._export_dialog
+
+    @property
+    def file_dialog(self) -> QFileDialog | None:
+        return self._file_dialog
+
+    def _on_export_dialog_finished(self, result: int) -> None:
+        dialog, self._export_dialog = self._export_dialog, None
+        if dialog is None or result != QDialog.DialogCode.Accepted:
+            return
+        choice = dialog.choice()
+        self._export_choice = choice
+        files = QFileDialog(self, "Export note", f"note-{self._session_id}{choice.suffix}")
+        files.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        files.setDefaultSuffix(choice.suffix.lstrip("."))
+        files.fileSelected.connect(self._on_file_dialog_file_selected)
+        files.finished.connect(self._on_file_dialog_finished)
+        self._file_dialog = files
+        files.open()
+
+    def _on_file_dialog_file_selected(self, path: str) -> None:
+        if self._export_choice is not None and path:
+            self.export_note(Path(path), self._export_choice)
+
+    def _on_file_dialog_finished(self, _result: int) -> None:
+        self._file_dialog = None
+
+    def export_note(self, path: Path, choice: ExportChoice) -> None:
+        """Write the shown session's note to `path` as chosen."""
+        if self._session_id is not None:
+            self._notes.export(self._session_id, choice.export_format, path, paper=choice.paper,
+                               include_transcript=choice.include_transcript)
+
+    def copy_note(self) -> None:
+        """The note as plain text on the clipboard, to paste into an EHR."""
+        if self._session_id is None:
+            self.notice.show_notice("Open a session first, then copy its note.", False)
+            return
+        self._notes.copy_note(self._session_id)
+
+    def _on_notes_note_copied(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        self.notice.show_notice("The note is on the clipboard; paste it into the record.", False)
+
+    def open_progress(self) -> None:
+        """A chart of the selected patient's measurements across their sessions."""
+        patient = self.patients.current_patient
+        if patient is None or patient.id is None:
+            self.notice.show_notice("Choose a patient to see their progress.", False)
+            return
+        dialog = ProgressDialog(patient.id, patient.name, self)
+        dialog.finished.connect(self._on_progress_dialog_finished)
+        self._progress_dialog = dialog
+        dialog.show()
+        self._notes.load_progress(patient.id)
+
+    @property
+    def progress_dialog(self) -> ProgressDialog | None:
+        return self._progress_dialog
+
+    def _on_progress_dialog_finished(self, _result: int) -> None:
+        self._progress_dialog = None
+
+    def _on_notes_progress_loaded(self, patient_id: int,
+                                  series: dict[str, list[ProgressPoint]]) -> None:
+        dialog = self._progress_dialog
+        if dialog is not None and dialog.patient_id == patient_id:
+            dialog.show_series(series)
+
+    # -- crash recovery ----------------------------------------------------------------------
+
+    def _on_recovery_interrupted_found(self, sessions: list[InterruptedSession],
+                                       names: dict[int, str]) -> None:
+        if not sessions:
+            return
+        dialog = RecoveryDialog(sessions, names, self)
+        dialog.finished.connect(self._on_recovery_dialog_finished)
+        self._recovery_dialog = dialog
+        dialog.open()
+
+    @property
+    def recovery_dialog(self) -> RecoveryDialog | None:
+        return self._recovery_dialog
+
+    def _on_recovery_dialog_finished(self, result: int) -> None:
+        dialog, self._recovery_dialog = self._recovery_dialog, None
+        if dialog is not None and result == QDialog.DialogCode.Accepted:
+            self._recovered = dialog.chosen_ids()
+            self._recovery.recover(self._recovered)
+
+    def _on_recovery_session_recovered(self, session_id: int) -> None:
+        self._notes.list_awaiting()
+        self._on_patients_patient_selected(self.patients.current_patient)
+        if session_id == (self._recovered[0] if self._recovered else None):
+            self.open_review(session_id)  # the first one opens; the rest wait in Review
+
+    # -- users and the lock ------------------------------------------------------------------
+
+    def open_users(self) -> None:
+        dialog = UsersDialog(self._users, self)
+        dialog.finished.connect(self._on_users_dialog_finished)
+        self._users_dialog = dialog
+        dialog.open()
+
+    @property
+    def users_dialog(self) -> UsersDialog | None:
+        return self._users_dialog
+
+    def _on_users_dialog_finished(self, _result: int) -> None:
+        self._users_dialog = None
+
+    def _on_users_signed_in(self, user: User) -> None:
+        self.setWindowTitle(f"Therapy Notes — {user.display_name}")
+        if not self._lock.is_locked:
+            self._lock.start()
+        self.users_action.setEnabled(user.role is Role.ADMIN)
+        self._notes.list_awaiting()
+        if self._lock.is_locked:
+            self._lock.unlock()
+
+    def _on_users_sign_in_failed(self, message: str) -> None:
+        if self._lock.is_locked:
+            self.lock_overlay.show_error(message)
+
+    @property
+    def is_locked(self) -> bool:
+        return self._lock.is_locked
+
+    def _on_lock_locked(self) -> None:
+        self.note.flush()
+        self._hidden_while_locked = [
+            w for w in self.findChildren(QDialog) if w.isVisible()]
+        for widget in self._hidden_while_locked:
+            widget.hide()
+        self.main_splitter.hide()
+        self.menuBar().setEnabled(False)
+        for action in self._guarded_actions:
+            action.setEnabled(False)
+        user = self._users.current_user
+        status = ("Recording continues: the transcript and note are still being saved."
+                  if self._recording.is_active else "")
+        self.lock_overlay.show_locked(user.username if user else "", status)
+
+    def _on_lock_unlocked(self) -> None:
+        self.lock_overlay.hide()
+        self.main_splitter.show()
+        self.menuBar().setEnabled(True)
+        for action in self._guarded_actions:
+            action.setEnabled(True)
+        for widget in self._hidden_while_locked:
+            widget.show()
+        self._hidden_while_locked = []
 
     # -- closing -----------------------------------------------------------------------------
 

@@ -44,12 +44,16 @@ class UiSettings:
     data_dir: str = ""
     keep_audio: bool = False
     template: str = "soap"
+    lock_after_min: int = 5
+    """Minutes without keyboard or mouse input before the window locks."""
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
         if self.reasoning_effort not in REASONING_EFFORTS:
             raise ValueError(f"reasoning effort must be one of {', '.join(REASONING_EFFORTS)}")
+        if self.lock_after_min <= 0:
+            raise ValueError("the auto-lock time must be at least one minute")
         if self.max_output_tokens <= 0 or self.token_cap <= 0:
             raise ValueError("max output tokens and the token cap must be positive")
 

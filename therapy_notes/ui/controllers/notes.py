@@ -1,0 +1,239 @@
+"""Review, sign-off, addenda, export and progress for the window, through `NotesService`.
+
+Every action is done as the signed-in user; after each change the note is loaded again,
+so the window always draws what storage holds (including the signature check).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from therapy_notes.domain.document import NoteDocument
+from therapy_notes.domain.notes import Measurement
+from therapy_notes.domain.session import SessionRecord
+from therapy_notes.domain.users import User
+from therapy_notes.errors import UserFacingError
+from therapy_notes.services.notes import NotesService
+from therapy_notes.services.ports import NotesUnitOfWorkFactory
+from therapy_notes.ui.controllers.tasks import TaskGroup
+
+_log = logging.getLogger(__name__)
+
+Renderer = Callable[[NoteDocument, str, str], bytes]
+"""(document, export format, paper) -> file bytes; the composition root supplies it."""
+CurrentUser = Callable[[], User | None]
+
+PDF = "pdf"
+TEXT = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRow:
+    """One session awaiting review, with its patient's name for the list."""
+
+    record: SessionRecord
+    patient_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressPoint:
+    """One measured value of one session."""
+
+    at: datetime
+    value: float
+
+
+def series_name(m: Measurement) -> str:
+    """The chart series a measurement belongs to: kind, where, and unit."""
+    where = " ".join(p for p in (m.side, m.body_part) if p)
+    name = m.kind.replace("_", " ").capitalize()
+    if where:
+        name += f" — {where}"
+    return f"{name} ({m.unit})" if m.unit else name
+
+
+class NotesController(QObject):
+    """The note's lifecycle for the window: review list, edits, signatures, export.
+
+    Signals:
+        awaiting_listed: `ReviewRow`s of draft notes, oldest first (list).
+        review_loaded: a `NoteReview` (object).
+        audit_listed: session id and its `AuditRecord`s, oldest first (int, list).
+        exported: the path of the written file (str).
+        note_copied: the note as plain text, for the clipboard (str).
+        progress_loaded: patient id and series name -> `ProgressPoint`s (int, dict).
+        error_posted: a message the user can act on (str).
+    """
+
+    awaiting_listed = Signal(list)
+    review_loaded = Signal(object)
+    audit_listed = Signal(int, list)
+    exported = Signal(str)
+    note_copied = Signal(str)
+    progress_loaded = Signal(int, dict)
+    error_posted = Signal(str)
+
+    def __init__(self, service: NotesService, uow_factory: NotesUnitOfWorkFactory,
+                 renderer: Renderer, current_user: CurrentUser,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._uow_factory = uow_factory
+        self._render = renderer
+        self._current_user = current_user
+        self._tasks = TaskGroup("notes")
+
+    # -- intent ------------------------------------------------------------------------------
+
+    def list_awaiting(self) -> None:
+        self._tasks.spawn(self._list_awaiting(), "awaiting")
+
+    def load(self, session_id: int) -> None:
+        self._act(session_id, None, "load")
+
+    def edit_entry(self, session_id: int, entry_id: int, text: str) -> None:
+        self._act(session_id, lambda u: self._service.edit_entry(u, entry_id, text), "edit")
+
+    def delete_entry(self, session_id: int, entry_id: int) -> None:
+        self._act(session_id, lambda u: self._service.delete_entry(u, entry_id), "delete")
+
+    def acknowledge_risk(self, session_id: int, risk_id: int) -> None:
+        self._act(session_id, lambda u: self._service.acknowledge_risk(u, session_id, risk_id),
+                  "acknowledge")
+
+    def sign(self, session_id: int) -> None:
+        self._act(session_id, lambda u: self._service.sign(u, session_id), "sign")
+
+    def cosign(self, session_id: int) -> None:
+        self._act(session_id, lambda u: self._service.cosign(u, session_id), "cosign")
+
+    def add_addendum(self, session_id: int, reason: str, text: str) -> None:
+        self._act(session_id, lambda u: self._service.add_addendum(u, session_id, reason, text),
+                  "addendum")
+
+    def export(self, session_id: int, export_format: str, path: Path, *, paper: str = "a4",
+               include_transcript: bool = False) -> None:
+        self._tasks.spawn(self._export(session_id, export_format, path, paper,
+                                       include_transcript), "export")
+
+    def copy_note(self, session_id: int) -> None:
+        self._tasks.spawn(self._copy(session_id), "copy")
+
+    def load_progress(self, patient_id: int) -> None:
+        self._tasks.spawn(self._progress(patient_id), "progress")
+
+    async def wait_idle(self) -> None:
+        await self._tasks.wait()
+
+    async def shutdown(self) -> None:
+        await self._tasks.wait()  # a signature or edit in flight is the clinician's work
+
+    # -- work --------------------------------------------------------------------------------
+
+    def _user(self) -> User | None:
+        user = self._current_user()
+        if user is None:
+            self.error_posted.emit("Sign in first.")
+        return user
+
+    def _act(self, session_id: int,
+             change: Callable[[User], Awaitable[object]] | None, name: str) -> None:
+        self._tasks.spawn(self._change_then_load(session_id, change), name)
+
+    async def _change_then_load(self, session_id: int,
+                                change: Callable[[User], Awaitable[object]] | None) -> None:
+        user = self._user()
+        if user is None:
+            return
+        try:
+            if change is not None:
+                await change(user)
+            review = await self._service.load(user, session_id)
+            trail = await self._service.audit_trail(session_id)
+        except UserFacingError as exc:
+            self.error_posted.emit(str(exc))
+            return
+        self.review_loaded.emit(review)
+        self.audit_listed.emit(session_id, trail)
+        if change is not None:
+            await self._list_awaiting()
+
+    async def _list_awaiting(self) -> None:
+        try:
+            records = await self._service.awaiting_review()
+            names = await asyncio.to_thread(self._patient_names)
+        except UserFacingError as exc:
+            self.error_posted.emit(str(exc))
+            return
+        self.awaiting_listed.emit([
+            ReviewRow(r, names.get(r.patient_id, "") if r.patient_id is not None else "")
+            for r in records])
+
+    def _patient_names(self) -> dict[int, str]:
+        with self._uow_factory() as uow:
+            return {p.id: p.name for p in uow.patients.list() if p.id is not None}
+
+    async def _document(self, session_id: int, export_format: str,
+                        include_transcript: bool) -> NoteDocument | None:
+        user = self._user()
+        if user is None:
+            return None
+        try:
+            return await self._service.export_document(
+                user, session_id, export_format=export_format,
+                include_transcript=include_transcript)
+        except UserFacingError as exc:
+            self.error_posted.emit(str(exc))
+            return None
+
+    async def _export(self, session_id: int, export_format: str, path: Path, paper: str,
+                      include_transcript: bool) -> None:
+        document = await self._document(session_id, export_format, include_transcript)
+        if document is None:
+            return
+        if export_format == PDF:  # QTextDocument layout belongs on the UI thread
+            data = self._render(document, export_format, paper)
+        else:
+            data = await asyncio.to_thread(self._render, document, export_format, paper)
+        try:
+            await asyncio.to_thread(path.write_bytes, data)
+        except OSError as exc:
+            self.error_posted.emit(
+                f"The note could not be written to {path} ({exc.strerror or exc}). "
+                "Choose another folder or free some disk space.")
+            return
+        _log.info("session %s exported (%s, %d bytes)", session_id, export_format, len(data))
+        self.exported.emit(str(path))
+        trail = await self._service.audit_trail(session_id)
+        self.audit_listed.emit(session_id, trail)
+
+    async def _copy(self, session_id: int) -> None:
+        document = await self._document(session_id, TEXT, False)
+        if document is not None:
+            text = (await asyncio.to_thread(self._render, document, TEXT, "a4")).decode("utf-8")
+            self.note_copied.emit(text)
+
+    async def _progress(self, patient_id: int) -> None:
+        def read() -> dict[str, list[ProgressPoint]]:
+            series: dict[str, list[ProgressPoint]] = {}
+            with self._uow_factory() as uow:
+                records = sorted(uow.sessions.for_patient(patient_id), key=lambda r: r.started_at)
+                for record in records:
+                    for m in uow.notes.load(record.id).measurements:
+                        series.setdefault(series_name(m), []).append(
+                            ProgressPoint(record.started_at, m.value))
+            return series
+
+        try:
+            series = await asyncio.to_thread(read)
+        except UserFacingError as exc:
+            self.error_posted.emit(str(exc))
+            return
+        self.progress_loaded.emit(patient_id, series)
