@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from pypdf import PdfReader
 
 from tests.speech import LONG_SESSION
 from tests.ui.accounts import PATIENT_NAME, build, create_accounts, seed_note, sign_in
@@ -74,7 +74,8 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         window.review.rows[0].submit_edit("Changed after signing")
         (message,) = await refused
         assert "signed and can no longer be edited" in message
-        assert window.notice.isVisible() and "addendum" in window.notice.label.text().lower()
+        assert window.notice.isVisible()
+        assert "addendum" in window.notice.label.text().lower()
         await wait_until(lambda: window.review_list.session_ids() == [],
                          what="signed note leaves the review list")
 
@@ -138,7 +139,8 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         window.copy_action.trigger()
         await copied
         clipboard = QGuiApplication.clipboard().text()
-        assert "remeasured" in clipboard and "Rae Vo" in clipboard
+        assert "remeasured" in clipboard
+        assert "Rae Vo" in clipboard
 
         # A note changed behind the app's back shows the red banner; export is refused.
         connection = sqlite3.connect(AppConfig(data_dir=tmp_path / "data").db_path)

@@ -68,7 +68,7 @@ class NotesController(QObject):
         audit_listed: session id and its `AuditRecord`s, oldest first (int, list).
         exported: the path of the written file (str).
         note_copied: the note as plain text, for the clipboard (str).
-        progress_loaded: patient id and series name -> `ProgressPoint`s (int, dict).
+        progress_loaded: patient id and series name -> `ProgressPoint`s (int, object: dict).
         error_posted: a message the user can act on (str).
     """
 
@@ -77,7 +77,7 @@ class NotesController(QObject):
     audit_listed = Signal(int, list)
     exported = Signal(str)
     note_copied = Signal(str)
-    progress_loaded = Signal(int, dict)
+    progress_loaded = Signal(int, object)
     error_posted = Signal(str)
 
     def __init__(self, service: NotesService, uow_factory: NotesUnitOfWorkFactory,

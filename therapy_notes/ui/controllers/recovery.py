@@ -19,12 +19,12 @@ class RecoveryController(QObject):
 
     Signals:
         interrupted_found: `InterruptedSession`s, oldest first, and patient names by id
-            (list, dict).
+            (list, object: dict[int, str]).
         session_recovered: the id of the session, now a draft (int).
         error_posted: a message the user can act on (str).
     """
 
-    interrupted_found = Signal(list, dict)
+    interrupted_found = Signal(list, object)
     session_recovered = Signal(int)
     error_posted = Signal(str)
 
