@@ -12,7 +12,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,13 +23,17 @@ import keyring.errors
 import qasync
 from PySide6.QtWidgets import QApplication, QWidget
 
-from therapy_notes.app import AppParts, build_app, pcm16_level
+from therapy_notes.app import AppParts, build_app, pcm16_level, sign_in
 from therapy_notes.audio.wav_source import WavSource
 from therapy_notes.cli import sample_recording
 from therapy_notes.config import AppConfig
+from therapy_notes.domain.notes import Measurement
 from therapy_notes.domain.patients import Patient
+from therapy_notes.domain.session import SessionStatus
+from therapy_notes.domain.users import Role
 from therapy_notes.ui.controllers.engine import EngineState
 from therapy_notes.ui.controllers.settings import DeviceAccess
+from therapy_notes.ui.dialogs.sign_in_dialog import SignInDialog
 from therapy_notes.ui.settings_store import ENGINE_CUSTOM
 
 
@@ -65,6 +69,78 @@ def _save(widget: QWidget, path: Path) -> None:
     sys.stdout.write(f"{path}\n")
 
 
+async def _accounts(parts: AppParts, out: Path) -> None:
+    """First-run admin, a clinician and a reviewer; the sign-in dialog after a wrong password."""
+    users = parts.users
+    users.create_first_admin("admin", "Clinic Admin", "admin-pass-1")
+    await _until(lambda: users.current_user is not None)
+    users.create_user("ana", "Ana Ruiz", Role.CLINICIAN, "ana-pass-1", "OTR/L")
+    users.create_user("rae", "Rae Vo", Role.REVIEWER, "rae-pass-1", "PT, DPT")
+    await users.wait_idle()
+    dialogs: list[SignInDialog] = []
+    signing_in = asyncio.ensure_future(sign_in(users, dialogs.append))
+    await _until(lambda: bool(dialogs))
+    dialog = dialogs[0]
+    dialog.username.setText("ana")
+    dialog.password.setText("wrong password")
+    dialog.submit()
+    await _until(lambda: dialog.error.isVisible())
+    _save(dialog, out / "06_sign_in_refused.png")
+    dialog.password.setText("ana-pass-1")
+    dialog.submit()
+    await signing_in
+
+
+async def _review_and_progress(parts: AppParts, out: Path) -> None:
+    """Sign the first recorded note, add an addendum, co-sign; then chart and lock."""
+    window, notes = parts.window, parts.notes
+    patient = window.patients.current_patient
+    assert patient is not None
+    assert patient.id is not None
+    with parts.database.uow_factory() as uow:
+        sessions = sorted(uow.sessions.for_patient(patient.id), key=lambda r: r.started_at)
+        first = sessions[0]
+        for weeks_ago, flexion, pain in ((4, 95, 7), (2, 110, 5)):
+            at = first.started_at - timedelta(weeks=weeks_ago)
+            past = uow.sessions.start(patient.id, "soap", "local", at)
+            uow.notes.add_measurement(past.id, Measurement("range_of_motion", flexion, "deg",
+                                                           "shoulder", "right"))
+            uow.notes.add_measurement(past.id, Measurement("pain_score", pain, "/10"))
+            uow.sessions.set_status(past.id, SessionStatus.DRAFT, at + timedelta(minutes=40))
+    window.open_review(first.id)
+    await notes.wait_idle()
+    review = window.review.review
+    assert review is not None
+    for risk in review.note.risks:
+        if risk.id is not None and risk.acknowledged_at is None:
+            notes.acknowledge_risk(first.id, risk.id)
+            await notes.wait_idle()
+    if window.review.rows:
+        qrow = window.review.rows[0]
+        qrow.clicked.emit(qrow.entry)
+    _save(window, out / "07_review_draft.png")
+    notes.sign(first.id)
+    await notes.wait_idle()
+    notes.add_addendum(first.id, "Late entry", "Home exercise sheet given; review in 2 weeks.")
+    await notes.wait_idle()
+    parts.users.sign_in("rae", "rae-pass-1")
+    await parts.users.wait_idle()
+    notes.cosign(first.id)
+    await notes.wait_idle()
+    window.review.verticalScrollBar().setValue(window.review.verticalScrollBar().maximum())
+    _save(window, out / "08_review_signed.png")
+    window.progress_action.trigger()
+    dialog = window.progress_dialog
+    assert dialog is not None
+    await _until(lambda: bool(dialog.chart.series_names()))
+    _save(dialog, out / "09_progress_chart.png")
+    dialog.close()
+    parts.lock.lock()
+    _save(window, out / "10_locked.png")
+    parts.users.sign_in("rae", "rae-pass-1")
+    await _until(lambda: not parts.lock.is_locked)
+
+
 def _finals(parts: AppParts) -> int:
     return sum(1 for t in parts.window.transcript.texts() if t.startswith("["))
 
@@ -77,8 +153,9 @@ async def _shoot(out: Path, data_dir: Path) -> None:
                             audio_factory=lambda _name: WavSource(wav, realtime=True))
     window, library = parts.window, parts.library
     window.resize(1400, 860)
-    window.show()
     parts.engine.start()
+    await _accounts(parts, out)
+    window.show()
     library.save_patient(Patient("Jordan Lee", "MRN-20417", date(1968, 3, 14),
                                  ("Right rotator cuff repair",), ("Reach overhead shelf",),
                                  ("No lifting over 2 kg",), "soap"))
@@ -118,6 +195,7 @@ async def _shoot(out: Path, data_dir: Path) -> None:
     window.start_recording()
     await _until(lambda: window.notice.isVisible() and window.notice.is_error, 60)
     _save(window, out / "05_error_engine_unreachable.png")
+    await _review_and_progress(parts, out)
     window.close()
     await parts.shutdown()
 

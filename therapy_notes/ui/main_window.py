@@ -475,6 +475,7 @@ class MainWindow(QMainWindow):
             self.notice.show_notice("Stop the recording before reviewing a note.", False)
             return
         self.note.flush()
+        self.notice.hide()
         self._notes.load(session_id)
 
     def _on_review_action_triggered(self) -> None:

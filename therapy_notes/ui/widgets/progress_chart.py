@@ -19,6 +19,7 @@ from therapy_notes.ui.controllers.notes import ProgressPoint
 PANEL_HEIGHT_PX = 150
 MARGIN_LEFT_PX = 56
 MARGIN_PX = 12
+MARGIN_RIGHT_PX = 48
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
 
 
@@ -72,18 +73,21 @@ class ProgressChart(QWidget):
         painter.drawText(QRectF(panel.left() + MARGIN_PX, panel.top() + 2,
                                 panel.width() - 2 * MARGIN_PX, line_px),
                          Qt.AlignmentFlag.AlignLeft, name)
-        plot = QRectF(panel.left() + MARGIN_LEFT_PX, panel.top() + line_px + 8,
-                      panel.width() - MARGIN_LEFT_PX - 2 * MARGIN_PX,
-                      panel.height() - 2 * line_px - 16)
+        plot = QRectF(panel.left() + MARGIN_LEFT_PX, panel.top() + 2 * line_px + 8,
+                      panel.width() - MARGIN_LEFT_PX - MARGIN_RIGHT_PX,
+                      panel.height() - 3 * line_px - 16)
         values = [p.value for p in points]
         low, high = min(values), max(values)
         if high == low:
             low, high = low - 1, high + 1
+        pad = (high - low) * 0.1  # points never sit on the axes
+        low, high = low - pad, high + pad
         painter.setPen(QPen(self.palette().mid().color(), 1))
         painter.drawLine(plot.bottomLeft(), plot.bottomRight())
         painter.drawLine(plot.bottomLeft(), plot.topLeft())
         painter.setPen(text)
-        for value, y in ((high, plot.top()), (low, plot.bottom())):
+        for value, y in ((max(values), plot.top() + plot.height() * pad / (high - low)),
+                         (min(values), plot.bottom() - plot.height() * pad / (high - low))):
             painter.drawText(QRectF(panel.left(), y - line_px / 2, MARGIN_LEFT_PX - 6, line_px),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              f"{value:g}")
@@ -107,7 +111,7 @@ class ProgressChart(QWidget):
             painter.drawText(QRectF(spot.x() - 30, spot.y() - line_px - 4, 60, line_px),
                              Qt.AlignmentFlag.AlignCenter, f"{point.value:g}")
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for t in {times[0], times[-1]}:
-            x = plot.left() + plot.width() * (times.index(t) / span if len(times) > 1 else 0.5)
-            painter.drawText(QRectF(x - 50, plot.bottom() + 2, 100, line_px),
-                             Qt.AlignmentFlag.AlignCenter, t.astimezone().strftime("%Y-%m-%d"))
+        for t, where in ((times[0], Qt.AlignmentFlag.AlignLeft),
+                         (times[-1], Qt.AlignmentFlag.AlignRight)):
+            painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), line_px),
+                             where, t.astimezone().strftime("%Y-%m-%d"))
