@@ -29,6 +29,7 @@ from therapy_notes.config import CLOUD_URL, AppConfig
 from therapy_notes.domain.document import NoteDocument
 from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.domain.link import LinkSettings, ToolHandler
+from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.users import User
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
 from therapy_notes.services.keys import KeyService, SystemKeyring
@@ -238,16 +239,20 @@ async def build_app(
                 reasoning_effort=request.reasoning_effort,
                 max_output_tokens=chosen.max_output_tokens, token_cap=chosen.token_cap,
                 prices=chosen.prices, vad_silence_ms=config.vad_silence_ms,
-                keep_audio=chosen.keep_audio, actor=actor_name()),
+                keep_audio=chosen.keep_audio, actor=actor_name(),
+                entry_source=EntrySource.MODEL if endpoint.kind == "cloud"
+                else EntrySource.LOCAL_COMPOSER),
             profiles=profiles.get)
 
     recording = RecordingController(
         make_service, lambda: audio_factory(settings.settings.input_device), pcm16_level)
-    library = LibraryController(database.uow_factory)
+    library = LibraryController(database.uow_factory, actor=actor_name)
     notes = NotesController(NotesService(database.uow_factory), database.uow_factory,
                             render_note, lambda: users.current_user)
     lock = IdleLock(settings.settings.lock_after_min * 60, clock=idle_clock,
                     check_interval_ms=lock_check_ms)
+    settings.settings_saved.connect(
+        lambda saved: lock.set_lock_after(saved.lock_after_min * 60))
     app = QCoreApplication.instance()
     if app is not None:
         app.installEventFilter(lock)

@@ -101,8 +101,10 @@ def test_settings_dialog_round_trip(run: Callable[..., Any],
         dialog.max_output.setValue(300)
         dialog.device.setCurrentIndex(1)
         dialog.keep_audio.setChecked(True)
+        dialog.lock_after.setValue(9)
         dialog.accept()
         saved = (await wait_for_signal(parts.settings.settings_saved))[0]
+        assert parts.lock.lock_after_s == 9 * 60
         await parts.settings.wait_idle()
         assert saved.engine == ENGINE_OPENAI
         assert saved.reasoning_effort == "xhigh"
@@ -122,6 +124,7 @@ def test_settings_dialog_round_trip(run: Callable[..., Any],
         assert again.max_output.value() == 300
         assert again.device.currentText() == "Test WAV input"
         assert again.keep_audio.isChecked()
+        assert again.lock_after.value() == 9
         again.reject()
         window.close()
         await parts.shutdown()

@@ -28,7 +28,7 @@ from therapy_notes.ui.controllers.tasks import TaskGroup
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-ACTOR = "clinician"
+DEFAULT_ACTOR = "clinician"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +78,11 @@ class LibraryController(QObject):
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork],
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *,
+                 actor: Callable[[], str] = lambda: DEFAULT_ACTOR) -> None:
         super().__init__(parent)
         self._uow_factory = uow_factory
+        self._actor = actor
         self._clock = clock
         self._tasks = TaskGroup("library")
         self._pending_text: dict[tuple[int, str], str] = {}
@@ -144,7 +146,7 @@ class LibraryController(QObject):
             self.patients_listed.emit(patients)
 
     async def _save_patient(self, patient: Patient) -> None:
-        at = self._clock()
+        at, actor = self._clock(), self._actor()
 
         def save(uow: UnitOfWork) -> Patient:
             if patient.id is None:
@@ -153,7 +155,7 @@ class LibraryController(QObject):
             else:
                 uow.patients.update(patient)
                 saved, action = patient, "update_patient"
-            uow.audit.record(AuditRecord(ACTOR, action, "patient", saved.id, at))
+            uow.audit.record(AuditRecord(actor, action, "patient", saved.id, at))
             return saved
 
         saved = await self._run(save)
@@ -195,11 +197,11 @@ class LibraryController(QObject):
             self.search_finished.emit(query, hits)
 
     async def _acknowledge(self, risk_id: int) -> None:
-        at = self._clock()
+        at, actor = self._clock(), self._actor()
 
         def ack(uow: UnitOfWork) -> bool:
             uow.notes.acknowledge_risk(risk_id, at)
-            uow.audit.record(AuditRecord(ACTOR, "acknowledge_risk", "risk_flag", risk_id, at,
+            uow.audit.record(AuditRecord(actor, "acknowledge_risk", "risk_flag", risk_id, at,
                                          None, json.dumps({"acknowledged_at": at.isoformat()})))
             return True
 

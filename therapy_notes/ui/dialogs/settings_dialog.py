@@ -98,6 +98,12 @@ class SettingsDialog(QDialog):
         form.addRow("Reasoning effort", self.effort)
         form.addRow("Max output tokens", self.max_output)
         form.addRow("Token cap per session", self.token_cap)
+        self.lock_after = QSpinBox()
+        self.lock_after.setAccessibleName("Lock after minutes idle")
+        self.lock_after.setRange(1, 240)
+        self.lock_after.setSuffix(" min")
+        self.lock_after.setValue(current.lock_after_min)
+        form.addRow("Lock when idle for", self.lock_after)
 
         price_box = QGroupBox("Prices (USD per million tokens)")
         price_form = QFormLayout(price_box)
@@ -194,7 +200,8 @@ class SettingsDialog(QDialog):
             reasoning_effort=self.effort.currentText(), max_output_tokens=self.max_output.value(),
             token_cap=self.token_cap.value(), prices=prices,
             input_device=str(self.device.currentData() or ""),
-            data_dir=self.data_dir.text().strip(), keep_audio=self.keep_audio.isChecked())
+            data_dir=self.data_dir.text().strip(), keep_audio=self.keep_audio.isChecked(),
+            lock_after_min=self.lock_after.value())
 
     def new_api_key(self) -> str | None:
         """None keeps the stored key; "" removes it."""
