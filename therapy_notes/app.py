@@ -52,6 +52,7 @@ from therapy_notes.ui.controllers.users import UsersController
 from therapy_notes.ui.crash import CrashReporter
 from therapy_notes.ui.dialogs.sign_in_dialog import SignInDialog
 from therapy_notes.ui.dialogs.unlock_dialog import DialogKeyPrompt
+from therapy_notes.ui.gc_collector import GuiThreadCollector
 from therapy_notes.ui.main_window import MainWindow
 from therapy_notes.ui.settings_store import (
     ENGINE_LOCAL,
@@ -360,8 +361,13 @@ def run_app(config: AppConfig, argv: Sequence[str] | None = None) -> int:
     except UserFacingError as exc:
         QMessageBox.critical(None, "Therapy Notes cannot open its records", str(exc))
         return 1
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        return runner.run(_run(app, config, db_key))
+    collector = GuiThreadCollector()
+    collector.start()
+    try:
+        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            return runner.run(_run(app, config, db_key))
+    finally:
+        collector.stop()
 
 
 def unlock_database(config: AppConfig) -> DatabaseKey:

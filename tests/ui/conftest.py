@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -59,6 +60,18 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage() -> Iterator[None]:
+    """Free each test's widgets and controllers here, on the GUI thread.
+
+    Left to the cyclic collector, a test's Qt objects are freed whenever it next runs:
+    possibly on a worker thread, in the middle of a later test, where deleting a QObject
+    crashes the process.
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture
