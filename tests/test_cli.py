@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ from tests.unlocked import open_unlocked
 from therapy_notes.cli import build_parser, main
 from therapy_notes.config import default_data_dir
 from therapy_notes.domain.session import SessionStatus
+from therapy_notes.services.recovery import RecoveryService
 
 
 def _spawn(*args: str, data_dir: Path) -> subprocess.Popen[str]:
@@ -27,7 +29,7 @@ def _spawn(*args: str, data_dir: Path) -> subprocess.Popen[str]:
 
 def test_sigkill_mid_recording_keeps_every_finalised_segment(data_dir: Path) -> None:
     process = _spawn("transcribe", str(LONG_SESSION.path), "--realtime", "--json",
-                     data_dir=data_dir)
+                     "--keep-audio", data_dir=data_dir)
     assert process.stdout is not None
     printed: list[dict[str, object]] = []
     deadline = time.monotonic() + 90
@@ -61,6 +63,13 @@ def test_sigkill_mid_recording_keeps_every_finalised_segment(data_dir: Path) -> 
         assert [(s.id, s.text) for s in stored[:2]] == [(p["id"], p["text"]) for p in printed]
         with database.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        # The next start offers it for recovery, with every segment and the kept audio.
+        interrupted = asyncio.run(RecoveryService(database.uow_factory).find_interrupted())
+        assert [(i.session_id, i.segment_count) for i in interrupted] == \
+            [(session.id, len(stored))]
+        with database.uow_factory() as uow:
+            kept_ms = uow.audio.duration_ms(session.id)
+        assert kept_ms >= float(str(printed[1]["end"])) * 1000 - 1500
     finally:
         database.close()
 
