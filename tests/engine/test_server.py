@@ -200,6 +200,34 @@ async def test_typed_user_text_is_composed_with_risk_and_negation(client: AsyncO
         assert any("denies thoughts of self-harm" in e["text"] for e in entries)
 
 
+async def test_a_response_cut_short_sends_each_call_once(client: AsyncOpenAI) -> None:
+    """Calls left out by `max_output_tokens` follow in the next response, none twice."""
+    async with client.realtime.connect(model="gpt-realtime-2") as conn:
+        await open_session(conn, note_session(max_output_tokens=40))
+        for text in ("Shoulder flexion measured at one hundred twenty degrees.",
+                     "She says she has had thoughts of ending her life."):
+            await conn.conversation.item.create(item={
+                "type": "message", "role": "user",
+                "content": [{"type": "input_text", "text": text}]})
+            await recv_until(conn, "conversation.item.done")
+        sent: list[tuple[str, str]] = []
+        statuses: list[str] = []
+        for _ in range(6):
+            await conn.response.create()
+            done = (await recv_until(conn, "response.done"))[-1]
+            statuses.append(done.response.status)
+            calls = [(o.name, o.arguments) for o in done.response.output]
+            if not calls:
+                break
+            sent += calls
+        assert "incomplete" in statuses  # the cap really split the calls
+        assert len(sent) == len(set(sent)), "a call was sent twice"
+        names = [name for name, _ in sent]
+        assert names.count(ADD_NOTE_ENTRIES) == 2
+        assert RECORD_MEASUREMENT in names
+        assert FLAG_RISK in names
+
+
 async def test_cancel_stops_an_active_response(client: AsyncOpenAI, trackers: FakeTrackers) -> None:
     async with client.realtime.connect(model="gpt-realtime-2") as conn:
         await open_session(conn, note_session(audio={"input": {"turn_detection": None}}))

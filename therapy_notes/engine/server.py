@@ -296,6 +296,9 @@ class _Item:
     """Transcript or typed text the composer may use (user items only)."""
     is_turn: bool = False
     composed: bool = False
+    emitted: set[str] = field(default_factory=set)
+    """Calls already sent for this turn: a turn cut short by `max_output_tokens` is
+    composed again, and only its calls not yet sent may follow."""
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -584,13 +587,17 @@ class _Connection:
         turns = [ComposerTurn(i, e.text) for i, e in turns_entries if e.text]
         tools: list[p.JsonObject] = overrides.get("tools") or self._session.get("tools") or []
         instructions: str = overrides.get("instructions") or self._session.get("instructions") or ""
-        calls = compose(
-            turns,
-            sections_from_session(tools, instructions),
-            available_tools=_allowed_tools(
-                tools, overrides.get("tool_choice", self._session.get("tool_choice"))
-            ),
-        )
+        calls = [
+            call
+            for call in compose(
+                turns,
+                sections_from_session(tools, instructions),
+                available_tools=_allowed_tools(
+                    tools, overrides.get("tool_choice", self._session.get("tool_choice"))
+                ),
+            )
+            if not self._already_sent(call)
+        ]
         input_text, input_audio = self._context_tokens(instructions, tools)
         budget = response.max_output_tokens
         spent = 0
@@ -606,6 +613,9 @@ class _Connection:
             await self._emit_call(response, index, call.name, arguments)
             spent += cost
             emitted.append(call)
+            for item_id in call.source_item_ids:
+                if item_id in self._items:
+                    self._items[item_id].emitted.add(_call_key(call))
         left_ids = {i for c in calls[len(emitted) :] for i in c.source_item_ids}
         for item_id, entry in turns_entries:
             entry.composed = item_id not in left_ids
@@ -617,6 +627,11 @@ class _Connection:
             p.response_done(self._response_body(response, status, status_details=details))
         )
         _log.info("response %s %s with %d calls", response.id, status, len(emitted))
+
+    def _already_sent(self, call: ToolCallSpec) -> bool:
+        key = _call_key(call)
+        sources = [self._items[i] for i in call.source_item_ids if i in self._items]
+        return bool(sources) and all(key in item.emitted for item in sources)
 
     def _context_tokens(self, instructions: str, tools: list[p.JsonObject]) -> tuple[int, int]:
         """What the response "saw": instructions, tools and every conversation item."""
@@ -746,3 +761,7 @@ def _allowed_tools(tools: list[p.JsonObject], tool_choice: Any) -> set[str]:
     if isinstance(tool_choice, dict) and isinstance(tool_choice.get("name"), str):
         return names & {tool_choice["name"]}
     return names
+
+
+def _call_key(call: ToolCallSpec) -> str:
+    return call.name + json.dumps(call.arguments, sort_keys=True)
