@@ -1,9 +1,11 @@
 """Child process of the long-session benchmark: the real app through a long streamed session.
 
 `python -m tests.benchmarks.gui_session_child --data-dir D --wav W --speed S --launched T
-[--sample-stalls]` builds the app as `run_app` does (local engine loading its own model over
-loopback, SQLite in `D`), shows the window, picks a patient and records `W` through the
-record button, paced at `S` times real time. A 5 ms heartbeat on the UI thread records every
+[--sample-stalls]` builds the app as `run_app` does (local engine on its own thread loading
+its own model over loopback, the encrypted database in `D` opened with the folder's key,
+garbage collection on the GUI thread), signs the seeded clinician in through the sign-in
+dialog, shows the window, picks a patient and records `W` through the record button, paced
+at `S` times real time. A 5 ms heartbeat on the UI thread records every
 gap between its ticks from the press of Record until the session is saved. Memory is read at
 start, once the engine has loaded its model, and at the end.
 
@@ -23,9 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import qasync
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from tests.benchmarks.gui_support import (
+    CLINICIAN_PASSWORD,
+    CLINICIAN_USERNAME,
     Heartbeat,
     StallSampler,
     emit_result,
@@ -33,16 +37,22 @@ from tests.benchmarks.gui_support import (
     peak_rss_mb,
     rss_mb,
 )
-from therapy_notes.app import AppParts, build_app, local_engine_opener, pcm16_level
+from tests.unlocked import folder_key
+from therapy_notes.app import AppParts, build_app, local_engine_opener, pcm16_level, sign_in
 from therapy_notes.audio.wav_source import WavSource
 from therapy_notes.config import AppConfig
 from therapy_notes.domain.session import RecordingState
 from therapy_notes.ui.controllers.engine import EngineState
 from therapy_notes.ui.controllers.settings import DeviceAccess
+from therapy_notes.ui.dialogs.sign_in_dialog import SignInDialog
+from therapy_notes.ui.gc_collector import GuiThreadCollector
 from therapy_notes.ui.settings_store import ApiKeyStore
 
 SETTLE_S = 3.0
 """After the file ends, time for the last turn's final before Stop is pressed."""
+LOCK_AFTER_S = 4 * 3600
+"""Nobody touches keyboard or mouse during the run, so the idle lock (5 minutes by default)
+would hide the very views being measured; a clinician may choose a longer limit too."""
 
 
 class TrackedWav:
@@ -72,6 +82,13 @@ async def until(predicate: Callable[[], bool], timeout_s: float, what: str) -> N
         await asyncio.sleep(0.05)
 
 
+def type_credentials(dialog: SignInDialog) -> None:
+    """Fill in the seeded clinician's name and password and click Sign in."""
+    dialog.username.setText(CLINICIAN_USERNAME)
+    dialog.password.setText(CLINICIAN_PASSWORD)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+
 def sizes(parts: AppParts) -> dict[str, Any]:
     """How much the session view was holding: rows, characters, note entries."""
     rows = parts.window.transcript.texts()
@@ -97,11 +114,16 @@ async def session(args: argparse.Namespace) -> dict[str, Any]:
     parts = await build_app(
         config, audio_factory=open_wav,
         devices=DeviceAccess(lambda: ["Benchmark WAV"], open_wav, pcm16_level),
-        engine_opener=local_engine_opener(config), keys=ApiKeyStore())
+        engine_opener=local_engine_opener(config), keys=ApiKeyStore(),
+        db_key=folder_key(config.db_path))
     window = parts.window
+    parts.engine.start()
+    user = await sign_in(parts.users, opened=type_credentials)
+    if user is None:
+        raise RuntimeError("the seeded clinician could not sign in")
+    parts.lock.set_lock_after(LOCK_AFTER_S)
     window.resize(1280, 800)
     window.show()
-    parts.engine.start()
     parts.library.list_patients()
     await until(lambda: parts.engine.state is EngineState.READY, 120, "engine ready")
     await until(lambda: window.patients.patients.count() > 1, 30, "patient list")
@@ -169,8 +191,13 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING)
     app = QApplication([sys.argv[0]])
     app.setQuitOnLastWindowClosed(False)
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        figures = runner.run(session(args))
+    collector = GuiThreadCollector()
+    collector.start()
+    try:
+        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            figures = runner.run(session(args))
+    finally:
+        collector.stop()
     emit_result(figures)
     return 0
 

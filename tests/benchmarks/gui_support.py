@@ -7,6 +7,7 @@ line `RESULT {json}`; the test reads it back, prints the figures and saves them.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import os
@@ -32,6 +33,10 @@ RESULT_PREFIX = "RESULT "
 HEARTBEAT_MS = 5
 FRAME_GOAL_MS = 16.0
 LONG_STALL_MS = 50.0
+CLINICIAN_USERNAME = "bench-clinician"
+CLINICIAN_PASSWORD = "benchmark clinician password"
+_ADMIN_USERNAME = "bench-admin"
+_ADMIN_PASSWORD = "benchmark admin password"
 
 
 # --------------------------------------------------------------------------- results
@@ -66,6 +71,19 @@ def emit_result(figures: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+def unlock_env() -> dict[str, str]:
+    """A child unlocks the seeded folder with its passphrase.
+
+    The keyring backend that always fails counts as no keyring, so the app never reads or
+    writes the machine's password store. (Imported here, not at the top: the start-up
+    child imports this module and its clock must not pay for the app's modules early.)
+    """
+    from tests.unlocked import TEST_PASSPHRASE
+
+    return {"THERAPY_NOTES_PASSPHRASE": TEST_PASSPHRASE,
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+
+
 def run_child(module: str, *args: str, timeout_s: float, env: dict[str, str] | None = None
               ) -> tuple[dict[str, Any], float]:
     """Run `python -m module args` with an offscreen display; its result and the launch time.
@@ -73,7 +91,7 @@ def run_child(module: str, *args: str, timeout_s: float, env: dict[str, str] | N
     The launch time is the wall clock just before the process is created, so a child can
     time itself from its own birth (interpreter start and imports included).
     """
-    child_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
+    child_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **unlock_env(), **(env or {})}
     launched = time.time()
     done = subprocess.run(
         [sys.executable, "-X", "utf8", "-m", module, *args, "--launched", repr(launched)],
@@ -124,12 +142,39 @@ def _status_kb(key: str) -> float:
 # --------------------------------------------------------------------------- data
 
 
+class _Unattended:
+    """Set-up of a throwaway folder: nobody to ask, and nobody needs its recovery key."""
+
+    def passphrase(self, *, is_new: bool) -> str | None:
+        return None
+
+    def recovery_key(self) -> str | None:
+        return None
+
+    def show_recovery_key(self, recovery_key: str) -> None:
+        """The folder is deleted after the run; there is nothing to recover."""
+
+
 def seed_database(data_dir: Path, patients: int) -> int:
-    """A real database in `data_dir` holding `patients` made-up patient profiles."""
+    """A data folder the app can open: passphrase-protected key, patients and two accounts.
+
+    The key is set up in passphrase mode (`TEST_PASSPHRASE`, which `UNLOCK_ENV` gives the
+    child), the encrypted database holds `patients` made-up profiles, and `UsersService`
+    with the app's own Argon2 settings creates the administrator and, as that admin, the
+    clinician whom the children sign in as. So sign-in costs what it costs a clinician.
+    """
+    from tests.unlocked import TEST_PASSPHRASE, NoKeyring
     from therapy_notes.domain.patients import Patient
+    from therapy_notes.domain.users import Role
+    from therapy_notes.services.keys import PASSPHRASE_ENV, KeyService
+    from therapy_notes.services.users import UsersService
     from therapy_notes.storage.database import open_database
 
-    database = open_database(data_dir / "therapy_notes.db")
+    db_path = data_dir / "therapy_notes.db"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    key = KeyService(db_path, keyring=NoKeyring(), prompt=_Unattended(),
+                     env={PASSPHRASE_ENV: TEST_PASSPHRASE}).unlock().key
+    database = open_database(db_path, key)
     try:
         with database.uow_factory() as uow:
             for number in range(patients):
@@ -138,10 +183,33 @@ def seed_database(data_dir: Path, patients: int) -> int:
                     date(1950 + number % 50, 1 + number % 12, 1 + number % 28),
                     ("Right rotator cuff repair",), ("Reach overhead shelf",),
                     ("No lifting over 2 kg",), "soap"))
+        users = UsersService(database.uow_factory)
+
+        async def accounts() -> None:
+            admin = await users.create_user(_ADMIN_USERNAME, "Benchmark Admin", Role.ADMIN,
+                                            _ADMIN_PASSWORD)
+            await users.create_user(CLINICIAN_USERNAME, "Benchmark Clinician",
+                                    Role.CLINICIAN, CLINICIAN_PASSWORD, actor=admin)
+
+        asyncio.run(accounts())
         with database.uow_factory() as uow:
+            assert len(uow.users.list()) == 2
             return len(uow.patients.list())
     finally:
         database.close()
+
+
+def unlock_seconds(data_dir: Path) -> float:
+    """How long unwrapping the folder's key from its passphrase takes (scrypt).
+
+    The app pays this before its first window in passphrase mode; with an OS keyring it
+    does not. Reported beside start-up so the two can be told apart.
+    """
+    from tests.unlocked import folder_key
+
+    started = time.perf_counter()
+    folder_key(data_dir / "therapy_notes.db")
+    return time.perf_counter() - started
 
 
 def session_audio(path: Path, target_s: float) -> tuple[Path, int]:
