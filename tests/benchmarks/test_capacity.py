@@ -27,7 +27,7 @@ from tests.benchmarks.conftest import (
     write_results,
 )
 from tests.speech import LONG_SESSION, word_error_rate
-from therapy_notes.engine.server import LocalEngine
+from therapy_notes.engine.background import BackgroundEngine
 from therapy_notes.engine.turns import EngineModels
 
 LEVELS = (1, 2, 3, 4, 6, 8)
@@ -49,7 +49,7 @@ async def test_concurrent_real_time_sessions(models: EngineModels) -> None:
     levels: list[dict[str, Any]] = []
     for sessions in LEVELS:
         engine_models, counter = counted(models)
-        async with LocalEngine(engine_models) as engine:
+        async with BackgroundEngine(engine_models) as engine:
             runs = await asyncio.gather(*(
                 _delayed(index * STAGGER_SPAN_S / sessions, engine.url)
                 for index in range(sessions)

@@ -23,7 +23,7 @@ from tests.benchmarks.conftest import (
     write_results,
 )
 from tests.speech import FIXTURES, SAMPLE_RATE_HZ
-from therapy_notes.engine.server import LocalEngine
+from therapy_notes.engine.background import BackgroundEngine
 from therapy_notes.engine.turns import EngineModels
 
 GOAL_P95_MS = VAD_SILENCE_MS + 150
@@ -48,7 +48,7 @@ async def test_latency_real_time(models: EngineModels, tmp_path: Path) -> None:
         pcm += audio
     wav = write_pcm16(tmp_path / "fixtures.wav", pcm)
 
-    async with LocalEngine(models) as engine:
+    async with BackgroundEngine(models) as engine:
         run = await stream_session(engine.url, wav, realtime=True, speed=1.0)
 
     references = [f.text for f in FIXTURES]

@@ -26,8 +26,8 @@ from tests.benchmarks.conftest import (
     write_results,
 )
 from tests.speech import FIXTURES, SAMPLE_RATE_HZ
+from therapy_notes.engine.background import BackgroundEngine
 from therapy_notes.engine.pcm import MODEL_RATE_HZ, StreamResampler
-from therapy_notes.engine.server import LocalEngine
 from therapy_notes.engine.turns import EngineModels
 
 REPEATS = 3
@@ -62,7 +62,7 @@ async def test_recognizer_rtf_and_overhead(models: EngineModels) -> None:
     models.recognizer.decode(warm)  # first decode pays for lazy initialisation
     rows: list[dict[str, Any]] = []
     engine_models, counter = counted(models)
-    async with LocalEngine(engine_models) as engine:
+    async with BackgroundEngine(engine_models) as engine:
         for fixture in FIXTURES:
             partials_before = counter.partial_decodes
             run = await stream_session(engine.url, fixture.path, realtime=False)

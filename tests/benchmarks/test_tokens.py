@@ -34,10 +34,11 @@ from therapy_notes.domain.events import (
     TranscriptCompleted,
     TranscriptFailed,
 )
+from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.usage import TokenUsage
-from therapy_notes.engine.server import LocalEngine
+from therapy_notes.engine.background import BackgroundEngine
 from therapy_notes.engine.turns import EngineModels
 from therapy_notes.realtime.connection import RealtimeConnection
 from therapy_notes.services.recording import RecordingService, RecordingSettings
@@ -152,10 +153,10 @@ def _around(responses: list[tuple[float, TokenUsage, str]], minute: float) -> li
 @pytest.mark.benchmark
 @pytest.mark.timeout(1500)
 async def test_input_tokens_stay_flat(models: EngineModels, tmp_path: Path) -> None:
-    database = open_database(tmp_path / "bench.db")
+    database = open_database(tmp_path / "bench.db", DatabaseKey.generate())  # as the app: encrypted
     links: list[TappedLink] = []
     try:
-        async with LocalEngine(models) as engine:
+        async with BackgroundEngine(models) as engine:
 
             def link_factory(settings: LinkSettings, tools: Mapping[str, ToolHandler],
                              gate: Callable[[TokenUsage], bool]) -> TappedLink:
