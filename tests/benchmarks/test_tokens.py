@@ -91,9 +91,6 @@ class TappedLink:
     async def request_response(self) -> None:
         await self._inner.request_response()
 
-    async def update_instructions(self, instructions: str) -> None:
-        await self._inner.update_instructions(instructions)
-
     async def flush(self, *, timeout_s: float = 30.0) -> None:
         await self._inner.flush(timeout_s=timeout_s)
 

@@ -89,7 +89,6 @@ class RealtimeConnection:
         max_followups: int = 2,
     ) -> None:
         self._settings = settings
-        self._instructions = settings.instructions
         self._runner = ToolRunner(tools, timeout_s=tool_timeout_s)
         self._gate = response_gate
         self._client = AsyncOpenAI(api_key=api_key, websocket_base_url=base_url, max_retries=0)
@@ -117,7 +116,6 @@ class RealtimeConnection:
         self._conn_base_ms = 0
         self._turns: dict[str, _Turn] = {}
         self._completed_end_ms = 0
-        self._uncommitted_ms = 0
         self._fence_passed = False
 
         # Responses and conversation items.
@@ -141,7 +139,6 @@ class RealtimeConnection:
         async with self._send_lock:
             self._replay.extend(pcm16)
             self._total_bytes += len(pcm16)
-            self._uncommitted_ms += len(pcm16) // BYTES_PER_MS
             conn = self._conn
             if conn is None:
                 return
@@ -158,15 +155,6 @@ class RealtimeConnection:
             self._response_pending = True
             return
         await self._create_response(self._conn)
-
-    async def update_instructions(self, instructions: str) -> None:
-        """New instructions now and on every later connection (they carry the note so far)."""
-        self._instructions = instructions
-        conn = self._conn
-        if conn is not None:
-            with contextlib.suppress(ConnectionClosed):
-                await conn.session.update(session={"type": "realtime",
-                                                   "instructions": instructions})
 
     @property
     def session_audio_ms(self) -> int:
@@ -305,7 +293,6 @@ class RealtimeConnection:
             for start in range(0, len(self._replay), 48_000):
                 chunk = bytes(self._replay[start:start + 48_000])
                 await conn.input_audio_buffer.append(audio=base64.b64encode(chunk).decode())
-            self._uncommitted_ms = len(self._replay) // BYTES_PER_MS
             self._conn = conn
         self._emit(LinkStateChanged(LinkState.LIVE))
         self._started.set()
@@ -315,9 +302,7 @@ class RealtimeConnection:
         return conn
 
     async def _configure(self, conn: AsyncRealtimeConnection) -> None:
-        payload = session_payload(self._settings)
-        payload["instructions"] = self._instructions
-        await conn.session.update(session=payload)  # type: ignore[arg-type]
+        await conn.session.update(session=session_payload(self._settings))  # type: ignore[arg-type]
         deadline = time.monotonic() + self._connect_timeout_s
         while time.monotonic() < deadline:
             event = await asyncio.wait_for(conn.recv(), max(deadline - time.monotonic(), 0.01))
@@ -397,7 +382,6 @@ class RealtimeConnection:
             self._turns.setdefault(event.item_id, _Turn(self._completed_end_ms)).end_ms = end
             self._emit(SpeechStopped(event.item_id, end))
         elif kind == "input_audio_buffer.committed":
-            self._uncommitted_ms = 0
             turn = self._turns.setdefault(event.item_id, _Turn(self._completed_end_ms))
             if turn.end_ms is None:
                 turn.end_ms = self.session_audio_ms

@@ -63,9 +63,6 @@ class RealtimeLink(Protocol):
         only if the gate given to the link still allows it (the token budget).
         """
 
-    async def update_instructions(self, instructions: str) -> None:
-        """Replace the instructions (they carry the current note, so old items can go)."""
-
     async def flush(self, *, timeout_s: float = 30.0) -> None:
         """Commit what is buffered, wait for its transcript, then emit `LinkFlushed`."""
 
