@@ -17,7 +17,7 @@ from typing import Self
 from therapy_notes.domain.audit import AuditRecord, SearchHit
 from therapy_notes.domain.notes import Measurement, Note, NoteEntry, RiskFlag
 from therapy_notes.domain.patients import Patient
-from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
+from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus, SpeakerRole
 from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.errors import NotFoundError, StorageError
 
@@ -144,6 +144,13 @@ class MemorySegments(_Repo):
         saved = dataclasses.replace(segment, id=self._store.new_id())
         self._data.segments.setdefault(session_id, []).append(saved)
         return saved
+
+    def set_speakers(self, session_id: int, speakers: dict[int, SpeakerRole]) -> None:
+        self._store.write("segment")
+        self._data.segments[session_id] = [
+            dataclasses.replace(s, speaker=speakers.get(s.id, s.speaker)) if s.id else s
+            for s in self._data.segments.get(session_id, [])
+        ]
 
     def for_session(self, session_id: int) -> list[Segment]:
         return sorted(self._data.segments.get(session_id, []), key=lambda s: s.start_ms)

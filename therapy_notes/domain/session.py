@@ -19,6 +19,19 @@ class RecordingState(StrEnum):
     FAILED = "failed"
 
 
+class SpeakerRole(StrEnum):
+    """Who spoke a segment: the clinician, the client, or not yet known."""
+
+    CLINICIAN = "clinician"
+    CLIENT = "client"
+    UNKNOWN = "unknown"
+
+    @property
+    def label(self) -> str:
+        """How a transcript or a note names the speaker ("Clinician", "Client", "Speaker")."""
+        return {"clinician": "Clinician", "client": "Client"}.get(self.value, "Speaker")
+
+
 class SessionStatus(StrEnum):
     """Lifecycle of a stored session."""
 
@@ -40,6 +53,7 @@ class Segment:
     end_ms: int
     text: str
     id: int | None = None
+    speaker: SpeakerRole = SpeakerRole.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)

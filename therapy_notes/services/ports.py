@@ -23,7 +23,7 @@ from therapy_notes.domain.notes import (
     Signature,
 )
 from therapy_notes.domain.patients import Patient
-from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
+from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus, SpeakerRole
 from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.domain.users import User
 
@@ -113,6 +113,7 @@ class SegmentRepository(Protocol):
     """Final transcript segments; adding a known item id returns the stored one."""
 
     def add(self, session_id: int, segment: Segment) -> Segment: ...
+    def set_speakers(self, session_id: int, speakers: dict[int, SpeakerRole]) -> None: ...
     def for_session(self, session_id: int) -> list[Segment]: ...
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from therapy_notes.domain.audit import AuditRecord
 from therapy_notes.domain.notes import EntrySource, Measurement, Note, NoteEntry, RiskFlag, RiskKind
 from therapy_notes.domain.patients import Patient
-from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
+from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus, SpeakerRole
 from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.errors import NoteLockedError, NotFoundError
 from therapy_notes.storage.errors import DatabaseLocation, translated
@@ -230,7 +230,11 @@ class SqlSessionRepository(_Repository):
 
 
 def _segment(row: SegmentRow) -> Segment:
-    return Segment(row.item_id, row.start_ms, row.end_ms, row.text, id=row.id)
+    try:
+        speaker = SpeakerRole(row.speaker)
+    except ValueError:
+        speaker = SpeakerRole.UNKNOWN
+    return Segment(row.item_id, row.start_ms, row.end_ms, row.text, id=row.id, speaker=speaker)
 
 
 class SqlSegmentRepository(_Repository):
@@ -253,10 +257,28 @@ class SqlSegmentRepository(_Repository):
             start_ms=segment.start_ms,
             end_ms=segment.end_ms,
             text=segment.text,
+            speaker=segment.speaker.value,
         )
         self._session.add(row)
         self._session.flush()
         return _segment(row)
+
+    @translated
+    def set_speakers(self, session_id: int, speakers: dict[int, SpeakerRole]) -> None:
+        """Relabel segments (segment id -> role): a role swap or a later, settled guess.
+
+        A signed session is a clinical record and is refused (`NoteLockedError`).
+        """
+        self._require(SessionRow, session_id, "Session")
+        self._require_unsigned(session_id)
+        rows = self._session.scalars(
+            select(SegmentRow).where(
+                SegmentRow.session_id == session_id, SegmentRow.id.in_(list(speakers))
+            )
+        )
+        for row in rows:
+            row.speaker = speakers[row.id].value
+        self._session.flush()
 
     @translated
     def for_session(self, session_id: int) -> list[Segment]:
