@@ -322,12 +322,15 @@ async def transcribe(config: AppConfig, file: Path, *, patient_id: int | None,
 
     `db_key` encrypts the database (the command line always passes it); None is for tests.
     """
+    from therapy_notes.audio.wav_reader import read_wav_info
     from therapy_notes.audio.wav_source import WavSource
     from therapy_notes.storage.database import open_database
     from therapy_notes.storage.profile_cache import ProfileCache
 
     load_template(config.template)
     source = WavSource(file, realtime=realtime)
+    for warning in read_wav_info(file).warnings:
+        out.warning(warning)
     database = await asyncio.to_thread(open_database, config.db_path, db_key)
     try:
         profiles = ProfileCache(database.uow_factory)
@@ -379,6 +382,14 @@ class SessionOutput:
     def on_event(self, event: RecordingEvent) -> None:
         raise NotImplementedError
 
+    def warning(self, message: str) -> None:
+        """Something the user should check, e.g. a recording whose header was not trusted.
+
+        It goes to stderr, so a script that reads stdout still sees it in its log.
+        """
+        sys.stderr.write(f"therapy-notes: warning: {message}\n")
+        sys.stderr.flush()
+
     def summary(self, note: Any, usage: TokenUsage, cost_usd: float) -> None:
         raise NotImplementedError
 
@@ -425,12 +436,24 @@ class TextOutput(SessionOutput):
 class JsonLinesOutput(SessionOutput):
     """For programs: one JSON object per line, each with a `type` (see the README)."""
 
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self._pending_warnings: list[str] = []
+
     def emit(self, obj: dict[str, Any]) -> None:
         self.write(json.dumps(obj, ensure_ascii=False))
+
+    def warning(self, message: str) -> None:
+        """On stderr now, and as a `warning` line right after `session` (which stays first)."""
+        super().warning(message)
+        self._pending_warnings.append(message)
 
     def on_event(self, event: RecordingEvent) -> None:
         if isinstance(event, SessionOpened):
             self.emit({"type": "session", "id": event.session_id})
+            for message in self._pending_warnings:
+                self.emit({"type": "warning", "message": message})
+            self._pending_warnings.clear()
         elif isinstance(event, SegmentSaved):
             s = event.segment
             self.emit({"type": "segment", "id": s.id, "item_id": s.item_id,

@@ -167,3 +167,72 @@ def test_file_that_shrinks_while_reading(tmp_path):
             reader.read(10**6)
     finally:
         reader.close()
+
+
+@pytest.mark.parametrize("riff_size", [0, 0xFFFFFFFF, None])
+def test_crashed_recorder_zero_data_size_reads_to_end_with_a_warning(tmp_path, riff_size):
+    x = tone(8000, 0.1)
+    path = write_wav(tmp_path / "crash.wav", x, 8000, "s16", data_size=0, riff_size=riff_size)
+    info = read_wav_info(path)
+    assert info.frames == len(x)
+    assert len(info.warnings) == (1 if riff_size is None else 2)
+    assert any("says it holds no audio" in w for w in info.warnings)
+    assert all("crash.wav" in w for w in info.warnings)
+    with WavReader(path) as reader:
+        np.testing.assert_allclose(reader.read(10**6)[:, 0], x, atol=2 / 32768)
+        assert reader.read(10).shape == (0, 1)
+
+
+def test_data_size_smaller_than_the_file_reads_every_byte_with_a_warning(tmp_path):
+    x = tone(8000, 0.1)
+    path = write_wav(tmp_path / "short.wav", x, 8000, "s16", data_size=100)
+    info = read_wav_info(path)
+    assert info.frames == len(x)
+    assert len(info.warnings) == 1
+    assert "counts only 100 bytes" in info.warnings[0]
+    with WavReader(path) as reader:
+        np.testing.assert_allclose(reader.read(10**6)[:, 0], x, atol=2 / 32768)
+
+
+def test_riff_size_unset_but_data_size_right_is_read_with_a_warning(tmp_path):
+    x = tone(8000, 0.1)
+    path = write_wav(tmp_path / "riff0.wav", x, 8000, "s16", riff_size=0)
+    info = read_wav_info(path)
+    assert info.frames == len(x)
+    assert len(info.warnings) == 1
+    assert "does not give the file's size" in info.warnings[0]
+
+
+def test_a_chunk_after_the_audio_is_not_read_as_audio(tmp_path):
+    # Editors put LIST chunks after the data chunk; a size that ends where one starts is right.
+    x = tone(8000, 0.1)
+    path = write_wav(tmp_path / "tail.wav", x, 8000, "s16", trailing=list_chunk(b"odd"))
+    info = read_wav_info(path)
+    assert info.frames == len(x)
+    assert info.warnings == ()
+
+
+def test_odd_trailing_byte_of_a_crashed_recording_is_dropped(tmp_path):
+    x = tone(8000, 0.1)
+    path = write_wav(tmp_path / "odd.wav", x, 8000, "s16", data_size=0, trailing=b"\x7f")
+    info = read_wav_info(path)
+    assert info.frames == len(x)
+    assert info.data_bytes == 2 * len(x) + 1
+    with WavReader(path) as reader:
+        got = reader.read(10**6)
+        assert got.shape == (len(x), 1)
+        assert reader.read(10).shape == (0, 1)
+
+
+def test_a_correct_file_has_no_warnings(tmp_path):
+    path = write_wav(tmp_path / "ok.wav", tone(8000, 0.1), 8000, "s16")
+    assert read_wav_info(path).warnings == ()
+
+
+@pytest.mark.parametrize("trailing", [b"", b"\x01"])
+def test_zero_data_size_and_no_audio_after_it_is_refused(tmp_path, trailing):
+    path = write_wav(tmp_path / "empty.wav", np.zeros((0, 1)), 8000, "s16", data_size=0,
+                     trailing=trailing)
+    with pytest.raises(AudioFileError, match="contains no audio") as info:
+        read_wav_info(path)
+    assert "empty.wav" in str(info.value)

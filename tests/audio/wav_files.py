@@ -61,13 +61,16 @@ def write_wav(
     extensible: bool = False,
     extra_chunks: bytes = b"",
     data_size: int | None = None,
+    riff_size: int | None = None,
+    trailing: bytes = b"",
 ) -> Path:
     """Write `samples` (`(frames,)` or `(frames, channels)`) as a WAV file.
 
     `extra_chunks` go between 'fmt ' and 'data' (like LIST/fact chunks from editors);
-    `data_size` overrides the size in the data chunk's header (for damaged files).
+    `data_size` and `riff_size` override the sizes in the headers, and `trailing` is appended
+    after the audio (for files a crashed recorder left behind).
     """
-    frames = samples.reshape(samples.shape[0], -1)
+    frames = samples.reshape(samples.shape[0], -1) if samples.ndim == 1 else samples
     channels = frames.shape[1]
     tag, bits = FORMATS[fmt]
     block_align = channels * bits // 8
@@ -87,7 +90,9 @@ def write_wav(
     body = b"WAVE" + _chunk(b"fmt ", fmt_body) + extra_chunks
     size = len(data) if data_size is None else data_size
     body += b"data" + struct.pack("<I", size) + data + (b"\x00" if len(data) % 2 else b"")
-    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    body += trailing
+    riff = len(body) if riff_size is None else riff_size
+    path.write_bytes(b"RIFF" + struct.pack("<I", riff) + body)
     return path
 
 

@@ -68,6 +68,13 @@ class WavInfo:
     block_align: int
     data_offset: int
     data_bytes: int
+    warnings: tuple[str, ...] = ()
+    """What was wrong with the header and how it was read anyway, for the caller to show.
+
+    A crashed or killed recorder leaves sizes of 0 (it never went back to fill them in);
+    the audio is still in the file, so it is read rather than refused, but the user should
+    know the header was not trusted.
+    """
 
     @property
     def frames(self) -> int:
@@ -115,6 +122,14 @@ def _parse_header(f: BinaryIO, file_size: int, path: Path) -> WavInfo:
         raise AudioFileError(
             f"{path} is not a WAV file (it has no RIFF/WAVE header). {_CONVERT_HINT}"
         )
+    warnings: list[str] = []
+    riff_size = struct.unpack("<I", riff[4:8])[0]
+    if riff_size in (0, _UNKNOWN_SIZE):
+        # Streaming and crashed recorders leave this unset; the chunks are walked by the file.
+        warnings.append(
+            f"The header of {path} does not give the file's size (the recording was probably "
+            "not finished properly); it was read to the end of the file."
+        )
     fmt: tuple[int, int, int, int, SampleFormat] | None = None
     data: tuple[int, int] | None = None
     position = 12
@@ -128,15 +143,7 @@ def _parse_header(f: BinaryIO, file_size: int, path: Path) -> WavInfo:
         if chunk_id == b"fmt ":
             fmt = _parse_fmt(f.read(min(chunk_size, 64)), path)
         elif chunk_id == b"data":
-            available = file_size - body_offset
-            if chunk_size == _UNKNOWN_SIZE:
-                chunk_size = available
-            elif chunk_size > available:
-                raise AudioFileError(
-                    f"The recording {path} is incomplete: its header promises {chunk_size} bytes "
-                    f"of audio but only {available} are in the file. The copy or the recording "
-                    "was cut short; copy it again or export it again from the recorder."
-                )
+            chunk_size = _data_size(f, path, body_offset, chunk_size, file_size, warnings)
             data = (body_offset, chunk_size)
         position = body_offset + chunk_size + (chunk_size & 1)
     if fmt is None:
@@ -146,7 +153,62 @@ def _parse_header(f: BinaryIO, file_size: int, path: Path) -> WavInfo:
             f"{path} is damaged or truncated: it has no audio ('data' chunk). {_CONVERT_HINT}"
         )
     channels, rate, block_align, _, sample_format = fmt
-    return WavInfo(rate, channels, sample_format, block_align, data[0], data[1])
+    if data[1] < block_align:
+        raise AudioFileError(
+            f"The recording {path} contains no audio: its data chunk is empty. The recorder "
+            "probably stopped before it saved anything; choose another recording."
+        )
+    return WavInfo(
+        rate, channels, sample_format, block_align, data[0], data[1], tuple(warnings)
+    )
+
+
+def _data_size(
+    f: BinaryIO, path: Path, body_offset: int, declared: int, file_size: int, warnings: list[str]
+) -> int:
+    """The bytes of audio the data chunk really holds, trusting its header only when it fits.
+
+    A recorder that crashes or is killed leaves the size it wrote at the start (often 0),
+    and the audio follows anyway. A size smaller than the file is trusted only when another
+    chunk header follows it (editors put LIST chunks after the audio); otherwise the rest of
+    the file is audio the header does not count.
+    """
+    available = file_size - body_offset
+    if declared == _UNKNOWN_SIZE:
+        return available
+    if declared > available:
+        raise AudioFileError(
+            f"The recording {path} is incomplete: its header promises {declared} bytes "
+            f"of audio but only {available} are in the file. The copy or the recording "
+            "was cut short; copy it again or export it again from the recorder."
+        )
+    after = body_offset + declared + (declared & 1)
+    if after >= file_size or _is_chunk_header(f, after, file_size):
+        return declared
+    if declared == 0:
+        warnings.append(
+            f"The header of {path} says it holds no audio, which is what a recorder that "
+            f"crashed leaves behind; the {available} bytes after the header were read as "
+            "audio. Check the transcript against the recording."
+        )
+    else:
+        warnings.append(
+            f"The header of {path} counts only {declared} bytes of audio but {available} "
+            "follow it (the recorder did not finish the file); all of them were read. "
+            "Check the transcript against the recording."
+        )
+    return available
+
+
+def _is_chunk_header(f: BinaryIO, offset: int, file_size: int) -> bool:
+    """Whether the bytes at `offset` look like a RIFF chunk's id and size, not like samples."""
+    f.seek(offset)
+    header = f.read(8)
+    if len(header) < 8:
+        return False
+    chunk_id, size = header[0:4], struct.unpack("<I", header[4:8])[0]
+    is_ascii = all(0x20 <= b <= 0x7E for b in chunk_id) and chunk_id[0] != 0x20
+    return is_ascii and offset + 8 + size <= file_size
 
 
 def _parse_fmt(body: bytes, path: Path) -> tuple[int, int, int, int, SampleFormat]:
