@@ -392,5 +392,8 @@ def unlock_database(config: AppConfig) -> DatabaseKey:
     Runs before the event loop: nothing can open without the key, and asking is modal.
     """
     config.db_path.parent.mkdir(parents=True, exist_ok=True)
-    service = KeyService(config.db_path, keyring=SystemKeyring(), prompt=DialogKeyPrompt())
+    from therapy_notes.storage.backup import opens_with
+
+    service = KeyService(config.db_path, keyring=SystemKeyring(), prompt=DialogKeyPrompt(),
+                         opens_database=lambda key: opens_with(config.db_path, key))
     return service.unlock().key

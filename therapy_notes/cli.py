@@ -189,7 +189,10 @@ def key_service(config: AppConfig) -> KeyService:
     The passphrase comes from THERAPY_NOTES_PASSPHRASE or is typed at a terminal; on the
     first run a new key is made and its recovery key goes to stderr, once.
     """
-    return KeyService(config.db_path, keyring=SystemKeyring(), prompt=TerminalPrompt())
+    from therapy_notes.storage.backup import opens_with
+
+    return KeyService(config.db_path, keyring=SystemKeyring(), prompt=TerminalPrompt(),
+                      opens_database=lambda key: opens_with(config.db_path, key))
 
 
 def unlock_key(config: AppConfig) -> DatabaseKey:

@@ -353,8 +353,23 @@ class KeyService:
     """
 
     def __init__(self, db_path: Path, *, keyring: SecretStore, prompt: KeyPrompt,
-                 env: Mapping[str, str] | None = None, scrypt_n: int = SCRYPT_N) -> None:
+                 env: Mapping[str, str] | None = None, scrypt_n: int = SCRYPT_N,
+                 opens_database: Callable[[DatabaseKey], bool] | None = None) -> None:
+        """Set up the key source of the data folder that holds `db_path`.
+
+        Args:
+            db_path: the database file; the key file sits beside it.
+            keyring: the OS password store.
+            prompt: who to ask (terminal, dialog, or nobody).
+            env: the environment (passphrase and recovery key variables).
+            scrypt_n: scrypt cost of a new wrap (tests lower it).
+            opens_database: True when a key opens the database at `db_path` (reading
+                only). A recovery key is checked with it before anything is written, so
+                a key for another folder can never replace the right one. Without it a
+                recovery key is accepted only when the key file vouches for it.
+        """
         self._db_path = db_path
+        self._opens_database = opens_database
         self._key_path = db_path.with_name(KEY_FILE_NAME)
         self._keyring = keyring
         self._prompt = prompt
@@ -452,11 +467,32 @@ class KeyService:
                 f"store (keyring). Enter your recovery key, or set {RECOVERY_KEY_ENV} to it; "
                 "nothing was changed.")
         key = decode_recovery_key(text)
-        if key_file is not None:
-            self._require_check(key, key_file)
+        self._require_recovery_key(key, key_file)
         mode = self._store(key, is_new_passphrase=True)
         logger.info("database key restored from the recovery key (%s)", mode.value)
         return Unlocked(key, mode)
+
+    def _require_recovery_key(self, key: DatabaseKey, key_file: KeyFile | None) -> None:
+        """Refuse a recovery key that is not this folder's, before anything is written.
+
+        The database decides when there is one: the key file may be missing, or be the
+        wrong folder's, and must not make the right key look wrong (or a wrong key look
+        right). Without a database (or a way to open it), the key file's check decides.
+        """
+        if self._opens_database is not None and database_exists(self._db_path):
+            if self._opens_database(key):
+                return
+            logger.warning("recovery key does not open the database")
+            raise UnlockError(
+                f"That recovery key does not open {self._db_path}: it belongs to another "
+                "data folder, or a character is wrong. Nothing was changed. Use the recovery "
+                "key printed when this data folder was set up.")
+        if key_file is None:
+            raise UnlockError(
+                f"There is no database or key file in {self._db_path.parent} to check that "
+                "recovery key against; nothing was changed. Check the data folder "
+                "(--data-dir or THERAPY_NOTES_DATA_DIR).")
+        self._require_check(key, key_file)
 
     def _require_check(self, key: DatabaseKey, key_file: KeyFile) -> None:
         if not hmac.compare_digest(key_check(key), key_file.check):

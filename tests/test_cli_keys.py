@@ -1,0 +1,59 @@
+"""Keys that must never lock a clinic out (issue 11): real folders, real command lines.
+
+A refused key changes nothing in the data folder.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.unlocked import folder_key
+from therapy_notes.cli import main
+from therapy_notes.services.keys import KEY_FILE_NAME, RECOVERY_KEY_ENV, decode_recovery_key
+
+RECOVERY_KEY = re.compile(r"[A-Z2-7]{5}(?:-[A-Z2-7]{1,5}){5,}")
+
+
+def files_of(data_dir: Path) -> dict[str, bytes]:
+    """Every file the key or the database lives in (the log folder is the log's own)."""
+    return {p.name: p.read_bytes() for p in sorted(data_dir.iterdir()) if p.is_file()}
+
+
+def set_up(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """A real encrypted data folder (passphrase mode); returns its recovery key."""
+    assert main(["--data-dir", str(data_dir), "encrypt"]) == 0
+    keys = RECOVERY_KEY.findall(capsys.readouterr().err)
+    assert len(keys) == 1
+    return str(keys[0])
+
+
+def encrypt(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["--data-dir", str(data_dir), "encrypt"])
+    return code, capsys.readouterr().err
+
+
+def test_a_recovery_key_from_another_folder_changes_nothing_without_a_key_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    clinic, other = tmp_path / "clinic", tmp_path / "other"
+    recovery_key = set_up(clinic, capsys)
+    other_recovery_key = set_up(other, capsys)
+    (clinic / KEY_FILE_NAME).unlink()
+    before = files_of(clinic)
+
+    monkeypatch.setenv(RECOVERY_KEY_ENV, other_recovery_key)
+    code, err = encrypt(clinic, capsys)
+    assert code == 1
+    assert "does not open" in err
+    assert "nothing was changed" in err.lower()
+    assert "Traceback" not in err
+    assert files_of(clinic) == before  # byte for byte, and no new key file
+
+    monkeypatch.setenv(RECOVERY_KEY_ENV, recovery_key)  # the right one still works
+    assert encrypt(clinic, capsys)[0] == 0
+    monkeypatch.delenv(RECOVERY_KEY_ENV)
+    assert encrypt(clinic, capsys)[0] == 0  # and so does the passphrase afterwards
+    assert folder_key(clinic / "therapy_notes.db") == decode_recovery_key(recovery_key)
