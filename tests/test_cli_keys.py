@@ -1,11 +1,15 @@
 """Keys that must never lock a clinic out (issue 11): real folders, real command lines.
 
-A refused key changes nothing in the data folder.
+A refused key changes nothing in the data folder; the recovery key opens the database
+whatever became of the key file.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -56,4 +60,63 @@ def test_a_recovery_key_from_another_folder_changes_nothing_without_a_key_file(
     assert encrypt(clinic, capsys)[0] == 0
     monkeypatch.delenv(RECOVERY_KEY_ENV)
     assert encrypt(clinic, capsys)[0] == 0  # and so does the passphrase afterwards
+    assert folder_key(clinic / "therapy_notes.db") == decode_recovery_key(recovery_key)
+
+
+def _truncated(key_file: Path, _other: Path) -> None:
+    key_file.write_bytes(key_file.read_bytes()[:40])
+
+
+def _garbage(key_file: Path, _other: Path) -> None:
+    key_file.write_bytes(os.urandom(300))
+
+
+def _wrong_version(key_file: Path, _other: Path) -> None:
+    data = json.loads(key_file.read_text())
+    key_file.write_text(json.dumps({**data, "format": 99}))
+
+
+def _for_another_database(key_file: Path, other: Path) -> None:
+    key_file.write_bytes((other / KEY_FILE_NAME).read_bytes())
+
+
+def _missing(key_file: Path, _other: Path) -> None:
+    key_file.unlink()
+
+
+@pytest.mark.parametrize("damage", [_missing, _truncated, _garbage, _wrong_version,
+                                    _for_another_database],
+                         ids=["missing", "truncated", "garbage", "wrong-version",
+                              "another-database"])
+def test_the_recovery_key_opens_the_database_whatever_the_key_file_holds(
+        damage: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    clinic, other = tmp_path / "clinic", tmp_path / "other"
+    recovery_key = set_up(clinic, capsys)
+    other_recovery_key = set_up(other, capsys)
+    key_file = clinic / KEY_FILE_NAME
+    damage(key_file, other)  # type: ignore[operator]
+    before = files_of(clinic)
+
+    for wrong in (other_recovery_key, None):  # a wrong key, then none at all
+        if wrong is None:
+            monkeypatch.delenv(RECOVERY_KEY_ENV, raising=False)
+        else:
+            monkeypatch.setenv(RECOVERY_KEY_ENV, wrong)
+        code, err = encrypt(clinic, capsys)
+        assert code == 1
+        assert "recovery key" in err
+        assert "Traceback" not in err
+        assert files_of(clinic) == before
+
+    monkeypatch.setenv(RECOVERY_KEY_ENV, recovery_key)
+    code, err = encrypt(clinic, capsys)
+    assert code == 0, err
+    assert "is encrypted" in err
+    assert sorted(p.name for p in clinic.iterdir() if p.is_file()) == \
+        ["therapy_notes.db", KEY_FILE_NAME]  # rewritten in place, no temp file left
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert json.loads(key_file.read_text())["format"] == 1
+    monkeypatch.delenv(RECOVERY_KEY_ENV)
+    assert encrypt(clinic, capsys)[0] == 0  # the passphrase works again
     assert folder_key(clinic / "therapy_notes.db") == decode_recovery_key(recovery_key)

@@ -257,10 +257,20 @@ def unwrap_key(wrap: Mapping[str, Any], passphrase: str) -> DatabaseKey:
     return DatabaseKey(bytes(a ^ b for a, b in zip(wrapped, stream, strict=True)))
 
 
-def _damaged_key_file() -> UnlockError:
-    return UnlockError(
-        f"The key file ({KEY_FILE_NAME}) in the data folder is damaged. Start with your "
-        f"recovery key in {RECOVERY_KEY_ENV} to write a new one.")
+class KeyFileDamagedError(UnlockError):
+    """The key file cannot be used; the recovery key opens the database and rewrites it."""
+
+
+def _damaged_key_file(what: str = "is damaged") -> KeyFileDamagedError:
+    return KeyFileDamagedError(
+        f"The key file ({KEY_FILE_NAME}) in the data folder {what}. Start with your "
+        f"recovery key in {RECOVERY_KEY_ENV}, or type it when asked, to write a new one; "
+        "nothing was changed.")
+
+
+def _is_hex(text: object, length: int) -> bool:
+    return isinstance(text, str) and len(text) == length \
+        and all(c in "0123456789abcdef" for c in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,29 +283,65 @@ class KeyFile:
 
     @classmethod
     def read(cls, path: Path) -> KeyFile | None:
-        """The key file at `path`, or None when there is none."""
+        """The key file at `path`, or None when there is none.
+
+        Raises:
+            KeyFileDamagedError: the file is truncated, not a key file, of an unknown
+                format version, or lacks what its mode needs.
+        """
         try:
             data = json.loads(path.read_text(encoding="ascii"))
-            return cls(KeyMode(data["mode"]), str(data["check"]), data.get("wrap"))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError) as exc:
             raise _damaged_key_file() from exc
+        if not isinstance(data, dict):
+            raise _damaged_key_file()
+        if data.get("format") != _FORMAT:
+            raise _damaged_key_file("was written by another version of Therapy Notes, or "
+                                    "is damaged")
+        try:
+            mode = KeyMode(data.get("mode"))
+        except ValueError as exc:
+            raise _damaged_key_file() from exc
+        check, wrap = data.get("check"), data.get("wrap")
+        if not _is_hex(check, 2 * hashlib.sha256().digest_size) \
+                or not (wrap is None or isinstance(wrap, dict)) \
+                or (mode is KeyMode.PASSPHRASE and wrap is None):
+            raise _damaged_key_file()
+        return cls(mode, str(check), wrap)
 
     def write(self, path: Path) -> None:
-        """Replace the file atomically: a crash leaves the old one or the new one."""
+        """Replace the file atomically: a crash leaves the old one or the new one.
+
+        The new file is written beside the old one (owner-only from its first byte),
+        flushed to disk and renamed over it; the folder is synced so the rename lasts.
+        """
         data: dict[str, Any] = {"format": _FORMAT, "mode": self.mode.value, "check": self.check}
         if self.wrap is not None:
             data["wrap"] = dict(self.wrap)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
-        with partial.open("w", encoding="ascii") as file:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="ascii") as file:
+            with contextlib.suppress(OSError):
+                os.chmod(fd, 0o600)  # a partial file left by a crash keeps its old mode
             json.dump(data, file, indent=2)
             file.flush()
             os.fsync(file.fileno())
-        with contextlib.suppress(OSError):
-            partial.chmod(0o600)
         os.replace(partial, path)
+        _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (POSIX; Windows has no directory handles)."""
+    if sys.platform == "win32":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # --- unlocking ---------------------------------------------------------------------------
@@ -394,7 +440,11 @@ class KeyService:
         return self._unlock(use_recovery_env=True)
 
     def _unlock(self, *, use_recovery_env: bool) -> Unlocked:
-        key_file = KeyFile.read(self._key_path)
+        try:
+            key_file = KeyFile.read(self._key_path)
+        except KeyFileDamagedError as damaged:
+            logger.warning("key file unusable; asking for the recovery key")
+            return self._recover(None, without_key=damaged)
         if key_file is None:
             if database_exists(self._db_path):
                 return self._recover(None)
@@ -402,9 +452,13 @@ class KeyService:
         if use_recovery_env and self._env.get(RECOVERY_KEY_ENV):
             return self._recover(key_file)
         if key_file.mode is KeyMode.PASSPHRASE:
-            if key_file.wrap is None:
-                raise _damaged_key_file()
-            key = unwrap_key(key_file.wrap, self._passphrase(is_new=False))
+            try:
+                if key_file.wrap is None:
+                    raise _damaged_key_file()
+                key = unwrap_key(key_file.wrap, self._passphrase(is_new=False))
+            except KeyFileDamagedError as damaged:
+                logger.warning("wrapped key unusable; asking for the recovery key")
+                return self._recover(None, without_key=damaged)
             self._require_check(key, key_file)
             return Unlocked(key, KeyMode.PASSPHRASE)
         stored = self._keyring.get(self._keyring_name(key_file.check)) \
@@ -459,8 +513,18 @@ class KeyService:
         logger.info("database key set up (%s)", mode.value)
         return Unlocked(key, mode, is_new=is_new)
 
-    def _recover(self, key_file: KeyFile | None) -> Unlocked:
+    def _recover(self, key_file: KeyFile | None, *,
+                 without_key: UnlockError | None = None) -> Unlocked:
+        """The recovery key, checked, then stored again (keyring, key file).
+
+        Args:
+            key_file: the folder's readable key file, if any.
+            without_key: what to say when no recovery key is given (e.g. the key file
+                is damaged); by default, that the keyring lacks the key.
+        """
         text = self._env.get(RECOVERY_KEY_ENV) or self._prompt.recovery_key()
+        if not text and without_key is not None:
+            raise without_key
         if not text:
             raise UnlockError(
                 f"The database key for {self._db_path} is not in this computer's password "
@@ -489,9 +553,9 @@ class KeyService:
                 "key printed when this data folder was set up.")
         if key_file is None:
             raise UnlockError(
-                f"There is no database or key file in {self._db_path.parent} to check that "
-                "recovery key against; nothing was changed. Check the data folder "
-                "(--data-dir or THERAPY_NOTES_DATA_DIR).")
+                f"There is no database and no readable key file in {self._db_path.parent} "
+                "to check that recovery key against; nothing was changed. Check that this "
+                "is the right data folder (--data-dir or THERAPY_NOTES_DATA_DIR).")
         self._require_check(key, key_file)
 
     def _require_check(self, key: DatabaseKey, key_file: KeyFile) -> None:
