@@ -1,0 +1,207 @@
+"""Who said it and what kind of utterance it is: the dialogue a note is written from.
+
+A note records facts, not conversation: questions, greetings, in-session instructions
+("squeeze this for me") and acknowledgements are the talk around the facts. A question
+and its answer together state one fact ("Where's the pain, zero to ten?" + "About a six").
+The speaker comes from the transcript's role prefix ("Clinician: ...", "Client: ..."), as
+the app hands turns to either engine.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from therapy_notes.engine.composer.text import normalise
+
+
+class Speaker(StrEnum):
+    """The role prefix of a turn; `unknown` for dictation or an unlabelled voice."""
+
+    CLINICIAN = "clinician"
+    CLIENT = "client"
+    UNKNOWN = "unknown"
+
+
+class Utterance(StrEnum):
+    """What a sentence does in the conversation."""
+
+    QUESTION = "question"
+    GREETING = "greeting"
+    INSTRUCTION = "instruction"
+    ACKNOWLEDGEMENT = "acknowledgement"
+    YES = "yes"
+    NO = "no"
+    STATEMENT = "statement"
+
+
+_PREFIX = re.compile(
+    r"^\s*(clinician|therapist|provider|client|patient|speaker(?:\s*\d+)?)\s*:\s*", re.IGNORECASE
+)
+_PREFIX_ROLES = {
+    "clinician": Speaker.CLINICIAN,
+    "therapist": Speaker.CLINICIAN,
+    "provider": Speaker.CLINICIAN,
+    "client": Speaker.CLIENT,
+    "patient": Speaker.CLIENT,
+}
+
+
+def split_speaker(text: str) -> tuple[Speaker, str]:
+    """The speaker named by a turn's prefix, and the words without it."""
+    match = _PREFIX.match(text)
+    if match is None:
+        return Speaker.UNKNOWN, text.strip()
+    role = _PREFIX_ROLES.get(match.group(1).lower(), Speaker.UNKNOWN)
+    return role, text[match.end() :].strip()
+
+
+_FILLER = (
+    r"(?:(?:okay|ok|alright|all right|so|now|well|um+|uh+|and|oh|hmm+|right|great|good|"
+    r"perfect|excellent|nice|yeah|yes|mm-?hmm|uh-?huh)\W+)*"
+)
+_QUESTION_START = re.compile(
+    rf"^{_FILLER}(?:how|what|what's|whats|when|where|where's|why|which|who|whose|"
+    r"do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|any|anything|"
+    r"tell me|describe|walk me through|talk me through|say more|on a scale)\b"
+)
+_GREETING = re.compile(
+    rf"^{_FILLER}(?:hi|hello|hey|good (?:morning|afternoon|evening)|nice to see you|"
+    r"good to see you|great to see you|come (?:on )?in|have a seat|take a seat|"
+    r"thanks? (?:you )?for coming|welcome back|how are you(?: doing)?(?: today)?|"
+    r"how(?:'s| is| has| was) (?:your|the) (?:weekend|week|day|trip|holiday|morning)|"
+    r"see you|bye|goodbye|take care|have a (?:good|great|nice) (?:day|week|weekend)|"
+    r"you're welcome|no problem|my pleasure)\b"
+)
+# In-session instructions: an imperative about what to do right now, often "for me".
+_INSTRUCTION_VERBS = (
+    r"squeeze|lift|raise|lower|push|pull|press|bend|straighten|extend|flex|hold|relax|"
+    r"breathe|inhale|exhale|stand|sit|lie|lay|walk|step|turn|rotate|reach|grab|grip|pinch|"
+    r"touch|point|look|read|repeat|say|tell|show|follow (?:my|the|this)|try|give|keep going|"
+    r"go ahead|"
+    r"let's|let us|slide|kick|tap|open|close|swallow|take a (?:deep |slow )?(?:breath|sip|bite)|"
+    r"count|name|put|place|pick|stack|roll|march|shift|come back|bring|move|stop|rest|"
+    r"notice|close your eyes|one more|again|back to|up|down|scoot"
+)
+_INSTRUCTION = re.compile(
+    rf"^{_FILLER}(?:(?:can|could|would) you\s+|i(?:'d| would) like you to\s+|i want you to\s+|"
+    rf"go ahead and\s+|just\s+|please\s+)?(?:{_INSTRUCTION_VERBS})\b"
+)
+_FOR_ME = re.compile(r"\bfor me\b\W*$")
+# What makes an instruction homework rather than a step in the session.
+_AT_HOME = re.compile(
+    r"\b(at home|home program|homework|a day|daily|every (day|morning|night|evening)|"
+    r"each (day|morning|night|evening)|times a (day|week)|per day|per week|this week|"
+    r"before (bed|next)|until (next|i see)|next (session|time|visit|week)|between (now|sessions)|"
+    r"twice|three times|keep (doing|working|using|practicing|practising|icing)|continue|"
+    r"from now on|going forward|over the (week|weekend|next)|follow[- ]?up|in \d+ weeks?)\b"
+)
+_ACK_WORDS = frozenset(
+    {
+        "okay",
+        "ok",
+        "alright",
+        "all",
+        "right",
+        "good",
+        "great",
+        "nice",
+        "perfect",
+        "excellent",
+        "wonderful",
+        "sure",
+        "mm",
+        "hmm",
+        "mmhmm",
+        "mm-hmm",
+        "uh-huh",
+        "uh",
+        "huh",
+        "i",
+        "see",
+        "got",
+        "it",
+        "that's",
+        "thats",
+        "job",
+        "well",
+        "done",
+        "thank",
+        "thanks",
+        "you",
+        "sounds",
+        "makes",
+        "sense",
+        "exactly",
+        "cool",
+        "awesome",
+        "very",
+        "so",
+        "oh",
+        "wow",
+        "yes",
+        "yeah",
+        "understood",
+        "fair",
+        "enough",
+        "there",
+        "go",
+        "we",
+        "now",
+    }
+)
+_YES_WORDS = (
+    r"yes|yeah|yep|yup|i do|i have|i am|i did|sometimes|a little|a bit|"
+    r"kind of|sort of|i guess so|i think so|definitely|absolutely|some days|"
+    r"once or twice|a few times|occasionally|now and then|that's right|that's true|correct"
+)
+_NO_WORDS = (
+    r"no|nope|nah|not really|not at all|never|none|nothing(?: like that)?|"
+    r"i don't|i do not|i haven't|i have not|i'm not|i am not|i didn't|i did not|not lately|"
+    r"not that i know(?: of)?|not since|not anymore|no way|not once"
+)
+_YES = re.compile(rf"^{_FILLER}?(?:{_YES_WORDS})\b")
+_NO = re.compile(rf"^{_FILLER}?(?:{_NO_WORDS})\b")
+
+
+def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
+    """What one sentence does: asks, greets, instructs, acknowledges, answers, or states."""
+    text = normalise(sentence).strip()
+    words = re.findall(r"[a-z'-]+", text)
+    if not words:
+        return Utterance.ACKNOWLEDGEMENT
+    asks = text.endswith("?") or (speaker is Speaker.CLINICIAN and _QUESTION_START.match(text))
+    if asks and not (text.endswith(".") and len(words) > 12):
+        return Utterance.QUESTION
+    if _GREETING.match(text) and len(words) <= 10:
+        return Utterance.GREETING
+    if len(words) <= 5 and all(w in _ACK_WORDS for w in words):
+        return Utterance.ACKNOWLEDGEMENT
+    directs = _INSTRUCTION.match(text) or (_FOR_ME.search(text) and len(words) <= 14)
+    if speaker is not Speaker.CLIENT and not _AT_HOME.search(text) and directs:
+        return Utterance.INSTRUCTION
+    if speaker is Speaker.CLIENT:
+        if _NO.match(text):
+            return Utterance.NO
+        if _YES.match(text):
+            return Utterance.YES
+    return Utterance.STATEMENT
+
+
+def is_homework(sentence: str) -> bool:
+    """An instruction meant for between sessions ("do these twice a day")."""
+    return _AT_HOME.search(normalise(sentence)) is not None
+
+
+def answer_content(sentence: str) -> str:
+    """An answer without its yes or no ("No, nothing like that, no" -> "")."""
+    text = normalise(sentence).strip()
+    while True:
+        stripped = re.sub(
+            rf"^\W*(?:{_NO_WORDS}|{_YES_WORDS}|um+|uh+|well|oh|so|okay|ok|honestly)\b\W*",
+            "",
+            text,
+        )
+        if stripped == text:
+            return sentence.strip()[len(sentence.strip()) - len(text) :].strip(" ,.")
+        text = stripped

@@ -1,0 +1,231 @@
+"""Measured values stated in a sentence, as `record_measurement` arguments."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+from therapy_notes.engine.composer.text import clauses
+
+_NUM = r"(\d+(?:\.\d+)?)"
+_BODY_PARTS = (
+    "low back",
+    "lower back",
+    "upper back",
+    "upper extremity",
+    "lower extremity",
+    "shoulder",
+    "elbow",
+    "wrist",
+    "hand",
+    "finger",
+    "thumb",
+    "hip",
+    "knee",
+    "ankle",
+    "foot",
+    "toe",
+    "neck",
+    "back",
+    "trunk",
+    "spine",
+    "lumbar",
+    "cervical",
+    "thoracic",
+    "jaw",
+    "forearm",
+    "arm",
+    "leg",
+    "grip",
+    "pinch",
+)
+_SIDE = re.compile(r"\b(left|right|bilateral|bilaterally|both sides|both)\b")
+_FIM_LEVELS = (
+    (
+        re.compile(
+            r"\b(total|dependent|maximal|max|moderate|mod|minimal|min|contact guard|"
+            r"stand[- ]?by|supervision|set[- ]?up)\s+(assist(ance)?|a)\b"
+        ),
+        None,
+    ),
+    # "Contact guard" names its level without "assist" after it.
+    (re.compile(r"\b(contact guard)\b"), None),
+    # Needing no help is independence, however it is put.
+    (
+        re.compile(
+            r"\b(?:(?:did not|didn't|does not|doesn't|do not|don't|no longer)\s+need(?:s|ed)?|"
+            r"needed no|needs no|without)\s+(?:any\s+)?(?:help|assist(?:ance)?|physical assist)\b"
+        ),
+        7,
+    ),
+    (re.compile(r"\bmodified independen\w*"), 6),
+    (re.compile(r"\bindependent(ly)?\s+(with|in|for)\b"), 7),
+    (re.compile(r"\bunder supervision\b|\brequires supervision\b"), 5),
+)
+_FIM_BY_WORD = {
+    "total": 1,
+    "dependent": 1,
+    "maximal": 2,
+    "max": 2,
+    "moderate": 3,
+    "mod": 3,
+    "minimal": 4,
+    "min": 4,
+    "contact guard": 4,
+    "stand-by": 5,
+    "stand by": 5,
+    "standby": 5,
+    "supervision": 5,
+    "set-up": 5,
+    "set up": 5,
+    "setup": 5,
+}
+
+
+def body_part(clause: str) -> str:
+    """The body part a clause names, if any (grip and pinch are the hand's)."""
+    for part in _BODY_PARTS:
+        if re.search(rf"\b{part}s?\b", clause):
+            return "hand" if part in ("grip", "pinch") else part
+    return ""
+
+
+def side_of(clause: str) -> str:
+    """Left, right or bilateral, if the clause says."""
+    match = _SIDE.search(clause)
+    if match is None:
+        return ""
+    word = match.group(1)
+    return word if word in ("left", "right") else "bilateral"
+
+
+def _value(text: str) -> float | int:
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
+# Words that say a number out of ten rates something other than pain.
+_OTHER_SCALE = re.compile(
+    r"\b(mood|anxiety|anxious|stress|confiden\w*|energy|fatigue|tired\w*|sleep|motivation|"
+    r"effort|exertion|borg|trials?|correct\w*|accura\w*|tasks?|items?|score|words?|"
+    r"sentences?|questions?)\b"
+)
+_NOT_A_RATING = (
+    r"(?!\s*(?:degrees?|°|%|percent|out\b|/|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|"
+    r"weeks?|months?|years?|times|feet|foot|ft|meters?|metres?|yards?|miles?|blocks?|steps?|"
+    r"reps|repetitions|sets?|pounds?|lbs?|kilo\w*|kgs?|o'clock|am\b|pm\b|\.\d))"
+)
+
+
+def _bare_rating(clause: str, part: str) -> re.Match[str] | None:
+    """A spoken pain rating without its scale: "pain's down to a two", "knee's about a five".
+
+    Clinicians and clients drop "out of ten" once the scale is known; an unqualified
+    number after "a", "at" or "to" that follows "pain" or a body part is that rating.
+    """
+    anchor = re.search(r"\bpain\b", clause)
+    if anchor is None and part and not _OTHER_SCALE.search(clause):
+        anchor = re.search(rf"\b{part}", clause)
+    if anchor is None:
+        return None
+    rating = re.compile(rf"\b(?:a|at|to)\s+(?:a\s+)?{_NUM}\b{_NOT_A_RATING}")
+    return rating.search(clause, anchor.end())
+
+
+def find_measurements(sentence: str) -> list[dict[str, Any]]:
+    """Measured values stated in one sentence, as `record_measurement` arguments."""
+    found: list[dict[str, Any]] = []
+    for clause in clauses(spoken_numbers_to_digits(sentence)):
+        found.extend(_clause_measurements(clause))
+    unique: list[dict[str, Any]] = []
+    for m in found:
+        if m not in unique:
+            unique.append(m)
+    return unique
+
+
+def _clause_measurements(clause: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    part, side = body_part(clause), side_of(clause)
+
+    def add(kind: str, value: str, unit: str, *, located: bool = True) -> None:
+        entry: dict[str, Any] = {"kind": kind, "value": _value(value), "unit": unit}
+        if located and part:
+            entry["body_part"] = part
+        if located and side:
+            entry["side"] = side
+        out.append(entry)
+
+    for m in re.finditer(rf"{_NUM}\s*(?:out of|/|over)\s*(10|5)\b", clause):
+        value, scale = m.group(1), m.group(2)
+        if float(value) > float(scale):
+            continue
+        if scale == "10" and ("pain" in clause or (part and not _OTHER_SCALE.search(clause))):
+            # A body part rated out of ten is its pain ("her knee's a six out of ten").
+            add("pain_score", value, "/10")
+        elif scale == "10" and re.search(r"\bmood\b", clause):
+            add("mood_score", value, "/10", located=False)
+        elif scale == "5" and re.search(
+            r"\b(strength|mmt|grade|muscle|manual muscle|grip|pinch)\b", clause
+        ):
+            add("strength_grade", value, "/5")
+        else:
+            add("other", value, f"/{scale}", located=False)
+    if not out:
+        # "Five of the eight sentences", "four of five trials correct": accuracy on a task.
+        for m in re.finditer(
+            rf"{_NUM}\s+(?:of|out of)\s+(?:the\s+)?{_NUM}\b(?=(?:\s+\w+){{0,2}}?\s+"
+            r"(?:trials?|items?|words?|sentences?|attempts?|opportunities|questions?|targets?|"
+            r"tries|times|correct\w*|accurate\w*)\b)",
+            clause,
+        ):
+            if float(m.group(1)) <= float(m.group(2)):
+                add("other", m.group(1), f"/{m.group(2)}", located=False)
+    if not out:
+        pain = re.search(
+            rf"\bpain\b(?:\s+(?:score|level|rating))?\s+(?:is|was|of|at|as|rated)\s+"
+            rf"(?:a\s+)?{_NUM}\b(?!\s*(?:degrees|%|percent|out|/))",
+            clause,
+        ) or _bare_rating(clause, part)
+        if pain is not None and float(pain.group(1)) <= 10:
+            add("pain_score", pain.group(1), "/10")
+    for m in re.finditer(rf"{_NUM}\s*(?:%|percent\b|per cent\b)", clause):
+        add("other", m.group(1), "%", located=False)
+    for m in re.finditer(
+        rf"\b(?:heart rate|pulse)\b\D{{0,30}}?{_NUM}(?!\s*(?:%|percent|degrees|/|out))"
+        rf"|{_NUM}\s*(?:bpm|beats per minute)\b",
+        clause,
+    ):
+        add("other", m.group(1) or m.group(2), "bpm", located=False)
+    for m in re.finditer(rf"{_NUM}\s*(?:degrees?|°)(?!\s*(?:fahrenheit|celsius|f\b|c\b))", clause):
+        add("range_of_motion", m.group(1), "degrees")
+    if re.search(r"\b(grip|pinch|strength|dynamometer)\b", clause):
+        for m in re.finditer(rf"{_NUM}\s*(kilograms?|kilos?|kgs?|pounds?|lbs?)\b", clause):
+            unit = "kg" if m.group(2).startswith("k") else "lb"
+            add("strength_grade", m.group(1), unit)
+    sets_reps = re.search(rf"{_NUM}\s*(?:sets?\s+of|x)\s*{_NUM}", clause)
+    if sets_reps:
+        add("sets", sets_reps.group(1), "sets", located=False)
+        add("repetitions", sets_reps.group(2), "repetitions", located=False)
+    else:
+        for m in re.finditer(rf"{_NUM}\s*sets?\b", clause):
+            add("sets", m.group(1), "sets", located=False)
+        for m in re.finditer(rf"{_NUM}\s*(?:reps|repetitions)\b", clause):
+            add("repetitions", m.group(1), "repetitions", located=False)
+    for m in re.finditer(rf"{_NUM}\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?)\b", clause):
+        unit = {"s": "seconds", "m": "minutes", "h": "hours"}[m.group(2)[0]]
+        add("duration", m.group(1), unit, located=False)
+    for m in re.finditer(rf"{_NUM}\s*(feet|foot|ft|meters?|metres?|yards?|miles?)\b", clause):
+        unit = {"f": "feet", "m": "meters" if m.group(2)[1] == "e" else "miles", "y": "yards"}[
+            m.group(2)[0]
+        ]
+        add("distance", m.group(1), unit, located=False)
+    for pattern, level in _FIM_LEVELS:
+        match = pattern.search(clause)
+        if match is None:
+            continue
+        fim = level if level is not None else _FIM_BY_WORD[match.group(1)]
+        add("assistance_level", str(fim), "FIM level", located=False)
+        break
+    return out

@@ -1,0 +1,129 @@
+"""Spoken numbers as digits: transcripts say "a hundred and ten", notes say 110."""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_NUMBER_WORD = re.compile(
+    r"\b(?:" + "|".join([*_UNITS, *_TENS, "hundred", "thousand", "and", "point", "a"]) + r")\b"
+)
+
+
+def spoken_numbers_to_digits(text: str) -> str:
+    """Rewrite number words as digits: "one hundred twenty" -> "120", "two point five" -> "2.5".
+
+    Lowercases the text. "and" and "a" join a number only inside one ("one hundred and
+    five", "a hundred"); elsewhere they stay words.
+    """
+    tokens = re.findall(r"\d+(?:\.\d+)?|[a-z]+|[^a-z\d\s]+|\s+", text.lower())
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        value, used = ("", 0) if tokens[i].isspace() else _read_number(tokens, i)
+        if used:
+            out.append(value)
+            i += used
+        else:
+            out.append(tokens[i])
+            i += 1
+    return "".join(out)
+
+
+def _read_number(tokens: list[str], start: int) -> tuple[str, int]:
+    """Parse number words from `start`; return (digits, tokens used) or ("", 0)."""
+    total = current = 0
+    seen = False
+    i = start
+    last_end = start
+    last_kind = ""
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.isspace() or (
+            # "twenty-two": transcripts hyphenate compound numbers.
+            tok == "-" and last_kind == "tens" and _UNITS.get(_next_word(tokens, i), 10) < 10
+        ):
+            i += 1
+            continue
+        if tok in _UNITS and last_kind not in ("unit", "teen"):
+            current += _UNITS[tok]
+            last_kind = "teen" if _UNITS[tok] >= 10 else "unit"
+        elif tok in _TENS and last_kind in ("", "scale"):
+            current += _TENS[tok]
+            last_kind = "tens"
+        elif tok in _UNITS and last_kind == "tens" and _UNITS[tok] < 10:
+            current += _UNITS[tok]
+            last_kind = "unit"
+        elif tok == "hundred" and (seen or _is_a(tokens, start, i)):
+            current = (current or 1) * 100
+            last_kind = "scale"
+        elif tok == "thousand" and (seen or _is_a(tokens, start, i)):
+            total += (current or 1) * 1000
+            current = 0
+            last_kind = "scale"
+        elif (tok == "and" and seen and last_kind == "scale") or (
+            tok == "a" and not seen and _next_word(tokens, i) in ("hundred", "thousand")
+        ):
+            i += 1
+            continue
+        elif tok == "point" and seen and _next_word(tokens, i) in _UNITS:
+            digits = []
+            j = i + 1
+            while j < len(tokens) and (tokens[j].isspace() or tokens[j] in _UNITS):
+                if tokens[j] in _UNITS and _UNITS[tokens[j]] < 10:
+                    digits.append(str(_UNITS[tokens[j]]))
+                    last_end = j + 1
+                elif not tokens[j].isspace():
+                    break
+                j += 1
+            return f"{total + current}.{''.join(digits)}", last_end - start
+        else:
+            break
+        seen = True
+        i += 1
+        last_end = i
+    if not seen:
+        return "", 0
+    return str(total + current), last_end - start
+
+
+def _is_a(tokens: list[str], start: int, index: int) -> bool:
+    return any(tokens[k] == "a" for k in range(start, index))
+
+
+def _next_word(tokens: list[str], index: int) -> str:
+    for tok in tokens[index + 1 :]:
+        if not tok.isspace():
+            return tok
+    return ""

@@ -1,0 +1,204 @@
+"""Risks stated (never denied) in a sentence, with negation scoped to its clause."""
+
+from __future__ import annotations
+
+import re
+
+from therapy_notes.domain.notes import RiskKind
+from therapy_notes.engine.composer.text import clauses
+
+_PERSON = (
+    r"(?:ex|wife|husband|spouse|partner|fianc\w*|boyfriend|girlfriend|mother|father|mom|mum|"
+    r"dad|parents?|step(?:mom|mum|dad|father|mother)|son|daughter|child|children|kids?|baby|"
+    r"brother|sister|siblings?|cousin|uncle|aunt|grand\w+|nephew|niece|family|friends?|"
+    r"roommates?|flatmates?|boss|manager|supervisor|co-?workers?|colleagues?|neighbou?rs?|"
+    r"landlord|teacher|classmates?|teammates?|caregiver|carer|doctor|nurse|therapist|"
+    r"stranger|guy|man|woman|girl|boy)"
+)
+_OTHERS = (
+    rf"(?:him|them|someone|somebody|anyone|anybody|others|other people|people|"
+    rf"(?:my|his|her|their|a|the|that)\s+(?:ex-|own\s+|former\s+)?{_PERSON})"
+)
+_VIOLENT_VERB = (
+    r"(?:kill|hurt|harm|attack|assault|shoot|shot|stab|hit|punch|beat|kick|choke|strangle|"
+    r"push|shove|slap)(?:s|es|ed|ing|ten|bed|bing|ting)?"
+)
+# Controlling or violent acts done to the client, as the client or a carer tells them.
+_ABUSE_VERB = (
+    r"(?:hits|hit|beats|beat|kicks|kicked|chokes|choked|slaps|slapped|pushes|pushed|shoves|"
+    r"shoved|grabs|grabbed|punches|punched|strangles|strangled|threatens|threatened|locks|"
+    r"locked|burns|burned|burnt)"
+)
+_INJURY = r"(?:bruis\w*|black eyes?|welts?|marks|injur\w*|fractur\w*|burns|cuts|scratches)"
+_RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
+    # The published screening vocabulary (C-SSRS ideation and behaviour, ASQ, PHQ-9 item 9):
+    # wishes to be dead or not wake up, being a burden, hopelessness, thoughts, plans, means,
+    # intent, preparatory acts and past attempts. Stems carry no leading word boundary where
+    # a recogniser glues words ("outending my life", "killmyself").
+    RiskKind.SELF_HARM: re.compile(
+        r"suicid\w*|\bself[- ]?harm\w*|\bself[- ]?injur\w*|\bunalive\w*|"
+        r"(kill|hurt|harm|cut|hang|shoot|shot|stab|burn|poison|drown|strangle|choke|off)"
+        r"(ing|s|ed|t|ted|bed|bing)?\s*(myself|himself|herself|themselves|themself)\b|"
+        r"\bjump(s|ed|ing)?\s+(off|from|in front of)\s+(a|the)\s+"
+        r"(bridge|building|roof|balcony|train|car|cliff)\b|"
+        r"end(ing|s|ed)?\s*(it all|(my|his|her|their)\s+(own\s+)?life)\b|"
+        r"\btake\s+(my|his|her|their)\s+(own\s+)?life\b|"
+        r"\b(want|wants|wanted|wanting|wish|wishes|wished|wishing)\s+(to\s+(die|be dead|disappear)|"
+        r"(i|he|she|they)\s+(was|were|could be|'d|had)\s*(been\s+)?(dead|gone|never born|not here|"
+        r"not around))\b|\boverdos\w*|"
+        # Passive ideation, in the words clients use for it.
+        r"\bbetter off\s+(dead|without\s+(me|him|her|them)|if\s+(i|he|she|they)\s+"
+        r"(was|were|wasn't|weren't|wasnt|werent|died|disappeared|(was|were)\s+gone|"
+        r"(was|were)\s+not\s+(here|around)))|"
+        r"\b(don't|do not|doesn't|does not|didn't|did not|dont)\s+want\s+to\s+"
+        r"(be (here|alive|around)( anymore)?|live|go on|wake up|exist)\b|"
+        r"\b(go|went|going)\s+to\s+sleep\s+and\s+(not|never)\s+wak\w*|"
+        r"\b(wish|wished|hope|hoped|pray|prayed)\w*\b[^.?!]{0,30}?(wouldn't|would not|won't|"
+        r"didn't|did not|never|not)\s+wake\s+up\b|"
+        r"\bno (reason|point) (to|in|for) (live|living|going on|being here|anything)\b|"
+        r"\b(a|such a|just a|being a)\s+burden\b|"
+        r"\bhopeless\w*|\bno hope\b|\b(can't|cannot|can not)\s+(go on|keep going|do this "
+        r"anymore|take (it|this) anymore)\b|\bno way out\b|"
+        r"\b(nothing|it)('s| is| will| is ever| will ever)?\s+(ever\s+)?(going to\s+)?"
+        r"(get|be)\s+better\s+(again\s+)?ever\b|"
+        # Thoughts, plans, means, intent, preparation, attempts.
+        r"\b(thought|thinking|thoughts|think)\s+(about|of)\s+(how|ways|when|where)\s+"
+        r"(i|to|he|she|they)\b[^.?!]{0,30}?\b(do it|die|end|kill|go through)|"
+        r"\b(saving|saved|stockpil\w*|hoard\w*|collect\w*)\s+(up\s+)?(my\s+|some\s+|the\s+)?"
+        r"(pills|meds|medications?|tablets)\b|"
+        r"\b(bought|buy|buying|got|get)\s+(a\s+)?(gun|rope|firearm)\b|"
+        r"\b(goodbye|suicide|final)\s+(note|letter|letters|notes)\b|"
+        r"\bgave\s+away\s+(my|his|her|their)\s+(things|stuff|belongings|possessions)\b|"
+        r"\b(tried|try|trying|attempted|attempt|attempting)\s+(to\s+)?(kill|end|hurt|take)\b|"
+        # Self-injury named by its method: "been cutting again", "scratching her arms".
+        r"\b(been|started|start|starting|back to|keeps?|kept)\s+(cutting|burning)\b|"
+        r"\bcutting\s+again\b|"
+        r"\b(cut|cutting|cuts|burn(s|ed|t|ing)?|scratch(es|ed|ing)?)\s+(on\s+)?"
+        r"(my|his|her|their)\s+(arms?|wrists?|legs?|thighs?|skin|stomach|body)\b"
+    ),
+    RiskKind.HARM_TO_OTHERS: re.compile(
+        r"\bhomicid\w*|"
+        rf"\b{_VIOLENT_VERB}\s+{_OTHERS}\b|"
+        rf"\bi\s+(?:\w+\s+)?{_ABUSE_VERB}\s+(?:her|him|them)\b|"
+        r"\bviolen\w*\s+(toward|towards|against)\b|\bthreaten\w*\s+to\s+(kill|hurt|harm)\b"
+    ),
+    RiskKind.ABUSE_OR_NEGLECT: re.compile(
+        r"\babus\w*|\bneglect\w*|\bdomestic violence\b|\bunsafe at home\b|"
+        rf"(?<!\bi )\b{_ABUSE_VERB}\s+(me|her|him|them)\b|"
+        rf"\b(afraid|scared|frightened|terrified)\s+of\s+(my|his|her|their)\s+{_PERSON}\b|"
+        rf"\b(he|she|they|{_PERSON})\s+(scares|frightens|terrifies)\s+(me|her|him|them)\b|"
+        # An injury put down to someone close: "bruises her partner caused", "a black eye
+        # from her boyfriend".
+        rf"\b{_INJURY}\b[^.;]{{0,60}}?\b(?:(?:caused|given|done|made|left)\s+by\s+|from\s+)?"
+        rf"(?:my|his|her|their)\s+(?:ex-)?{_PERSON}\b(?:\s+\w+){{0,2}}?\s+"
+        r"(?:caused|gave|did|made|left)\b|"
+        rf"\b{_INJURY}\b[^.;]{{0,60}}?\b(?:(?:caused|given|done|made|left)\s+by|from)\s+"
+        rf"(?:my|his|her|their)\s+(?:ex-)?{_PERSON}\b"
+    ),
+    RiskKind.FALL_RISK: re.compile(
+        r"\bfell\b(?!\s+asleep)|\bfalls?\b(?!\s+asleep)|\bfalling\b(?!\s+asleep)|"
+        r"\bnear[- ]falls?\b|\blos(t|es|ing)\s+(my\s+|his\s+|her\s+|their\s+)?balance\b|"
+        r"\btripped\b|\bunsteady\b"
+    ),
+}
+# Someone other than the speaker does the act: "himself", "herself", or a relative as the
+# subject ("my brother tried to..."). Only consulted for a client speaking of themselves.
+_OTHER_EXPERIENCER = re.compile(
+    r"\b(himself|herself|themselves|themself)\b|"
+    rf"\b(my|our)\s+{_PERSON}\s+(\w+\s+){{0,3}}?(tried|attempted|has|had|was|is|wants|said)\b"
+)
+# "If it ever got that bad...", "in case you ever...": a condition, not a statement.
+_HYPOTHETICAL = re.compile(r"\b(if|in case|whenever|should you|what if)\b")
+_NOT_ABUSE = re.compile(r"\b(substance|alcohol|drug|opioid|cannabis|marijuana|steroid)\s+abus")
+_DENIAL = re.compile(r"\b(denies|denied|deny|denying|negative for|rules? out|ruled out)\b")
+_NEGATOR = re.compile(r"\b(no|not|never|without|free of|absence of|nor|none)\b|n't\b")
+_POST_NEGATION = re.compile(r"^\W*(\w+\W+){0,3}?(denied|absent|ruled out|none)\b")
+
+
+def find_risks(sentence: str, *, first_person: bool = False) -> list[RiskKind]:
+    """Risks stated (not denied) in one sentence.
+
+    Args:
+        sentence: what was said or dictated.
+        first_person: the speaker is the client talking about themselves. Then another
+            person's act ("my mum tried to kill herself") is family history, not the
+            client's risk, and a hypothetical ("if I ever felt like...") states nothing.
+    """
+    found: list[RiskKind] = []
+    for clause in clauses(sentence.lower().replace("\u2019", "'")):
+        for kind, pattern in _RISK_CUES.items():
+            for match in pattern.finditer(clause):
+                if kind is RiskKind.ABUSE_OR_NEGLECT and _NOT_ABUSE.search(
+                    clause[max(0, match.start() - 12) : match.end()]
+                ):
+                    continue
+                if _is_negated(clause, match.start(), match.end()):
+                    continue
+                if (
+                    first_person
+                    and kind is RiskKind.SELF_HARM
+                    and _OTHER_EXPERIENCER.search(clause[max(0, match.start() - 40) : match.end()])
+                ):
+                    continue
+                if _HYPOTHETICAL.search(clause[: match.start()]):
+                    continue
+                if kind not in found:
+                    found.append(kind)
+                break
+    return found
+
+
+# Where a new clause starts inside a sentence: a conjunction that brings its own subject
+# or finite verb ("..., and she reports she fell"), so a negation before it does not reach
+# past it ("not sleeping and has been thinking of killing himself").
+_CLAUSE_START = re.compile(
+    r"(?:\b(?:and|or|so|then|because|since|while|when|after|until|unless|if)|,)\s+"
+    r"(?:(?:i|i'm|i've|he|he's|she|she's|they|they're|we|his|her|my|their)\b|"
+    r"(?:has|have|had|is|was|says|said|reports|reported|admits|admitted|wants|wanted|tells|"
+    r"told|feels|felt|started|keeps|kept)\b)"
+)
+
+
+def _is_negated(clause: str, start: int, end: int) -> bool:
+    if _DENIAL.search(clause[start:end]):
+        return True
+    before = clause[:start]
+    starts = list(_CLAUSE_START.finditer(before))
+    if starts:
+        before = before[starts[-1].start() :]
+    if _DENIAL.search(before):
+        return True
+    window = " ".join(before.split()[-5:])
+    if _NEGATOR.search(window):
+        return True
+    return bool(_POST_NEGATION.search(clause[end:]))
+
+
+# A clinician's screening question names the risk in the second person ("any thoughts of
+# hurting yourself?", "do you feel safe at home?"): the reply, not the question, says
+# whether it is there.
+_SCREENS: dict[RiskKind, re.Pattern[str]] = {
+    RiskKind.SELF_HARM: re.compile(
+        r"suicid\w*|(kill|hurt|harm|cut|end)\w*\s*(yourself|your life|it all)|"
+        r"\b(wish|wished|wishing|want)\w*\s+(you|to)\s+(were|was|be)?\s*dead\b|"
+        r"\bnot\s+wak\w*\s+up\b|\bbetter off\b|\bself[- ]?harm\w*|\bhopeless\w*|"
+        r"\b(thoughts?|thinking|think) (of|about) (dying|death|not being here|ending)|"
+        r"\btried to\b.{0,20}\b(kill|hurt|end)|\bsafe\b.{0,30}\b(yourself|tonight|right now)"
+    ),
+    RiskKind.HARM_TO_OTHERS: re.compile(
+        r"\b(hurt|harm|kill)\w*\s+(anyone|someone|somebody|anybody|others|other people)\b|"
+        r"\bhomicid\w*"
+    ),
+    RiskKind.ABUSE_OR_NEGLECT: re.compile(
+        r"\bsafe at home\b|\b(anyone|someone|somebody|anybody)\s+(\w+\s+){0,2}"
+        r"(hurt|hit|hurting|hitting|threaten\w*|scar\w*)\s+you\b|\babus\w*|\bneglect\w*|"
+        r"\bafraid of (anyone|someone|him|her|them)\b"
+    ),
+    RiskKind.FALL_RISK: re.compile(r"\b(fall|falls|fallen|fell|trip\w*|los\w* your balance)\b"),
+}
+
+
+def screened_risks(question: str) -> list[RiskKind]:
+    """The risks a screening question asks about (empty for any other question)."""
+    text = question.lower().replace("\u2019", "'")
+    return [kind for kind, pattern in _SCREENS.items() if pattern.search(text)]

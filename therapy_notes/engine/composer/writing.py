@@ -1,0 +1,271 @@
+"""Clinical language: what was said, rewritten the way a clinician documents it.
+
+Notes are in the third person with the speaker's role ("Client reports ..."), numbers as
+digits, filler and hedges dropped, one fact per entry. The client's own words are quoted
+only where they matter clinically (risk statements). These are documentation conventions,
+not the words of any one conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+from therapy_notes.engine.composer.text import clean_sentence
+
+_LEADING_FILLER = re.compile(
+    r"^(?:\W*(?:well|so|um+|uh+|er+|oh|okay|ok|alright|all right|yeah|yes|yep|honestly|"
+    r"actually|basically|i mean|you know|like|i guess|to be honest|i'd say|i would say|"
+    r"i think|i feel like|i suppose|hmm+|mm-?hmm|and|but|right|now|anyway|anyways|thanks|"
+    r"thank you|sure)\b\W*)+",
+    re.IGNORECASE,
+)
+_INNER_FILLER = re.compile(
+    r",?\s*\b(?:you know|i mean|kind of like|um+|uh+|er+)\b,?", re.IGNORECASE
+)
+_CAPITALISED = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|"
+    r"april|june|july|august|september|october|november|december|phq|gad|tylenol|advil|"
+    r"ibuprofen|english|christmas|easter|thanksgiving)\b"
+)
+
+# First person -> third person, longest forms first. "They" keeps verb agreement simple:
+# "I have" -> "they have"; only "am" and "was" change.
+_CLIENT_PRONOUNS: tuple[tuple[str, str], ...] = (
+    (r"\bi am\b", "they are"),
+    (r"\bi'm\b", "they are"),
+    (r"\bim\b", "they are"),
+    (r"\bi was\b", "they were"),
+    (r"\bi've\b", "they have"),
+    (r"\bi'd\b", "they would"),
+    (r"\bi'll\b", "they will"),
+    (r"\bmyself\b", "themselves"),
+    (r"\bmy\b", "their"),
+    (r"\bmine\b", "theirs"),
+    (r"\bme\b", "them"),
+    (r"\bi\b", "they"),
+)
+# Second person in the clinician's words -> the client.
+_CLINICIAN_PRONOUNS: tuple[tuple[str, str], ...] = (
+    (r"\byou are\b", "client is"),
+    (r"\byou're\b", "client is"),
+    (r"\byou were\b", "client was"),
+    (r"\byou've\b", "client has"),
+    (r"\byou have\b", "client has"),
+    (r"\byou'd\b", "client would"),
+    (r"\byou'll\b", "client will"),
+    (r"\byourself\b", "themselves"),
+    (r"\byours\b", "client's"),
+    (r"\byour\b", "client's"),
+    (r"\byou\b", "client"),
+    (r"\bwe'll\b", "will"),
+    (r"\bwe will\b", "will"),
+    (r"\bi'll\b", "clinician will"),
+    (r"\bi will\b", "clinician will"),
+)
+
+
+def _tidy(text: str) -> str:
+    text = spoken_numbers_to_digits(text)
+    text = _INNER_FILLER.sub("", text)
+    text = _LEADING_FILLER.sub("", text)
+    text = re.sub(r"\s+", " ", text).strip(" ,;:-")
+    text = _CAPITALISED.sub(lambda m: m.group(1).capitalize(), text)
+    return re.sub(r"\bphq\b|\bgad\b", lambda m: m.group(0).upper(), text, flags=re.IGNORECASE)
+
+
+def _swap(text: str, table: tuple[tuple[str, str], ...]) -> str:
+    for pattern, replacement in table:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+def _sentence(text: str) -> str:
+    return clean_sentence(text) if text else ""
+
+
+def client_report(sentence: str, *, verb: str = "reports") -> str:
+    """A client's statement as a report.
+
+    "I've been sleeping badly" -> "Client reports they have been sleeping badly."
+    """
+    body = _swap(_tidy(sentence), _CLIENT_PRONOUNS)
+    body = re.sub(r"^that\s+", "", body)
+    if not body:
+        return ""
+    return _sentence(f"Client {verb} {body}")
+
+
+def client_quote(sentence: str, *, lead: str) -> str:
+    """A clinically important statement in the client's own words."""
+    words = re.sub(r"\s+", " ", sentence).strip().rstrip(".")
+    return _sentence(f'{lead}: "{words}"')
+
+
+def clinician_statement(sentence: str) -> str:
+    """A clinician's observation or judgement about the client, in the third person."""
+    text = _tidy(sentence)
+    text = re.sub(
+        r"^(?:i (?:can )?(?:see|notice|noticed|noted)|it (?:looks|seems|sounds) like|"
+        r"looks like|seems like|sounds like|i'm seeing)\s+(?:that\s+)?",
+        "",
+        text,
+    )
+    return _sentence(_swap(text, _CLINICIAN_PRONOUNS))
+
+
+_PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"^(?:so\s+)?(?:i(?:'d| would)? (?:like|want) you to|i need you to|you should|"
+            r"you'll want to|make sure (?:that )?you|remember to|try to|please|you're going to|"
+            r"your homework is to|for homework,?)\s+(.*)$"
+        ),
+        "Client to {0}",
+    ),
+    (re.compile(r"^(?:keep|continue)\s+(.*)$"), "Client to continue {0}"),
+    (
+        re.compile(
+            r"^(?:i'm going to|i am going to|i'll|i will|we'll|we will|we're going to|"
+            r"let's|let me)\s+(?:go ahead and\s+)?(?:refer|send|set) (?:you|client)\s+"
+            r"(?:up\s+)?(?:to|with)\s+(.*)$"
+        ),
+        "Refer to {0}",
+    ),
+    (
+        re.compile(
+            r"^(?:i'll|i will|we'll|we will|i'm going to|we're going to)\s+"
+            r"(?:see you|meet|get together|check in)\s+(.*)$"
+        ),
+        "Follow up {0}",
+    ),
+    (
+        re.compile(
+            r"^(?:next (?:time|session|visit|week)),?\s+(?:we'll|we will|we're going to|"
+            r"i'll|i want to|i'd like to|let's)\s+(.*)$"
+        ),
+        "Next session: {0}",
+    ),
+    (
+        re.compile(r"^(?:we'll|we will|we're going to|let's|i'll|i will|i'm going to)\s+(.*)$"),
+        "Plan to {0}",
+    ),
+)
+
+
+def plan_item(sentence: str) -> str:
+    """A clinician's statement of what happens next, as a plan entry."""
+    text = _tidy(sentence)
+    for pattern, form in _PLAN_FORMS:
+        match = pattern.match(text)
+        if match is not None:
+            rest = _swap(match.group(1).strip(), _CLINICIAN_PRONOUNS)
+            return _sentence(form.format(rest))
+    return _sentence(_swap(text, _CLINICIAN_PRONOUNS))
+
+
+def intervention(sentence: str) -> str:
+    """What the clinician did in the session: "Today we practiced X" -> "Practiced X."""
+    text = _tidy(sentence)
+    text = re.sub(r"^(?:today|this session|so far)\s*,?\s*", "", text)
+    text = re.sub(r"^(?:we|i)\s+(?:have\s+|'ve\s+)?(?:also\s+)?", "", text)
+    return _sentence(_swap(text, _CLINICIAN_PRONOUNS))
+
+
+# --------------------------------------------------------------------------- measurements
+
+_NAMES = {
+    "phq9": "PHQ-9",
+    "phq-9": "PHQ-9",
+    "gad7": "GAD-7",
+    "gad-7": "GAD-7",
+}
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _where(m: Mapping[str, Any]) -> str:
+    side = str(m.get("side") or "")
+    part = str(m.get("body_part") or "")
+    side = "bilateral" if side == "bilateral" else side
+    return " ".join(w for w in (side, part) if w)
+
+
+def measurement_text(m: Mapping[str, Any], *, motion: str = "", self_rated: bool = False) -> str:
+    """A measured value as a note states it ("Right shoulder flexion 110 degrees.")."""
+    kind, value, unit = str(m.get("kind")), _number(m.get("value")), str(m.get("unit") or "")
+    where = _where(m)
+    if kind == "pain_score":
+        subject = f"{where} pain" if where else "pain"
+        return _sentence(f"Client rates {subject} {value}{unit or '/10'}")
+    if kind == "mood_score":
+        return _sentence(f"Client rates mood {value}{unit or '/10'}")
+    if kind == "range_of_motion":
+        return _sentence(
+            " ".join(w for w in (where, motion or "range of motion") if w) + f" {value} degrees"
+        )
+    if kind == "strength_grade":
+        subject = where or "strength"
+        if unit in ("kg", "lb"):
+            return _sentence(f"{subject} strength {value} {unit}")
+        return _sentence(f"{subject} strength {value}{unit}")
+    if kind == "repetitions":
+        return _sentence(f"{value} repetitions")
+    if kind == "sets":
+        return _sentence(f"{value} sets")
+    if kind == "assistance_level":
+        return _sentence(f"Assistance level FIM {value}")
+    if kind == "duration":
+        if self_rated:
+            return _sentence(f"Client reports {value} {unit}")
+        return _sentence(f"Duration {value} {unit}")
+    name = _NAMES.get(str(m.get("name") or "").lower(), "")
+    if name:
+        return _sentence(f"{name} score {value}")
+    return _sentence(f"{value}{unit if unit.startswith('/') or unit == '%' else ' ' + unit}")
+
+
+def progress_text(
+    m: Mapping[str, Any],
+    earlier: float,
+    *,
+    motion: str = "",
+    when: str = "",
+    reverse: bool = False,
+) -> str:
+    """An Assessment line comparing today's value with an earlier one.
+
+    With `reverse`, `m` holds the earlier value and `earlier` today's (the comparison was
+    said after the measurement).
+    """
+    kind, value = str(m.get("kind")), float(m.get("value") or 0)
+    if reverse:
+        value, earlier = earlier, value
+    where = _where(m)
+    lower_is_better = kind == "pain_score"
+    if value == earlier:
+        trend = "unchanged at"
+    elif (value < earlier) == lower_is_better:
+        trend = "improved from"
+    else:
+        trend = "declined from" if kind != "pain_score" else "increased from"
+    unit = str(m.get("unit") or "")
+    unit_text = " degrees" if kind == "range_of_motion" else (unit if unit.startswith("/") else "")
+    subject = {
+        "pain_score": f"{where} pain" if where else "Pain",
+        "range_of_motion": " ".join(w for w in (where, motion or "range of motion") if w),
+        "strength_grade": f"{where} strength" if where else "Strength",
+        "mood_score": "Mood",
+    }.get(kind, kind.replace("_", " "))
+    since = f" since {when}" if when else ""
+    if trend == "unchanged at":
+        return _sentence(f"{subject} unchanged at {_number(value)}{unit_text}{since}")
+    return _sentence(
+        f"{subject} {trend} {_number(earlier)}{unit_text} to {_number(value)}{unit_text}{since}"
+    )
