@@ -1,7 +1,7 @@
 """Keys that must never lock a clinic out (issue 11): real folders, real command lines.
 
 A refused key changes nothing in the data folder; the recovery key opens the database
-whatever became of the key file.
+whatever became of the key file; two first starts make one key.
 """
 
 from __future__ import annotations
@@ -10,13 +10,20 @@ import json
 import os
 import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.unlocked import folder_key
+from tests.unlocked import TEST_PASSPHRASE, folder_key
 from therapy_notes.cli import main
-from therapy_notes.services.keys import KEY_FILE_NAME, RECOVERY_KEY_ENV, decode_recovery_key
+from therapy_notes.services.keys import (
+    KEY_FILE_NAME,
+    RECOVERY_KEY_ENV,
+    SETUP_LOCK_NAME,
+    decode_recovery_key,
+)
 
 RECOVERY_KEY = re.compile(r"[A-Z2-7]{5}(?:-[A-Z2-7]{1,5}){5,}")
 
@@ -114,9 +121,44 @@ def test_the_recovery_key_opens_the_database_whatever_the_key_file_holds(
     assert code == 0, err
     assert "is encrypted" in err
     assert sorted(p.name for p in clinic.iterdir() if p.is_file()) == \
-        ["therapy_notes.db", KEY_FILE_NAME]  # rewritten in place, no temp file left
+        sorted(["therapy_notes.db", KEY_FILE_NAME, SETUP_LOCK_NAME])  # no temp file left
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert json.loads(key_file.read_text())["format"] == 1
     monkeypatch.delenv(RECOVERY_KEY_ENV)
     assert encrypt(clinic, capsys)[0] == 0  # the passphrase works again
     assert folder_key(clinic / "therapy_notes.db") == decode_recovery_key(recovery_key)
+
+
+_START_TOGETHER = (
+    "import sys\n"
+    "from therapy_notes.cli import main\n"
+    "sys.stdin.readline()\n"  # both children wait here, imports done, until the test says go
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+def test_two_first_starts_on_an_empty_folder_make_one_key(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "THERAPY_NOTES_PASSPHRASE": TEST_PASSPHRASE,
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    env.pop(RECOVERY_KEY_ENV, None)
+    children = [subprocess.Popen(
+        [sys.executable, "-c", _START_TOGETHER, "--data-dir", str(data_dir), "encrypt"],
+        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True) for _ in range(2)]
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    results = [child.communicate(timeout=120) for child in children]
+    for child, (_out, err) in zip(children, results, strict=True):
+        assert child.returncode == 0, err
+    shown = [k for _out, err in results for k in RECOVERY_KEY.findall(err)]
+    assert len(shown) == 1  # one key made, one recovery key to write down
+    key = folder_key(data_dir / "therapy_notes.db")
+    assert key == decode_recovery_key(shown[0])
+    env["THERAPY_NOTES_RECOVERY_KEY"] = shown[0]  # and it opens what both of them opened
+    again = subprocess.run([sys.executable, "-m", "therapy_notes", "--data-dir", str(data_dir),
+                            "encrypt"], env=env, capture_output=True, text=True, timeout=120,
+                           check=False)
+    assert again.returncode == 0, again.stderr

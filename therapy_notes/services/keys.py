@@ -28,7 +28,7 @@ import logging
 import os
 import secrets
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 PASSPHRASE_ENV = "THERAPY_NOTES_PASSPHRASE"
 RECOVERY_KEY_ENV = "THERAPY_NOTES_RECOVERY_KEY"
 KEY_FILE_NAME = "therapy_notes.key"
+SETUP_LOCK_NAME = "therapy_notes.key.lock"
 KEYRING_SERVICE = "TherapyNotes"
 MIN_PASSPHRASE_CHARS = 8
 
@@ -301,7 +302,7 @@ class KeyFile:
             raise _damaged_key_file("was written by another version of Therapy Notes, or "
                                     "is damaged")
         try:
-            mode = KeyMode(data.get("mode"))
+            mode = KeyMode(str(data.get("mode")))
         except ValueError as exc:
             raise _damaged_key_file() from exc
         check, wrap = data.get("check"), data.get("wrap")
@@ -340,6 +341,43 @@ def _fsync_folder(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def exclusive_setup(lock_path: Path) -> Iterator[None]:
+    """Hold the data folder's set-up lock; another process waits here until it is free.
+
+    An OS lock on an open file (flock, or msvcrt on Windows) is released by the kernel
+    when its holder exits or crashes, so a lock is never left stale. The lock file itself
+    stays (empty): removing it would let a waiter lock a file nobody else can see.
+    """
+    lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            while True:
+                try:
+                    msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:  # LK_LOCK gives up after 10 tries a second apart
+                    logger.info("waiting for another start to finish setting up")
+            try:
+                yield
+            finally:
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
 
@@ -417,6 +455,7 @@ class KeyService:
         self._db_path = db_path
         self._opens_database = opens_database
         self._key_path = db_path.with_name(KEY_FILE_NAME)
+        self._lock_path = db_path.with_name(SETUP_LOCK_NAME)
         self._keyring = keyring
         self._prompt = prompt
         self._env = os.environ if env is None else env
@@ -448,7 +487,11 @@ class KeyService:
         if key_file is None:
             if database_exists(self._db_path):
                 return self._recover(None)
-            return self.set_up()
+            with exclusive_setup(self._lock_path):
+                if not self.is_set_up():
+                    return self._set_up(None)
+            logger.info("another start set this folder up meanwhile; using its key")
+            return self._unlock(use_recovery_env=use_recovery_env)
         if use_recovery_env and self._env.get(RECOVERY_KEY_ENV):
             return self._recover(key_file)
         if key_file.mode is KeyMode.PASSPHRASE:
@@ -504,7 +547,15 @@ class KeyService:
         return RestoreKeys(backup_key, backup_key, needs_setup=True)
 
     def set_up(self, key: DatabaseKey | None = None) -> Unlocked:
-        """Make (or adopt, e.g. a backup's) key, store it, and show a new recovery key once."""
+        """Make (or adopt, e.g. a backup's) key, store it, and show a new recovery key once.
+
+        Setting up holds the folder's lock, so two first starts make one key: the one
+        that waited then reads the other's key file.
+        """
+        with exclusive_setup(self._lock_path):
+            return self._set_up(key)
+
+    def _set_up(self, key: DatabaseKey | None) -> Unlocked:
         is_new = key is None
         key = key or DatabaseKey.generate()
         if is_new:
