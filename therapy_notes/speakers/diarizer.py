@@ -27,8 +27,9 @@ whole turns is usually 0.6-0.9 and different speakers 0.1-0.5:
   are less distinct than these.
 
 Thread safety: the app calls one diarizer from a worker thread (`asyncio.to_thread`), one
-call at a time; a lock makes overlapping calls wait rather than corrupt the state. The
-encoder may be shared between diarizers.
+call at a time; a lock makes overlapping calls wait rather than corrupt the state (turns
+that overlap are then numbered in the order their embeddings finish). The encoder may be
+shared between diarizers.
 """
 
 from __future__ import annotations
