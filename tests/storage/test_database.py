@@ -34,7 +34,7 @@ def test_upgrade_from_empty_creates_every_table_and_the_search_indexes(db: Datab
     assert set(Base.metadata.tables) <= tables
     assert set(FTS_TABLES) <= tables
     with db.engine.connect() as conn:
-        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
+        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
         triggers = set(conn.scalars(text("SELECT name FROM sqlite_master WHERE type='trigger'")))
     assert len(triggers) == 6
 

@@ -132,6 +132,11 @@ class Signature:
     signed_at: datetime
     content_sha256: str
     id: int | None = None
+    mac: str | None = None
+    """HMAC-SHA256 of `manifest` under the signing key; None on a signature made before
+    signatures were keyed (checked against `content_sha256` only)."""
+    manifest: str | None = None
+    """The canonical JSON the MAC covers: digests of each signed part (see `signing`)."""
 
     @property
     def signature_name(self) -> str:
@@ -151,6 +156,10 @@ class Addendum:
     text: str
     content_sha256: str = ""
     id: int | None = None
+    previous_mac: str | None = None
+    """The MAC this addendum is chained to: the author's signature, or the addendum before."""
+    mac: str | None = None
+    """HMAC-SHA256 of the addendum and `previous_mac`; None on an addendum from before."""
 
     @property
     def author_name(self) -> str:

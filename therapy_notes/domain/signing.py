@@ -1,11 +1,22 @@
-"""What a signature covers: the canonical form of a signed note, and its SHA-256.
+"""What a signature covers, and the keyed MAC that makes it a signature.
 
-The hash is taken over a canonical JSON document (sorted keys, no insignificant
-whitespace, UTF-8), so the same note always gives the same bytes, whichever machine or
-database produced it. It covers every entry (by section, in template order), every
-measurement and risk, the session and patient ids, the signer and the time of signing;
-a change to any of them after signing shows as a mismatch when the note is next opened
-or exported.
+A bare hash proves nothing against someone who can write the database: they edit the
+note and recompute it. So a signature (canonical form version 2) is an HMAC-SHA256 under a
+`SigningKey`, derived from the database key, over a *manifest*: canonical JSON (sorted keys,
+no insignificant whitespace, UTF-8) holding the SHA-256 of each signed part: every entry
+(by id and section, in template order), the measurements, the risks with their
+acknowledgements, the transcript (text, times and speaker of each segment), the patient's
+identity (id, name, identifier), plus the signer, credentials, time of signing and the
+audit chain head at that moment. The MAC proves the manifest; the per-part digests say
+exactly what changed ("entry 12 in Assessment was changed after signing").
+
+Addenda are chained: each addendum's MAC covers its own content and the MAC before it (the
+author's signature for the first), so an addendum cannot be edited, reordered or moved to
+another note unseen.
+
+Version 1 (`canonical_content`, `content_sha256`, `addendum_sha256`) is the unkeyed form
+of earlier releases, kept so signatures made then can still be checked, and still stored
+beside the MAC. A v1-only signature is as weak as it always was: it is reported as such.
 """
 
 from __future__ import annotations
@@ -13,11 +24,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from therapy_notes.domain.notes import Addendum, Note, NoteEntry, Signature, SignatureRole
+from therapy_notes.domain.audit import AuditAnchor
+from therapy_notes.domain.keys import KEY_BYTES, DatabaseKey
+from therapy_notes.domain.notes import (
+    Addendum,
+    Note,
+    NoteEntry,
+    NoteTemplate,
+    Signature,
+    SignatureRole,
+)
+from therapy_notes.domain.patients import Patient
+from therapy_notes.domain.session import Segment
 
 CANONICAL_VERSION = 1
 """Bumped if the canonical form ever changes, so old signatures stay checkable."""
@@ -174,3 +197,340 @@ def addendum_sha256(addendum: Addendum) -> str:
 def addendum_matches(addendum: Addendum) -> bool:
     """True when an addendum is unchanged since it was written."""
     return hmac.compare_digest(addendum_sha256(addendum), addendum.content_sha256)
+
+
+# --- keyed signatures (version 2) ----------------------------------------------------------
+
+KEYED_VERSION = 2
+"""The manifest's `version`: a later format gets a new number, and old MACs stay checkable."""
+
+SIGNING_LABEL = b"therapy-notes note signatures v1"
+"""Fixed label of the derivation, so the signing key is never the database key itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """The secret note signatures and addenda are keyed by (32 bytes, never shown).
+
+    Derive it with `from_database_key` (an encrypted database) or `from_secret` (a plain
+    database's stored random secret): HMAC-SHA256(secret, `SIGNING_LABEL`), so knowing a
+    signing key reveals nothing about the database key.
+    """
+
+    raw: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.raw) != KEY_BYTES:
+            raise ValueError(f"a signing key is {KEY_BYTES} bytes")
+
+    def __repr__(self) -> str:
+        return "SigningKey(<redacted>)"
+
+    @classmethod
+    def from_secret(cls, secret: bytes) -> SigningKey:
+        """The signing key derived from any high-entropy secret (at least 32 bytes)."""
+        if len(secret) < KEY_BYTES:
+            raise ValueError(f"a signing secret has at least {KEY_BYTES} bytes")
+        return cls(hmac.new(secret, SIGNING_LABEL, hashlib.sha256).digest())
+
+    @classmethod
+    def from_database_key(cls, key: DatabaseKey) -> SigningKey:
+        """The signing key of an encrypted database: whoever can open it can check notes."""
+        return cls.from_secret(key.raw)
+
+    def mac(self, data: bytes) -> str:
+        """The hex HMAC-SHA256 of `data` under this key."""
+        return hmac.new(self.raw, data, hashlib.sha256).hexdigest()
+
+    def verifies(self, data: bytes, mac: str | None) -> bool:
+        """True when `mac` is this key's MAC of `data` (constant-time compare)."""
+        return mac is not None and hmac.compare_digest(self.mac(data), mac)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedContent:
+    """Everything a signature covers besides the signer: the note and where it came from."""
+
+    note: Note
+    template: NoteTemplate
+    patient: Patient | None
+    segments: Sequence[Segment]
+
+    def section_title(self, key: str) -> str:
+        """The section's title for messages ("Assessment"), or its key if unknown."""
+        try:
+            return self.template.section(key).title
+        except KeyError:
+            return key
+
+
+def _sha(document: Any) -> str:
+    return hashlib.sha256(_dumps({"v": KEYED_VERSION, "d": document})).hexdigest()
+
+
+def _entry_digest(entry: NoteEntry) -> str:
+    return _sha(
+        {
+            "id": entry.id,
+            "section": entry.section,
+            "text": entry.text,
+            "source": entry.source.value,
+            "segment_ids": list(entry.segment_ids),
+        }
+    )
+
+
+def _parts(content: SignedContent) -> dict[str, Any]:
+    """The per-part digests of the manifest; the same content always gives the same."""
+    note, patient = content.note, content.patient
+    return {
+        "session_id": note.session_id,
+        "template": note.template,
+        "patient": _sha(
+            None
+            if patient is None
+            else {"id": patient.id, "name": patient.name, "identifier": patient.identifier}
+        ),
+        "entries": [
+            {"id": e.id, "section": e.section, "sha256": _entry_digest(e)}
+            for e in _ordered_entries(note, content.template.section_keys)
+        ],
+        "measurements": [
+            {
+                "id": m.id,
+                "sha256": _sha(
+                    {
+                        "id": m.id,
+                        "kind": m.kind,
+                        "value": m.value,
+                        "unit": m.unit,
+                        "body_part": m.body_part,
+                        "side": m.side,
+                        "segment_ids": list(m.segment_ids),
+                    }
+                ),
+            }
+            for m in note.measurements
+        ],
+        "risks": [
+            {
+                "id": r.id,
+                "sha256": _sha(
+                    {
+                        "id": r.id,
+                        "kind": r.kind.value,
+                        "evidence": r.evidence,
+                        "segment_ids": list(r.segment_ids),
+                        "acknowledged_at": _instant(r.acknowledged_at),
+                    }
+                ),
+            }
+            for r in note.risks
+        ],
+        "transcript": _sha(
+            [
+                {
+                    "id": s.id,
+                    "item_id": s.item_id,
+                    "start_ms": s.start_ms,
+                    "end_ms": s.end_ms,
+                    "text": s.text,
+                    "speaker": s.speaker.value,
+                }
+                for s in content.segments
+            ]
+        ),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SignedManifest:
+    """A keyed signature's stored form: the manifest JSON and its MAC."""
+
+    manifest: str
+    mac: str
+
+
+def sign_note(
+    content: SignedContent,
+    key: SigningKey,
+    *,
+    role: SignatureRole,
+    username: str,
+    display_name: str,
+    credentials: str,
+    signed_at: datetime,
+    audit_head: AuditAnchor | None,
+) -> SignedManifest:
+    """The manifest of `content` signed by this signer now, and its MAC under `key`."""
+    manifest = {
+        "format": "therapy-notes signed note",
+        "version": KEYED_VERSION,
+        **_parts(content),
+        "signer": {
+            "role": role.value,
+            "username": username,
+            "display_name": display_name,
+            "credentials": credentials,
+        },
+        "signed_at": _instant(signed_at),
+        "audit_head": None
+        if audit_head is None
+        else {"id": audit_head.record_id, "hash": audit_head.record_hash},
+    }
+    raw = _dumps(manifest)
+    return SignedManifest(raw.decode("utf-8"), key.mac(raw))
+
+
+def signature_label(signature: Signature) -> str:
+    """How messages name a signature: "signature 3 (author, ana)"."""
+    return f"signature {signature.id} ({signature.role.value}, {signature.username})"
+
+
+def signed_audit_head(signature: Signature) -> AuditAnchor | None:
+    """The audit chain head a keyed signature covered (read after `check_signature`)."""
+    if signature.manifest is None:
+        return None
+    head = json.loads(signature.manifest).get("audit_head")
+    if not isinstance(head, Mapping):
+        return None
+    return AuditAnchor(int(head["id"]), str(head["hash"]))
+
+
+def _changed_items(
+    kind: str,
+    stored: Sequence[Mapping[str, Any]],
+    current: Sequence[Mapping[str, Any]],
+    where: Mapping[Any, str] | None = None,
+) -> list[str]:
+    """'entry 12 in Assessment was changed/deleted/added after signing', by id."""
+    old = {item["id"]: item for item in stored}
+    new = {item["id"]: item for item in current}
+    where = where or {}
+
+    def name(item_id: Any) -> str:
+        place = where.get(item_id)
+        return f"{kind} {item_id}" + (f" in {place}" if place else "")
+
+    findings = []
+    for item_id, item in old.items():
+        if item_id not in new:
+            findings.append(f"{name(item_id)} was deleted after signing")
+        elif dict(new[item_id]) != dict(item):
+            findings.append(f"{name(item_id)} was changed after signing")
+    findings += [f"{name(i)} was added after signing" for i in new if i not in old]
+    return findings
+
+
+def check_signature(signature: Signature, content: SignedContent, key: SigningKey) -> list[str]:
+    """What no longer verifies about `signature` over `content`: [] when it all holds.
+
+    A keyed signature must carry a MAC of its manifest under `key` (else the signature
+    itself was forged or altered, or the key is another database's); then each part's
+    digest is compared with the stored content to say which part changed. A signature from
+    before keying (no MAC) is checked against its version 1 hash only.
+    """
+    label = signature_label(signature)
+    if signature.session_id != content.note.session_id:
+        return [f"{label} belongs to another note"]
+    if signature.mac is None or signature.manifest is None:
+        matches = signature_matches(
+            signature,
+            content.note,
+            patient_id=None if content.patient is None else content.patient.id,
+            section_order=content.template.section_keys,
+        )
+        return [] if matches else [f"{label} no longer matches the note"]
+    if not key.verifies(signature.manifest.encode("utf-8"), signature.mac):
+        return [
+            f"{label} does not verify: the signature was altered, or it was made with "
+            "another database's key"
+        ]
+    stored = json.loads(signature.manifest)
+    if stored.get("version") != KEYED_VERSION:
+        return [
+            f"{label} has signature format {stored.get('version')!r}, which this "
+            "version of Therapy Notes cannot check"
+        ]
+    signer = {
+        "role": signature.role.value,
+        "username": signature.username,
+        "display_name": signature.display_name,
+        "credentials": signature.credentials,
+    }
+    findings: list[str] = []
+    if stored["signer"] != signer or stored["signed_at"] != _instant(signature.signed_at):
+        findings.append(f"the signer, credentials or time of {label} were changed")
+    current = _parts(content)
+    if stored["session_id"] != current["session_id"] or stored["template"] != current["template"]:
+        findings.append(f"{label} belongs to another note")
+    if stored["patient"] != current["patient"]:
+        findings.append("the patient's identity changed")
+    titles = {
+        e["id"]: content.section_title(e["section"])
+        for e in [*stored["entries"], *current["entries"]]
+    }
+    findings += _changed_items("entry", stored["entries"], current["entries"], titles)
+    findings += _changed_items("measurement", stored["measurements"], current["measurements"])
+    findings += _changed_items("risk flag", stored["risks"], current["risks"])
+    if stored["transcript"] != current["transcript"]:
+        findings.append("the transcript was changed")
+    return findings
+
+
+def _addendum_document(addendum: Addendum, previous_mac: str) -> bytes:
+    return _dumps(
+        {
+            "format": "therapy-notes addendum",
+            "version": KEYED_VERSION,
+            "session_id": addendum.session_id,
+            "username": addendum.username,
+            "display_name": addendum.display_name,
+            "credentials": addendum.credentials,
+            "at": _instant(addendum.at),
+            "reason": addendum.reason,
+            "text": addendum.text,
+            "previous": previous_mac,
+        }
+    )
+
+
+def addendum_mac(addendum: Addendum, previous_mac: str, key: SigningKey) -> str:
+    """The MAC of an addendum chained to `previous_mac` (the signature's, or the last one's)."""
+    return key.mac(_addendum_document(addendum, previous_mac))
+
+
+def chain_value(item: Signature | Addendum) -> str:
+    """What the next addendum is chained to: the MAC, or the v1 hash of an older item."""
+    return item.mac or item.content_sha256
+
+
+def check_addenda(
+    addenda: Sequence[Addendum], author: Signature | None, key: SigningKey
+) -> list[tuple[Addendum, str]]:
+    """Each addendum that no longer verifies, with why ("addendum 2 was changed").
+
+    Addenda are numbered as the note shows them (1 is the oldest). The first must be
+    chained to the author's signature, each later one to the addendum before it, so a
+    removed, reordered or moved addendum shows as well as an edited one. Without the
+    author's signature (reported on its own) only each addendum's own MAC is checked.
+    """
+    findings: list[tuple[Addendum, str]] = []
+    expected_previous = None if author is None else chain_value(author)
+    for number, addendum in enumerate(addenda, start=1):
+        if addendum.mac is None:
+            if not addendum_matches(addendum):
+                findings.append((addendum, f"addendum {number} was changed"))
+        elif addendum.previous_mac is None or not key.verifies(
+            _addendum_document(addendum, addendum.previous_mac), addendum.mac
+        ):
+            findings.append((addendum, f"addendum {number} was changed"))
+        elif expected_previous is not None and addendum.previous_mac != expected_previous:
+            problem = (
+                f"an addendum before addendum {number} was removed or changed"
+                if number > 1
+                else "addendum 1 is not chained to this note's signature"
+            )
+            findings.append((addendum, problem))
+        expected_previous = chain_value(addendum)
+    return findings

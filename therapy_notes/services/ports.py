@@ -11,7 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from therapy_notes.domain.audit import AuditRecord, SearchHit
+from therapy_notes.domain.audit import AuditAnchor, AuditRecord, SearchHit
 from therapy_notes.domain.events import LinkEvent
 from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.notes import (
@@ -220,6 +220,13 @@ class SignatureRepository(Protocol):
     def addenda_for(self, session_id: int) -> list[Addendum]: ...
 
 
+class ChainedAuditRepository(AuditRepository, Protocol):
+    """The audit trail as a hash chain: its head (what a signature anchors) and all of it."""
+
+    def head(self) -> AuditAnchor | None: ...
+    def chain(self) -> list[AuditRecord]: ...
+
+
 class UserRepository(Protocol):
     """Local accounts; the password hash is only read to verify a password."""
 
@@ -235,6 +242,8 @@ class NotesUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def notes(self) -> ReviewNoteRepository: ...
+    @property
+    def audit(self) -> ChainedAuditRepository: ...
     @property
     def signatures(self) -> SignatureRepository: ...
     @property

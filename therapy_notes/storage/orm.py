@@ -219,7 +219,11 @@ class AudioChunkRow(Base):
 
 
 class AuditRow(Base):
-    """One change in the append-only audit trail; before/after are JSON text."""
+    """One change in the append-only audit trail; before/after are JSON text.
+
+    `prev_hash`/`record_hash` chain every record to the one before (see `domain.audit`);
+    they are empty only on a database a migration has not chained, which fails the check.
+    """
 
     __tablename__ = "audit_log"
 
@@ -231,6 +235,8 @@ class AuditRow(Base):
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    record_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
 
@@ -252,7 +258,10 @@ class UserRow(Base):
 
 
 class SignatureRow(Base):
-    """A sign-off or co-signature, with the SHA-256 of the canonical content it covers."""
+    """A sign-off or co-signature: the keyed MAC of its manifest, and the v1 SHA-256.
+
+    `mac` and `manifest` are empty on signatures made before signatures were keyed.
+    """
 
     __tablename__ = "signatures"
 
@@ -264,6 +273,8 @@ class SignatureRow(Base):
     credentials: Mapped[str] = mapped_column(String(100), default="")
     signed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     content_sha256: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64))
+    manifest: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         UniqueConstraint("session_id", "role", "username", name="uq_signatures_session_role_user"),
@@ -285,6 +296,8 @@ class AddendumRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     content_sha256: Mapped[str] = mapped_column(String(64))
+    previous_mac: Mapped[str | None] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_addenda_session_id", "session_id"),)
 

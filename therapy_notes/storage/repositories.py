@@ -14,7 +14,7 @@ from typing import TypeVar
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from therapy_notes.domain.audit import AuditRecord
+from therapy_notes.domain.audit import GENESIS_HASH, AuditAnchor, AuditRecord, record_hash
 from therapy_notes.domain.notes import EntrySource, Measurement, Note, NoteEntry, RiskFlag, RiskKind
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus, SpeakerRole
@@ -505,16 +505,27 @@ def _audit(row: AuditRow) -> AuditRecord:
         before=row.before,
         after=row.after,
         id=row.id,
+        prev_hash=row.prev_hash,
+        record_hash=row.record_hash,
     )
 
 
 class SqlAuditRepository(_Repository):
-    """The append-only audit trail (`AuditRepository`): no update, no delete."""
+    """The append-only audit trail (`AuditRepository`): no update, no delete.
+
+    Each record is chained to the one before it (`domain.audit`): its id is the next after
+    the current head, taken inside the unit of work's write transaction (SQLite's BEGIN
+    IMMEDIATE), so two writers never chain to the same head.
+    """
 
     @translated
     def record(self, entry: AuditRecord) -> None:
+        head = self._head_row()
+        record_id = 1 if head is None else head.id + 1
+        prev_hash = GENESIS_HASH if head is None else head.record_hash or ""
         self._session.add(
             AuditRow(
+                id=record_id,
                 actor=entry.actor,
                 action=entry.action,
                 entity=entry.entity,
@@ -522,9 +533,27 @@ class SqlAuditRepository(_Repository):
                 before=entry.before,
                 after=entry.after,
                 at=entry.at,
+                prev_hash=prev_hash,
+                record_hash=record_hash(entry, record_id, prev_hash),
             )
         )
         self._session.flush()
+
+    def _head_row(self) -> AuditRow | None:
+        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(1)
+        return self._session.scalars(query).first()
+
+    @translated
+    def head(self) -> AuditAnchor | None:
+        """The newest record's id and hash (what a signature anchors), None when empty."""
+        row = self._head_row()
+        return None if row is None else AuditAnchor(row.id, row.record_hash or "")
+
+    @translated
+    def chain(self) -> list[AuditRecord]:
+        """The whole trail in chain (id) order, for checking it."""
+        query = select(AuditRow).order_by(AuditRow.id)
+        return [_audit(row) for row in self._session.scalars(query)]
 
     @translated
     def for_entity(self, entity: str, entity_id: int) -> list[AuditRecord]:

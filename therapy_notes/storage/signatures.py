@@ -1,13 +1,79 @@
-"""Signatures and addenda of signed notes (`SignatureRepository`): insert and read only."""
+"""Signatures and addenda of signed notes (`SignatureRepository`), and the signing key.
+
+The repository only inserts and reads. `signing_key_for` gives the key signatures are made
+and checked with: from the database key when the file is encrypted, else from a random
+secret kept outside the database (see its docstring for what that still protects).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
+from pathlib import Path
+
 from sqlalchemy import select
 
+from therapy_notes.domain.keys import KEY_BYTES, DatabaseKey
 from therapy_notes.domain.notes import Addendum, Signature, SignatureRole
+from therapy_notes.domain.signing import SigningKey
+from therapy_notes.errors import StorageError
 from therapy_notes.storage.errors import translated
 from therapy_notes.storage.orm import AddendumRow, SessionRow, SignatureRow
 from therapy_notes.storage.repositories import _Repository
+
+logger = logging.getLogger(__name__)
+
+SIGNING_SECRET_SUFFIX = ".signing-secret"
+"""The plain database's signing secret sits beside it: `therapy_notes.db.signing-secret`."""
+
+
+def signing_key_for(db_path: Path, key: DatabaseKey | None) -> SigningKey:
+    """The key this database's note signatures are made and checked with.
+
+    With a database key (the app and the command line always have one) it is derived from
+    that key, which is never stored in the clear: someone who can read or edit the file
+    but does not have the key can neither read the notes nor forge a signature.
+
+    Without one (tests, tools, a plain database from before encryption) it is derived from
+    32 random bytes in a separate owner-only file beside the database, created on first use.
+    That still defeats whoever can change the database but not that file: a SQL tool on
+    the database, a copied or restored database file, a database server (another file
+    store). It does not defeat someone who can read files as the same operating-system
+    user; only the database key does. Losing the file makes every signature made under it
+    fail the check (they cannot be told from forgeries).
+
+    Raises:
+        StorageError: the secret file cannot be read or created.
+    """
+    if key is not None:
+        return SigningKey.from_database_key(key)
+    return SigningKey.from_secret(
+        _local_secret(db_path.with_name(db_path.name + SIGNING_SECRET_SUFFIX))
+    )
+
+
+def _local_secret(path: Path) -> bytes:
+    try:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            secret = bytes.fromhex(path.read_text("ascii").strip())
+        else:
+            secret = secrets.token_bytes(KEY_BYTES)
+            with os.fdopen(fd, "w", encoding="ascii") as file:
+                file.write(secret.hex())
+                file.flush()
+                os.fsync(file.fileno())
+            logger.info("created a signing secret for a plain database")
+    except (OSError, ValueError) as exc:
+        raise StorageError(
+            f"The signing secret {path} cannot be read or created, so signed notes cannot "
+            "be checked. Check the file and its folder's permissions."
+        ) from exc
+    if len(secret) != KEY_BYTES:
+        raise StorageError(f"The signing secret {path} is damaged: signed notes cannot be checked.")
+    return secret
 
 
 def _signature(row: SignatureRow) -> Signature:
@@ -20,6 +86,8 @@ def _signature(row: SignatureRow) -> Signature:
         signed_at=row.signed_at,
         content_sha256=row.content_sha256,
         id=row.id,
+        mac=row.mac,
+        manifest=row.manifest,
     )
 
 
@@ -34,6 +102,8 @@ def _addendum(row: AddendumRow) -> Addendum:
         text=row.text,
         content_sha256=row.content_sha256,
         id=row.id,
+        previous_mac=row.previous_mac,
+        mac=row.mac,
     )
 
 
@@ -51,6 +121,8 @@ class SqlSignatureRepository(_Repository):
             credentials=signature.credentials,
             signed_at=signature.signed_at,
             content_sha256=signature.content_sha256,
+            mac=signature.mac,
+            manifest=signature.manifest,
         )
         self._session.add(row)
         self._session.flush()
@@ -79,6 +151,8 @@ class SqlSignatureRepository(_Repository):
             reason=addendum.reason,
             text=addendum.text,
             content_sha256=addendum.content_sha256,
+            previous_mac=addendum.previous_mac,
+            mac=addendum.mac,
         )
         self._session.add(row)
         self._session.flush()
