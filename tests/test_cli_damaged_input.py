@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.local_config import local_engine_config
 from tests.speech import FIXTURES
 from therapy_notes.cli import JsonLinesOutput, transcribe
-from therapy_notes.config import AppConfig
 from therapy_notes.engine.server import LocalEngine
 
 
@@ -31,10 +31,7 @@ async def test_transcribe_reads_a_zero_size_recording_and_warns(
 ) -> None:
     wav = _crashed_recording(FIXTURES[0].path, tmp_path / "crashed.wav")
     out = io.StringIO()
-    # An engine that checks tokens gets its own; one that does not accepts any key.
-    monkeypatch.setenv("TEST_ENGINE_TOKEN", str(getattr(local_engine, "token", "test")))
-    config = AppConfig(data_dir=data_dir, engine_url=local_engine.url,
-                       api_key_env="TEST_ENGINE_TOKEN")
+    config = local_engine_config(data_dir, local_engine, monkeypatch)
     code = await transcribe(config, wav, patient_id=None, realtime=False,
                             out=JsonLinesOutput(out))
     assert code == 0

@@ -29,6 +29,7 @@ from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.domain.users import Role, User
 from therapy_notes.errors import UserFacingError
 from therapy_notes.export import ExportFormat, PaperSize
+from therapy_notes.file_modes import write_private_file
 from therapy_notes.logging_setup import configure_logging
 from therapy_notes.services.keys import KeyService, SystemKeyring, TerminalPrompt
 from therapy_notes.services.recording import RecordingService, RecordingSettings
@@ -276,9 +277,7 @@ async def export_note(config: AppConfig, session_id: int, export_format: ExportF
         sys.stdout.flush()
         return EXIT_OK
     try:
-        partial = output.with_name(output.name + ".partial")
-        await asyncio.to_thread(partial.write_bytes, data)
-        await asyncio.to_thread(partial.replace, output)
+        await asyncio.to_thread(write_private_file, output, data)  # 0600: PHI leaves the app
     except OSError as exc:
         raise UserFacingError(f"Could not write {output}: {exc.strerror or exc}. Choose another "
                               "file or folder.") from exc

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import re
 import threading
+from io import TextIOWrapper
 from pathlib import Path
+
+from therapy_notes.file_modes import PRIVATE_FILE_MODE, make_private, make_private_folder
 
 _KEY_PATTERN = re.compile(r"\b(sk|ek|rk)-[A-Za-z0-9_\-]{8,}")
 _BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-.]{8,}")
@@ -55,6 +59,20 @@ class RedactingFilter(logging.Filter):
 REDACTION = RedactingFilter()
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file (the current one and each new one) is 0600.
+
+    Logs name session ids and states, never content, but they are still the clinician's
+    business: no other account on the computer should read them, whatever the umask.
+    """
+
+    def _open(self) -> TextIOWrapper:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                     PRIVATE_FILE_MODE)
+        make_private(Path(self.baseFilename))
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def configure_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
     """A rotating file under `log_dir` (if given) plus warnings on stderr, both redacted."""
     root = logging.getLogger()
@@ -67,8 +85,10 @@ def configure_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
     stderr.setLevel(logging.DEBUG if verbose else logging.WARNING)
     handlers: list[logging.Handler] = [stderr]
     if log_dir is not None:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.handlers.RotatingFileHandler(
+        make_private_folder(log_dir)
+        for old_log in log_dir.glob("therapy_notes.log*"):  # written by an older version
+            make_private(old_log)
+        handlers.append(PrivateRotatingFileHandler(
             log_dir / "therapy_notes.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"))
     for handler in handlers:
         setattr(handler, _OURS, True)

@@ -20,6 +20,7 @@ from typing import Any
 
 from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.errors import StorageError, UnlockError
+from therapy_notes.file_modes import make_private_folder
 from therapy_notes.storage.encryption import (
     FileState,
     StepHook,
@@ -66,7 +67,8 @@ def backup_database(db_path: Path, key: DatabaseKey, target: Path, *,
     if file_state(db_path) is FileState.MISSING:
         raise StorageError(f"There is no database at {db_path} to back up.")
     with storage_errors(out):
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.parent.exists():  # a folder the user already has keeps its mode
+            make_private_folder(target.parent)
     partial = sibling(target, PARTIAL_SUFFIX)
     source = connect(db_path, key, where)
     try:
@@ -106,7 +108,7 @@ def restore_database(backup: Path, backup_key: DatabaseKey, db_path: Path, key: 
     if not backup.is_file():
         raise StorageError(f"There is no backup file at {backup}.")
     with storage_errors(where):
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(db_path.parent)
     work = sibling(db_path, RESTORING_SUFFIX)
     source = connect(backup, backup_key, source_where)
     try:

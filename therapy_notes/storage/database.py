@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.errors import StorageError
+from therapy_notes.file_modes import create_private_file, make_private_folder, tighten_data_folder
 from therapy_notes.storage import encryption
 from therapy_notes.storage.errors import DatabaseLocation, message_for, storage_errors, translate
 from therapy_notes.storage.uow import SqlUnitOfWork
@@ -173,19 +174,29 @@ def open_database(path: Path, key: DatabaseKey | None = None) -> Database:
     """
     where = DatabaseLocation(path)
     with storage_errors(where):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(path.parent)
+        tighten_data_folder(path.parent, path.stem)  # a folder an older version left 0755
+        create_private_file(path)  # 0600 before SQLite writes; its -wal and -shm follow it
     if key is None:
         _probe_sqlite_file(path, where)  # an encrypted file reads as "not a database" here
-        return open_url(f"sqlite:///{path}", where)
-    encryption.encrypt_in_place(path, key)
-    _probe_encrypted_file(path, key, where)
-    engine = create_engine(
-        f"sqlite:///{path}",
-        module=encryption.dbapi,
-        creator=lambda: encryption.connect(path, key, where),
-    )
-    _apply_sqlite_settings(engine)
-    return _open_engine(engine, where)
+        database = open_url(f"sqlite:///{path}", where)
+    else:
+        encryption.encrypt_in_place(path, key)
+        _probe_encrypted_file(path, key, where)
+        engine = create_engine(
+            f"sqlite:///{path}",
+            module=encryption.dbapi,
+            creator=lambda: encryption.connect(path, key, where),
+        )
+        _apply_sqlite_settings(engine)
+        database = _open_engine(engine, where)
+    try:
+        with storage_errors(where):
+            tighten_data_folder(path.parent, path.stem)  # -wal/-shm of a file made elsewhere
+    except BaseException:
+        database.close()
+        raise
+    return database
 
 
 def _probe_encrypted_file(path: Path, key: DatabaseKey, where: DatabaseLocation) -> None:

@@ -25,6 +25,7 @@ import sqlcipher3.dbapi2 as sqlcipher
 
 from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.errors import StorageError, UnlockError
+from therapy_notes.file_modes import create_private_file
 from therapy_notes.storage.errors import DatabaseLocation, message_for, translate
 
 logger = logging.getLogger(__name__)
@@ -172,6 +173,10 @@ def export_to(
     another window writes to meanwhile is copied as one consistent snapshot.
     """
     remove_with_sidecars(target)
+    try:
+        create_private_file(target)  # 0600 from the start; SQLite keeps its mode
+    except OSError as exc:
+        raise translate(exc, where) from exc
     try:
         source.execute("ATTACH DATABASE ? AS export KEY ?", (str(target), key_literal(key)))
         try:

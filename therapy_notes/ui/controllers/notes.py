@@ -20,6 +20,7 @@ from therapy_notes.domain.notes import Measurement
 from therapy_notes.domain.session import SessionRecord
 from therapy_notes.domain.users import User
 from therapy_notes.errors import UserFacingError
+from therapy_notes.file_modes import write_private_file
 from therapy_notes.services.notes import NotesService
 from therapy_notes.services.ports import NotesUnitOfWorkFactory
 from therapy_notes.ui.controllers.tasks import TaskGroup
@@ -203,7 +204,7 @@ class NotesController(QObject):
         else:
             data = await asyncio.to_thread(self._render, document, export_format, paper)
         try:
-            await asyncio.to_thread(path.write_bytes, data)
+            await asyncio.to_thread(write_private_file, path, data)  # 0600, as the CLI
         except OSError as exc:
             self.error_posted.emit(
                 f"The note could not be written to {path} ({exc.strerror or exc}). "
