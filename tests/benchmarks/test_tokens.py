@@ -73,6 +73,9 @@ class TappedLink:
     async def send_audio(self, pcm16: bytes) -> None:
         await self._inner.send_audio(pcm16)
 
+    async def add_text_turn(self, replaces_item_id: str, text: str) -> str:
+        return await self._inner.add_text_turn(replaces_item_id, text)
+
     def events(self) -> AsyncIterator[LinkEvent]:
         return self._tap()
 
@@ -153,7 +156,7 @@ async def test_input_tokens_stay_flat(models: EngineModels, tmp_path: Path) -> N
     database = open_database(tmp_path / "bench.db", DatabaseKey.generate())  # as the app: encrypted
     links: list[TappedLink] = []
     try:
-        async with BackgroundEngine(models) as engine:
+        async with BackgroundEngine(models, token=API_KEY) as engine:
 
             def link_factory(settings: LinkSettings, tools: Mapping[str, ToolHandler],
                              gate: Callable[[TokenUsage], bool]) -> TappedLink:

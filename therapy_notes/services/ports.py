@@ -43,6 +43,25 @@ class AudioSource(Protocol):
 
 # --- realtime link -----------------------------------------------------------------------
 
+class SpeakerDiarizer(Protocol):
+    """Tells a session's two voices apart from each turn's audio (24 kHz mono PCM16).
+
+    Called on a worker thread, one call at a time: it does CPU work.
+    """
+
+    def assign(self, pcm16_24k: bytes) -> int | None:
+        """The voice (0: whoever spoke first, 1: the other) of one turn; None if unclear."""
+        ...
+
+    def settled(self) -> list[int | None]:
+        """The current best voice of every turn assigned so far, in order."""
+        ...
+
+    def clinician_cluster(self) -> int | None:
+        """The voice matching the clinician's enrollment, if there is one and it is clear."""
+        ...
+
+
 class RealtimeLink(Protocol):
     """One logical realtime session, kept alive across reconnects and rollovers."""
 
@@ -61,6 +80,12 @@ class RealtimeLink(Protocol):
 
         Requests made while a response is active collapse into one; a held request is sent
         only if the gate given to the link still allows it (the token budget).
+        """
+
+    async def add_text_turn(self, replaces_item_id: str, text: str) -> str:
+        """Hand a transcribed turn to the model as text ("Client: ...") in place of its audio.
+
+        Returns the text item's id, which tool calls then cite.
         """
 
     async def flush(self, *, timeout_s: float = 30.0) -> None:

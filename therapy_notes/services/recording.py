@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -39,10 +40,17 @@ from therapy_notes.domain.notes import (
     RiskKind,
 )
 from therapy_notes.domain.patients import PatientProfile
-from therapy_notes.domain.session import RecordingState, Segment, SessionStatus
+from therapy_notes.domain.session import RecordingState, Segment, SessionStatus, SpeakerRole
+from therapy_notes.domain.speakers import RolePolicy
 from therapy_notes.domain.usage import Prices, TokenUsage
 from therapy_notes.errors import StorageError, UserFacingError
-from therapy_notes.services.ports import AudioSource, LinkFactory, RealtimeLink, UnitOfWork
+from therapy_notes.services.ports import (
+    AudioSource,
+    LinkFactory,
+    RealtimeLink,
+    SpeakerDiarizer,
+    UnitOfWork,
+)
 from therapy_notes.services.recording_events import (
     BudgetUpdated,
     MeasurementRecorded,
@@ -53,6 +61,7 @@ from therapy_notes.services.recording_events import (
     RiskFlagged,
     SegmentSaved,
     SessionOpened,
+    SpeakersRelabelled,
     StateChanged,
 )
 from therapy_notes.services.templates import load_template
@@ -65,6 +74,8 @@ BYTES_PER_MS = 48
 """Mono PCM16 at 24 kHz."""
 KEPT_AUDIO_CHUNK_BYTES = 48_000
 """Kept audio is committed about once a second: a crash loses at most the last second."""
+RECENT_AUDIO_MS = 180_000
+"""Audio kept in memory for telling voices apart: the longest turn that is labelled whole."""
 SEGMENT_WAIT_S = 5.0
 """How long a tool call waits for the segments it cites to be saved."""
 
@@ -108,6 +119,7 @@ class RecordingService:
         settings: RecordingSettings,
         profiles: Callable[[int], PatientProfile] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        diarizer: SpeakerDiarizer | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._link_factory = link_factory
@@ -132,6 +144,12 @@ class RecordingService:
         self._cap_notice_given = False
         self._stop_lock = asyncio.Lock()
         self.failure: UserFacingError | None = None
+        self._diarizer = diarizer
+        self._roles = RolePolicy()
+        self._recent = bytearray()
+        self._recent_start_ms = 0
+        self._voiced: list[Segment] = []
+        """Saved segments in the order their voices were assigned (the diarizer's order)."""
 
     # -- public API -------------------------------------------------------------------------
 
@@ -264,6 +282,7 @@ class RecordingService:
                 if self._paused:
                     continue
                 await link.send_audio(chunk)
+                self._keep_recent(chunk)
                 if self._settings.keep_audio:
                     kept.extend(chunk)
                     if len(kept) >= KEPT_AUDIO_CHUNK_BYTES:
@@ -274,6 +293,19 @@ class RecordingService:
                 await self._keep_audio(kept_start_ms, bytes(kept))
         except UserFacingError as exc:
             await self._fail(exc)
+
+    def _keep_recent(self, chunk: bytes) -> None:
+        self._recent.extend(chunk)
+        excess = len(self._recent) - RECENT_AUDIO_MS * BYTES_PER_MS
+        if excess > 0:
+            excess -= excess % 2
+            del self._recent[:excess]
+            self._recent_start_ms += excess // BYTES_PER_MS
+
+    def _turn_audio(self, start_ms: int, end_ms: int) -> bytes:
+        begin = max(0, (start_ms - self._recent_start_ms) * BYTES_PER_MS)
+        end = max(0, (end_ms - self._recent_start_ms) * BYTES_PER_MS)
+        return bytes(self._recent[begin:end])
 
     async def _keep_audio(self, start_ms: int, pcm16: bytes) -> None:
         session_id = self._require_session()
@@ -314,12 +346,24 @@ class RecordingService:
     async def _on_transcript(self, link: RealtimeLink, event: TranscriptCompleted) -> None:
         self._partials.pop(event.item_id, None)
         session_id = self._require_session()
+        cited = event.item_id
         if event.text:
-            segment = Segment(event.item_id, event.start_ms, event.end_ms, event.text)
+            cluster = await self._voice_of(event)
+            segment = Segment(event.item_id, event.start_ms, event.end_ms, event.text,
+                              speaker=self._roles.role(cluster))
             saved = await self._write(lambda uow: uow.segments.add(session_id, segment))
             if saved.id is not None:
                 self._segment_ids[event.item_id] = saved.id
             self._emit(SegmentSaved(saved))
+            if cluster is not None:
+                self._voiced.append(saved)
+                await self._settle_speakers()
+            # The model reads the turn as text with its speaker, in place of its audio.
+            cited = await link.add_text_turn(event.item_id,
+                                             f"{saved.speaker.label}: {event.text}")
+            if saved.id is not None:
+                self._segment_ids[cited] = saved.id
+            self._transcribed_event(cited).set()
         self._transcribed_event(event.item_id).set()
         await self._save_usage("transcription", event.usage)
         if not event.text:
@@ -331,6 +375,57 @@ class RecordingService:
             return
         if self._state is RecordingState.RECORDING or self._state is RecordingState.STOPPING:
             await link.request_response()
+
+    async def _voice_of(self, event: TranscriptCompleted) -> int | None:
+        """Which voice spoke a turn (None without a diarizer or when unclear)."""
+        diarizer = self._diarizer
+        if diarizer is None:
+            return None
+        pcm = self._turn_audio(event.start_ms, event.end_ms)
+        try:
+            cluster = await asyncio.to_thread(diarizer.assign, pcm)
+        except UserFacingError as exc:
+            _log.warning("speaker labels are off for this session: %s", type(exc).__name__)
+            self._diarizer = None
+            self._emit(Notice(f"Speakers cannot be told apart in this session: {exc}", True))
+            return None
+        self._roles.observe(cluster, event.text)
+        return cluster
+
+    async def _settle_speakers(self) -> None:
+        """Relabel earlier segments when more of the session changes who is who."""
+        diarizer = self._diarizer
+        if diarizer is None:
+            return
+        settled = await asyncio.to_thread(diarizer.settled)
+        self._roles.enrolled_clinician = diarizer.clinician_cluster()
+        await self._relabel(self._roles.roles(settled[: len(self._voiced)]))
+
+    async def _relabel(self, roles: list[SpeakerRole]) -> None:
+        changed = [
+            dataclasses.replace(seg, speaker=role)
+            for seg, role in zip(self._voiced, roles, strict=False)
+            if seg.speaker is not role and seg.id is not None
+        ]
+        if not changed:
+            return
+        session_id = self._require_session()
+        updates = {seg.id: seg.speaker for seg in changed if seg.id is not None}
+        await self._write(lambda uow: uow.segments.set_speakers(session_id, updates))
+        by_id = {seg.id: seg for seg in changed}
+        self._voiced = [by_id.get(seg.id, seg) for seg in self._voiced]
+        self._emit(SpeakersRelabelled(tuple(changed)))
+
+    async def swap_speakers(self) -> None:
+        """The clinician and the client the other way round, for the rest of the session."""
+        self._roles.swapped = not self._roles.swapped
+        diarizer = self._diarizer
+        settled = (
+            await asyncio.to_thread(diarizer.settled)
+            if diarizer is not None
+            else [None] * len(self._voiced)
+        )
+        await self._relabel(self._roles.roles(settled[: len(self._voiced)]))
 
     def _on_link_state(self, event: LinkStateChanged) -> None:
         if event.state is LinkState.RECONNECTING and self._state is RecordingState.RECORDING:

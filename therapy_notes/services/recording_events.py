@@ -41,6 +41,13 @@ class SegmentSaved:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeakersRelabelled:
+    """Segments whose speaker changed (the guess settled, or the roles were swapped)."""
+
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class NoteEntryAdded:
     """A note entry from a tool call, already committed."""
 
@@ -81,6 +88,7 @@ RecordingEvent = (
     | StateChanged
     | PartialTranscript
     | SegmentSaved
+    | SpeakersRelabelled
     | NoteEntryAdded
     | MeasurementRecorded
     | RiskFlagged
