@@ -1,7 +1,8 @@
 """Keys that must never lock a clinic out (issue 11): real folders, real command lines.
 
 A refused key changes nothing in the data folder; the recovery key opens the database
-whatever became of the key file; two first starts make one key.
+whatever became of the key file; two first starts make one key; and the recovery key a
+clinician writes down on the first run is the one that opens the records.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import stat
 import subprocess
 import sys
@@ -162,3 +164,69 @@ def test_two_first_starts_on_an_empty_folder_make_one_key(tmp_path: Path) -> Non
                             "encrypt"], env=env, capture_output=True, text=True, timeout=120,
                            check=False)
     assert again.returncode == 0, again.stderr
+
+
+_AT_A_TERMINAL = (
+    "import fcntl, sys, termios\n"
+    "fcntl.ioctl(0, termios.TIOCSCTTY, 0)\n"  # the pty is this session's terminal (/dev/tty)
+    "from therapy_notes.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+def _wait_for(master: int, seen: bytearray, text: bytes, count: int = 1) -> None:
+    """Read the terminal until `text` has appeared `count` times in all.
+
+    The child is not timed: the guard only keeps a child that waits for other input
+    from hanging the test run.
+    """
+    while seen.count(text) < count:
+        ready, _, _ = select.select([master], [], [], 60)
+        assert ready, f"no {text!r} on the terminal:\n{seen.decode(errors='replace')}"
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            chunk = b""
+        assert chunk, f"no {text!r} on the terminal:\n{seen.decode(errors='replace')}"
+        seen.extend(chunk)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pseudo-terminal")
+def test_first_run_at_a_terminal_asks_again_and_shows_the_recovery_key_last(
+        tmp_path: Path) -> None:
+    import pty
+
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    for name in ("THERAPY_NOTES_PASSPHRASE", RECOVERY_KEY_ENV):
+        env.pop(name, None)
+    master, slave = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-c", _AT_A_TERMINAL, "--data-dir", str(data_dir), "encrypt"],
+        env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    seen = bytearray()
+    passphrase = TEST_PASSPHRASE.encode()
+    try:
+        _wait_for(master, seen, b"Choose a passphrase")
+        os.write(master, b"short\n")
+        _wait_for(master, seen, b"too short")
+        _wait_for(master, seen, b"Choose a passphrase", 2)
+        os.write(master, passphrase + b"\n")
+        _wait_for(master, seen, b"Type it again")
+        os.write(master, passphrase + b"\n")
+        _wait_for(master, seen, b"is encrypted")
+        assert child.wait(timeout=120) == 0, seen.decode(errors="replace")
+    finally:
+        os.close(master)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    out = seen.decode(errors="replace")
+    keys = RECOVERY_KEY.findall(out)
+    assert len(keys) == 1, out
+    first_ask = out[:out.index("Choose a passphrase") + 100]
+    assert "at least 8 characters" in first_ask
+    assert out.index("Choose a passphrase") < out.index("too short") \
+        < out.index("Type it again") < out.index("RECOVERY KEY") < out.index(keys[0])
+    assert folder_key(data_dir / "therapy_notes.db") == decode_recovery_key(keys[0])

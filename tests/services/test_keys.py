@@ -13,6 +13,8 @@ from tests.unlocked import NoKeyring
 from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.errors import UnlockError
 from therapy_notes.services.keys import (
+    MIN_PASSPHRASE_CHARS,
+    NEW_PASSPHRASE_TRIES,
     PASSPHRASE_ENV,
     RECOVERY_KEY_ENV,
     KeyMode,
@@ -56,7 +58,7 @@ class RecordingPrompt(NoPrompt):
 
 
 def service(db_path: Path, store: object, env: dict[str, str],
-            prompt: RecordingPrompt | None = None) -> KeyService:
+            prompt: NoPrompt | None = None) -> KeyService:
     return KeyService(db_path, keyring=store,  # type: ignore[arg-type]
                       prompt=prompt or RecordingPrompt(), env=env, scrypt_n=FAST_N)
 
@@ -178,7 +180,8 @@ def test_terminal_prompt_asks_only_at_a_terminal() -> None:
         def isatty(self) -> bool:
             return True
 
-    answers = iter(["one passphrase", "one passphrase", "x", "y"])
+    differing = ["first passphrase", "second passphrase"] * NEW_PASSPHRASE_TRIES
+    answers = iter(["one passphrase", "one passphrase", *differing])
     err = io.StringIO()
     prompt = TerminalPrompt(stdin=Tty(), stderr=err, ask=lambda _q: next(answers))
     assert prompt.passphrase(is_new=True) == "one passphrase"
@@ -191,3 +194,70 @@ def test_terminal_prompt_asks_only_at_a_terminal() -> None:
     piped.show_recovery_key("AAAAA-BBBBB")
     assert "AAAAA-BBBBB" in err.getvalue()
     assert "store it safely" in err.getvalue()
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_terminal_prompt_asks_again_for_a_short_or_mistyped_new_passphrase() -> None:
+    asked: list[str] = []
+    answers = iter(["short", "long enough now", "long enough typo", "long enough now",
+                    "long enough now"])
+
+    def ask(question: str) -> str:
+        asked.append(question)
+        return next(answers)
+
+    err = io.StringIO()
+    prompt = TerminalPrompt(stdin=Tty(), stderr=err, ask=ask)
+    assert prompt.passphrase(is_new=True) == "long enough now"
+    assert f"at least {MIN_PASSPHRASE_CHARS} characters" in asked[0]
+    assert [q.split(" (")[0].rstrip(": ") for q in asked] == [
+        "Choose a passphrase for the Therapy Notes database", "Choose a passphrase for the "
+        "Therapy Notes database", "Type it again", "Choose a passphrase for the Therapy Notes "
+        "database", "Type it again"]
+    told = err.getvalue()
+    assert "too short" in told
+    assert told.index("too short") < told.index("differ")
+
+
+class OrderedPrompt(NoPrompt):
+    """Answers a new passphrase and keeps the order in which it was asked and told."""
+
+    def __init__(self, passphrase: str) -> None:
+        self.events: list[str] = []
+        self._passphrase = passphrase
+
+    def passphrase(self, *, is_new: bool) -> str | None:
+        self.events.append(f"passphrase new={is_new}")
+        return self._passphrase
+
+    def show_recovery_key(self, recovery_key: str) -> None:
+        self.events.append(f"shown {recovery_key}")
+
+
+def test_first_run_checks_the_passphrase_before_it_makes_and_shows_a_key(
+        tmp_path: Path) -> None:
+    db_path = tmp_path / "therapy_notes.db"
+    short = OrderedPrompt("short")
+    with pytest.raises(UnlockError, match="too short"):
+        service(db_path, NoKeyring(), {}, short).unlock()
+    assert short.events == ["passphrase new=True"]  # refused, and no recovery key shown
+    assert list(tmp_path.iterdir()) in ([], [tmp_path / "therapy_notes.key.lock"])
+
+    good = OrderedPrompt("clinic passphrase 1")
+    made = service(db_path, NoKeyring(), {}, good).unlock()
+    assert good.events == ["passphrase new=True", f"shown {encode_recovery_key(made.key)}"]
+    reopened = service(db_path, NoKeyring(), {PASSPHRASE_ENV: "clinic passphrase 1",
+                                              RECOVERY_KEY_ENV: good.events[1][6:]}).unlock()
+    assert reopened.key == made.key  # the recovery key that was shown is the folder's
+
+
+def test_a_recovery_key_nobody_could_see_leaves_no_key_behind(tmp_path: Path) -> None:
+    db_path = tmp_path / "therapy_notes.db"
+    with pytest.raises(UnlockError, match="nowhere to show"):
+        KeyService(db_path, keyring=NoKeyring(), prompt=NoPrompt(),
+                   env={PASSPHRASE_ENV: "clinic passphrase 1"}, scrypt_n=FAST_N).unlock()
+    assert not (tmp_path / "therapy_notes.key").exists()

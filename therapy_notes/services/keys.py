@@ -45,6 +45,7 @@ KEY_FILE_NAME = "therapy_notes.key"
 SETUP_LOCK_NAME = "therapy_notes.key.lock"
 KEYRING_SERVICE = "TherapyNotes"
 MIN_PASSPHRASE_CHARS = 8
+NEW_PASSPHRASE_TRIES = 3
 
 SCRYPT_N = 2**15
 SCRYPT_R = 8
@@ -82,7 +83,11 @@ class KeyPrompt(Protocol):
     """Asks the person at the computer; each method returns None when nobody can answer."""
 
     def passphrase(self, *, is_new: bool) -> str | None:
-        """The passphrase (a new one is asked twice by the implementation)."""
+        """The passphrase.
+
+        A new one is asked twice, and again while it is shorter than
+        MIN_PASSPHRASE_CHARS or the two differ (the service refuses a short one).
+        """
         ...
 
     def recovery_key(self) -> str | None: ...
@@ -556,11 +561,22 @@ class KeyService:
             return self._set_up(key)
 
     def _set_up(self, key: DatabaseKey | None) -> Unlocked:
+        """Choose the protection, then make and store the key, then show its recovery key.
+
+        In that order: a recovery key is shown only for a key that is stored, so the one
+        written down is the one that opens the database. If it cannot be shown, the new
+        key file is removed again and the folder is as it was.
+        """
+        passphrase = self._new_passphrase_unless_keyring()
         is_new = key is None
         key = key or DatabaseKey.generate()
+        mode = self._store(key, passphrase)
         if is_new:
-            self._prompt.show_recovery_key(encode_recovery_key(key))
-        mode = self._store(key, is_new_passphrase=True)
+            try:
+                self._prompt.show_recovery_key(encode_recovery_key(key))
+            except BaseException:
+                self._key_path.unlink(missing_ok=True)
+                raise
         logger.info("database key set up (%s)", mode.value)
         return Unlocked(key, mode, is_new=is_new)
 
@@ -583,7 +599,7 @@ class KeyService:
                 "nothing was changed.")
         key = decode_recovery_key(text)
         self._require_recovery_key(key, key_file)
-        mode = self._store(key, is_new_passphrase=True)
+        mode = self._store(key, self._new_passphrase_unless_keyring())
         logger.info("database key restored from the recovery key (%s)", mode.value)
         return Unlocked(key, mode)
 
@@ -616,13 +632,17 @@ class KeyService:
                 f"That key is for another database, not {self._db_path}; nothing was changed. "
                 "Use the recovery key printed when this data folder was set up.")
 
-    def _store(self, key: DatabaseKey, *, is_new_passphrase: bool) -> KeyMode:
+    def _new_passphrase_unless_keyring(self) -> str | None:
+        """None when the keyring will keep the key, else a new (checked) passphrase."""
+        return None if self._keyring.is_usable() else self._passphrase(is_new=True)
+
+    def _store(self, key: DatabaseKey, passphrase: str | None) -> KeyMode:
+        """Keep `key` in the keyring (`passphrase` None) or wrapped by `passphrase`."""
         check = key_check(key)
-        if self._keyring.is_usable():
+        if passphrase is None:
             self._keyring.set(self._keyring_name(check), key.raw.hex())
             KeyFile(KeyMode.KEYRING, check).write(self._key_path)
             return KeyMode.KEYRING
-        passphrase = self._passphrase(is_new=is_new_passphrase)
         KeyFile(KeyMode.PASSPHRASE, check,
                 wrap_key(key, passphrase, n=self._scrypt_n)).write(self._key_path)
         return KeyMode.PASSPHRASE
@@ -637,7 +657,8 @@ class KeyService:
         if is_new and len(passphrase) < MIN_PASSPHRASE_CHARS:
             raise UnlockError(
                 f"The passphrase is too short: use at least {MIN_PASSPHRASE_CHARS} characters "
-                "(a few unrelated words are easy to remember and hard to guess).")
+                "(a few unrelated words are easy to remember and hard to guess). No key was "
+                "made and nothing was saved.")
         return passphrase
 
     @staticmethod
@@ -664,14 +685,41 @@ class TerminalPrompt:
             return False
 
     def passphrase(self, *, is_new: bool) -> str | None:
+        """The passphrase; a new one is asked again until it is long enough and repeated.
+
+        A new one is checked here, before any key exists, so a refused passphrase never
+        costs a recovery key that was already shown.
+        """
         if not self._is_interactive():
             return None
-        if not is_new:
-            return self._ask("Therapy Notes passphrase: ")
-        first = self._ask("Choose a passphrase for the Therapy Notes database: ")
-        if self._ask("Type it again: ") != first:
-            raise UnlockError("The two passphrases differ; nothing was saved. Try again.")
-        return first
+        try:
+            if not is_new:
+                return self._ask("Therapy Notes passphrase: ")
+            return self._new_passphrase()
+        except EOFError:  # Ctrl-D: nobody answers
+            return None
+
+    def _new_passphrase(self) -> str:
+        for _ in range(NEW_PASSPHRASE_TRIES):
+            first = self._ask("Choose a passphrase for the Therapy Notes database (at least "
+                              f"{MIN_PASSPHRASE_CHARS} characters): ")
+            if len(first) < MIN_PASSPHRASE_CHARS:
+                self._say(f"That passphrase is too short: use at least {MIN_PASSPHRASE_CHARS} "
+                          "characters (a few unrelated words are easy to remember and hard "
+                          "to guess). Try again.")
+                continue
+            if self._ask("Type it again: ") != first:
+                self._say("The two passphrases differ. Try again.")
+                continue
+            return first
+        raise UnlockError(
+            f"No passphrase was chosen in {NEW_PASSPHRASE_TRIES} tries (too short, or the two "
+            "passphrases differ); no key was made and nothing was saved. Start Therapy Notes "
+            "again to choose one.")
+
+    def _say(self, text: str) -> None:
+        self._stderr.write(text + "\n")
+        self._stderr.flush()
 
     def recovery_key(self) -> str | None:
         if not self._is_interactive():

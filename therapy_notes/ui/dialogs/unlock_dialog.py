@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QWidget
 
-from therapy_notes.errors import UnlockError
+from therapy_notes.services.keys import MIN_PASSPHRASE_CHARS
 
 
 class DialogKeyPrompt:
@@ -30,20 +30,36 @@ class DialogKeyPrompt:
         return dialog.textValue()
 
     def passphrase(self, *, is_new: bool) -> str | None:
+        """The passphrase; a new one is asked again until it is long enough and repeated.
+
+        A new one is checked here, before any key exists, so a refused passphrase never
+        costs a recovery key that was already shown. Cancel gives None.
+        """
         if not is_new:
             return self._ask("Unlock Therapy Notes",
                              "This computer has no password store, so the records are "
                              "protected by a passphrase.\nPassphrase:")
-        first = self._ask("Choose a passphrase",
-                          "This computer has no password store. Choose a passphrase that "
-                          "protects the clinical records on this computer.\nPassphrase:")
-        if first is None:
-            return None
-        again = self._ask("Choose a passphrase", "Type the passphrase again:")
-        if again != first:
-            raise UnlockError("The two passphrases differ; nothing was saved. "
-                              "Start Therapy Notes again to choose one.")
-        return first
+        problem = ""
+        while True:
+            first = self._ask("Choose a passphrase",
+                              f"{problem}This computer has no password store. Choose a "
+                              "passphrase that protects the clinical records on this "
+                              f"computer, at least {MIN_PASSPHRASE_CHARS} characters (a few "
+                              "unrelated words are easy to remember and hard to guess)."
+                              "\nPassphrase:")
+            if first is None:
+                return None
+            if len(first) < MIN_PASSPHRASE_CHARS:
+                problem = (f"That passphrase is too short: use at least "
+                           f"{MIN_PASSPHRASE_CHARS} characters.\n\n")
+                continue
+            again = self._ask("Choose a passphrase", "Type the passphrase again:")
+            if again is None:
+                return None
+            if again != first:
+                problem = "The two passphrases differ. Choose one and type it twice.\n\n"
+                continue
+            return first
 
     def recovery_key(self) -> str | None:
         return self._ask("Recovery key needed",
