@@ -9,11 +9,16 @@ The database key is always 32 random bytes. It is kept in one of two ways:
   from `THERAPY_NOTES_PASSPHRASE` (unattended use, as restic and borg do) or is asked for.
 
 The key file exists in both modes: it says which mode the folder uses and carries a check
-value (an HMAC of a constant under the key) so a wrong key, passphrase or recovery key is
-refused before the database file is opened. It holds nothing that helps an attacker.
+value (an HMAC of a constant under the key) so a wrong key or passphrase is refused before
+the database file is opened. It holds nothing that helps an attacker.
 
-At setup the recovery key is shown once: the database key in base32 with a checksum. It
-opens the database when the keyring is lost or the passphrase forgotten, and every backup.
+At setup the recovery key is shown once, after the key is stored: the database key in
+base32 with a checksum. It opens the database when the keyring is lost, the passphrase
+forgotten or the key file lost or damaged, and every backup. A recovery key is checked
+against the database itself (read only; the key file's check when there is no database
+yet) before anything is written, so a wrong one changes nothing and the right one always
+rewrites the key file. Setting up holds a lock in the data folder, so two first starts
+make one key.
 """
 
 from __future__ import annotations
