@@ -22,20 +22,24 @@ from tests.unlocked import open_unlocked
 from therapy_notes.cli import main, unlock_key
 from therapy_notes.config import AppConfig
 from therapy_notes.services.notes import NotesService
+from therapy_notes.storage.signatures import signing_key_for
 
 
-def _seed_signed(data_dir: Path) -> Seeded:
+def _seed_signed(data_dir: Path, *, addenda: int = 0) -> Seeded:
     """A signed and co-signed note in the data folder's encrypted database."""
     config = AppConfig(data_dir=data_dir)
-    unlock_key(config)  # sets the folder's key up, as the first run from a terminal does
+    key = unlock_key(config)  # sets the folder's key up, as the first run from a terminal does
     seeded = seed_session(config.db_path, open_unlocked)
     db = seeded.db
 
     async def sign() -> None:
-        service = NotesService(db.uow_factory)
+        service = NotesService(db.uow_factory, signing_key=signing_key_for(config.db_path, key))
         await service.acknowledge_risk(ANA, seeded.session_id, seeded.risk_id)
         await service.sign(ANA, seeded.session_id)
         await service.cosign(RAE, seeded.session_id)
+        for number in range(1, addenda + 1):
+            await service.add_addendum(ANA, seeded.session_id, f"Reason {number}",
+                                       f"Addendum text {number}.")
 
     asyncio.run(sign())
     return seeded
@@ -136,6 +140,51 @@ def test_tampered_signed_note_is_not_exported(
                   if action == "signature_mismatch"]
     assert [m["during"] for m in mismatches] == ["export:md"]
     assert "exported" not in [action for _, action, _ in audit]
+
+
+ATTACKS = {
+    "segment": ("UPDATE segments SET text = 'I never fell.' WHERE item_id = 'item_2'",
+                "the transcript was changed"),
+    "patient": ("UPDATE patients SET name = 'Someone Else'", "the patient's identity changed"),
+    "audit-delete": ("DELETE FROM audit_log WHERE action = 'risk_acknowledged'",
+                     "an audit record is missing or edited (record {risk_record})"),
+    "audit-edit": ("UPDATE audit_log SET actor = 'mallory' WHERE action = 'risk_acknowledged'",
+                   "an audit record is missing or edited (record {risk_record})"),
+    "signature-delete": ("DELETE FROM signatures",
+                         "the signature was removed from a note that the audit trail says "
+                         "was signed"),
+    "addendum": ("UPDATE addenda SET text = 'Never phoned.' WHERE reason = 'Reason 2'",
+                 "addendum 2 was changed"),
+}
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_each_attack_with_raw_sql_is_named_and_the_export_refused(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], attack: str
+) -> None:
+    seeded = _seed_signed(data_dir, addenda=2)
+    sql, finding = ATTACKS[attack]
+    with seeded.db.engine.begin() as connection:  # straight SQL, past every repository
+        risk_record = connection.execute(text(
+            "SELECT id FROM audit_log WHERE action = 'risk_acknowledged'")).scalar_one()
+        assert connection.execute(text(sql)).rowcount >= 1
+    seeded.db.close()
+    out = tmp_path / "note.md"
+
+    assert _export(data_dir, seeded.session_id, "--format", "md", "-o", str(out)) == 1
+    err = capsys.readouterr().err
+    assert "no longer matches its signature" in err
+    assert finding.format(risk_record=risk_record) in err
+    assert not out.exists()
+    assert "exported" not in [action for _, action, _ in _audit_actions(seeded)]
+
+
+def test_an_untouched_amended_note_exports(data_dir: Path, tmp_path: Path) -> None:
+    seeded = _seed_signed(data_dir, addenda=2)
+    seeded.db.close()
+    out = tmp_path / "note.md"
+    assert _export(data_dir, seeded.session_id, "--format", "md", "-o", str(out)) == 0
+    assert "Addendum text 2." in out.read_text("utf-8")
 
 
 def test_unknown_session_is_a_clear_error(

@@ -42,6 +42,7 @@ from therapy_notes.services.templates import available_templates, load_template
 from therapy_notes.services.users import UsersService
 from therapy_notes.storage.database import Database, open_database
 from therapy_notes.storage.profile_cache import ProfileCache
+from therapy_notes.storage.signatures import signing_key_for
 from therapy_notes.ui.controllers.engine import EngineController, EngineEndpoint, EngineOpener
 from therapy_notes.ui.controllers.library import LibraryController
 from therapy_notes.ui.controllers.lock import CHECK_INTERVAL_MS, IdleLock
@@ -250,7 +251,9 @@ async def build_app(
     recording = RecordingController(
         make_service, lambda: audio_factory(settings.settings.input_device), pcm16_level)
     library = LibraryController(database.uow_factory, actor=actor_name)
-    notes = NotesController(NotesService(database.uow_factory), database.uow_factory,
+    signing_key = await asyncio.to_thread(signing_key_for, config.db_path, db_key)
+    notes = NotesController(NotesService(database.uow_factory, signing_key=signing_key),
+                            database.uow_factory,
                             render_note, lambda: users.current_user)
     lock = IdleLock(settings.settings.lock_after_min * 60, clock=idle_clock,
                     check_interval_ms=lock_check_ms)

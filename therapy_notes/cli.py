@@ -260,13 +260,16 @@ async def export_note(config: AppConfig, session_id: int, export_format: ExportF
     from therapy_notes.export.render import render
     from therapy_notes.services.notes import NotesService
     from therapy_notes.storage.database import open_database
+    from therapy_notes.storage.signatures import signing_key_for
 
     if not config.db_path.is_file():
         raise UserFacingError(f"There is no database at {config.db_path}: nothing to export. "
                               "Check --data-dir.")
     database = await asyncio.to_thread(open_database, config.db_path, db_key)
     try:
-        document = await NotesService(database.uow_factory).export_document(
+        signing_key = await asyncio.to_thread(signing_key_for, config.db_path, db_key)
+        service = NotesService(database.uow_factory, signing_key=signing_key)
+        document = await service.export_document(
             cli_actor(), session_id, export_format=export_format.value,
             clinic_name=clinic_name, include_transcript=include_transcript)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from therapy_notes.domain.audit import GENESIS_HASH, record_hash
 from therapy_notes.domain.notes import (
     EntrySource,
     Measurement,
@@ -21,7 +23,12 @@ from therapy_notes.domain.notes import (
 )
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment, SessionStatus
-from therapy_notes.domain.signing import signature_matches
+from therapy_notes.domain.signing import (
+    SigningKey,
+    addendum_sha256,
+    content_sha256,
+    signature_matches,
+)
 from therapy_notes.domain.users import Role, User
 from therapy_notes.errors import (
     NoteLockedError,
@@ -31,6 +38,7 @@ from therapy_notes.errors import (
 )
 from therapy_notes.services.notes import NotesService, SignatureState
 from therapy_notes.storage import Database, open_database
+from therapy_notes.storage.signatures import signing_key_for
 
 ANA = User("ana", "Ana Ruiz", Role.CLINICIAN, "OTR/L")
 RAE = User("rae", "Rae Vo", Role.REVIEWER, "PT, DPT")
@@ -89,7 +97,8 @@ def seeded(tmp_path: Path) -> Iterator[Seeded]:
 
 @pytest.fixture
 def service(seeded: Seeded) -> NotesService:
-    return NotesService(seeded.db.uow_factory, tz=UTC)
+    return NotesService(seeded.db.uow_factory, signing_key=signing_key_for(seeded.path, None),
+                        tz=UTC)
 
 
 async def _signed(service: NotesService, seeded: Seeded) -> None:
@@ -305,3 +314,257 @@ async def test_export_document_lays_out_the_signed_note_and_audits_the_export(
                if r.action == "exported"]
     assert exports == [{"format": "md", "transcript": False, "signed": False},
                        {"format": "docx", "transcript": True, "signed": True}]
+
+
+# --- keyed signatures, the addenda chain and the audit chain: attacks with raw SQL ---------
+
+
+def _sql(path: Path, sql: str, *args: object) -> int:
+    """Run one statement on the database file, past every repository; rows changed."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            return connection.execute(sql, args).rowcount
+    finally:
+        connection.close()
+
+
+def _audit_id(path: Path, session_id: int, action: str) -> int:
+    connection = sqlite3.connect(path)
+    try:
+        (record_id,) = connection.execute(
+            "SELECT id FROM audit_log WHERE entity = 'session' AND entity_id = ? AND action = ? "
+            "ORDER BY id LIMIT 1", (session_id, action)).fetchone()
+        return int(record_id)
+    finally:
+        connection.close()
+
+
+async def _refused_export(service: NotesService, seeded: Seeded, finding: str) -> None:
+    with pytest.raises(SignatureMismatchError, match="no longer matches its signature") as info:
+        await service.export_document(RAE, seeded.session_id, export_format="md")
+    assert finding in str(info.value)
+    trail = await service.audit_trail(seeded.session_id)
+    assert "exported" not in [r.action for r in trail]
+    last = [r for r in trail if r.action == "signature_mismatch"][-1]
+    assert finding in json.loads(last.after or "")["findings"]
+
+
+async def test_an_untouched_signed_and_amended_note_verifies(
+    service: NotesService, seeded: Seeded
+) -> None:
+    await _signed(service, seeded)
+    await service.add_addendum(ANA, seeded.session_id, "Late entry", "Phoned.")
+    await service.add_addendum(ANA, seeded.session_id, "Second", "Pain now 4/10.")
+    await service.cosign(RAE, seeded.session_id)
+    review = await service.load(RAE, seeded.session_id)
+    assert review.signature_state is SignatureState.VALID
+    assert review.findings == ()
+    assert all(s.mac and s.manifest for s in review.signatures)
+    manifest = json.loads(review.signatures[0].manifest or "")
+    assert manifest["version"] == 2
+    assert manifest["format"] == "therapy-notes signed note"
+    assert "Dana Reyes" not in (review.signatures[0].manifest or "")  # digests, not content
+    assert review.addenda[0].previous_mac == review.signatures[0].mac
+    assert review.addenda[1].previous_mac == review.addenda[0].mac
+    await service.export_document(RAE, seeded.session_id, export_format="md")
+
+
+async def test_editing_an_entry_and_recomputing_the_old_hash_is_detected(
+    service: NotesService, seeded: Seeded
+) -> None:
+    await _signed(service, seeded)
+    signature = (await service.load(ANA, seeded.session_id)).signatures[0]
+    entry_id = seeded.entry_ids[1]
+    _tamper(seeded.path, "UPDATE note_entries SET text = ? WHERE id = ?",
+            "No fall reported.", entry_id)
+    # What the unkeyed signature allowed: recompute its hash over the edited note.
+    template_order = ("subjective", "objective", "assessment", "plan")
+    db = open_database(seeded.path)
+    try:
+        with db.uow_factory() as uow:
+            edited = uow.notes.load(seeded.session_id)
+    finally:
+        db.close()
+    forged = content_sha256(
+        edited, patient_id=1, section_order=template_order, role=signature.role,
+        username=signature.username, display_name=signature.display_name,
+        credentials=signature.credentials, signed_at=signature.signed_at)
+    _tamper(seeded.path, "UPDATE signatures SET content_sha256 = ? WHERE id = ?",
+            forged, signature.id)
+
+    review = await service.load(RAE, seeded.session_id)
+    assert review.signature_state is SignatureState.MISMATCH
+    finding = f"entry {entry_id} in Assessment was changed after signing"
+    assert review.findings == (finding,)
+    assert review.mismatches == (f"signature {signature.id} (author, ana)",)
+    await _refused_export(service, seeded, finding)
+
+
+async def test_an_added_or_deleted_entry_is_named(service: NotesService, seeded: Seeded) -> None:
+    await _signed(service, seeded)
+    _tamper(seeded.path, "DELETE FROM note_entries WHERE id = ?", seeded.entry_ids[0])
+    _tamper(seeded.path, "INSERT INTO note_entries (session_id, section, text, source, "
+            "segment_ids, created_at, updated_at) VALUES (?, 'plan', 'Discharge.', 'model', "
+            "'[]', '2026-03-04 15:00:00', '2026-03-04 15:00:00')", seeded.session_id)
+    findings = (await service.load(RAE, seeded.session_id)).findings
+    assert f"entry {seeded.entry_ids[0]} in Subjective was deleted after signing" in findings
+    assert any(f.endswith("in Plan was added after signing") for f in findings)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE segments SET text = 'I never fell.' WHERE id = ?",
+     "UPDATE segments SET speaker = 'clinician' WHERE id = ?",
+     "UPDATE segments SET end_ms = 9500 WHERE id = ?"],
+    ids=["text", "speaker", "times"],
+)
+async def test_editing_a_transcript_segment_is_detected(
+    service: NotesService, seeded: Seeded, sql: str
+) -> None:
+    await _signed(service, seeded)
+    _tamper(seeded.path, sql, seeded.segment_ids[1])
+    review = await service.load(RAE, seeded.session_id)
+    assert review.signature_state is SignatureState.MISMATCH
+    assert review.findings == ("the transcript was changed",)
+    await _refused_export(service, seeded, "the transcript was changed")
+
+
+@pytest.mark.parametrize("column", ["name", "identifier"])
+async def test_renaming_the_patient_is_detected(
+    service: NotesService, seeded: Seeded, column: str
+) -> None:
+    await _signed(service, seeded)
+    _tamper(seeded.path, f"UPDATE patients SET {column} = 'Someone Else'")
+    review = await service.load(RAE, seeded.session_id)
+    assert review.findings == ("the patient's identity changed",)
+    await _refused_export(service, seeded, "the patient's identity changed")
+
+
+async def test_deleting_an_audit_record_is_detected(service: NotesService, seeded: Seeded) -> None:
+    await service.add_entry(ANA, seeded.session_id, "plan", "Home exercises.")
+    await _signed(service, seeded)
+    record_id = _audit_id(seeded.path, seeded.session_id, "entry_added")
+    _tamper(seeded.path, "DELETE FROM audit_log WHERE id = ?", record_id)
+    review = await service.load(RAE, seeded.session_id)
+    finding = f"an audit record is missing or edited (record {record_id})"
+    assert finding in review.findings
+    assert "the audit trail" in review.mismatches
+    await _refused_export(service, seeded, finding)
+
+
+async def test_editing_an_audit_record_is_detected(service: NotesService, seeded: Seeded) -> None:
+    await _signed(service, seeded)
+    record_id = _audit_id(seeded.path, seeded.session_id, "risk_acknowledged")
+    _tamper(seeded.path, "UPDATE audit_log SET actor = 'rae' WHERE id = ?", record_id)
+    review = await service.load(RAE, seeded.session_id)
+    finding = f"an audit record is missing or edited (record {record_id})"
+    assert review.findings == (finding,)
+    await _refused_export(service, seeded, finding)
+
+
+async def test_rewriting_the_audit_chain_before_signing_is_detected(
+    service: NotesService, seeded: Seeded
+) -> None:
+    """Delete a record and recompute every later hash: the signature's anchor shows it."""
+    await service.add_entry(ANA, seeded.session_id, "plan", "Home exercises.")
+    await _signed(service, seeded)
+    signature = (await service.load(ANA, seeded.session_id)).signatures[0]
+    _tamper(seeded.path, "DELETE FROM audit_log WHERE id = ?",
+            _audit_id(seeded.path, seeded.session_id, "entry_added"))
+    db = open_database(seeded.path)
+    try:
+        with db.uow_factory() as uow:
+            records = uow.audit.chain()
+    finally:
+        db.close()
+    prev = GENESIS_HASH
+    for new_id, record in enumerate(records, start=1):
+        digest = record_hash(record, new_id, prev)
+        _tamper(seeded.path, "UPDATE audit_log SET id = ?, prev_hash = ?, record_hash = ? "
+                "WHERE id = ?", new_id, prev, digest, record.id)
+        prev = digest
+    review = await service.load(RAE, seeded.session_id)
+    assert [f for f in review.findings if "rewritten" in f] == [
+        f"the audit trail before signature {signature.id} (author, ana) was rewritten "
+        f"(records up to {json.loads(signature.manifest or '')['audit_head']['id']})"]
+    assert review.signature_state is SignatureState.MISMATCH
+
+
+@pytest.mark.parametrize("also_unsign", [False, True], ids=["rows", "rows-and-status"])
+async def test_deleting_the_signature_rows_is_detected_and_the_note_stays_locked(
+    service: NotesService, seeded: Seeded, also_unsign: bool
+) -> None:
+    await _signed(service, seeded)
+    assert _sql(seeded.path, "DELETE FROM signatures WHERE session_id = ?",
+                seeded.session_id) == 1
+    if also_unsign:
+        _tamper(seeded.path, "UPDATE sessions SET status = 'draft' WHERE id = ?",
+                seeded.session_id)
+    review = await service.load(RAE, seeded.session_id)
+    finding = "the signature was removed from a note that the audit trail says was signed"
+    assert finding in review.findings
+    assert review.signature_state is SignatureState.MISMATCH
+    assert review.is_locked
+    with pytest.raises(NoteLockedError):
+        await service.edit_entry(ANA, seeded.entry_ids[0], "Rewritten.")
+    with pytest.raises(SignatureMismatchError):
+        await service.cosign(RAE, seeded.session_id)
+    await _refused_export(service, seeded, finding)
+
+
+async def test_editing_the_second_addendum_is_detected(
+    service: NotesService, seeded: Seeded
+) -> None:
+    await _signed(service, seeded)
+    await service.add_addendum(ANA, seeded.session_id, "Late entry", "Phoned.")
+    second = await service.add_addendum(ANA, seeded.session_id, "Update", "Pain now 4/10.")
+    # The v1 hash recomputed as well: the MAC still shows it.
+    forged = dataclasses.replace(second, text="Pain now 0/10.")
+    _tamper(seeded.path, "UPDATE addenda SET text = ?, content_sha256 = ? WHERE id = ?",
+            forged.text, addendum_sha256(forged), second.id)
+    review = await service.load(RAE, seeded.session_id)
+    assert review.findings == ("addendum 2 was changed",)
+    assert review.mismatches == (f"addendum {second.id} (ana)",)
+    await _refused_export(service, seeded, "addendum 2 was changed")
+    with pytest.raises(SignatureMismatchError):
+        await service.add_addendum(ANA, seeded.session_id, "Third", "More.")
+
+
+async def test_removing_an_addendum_is_detected(service: NotesService, seeded: Seeded) -> None:
+    await _signed(service, seeded)
+    first = await service.add_addendum(ANA, seeded.session_id, "Late entry", "Phoned.")
+    await service.add_addendum(ANA, seeded.session_id, "Update", "Pain now 4/10.")
+    _tamper(seeded.path, "DELETE FROM addenda WHERE id = ?", first.id)
+    findings = (await service.load(RAE, seeded.session_id)).findings
+    assert "addendum 1 is not chained to this note's signature" in findings
+    assert f"an addendum was removed (addendum id {first.id} is in the audit trail)" in findings
+
+
+async def test_a_wrong_signing_key_fails_verification(
+    service: NotesService, seeded: Seeded
+) -> None:
+    await _signed(service, seeded)
+    await service.add_addendum(ANA, seeded.session_id, "Late entry", "Phoned.")
+    other = NotesService(seeded.db.uow_factory, signing_key=SigningKey(b"\x01" * 32), tz=UTC)
+    review = await other.load(RAE, seeded.session_id)
+    assert review.signature_state is SignatureState.MISMATCH
+    signature = review.signatures[0]
+    assert review.findings == (
+        f"signature {signature.id} (author, ana) does not verify: the signature was altered, "
+        "or it was made with another database's key",
+        "addendum 1 was changed")
+    with pytest.raises(SignatureMismatchError, match="does not verify"):
+        await other.export_document(RAE, seeded.session_id, export_format="md")
+    assert (await service.load(RAE, seeded.session_id)).signature_state is SignatureState.VALID
+
+
+async def test_a_signature_from_before_keying_is_still_checked_by_its_hash(
+    service: NotesService, seeded: Seeded
+) -> None:
+    await _signed(service, seeded)
+    _tamper(seeded.path, "UPDATE signatures SET mac = NULL, manifest = NULL")
+    assert (await service.load(RAE, seeded.session_id)).signature_state is SignatureState.VALID
+    _tamper(seeded.path, "UPDATE note_entries SET text = 'x' WHERE id = ?", seeded.entry_ids[0])
+    review = await service.load(RAE, seeded.session_id)
+    assert review.signature_state is SignatureState.MISMATCH

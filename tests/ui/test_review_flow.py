@@ -155,6 +155,8 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         assert review.signature_state is SignatureState.MISMATCH
         assert window.review.mismatch_banner.isVisibleTo(window)
         assert "changed after it was signed" in window.review.mismatch_banner.text()
+        assert (f"Entry {seeded.entry_ids[1]} in Subjective was changed after signing."
+                in window.review.mismatch_banner.text())
         refused = wait_for_signal(notes.error_posted)
         window.export_note(tmp_path / "refused.pdf", ExportChoice("pdf", ".pdf", "a4", False))
         (message,) = await refused

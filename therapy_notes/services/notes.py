@@ -2,9 +2,15 @@
 
 Every change goes to the audit trail under the note's session (entity "session"), with
 the user, the time, and the entry before and after as JSON. Once the author signs, the
-note is read-only here and in storage; later changes are addenda. Each time a signed note
-is opened or exported its signatures are checked against the stored content, and a
-mismatch is reported and audited.
+note is read-only here and in storage; later changes are addenda.
+
+Signatures are keyed (`domain.signing`): an HMAC under the `SigningKey` the composition
+root derives from the database key, over the note, its transcript, the patient's identity,
+the signer and time, and the audit chain head. Each time a note is opened, co-signed,
+amended or exported the signatures, the addenda chain and the audit hash chain are checked,
+and whatever no longer verifies is reported in words ("entry 12 in Assessment was changed
+after signing", "an audit record is missing or edited (record 40)") and audited. The audit
+trail also remembers that a note was signed, so deleting its signature rows is noticed.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import TypeVar
 
-from therapy_notes.domain.audit import AuditRecord
+from therapy_notes.domain.audit import AuditRecord, anchor_findings, chain_findings
 from therapy_notes.domain.document import NoteDocument, build_document
 from therapy_notes.domain.notes import (
     Addendum,
@@ -32,10 +38,17 @@ from therapy_notes.domain.notes import (
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
 from therapy_notes.domain.signing import (
-    addendum_matches,
+    SignedContent,
+    SigningKey,
+    addendum_mac,
     addendum_sha256,
+    chain_value,
+    check_addenda,
+    check_signature,
     content_sha256,
-    signature_matches,
+    sign_note,
+    signature_label,
+    signed_audit_head,
 )
 from therapy_notes.domain.users import Role, User
 from therapy_notes.errors import (
@@ -78,6 +91,11 @@ class NoteReview:
     signature_state: SignatureState
     mismatches: tuple[str, ...] = ()
     """Which signatures or addenda failed the check, e.g. "signature 1 (author, ana)"."""
+    findings: tuple[str, ...] = ()
+    """What exactly no longer verifies, in words for the clinician, e.g. "the transcript
+    was changed" or "an audit record is missing or edited (record 40)"."""
+    audit_says_signed: bool = False
+    """The audit trail records a sign-off, whatever the signature rows now say."""
     editors: Mapping[int, str] = field(default_factory=dict)
     """Entry id -> user name of whoever last added or edited it in review (from the audit
     trail); entries the model or local composer wrote and nobody touched are absent."""
@@ -85,7 +103,11 @@ class NoteReview:
     @property
     def is_locked(self) -> bool:
         """True once signed: entries can no longer change, only addenda be added."""
-        return self.session.status is SessionStatus.SIGNED or bool(self.signatures)
+        return (
+            self.session.status is SessionStatus.SIGNED
+            or bool(self.signatures)
+            or self.audit_says_signed
+        )
 
     @property
     def author_signature(self) -> Signature | None:
@@ -124,6 +146,71 @@ def _entry_json(entry: NoteEntry) -> str:
     )
 
 
+def _recorded_ids(trail: list[AuditRecord], action: str, key: str) -> list[int]:
+    """Ids the trail's `action` records name under `key` (e.g. "signed" -> signature_id)."""
+    ids: list[int] = []
+    for record in trail:
+        if record.action == action and record.after:
+            value = json.loads(record.after).get(key)
+            if isinstance(value, int):
+                ids.append(value)
+    return ids
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    mismatches: list[str]
+    findings: list[str]
+    audit_says_signed: bool
+
+
+def _check(
+    key: SigningKey,
+    session: SessionRecord,
+    content: SignedContent,
+    signatures: tuple[Signature, ...],
+    addenda: tuple[Addendum, ...],
+    trail: list[AuditRecord],
+    chain: list[AuditRecord],
+) -> _Check:
+    """Every check of a note: its signatures, its addenda chain, and the audit chain."""
+    mismatches: list[str] = []
+    findings: list[str] = []
+    for signature in signatures:
+        problems = check_signature(signature, content, key)
+        head = signed_audit_head(signature) if not problems else None
+        if head is not None:
+            problems += anchor_findings(chain, head, signature_label(signature))
+        if problems:
+            mismatches.append(signature_label(signature))
+            findings += problems
+    author = next((s for s in signatures if s.role is SignatureRole.AUTHOR), None)
+    for addendum, problem in check_addenda(addenda, author, key):
+        label = f"addendum {addendum.id} ({addendum.username})"
+        mismatches += [] if label in mismatches else [label]
+        findings.append(problem)
+    signed_ids = _recorded_ids(trail, "signed", "signature_id")
+    if session.status is SessionStatus.SIGNED and not signatures:
+        mismatches.append("the note is marked signed but has no signature")
+    if author is None and signed_ids:
+        findings.append("the signature was removed from a note that the audit trail says "
+                        "was signed")
+    stored_signatures = {s.id for s in signatures}
+    recorded = signed_ids if author is not None else []
+    recorded += _recorded_ids(trail, "cosigned", "signature_id")
+    findings += [f"signature {i} was removed, though the audit trail records it"
+                 for i in recorded if i not in stored_signatures]
+    stored_addenda = {a.id for a in addenda}
+    findings += [f"an addendum was removed (addendum id {i} is in the audit trail)"
+                 for i in _recorded_ids(trail, "addendum_added", "addendum_id")
+                 if i not in stored_addenda]
+    broken = chain_findings(chain)
+    if broken:
+        mismatches.append("the audit trail")
+        findings += broken
+    return _Check(mismatches, list(dict.fromkeys(findings)), bool(signed_ids))
+
+
 def _local_tz() -> tzinfo:
     return datetime.now(UTC).astimezone().tzinfo or UTC
 
@@ -140,6 +227,8 @@ class NotesService:
 
     Args:
         uow_factory: units of work on the database (run in a worker thread each).
+        signing_key: what signatures and addenda are keyed by; the composition root
+            derives it from the database key (`storage.signatures.signing_key_for`).
         templates: note templates by name.
         clock: the current aware time (tests pass a fixed one).
         tz: the time zone documents print times in (default: this computer's).
@@ -149,11 +238,13 @@ class NotesService:
         self,
         uow_factory: NotesUnitOfWorkFactory,
         *,
+        signing_key: SigningKey,
         templates: Callable[[str], NoteTemplate] = load_template,
         clock: Callable[[], datetime] = _utc_now,
         tz: tzinfo | None = None,
     ) -> None:
         self._uow_factory = uow_factory
+        self._key = signing_key
         self._templates = templates
         self._clock = clock
         self._tz = tz or _local_tz()
@@ -192,40 +283,44 @@ class NotesService:
 
     def _load(self, uow: NotesUnitOfWork, actor: User, session_id: int, during: str) -> NoteReview:
         session = uow.sessions.get(session_id)
-        patient = uow.patients.get(session.patient_id) if session.patient_id is not None else None
-        template = self._templates(session.template)
-        note = uow.notes.load(session_id)
+        content = self._content(uow, session)
         signatures = tuple(uow.signatures.signatures_for(session_id))
         addenda = tuple(uow.signatures.addenda_for(session_id))
-        mismatches = [
-            f"signature {s.id} ({s.role.value}, {s.username})"
-            for s in signatures
-            if not signature_matches(
-                s, note, patient_id=session.patient_id, section_order=template.section_keys
-            )
-        ]
-        mismatches += [f"addendum {a.id} ({a.username})" for a in addenda
-                       if not addendum_matches(a)]
-        if session.status is SessionStatus.SIGNED and not signatures:
-            mismatches.append("the note is marked signed but has no signature")
-        if mismatches:
+        trail = uow.audit.for_entity(AUDIT_ENTITY, session_id)
+        check = _check(self._key, session, content, signatures, addenda, trail,
+                       uow.audit.chain())
+        if check.mismatches or check.findings:
             state = SignatureState.MISMATCH
-            logger.warning("session %s: signature check failed (%d)", session_id, len(mismatches))
+            logger.warning("session %s: signature check failed (%d findings)", session_id,
+                           len(check.findings))
             self._audit(uow, actor, "signature_mismatch", session_id,
-                        after=json.dumps({"during": during, "failed": mismatches}))
+                        after=json.dumps({"during": during, "failed": check.mismatches,
+                                          "findings": check.findings}, ensure_ascii=False))
         else:
             state = SignatureState.VALID if signatures else SignatureState.UNSIGNED
         return NoteReview(
             session=session,
-            patient=patient,
-            template=template,
-            note=note,
-            segments=tuple(uow.segments.for_session(session_id)),
+            patient=content.patient,
+            template=content.template,
+            note=content.note,
+            segments=tuple(content.segments),
             signatures=signatures,
             addenda=addenda,
             signature_state=state,
-            mismatches=tuple(mismatches),
-            editors=_editors(uow.audit.for_entity(AUDIT_ENTITY, session_id)),
+            mismatches=tuple(check.mismatches),
+            findings=tuple(check.findings),
+            audit_says_signed=check.audit_says_signed,
+            editors=_editors(trail),
+        )
+
+    def _content(self, uow: NotesUnitOfWork, session: SessionRecord) -> SignedContent:
+        """What a signature of the session's note covers, as stored now."""
+        patient = uow.patients.get(session.patient_id) if session.patient_id is not None else None
+        return SignedContent(
+            note=uow.notes.load(session.id),
+            template=self._templates(session.template),
+            patient=patient,
+            segments=tuple(uow.segments.for_session(session.id)),
         )
 
     async def audit_trail(self, session_id: int) -> list[AuditRecord]:
@@ -247,7 +342,12 @@ class NotesService:
     @staticmethod
     def _require_editable(uow: NotesUnitOfWork, session_id: int) -> SessionRecord:
         session = uow.sessions.get(session_id)
-        if session.status is SessionStatus.SIGNED or uow.signatures.signatures_for(session_id):
+        if (
+            session.status is SessionStatus.SIGNED
+            or uow.signatures.signatures_for(session_id)
+            or _recorded_ids(uow.audit.for_entity(AUDIT_ENTITY, session_id), "signed",
+                             "signature_id")
+        ):
             raise NoteLockedError(
                 "This note is signed and can no longer be edited. "
                 "Add an addendum to correct or extend it."
@@ -355,7 +455,6 @@ class NotesService:
 
         def work(uow: NotesUnitOfWork) -> Signature:
             session = self._require_editable(uow, session_id)
-            template = self._templates(session.template)
             note = uow.notes.load(session_id)
             if not note.entries:
                 raise UserFacingError("This note has no entries yet, so there is nothing to sign.")
@@ -365,9 +464,7 @@ class NotesService:
                     f"{len(open_risks)} flagged risk(s) are not acknowledged yet. "
                     "Review and acknowledge each one, then sign."
                 )
-            signature = self._signature(
-                uow, actor, note, session, template, SignatureRole.AUTHOR
-            )
+            signature = self._signature(uow, actor, session, SignatureRole.AUTHOR)
             uow.sessions.set_status(session_id, SessionStatus.SIGNED)
             self._audit(uow, actor, "signed", session_id, after=_signature_json(signature))
             return signature
@@ -387,51 +484,59 @@ class NotesService:
         if actor.role not in (Role.REVIEWER, Role.CLINICIAN):
             raise PermissionDeniedError("Only a reviewer or a clinician can co-sign a note.")
 
-        def work(uow: NotesUnitOfWork) -> Signature | None:
+        def work(uow: NotesUnitOfWork) -> Signature | _Refused:
             review = self._load(uow, actor, session_id, "cosign")
             author = review.author_signature
-            if author is None:
+            if author is None and not review.audit_says_signed:
                 raise UserFacingError("This note is not signed yet; it can be co-signed after.")
-            if review.signature_state is SignatureState.MISMATCH:
-                return None  # refused after commit, so the mismatch stays audited
+            if review.signature_state is SignatureState.MISMATCH or author is None:
+                return _Refused(review.findings)  # after commit, so the mismatch stays audited
             if actor.username == author.username:
                 raise PermissionDeniedError("The author of a note cannot also co-sign it.")
             if any(s.username == actor.username for s in review.signatures):
                 raise UserFacingError("You have already co-signed this note.")
-            signature = self._signature(
-                uow, actor, review.note, review.session, review.template, SignatureRole.COSIGNER
-            )
+            signature = self._signature(uow, actor, review.session, SignatureRole.COSIGNER)
             self._audit(uow, actor, "cosigned", session_id, after=_signature_json(signature))
             return signature
 
         signature = await self._run(work)
-        if signature is None:
-            raise _mismatch_error(session_id, "co-signed")
+        if isinstance(signature, _Refused):
+            raise _mismatch_error(session_id, "co-signed", signature.findings)
         return signature
 
     def _signature(
-        self,
-        uow: NotesUnitOfWork,
-        actor: User,
-        note: Note,
-        session: SessionRecord,
-        template: NoteTemplate,
-        role: SignatureRole,
+        self, uow: NotesUnitOfWork, actor: User, session: SessionRecord, role: SignatureRole
     ) -> Signature:
+        """Sign the stored note as `actor`: the keyed MAC, and the v1 hash beside it.
+
+        The audit chain head is read in the same write transaction, before this sign-off's
+        own audit record, so the signature vouches for the whole trail up to now.
+        """
         signed_at = self._clock()
+        content = self._content(uow, session)
         digest = content_sha256(
-            note,
+            content.note,
             patient_id=session.patient_id,
-            section_order=template.section_keys,
+            section_order=content.template.section_keys,
             role=role,
             username=actor.username,
             display_name=actor.display_name,
             credentials=actor.credentials,
             signed_at=signed_at,
         )
+        signed = sign_note(
+            content,
+            self._key,
+            role=role,
+            username=actor.username,
+            display_name=actor.display_name,
+            credentials=actor.credentials,
+            signed_at=signed_at,
+            audit_head=uow.audit.head(),
+        )
         return uow.signatures.add_signature(
             Signature(session.id, role, actor.username, actor.display_name, actor.credentials,
-                      signed_at, digest)
+                      signed_at, digest, mac=signed.mac, manifest=signed.manifest)
         )
 
     async def add_addendum(
@@ -443,24 +548,34 @@ class NotesService:
         if not reason or not text:
             raise UserFacingError("An addendum needs a reason and a text.")
 
-        def work(uow: NotesUnitOfWork) -> Addendum:
+        def work(uow: NotesUnitOfWork) -> Addendum | _Refused:
             session = uow.sessions.get(session_id)
             if session.status is not SessionStatus.SIGNED:
                 raise UserFacingError(
                     "This note is not signed yet: edit it directly instead of adding an addendum."
                 )
+            review = self._load(uow, actor, session_id, "addendum")
+            if review.signature_state is SignatureState.MISMATCH:
+                return _Refused(review.findings)  # after commit, so the mismatch stays audited
+            author = review.author_signature
+            last = review.addenda[-1] if review.addenda else author
+            previous = "" if last is None else chain_value(last)
             draft = Addendum(session_id, actor.username, actor.display_name, actor.credentials,
                              self._clock(), reason, text)
             addendum = uow.signatures.add_addendum(
                 Addendum(draft.session_id, draft.username, draft.display_name, draft.credentials,
-                         draft.at, draft.reason, draft.text, addendum_sha256(draft))
+                         draft.at, draft.reason, draft.text, addendum_sha256(draft),
+                         previous_mac=previous, mac=addendum_mac(draft, previous, self._key))
             )
             self._audit(uow, actor, "addendum_added", session_id,
                         after=json.dumps({"addendum_id": addendum.id, "reason": reason,
                                           "text": text}, ensure_ascii=False))
             return addendum
 
-        return await self._run(work)
+        addendum = await self._run(work)
+        if isinstance(addendum, _Refused):
+            raise _mismatch_error(session_id, "amended", addendum.findings)
+        return addendum
 
     # -- export -----------------------------------------------------------------------------
 
@@ -480,10 +595,10 @@ class NotesService:
                 nothing is exported.
         """
 
-        def work(uow: NotesUnitOfWork) -> NoteDocument | None:
+        def work(uow: NotesUnitOfWork) -> NoteDocument | _Refused:
             review = self._load(uow, actor, session_id, f"export:{export_format}")
             if review.signature_state is SignatureState.MISMATCH:
-                return None  # refused after commit, so the mismatch stays audited
+                return _Refused(review.findings)  # after commit, so the mismatch stays audited
             self._audit(uow, actor, "exported", session_id,
                         after=json.dumps({"format": export_format,
                                           "transcript": include_transcript,
@@ -502,17 +617,27 @@ class NotesService:
             )
 
         document = await self._run(work)
-        if document is None:
-            raise _mismatch_error(session_id, "exported")
+        if isinstance(document, _Refused):
+            raise _mismatch_error(session_id, "exported", document.findings)
         return document
 
 
-def _mismatch_error(session_id: int, refused: str) -> SignatureMismatchError:
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    """A check failed inside a unit of work: refuse after it commits the audit record."""
+
+    findings: tuple[str, ...]
+
+
+def _mismatch_error(
+    session_id: int, refused: str, findings: tuple[str, ...] = ()
+) -> SignatureMismatchError:
+    found = f" What no longer verifies: {'; '.join(findings)}." if findings else ""
     return SignatureMismatchError(
         f"The signed note of session {session_id} no longer matches its signature: it was "
-        f"changed outside Therapy Notes after signing, so it was not {refused}. The check has been "
-        "recorded in the audit trail; ask your administrator to restore the database from a "
-        "backup."
+        f"changed outside Therapy Notes after signing, so it was not {refused}.{found} The check "
+        "has been recorded in the audit trail; ask your administrator to restore the database "
+        "from a backup."
     )
 
 
@@ -524,6 +649,7 @@ def _signature_json(signature: Signature) -> str:
             "signer": signature.signature_name,
             "signed_at": signature.signed_at.isoformat(),
             "content_sha256": signature.content_sha256,
+            "mac": signature.mac,
         },
         ensure_ascii=False,
     )

@@ -37,6 +37,14 @@ MISMATCH_TEXT = ("This note was changed after it was signed: it no longer matche
                  "Ask your administrator to restore the database from a backup.")
 
 
+def mismatch_text(findings: tuple[str, ...]) -> str:
+    """The banner: the warning, then exactly what no longer verifies, one fact a line."""
+    if not findings:
+        return MISMATCH_TEXT
+    return MISMATCH_TEXT + "\n\nWhat no longer verifies:\n" + "\n".join(
+        f"• {finding[:1].upper()}{finding[1:]}." for finding in findings)
+
+
 def source_label(entry: NoteEntry, edited_by: str | None) -> str:
     """The small tag under an entry: who wrote it, and who last edited it."""
     label = SOURCE_LABELS.get(entry.source, entry.source.value)
@@ -178,7 +186,7 @@ class ReviewView(QScrollArea):
         self.review = review
         body = QWidget()
         layout = QVBoxLayout(body)
-        self.mismatch_banner = QLabel(MISMATCH_TEXT)
+        self.mismatch_banner = QLabel(mismatch_text(review.findings))
         self.mismatch_banner.setWordWrap(True)
         self.mismatch_banner.setAccessibleName("Signature mismatch")
         self.mismatch_banner.setStyleSheet(
