@@ -255,15 +255,21 @@ def body_parts_match(expected: str, got: str) -> bool:
     """Loose body-part match: either phrase contains the other's head (last) word.
 
     "right knee" matches "knee", "quadriceps" matches "right quad", "wrist" matches
-    "the wrist"; "knee" does not match "shoulder". An empty expectation matches anything,
-    because some measurements (PHQ-9, sleep, distance walked) have no body part.
+    "the wrist"; "knee" does not match "shoulder". A label may list alternatives separated
+    by "|" ("quadriceps|knee": a knee-extension grade is documented either way). An empty
+    expectation matches anything, because some measurements (PHQ-9, sleep, distance walked)
+    have no body part.
     """
-    e, g = _body_words(expected), _body_words(got)
-    if not e:
+    if not expected.strip():
         return True
+    g = _body_words(got)
     if not g:
         return False
-    return e.split()[-1] in g or g.split()[-1] in e
+    for alternative in expected.split("|"):
+        e = _body_words(alternative)
+        if e and (e.split()[-1] in g or g.split()[-1] in e):
+            return True
+    return False
 
 
 def _sides_match(expected: str, got: str) -> bool:

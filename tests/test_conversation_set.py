@@ -170,6 +170,8 @@ def test_empty_label_side_or_body_part_accepts_anything() -> None:
     assert body_parts_match("lower back", "back")
     assert not body_parts_match("knee", "hip")
     assert not body_parts_match("knee", "")
+    assert body_parts_match("quadriceps|knee", "right knee")
+    assert not body_parts_match("quadriceps|knee", "hip flexors")
 
 
 def test_text_values_compare_normalised() -> None:
@@ -285,7 +287,13 @@ def test_every_plan_item_is_spoken_and_describes_itself(session: ConversationSes
 def test_labels_score_perfectly_against_themselves(session: ConversationSession) -> None:
     today = [m for m in session.measurements if not m.earlier]
     got = [
-        {"kind": m.kind, "value": m.value, "unit": m.unit, "body_part": m.body_part, "side": m.side}
+        {
+            "kind": m.kind,
+            "value": m.value,
+            "unit": m.unit,
+            "body_part": m.body_part.split("|")[-1],
+            "side": m.side,
+        }
         for m in today
     ]
     assert score_measurements(session.measurements, got) == (len(today), 0, 0)
