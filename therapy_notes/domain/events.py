@@ -122,12 +122,26 @@ class ServerError:
 
 @dataclass(frozen=True, slots=True)
 class LinkFlushed:
-    """Every turn sent before `flush()` has been transcribed and reported before this."""
+    """Every turn sent before `flush()` has been transcribed and reported before this.
+
+    `untranscribed` counts the turns the engine never finished (it stopped answering):
+    zero unless speech was lost.
+    """
+
+    untranscribed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LinkDraining:
+    """`flush()` is still waiting for turns the engine is transcribing."""
+
+    turns_left: int
 
 
 LinkEvent = (
     LinkStateChanged
     | LinkFlushed
+    | LinkDraining
     | SpeechStarted
     | SpeechStopped
     | TurnCommitted

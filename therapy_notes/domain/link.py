@@ -22,5 +22,7 @@ class LinkSettings:
     vad_threshold: float = 0.5
     vad_silence_ms: int = 500
     vad_prefix_padding_ms: int = 300
+    pace_to_engine: bool = False
+    """Stream no faster than the engine transcribes (a file sent as fast as possible)."""
     transcription_model: str = "gpt-4o-transcribe"
     language: str = "en"

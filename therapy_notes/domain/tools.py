@@ -107,9 +107,18 @@ def session_instructions(template: NoteTemplate, profile: PatientProfile | None 
     lines = [
         "You write a clinical note while a therapy session is transcribed.",
         f"Note template: {template.title}. {template.description}",
+        "Transcript turns arrive as text that names the speaker: 'Clinician: ...' or",
+        "'Client: ...' ('Speaker: ...' when the voice is not known yet).",
         "Only use the note tools; never reply with prose. Add only what is new since the last",
-        "update, in the clinician's professional voice. Record every stated measurement.",
-        "Flag a risk only when it is stated, never when it is denied.",
+        "update. Write the note, do not transcribe it: third person with the role ('Client",
+        "reports ...'), concise, one fact per entry. Questions, greetings, in-session",
+        "instructions ('squeeze this for me') and acknowledgements are never entries; a question",
+        "and its answer are one fact ('pain?' + 'about a six' -> client rates pain 6/10).",
+        "Record every measurement stated for today; a value mentioned for comparison (last",
+        "week, at evaluation) is not today's: put the change in Assessment.",
+        "Risk first: in any response, call flag_risk before every other tool for each risk the",
+        "client states (quote their words in evidence). Never flag a denied risk; a denied",
+        "screen is an Assessment entry ('Client denies suicidal ideation when screened').",
         "Sections:",
     ]
     for section in template.sections:

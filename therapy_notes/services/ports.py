@@ -88,8 +88,16 @@ class RealtimeLink(Protocol):
         Returns the text item's id, which tool calls then cite.
         """
 
-    async def flush(self, *, timeout_s: float = 30.0) -> None:
-        """Commit what is buffered, wait for its transcript, then emit `LinkFlushed`."""
+    async def flush(self, *, timeout_s: float = 120.0) -> None:
+        """Commit what is buffered, wait for every transcript, then emit `LinkFlushed`.
+
+        Waits as long as the engine keeps answering; gives up only after `timeout_s` of
+        silence from it, and `LinkFlushed.untranscribed` then says how many turns were lost.
+        """
+
+    async def wait_until_idle(self, *, timeout_s: float = 120.0) -> bool:
+        """Wait for the note updates in flight, while the engine keeps answering."""
+        ...
 
     @property
     def is_busy(self) -> bool:

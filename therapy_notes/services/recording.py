@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from therapy_notes.domain import tools as note_tools
 from therapy_notes.domain.audit import AuditRecord
 from therapy_notes.domain.events import (
+    LinkDraining,
     LinkEvent,
     LinkFlushed,
     LinkState,
@@ -43,7 +44,7 @@ from therapy_notes.domain.patients import PatientProfile
 from therapy_notes.domain.session import RecordingState, Segment, SessionStatus, SpeakerRole
 from therapy_notes.domain.speakers import RolePolicy
 from therapy_notes.domain.usage import Prices, TokenUsage
-from therapy_notes.errors import StorageError, UserFacingError
+from therapy_notes.errors import StorageError, TranscriptionIncompleteError, UserFacingError
 from therapy_notes.services.ports import (
     AudioSource,
     LinkFactory,
@@ -53,6 +54,7 @@ from therapy_notes.services.ports import (
 )
 from therapy_notes.services.recording_events import (
     BudgetUpdated,
+    Draining,
     MeasurementRecorded,
     NoteEntryAdded,
     Notice,
@@ -100,6 +102,8 @@ class RecordingSettings:
     entry_source: EntrySource = EntrySource.MODEL
     keep_audio: bool = False
     """Keep the session's audio (in the encrypted database, committed about every second)."""
+    pace_to_engine: bool = False
+    """A file streamed as fast as possible: send no faster than the engine transcribes."""
 
 
 Listener = Callable[[RecordingEvent], None]
@@ -232,8 +236,13 @@ class RecordingService:
         if self._link is not None and self._state is RecordingState.RECORDING:
             asyncio.create_task(self._link.request_response()).add_done_callback(_log_failure)
 
-    async def stop(self, *, drain_timeout_s: float = 30.0) -> None:
-        """Finish the session: transcribe what was said, update the note once more, save."""
+    async def stop(self, *, drain_timeout_s: float = 120.0) -> None:
+        """Finish the session: transcribe what was said, update the note once more, save.
+
+        Waits as long as the engine keeps answering, however busy the machine; only an
+        engine silent for `drain_timeout_s` ends the wait, and then the session says what
+        was lost (`failure`).
+        """
         async with self._stop_lock:
             if self._state in (RecordingState.IDLE, RecordingState.STOPPED):
                 return
@@ -249,13 +258,22 @@ class RecordingService:
                 await link.flush(timeout_s=drain_timeout_s)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._flushed.wait(), drain_timeout_s)
-                deadline = asyncio.get_running_loop().time() + drain_timeout_s
-                # The last note update: polled, since several paths end a response.
-                while link.is_busy and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
-                    await asyncio.sleep(0.05)
+                # Every segment is in (their handlers ran before LinkFlushed's); the last
+                # turns' note update, and any follow-up of a cut response, finish now.
+                if not await link.wait_until_idle(timeout_s=drain_timeout_s):
+                    self._lost(TranscriptionIncompleteError(
+                        "The speech engine stopped answering before the note was updated "
+                        "with the last turns. The transcript is saved; add what is missing "
+                        "to the note by hand."))
             await self._finish(SessionStatus.FAILED if failed else SessionStatus.DRAFT)
             if not failed:
                 self._set_state(RecordingState.STOPPED)
+
+    def _lost(self, error: UserFacingError) -> None:
+        _log.error("session %s incomplete: %s", self._session_id, type(error).__name__)
+        if self.failure is None:
+            self.failure = error
+        self._emit(Notice(str(error), True))
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -323,6 +341,7 @@ class RecordingService:
             except Exception:  # noqa: BLE001 - one bad event must not end the session
                 _log.exception("bug while handling %s", type(event).__name__)
 
+
     async def _on_link_event(self, link: RealtimeLink, event: LinkEvent) -> None:
         if isinstance(event, TranscriptDelta):
             text = self._partials.get(event.item_id, "") + event.delta
@@ -340,7 +359,14 @@ class RecordingService:
             self._on_link_state(event)
         elif isinstance(event, ServerError):
             self._emit(Notice(f"The speech engine reported a problem: {event.message}", True))
+        elif isinstance(event, LinkDraining):
+            self._emit(Draining(event.turns_left))
         elif isinstance(event, LinkFlushed):
+            if event.untranscribed:
+                self._lost(TranscriptionIncompleteError(
+                    f"{event.untranscribed} passage(s) at the end could not be transcribed: "
+                    "the speech engine stopped answering. What was transcribed is saved; "
+                    "check the engine (or the machine's load) and transcribe the file again."))
             self._flushed.set()
 
     async def _on_transcript(self, link: RealtimeLink, event: TranscriptCompleted) -> None:
@@ -480,6 +506,7 @@ class RecordingService:
             reasoning_effort=self._settings.reasoning_effort,
             max_output_tokens=self._settings.max_output_tokens,
             vad_silence_ms=self._settings.vad_silence_ms,
+            pace_to_engine=self._settings.pace_to_engine,
         )
 
     def _require_session(self) -> int:

@@ -41,6 +41,13 @@ class SegmentSaved:
 
 
 @dataclass(frozen=True, slots=True)
+class Draining:
+    """Stopping: the engine is still transcribing this many turns (progress, not a fault)."""
+
+    turns_left: int
+
+
+@dataclass(frozen=True, slots=True)
 class SpeakersRelabelled:
     """Segments whose speaker changed (the guess settled, or the roles were swapped)."""
 
@@ -89,6 +96,7 @@ RecordingEvent = (
     | PartialTranscript
     | SegmentSaved
     | SpeakersRelabelled
+    | Draining
     | NoteEntryAdded
     | MeasurementRecorded
     | RiskFlagged
