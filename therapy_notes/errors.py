@@ -64,3 +64,7 @@ class LoginFailedError(UserFacingError):
 
 class UnlockError(UserFacingError):
     """The database key is missing or wrong: nothing was read, created or changed."""
+
+
+class TranscriptionIncompleteError(UserFacingError):
+    """The engine stopped answering before every turn of the audio was transcribed."""
