@@ -65,6 +65,7 @@ class Measurement:
     side: str
     earlier: bool
     name: str = ""
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ def _session_from_dict(data: dict[str, Any]) -> ConversationSession:
             side=str(m.get("side", "")),
             earlier=bool(m.get("earlier", False)),
             name=str(m.get("name", "")),
+            aliases=tuple(str(a) for a in m.get("aliases", ())),
         )
         for m in facts.get("measurements", [])
     )
@@ -238,12 +240,32 @@ def transcript_sentences(session: ConversationSession) -> list[str]:
 # --- measurements -------------------------------------------------------------------------
 
 
-def _values_equal(expected: float | str, got: object) -> bool:
-    """Numbers match within 0.01; anything that is not a number matches as normalised text."""
-    try:
-        return abs(float(expected) - float(got)) <= 0.01  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return _norm(str(expected)) == _norm(str(got))
+_LEADING_NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)(?:\s*/\s*\d+|\s*[a-z%]+)?\s*$")
+
+
+def _as_number(value: object) -> float | None:
+    """A number, or a text that is one number with at most a unit ("4/5", "110 degrees")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    match = _LEADING_NUMBER.match(str(value).lower())
+    return float(match.group(1)) if match else None
+
+
+def _values_equal(expected: Measurement, got: object) -> bool:
+    """Numbers match within 0.01; other values match as normalised text or a label alias.
+
+    Aliases let a label accept both ways a clinician documents one value ("minimal assist"
+    or "twenty-five percent"), since either is correct in a note.
+    """
+    e, g = _as_number(expected.value), _as_number(got)
+    if e is not None and g is not None:
+        return abs(e - g) <= 0.01
+    text = _norm(str(got))
+    return bool(text) and (
+        text == _norm(str(expected.value)) or any(text == _norm(a) for a in expected.aliases)
+    )
 
 
 def _body_words(text: str) -> str:
@@ -287,7 +309,8 @@ def score_measurements(
 
     Each recorded item (record_measurement's arguments: kind, value, unit, body_part, side)
     takes the first unmatched expected item of today (``earlier`` false) with the same kind
-    and an equal value, whose body part and side match when the label gives them. Units are
+    and an equal value (or one of the label's aliases), whose body part and side match when
+    the label gives them. Units are
     not compared: "degrees" vs "deg" is not what this set measures. A comparison value
     ("last week you were at ninety") recorded as a measurement finds no today's label and
     so counts as a false positive, which is the point: it must not enter today's note.
@@ -307,7 +330,7 @@ def score_measurements(
             if (
                 not used[i]
                 and str(item.get("kind", "")) == m.kind
-                and _values_equal(m.value, item.get("value"))
+                and _values_equal(m, item.get("value"))
                 and body_parts_match(m.body_part, str(item.get("body_part", "") or ""))
                 and _sides_match(m.side, str(item.get("side", "") or ""))
             ):

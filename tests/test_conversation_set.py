@@ -174,6 +174,21 @@ def test_empty_label_side_or_body_part_accepts_anything() -> None:
     assert not body_parts_match("quadriceps|knee", "hip flexors")
 
 
+def test_numbers_in_text_and_aliases() -> None:
+    labels = [
+        Measurement("strength_grade", 4, "/5", "hand", "right", earlier=False),
+        Measurement("assistance_level", 25, "percent", "", "", False, aliases=("min assist",)),
+    ]
+    got = [_m("strength_grade", "4/5", "hand", "right"), _m("assistance_level", "Min assist")]
+    assert score_measurements(labels, got) == (2, 0, 0)
+    assert score_measurements(labels, [_m("strength_grade", "4+ of 5", "hand", "right")]) == (
+        0,
+        1,
+        2,
+    )
+    assert score_measurements(labels, [_m("assistance_level", "")]) == (0, 1, 2)
+
+
 def test_text_values_compare_normalised() -> None:
     labels = [Measurement("assistance_level", "Min assist", "", "", "", earlier=False)]
     assert score_measurements(labels, [_m("assistance_level", "min assist.")]) == (1, 0, 0)
