@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
+import stat
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from therapy_notes.domain.audit import GENESIS_HASH, AuditAnchor, AuditRecord, chain_findings
+from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.domain.notes import (
     Addendum,
     EntrySource,
@@ -17,8 +23,10 @@ from therapy_notes.domain.notes import (
     SignatureRole,
 )
 from therapy_notes.domain.session import SessionStatus
-from therapy_notes.errors import NoteLockedError
-from therapy_notes.storage import SqlUnitOfWork
+from therapy_notes.domain.signing import SigningKey
+from therapy_notes.errors import NoteLockedError, StorageError
+from therapy_notes.storage import Database, SqlUnitOfWork, open_database
+from therapy_notes.storage.signatures import signing_key_for
 
 from .conftest import at
 
@@ -112,3 +120,106 @@ def test_a_signature_row_alone_locks_the_note(
             session_id, SignatureRole.AUTHOR, "ana", "Ana Ruiz", "", at(5), "ab" * 32))
     with pytest.raises(NoteLockedError), uow_factory() as uow:
         uow.notes.update_entry(entry_id, "Changed.", "clinician")
+
+
+# --- the signing key, keyed rows and the audit chain ---------------------------------------
+
+
+def test_a_plain_database_gets_an_owner_only_signing_secret_beside_it(tmp_path: Path) -> None:
+    path = tmp_path / "therapy_notes.db"
+    key = signing_key_for(path, None)
+    secret = tmp_path / "therapy_notes.db.signing-secret"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert signing_key_for(path, None) == key  # stable across opens
+    assert signing_key_for(tmp_path / "other.db", None) != key
+    assert key == SigningKey.from_secret(bytes.fromhex(secret.read_text("ascii")))
+
+
+def test_an_encrypted_database_signs_with_its_database_key(tmp_path: Path) -> None:
+    db_key = DatabaseKey.generate()
+    path = tmp_path / "therapy_notes.db"
+    assert signing_key_for(path, db_key) == SigningKey.from_database_key(db_key)
+    assert not (tmp_path / "therapy_notes.db.signing-secret").exists()
+
+
+def test_a_damaged_signing_secret_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "therapy_notes.db.signing-secret").write_text("not hex", "ascii")
+    with pytest.raises(StorageError, match="signing secret"):
+        signing_key_for(tmp_path / "therapy_notes.db", None)
+
+
+def test_macs_manifest_and_chain_links_round_trip(uow_factory: UowFactory,
+                                                  session_id: int) -> None:
+    with uow_factory() as uow:
+        signature = uow.signatures.add_signature(
+            Signature(session_id, SignatureRole.AUTHOR, "ana", "Ana Ruiz", "OTR/L", at(5),
+                      "ab" * 32, mac="cd" * 32, manifest='{"version":2}'))
+        addendum = uow.signatures.add_addendum(
+            Addendum(session_id, "ana", "Ana Ruiz", "OTR/L", at(6), "Late", "Phoned.",
+                     "ef" * 32, previous_mac="cd" * 32, mac="12" * 32))
+    with uow_factory() as uow:
+        assert uow.signatures.signatures_for(session_id) == [signature]
+        assert signature.mac == "cd" * 32
+        assert signature.manifest == '{"version":2}'
+        (stored,) = uow.signatures.addenda_for(session_id)
+        assert (stored.previous_mac, stored.mac) == ("cd" * 32, "12" * 32)
+        assert stored == addendum
+
+
+def test_every_audit_record_is_chained_and_raw_sql_breaks_the_chain(
+    db: Database, db_path: Path
+) -> None:
+    with db.uow_factory() as uow:
+        for minute in range(4):
+            uow.audit.record(AuditRecord("ana", "entry_added", "session", 1, at(minute)))
+        head = uow.audit.head()
+    with db.uow_factory() as uow:
+        chain = uow.audit.chain()
+    assert [r.id for r in chain] == [1, 2, 3, 4]
+    assert chain[0].prev_hash == GENESIS_HASH
+    assert [r.prev_hash for r in chain[1:]] == [r.record_hash for r in chain[:-1]]
+    assert head == AuditAnchor(4, chain[-1].record_hash or "")
+    assert chain_findings(chain) == []
+    connection = sqlite3.connect(db_path)
+    with connection:
+        connection.execute("DELETE FROM audit_log WHERE id = 2")
+    connection.close()
+    with db.uow_factory() as uow:
+        assert chain_findings(uow.audit.chain()) == [
+            "an audit record is missing or edited (record 2)"]
+
+
+def _database_at_0004_with_audit_rows(path: Path) -> None:
+    from alembic import command
+
+    from therapy_notes.storage.database import _alembic_config, create_database_engine
+
+    engine = create_database_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), "0004")
+            for n in (1, 2, 3):
+                connection.execute(text(
+                    "INSERT INTO audit_log (id, actor, action, entity, entity_id, before, after, "
+                    "at) VALUES (:id, 'ana', 'entry_added', 'session', 1, NULL, :after, :at)"),
+                    {"id": n, "after": f'{{"n": {n}}}', "at": f"2026-03-04 14:0{n}:00.000000"})
+    finally:
+        engine.dispose()
+
+
+def test_migration_0005_chains_existing_records_deterministically(tmp_path: Path) -> None:
+    chains = []
+    for name in ("a.db", "b.db"):
+        path = tmp_path / name
+        _database_at_0004_with_audit_rows(path)
+        db = open_database(path)
+        try:
+            with db.uow_factory() as uow:
+                uow.audit.record(AuditRecord("rae", "signed", "session", 1, at(9)))
+                chains.append(uow.audit.chain())
+        finally:
+            db.close()
+    first, second = chains
+    assert [r.id for r in first] == [1, 2, 3, 4]
+    assert chain_findings(first) == []
+    assert [r.record_hash for r in first] == [r.record_hash for r in second]

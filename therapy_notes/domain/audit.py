@@ -113,7 +113,7 @@ def chain_findings(records: Sequence[AuditRecord]) -> list[str]:
     expected_prev, previous_id = GENESIS_HASH, 0
     for record in sorted(records, key=lambda r: r.id or 0):
         record_id = record.id or 0
-        if record.prev_hash != expected_prev:
+        if record.prev_hash is not None and record.prev_hash != expected_prev:
             culprit = previous_id + 1 if record_id > previous_id + 1 else previous_id
             findings.append(_missing_or_edited(max(culprit, 1)))
         if record.prev_hash is None or record.record_hash != record_hash(
