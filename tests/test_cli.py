@@ -102,3 +102,47 @@ def test_cloud_without_api_key_says_what_to_do(data_dir: Path, capsys: object,
                  "--engine-url", "wss://api.openai.com/v1", "--api-key-env", "NO_SUCH_KEY_VAR"])
     assert code == 1
     assert "NO_SUCH_KEY_VAR" in capsys.readouterr().err  # type: ignore[attr-defined]
+
+
+# -- the clinic engine server: tokens ------------------------------------------------------
+
+
+def test_server_add_and_revoke_token(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from therapy_notes.cli import server_main
+    from therapy_notes.engine.access import TokenStore, token_digest
+
+    tokens = tmp_path / "clinic" / "tokens.json"
+    assert server_main(["--add-token", "front-desk", "--tokens", str(tokens)]) == 0
+    out, err = capsys.readouterr()
+    token = out.strip()
+    assert len(token) >= 43  # token_urlsafe(32)
+    assert "front-desk" in err
+    assert token not in tokens.read_text(encoding="utf-8")
+    assert TokenStore(tokens).load() == {"front-desk": token_digest(token)}
+    if sys.platform != "win32":
+        assert tokens.stat().st_mode & 0o777 == 0o600
+    # The same commands under `therapy-notes server`.
+    assert main(["--data-dir", str(tmp_path / "data"), "server", "--add-token", "room-2",
+                 "--tokens", str(tokens)]) == 0
+    capsys.readouterr()
+    assert server_main(["--revoke-token", "front-desk", "--tokens", str(tokens)]) == 0
+    assert TokenStore(tokens).names() == ["room-2"]
+    assert server_main(["--revoke-token", "front-desk", "--tokens", str(tokens)]) == 1
+    assert "no token named 'front-desk'" in capsys.readouterr().err
+
+
+def test_server_refuses_to_start_without_tokens_or_tls(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from therapy_notes.cli import server_main
+
+    assert server_main(["--port", "0"]) == 1
+    assert "--tokens" in capsys.readouterr().err
+    tokens = tmp_path / "tokens.json"
+    assert server_main(["--add-token", "desk", "--tokens", str(tokens)]) == 0
+    capsys.readouterr()
+    assert server_main(["--host", "0.0.0.0", "--port", "0", "--tokens", str(tokens)]) == 1
+    err = capsys.readouterr().err
+    assert "without TLS" in err
+    assert "Traceback" not in err
+    assert server_main(["--port", "0", "--tokens", str(tokens), "--max-sessions", "0"]) == 1

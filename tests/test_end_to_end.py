@@ -11,6 +11,8 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.speech import FIXTURES, LONG_SESSION, SpeechFixture, normalise, word_error_rate
 from therapy_notes.audio.wav_source import WavSource
 from therapy_notes.cli import JsonLinesOutput, link_factory_for, transcribe
@@ -40,7 +42,7 @@ async def _stream_fixtures(engine: LocalEngine, fixtures: Sequence[SpeechFixture
     """Stream `fixtures` back to back on one link; every event the link reported."""
     link = RealtimeConnection(
         LinkSettings(model="gpt-realtime-2", instructions="", tools=()), {},
-        lambda _usage: True, base_url=engine.url, api_key="test")
+        lambda _usage: True, base_url=engine.url, api_key=engine.token)
     await link.start()
     events: list[LinkEvent] = []
 
@@ -97,10 +99,12 @@ async def test_deltas_arrive_while_speaking_before_each_completed(
 
 
 async def test_transcribe_stores_session_and_prints_json_lines(
-    local_engine: LocalEngine, data_dir: Path
+    local_engine: LocalEngine, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = io.StringIO()
-    config = AppConfig(data_dir=data_dir, engine_url=local_engine.url)
+    monkeypatch.setenv("TEST_ENGINE_TOKEN", local_engine.token)
+    config = AppConfig(data_dir=data_dir, engine_url=local_engine.url,
+                       engine_token_env="TEST_ENGINE_TOKEN")
     code = await transcribe(config, LONG_SESSION.path, patient_id=None, realtime=False,
                             out=JsonLinesOutput(out))
     assert code == 0
@@ -134,7 +138,7 @@ async def test_transcribe_stores_session_and_prints_json_lines(
 
 
 async def _run_session(
-    engine_url: str, data_dir: Path, source: WavSource,
+    engine_url: str, token: str, data_dir: Path, source: WavSource,
     during: Coroutine[Any, Any, None] | None = None,
 ) -> tuple[list[str], list[RecordingEvent]]:
     database = open_database(data_dir / "therapy_notes.db")
@@ -142,7 +146,7 @@ async def _run_session(
     try:
         service = RecordingService(
             uow_factory=database.uow_factory,
-            link_factory=link_factory_for(engine_url, "test", is_cloud=False),
+            link_factory=link_factory_for(engine_url, token, is_cloud=False),
             settings=RecordingSettings())
         service.add_listener(events.append)
         await service.start(source, template="soap")
@@ -174,7 +178,8 @@ async def test_engine_restart_mid_session_loses_no_words(
     """
     async with LocalEngine(engine_models) as engine:
         undisturbed, _ = await _run_session(
-            engine.url, tmp_path / "a", WavSource(LONG_SESSION.path, realtime=True, speed=2.0))
+            engine.url, engine.token, tmp_path / "a",
+            WavSource(LONG_SESSION.path, realtime=True, speed=2.0))
     assert undisturbed
 
     engine = LocalEngine(engine_models)
@@ -186,13 +191,14 @@ async def test_engine_restart_mid_session_loses_no_words(
         await asyncio.sleep(4.0)
         await engine.stop()
         await asyncio.sleep(1.0)
-        again = LocalEngine(engine_models, port=port)
+        again = LocalEngine(engine_models, port=port, token=engine.token)
         await again.start()
         restarted.append(again)
 
     try:
         disturbed, events = await _run_session(
-            engine.url, tmp_path / "b", WavSource(LONG_SESSION.path, realtime=True, speed=2.0),
+            engine.url, engine.token, tmp_path / "b",
+            WavSource(LONG_SESSION.path, realtime=True, speed=2.0),
             during=outage())
     finally:
         for again in restarted:

@@ -28,6 +28,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from therapy_notes.config import CLOUD_URL, AppConfig
 from therapy_notes.domain.document import NoteDocument
+from therapy_notes.domain.engine_url import (
+    Credential,
+    EngineCredentials,
+    credential_for,
+    credential_kind,
+)
 from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.notes import EntrySource
@@ -69,7 +75,6 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 
-LOCAL_API_KEY = "local-engine"
 SETTINGS_FILE = "settings.ini"
 
 AudioFactory = Callable[[], AudioSource]
@@ -119,22 +124,28 @@ def local_engine_opener(config: AppConfig,
                         "Restart the app; if it keeps failing, check that no firewall blocks "
                         "connections to this computer (127.0.0.1).") from exc
                 try:
-                    yield EngineEndpoint(engine.url, LOCAL_API_KEY, "local", "Local")
+                    yield EngineEndpoint(engine.url, engine.token, "local", "Local")
                 finally:
                     await engine.stop()
                 return
             url = CLOUD_URL if chosen.engine == ENGINE_OPENAI else chosen.custom_url
-            if not url.startswith(("ws://", "wss://")):
+            if urlsplit(url.strip()).scheme.lower() not in ("ws", "wss"):
                 raise EngineUnavailableError(
                     "The custom engine URL must start with ws:// or wss:// and end in /v1. "
                     "Open Settings (Ctrl+,) to correct it, or choose the local engine.")
-            key = await settings.api_key()
-            if not key and chosen.engine == ENGINE_OPENAI:
-                raise AuthError(
-                    "No OpenAI API key is stored. Open Settings (Ctrl+,) and enter your key, "
-                    "or choose the local engine, which needs none.")
+            # The OpenAI key is read (and sent) only for OpenAI's own hosts; any other URL
+            # gets the clinic engine token (domain.engine_url holds the rule).
+            if credential_kind(url) is Credential.OPENAI_KEY:
+                credentials = EngineCredentials(openai_key=await settings.api_key())
+                if not credentials.openai_key:
+                    raise AuthError(
+                        "No OpenAI API key is stored. Open Settings (Ctrl+,) and enter your "
+                        "key, or choose the local engine, which needs none.")
+            else:
+                credentials = EngineCredentials(engine_token=await settings.engine_token())
             label = "OpenAI" if chosen.engine == ENGINE_OPENAI else (urlsplit(url).hostname or url)
-            yield EngineEndpoint(url, key or LOCAL_API_KEY, "cloud", label)
+            yield EngineEndpoint(url, credential_for(url, credentials), "cloud", label,
+                                 ca_file=chosen.engine_ca)
 
         return open_engine
 
@@ -320,11 +331,15 @@ def preload_realtime_client() -> None:
 def _link_factory(endpoint: EngineEndpoint) -> LinkFactory:
     """Realtime links to the engine; cloud sessions roll over before the 60-minute limit."""
     from therapy_notes.realtime.connection import CLOUD_ROLLOVER_S, RealtimeConnection
+    from therapy_notes.realtime.tls import engine_ssl_context
+
+    ssl_context = engine_ssl_context(Path(endpoint.ca_file) if endpoint.ca_file else None)
 
     def factory(settings: LinkSettings, tools: Mapping[str, ToolHandler],
                 gate: ResponseGate) -> RealtimeLink:
         return RealtimeConnection(
             settings, tools, gate, base_url=endpoint.url, api_key=endpoint.api_key,
+            ssl_context=ssl_context,
             rollover_after_s=CLOUD_ROLLOVER_S if endpoint.kind == "cloud" else None)
 
     return factory

@@ -20,7 +20,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
-from therapy_notes.config import DATA_DIR_ENV, AppConfig, default_data_dir
+from therapy_notes.config import DATA_DIR_ENV, ENGINE_TOKEN_ENV, AppConfig, default_data_dir
+from therapy_notes.domain.engine_url import (
+    Credential,
+    EngineCredentials,
+    credential_for,
+    credential_kind,
+)
 from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.notes import EntrySource
@@ -46,7 +52,6 @@ from therapy_notes.services.recording_events import (
 from therapy_notes.services.templates import available_templates, load_template
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-LOCAL_API_KEY = "local-engine"
 
 
 def sample_recording() -> Path:
@@ -77,7 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--engine-url", default=None,
                     help="ws(s):// base URL ending in /v1 (default: the built-in local engine)")
     tr.add_argument("--api-key-env", default="OPENAI_API_KEY",
-                    help="environment variable holding the API key for a cloud engine")
+                    help="environment variable holding the OpenAI API key (sent only to "
+                         "OpenAI hosts over TLS)")
+    tr.add_argument("--engine-token-env", default=ENGINE_TOKEN_ENV,
+                    help="environment variable holding a clinic engine's token (sent to "
+                         "every engine that is not OpenAI)")
+    tr.add_argument("--engine-ca", type=Path, default=None,
+                    help="PEM file of the certificate authority a clinic engine's wss:// "
+                         "certificate comes from")
     tr.add_argument("--patient", type=int, default=None, help="patient id to file it under")
     tr.add_argument("--template", default="soap", choices=available_templates())
     tr.add_argument("--realtime", action="store_true",
@@ -119,6 +131,22 @@ def _add_server_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--model-dir", type=Path, default=None,
                         help="a CTranslate2 Whisper model folder (default: bundled tiny.en)")
+    parser.add_argument("--tokens", type=Path, default=None,
+                        help="the tokens file (required: only clients with a token connect)")
+    parser.add_argument("--add-token", metavar="NAME", default=None,
+                        help="make a token for NAME, print it once, store only its hash")
+    parser.add_argument("--revoke-token", metavar="NAME", default=None,
+                        help="remove NAME's token (new connections with it are refused)")
+    parser.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate (wss://)")
+    parser.add_argument("--tls-key", type=Path, default=None, help="PEM private key")
+    parser.add_argument("--allow-plaintext", action="store_true",
+                        help="serve ws:// on a non-loopback host (audio crosses the network "
+                             "unencrypted; tokens are still required)")
+    parser.add_argument("--max-sessions", type=int, default=None,
+                        help="concurrent sessions (default: twice the CPU cores)")
+    parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                        help="a browser Origin to accept (by default every browser page is "
+                             "refused)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -133,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return selftest.run()
         if args.command == "server":
-            return _run_server(args.host, args.port, args.model_dir)
+            return _run_server(args)
         if args.command in ("backup", "restore", "encrypt"):
             return _run_database_command(args.command, config, getattr(args, "file", None))
         if args.command == "export":
@@ -145,6 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "transcribe":
             config = replace(
                 config, engine_url=args.engine_url, api_key_env=args.api_key_env,
+                engine_token_env=args.engine_token_env, engine_ca=args.engine_ca,
                 template=args.template, asr_model_dir=args.model_dir,
                 keep_audio=args.keep_audio,
                 token_cap=args.token_cap or config.token_cap)
@@ -167,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def server_main(argv: Sequence[str] | None = None) -> int:
-    """`therapy-notes-server --host H --port P`: the local engine, standalone."""
+    """`therapy-notes-server --host H --port P --tokens FILE`: the engine for a clinic."""
     parser = argparse.ArgumentParser(prog="therapy-notes-server",
                                      description="The Therapy Notes local speech engine.")
     _add_server_args(parser)
@@ -175,7 +204,7 @@ def server_main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging(None, verbose=args.verbose)
     try:
-        return _run_server(args.host, args.port, args.model_dir)
+        return _run_server(args)
     except UserFacingError as exc:
         sys.stderr.write(f"therapy-notes-server: {exc}\n")
         return EXIT_ERROR
@@ -229,11 +258,40 @@ def _run_database_command(command: str, config: AppConfig, file: Path | None) ->
     return EXIT_OK
 
 
-def _run_server(host: str, port: int, model_dir: Path | None) -> int:
-    from therapy_notes.engine.server import serve_forever
+def _run_server(args: argparse.Namespace) -> int:
+    """Manage tokens (`--add-token`, `--revoke-token`) or serve until interrupted."""
+    from therapy_notes.engine.access import TokenStore
+    from therapy_notes.engine.server import EngineLimits, serve_forever
 
+    if args.tokens is None:
+        raise UserFacingError(
+            "Pass --tokens FILE: the engine serves only clients with a token. Make one with "
+            "--add-token NAME --tokens FILE.")
+    store = TokenStore(args.tokens)
+    if args.add_token is not None:
+        token = store.add(args.add_token)
+        sys.stderr.write(f"Token for {args.add_token!r} (shown only now; the file keeps its "
+                         f"hash). Give it to that client as {ENGINE_TOKEN_ENV}:\n")
+        sys.stdout.write(token + "\n")
+        sys.stdout.flush()
+        return EXIT_OK
+    if args.revoke_token is not None:
+        if not store.revoke(args.revoke_token):
+            raise UserFacingError(f"There is no token named {args.revoke_token!r} in "
+                                  f"{args.tokens}.")
+        sys.stderr.write(f"Revoked the token {args.revoke_token!r}; new connections with it "
+                         "are refused.\n")
+        return EXIT_OK
+    if args.max_sessions is not None and args.max_sessions < 1:
+        raise UserFacingError("--max-sessions must be at least 1.")
+    limits = (EngineLimits(max_sessions=args.max_sessions) if args.max_sessions
+              else EngineLimits())
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(host, port, model_dir))
+        asyncio.run(serve_forever(
+            args.host, args.port, args.model_dir, tokens=args.tokens,
+            tls_cert=args.tls_cert, tls_key=args.tls_key,
+            allow_plaintext=args.allow_plaintext, allowed_origins=args.allow_origin,
+            limits=limits))
     return EXIT_OK
 
 
@@ -293,29 +351,49 @@ async def export_note(config: AppConfig, session_id: int, export_format: ExportF
 
 @contextlib.asynccontextmanager
 async def engine_url_for(config: AppConfig) -> AsyncIterator[tuple[str, str, str]]:
-    """(websocket base URL, API key, engine name): the configured one, or a local engine."""
+    """(websocket base URL, credential, engine name): the configured one, or a local engine.
+
+    The credential follows `domain.engine_url`: the OpenAI key only for OpenAI's hosts, the
+    engine token for every other URL.
+    """
     if config.engine_url is not None:
-        key = os.environ.get(config.api_key_env, "")
-        if not key and not config.is_local:
+        url = config.engine_url
+        credentials = EngineCredentials(
+            openai_key=os.environ.get(config.api_key_env) or None,
+            engine_token=os.environ.get(config.engine_token_env) or None)
+        if credential_kind(url) is Credential.OPENAI_KEY and not credentials.openai_key:
             raise UserFacingError(
                 f"No API key: set the environment variable {config.api_key_env} to your "
                 "OpenAI API key, or leave out --engine-url to use the local engine.")
-        yield config.engine_url, key or LOCAL_API_KEY, "local" if config.is_local else "cloud"
+        if credential_kind(url) is Credential.ENGINE_TOKEN and not credentials.engine_token:
+            sys.stderr.write(
+                f"therapy-notes: note: {config.engine_token_env} is not set, so no token is "
+                "sent to the engine; a clinic engine will refuse the connection.\n")
+        yield url, credential_for(url, credentials), "local" if config.is_local else "cloud"
         return
     from therapy_notes.engine.background import BackgroundEngine
 
     async with BackgroundEngine(model_dir=config.asr_model_dir) as engine:
-        yield engine.url, LOCAL_API_KEY, "local"
+        yield engine.url, engine.token, "local"
 
 
-def link_factory_for(url: str, api_key: str, *, is_cloud: bool) -> Callable[
+def link_factory_for(url: str, api_key: str, *, is_cloud: bool,
+                     ca_file: Path | None = None) -> Callable[
         [LinkSettings, Mapping[str, ToolHandler], Callable[[TokenUsage], bool]], Any]:
-    """Builds realtime links to `url`; cloud sessions roll over before 60 minutes."""
+    """Builds realtime links to `url`; cloud sessions roll over before 60 minutes.
+
+    `api_key` is the credential `engine_url_for` chose for `url`; `ca_file` trusts a clinic
+    engine's own certificate authority.
+    """
     from therapy_notes.realtime.connection import CLOUD_ROLLOVER_S, RealtimeConnection
+    from therapy_notes.realtime.tls import engine_ssl_context
+
+    ssl_context = engine_ssl_context(ca_file)
 
     def factory(settings: LinkSettings, tools: Mapping[str, ToolHandler],
                 gate: Callable[[TokenUsage], bool]) -> RealtimeConnection:
         return RealtimeConnection(settings, tools, gate, base_url=url, api_key=api_key,
+                                  ssl_context=ssl_context,
                                   rollover_after_s=CLOUD_ROLLOVER_S if is_cloud else None)
     return factory
 
@@ -342,7 +420,8 @@ async def transcribe(config: AppConfig, file: Path, *, patient_id: int | None,
         async with engine_url_for(config) as (url, key, engine_name):
             service = RecordingService(
                 uow_factory=database.uow_factory,
-                link_factory=link_factory_for(url, key, is_cloud=engine_name == "cloud"),
+                link_factory=link_factory_for(url, key, is_cloud=engine_name == "cloud",
+                                              ca_file=config.engine_ca),
                 settings=RecordingSettings(
                     model=config.model, engine_name=engine_name,
                     reasoning_effort=config.reasoning_effort,

@@ -12,11 +12,13 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from therapy_notes.domain.engine_url import is_loopback_endpoint
 from therapy_notes.domain.usage import Prices
 
 APP_NAME = "TherapyNotes"
 DATA_DIR_ENV = "THERAPY_NOTES_DATA_DIR"
 CLOUD_URL = "wss://api.openai.com/v1"
+ENGINE_TOKEN_ENV = "THERAPY_NOTES_ENGINE_TOKEN"
 CLOUD_MODEL = "gpt-realtime-2"
 REASONING_EFFORTS = ("minimal", "low", "medium", "high", "xhigh")
 
@@ -35,6 +37,11 @@ class AppConfig:
     engine_url: str | None = None
     """None runs the local engine in-process; otherwise a ws(s):// base URL ending in /v1."""
     api_key_env: str = "OPENAI_API_KEY"
+    """Where the OpenAI key is read; it is sent to OpenAI hosts only (domain.engine_url)."""
+    engine_token_env: str = ENGINE_TOKEN_ENV
+    """Where a clinic engine's token is read; sent to every engine that is not OpenAI."""
+    engine_ca: Path | None = None
+    """A PEM file of certificate authorities to trust for a clinic engine's wss:// URL."""
     model: str = CLOUD_MODEL
     reasoning_effort: str = "medium"
     max_output_tokens: int = 250
@@ -58,4 +65,4 @@ class AppConfig:
 
     @property
     def is_local(self) -> bool:
-        return self.engine_url is None or self.engine_url.startswith("ws://127.0.0.1")
+        return self.engine_url is None or is_loopback_endpoint(self.engine_url)

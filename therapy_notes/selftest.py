@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from therapy_notes.domain.engine_url import EngineCredentials, credential_for
 from therapy_notes.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ MAX_WER = 0.35
 scores far above it."""
 TIMEOUT_S = 300.0
 """A hung engine or link must end in a verdict, not a self-test that never returns."""
-LOCAL_API_KEY = "local-engine"
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 
 
@@ -164,14 +164,16 @@ def _needs_offscreen() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _link_factory(url: str) -> Callable[
+def _link_factory(url: str, token: str) -> Callable[
         [LinkSettings, Mapping[str, ToolHandler], Callable[[TokenUsage], bool]],
         RealtimeConnection]:
     from therapy_notes.realtime.connection import RealtimeConnection
 
     def factory(settings: LinkSettings, tools: Mapping[str, ToolHandler],
                 gate: Callable[[TokenUsage], bool]) -> RealtimeConnection:
-        return RealtimeConnection(settings, tools, gate, base_url=url, api_key=LOCAL_API_KEY)
+        # The engine's per-run token: what domain.engine_url picks for a non-OpenAI URL.
+        api_key = credential_for(url, EngineCredentials(engine_token=token))
+        return RealtimeConnection(settings, tools, gate, base_url=url, api_key=api_key)
     return factory
 
 
@@ -198,7 +200,8 @@ async def check_session_path(report: SelfTestReport, *, folder: Path, model_dir:
         try:
             async with LocalEngine(models) as engine:
                 service = RecordingService(
-                    uow_factory=database.uow_factory, link_factory=_link_factory(engine.url),
+                    uow_factory=database.uow_factory,
+                    link_factory=_link_factory(engine.url, engine.token),
                     settings=RecordingSettings(engine_name="local",
                                                entry_source=EntrySource.LOCAL_COMPOSER))
                 await service.start(source, template="soap")

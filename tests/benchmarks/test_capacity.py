@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.benchmarks.conftest import (
+    API_KEY,
     SessionRun,
     counted,
     ms,
@@ -49,7 +50,7 @@ async def test_concurrent_real_time_sessions(models: EngineModels) -> None:
     levels: list[dict[str, Any]] = []
     for sessions in LEVELS:
         engine_models, counter = counted(models)
-        async with BackgroundEngine(engine_models) as engine:
+        async with BackgroundEngine(engine_models, token=API_KEY) as engine:
             runs = await asyncio.gather(*(
                 _delayed(index * STAGGER_SPAN_S / sessions, engine.url)
                 for index in range(sessions)

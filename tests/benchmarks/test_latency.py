@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.benchmarks.conftest import (
+    API_KEY,
     VAD_SILENCE_MS,
     ms,
     per_sentence,
@@ -48,7 +49,7 @@ async def test_latency_real_time(models: EngineModels, tmp_path: Path) -> None:
         pcm += audio
     wav = write_pcm16(tmp_path / "fixtures.wav", pcm)
 
-    async with BackgroundEngine(models) as engine:
+    async with BackgroundEngine(models, token=API_KEY) as engine:
         run = await stream_session(engine.url, wav, realtime=True, speed=1.0)
 
     references = [f.text for f in FIXTURES]

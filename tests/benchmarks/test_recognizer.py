@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from tests.benchmarks.conftest import (
+    API_KEY,
     counted,
     percentile,
     read_pcm16,
@@ -62,7 +63,7 @@ async def test_recognizer_rtf_and_overhead(models: EngineModels) -> None:
     models.recognizer.decode(warm)  # first decode pays for lazy initialisation
     rows: list[dict[str, Any]] = []
     engine_models, counter = counted(models)
-    async with BackgroundEngine(engine_models) as engine:
+    async with BackgroundEngine(engine_models, token=API_KEY) as engine:
         for fixture in FIXTURES:
             partials_before = counter.partial_decodes
             run = await stream_session(engine.url, fixture.path, realtime=False)

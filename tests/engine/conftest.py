@@ -69,6 +69,10 @@ class FakeTurnTracker:
         self.is_closed = False
         self.appended_bytes = 0
 
+    @property
+    def buffered_ms(self) -> float:
+        return len(self._buffer) / BYTES_PER_MS
+
     def set_turn_detection(self, settings: VadSettings | None) -> None:
         self._vad = settings
 
@@ -172,7 +176,7 @@ async def engine(trackers: FakeTrackers) -> AsyncIterator[LocalEngine]:
 
 @pytest.fixture
 def client(engine: LocalEngine) -> AsyncOpenAI:
-    return AsyncOpenAI(api_key="local-test-key", websocket_base_url=engine.url)
+    return AsyncOpenAI(api_key=engine.token, websocket_base_url=engine.url)
 
 
 # --------------------------------------------------------------------------- SDK helpers

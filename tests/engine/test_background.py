@@ -22,7 +22,7 @@ async def test_serves_on_its_own_thread_and_frees_the_port(
     try:
         async with websockets.connect(
             f"{engine.url}/realtime?model=gpt-realtime-2",
-            additional_headers={"Authorization": "Bearer x"},
+            additional_headers={"Authorization": f"Bearer {engine.token}"},
         ) as ws:
             first = json.loads(await ws.recv())
         assert first["type"] == "session.created"

@@ -7,6 +7,7 @@ import base64
 import json
 import socket
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,8 @@ from therapy_notes.domain.tools import (
     session_instructions,
     tool_schemas,
 )
-from therapy_notes.engine.protocol import MAX_AUDIO_BYTES
+from therapy_notes.engine.access import TokenStore
+from therapy_notes.engine.protocol import MAX_AUDIO_BYTES, MAX_MESSAGE_BYTES
 from therapy_notes.engine.server import LocalEngine, serve_forever
 from therapy_notes.engine.turns import EngineModels
 from therapy_notes.services.templates import load_template
@@ -371,7 +373,7 @@ async def test_oversized_audio_is_refused_with_an_error(client: AsyncOpenAI) -> 
             "big_1",
         )
         await conn.send_raw(
-            json.dumps({"type": "x", "pad": "a" * (22 * 1024 * 1024), "event_id": "big_2"})
+            json.dumps({"type": "x", "pad": "a" * (MAX_MESSAGE_BYTES + 1024), "event_id": "big_2"})
         )
         error = await recv_checked(conn, timeout_s=30)
         assert (error.error.code, error.error.event_id) == ("message_too_large", "big_2")
@@ -412,7 +414,7 @@ async def test_transcription_failure_is_reported(client: AsyncOpenAI) -> None:
 
 
 async def test_transcription_intent_session(engine: LocalEngine) -> None:
-    client = AsyncOpenAI(api_key="k", websocket_base_url=engine.url)
+    client = AsyncOpenAI(api_key=engine.token, websocket_base_url=engine.url)
     async with client.realtime.connect(extra_query={"intent": "transcription"}) as conn:
         created = await recv_checked(conn)
         assert type(created.session).__name__ == "RealtimeTranscriptionSessionCreateRequest"
@@ -439,7 +441,10 @@ async def test_transcription_intent_session(engine: LocalEngine) -> None:
 async def test_beta_header_is_refused_with_4000(engine: LocalEngine) -> None:
     async with ws_connect(
         f"{engine.url}/realtime?model=gpt-realtime-2",
-        additional_headers={"Authorization": "Bearer k", "OpenAI-Beta": "realtime=v1"},
+        additional_headers={
+            "Authorization": f"Bearer {engine.token}",
+            "OpenAI-Beta": "realtime=v1",
+        },
     ) as ws:
         error = json.loads(await ws.recv())
         assert error["error"]["code"] == "beta_api_shape_disabled"
@@ -465,7 +470,7 @@ async def test_handshake_refusals_and_subprotocol(engine: LocalEngine) -> None:
         f"{base}?model=gpt-realtime-2",
         subprotocols=[
             websockets.Subprotocol("realtime"),
-            websockets.Subprotocol("openai-insecure-api-key.ek_local"),
+            websockets.Subprotocol(f"openai-insecure-api-key.{engine.token}"),
         ],
     ) as ws:
         assert ws.subprotocol == "realtime"
@@ -487,14 +492,14 @@ async def test_stop_and_restart_on_the_same_port(trackers: FakeTrackers) -> None
     first = LocalEngine(tracker_factory=trackers)
     await first.start()
     port = first.port
-    client = AsyncOpenAI(api_key="k", websocket_base_url=first.url)
+    client = AsyncOpenAI(api_key=first.token, websocket_base_url=first.url)
     async with client.realtime.connect(model="gpt-realtime-2") as conn:
         await open_session(conn)
         await first.stop()
         with pytest.raises(ConnectionClosed):
             await conn.recv_bytes()
     assert trackers.made[0].is_closed
-    async with LocalEngine(port=port, tracker_factory=trackers) as second:
+    async with LocalEngine(port=port, tracker_factory=trackers, token=first.token) as second:
         assert second.url == f"ws://127.0.0.1:{port}/v1"
         async with client.realtime.connect(model="gpt-realtime-2") as conn:
             await open_session(conn)
@@ -528,7 +533,7 @@ async def _stream(conn: Any, pcm: bytes, chunk_ms: int = 100) -> None:
 
 
 async def test_real_speech_becomes_transcript_and_note(real_engine: LocalEngine) -> None:
-    client = AsyncOpenAI(api_key="k", websocket_base_url=real_engine.url)
+    client = AsyncOpenAI(api_key=real_engine.token, websocket_base_url=real_engine.url)
     spoken = _fixture("flexion")
     async with client.realtime.connect(model="gpt-realtime-2") as conn:
         await open_session(conn)
@@ -563,7 +568,7 @@ async def test_real_speech_becomes_transcript_and_note(real_engine: LocalEngine)
 
 
 async def test_real_speech_after_bad_input(real_engine: LocalEngine) -> None:
-    client = AsyncOpenAI(api_key="k", websocket_base_url=real_engine.url)
+    client = AsyncOpenAI(api_key=real_engine.token, websocket_base_url=real_engine.url)
     spoken = _fixture("grip_strength")
     async with client.realtime.connect(model="gpt-realtime-2") as conn:
         await open_session(conn, note_session(audio={"input": {"turn_detection": None}}))
@@ -598,12 +603,14 @@ async def test_real_speech_after_bad_input(real_engine: LocalEngine) -> None:
         assert FLAG_RISK not in calls
 
 
-async def test_serve_forever_loads_models_and_serves_until_cancelled() -> None:
+async def test_serve_forever_loads_models_and_serves_until_cancelled(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = asyncio.create_task(serve_forever("127.0.0.1", port, None))
-    client = AsyncOpenAI(api_key="k", websocket_base_url=f"ws://127.0.0.1:{port}/v1")
+    tokens = tmp_path / "tokens.json"
+    token = TokenStore(tokens).add("front-desk")
+    server = asyncio.create_task(serve_forever("127.0.0.1", port, None, tokens=tokens))
+    client = AsyncOpenAI(api_key=token, websocket_base_url=f"ws://127.0.0.1:{port}/v1")
     for _ in range(300):
         try:
             async with client.realtime.connect(model="gpt-realtime-2") as conn:

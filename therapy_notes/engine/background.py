@@ -25,8 +25,10 @@ class BackgroundEngine:
     """`LocalEngine` running on a daemon thread; the same start/stop/url surface."""
 
     def __init__(self, models: EngineModels | None = None, *, host: str = "127.0.0.1",
-                 port: int = 0, model_dir: Path | None = None) -> None:
-        self._engine = LocalEngine(models, host=host, port=port, model_dir=model_dir)
+                 port: int = 0, model_dir: Path | None = None,
+                 token: str | None = None) -> None:
+        self._engine = LocalEngine(models, host=host, port=port, model_dir=model_dir,
+                                   token=token)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested: asyncio.Event | None = None
@@ -39,6 +41,11 @@ class BackgroundEngine:
     @property
     def port(self) -> int:
         return self._engine.port
+
+    @property
+    def token(self) -> str:
+        """The per-run bearer token; the engine refuses every other credential."""
+        return self._engine.token
 
     async def start(self) -> None:
         """Start the thread and wait until the engine listens (models loaded).

@@ -24,9 +24,14 @@ MAX_AUDIO_BYTES: Final = 15 * 1024 * 1024
 """Largest decoded audio in one `input_audio_buffer.append`, as on the cloud."""
 MAX_MESSAGE_BYTES: Final = 21 * 1024 * 1024
 """Largest client message we parse: a full 15 MiB append in base64 plus its envelope."""
-WEBSOCKET_MAX_SIZE: Final = 32 * 1024 * 1024
-"""The transport limit sits above `MAX_MESSAGE_BYTES`, so an oversized message still
-reaches the parser and gets an `error` reply instead of a dropped socket."""
+WEBSOCKET_MAX_SIZE: Final = MAX_MESSAGE_BYTES + 1024 * 1024
+"""The transport limit sits just above `MAX_MESSAGE_BYTES`, so a slightly oversized message
+still reaches the parser and gets an `error` reply; anything larger closes the socket (1009)
+before it is buffered. Tight, because websockets may queue `max_queue` such messages."""
+MAX_JSON_DEPTH: Final = 32
+"""Deepest nesting a client event may have; real events (tool schemas included) use < 10."""
+MAX_ID_CHARS: Final = 256
+"""Longest `event_id`, item, call or response id a client may send."""
 SAMPLE_RATE_HZ: Final = 24_000
 SESSION_LIFETIME_S: Final = 60 * 60
 
@@ -178,10 +183,17 @@ def parse_client_event(raw: str | bytes) -> ClientEvent | ProtocolViolation:
                 "invalid_value", "The message must be a JSON object with a 'type' field."
             )
         raw_event_id = data.get("event_id")
-        if isinstance(raw_event_id, str):
+        if isinstance(raw_event_id, str) and len(raw_event_id) <= MAX_ID_CHARS:
             event_id = raw_event_id
+        elif isinstance(raw_event_id, str):
+            raise _InvalidError(
+                "invalid_value",
+                f"'event_id' is {len(raw_event_id)} characters; the limit is {MAX_ID_CHARS}.",
+                "event_id",
+            )
         elif raw_event_id is not None:
             raise _InvalidError("invalid_type", "'event_id' must be a string.", "event_id")
+        _check_shape(data)
         return _parse_object(data, event_id)
     except _InvalidError as exc:
         return ProtocolViolation(exc.code, exc.message, exc.param, event_id)
@@ -200,7 +212,47 @@ def _sniff_event_id(raw: str | bytes) -> str | None:
     except (ValueError, RecursionError):
         return None
     event_id = data.get("event_id") if isinstance(data, dict) else None
-    return event_id if isinstance(event_id, str) else None
+    return event_id if isinstance(event_id, str) and len(event_id) <= MAX_ID_CHARS else None
+
+
+def _check_shape(data: JsonObject) -> None:
+    """Refuse nesting deeper than `MAX_JSON_DEPTH` and over-long ids, without recursion.
+
+    The server copies, stores and echoes items with recursive code (`copy.deepcopy`,
+    `json.dumps`); a message nested 600 levels deep once killed its connection with a
+    RecursionError. Walking with an explicit stack answers it with an error instead.
+    Ids (`id`, `*_id`) are echoed in replies and logs, so they are bounded too.
+    """
+    stack: list[tuple[Any, int, str]] = [(data, 1, "")]
+    while stack:
+        value, depth, path = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _InvalidError(
+                "invalid_value",
+                f"The event is nested more than {MAX_JSON_DEPTH} levels deep.",
+                path.lstrip(".")[:200] or None,
+            )
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if (
+                    isinstance(child, str)
+                    and (key == "id" or str(key).endswith("_id"))
+                    and len(child) > MAX_ID_CHARS
+                ):
+                    param = f"{path}.{key}".lstrip(".")[:200]
+                    raise _InvalidError(
+                        "invalid_value",
+                        f"'{param}' is {len(child)} characters; the limit is {MAX_ID_CHARS}.",
+                        param,
+                    )
+                if isinstance(child, dict | list):
+                    stack.append((child, depth + 1, f"{path}.{key}"))
+        elif isinstance(value, list):
+            stack.extend(
+                (child, depth + 1, f"{path}[{i}]")
+                for i, child in enumerate(value)
+                if isinstance(child, dict | list)
+            )
 
 
 def _parse_object(data: JsonObject, event_id: str | None) -> ClientEvent:

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
+import os
+import secrets
+import ssl
+import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -26,6 +31,7 @@ from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from therapy_notes.engine import protocol as p
+from therapy_notes.engine.access import TokenChecker, TokenStore
 from therapy_notes.engine.composer import (
     ComposerTurn,
     ToolCallSpec,
@@ -45,6 +51,7 @@ from therapy_notes.engine.turns import (
     VadSettings,
 )
 from therapy_notes.engine.usage import audio_tokens, response_usage, text_tokens
+from therapy_notes.errors import UserFacingError
 
 if TYPE_CHECKING:
     from therapy_notes.engine.turns import EngineModels
@@ -58,12 +65,17 @@ BETA_CLOSE_CODE = 4000
 TRANSCRIPT_WAIT_S = 60.0
 """How long a response waits for turns still being recognised before it composes anyway."""
 _DELTA_CHARS = 48
+_PCM_BYTES_PER_MS = p.SAMPLE_RATE_HZ * 2 // 1000
+_OFF_LOOP_BYTES = 256 * 1024
+"""Messages larger than this are parsed (base64 decode included) on a worker thread."""
 _SEMANTIC_SILENCE_MS = {"low": 1000, "medium": 600, "auto": 600, "high": 300}
 
 
 class TurnTrackerLike(Protocol):
     """What the server needs from a per-connection turn tracker (see `turns.TurnTracker`)."""
 
+    @property
+    def buffered_ms(self) -> float: ...
     def set_turn_detection(self, settings: VadSettings | None) -> None: ...
     def append(self, pcm16_24k: bytes) -> None: ...
     def commit(self) -> TurnCommitted: ...
@@ -115,42 +127,133 @@ def _offered_subprotocols(headers: Headers) -> list[str]:
     ]
 
 
-def _has_credential(headers: Headers) -> bool:
+def _presented_token(headers: Headers) -> str:
+    """The bearer token from `Authorization`, or from the browser-style key subprotocol."""
     auth = headers.get("Authorization", "")
     scheme, _, token = auth.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        return True
-    return any(
-        s.startswith(KEY_SUBPROTOCOL_PREFIX) and len(s) > len(KEY_SUBPROTOCOL_PREFIX)
-        for s in _offered_subprotocols(headers)
-    )
+        return token.strip()
+    for offered in _offered_subprotocols(headers):
+        if offered.startswith(KEY_SUBPROTOCOL_PREFIX):
+            return offered[len(KEY_SUBPROTOCOL_PREFIX) :]
+    return ""
 
 
-def _process_request(connection: ServerConnection, request: Request) -> Response | None:
-    """Refuse wrong paths (404), missing model or intent (400) and missing keys (401)."""
+def _has_credential(headers: Headers) -> bool:
+    return bool(_presented_token(headers))
+
+
+def _peer(connection: ServerConnection) -> str:
+    address = connection.remote_address
+    return str(address[0]) if isinstance(address, tuple) and address else "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPolicy:
+    """Who may open a session: a token checker (asked at every handshake) and browser origins.
+
+    `checker` is a callable so a file-backed store can reload revoked tokens between
+    handshakes. A browser page sends `Origin`; native clients (the SDK, the app) do not, so
+    any `Origin` not listed is refused: otherwise a web page the clinician visits could reach
+    the engine through the browser.
+    """
+
+    checker: Callable[[], TokenChecker]
+    allowed_origins: frozenset[str] = frozenset()
+
+
+def _process_request(
+    connection: ServerConnection, request: Request, access: AccessPolicy
+) -> Response | None:
+    """Refuse browser origins (403), wrong paths (404), bad queries (400) and bad tokens (401).
+
+    Refusals are logged as one line naming the peer and the reason, never the token.
+    """
+    origin = request.headers.get("Origin")
+    if origin is not None and origin not in access.allowed_origins:
+        _log.warning("refused a handshake from %s: origin not allowed", _peer(connection))
+        return connection.respond(
+            HTTPStatus.FORBIDDEN,
+            "This engine does not accept connections from web pages (Origin not allowed).\n",
+        )
     url = urlsplit(request.path)
     if url.path.rstrip("/") != REALTIME_PATH:
-        return connection.respond(HTTPStatus.NOT_FOUND, f"Not found: {url.path}\n")
+        return connection.respond(HTTPStatus.NOT_FOUND, "Not found.\n")
     query = parse_qs(url.query)
     if not query.get("model") and query.get("intent") != ["transcription"]:
         return connection.respond(
             HTTPStatus.BAD_REQUEST,
             "Connect with ?model=<model> or ?intent=transcription.\n",
         )
-    if not _has_credential(request.headers):
+    owner = access.checker().owner_of(_presented_token(request.headers))
+    if owner is None:
+        _log.warning("refused a handshake from %s: missing or unknown token", _peer(connection))
         return connection.respond(
             HTTPStatus.UNAUTHORIZED,
-            "Missing bearer authentication in header. Send 'Authorization: Bearer <key>' "
-            "(any key works for the local engine).\n",
+            "Missing or unknown engine token. Send 'Authorization: Bearer <token>' with a "
+            "token this engine's administrator issued.\n",
         )
+    connection.username = owner
     return None
+
+
+class _OneLineHandshakeLog(logging.LoggerAdapter[logging.Logger]):
+    """Failed handshakes as one INFO line each, not an error with a traceback.
+
+    websockets logs each failed handshake as an error with a traceback; a port scan or a
+    stray TLS client would fill the log with them. The exception's type and message are
+    kept on one line; other records pass unchanged.
+    """
+
+    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        if msg == "opening handshake failed":
+            level = logging.INFO
+        super().log(level, msg, *args, **kwargs)
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        if kwargs.get("exc_info") and msg == "opening handshake failed":
+            exc = sys.exc_info()[1]
+            kwargs = {k: v for k, v in kwargs.items() if k != "exc_info"}
+            reason = f"{type(exc).__name__}: {exc}"[:200] if exc is not None else "unknown"
+            return f"opening handshake failed ({reason})", kwargs
+        return msg, kwargs
 
 
 # --------------------------------------------------------------------------- engine
 
 
+def default_max_sessions() -> int:
+    """Two sessions per core: recognition of one session uses about one core at its peaks."""
+    return 2 * (os.cpu_count() or 1)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineLimits:
+    """What one client may cost the server; every limit answers with a clear error.
+
+    Attributes:
+        max_sessions: concurrent connections; the next one gets `session_limit_reached`.
+        max_buffer_s: uncommitted audio per session (15 minutes); more is refused, not kept.
+        idle_timeout_s: a connection that sends nothing for this long is closed.
+        open_timeout_s: the TCP, TLS and WebSocket handshake must finish within this.
+        max_queue: received messages buffered per connection before reading pauses.
+    """
+
+    max_sessions: int = field(default_factory=default_max_sessions)
+    max_buffer_s: float = 15 * 60.0
+    idle_timeout_s: float = 10 * 60.0
+    open_timeout_s: float = 10.0
+    max_queue: int = 4
+
+
+SESSION_LIMIT_CLOSE_CODE = 1013
+""""Try again later": the server is full, not broken."""
+IDLE_CLOSE_CODE = 1000
+_PER_RUN_TOKEN_NAME = "this-app"
+
+
 class LocalEngine:
-    """The local Realtime server; start it, give `url` to the client, stop it.
+    """The local Realtime server; start it, give `url` and `token` to the client, stop it.
 
     Args:
         models: speech models shared by every connection; loaded on `start` when None.
@@ -158,6 +261,14 @@ class LocalEngine:
         port: TCP port; 0 picks a free one (see `port` after `start`).
         model_dir: a CTranslate2 Whisper model folder for `EngineModels.load`.
         tracker_factory: builds a connection's turn tracker; the default uses `models`.
+        tokens: the clinic's token store. Without one the engine makes a random token for
+            this run only (`token`), so another local user or a web page cannot use the
+            desktop app's private engine.
+        token: that per-run token, when the caller chooses it (e.g. a parent process that
+            starts the engine and must tell its link); random when None.
+        allowed_origins: browser `Origin` values to accept; any other Origin is refused.
+        ssl_context: serve `wss://` with this certificate.
+        limits: sessions, buffer, idle and handshake limits.
     """
 
     def __init__(
@@ -168,6 +279,11 @@ class LocalEngine:
         port: int = 0,
         model_dir: Path | None = None,
         tracker_factory: TrackerFactory | None = None,
+        tokens: TokenStore | None = None,
+        token: str | None = None,
+        allowed_origins: Sequence[str] = (),
+        ssl_context: ssl.SSLContext | None = None,
+        limits: EngineLimits | None = None,
     ) -> None:
         self._models = models
         self._host = host
@@ -177,6 +293,27 @@ class LocalEngine:
         self._server: Server | None = None
         self._bound_port: int | None = None
         self._owns_models = False
+        self._ssl_context = ssl_context
+        self._limits = limits or EngineLimits()
+        self._active = 0
+        self._token: str | None = None
+        if tokens is None:
+            self._token = token or secrets.token_urlsafe(32)
+            per_run = TokenChecker.single(_PER_RUN_TOKEN_NAME, self._token)
+            self._access = AccessPolicy(lambda: per_run, frozenset(allowed_origins))
+        else:
+            self._access = AccessPolicy(tokens.checker, frozenset(allowed_origins))
+
+    @property
+    def token(self) -> str:
+        """The per-run bearer token clients of this engine must send.
+
+        Raises:
+            RuntimeError: the engine uses a token store, whose tokens it never sees.
+        """
+        if self._token is None:
+            raise RuntimeError("this engine checks a token store; it has no per-run token")
+        return self._token
 
     @property
     def port(self) -> int:
@@ -188,7 +325,17 @@ class LocalEngine:
     @property
     def url(self) -> str:
         """The client's `websocket_base_url`, e.g. `ws://127.0.0.1:PORT/v1`."""
-        return f"ws://{self._host}:{self.port}/v1"
+        scheme = "wss" if self._ssl_context is not None else "ws"
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"{scheme}://{host}:{self.port}/v1"
+
+    @property
+    def active_sessions(self) -> int:
+        return self._active
+
+    @property
+    def max_sessions(self) -> int:
+        return self._limits.max_sessions
 
     async def start(self) -> None:
         """Load the models (off the event loop) if needed, then bind and listen.
@@ -205,11 +352,15 @@ class LocalEngine:
             self._handle,
             self._host,
             self._requested_port,
-            process_request=_process_request,
+            process_request=functools.partial(_process_request, access=self._access),
             select_subprotocol=_select_subprotocol,
             max_size=p.WEBSOCKET_MAX_SIZE,
+            max_queue=self._limits.max_queue,
+            open_timeout=self._limits.open_timeout_s,
             compression=None,
             server_header="TherapyNotes-LocalEngine",
+            ssl=self._ssl_context,
+            logger=_OneLineHandshakeLog(logging.getLogger("websockets.server"), {}),
         )
         self._bound_port = int(next(iter(self._server.sockets)).getsockname()[1])
         _log.info("local engine listening on %s", self.url)
@@ -257,12 +408,33 @@ class LocalEngine:
         ):
             await _refuse_beta(ws)
             return
+        if self._active >= self._limits.max_sessions:
+            _log.warning("refused a session for %s: %d of %d sessions in use",
+                         ws.username, self._active, self._limits.max_sessions)
+            await _refuse_full(ws, self._limits.max_sessions)
+            return
         query = parse_qs(urlsplit(request.path).query)
         intent = (query.get("intent") or [""])[0]
         model = query["model"][0] if query.get("model") else None
         session_type = "transcription" if intent == "transcription" and not model else "realtime"
-        connection = _Connection(ws, self._tracker_factory, session_type, model)
-        await connection.run()
+        connection = _Connection(ws, self._tracker_factory, session_type, model, self._limits)
+        self._active += 1
+        try:
+            _log.info("session %s opened for %s", connection.session_id, ws.username)
+            await connection.run()
+        finally:
+            self._active -= 1
+
+
+async def _refuse_full(ws: ServerConnection, max_sessions: int) -> None:
+    violation = p.ProtocolViolation(
+        "session_limit_reached",
+        f"This engine serves at most {max_sessions} sessions at once and all are in use. "
+        "Try again in a minute or ask the administrator to raise --max-sessions.",
+    )
+    with contextlib.suppress(ConnectionClosed):
+        await ws.send(json.dumps(p.error_event(violation)))
+        await ws.close(SESSION_LIMIT_CLOSE_CODE, "session_limit_reached")
 
 
 async def _refuse_beta(ws: ServerConnection) -> None:
@@ -276,10 +448,76 @@ async def _refuse_beta(ws: ServerConnection) -> None:
         await ws.close(BETA_CLOSE_CODE, "beta_api_shape_disabled")
 
 
-async def serve_forever(host: str, port: int, model_dir: Path | None) -> None:
-    """Run a local engine until cancelled (the `therapy-notes-server` command)."""
-    async with LocalEngine(host=host, port=port, model_dir=model_dir) as engine:
-        _log.info("serving the Realtime protocol at %s", engine.url)
+def is_loopback_host(host: str) -> bool:
+    """True for the addresses only this machine can reach."""
+    return host.lower() in {"127.0.0.1", "::1", "localhost"} or host.startswith("127.")
+
+
+def server_ssl_context(cert: Path, key: Path) -> ssl.SSLContext:
+    """A TLS 1.2+ server context from PEM files.
+
+    Raises:
+        UserFacingError: a file is missing, unreadable, or the key does not match.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise UserFacingError(
+            f"Cannot load the TLS certificate {cert} with key {key}: {exc}.") from exc
+    return context
+
+
+def check_exposure(host: str, *, has_tls: bool, allow_plaintext: bool) -> None:
+    """Refuse to serve patient audio in the clear to the network unless told to, loudly.
+
+    Raises:
+        UserFacingError: a non-loopback host without TLS and without `--allow-plaintext`.
+    """
+    if is_loopback_host(host) or has_tls:
+        return
+    if not allow_plaintext:
+        raise UserFacingError(
+            f"Refusing to serve on {host} without TLS: session audio would cross the network "
+            "unencrypted. Pass --tls-cert CERT --tls-key KEY, or --allow-plaintext on a "
+            "network you trust.")
+    _log.warning("PLAINTEXT: serving on %s without TLS (--allow-plaintext); audio and tokens "
+                 "cross the network unencrypted", host)
+
+
+async def serve_forever(
+    host: str,
+    port: int,
+    model_dir: Path | None,
+    *,
+    tokens: Path,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+    allow_plaintext: bool = False,
+    allowed_origins: Sequence[str] = (),
+    limits: EngineLimits | None = None,
+) -> None:
+    """Run a clinic engine until cancelled (the `therapy-notes-server` command).
+
+    Raises:
+        UserFacingError: unsafe exposure, unreadable TLS files, or an empty tokens file.
+    """
+    if (tls_cert is None) != (tls_key is None):
+        raise UserFacingError("Pass both --tls-cert and --tls-key, or neither.")
+    check_exposure(host, has_tls=tls_cert is not None, allow_plaintext=allow_plaintext)
+    store = TokenStore(tokens)
+    names = store.names()
+    if not names:
+        raise UserFacingError(
+            f"The tokens file {tokens} has no tokens, so no client could connect. Add one: "
+            f"therapy-notes-server --add-token NAME --tokens {tokens}")
+    context = server_ssl_context(tls_cert, tls_key) if tls_cert and tls_key else None
+    async with LocalEngine(host=host, port=port, model_dir=model_dir, tokens=store,
+                           allowed_origins=allowed_origins, ssl_context=context,
+                           limits=limits) as engine:
+        _log.info("serving the Realtime protocol at %s for %d tokens, at most %d sessions",
+                  engine.url, len(names), engine.max_sessions)
         await asyncio.Future()
 
 
@@ -321,8 +559,10 @@ class _Connection:
         tracker_factory: TrackerFactory,
         session_type: str,
         model: str | None,
+        limits: EngineLimits | None = None,
     ) -> None:
         self._ws = ws
+        self._limits = limits or EngineLimits()
         self._session_id = p.new_id("sess")
         self._conversation_id = p.new_id("conv")
         self._created_at_s = p.now_s()
@@ -334,6 +574,10 @@ class _Connection:
 
     # ---- lifecycle
 
+    @property
+    def session_id(self) -> str:
+        return self._session_id
+
     async def run(self) -> None:
         _log.info("connection %s opened (%s)", self._session_id, self._session["type"])
         pump = asyncio.create_task(self._pump_turn_events(), name=f"turns-{self._session_id}")
@@ -341,8 +585,14 @@ class _Connection:
             await self._send(p.session_created(self._session, self._session_id, self._created_at_s))
             await self._send(p.conversation_created(self._conversation_id))
             self._tracker.set_turn_detection(vad_settings(self._session))
-            async for message in self._ws:
-                await self._dispatch(p.parse_client_event(message))
+            while True:
+                try:
+                    async with asyncio.timeout(self._limits.idle_timeout_s):
+                        message = await self._ws.recv()
+                except TimeoutError:
+                    await self._close_idle()
+                    break
+                await self._dispatch(await _parse(message))
         except ConnectionClosed:
             pass
         finally:
@@ -352,6 +602,32 @@ class _Connection:
                 await pump
             await self._tracker.aclose()
             _log.info("connection %s closed", self._session_id)
+
+    async def _close_idle(self) -> None:
+        """A silent client holds a session slot; free it with a reason the client can show."""
+        minutes = self._limits.idle_timeout_s / 60
+        _log.info("connection %s idle for %.0f min, closing", self._session_id, minutes)
+        await self._error(
+            "idle_timeout",
+            f"No client events for {minutes:g} minutes; the session was closed. Reconnect "
+            "to continue.",
+            None,
+        )
+        await self._ws.close(IDLE_CLOSE_CODE, "idle_timeout")
+
+    async def _on_append(self, event: p.AudioAppend) -> None:
+        """Buffer audio unless it would pass the per-session cap (then drop it and say so)."""
+        limit_ms = self._limits.max_buffer_s * 1000
+        if self._tracker.buffered_ms + len(event.audio) / _PCM_BYTES_PER_MS > limit_ms:
+            await self._error(
+                "input_audio_buffer_too_large",
+                f"The input audio buffer would exceed {self._limits.max_buffer_s / 60:g} "
+                "minutes of uncommitted audio; this chunk was dropped. Commit or clear the "
+                "buffer, or turn on server VAD.",
+                event.event_id,
+            )
+            return
+        self._tracker.append(event.audio)
 
     async def _send(self, event: p.JsonObject) -> None:
         await self._ws.send(json.dumps(event))
@@ -371,7 +647,7 @@ class _Connection:
             case p.SessionUpdate():
                 await self._on_session_update(event)
             case p.AudioAppend():
-                self._tracker.append(event.audio)
+                await self._on_append(event)
             case p.AudioCommit():
                 await self._on_commit(event)
             case p.AudioClear():
@@ -730,6 +1006,17 @@ class _Connection:
         await self._send(p.buffer_committed(event.item_id, previous))
         await self._send(p.item_added(item, previous))
         await self._send(p.item_done(item, previous))
+
+
+async def _parse(message: str | bytes) -> p.ClientEvent | p.ProtocolViolation:
+    """Parse a client message; a large one off the event loop, so other sessions keep moving.
+
+    A 15 MiB append takes tens of milliseconds to decode; on the loop every other session's
+    events would wait that long.
+    """
+    if len(message) > _OFF_LOOP_BYTES:
+        return await asyncio.to_thread(p.parse_client_event, message)
+    return p.parse_client_event(message)
 
 
 def _stored_item(raw: p.JsonObject, item_id: str) -> p.JsonObject:

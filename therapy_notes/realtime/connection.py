@@ -13,13 +13,15 @@ import asyncio
 import base64
 import contextlib
 import logging
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from openai import AsyncOpenAI
 from openai.resources.realtime.realtime import AsyncRealtimeConnection
+from openai.types.websocket_connection_options import WebSocketConnectionOptions
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from therapy_notes.domain.events import (
@@ -80,6 +82,7 @@ class RealtimeConnection:
         *,
         base_url: str,
         api_key: str,
+        ssl_context: ssl.SSLContext | None = None,
         rollover_after_s: float | None = None,
         tool_timeout_s: float = 10.0,
         connect_timeout_s: float = 10.0,
@@ -92,6 +95,10 @@ class RealtimeConnection:
         self._runner = ToolRunner(tools, timeout_s=tool_timeout_s)
         self._gate = response_gate
         self._client = AsyncOpenAI(api_key=api_key, websocket_base_url=base_url, max_retries=0)
+        # A clinic engine with its own certificate authority: websockets takes `ssl` at
+        # connect time; the SDK passes the options through but does not declare that key.
+        self._ws_options = cast(
+            "WebSocketConnectionOptions", {"ssl": ssl_context} if ssl_context is not None else {})
         self._rollover_after_s = rollover_after_s
         self._connect_timeout_s = connect_timeout_s
         self._max_attempts = max_attempts
@@ -258,7 +265,9 @@ class RealtimeConnection:
             self._emit(LinkStateChanged(LinkState.CONNECTING))
         try:
             conn = await asyncio.wait_for(
-                self._client.realtime.connect(model=self._settings.model).enter(),
+                self._client.realtime.connect(
+                    model=self._settings.model, websocket_connection_options=self._ws_options
+                ).enter(),
                 self._connect_timeout_s)
         except InvalidStatus as exc:
             status = exc.response.status_code

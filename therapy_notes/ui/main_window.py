@@ -451,7 +451,7 @@ class MainWindow(QMainWindow):
         self._settings_dialog = None
         if dialog is None or result != SettingsDialog.DialogCode.Accepted:
             return
-        self._settings.save(dialog.values(), dialog.new_api_key())
+        self._settings.save(dialog.values(), dialog.new_api_key(), dialog.new_engine_token())
 
     def _on_settings_saved(self, settings: UiSettings) -> None:
         self._apply_settings(settings)

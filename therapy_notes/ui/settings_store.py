@@ -26,6 +26,8 @@ ENGINE_LOCAL, ENGINE_OPENAI, ENGINE_CUSTOM = "local", "openai", "custom"
 ENGINES = (ENGINE_LOCAL, ENGINE_OPENAI, ENGINE_CUSTOM)
 KEYRING_SERVICE = "TherapyNotes"
 KEYRING_USER = "openai-api-key"
+KEYRING_ENGINE_TOKEN_USER = "engine-token"
+"""The clinic engine's token: a secret like the API key, so it too lives in the keyring."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,8 @@ class UiSettings:
 
     engine: str = ENGINE_LOCAL
     custom_url: str = ""
+    engine_ca: str = ""
+    """A PEM file of the clinic engine's certificate authority; "" trusts the system's."""
     model: str = "gpt-realtime-2"
     reasoning_effort: str = "medium"
     max_output_tokens: int = 250

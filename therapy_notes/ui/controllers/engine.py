@@ -23,12 +23,17 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class EngineEndpoint:
-    """Where sessions connect: a ws(s):// base URL, its key, and "local" or "cloud"."""
+    """Where sessions connect: a ws(s):// base URL, its credential, "local" or "cloud".
+
+    `api_key` is whatever `domain.engine_url.credential_for` chose for `url`: the OpenAI key
+    only for OpenAI's hosts, else the engine token. `ca_file` names a clinic CA to trust.
+    """
 
     url: str
     api_key: str
     kind: str
     label: str
+    ca_file: str = ""
 
 
 class EngineState(StrEnum):

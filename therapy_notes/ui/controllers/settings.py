@@ -17,7 +17,13 @@ from therapy_notes.errors import UserFacingError
 from therapy_notes.services.ports import AudioSource
 from therapy_notes.ui.controllers.recording import LevelMeter
 from therapy_notes.ui.controllers.tasks import TaskGroup
-from therapy_notes.ui.settings_store import ApiKeyStore, SettingsStore, UiSettings, masked
+from therapy_notes.ui.settings_store import (
+    KEYRING_ENGINE_TOKEN_USER,
+    ApiKeyStore,
+    SettingsStore,
+    UiSettings,
+    masked,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -55,10 +61,12 @@ class SettingsController(QObject):
     test_level_measured = Signal(float)
 
     def __init__(self, store: SettingsStore, keys: ApiKeyStore, devices: DeviceAccess | None,
-                 defaults: UiSettings | None = None, parent: QObject | None = None) -> None:
+                 defaults: UiSettings | None = None, parent: QObject | None = None,
+                 engine_tokens: ApiKeyStore | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self._keys = keys
+        self._engine_tokens = engine_tokens or ApiKeyStore(username=KEYRING_ENGINE_TOKEN_USER)
         self._devices = devices
         self._tasks = TaskGroup("settings")
         self.settings = store.load(defaults)
@@ -76,13 +84,18 @@ class SettingsController(QObject):
     def load_key_hint(self) -> None:
         self._tasks.spawn(self._load_key_hint(), "key-hint")
 
-    def save(self, settings: UiSettings, api_key: str | None) -> None:
-        """Persist `settings`; `api_key` None leaves the stored key alone, "" deletes it."""
-        self._tasks.spawn(self._save(settings, api_key), "save")
+    def save(self, settings: UiSettings, api_key: str | None,
+             engine_token: str | None = None) -> None:
+        """Persist `settings`; a secret None leaves the stored one alone, "" deletes it."""
+        self._tasks.spawn(self._save(settings, api_key, engine_token), "save")
 
     async def api_key(self) -> str | None:
         """The stored key (raises UserFacingError when there is no usable keyring)."""
         return await asyncio.to_thread(self._keys.get)
+
+    async def engine_token(self) -> str | None:
+        """The stored clinic engine token (raises UserFacingError without a keyring)."""
+        return await asyncio.to_thread(self._engine_tokens.get)
 
     def list_devices(self) -> None:
         self._tasks.spawn(self._list_devices(), "devices")
@@ -117,9 +130,15 @@ class SettingsController(QObject):
             return
         self.key_hint_loaded.emit(masked(key))
 
-    async def _save(self, settings: UiSettings, api_key: str | None) -> None:
+    async def _save(self, settings: UiSettings, api_key: str | None,
+                    engine_token: str | None = None) -> None:
         self._store.save(settings)
         self.settings = settings
+        if engine_token is not None:
+            try:
+                await asyncio.to_thread(self._engine_tokens.set, engine_token)
+            except UserFacingError as exc:
+                self.key_failed.emit(str(exc))
         if api_key is not None:
             try:
                 await asyncio.to_thread(self._keys.set, api_key)

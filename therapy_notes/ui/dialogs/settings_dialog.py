@@ -64,6 +64,13 @@ class SettingsDialog(QDialog):
         self.custom_url = QLineEdit(current.custom_url)
         self.custom_url.setAccessibleName("Custom engine URL")
         self.custom_url.setPlaceholderText("wss://example.org/v1")
+        self.engine_token = QLineEdit()
+        self.engine_token.setAccessibleName("Engine token")
+        self.engine_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.engine_token.setPlaceholderText("from the clinic's administrator; kept in the keyring")
+        self.engine_ca = QLineEdit(current.engine_ca)
+        self.engine_ca.setAccessibleName("Engine certificate authority file")
+        self.engine_ca.setPlaceholderText("PEM file, only for a clinic's own certificate")
         self.api_key = QLineEdit()
         self.api_key.setAccessibleName("API key")
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -91,6 +98,8 @@ class SettingsDialog(QDialog):
         self.token_cap.setValue(current.token_cap)
         form.addRow("Engine", self.engine)
         form.addRow("Custom URL", self.custom_url)
+        form.addRow("Engine token", self.engine_token)
+        form.addRow("Engine CA file", self.engine_ca)
         form.addRow("API key", self.api_key)
         form.addRow("", self.clear_key)
         form.addRow("", self.key_status)
@@ -196,6 +205,7 @@ class SettingsDialog(QDialog):
         prices = replace(base.prices, **{k: s.value() for k, s in self.prices.items()})
         return replace(
             base, engine=str(self.engine.currentData()), custom_url=self.custom_url.text().strip(),
+            engine_ca=self.engine_ca.text().strip(),
             model=self.model.text().strip() or base.model,
             reasoning_effort=self.effort.currentText(), max_output_tokens=self.max_output.value(),
             token_cap=self.token_cap.value(), prices=prices,
@@ -210,9 +220,14 @@ class SettingsDialog(QDialog):
         typed = self.api_key.text().strip()
         return typed or None
 
+    def new_engine_token(self) -> str | None:
+        """None keeps the stored engine token; a typed one replaces it."""
+        return self.engine_token.text().strip() or None
+
     def _on_engine_changed(self) -> None:
         engine = self.engine.currentData()
-        self.custom_url.setEnabled(engine == ENGINE_CUSTOM)
+        for field_edit in (self.custom_url, self.engine_token, self.engine_ca):
+            field_edit.setEnabled(engine == ENGINE_CUSTOM)
         cloud = engine != ENGINE_LOCAL
         for widget in (self.api_key, self.clear_key, self.model):
             widget.setEnabled(cloud)
