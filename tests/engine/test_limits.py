@@ -152,3 +152,25 @@ async def test_a_large_append_is_parsed_off_the_loop_and_still_works(
         await conn.input_audio_buffer.commit()
         assert (await recv_checked(conn)).type == "input_audio_buffer.committed"
     assert trackers.made[0].appended_bytes == len(big) + 2000 * BYTES_PER_MS
+
+
+async def test_overlong_names_strings_and_lists_are_refused(client: AsyncOpenAI) -> None:
+    async with client.realtime.connect(model="gpt-realtime-2") as conn:
+        await open_session(conn, note_session(audio={"input": {"turn_detection": None}}))
+        tool = {"type": "function", "name": "n" * (p.MAX_NAME_CHARS + 1), "parameters": {}}
+        await conn.send_raw(json.dumps({"type": "session.update", "event_id": "s1",
+                                        "session": {"type": "realtime", "tools": [tool]}}))
+        error = await recv_checked(conn)
+        assert (error.error.code, error.error.param) == ("invalid_value", "session.tools[0].name")
+        await conn.send_raw(json.dumps({
+            "type": "conversation.item.create", "event_id": "t1",
+            "item": {"type": "message", "role": "user", "content": [
+                {"type": "input_text", "text": "x" * (p.MAX_TEXT_CHARS + 1)}]}}))
+        assert (await recv_checked(conn)).error.code == "invalid_value"
+        await conn.send_raw(json.dumps({
+            "type": "conversation.item.create", "event_id": "l1",
+            "item": {"type": "message", "role": "user",
+                     "content": [{"type": "input_text", "text": "a"}] * (p.MAX_LIST_ITEMS + 1)}}))
+        error = await recv_checked(conn)
+        assert (error.error.code, error.error.param) == ("invalid_value", "item.content")
+        await manual_commit_works(conn)

@@ -32,6 +32,12 @@ MAX_JSON_DEPTH: Final = 32
 """Deepest nesting a client event may have; real events (tool schemas included) use < 10."""
 MAX_ID_CHARS: Final = 256
 """Longest `event_id`, item, call or response id a client may send."""
+MAX_NAME_CHARS: Final = 64
+"""Longest tool or function name, as on the cloud."""
+MAX_TEXT_CHARS: Final = 1_000_000
+"""Longest other string (instructions, text, arguments); audio has its own limit."""
+MAX_LIST_ITEMS: Final = 1024
+"""Most elements in any one list (tools, content parts, ...)."""
 SAMPLE_RATE_HZ: Final = 24_000
 SESSION_LIFETIME_S: Final = 60 * 60
 
@@ -216,12 +222,14 @@ def _sniff_event_id(raw: str | bytes) -> str | None:
 
 
 def _check_shape(data: JsonObject) -> None:
-    """Refuse nesting deeper than `MAX_JSON_DEPTH` and over-long ids, without recursion.
+    """Refuse deep nesting, over-long ids, names and strings, and huge lists, iteratively.
 
     The server copies, stores and echoes items with recursive code (`copy.deepcopy`,
     `json.dumps`); a message nested 600 levels deep once killed its connection with a
     RecursionError. Walking with an explicit stack answers it with an error instead.
-    Ids (`id`, `*_id`) are echoed in replies and logs, so they are bounded too.
+    Ids (`id`, `*_id`) and names are echoed in replies and logs, so they are bounded
+    tightly; other strings and lists loosely, so that no single field costs the composer
+    or the token counter unbounded work.
     """
     stack: list[tuple[Any, int, str]] = [(data, 1, "")]
     while stack:
@@ -234,25 +242,38 @@ def _check_shape(data: JsonObject) -> None:
             )
         if isinstance(value, dict):
             for key, child in value.items():
-                if (
-                    isinstance(child, str)
-                    and (key == "id" or str(key).endswith("_id"))
-                    and len(child) > MAX_ID_CHARS
-                ):
+                if isinstance(child, str) and len(child) > _string_limit(str(key)):
                     param = f"{path}.{key}".lstrip(".")[:200]
                     raise _InvalidError(
                         "invalid_value",
-                        f"'{param}' is {len(child)} characters; the limit is {MAX_ID_CHARS}.",
+                        f"'{param}' is {len(child)} characters; the limit is "
+                        f"{_string_limit(str(key))}.",
                         param,
                     )
                 if isinstance(child, dict | list):
                     stack.append((child, depth + 1, f"{path}.{key}"))
         elif isinstance(value, list):
+            if len(value) > MAX_LIST_ITEMS:
+                raise _InvalidError(
+                    "invalid_value",
+                    f"A list has {len(value)} elements; the limit is {MAX_LIST_ITEMS}.",
+                    path.lstrip(".")[:200] or None,
+                )
             stack.extend(
                 (child, depth + 1, f"{path}[{i}]")
                 for i, child in enumerate(value)
                 if isinstance(child, dict | list)
             )
+
+
+def _string_limit(key: str) -> int:
+    if key == "audio":
+        return MAX_MESSAGE_BYTES  # checked precisely when decoded
+    if key == "id" or key.endswith("_id"):
+        return MAX_ID_CHARS
+    if key == "name":
+        return MAX_NAME_CHARS
+    return MAX_TEXT_CHARS
 
 
 def _parse_object(data: JsonObject, event_id: str | None) -> ClientEvent:

@@ -139,10 +139,6 @@ def _presented_token(headers: Headers) -> str:
     return ""
 
 
-def _has_credential(headers: Headers) -> bool:
-    return bool(_presented_token(headers))
-
-
 def _peer(connection: ServerConnection) -> str:
     address = connection.remote_address
     return str(address[0]) if isinstance(address, tuple) and address else "unknown"
