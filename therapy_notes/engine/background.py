@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Self
 
-from therapy_notes.engine.server import LocalEngine
+from therapy_notes.engine.server import EngineLimits, LocalEngine
 from therapy_notes.engine.turns import EngineModels
 
 _log = logging.getLogger(__name__)
@@ -26,9 +26,9 @@ class BackgroundEngine:
 
     def __init__(self, models: EngineModels | None = None, *, host: str = "127.0.0.1",
                  port: int = 0, model_dir: Path | None = None,
-                 token: str | None = None) -> None:
+                 token: str | None = None, limits: EngineLimits | None = None) -> None:
         self._engine = LocalEngine(models, host=host, port=port, model_dir=model_dir,
-                                   token=token)
+                                   token=token, limits=limits)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested: asyncio.Event | None = None
