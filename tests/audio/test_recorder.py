@@ -1,5 +1,4 @@
 import asyncio
-import time
 
 import numpy as np
 import pytest
@@ -36,11 +35,16 @@ async def test_chunks_arrive_converted_at_24k_mono():
     sd = mic(48_000)
     async with AudioRecorder(sd, normalise=False) as recorder:
         assert recorder.sample_rate_hz == 48_000
-        started = time.monotonic()
-        chunks = await take(recorder, 8)
-        elapsed = time.monotonic() - started
+        delivered_at_arrival = []
+        chunks = []
+        async for chunk in recorder.chunks():
+            chunks.append(chunk)
+            delivered_at_arrival.append(sd.streams[0].blocks_delivered)
+            if len(chunks) == 8:
+                break
     assert all(len(c) == 4800 for c in chunks)
-    assert 0.6 <= elapsed <= 2.0  # they come at the device's pace
+    # They come at the device's pace: chunk k only once the device has delivered block k.
+    assert all(delivered >= k + 1 for k, delivered in enumerate(delivered_at_arrival))
     y = pcm16_to_float(b"".join(chunks))[1200:]
     assert abs(peak_hz(y, 24_000) - 1000.0) < 5.0
     assert rms(y) == pytest.approx(0.1 / np.sqrt(2), rel=0.02)  # the fake's buffer was copied
@@ -110,13 +114,11 @@ async def test_callback_stays_tiny():
     sd = mic()
     async with AudioRecorder(sd) as recorder:
         await take(recorder, 10)
-    durations = sd.callback_durations_s
-    assert len(durations) >= 10
-    # Copy and hop only: well under a millisecond typically, far below the 100 ms block even
-    # when the loop thread holds the GIL for a switch interval.
-    assert float(np.median(durations)) < 0.0005
-    assert float(np.percentile(durations, 90)) < 0.002
-    assert max(durations) < 0.02
+        overruns = recorder.overruns
+    # Copy and hop only: every block reached the loop and none was dropped for a slow
+    # callback (tests/benchmarks/test_loop_stalls.py measures how long a callback takes).
+    assert len(sd.callback_durations_s) >= 10
+    assert overruns == 0
 
 
 async def test_stop_ends_chunks_and_closes_the_stream():

@@ -1,5 +1,4 @@
 import asyncio
-import time
 from pathlib import Path
 
 import numpy as np
@@ -117,24 +116,26 @@ async def test_custom_chunk_size(tmp_path):
 async def test_realtime_pacing_takes_the_files_duration(tmp_path):
     path = write_wav(tmp_path / "rt.wav", tone(16_000, 1.0), 16_000, "s16")
     source = WavSource(path, realtime=True)
-    started = time.monotonic()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     arrivals = []
     async for _ in source.chunks():
-        arrivals.append(time.monotonic() - started)
+        arrivals.append(loop.time() - started)
     assert len(arrivals) == 10
-    assert 0.95 <= arrivals[-1] <= 1.4
-    # Like a microphone: chunk k arrives once its 100 ms have passed, not all at once.
-    assert arrivals[0] >= 0.09
-    assert arrivals[4] == pytest.approx(0.5, abs=0.15)
+    # Like a microphone: chunk k arrives once its 100 ms have passed, never before (a busy
+    # machine only makes chunks later; how close to the schedule they come is measured in
+    # tests/benchmarks/test_loop_stalls.py).
+    assert all(at >= 0.1 * (k + 1) - 0.01 for k, at in enumerate(arrivals))
 
 
 async def test_speed_scales_the_pacing(tmp_path):
     path = write_wav(tmp_path / "fast.wav", tone(16_000, 2.0), 16_000, "s16")
-    started = time.monotonic()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     chunks = await collect(WavSource(path, realtime=True, speed=4.0))
-    elapsed = time.monotonic() - started
+    elapsed = loop.time() - started
     assert len(chunks) == 20
-    assert 0.47 <= elapsed <= 0.9
+    assert elapsed >= 0.49  # 2 s of audio at 4x: never sooner than half a second
     with pytest.raises(ValueError):
         WavSource(path, speed=0)
 
@@ -142,12 +143,24 @@ async def test_speed_scales_the_pacing(tmp_path):
 async def test_realtime_schedule_does_not_drift(tmp_path):
     # 300 chunks: sleeping a fixed 100 ms after each (instead of to a schedule) would add up
     # the loop's wake-up lateness, a millisecond or more per chunk.
+    # The drift itself (an upper bound on lateness) is measured in
+    # tests/benchmarks/test_loop_stalls.py; here the schedule is checked from its outcome:
+    # each chunk's due time comes from the start, so a late chunk lets the next go at once.
     path = write_wav(tmp_path / "drift.wav", tone(8_000, 30.0), 8_000, "s16")
-    started = time.monotonic()
-    chunks = await collect(WavSource(path, realtime=True, speed=15.0))
-    elapsed = time.monotonic() - started
-    assert len(chunks) == 300
-    assert 2.0 <= elapsed < 2.15
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    arrivals = []
+    async for _ in WavSource(path, realtime=True, speed=15.0).chunks():
+        arrivals.append(loop.time() - started)
+        if len(arrivals) == 10:
+            await asyncio.sleep(0.3)  # the consumer falls behind by 4.5 chunks
+    assert len(arrivals) == 300
+    assert all(at >= (k + 1) / 150 - 0.005 for k, at in enumerate(arrivals))
+    # Catching up: the chunks that were due during the stall come back to back, with no
+    # sleep between them, so the stall does not push every later chunk back.
+    caught_up = arrivals[10:14]
+    assert caught_up == sorted(caught_up)
+    assert arrivals[14] - arrivals[10] < arrivals[10] - arrivals[9]
 
 
 async def test_fast_mode_is_quick_and_yields_to_the_loop(tmp_path):
@@ -161,12 +174,9 @@ async def test_fast_mode_is_quick_and_yields_to_the_loop(tmp_path):
             await asyncio.sleep(0)
 
     task = asyncio.create_task(ticker())
-    started = time.monotonic()
     chunks = await collect(WavSource(path))
-    elapsed = time.monotonic() - started
     task.cancel()
     assert len(chunks) == 600
-    assert elapsed < 10.0
     assert ticks >= 600  # the loop ran other work between chunks
 
 
@@ -197,27 +207,29 @@ async def test_reading_happens_off_the_loop(tmp_path, monkeypatch):
 
 async def test_loop_stays_responsive_while_a_big_block_decodes(tmp_path):
     path = write_wav(tmp_path / "big.wav", tone(96_000, 20.0), 96_000, "f64")
-    gaps = []
+    beats = 0
+    beats_at_chunk = []
     stop = asyncio.Event()
 
     async def heartbeat() -> None:
-        last = time.monotonic()
+        nonlocal beats
         while not stop.is_set():
-            await asyncio.sleep(0.005)
-            now = time.monotonic()
-            gaps.append(now - last)
-            last = now
+            await asyncio.sleep(0)
+            beats += 1
 
     task = asyncio.create_task(heartbeat())
     source = WavSource(path)
-    count = 0
     async for _ in source.chunks():
-        count += 1
+        beats_at_chunk.append(beats)
         await asyncio.sleep(0.001)  # a consumer that does some work
     stop.set()
     await task
-    assert count == 200
-    assert max(gaps) < 0.25
+    assert len(beats_at_chunk) == 200
+    # A second of 96 kHz f64 is decoded for every 10 chunks, on a worker thread: the loop
+    # keeps beating while it decodes, so the first chunk of each block comes after beats.
+    block_starts = beats_at_chunk[10::10]
+    previous_ends = beats_at_chunk[9:-1:10]
+    assert all(start > end for start, end in zip(block_starts, previous_ends, strict=True))
 
 
 async def test_stop_ends_the_iteration(tmp_path):
@@ -233,12 +245,10 @@ async def test_stop_ends_the_iteration(tmp_path):
 
 async def test_stop_cuts_a_realtime_wait_short(tmp_path):
     path = write_wav(tmp_path / "slow.wav", tone(24_000, 5.0), 24_000, "s16")
-    source = WavSource(path, realtime=True, speed=0.1)  # 1 s per chunk
+    source = WavSource(path, realtime=True, speed=0.001)  # 100 s per chunk
     asyncio.get_running_loop().call_later(0.2, source.stop)
-    started = time.monotonic()
-    chunks = await collect(source)
+    chunks = await asyncio.wait_for(collect(source), 60)  # without the cut: 100 s, a hang
     assert chunks == []
-    assert time.monotonic() - started < 0.6
 
 
 async def test_missing_file_fails_when_made(tmp_path):

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from therapy_notes.domain.events import ToolCall
 from therapy_notes.realtime.tools import ToolRunner
 
+TIMELINE: list[tuple[str, object]] = []
+"""("start" | "end", value) as each echo call begins and returns, in the order they did."""
+
 
 async def echo(arguments: Mapping[str, Any]) -> str:
+    TIMELINE.append(("start", arguments.get("value")))
     await asyncio.sleep(float(arguments.get("sleep", 0)))
+    TIMELINE.append(("end", arguments.get("value")))
     return json.dumps({"echo": arguments.get("value")})
 
 
@@ -25,9 +29,11 @@ async def test_calls_run_concurrently_and_results_keep_call_order() -> None:
     runner = ToolRunner({"echo": echo})
     calls = [ToolCall(f"c{i}", "echo", json.dumps({"value": i, "sleep": s}))
              for i, s in enumerate([0.3, 0.1, 0.2])]
-    began = time.monotonic()
+    TIMELINE.clear()
     results = await runner.run_all(calls)
-    assert time.monotonic() - began < 0.5
+    # Concurrent: every call started before the first one finished; run one after another
+    # they would alternate start, end, start, ...
+    assert [kind for kind, _ in TIMELINE] == ["start"] * 3 + ["end"] * 3
     assert [r.call_id for r in results] == ["c0", "c1", "c2"]
     assert [json.loads(r.output)["echo"] for r in results] == [0, 1, 2]
     assert not any(r.is_error for r in results)
@@ -52,12 +58,14 @@ async def test_unknown_tool_bad_arguments_and_exceptions_become_error_outputs() 
 
 async def test_a_slow_tool_times_out_without_delaying_the_others() -> None:
     runner = ToolRunner({"echo": echo}, timeout_s=0.2)
-    began = time.monotonic()
-    slow, quick = await runner.run_all([
-        ToolCall("slow", "echo", json.dumps({"sleep": 5})),
+    TIMELINE.clear()
+    slow, quick = await asyncio.wait_for(runner.run_all([  # a 300 s sleep: a hang if awaited
+        ToolCall("slow", "echo", json.dumps({"value": "slow", "sleep": 300})),
         ToolCall("quick", "echo", json.dumps({"value": 1})),
-    ])
-    assert time.monotonic() - began < 1.0
+    ]), 60)
+    # The quick call finished on its own; the slow one was cut off, never finished.
+    assert ("end", 1) in TIMELINE
+    assert ("end", "slow") not in TIMELINE
     assert slow.is_error
     assert "timed out after 0.2 s" in slow.output
     assert not quick.is_error
