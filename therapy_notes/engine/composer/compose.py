@@ -274,6 +274,8 @@ def _client_sentence(
 ) -> None:
     if kind in (Utterance.QUESTION, Utterance.GREETING, Utterance.ACKNOWLEDGEMENT):
         return
+    if kind in (Utterance.YES, Utterance.NO) and len(sentence.split()) <= 4:
+        return  # "Nothing like that." after the answer: the answer already said it
     ids = (item_id,)
     stated = find_risks(sentence, first_person=True)
     if stated:
@@ -306,8 +308,23 @@ def _clinician_sentence(
     if kind is Utterance.QUESTION:
         context.question = (item_id, sentence)
         return
+    if context.question is not None and context.question[0] == item_id and _is_reply(sentence):
+        # A quick reply run into the clinician's turn ("How are you sleeping? Five hours,
+        # maybe."): the answer is the client's, whatever the turn's label says.
+        reply_kind = utterance_kind(sentence, Speaker.CLIENT)
+        handled = _answer(sentence, reply_kind, item_id, context, facts)
+        context.question = None
+        if handled:
+            return
     if kind in (Utterance.GREETING, Utterance.ACKNOWLEDGEMENT, Utterance.INSTRUCTION):
         return
+    # Risk is read from every statement, whoever the label says spoke: a label can be
+    # wrong, and a clinician's own account ("she marked better off dead") states it too.
+    stated = find_risks(sentence)
+    if stated:
+        for risk in _new_risks(stated, context):
+            facts.risks.append((risk, clean_sentence(sentence), ids))
+            facts.entries.append(_risk_summary(risk, ids))
     role = sentence_role(sentence)
     if role != "plan" and is_homework(sentence) and _looks_directive(sentence):
         role = "plan"
@@ -352,7 +369,7 @@ def _unlabelled_sentence(
     for risk in risks:
         facts.risks.append((risk, clean_sentence(sentence), ids))
     for m in measurements:
-        facts.measurements.append((m, ids))
+        facts.measurements.append(({k: v for k, v in m.items() if k != "name"}, ids))
     last = facts.entries[-1] if facts.entries else None
     if last is not None and last.role == role and last.item_ids == ids:
         last.text = f"{last.text} {clean_sentence(sentence)}"
@@ -360,11 +377,23 @@ def _unlabelled_sentence(
         facts.entries.append(_Entry(role, clean_sentence(sentence), ids))
 
 
+def _is_reply(sentence: str) -> bool:
+    """Short, or a yes/no, or a number: what an answer sounds like."""
+    words = sentence.split()
+    kind = utterance_kind(sentence, Speaker.CLIENT)
+    return (
+        kind in (Utterance.YES, Utterance.NO)
+        or len(words) <= 5
+        or (len(words) <= 9 and re.search(r"\d", spoken_numbers_to_digits(sentence)) is not None)
+    )
+
+
 def _looks_directive(sentence: str) -> bool:
     text = normalise(sentence)
     return bool(
         re.match(
-            r"^(?:\W*(?:okay|ok|so|now|and|alright)\W+)*(?:i(?:'d| would)? (?:like|want) you|"
+            r"^(?:\W*(?:okay|ok|so|now|and|alright)\W+)*(?:let's|let us|"
+            r"i(?:'d| would)? (?:also )?(?:like|want) you|"
             r"i need you|you should|keep|continue|try|make sure|remember|do|practice|practise|"
             r"use|ice|wear|walk|go|aim|please|you're going to|your homework)\b",
             text,
@@ -529,6 +558,7 @@ def _question_phrase(question: str) -> str:
         text,
     )
     text = re.sub(r"^(?:any|anything|been)\s+", "", text)
+    text = re.sub(r"^(?:get|got|have|had)\s+a\s+chance\s+to\s+", "", text)
     text = re.sub(r"^(?:have|get|got|notice|noticed|feel|had)\s+(?:any\s+)?", "", text)
     text = re.sub(r",?\s*(?:at all|lately|recently|this week|since (?:last|we) \w+)$", "", text)
     text = re.sub(r"\byour\b", "their", text)
@@ -567,6 +597,31 @@ def _measurements(
         today.append(m)
     for m in today:
         _record(m, ids, context, facts)
+    if today:
+        # "..., down from 19": the earlier value said with today's, as a bare number.
+        said = re.search(
+            r"\b(?:up|down|improved|increased|decreased|dropped|went)?\s*from\s+"
+            r"(?:a |an |about |around )?(\d+(?:\.\d+)?)\b",
+            digits,
+        )
+        first = today[0]
+        if (
+            said is not None
+            and float(said.group(1)) != float(first["value"])
+            and not any(float(m["value"]) == float(said.group(1)) for m in found)
+        ):
+            facts.entries.append(
+                _Entry(
+                    "assessment",
+                    writing.progress_text(
+                        first,
+                        float(said.group(1)),
+                        motion=_motion(first, context),
+                        when=_when(digits),
+                    ),
+                    ids,
+                )
+            )
     return today
 
 
@@ -626,6 +681,10 @@ def _record(m: dict[str, Any], ids: tuple[str, ...], context: _Context, facts: _
 def _key(m: dict[str, Any], context: _Context) -> tuple[str, str, str, str]:
     motion = context.motion if m["kind"] == "range_of_motion" else ""
     return (str(m["kind"]), str(m.get("body_part", "")), str(m.get("side", "")), motion)
+
+
+def _motion(m: dict[str, Any], context: _Context) -> str:
+    return context.motion if m["kind"] == "range_of_motion" else ""
 
 
 def _is_earlier(m: dict[str, Any], text: str, count: int) -> bool:

@@ -73,6 +73,20 @@ _GREETING = re.compile(
     r"see you|bye|goodbye|take care|have a (?:good|great|nice) (?:day|week|weekend)|"
     r"you're welcome|no problem|my pleasure)\b"
 )
+# Courtesy and empathy around the facts: "I'm sorry it's been that heavy", "thank you for
+# being honest with me", "here you go".
+_COURTESY = re.compile(
+    rf"^{_FILLER}(?:i'm (?:so |really )?sorry|i am sorry|that (?:sounds|must be|must have been) "
+    r"(?:hard|tough|difficult|rough|scary|frustrating|a lot)|thank you|thanks|i appreciate|"
+    r"here you go|there you go|here we go|no worries|don't worry|you're welcome|"
+    r"i hear you|that makes sense|fair enough)\b"
+)
+# A rating the clinician asks for without the recogniser's question mark: "and your mood
+# this week, zero being the worst and ten the best".
+_SCALE_PROMPT = re.compile(
+    r"\b(on a scale|(0|zero|1|one) (being|is|=) (the )?(worst|best|lowest|highest|none|no)|"
+    r"(0|zero|1|one) to (10|ten|5|five)\b(?!\s*(degrees|percent)))"
+)
 # In-session instructions: an imperative about what to do right now, often "for me".
 _INSTRUCTION_VERBS = (
     r"squeeze|lift|raise|lower|push|pull|press|bend|straighten|extend|flex|hold|relax|"
@@ -94,7 +108,8 @@ _AT_HOME = re.compile(
     r"each (day|morning|night|evening)|times a (day|week)|per day|per week|this week|"
     r"before (bed|next)|until (next|i see)|next (session|time|visit|week)|between (now|sessions)|"
     r"twice|three times|keep (doing|working|using|practicing|practising|icing)|continue|"
-    r"from now on|going forward|over the (week|weekend|next)|follow[- ]?up|in \d+ weeks?)\b"
+    r"from now on|going forward|over the (week|weekend|next)|follow[- ]?up|in \d+ weeks?|"
+    r"tonight|tomorrow|this weekend|safety plan|crisis line|988|before you leave)\b"
 )
 _ACK_WORDS = frozenset(
     {
@@ -170,11 +185,16 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
     words = re.findall(r"[a-z'-]+", text)
     if not words:
         return Utterance.ACKNOWLEDGEMENT
-    asks = text.endswith("?") or (speaker is Speaker.CLINICIAN and _QUESTION_START.match(text))
+    clinician = speaker is Speaker.CLINICIAN
+    asks = text.endswith("?") or (clinician and _QUESTION_START.match(text))
     if asks and not (text.endswith(".") and len(words) > 12):
+        return Utterance.QUESTION
+    if clinician and _SCALE_PROMPT.search(text) and not _has_value(text):
         return Utterance.QUESTION
     if _GREETING.match(text) and len(words) <= 10:
         return Utterance.GREETING
+    if speaker is not Speaker.CLIENT and _COURTESY.match(text) and len(words) <= 12:
+        return Utterance.ACKNOWLEDGEMENT
     if len(words) <= 5 and all(w in _ACK_WORDS for w in words):
         return Utterance.ACKNOWLEDGEMENT
     directs = _INSTRUCTION.match(text) or (_FOR_ME.search(text) and len(words) <= 14)
@@ -186,6 +206,12 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
         if _YES.match(text):
             return Utterance.YES
     return Utterance.STATEMENT
+
+
+def _has_value(text: str) -> bool:
+    """A number that is not part of a scale's anchors ("zero to ten")."""
+    stripped = _SCALE_PROMPT.sub(" ", text)
+    return re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine)\b", stripped) is not None
 
 
 def is_homework(sentence: str) -> bool:

@@ -145,8 +145,45 @@ def find_measurements(sentence: str) -> list[dict[str, Any]]:
     return unique
 
 
+# Standardised instruments, as clinicians name them, and their scores.
+_INSTRUMENTS = (
+    ("PHQ-9", r"phq[- ]?9|phq|patient health questionnaire"),
+    ("GAD-7", r"gad[- ]?7|gad"),
+    ("PCL-5", r"pcl[- ]?5"),
+    ("BDI-II", r"bdi(?:[- ]?ii)?|beck depression inventory"),
+    ("MoCA", r"moca|montreal cognitive"),
+    ("MMSE", r"mmse|mini[- ]mental"),
+    ("Berg", r"berg(?: balance)?"),
+    ("TUG", r"tug|timed up and go"),
+    ("Oswestry", r"oswestry|odi"),
+    ("DASH", r"quick ?dash|dash"),
+)
+_INSTRUMENT = re.compile(
+    r"\b(" + "|".join(p for _, p in _INSTRUMENTS) + r")\b(?:\s+(?:score|total))?"
+    r"[^.;]{0,25}?\b(?:is|was|of|at|came out at|came back at|came in at|scored?|=|totals?|"
+    r"total of|comes to|came to)\s+(?:a |an |about |around )?(\d+(?:\.\d+)?)\b"
+)
+
+
+def _instrument(match: re.Match[str]) -> str:
+    said = match.group(1)
+    return next(name for name, pattern in _INSTRUMENTS if re.fullmatch(pattern, said))
+
+
 def _clause_measurements(clause: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    for m in _INSTRUMENT.finditer(clause):
+        name = _instrument(m)
+        out.append(
+            {
+                "kind": "other",
+                "value": _value(m.group(2)),
+                "unit": name,
+                "name": name.lower().replace("-", ""),
+            }
+        )
+    if out:
+        return out
     part, side = body_part(clause), side_of(clause)
 
     def add(kind: str, value: str, unit: str, *, located: bool = True) -> None:

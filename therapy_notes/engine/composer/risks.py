@@ -98,7 +98,9 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
     RiskKind.FALL_RISK: re.compile(
         r"\bfell\b(?!\s+asleep)|\bfalls?\b(?!\s+asleep)|\bfalling\b(?!\s+asleep)|"
         r"\bnear[- ]falls?\b|\blos(t|es|ing)\s+(my\s+|his\s+|her\s+|their\s+)?balance\b|"
-        r"\btripped\b|\bunsteady\b"
+        r"\btripped\b|\bunsteady\b|\bslipped\b|\bwent down\b(?!\s+to\b)|"
+        r"\blanded on (my|his|her|their|the) (bottom|back|side|knees?|hip|floor|face)\b|"
+        r"\b(couldn't|could not|can't) get (back )?up\b|\bon the floor for\b"
     ),
 }
 # Someone other than the speaker does the act: "himself", "herself", or a relative as the

@@ -11,9 +11,16 @@ def clauses(text: str) -> list[str]:
     return [p.strip() for p in parts if p and p.strip()]
 
 
+_SENTENCE_END = re.compile(
+    r"(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bst\.)"
+    r"(?<=[.!?])\s+",
+    re.IGNORECASE,
+)
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a transcript turn."""
-    pieces = re.split(r"(?<=[.!?])\s+", text.strip())
+    """Sentences of a transcript turn ("Dr. Patel" stays in one)."""
+    pieces = _SENTENCE_END.split(text.strip())
     return [p.strip() for p in pieces if p.strip()]
 
 

@@ -119,7 +119,8 @@ def clinician_statement(sentence: str) -> str:
 _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
-            r"^(?:so\s+)?(?:i(?:'d| would)? (?:like|want) you to|i need you to|you should|"
+            r"^(?:so\s+)?(?:i(?:'d| would)? (?:also |really )?(?:like|want) you to|"
+            r"i (?:also )?need you to|you should|"
             r"you'll want to|make sure (?:that )?you|remember to|try to|please|you're going to|"
             r"your homework is to|for homework,?)\s+(.*)$"
         ),
@@ -176,11 +177,21 @@ def intervention(sentence: str) -> str:
 
 # --------------------------------------------------------------------------- measurements
 
+_LOWER_IS_BETTER = frozenset({"PHQ-9", "GAD-7", "PCL-5", "BDI-II", "Oswestry", "DASH", "TUG"})
+"""Instruments where a lower score means fewer symptoms (or, for TUG, seconds)."""
 _NAMES = {
     "phq9": "PHQ-9",
     "phq-9": "PHQ-9",
     "gad7": "GAD-7",
     "gad-7": "GAD-7",
+    "pcl5": "PCL-5",
+    "bdiii": "BDI-II",
+    "moca": "MoCA",
+    "mmse": "MMSE",
+    "berg": "Berg",
+    "tug": "TUG",
+    "oswestry": "Oswestry",
+    "dash": "DASH",
 }
 
 
@@ -248,7 +259,8 @@ def progress_text(
     if reverse:
         value, earlier = earlier, value
     where = _where(m)
-    lower_is_better = kind == "pain_score"
+    name = _NAMES.get(str(m.get("name") or "").lower(), str(m.get("unit") or ""))
+    lower_is_better = kind == "pain_score" or (kind == "other" and name in _LOWER_IS_BETTER)
     if value == earlier:
         trend = "unchanged at"
     elif (value < earlier) == lower_is_better:
@@ -262,7 +274,8 @@ def progress_text(
         "range_of_motion": " ".join(w for w in (where, motion or "range of motion") if w),
         "strength_grade": f"{where} strength" if where else "Strength",
         "mood_score": "Mood",
-    }.get(kind, kind.replace("_", " "))
+        "other": f"{name} score" if name and not name.startswith("/") else "Score",
+    }.get(kind, kind.replace("_", " ").capitalize())
     since = f" since {when}" if when else ""
     if trend == "unchanged at":
         return _sentence(f"{subject} unchanged at {_number(value)}{unit_text}{since}")
