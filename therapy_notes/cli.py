@@ -38,8 +38,10 @@ from therapy_notes.export import ExportFormat, PaperSize
 from therapy_notes.file_modes import write_private_file
 from therapy_notes.logging_setup import configure_logging
 from therapy_notes.services.keys import KeyService, SystemKeyring, TerminalPrompt
+from therapy_notes.services.ports import SpeakerDiarizer
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.recording_events import (
+    Draining,
     MeasurementRecorded,
     NoteEntryAdded,
     Notice,
@@ -47,6 +49,7 @@ from therapy_notes.services.recording_events import (
     RiskFlagged,
     SegmentSaved,
     SessionOpened,
+    SpeakersRelabelled,
     StateChanged,
 )
 from therapy_notes.services.templates import available_templates, load_template
@@ -428,8 +431,9 @@ async def transcribe(config: AppConfig, file: Path, *, patient_id: int | None,
                     max_output_tokens=config.max_output_tokens, token_cap=config.token_cap,
                     prices=config.prices, vad_silence_ms=config.vad_silence_ms,
                     entry_source=EntrySource.MODEL if engine_name == "cloud"
-                    else EntrySource.LOCAL_COMPOSER, keep_audio=config.keep_audio),
-                profiles=profiles.get)
+                    else EntrySource.LOCAL_COMPOSER, keep_audio=config.keep_audio,
+                    pace_to_engine=not realtime),
+                profiles=profiles.get, diarizer=await _diarizer(out))
             service.add_listener(out.on_event)
             await service.start(source, patient_id=patient_id, template=config.template)
             await service.wait_for_audio_end()
@@ -474,8 +478,27 @@ class SessionOutput:
         sys.stderr.write(f"therapy-notes: warning: {message}\n")
         sys.stderr.flush()
 
+    def progress(self, turns_left: int) -> None:
+        """On stderr: the end of the file is still being transcribed (a busy machine)."""
+        sys.stderr.write(f"therapy-notes: transcribing the end of the file, {turns_left} "
+                         "turn(s) left...\n")
+        sys.stderr.flush()
+
     def summary(self, note: Any, usage: TokenUsage, cost_usd: float) -> None:
         raise NotImplementedError
+
+
+async def _diarizer(out: SessionOutput) -> SpeakerDiarizer | None:
+    """A diarizer for one session; without the speaker model, segments stay unlabelled."""
+    from therapy_notes.speakers.diarizer import OnlineDiarizer
+    from therapy_notes.speakers.encoder import SpeakerEncoder
+
+    try:
+        encoder = await asyncio.to_thread(SpeakerEncoder)
+    except UserFacingError as exc:
+        out.warning(f"{exc} Segments are stored without speaker labels.")
+        return None
+    return OnlineDiarizer(encoder)
 
 
 def _clock(ms: int) -> str:
@@ -486,9 +509,11 @@ class TextOutput(SessionOutput):
     """For a person: segments as they finalise, then the note and the cost."""
 
     def on_event(self, event: RecordingEvent) -> None:
-        if isinstance(event, SegmentSaved):
+        if isinstance(event, Draining):
+            self.progress(event.turns_left)
+        elif isinstance(event, SegmentSaved):
             s = event.segment
-            self.write(f"[{_clock(s.start_ms)}-{_clock(s.end_ms)}] {s.text}")
+            self.write(f"[{_clock(s.start_ms)}-{_clock(s.end_ms)}] {s.speaker.label}: {s.text}")
         elif isinstance(event, SessionOpened):
             self.write(f"Session {event.session_id}")
         elif isinstance(event, RiskFlagged):
@@ -533,7 +558,9 @@ class JsonLinesOutput(SessionOutput):
         self._pending_warnings.append(message)
 
     def on_event(self, event: RecordingEvent) -> None:
-        if isinstance(event, SessionOpened):
+        if isinstance(event, Draining):
+            self.progress(event.turns_left)
+        elif isinstance(event, SessionOpened):
             self.emit({"type": "session", "id": event.session_id})
             for message in self._pending_warnings:
                 self.emit({"type": "warning", "message": message})
@@ -541,7 +568,11 @@ class JsonLinesOutput(SessionOutput):
         elif isinstance(event, SegmentSaved):
             s = event.segment
             self.emit({"type": "segment", "id": s.id, "item_id": s.item_id,
-                       "start": s.start_ms / 1000, "end": s.end_ms / 1000, "text": s.text})
+                       "start": s.start_ms / 1000, "end": s.end_ms / 1000,
+                       "speaker": s.speaker.value, "text": s.text})
+        elif isinstance(event, SpeakersRelabelled):
+            for s in event.segments:
+                self.emit({"type": "segment_speaker", "id": s.id, "speaker": s.speaker.value})
         elif isinstance(event, NoteEntryAdded):
             e = event.entry
             self.emit({"type": "note_entry", "id": e.id, "section": e.section, "text": e.text,

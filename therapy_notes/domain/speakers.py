@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from therapy_notes.domain.session import SpeakerRole
 
-QUESTION_MARGIN = 0.2
-"""How much more often one voice must ask than the other to outweigh who spoke first."""
-MIN_TURNS_FOR_QUESTIONS = 4
-"""Turns each voice needs before its share of questions counts."""
+QUESTION_MARGIN = 0.1
+"""How much more of one voice's sentences must be questions to outweigh who spoke first."""
+MIN_SENTENCES_FOR_QUESTIONS = 6
+"""Sentences each voice needs before its share of questions counts."""
 
 
 @dataclass(slots=True)
@@ -31,21 +31,18 @@ class RolePolicy:
     _questions: list[int] = field(default_factory=lambda: [0, 0])
 
     def observe(self, cluster: int | None, text: str) -> None:
-        """Count one turn of a voice, and whether it asked something."""
+        """Count a voice's sentences, and how many of them asked something."""
         if cluster not in (0, 1):
             return
-        self._turns[cluster] += 1
-        # Only a turn that opens with a question counts: when quick replies run together,
-        # a turn's last sentence may be the other voice's next question.
-        first = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
-        if first.endswith("?"):
-            self._questions[cluster] += 1
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+        self._turns[cluster] += len(sentences)
+        self._questions[cluster] += sum(s.endswith("?") for s in sentences)
 
     def clinician(self) -> int:
         """The cluster taken to be the clinician, before any swap."""
         if self.enrolled_clinician in (0, 1):
             return self.enrolled_clinician
-        if min(self._turns) >= MIN_TURNS_FOR_QUESTIONS:
+        if min(self._turns) >= MIN_SENTENCES_FOR_QUESTIONS:
             rates = [q / t for q, t in zip(self._questions, self._turns, strict=True)]
             if abs(rates[0] - rates[1]) >= QUESTION_MARGIN:
                 return 0 if rates[0] > rates[1] else 1

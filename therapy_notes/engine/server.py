@@ -14,6 +14,7 @@ import functools
 import json
 import logging
 import os
+import re
 import secrets
 import ssl
 import sys
@@ -30,6 +31,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from therapy_notes.domain.tools import FLAG_RISK
 from therapy_notes.engine import protocol as p
 from therapy_notes.engine.access import TokenChecker, TokenStore
 from therapy_notes.engine.composer import (
@@ -64,6 +66,10 @@ KEY_SUBPROTOCOL_PREFIX = "openai-insecure-api-key."
 BETA_CLOSE_CODE = 4000
 TRANSCRIPT_WAIT_S = 60.0
 """How long a response waits for turns still being recognised before it composes anyway."""
+HISTORY_TURNS = 400
+"""How many composed turns the composer re-reads for context (questions, earlier values)."""
+_ROLE_PREFIX = re.compile(r"^\s*(clinician|client|therapist|patient)\s*:", re.IGNORECASE)
+
 _DELTA_CHARS = 48
 _PCM_BYTES_PER_MS = p.SAMPLE_RATE_HZ * 2 // 1000
 _OFF_LOOP_BYTES = 256 * 1024
@@ -567,6 +573,9 @@ class _Connection:
         self._order: list[str] = []
         self._tracker = tracker_factory(lambda: p.new_id("item"))
         self._response: _Response | None = None
+        self._history: list[ComposerTurn] = []
+        """Turns already composed: the composer reads them for context only."""
+        self._labelled_turns = False
 
     # ---- lifecycle
 
@@ -726,6 +735,8 @@ class _Connection:
             entry.is_turn = True
             entry.text = _message_text(item)
             entry.audio_seconds = 0.0
+            if entry.text and _ROLE_PREFIX.match(entry.text):
+                self._labelled_turns = True
         entry.ready.set()
         if previous is None:
             previous = self._order[-1] if self._order else None
@@ -855,6 +866,9 @@ class _Connection:
             if self._items[item_id].is_turn
             and not self._items[item_id].composed
             and self._items[item_id].ready.is_set()
+            # A client that hands over labelled text turns ("Client: ...") replaces each
+            # audio turn with one; composing the audio turn too would write it twice.
+            and not (self._labelled_turns and self._items[item_id].audio_seconds > 0)
         ]
         turns = [ComposerTurn(i, e.text) for i, e in turns_entries if e.text]
         tools: list[p.JsonObject] = overrides.get("tools") or self._session.get("tools") or []
@@ -867,6 +881,7 @@ class _Connection:
                 available_tools=_allowed_tools(
                     tools, overrides.get("tool_choice", self._session.get("tool_choice"))
                 ),
+                history=self._history[-HISTORY_TURNS:],
             )
             if not self._already_sent(call)
         ]
@@ -878,7 +893,10 @@ class _Connection:
         for index, call in enumerate(calls):
             arguments = json.dumps(call.arguments)
             cost = text_tokens(call.name) + text_tokens(arguments)
-            if isinstance(budget, int) and emitted and spent + cost > budget:
+            # Risk calls lead and are never cut: a flag that waits for a later response
+            # is lost when the session ends first.
+            is_risk = call.name == FLAG_RISK
+            if isinstance(budget, int) and emitted and spent + cost > budget and not is_risk:
                 status = "incomplete"
                 details = {"type": "incomplete", "reason": "max_output_tokens"}
                 break
@@ -891,6 +909,8 @@ class _Connection:
         left_ids = {i for c in calls[len(emitted) :] for i in c.source_item_ids}
         for item_id, entry in turns_entries:
             entry.composed = item_id not in left_ids
+            if entry.composed and entry.text:
+                self._history.append(ComposerTurn(item_id, entry.text))
         response.usage = response_usage(
             input_text_tokens=input_text, input_audio_tokens=input_audio, output_text_tokens=spent
         )

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+import secrets
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -25,6 +26,7 @@ from openai.types.websocket_connection_options import WebSocketConnectionOptions
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from therapy_notes.domain.events import (
+    LinkDraining,
     LinkEvent,
     LinkFlushed,
     LinkState,
@@ -49,6 +51,8 @@ from therapy_notes.realtime.tools import ToolRunner
 _log = logging.getLogger(__name__)
 
 BYTES_PER_MS = SAMPLE_RATE_HZ * 2 // 1000
+PACE_TURNS_AHEAD = 4
+"""A file is streamed only this many finished turns ahead of their transcripts."""
 CLOUD_ROLLOVER_S = 55 * 60
 """The cloud ends a session at 60 minutes; roll over well before."""
 _FATAL_CODES = frozenset({
@@ -130,6 +134,10 @@ class RealtimeConnection:
         self._response_pending = False
         self._items: list[str] = []
         self._items_seen_by_response: list[str] = []
+        self._last_heard = time.monotonic()
+        """When the engine last sent anything: a busy engine is slow, a silent one is gone."""
+        self._text_turns: list[tuple[str, str, str]] = []
+        """Turns to hand over as text: (audio item replaced, text item id, text)."""
         self.connections_opened = 0
 
     # -- public API -------------------------------------------------------------------------
@@ -143,6 +151,7 @@ class RealtimeConnection:
 
     async def send_audio(self, pcm16: bytes) -> None:
         """Keep the audio for replay, then send it if the link is live."""
+        await self._pace()
         async with self._send_lock:
             self._replay.extend(pcm16)
             self._total_bytes += len(pcm16)
@@ -163,6 +172,34 @@ class RealtimeConnection:
             return
         await self._create_response(self._conn)
 
+    async def add_text_turn(self, replaces_item_id: str, text: str) -> str:
+        """Hand a transcribed turn to the model as text, in place of its audio item.
+
+        The model then reads who said it ("Client: ...") and is not billed for the same
+        audio again in every later response. A turn handed over while the link is down is
+        sent once it is back. Returns the text item's id, which the note's tool calls cite.
+        """
+        item_id = f"turn_{secrets.token_hex(10)}"
+        self._text_turns.append((replaces_item_id, item_id, text))
+        conn = self._conn
+        if conn is not None:
+            await self._send_text_turns(conn)
+        return item_id
+
+    async def _send_text_turns(self, conn: AsyncRealtimeConnection) -> None:
+        async with self._send_lock:
+            while self._text_turns:
+                replaces, item_id, text = self._text_turns[0]
+                try:
+                    if replaces in self._items:
+                        await conn.conversation.item.delete(item_id=replaces)
+                    await conn.conversation.item.create(item={
+                        "id": item_id, "type": "message", "role": "user",
+                        "content": [{"type": "input_text", "text": text}]})
+                except ConnectionClosed:
+                    return
+                self._text_turns.pop(0)
+
     @property
     def session_audio_ms(self) -> int:
         return self._total_bytes // BYTES_PER_MS
@@ -172,8 +209,12 @@ class RealtimeConnection:
         """A response is active or held."""
         return self._response_active or self._response_pending
 
-    async def flush(self, *, timeout_s: float = 30.0) -> None:
-        """Commit buffered speech and wait until every turn is transcribed (or time is up).
+    async def flush(self, *, timeout_s: float = 120.0) -> None:
+        """Commit buffered speech and wait until every turn is transcribed.
+
+        However long a busy machine needs: the wait ends early only when the engine has said
+        nothing at all for `timeout_s` (it is gone or hung); `LinkFlushed` then counts what
+        was lost. `LinkDraining` reports the turns left about once a second.
 
         An empty `session.update` is a fence: the server answers it only after it has
         processed all audio sent before it, so once `session.updated` is back every turn in
@@ -181,10 +222,10 @@ class RealtimeConnection:
         trailing silence would bill, and may invent, a transcript). A reconnect, with its
         replay, needs a new fence.
         """
-        deadline = time.monotonic() + timeout_s
         fenced: AsyncRealtimeConnection | None = None
         committed = False
-        while time.monotonic() < deadline:
+        reported = time.monotonic()
+        while time.monotonic() - self._last_heard < timeout_s:
             if self._run_task is None or self._run_task.done():
                 break
             conn = self._conn
@@ -198,10 +239,33 @@ class RealtimeConnection:
                     await self._fence(conn, commit=True)
                 elif len(speaking) == len(self._turns):
                     break  # nothing left that can still be transcribed
+            if self._turns and time.monotonic() - reported >= 1.0:
+                reported = time.monotonic()
+                self._emit(LinkDraining(len(self._turns)))
             await asyncio.sleep(0.02)
-        if self._turns:
-            _log.warning("flushed with %d turn(s) untranscribed", len(self._turns))
-        self._emit(LinkFlushed())
+        lost = len([t for t in self._turns.values() if t.end_ms is not None])
+        if lost:
+            _log.warning("flushed with %d turn(s) untranscribed", lost)
+        self._emit(LinkFlushed(lost))
+
+    async def wait_until_idle(self, *, timeout_s: float = 120.0) -> bool:
+        """Wait for the active response (and its follow-ups) while the engine keeps talking.
+
+        Returns False when the engine went quiet for `timeout_s` with a response still due.
+        """
+        while self.is_busy and self._conn is not None:
+            if time.monotonic() - self._last_heard >= timeout_s:
+                return False
+            await asyncio.sleep(0.05)
+        return not self.is_busy
+
+    async def _pace(self) -> None:
+        """Hold a file's audio while the engine is several turns behind (files only)."""
+        while self._settings.pace_to_engine and self._conn is not None and not self._closing:
+            ended = sum(1 for t in self._turns.values() if t.end_ms is not None)
+            if ended < PACE_TURNS_AHEAD:
+                return
+            await asyncio.sleep(0.05)
 
     async def _fence(self, conn: AsyncRealtimeConnection, *, commit: bool) -> None:
         self._fence_passed = False
@@ -303,6 +367,7 @@ class RealtimeConnection:
                 chunk = bytes(self._replay[start:start + 48_000])
                 await conn.input_audio_buffer.append(audio=base64.b64encode(chunk).decode())
             self._conn = conn
+        await self._send_text_turns(conn)
         self._emit(LinkStateChanged(LinkState.LIVE))
         self._started.set()
         if self._response_pending and self._gate(TokenUsage()):
@@ -371,6 +436,7 @@ class RealtimeConnection:
     # -- server events ----------------------------------------------------------------------
 
     async def _handle_raw(self, conn: AsyncRealtimeConnection, raw: bytes) -> None:
+        self._last_heard = time.monotonic()
         try:
             event = conn.parse_event(raw)
             kind = event.type
@@ -484,7 +550,10 @@ class RealtimeConnection:
         allowed = self._gate(usage)
         self._emit(ResponseCompleted(response.id or "", response.status or "completed",
                                      usage, results))
-        follow_up = bool(calls) and self._followups < self._max_followups
+        # A response cut at max_output_tokens has more to write: always follow it up (the
+        # budget gate still decides), so the end of a session is never left uncomposed.
+        cut = response.status == "incomplete"
+        follow_up = cut or (bool(calls) and self._followups < self._max_followups)
         self._response_active = False
         if not allowed:
             self._response_pending, self._followups = False, 0

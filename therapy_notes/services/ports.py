@@ -6,7 +6,7 @@ through `asyncio.to_thread` so disk work never runs on the event loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -51,6 +51,10 @@ class SpeakerDiarizer(Protocol):
 
     def assign(self, pcm16_24k: bytes) -> int | None:
         """The voice (0: whoever spoke first, 1: the other) of one turn; None if unclear."""
+        ...
+
+    def voices(self, pieces: Sequence[bytes]) -> list[int | None]:
+        """Which voice each consecutive piece of one turn is (None: unclear), read only."""
         ...
 
     def settled(self) -> list[int | None]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,6 +72,7 @@ from therapy_notes.services.templates import load_template
 from therapy_notes.services.usage import BudgetSnapshot, UsageService
 
 _log = logging.getLogger(__name__)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 T = TypeVar("T")
 
 BYTES_PER_MS = 48
@@ -153,7 +156,9 @@ class RecordingService:
         self._recent = bytearray()
         self._recent_start_ms = 0
         self._voiced: list[Segment] = []
-        """Saved segments in the order their voices were assigned (the diarizer's order)."""
+        """Saved segments of this session, in order."""
+        self._voice_owner: list[int] = []
+        """For each turn the diarizer was given, the index of its segment in `_voiced`."""
 
     # -- public API -------------------------------------------------------------------------
 
@@ -372,24 +377,25 @@ class RecordingService:
     async def _on_transcript(self, link: RealtimeLink, event: TranscriptCompleted) -> None:
         self._partials.pop(event.item_id, None)
         session_id = self._require_session()
-        cited = event.item_id
         if event.text:
-            cluster = await self._voice_of(event)
-            segment = Segment(event.item_id, event.start_ms, event.end_ms, event.text,
-                              speaker=self._roles.role(cluster))
-            saved = await self._write(lambda uow: uow.segments.add(session_id, segment))
-            if saved.id is not None:
-                self._segment_ids[event.item_id] = saved.id
-            self._emit(SegmentSaved(saved))
-            if cluster is not None:
+            for index, (part, cluster) in enumerate(await self._voiced_parts(event)):
+                item_id = event.item_id if index == 0 else f"{event.item_id}.{index}"
+                segment = dataclasses.replace(part, item_id=item_id,
+                                              speaker=self._roles.role(cluster))
+                saved = await self._write(functools.partial(_add_segment, session_id, segment))
+                if saved.id is not None:
+                    self._segment_ids[item_id] = saved.id
+                self._emit(SegmentSaved(saved))
                 self._voiced.append(saved)
-                await self._settle_speakers()
-            # The model reads the turn as text with its speaker, in place of its audio.
-            cited = await link.add_text_turn(event.item_id,
-                                             f"{saved.speaker.label}: {event.text}")
-            if saved.id is not None:
-                self._segment_ids[cited] = saved.id
-            self._transcribed_event(cited).set()
+                if self._diarizer is not None:
+                    self._voice_owner.append(len(self._voiced) - 1)
+                # The model reads the turn as text with its speaker, in place of its audio.
+                cited = await link.add_text_turn(event.item_id if index == 0 else "",
+                                                 f"{saved.speaker.label}: {saved.text}")
+                if saved.id is not None:
+                    self._segment_ids[cited] = saved.id
+                self._transcribed_event(cited).set()
+            await self._settle_speakers()
         self._transcribed_event(event.item_id).set()
         await self._save_usage("transcription", event.usage)
         if not event.text:
@@ -402,20 +408,68 @@ class RecordingService:
         if self._state is RecordingState.RECORDING or self._state is RecordingState.STOPPING:
             await link.request_response()
 
-    async def _voice_of(self, event: TranscriptCompleted) -> int | None:
-        """Which voice spoke a turn (None without a diarizer or when unclear)."""
+    async def _voiced_parts(self, event: TranscriptCompleted) -> list[tuple[Segment, int | None]]:
+        """The turn as segments of one voice each, with that voice (None: not known).
+
+        Quick replies run together into one turn when the pause between two people is
+        shorter than the turn detector's silence. Each sentence's stretch of audio (placed
+        by its share of the characters) is checked against the two voices; where a sentence
+        is clearly the other voice, the turn is split there.
+        """
+        whole = Segment(event.item_id, event.start_ms, event.end_ms, event.text)
         diarizer = self._diarizer
         if diarizer is None:
-            return None
-        pcm = self._turn_audio(event.start_ms, event.end_ms)
+            return [(whole, None)]
+        sentences = split_sentences(event.text)
+        spans = _sentence_spans(sentences, event.start_ms, event.end_ms)
+        voices: list[int | None] = []
+        if len(sentences) > 1:
+            pieces = [self._turn_audio(a, b) for a, b in _cores(spans)]
+            voices = await self._diarize_pieces(diarizer, pieces)
+        known = {v for v in voices if v is not None}
+        if len(known) < 2:
+            return [(whole, await self._voice_of(event, whole))]
+        groups: list[tuple[list[int], int | None]] = []
+        for i, v in enumerate(voices):
+            if groups and (v is None or v == groups[-1][1] or groups[-1][1] is None):
+                groups[-1][0].append(i)
+                if groups[-1][1] is None:
+                    groups[-1] = (groups[-1][0], v)
+            else:
+                groups.append(([i], v))
+        parts: list[tuple[Segment, int | None]] = []
+        for members, _voice in groups:
+            start, end = spans[members[0]][0], spans[members[-1]][1]
+            text = " ".join(sentences[i] for i in members)
+            part = Segment(event.item_id, start, end, text)
+            parts.append((part, await self._voice_of(event, part)))
+        return parts
+
+    async def _diarize_pieces(
+        self, diarizer: SpeakerDiarizer, pieces: list[bytes]
+    ) -> list[int | None]:
         try:
-            cluster = await asyncio.to_thread(diarizer.assign, pcm)
+            return await asyncio.to_thread(diarizer.voices, pieces)
+        except UserFacingError:
+            return [None] * len(pieces)
+
+    async def _diarize(self, work: Callable[[bytes], int | None], pcm: bytes) -> int | None:
+        try:
+            return await asyncio.to_thread(work, pcm)
         except UserFacingError as exc:
             _log.warning("speaker labels are off for this session: %s", type(exc).__name__)
             self._diarizer = None
             self._emit(Notice(f"Speakers cannot be told apart in this session: {exc}", True))
             return None
-        self._roles.observe(cluster, event.text)
+
+    async def _voice_of(self, event: TranscriptCompleted, part: Segment) -> int | None:
+        """Which voice spoke a part of a turn (None without a diarizer or when unclear)."""
+        diarizer = self._diarizer
+        if diarizer is None:
+            return None
+        cluster = await self._diarize(diarizer.assign, self._turn_audio(part.start_ms,
+                                                                        part.end_ms))
+        self._roles.observe(cluster, part.text)
         return cluster
 
     async def _settle_speakers(self) -> None:
@@ -425,13 +479,18 @@ class RecordingService:
             return
         settled = await asyncio.to_thread(diarizer.settled)
         self._roles.enrolled_clinician = diarizer.clinician_cluster()
-        await self._relabel(self._roles.roles(settled[: len(self._voiced)]))
+        await self._relabel(settled)
 
-    async def _relabel(self, roles: list[SpeakerRole]) -> None:
+    async def _relabel(self, settled: list[int | None]) -> None:
+        """Give each segment the role of its voice now (diarizer turns map onto segments)."""
+        roles = self._roles.roles(settled[: len(self._voice_owner)])
+        by_segment: dict[int, SpeakerRole] = {}
+        for owner, role in zip(self._voice_owner, roles, strict=False):
+            by_segment.setdefault(owner, role)
         changed = [
-            dataclasses.replace(seg, speaker=role)
-            for seg, role in zip(self._voiced, roles, strict=False)
-            if seg.speaker is not role and seg.id is not None
+            dataclasses.replace(self._voiced[i], speaker=role)
+            for i, role in by_segment.items()
+            if self._voiced[i].speaker is not role and self._voiced[i].id is not None
         ]
         if not changed:
             return
@@ -446,12 +505,9 @@ class RecordingService:
         """The clinician and the client the other way round, for the rest of the session."""
         self._roles.swapped = not self._roles.swapped
         diarizer = self._diarizer
-        settled = (
-            await asyncio.to_thread(diarizer.settled)
-            if diarizer is not None
-            else [None] * len(self._voiced)
-        )
-        await self._relabel(self._roles.roles(settled[: len(self._voiced)]))
+        if diarizer is None:
+            return
+        await self._relabel(await asyncio.to_thread(diarizer.settled))
 
     def _on_link_state(self, event: LinkStateChanged) -> None:
         if event.state is LinkState.RECONNECTING and self._state is RecordingState.RECORDING:
@@ -618,6 +674,32 @@ class RecordingService:
         return json.dumps({"ok": True, "diagnoses": list(profile.diagnoses),
                            "goals": list(profile.goals),
                            "precautions": list(profile.precautions)})
+
+
+def _add_segment(session_id: int, segment: Segment, uow: UnitOfWork) -> Segment:
+    return uow.segments.add(session_id, segment)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a transcript turn, as the recogniser punctuated them."""
+    return [p for p in (piece.strip() for piece in _SENTENCE_END.split(text)) if p]
+
+
+def _sentence_spans(sentences: list[str], start_ms: int, end_ms: int) -> list[tuple[int, int]]:
+    """Where each sentence lies in the turn's audio, by its share of the characters."""
+    total = sum(len(s) for s in sentences) or 1
+    spans: list[tuple[int, int]] = []
+    at = float(start_ms)
+    for sentence in sentences:
+        length = (end_ms - start_ms) * len(sentence) / total
+        spans.append((round(at), round(at + length)))
+        at += length
+    return spans
+
+
+def _cores(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The middle of each span: its edges, placed by estimate, may hold the other voice."""
+    return [(a + (b - a) // 6, b - (b - a) // 6) for a, b in spans]
 
 
 def _text(arguments: Mapping[str, Any], key: str) -> str:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,6 +150,37 @@ class OnlineDiarizer:
             if embedding is None:
                 return None if guess is None else self._clear_choice(guess)
             return self._assign_online(embedding)
+
+    def voices(self, pieces: Sequence[bytes]) -> list[int | None]:
+        """Which voice each consecutive piece of ONE turn is, without adding them as turns.
+
+        For the sentences of a turn: quick replies run together into one turn, and a piece
+        that is clearly another voice marks where to split it. With both voices known each
+        piece is matched to them; before that, pieces are compared with the first voice
+        (or with the turn's own first piece), so even the opening turn can be split.
+        0 is the first voice, 1 the other; None where a piece is too short or unclear.
+        """
+        embeddings = [self._encoder.embed(piece) for piece in pieces]
+        with self._lock:
+            if len(self._sums) == 2:
+                return [None if e is None else self._clear_choice(e) for e in embeddings]
+            known = [e for e in embeddings if e is not None]
+            if not known:
+                return [None] * len(pieces)
+            reference = self._centroids()[0] if self._sums else known[0]
+            out: list[int | None] = []
+            for e in embeddings:
+                if e is None:
+                    out.append(None)
+                    continue
+                similarity = float(reference @ e)
+                if similarity >= self._new_speaker_below:
+                    out.append(0)
+                elif similarity < self._new_speaker_below - self._clear_margin:
+                    out.append(1)
+                else:
+                    out.append(None)
+            return out
 
     def settled(self) -> list[int | None]:
         """The current best cluster of every turn assigned so far, in order.
