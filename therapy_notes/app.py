@@ -41,7 +41,13 @@ from therapy_notes.domain.users import User
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
 from therapy_notes.services.keys import KeyService, SystemKeyring
 from therapy_notes.services.notes import NotesService
-from therapy_notes.services.ports import AudioSource, LinkFactory, RealtimeLink, ResponseGate
+from therapy_notes.services.ports import (
+    AudioSource,
+    LinkFactory,
+    RealtimeLink,
+    ResponseGate,
+    SpeakerDiarizer,
+)
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.recovery import RecoveryService
 from therapy_notes.services.templates import available_templates, load_template
@@ -242,6 +248,21 @@ async def build_app(
         with database.uow_factory() as uow:
             return {p.id: p.name for p in uow.patients.list() if p.id is not None}
 
+    encoders: list[Any] = []
+
+    async def diarizer() -> SpeakerDiarizer | None:
+        """The session's diarizer; the speaker model is loaded once, off the UI thread."""
+        from therapy_notes.speakers.diarizer import OnlineDiarizer
+        from therapy_notes.speakers.encoder import SpeakerEncoder
+
+        if not encoders:
+            try:
+                encoders.append(await asyncio.to_thread(SpeakerEncoder))
+            except UserFacingError as exc:
+                _log.warning("speaker labels are off: %s", type(exc).__name__)
+                return None
+        return OnlineDiarizer(encoders[0])
+
     async def make_service(request: SessionRequest) -> RecordingService:
         endpoint = await engine.endpoint()
         chosen = settings.settings
@@ -256,7 +277,7 @@ async def build_app(
                 keep_audio=chosen.keep_audio, actor=actor_name(),
                 entry_source=EntrySource.MODEL if endpoint.kind == "cloud"
                 else EntrySource.LOCAL_COMPOSER),
-            profiles=profiles.get)
+            profiles=profiles.get, diarizer=await diarizer())
 
     preload_realtime_client()
     recording = RecordingController(

@@ -44,7 +44,7 @@ def test_search_opens_a_session_and_its_risk_must_be_acknowledged(
         window.search_dialog.results.itemActivated.emit(hit)
         await wait_for_signal(parts.library.session_loaded)
         assert window.session_id == session_id
-        assert window.transcript.texts() == ["[00:00]  She mentions a fall on the stairs."]
+        assert window.transcript.texts() == ["[00:00]  Speaker:  She mentions a fall on the stairs."]
         assert window.risk_banner.isVisible()
         assert "Fall risk" in window.risk_banner.label.text()
         qtbot.mouseClick(window.risk_banner.button, Qt.MouseButton.LeftButton)

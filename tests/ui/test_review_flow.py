@@ -45,10 +45,10 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         # Clicking an entry highlights the transcript segment it came from.
         flexion = next(r for r in rows if "flexion" in r.text.text())
         qtbot.mouseClick(flexion, Qt.MouseButton.LeftButton)
-        assert window.highlighted_transcript() == [f"[00:00]  {seeded.segment_texts[0]}"]
+        assert window.highlighted_transcript() == [f"[00:00]  Speaker:  {seeded.segment_texts[0]}"]
         pain = next(r for r in rows if "Pain" in r.text.text())
         qtbot.mouseClick(pain, Qt.MouseButton.LeftButton)
-        assert window.highlighted_transcript() == [f"[00:03]  {seeded.segment_texts[1]}"]
+        assert window.highlighted_transcript() == [f"[00:03]  Speaker:  {seeded.segment_texts[1]}"]
 
         # Edit inline: the entry becomes the clinician's, and says who.
         qtbot.mouseClick(flexion.edit_button, Qt.MouseButton.LeftButton)

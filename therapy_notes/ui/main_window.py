@@ -192,6 +192,12 @@ class MainWindow(QMainWindow):
         self.review_action = QAction("Review and sign", self)
         self.review_action.setShortcut(QKeySequence("Ctrl+R"))
         self.review_action.triggered.connect(self._on_review_action_triggered)
+        self.swap_speakers_action = QAction("Swap clinician and client", self)
+        self.swap_speakers_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
+        self.swap_speakers_action.setToolTip(
+            "The voices were told apart but the roles are the wrong way round: swap them "
+            "for this session.")
+        self.swap_speakers_action.triggered.connect(self._recording.swap_speakers)
         self.progress_action = QAction("Progress over time…", self)
         self.progress_action.triggered.connect(self.open_progress)
         self.lock_action = QAction("Lock now", self)
@@ -212,10 +218,12 @@ class MainWindow(QMainWindow):
         menu.addAction(quit_action)
         session_menu = self.menuBar().addMenu("&Session")
         session_menu.addAction(self.record_action)
+        session_menu.addAction(self.swap_speakers_action)
         session_menu.addAction(self.search_action)
         session_menu.addAction(self.review_action)
         session_menu.addAction(self.progress_action)
-        self._guarded_actions = (self.record_action, self.search_action, self.settings_action,
+        self._guarded_actions = (self.record_action, self.swap_speakers_action,
+                                 self.search_action, self.settings_action,
                                  self.new_patient_action, self.export_action, self.copy_action,
                                  self.review_action, self.progress_action, self.lock_action)
         for action in self._guarded_actions:
@@ -230,6 +238,7 @@ class MainWindow(QMainWindow):
         rec.session_opened.connect(self._on_recording_session_opened)
         rec.partial_transcript_received.connect(self.transcript.show_partial)
         rec.segment_saved.connect(self.transcript.show_segment)
+        rec.speakers_relabelled.connect(self.transcript.relabel)
         rec.note_entry_added.connect(self._on_recording_note_entry_added)
         rec.measurement_recorded.connect(self.note.add_measurement)
         rec.risk_flagged.connect(self.risk_banner.add_risk)

@@ -26,7 +26,7 @@ def test_final_segment_replaces_its_partial(qtbot: Any) -> None:
     view.show_partial("item_1", "patient reports pain")
     assert view.texts() == ["…  patient reports pain"]
     view.show_segment(Segment("item_1", 61_000, 64_000, "Patient reports pain."))
-    assert view.texts() == ["[01:01]  Patient reports pain."]
+    assert view.texts() == ["[01:01]  Speaker:  Patient reports pain."]
 
 
 def test_auto_scroll_pauses_while_reading_earlier_text(qtbot: Any) -> None:

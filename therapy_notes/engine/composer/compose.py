@@ -24,6 +24,7 @@ from therapy_notes.engine.composer.dialogue import (
     Speaker,
     Utterance,
     answer_content,
+    has_value,
     is_homework,
     split_speaker,
     utterance_kind,
@@ -95,6 +96,11 @@ _EARLIER_BEFORE = re.compile(
     r"\bversus|\bvs\.?|\bused to be|\bused to (get|have|sleep)|"
     r"\bwas (only |just )?(at |about |around )?|\bwere (only |just )?(at |about |around )?|"
     r"\bhad been)\s*(a |an |about |around |only )?$"
+)
+# The clinician telling what the client did or said, not what they are to do.
+_REPORTS_PAST = re.compile(
+    r"\b(you've been|you have been|you were|you did|you said|you told|you mentioned|"
+    r"last week|earlier)\b"
 )
 _LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
 """Limbs named in passing ("lift your arm") while a joint of them is examined."""
@@ -326,7 +332,7 @@ def _clinician_sentence(
             facts.risks.append((risk, clean_sentence(sentence), ids))
             facts.entries.append(_risk_summary(risk, ids))
     role = sentence_role(sentence)
-    if role != "plan" and is_homework(sentence) and _looks_directive(sentence):
+    if role != "plan" and is_homework(sentence) and not _REPORTS_PAST.search(normalise(sentence)):
         role = "plan"
     if role == "plan":
         facts.entries.append(_Entry("plan", writing.plan_item(sentence), ids))
@@ -342,8 +348,8 @@ def _clinician_sentence(
                 text = writing.measurement_text(m, motion=context.motion)
             facts.entries.append(_Entry("objective", text, ids))
         return
-    if len(sentence.split()) < 4:
-        return
+    if len(sentence.split()) < 6:
+        return  # "That is a big deal.": a remark to the client, not a finding
     if role == "intervention":
         facts.entries.append(_Entry("intervention", writing.intervention(sentence), ids))
     elif role in ("assessment", "response", "goals"):
@@ -378,14 +384,15 @@ def _unlabelled_sentence(
 
 
 def _is_reply(sentence: str) -> bool:
-    """Short, or a yes/no, or a number: what an answer sounds like."""
+    """A yes/no, or a short sentence with a value: what an answer sounds like.
+
+    A scale's anchors ("Zero to ten.") after the question are still the question.
+    """
     words = sentence.split()
     kind = utterance_kind(sentence, Speaker.CLIENT)
-    return (
-        kind in (Utterance.YES, Utterance.NO)
-        or len(words) <= 5
-        or (len(words) <= 9 and re.search(r"\d", spoken_numbers_to_digits(sentence)) is not None)
-    )
+    if kind in (Utterance.YES, Utterance.NO):
+        return True
+    return len(words) <= 9 and has_value(normalise(sentence))
 
 
 def _looks_directive(sentence: str) -> bool:
@@ -585,43 +592,48 @@ def _measurements(
     digits = spoken_numbers_to_digits(normalise(sentence))
     found = find_measurements(sentence)
     today: list[dict[str, Any]] = []
-    for m in found:
+    for i, m in enumerate(found):
+        last = context.last[0] if context.last is not None else None
+        if (
+            m["kind"] == "other"
+            and m.get("unit") == "/5"
+            and last is not None
+            and last["kind"] == "strength_grade"
+        ):
+            # "The left is five out of five", after a grip grade: the same test.
+            m = {**m, "kind": "strength_grade", "body_part": last.get("body_part", "")}
+            side = side_of(digits)
+            if side:
+                m["side"] = side
+            found[i] = m
         located = m["kind"] in ("range_of_motion", "strength_grade", "pain_score")
         if located and not m.get("body_part") and context.part:
             m = {**m, "body_part": context.part}
             if context.side and not m.get("side"):
                 m["side"] = context.side
-        if _is_earlier(m, digits, len(found)):
+        if _is_earlier(m, digits, _count_numbers(digits)):
             context.values[_key(m, context)] = (float(m["value"]), _when(digits))
             continue
         today.append(m)
     for m in today:
         _record(m, ids, context, facts)
     if today:
-        # "..., down from 19": the earlier value said with today's, as a bare number.
-        said = re.search(
-            r"\b(?:up|down|improved|increased|decreased|dropped|went)?\s*from\s+"
-            r"(?:a |an |about |around )?(\d+(?:\.\d+)?)\b",
-            digits,
-        )
+        # "..., down from 19", "you were at 30 last visit": the earlier value said with
+        # today's, as a bare number.
+        values = {float(m["value"]) for m in found}
         first = today[0]
-        if (
-            said is not None
-            and float(said.group(1)) != float(first["value"])
-            and not any(float(m["value"]) == float(said.group(1)) for m in found)
-        ):
-            facts.entries.append(
-                _Entry(
-                    "assessment",
-                    writing.progress_text(
-                        first,
-                        float(said.group(1)),
-                        motion=_motion(first, context),
-                        when=_when(digits),
-                    ),
-                    ids,
+        for said in re.finditer(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])", digits):
+            value = float(said.group(0))
+            if value in values:
+                continue
+            before = digits[max(0, said.start() - 30) : said.start()]
+            after = digits[said.end() : said.end() + 40]
+            if _EARLIER_BEFORE.search(before) or _EARLIER_TIME.match(after.strip(" ,")):
+                progress = writing.progress_text(
+                    first, value, motion=_motion(first, context), when=_when(digits)
                 )
-            )
+                facts.entries.append(_Entry("assessment", progress, ids))
+                break
     return today
 
 
@@ -681,6 +693,10 @@ def _record(m: dict[str, Any], ids: tuple[str, ...], context: _Context, facts: _
 def _key(m: dict[str, Any], context: _Context) -> tuple[str, str, str, str]:
     motion = context.motion if m["kind"] == "range_of_motion" else ""
     return (str(m["kind"]), str(m.get("body_part", "")), str(m.get("side", "")), motion)
+
+
+def _count_numbers(text: str) -> int:
+    return len(re.findall(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])", text))
 
 
 def _motion(m: dict[str, Any], context: _Context) -> str:

@@ -66,7 +66,8 @@ _QUESTION_START = re.compile(
     r"tell me|describe|walk me through|talk me through|say more|on a scale)\b"
 )
 _GREETING = re.compile(
-    rf"^{_FILLER}(?:hi|hello|hey|good (?:morning|afternoon|evening)|nice to see you|"
+    rf"^{_FILLER}(?:(?:thanks|thank you),?\s+)?(?:hi|hello|hey|good (?:morning|afternoon|evening)|"
+    r"nice to see you|"
     r"good to see you|great to see you|come (?:on )?in|have a seat|take a seat|"
     r"thanks? (?:you )?for coming|welcome back|how are you(?: doing)?(?: today)?|"
     r"how(?:'s| is| has| was) (?:your|the) (?:weekend|week|day|trip|holiday|morning)|"
@@ -81,6 +82,8 @@ _COURTESY = re.compile(
     r"here you go|there you go|here we go|no worries|don't worry|you're welcome|"
     r"i hear you|that makes sense|fair enough)\b"
 )
+# "Night splint, got it.": the client repeating what they were told, and agreeing.
+_CLOSING_ACK = re.compile(r"\b(got it|sounds good|will do|okay|ok|all right|alright|sure)\W*$")
 # A rating the clinician asks for without the recogniser's question mark: "and your mood
 # this week, zero being the worst and ten the best".
 _SCALE_PROMPT = re.compile(
@@ -90,7 +93,8 @@ _SCALE_PROMPT = re.compile(
 # In-session instructions: an imperative about what to do right now, often "for me".
 _INSTRUCTION_VERBS = (
     r"squeeze|lift|raise|lower|push|pull|press|bend|straighten|extend|flex|hold|relax|"
-    r"breathe|inhale|exhale|stand|sit|lie|lay|walk|step|turn|rotate|reach|grab|grip|pinch|"
+    r"breathe|inhale|exhale|stand|sit|lie|lay|walk|step|turn|rotate|reach|grab|make a fist|"
+    r"make|let go|catch|throw|"
     r"touch|point|look|read|repeat|say|tell|show|follow (?:my|the|this)|try|give|keep going|"
     r"go ahead|"
     r"let's|let us|slide|kick|tap|open|close|swallow|take a (?:deep |slow )?(?:breath|sip|bite)|"
@@ -189,7 +193,7 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
     asks = text.endswith("?") or (clinician and _QUESTION_START.match(text))
     if asks and not (text.endswith(".") and len(words) > 12):
         return Utterance.QUESTION
-    if clinician and _SCALE_PROMPT.search(text) and not _has_value(text):
+    if clinician and _SCALE_PROMPT.search(text) and not has_value(text):
         return Utterance.QUESTION
     if _GREETING.match(text) and len(words) <= 10:
         return Utterance.GREETING
@@ -198,8 +202,19 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
     if len(words) <= 5 and all(w in _ACK_WORDS for w in words):
         return Utterance.ACKNOWLEDGEMENT
     directs = _INSTRUCTION.match(text) or (_FOR_ME.search(text) and len(words) <= 14)
-    if speaker is not Speaker.CLIENT and not _AT_HOME.search(text) and directs:
+    if (
+        speaker is not Speaker.CLIENT
+        and not _AT_HOME.search(text)
+        and directs
+        and (not has_value(text))
+    ):
         return Utterance.INSTRUCTION
+    if (
+        speaker is Speaker.CLIENT
+        and len(words) <= 6
+        and (_COURTESY.match(text) or _GREETING.match(text) or _CLOSING_ACK.search(text))
+    ):
+        return Utterance.ACKNOWLEDGEMENT
     if speaker is Speaker.CLIENT:
         if _NO.match(text):
             return Utterance.NO
@@ -208,7 +223,7 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
     return Utterance.STATEMENT
 
 
-def _has_value(text: str) -> bool:
+def has_value(text: str) -> bool:
     """A number that is not part of a scale's anchors ("zero to ten")."""
     stripped = _SCALE_PROMPT.sub(" ", text)
     return re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine)\b", stripped) is not None

@@ -83,7 +83,11 @@ def _swap(text: str, table: tuple[tuple[str, str], ...]) -> str:
 
 
 def _sentence(text: str) -> str:
-    return clean_sentence(text) if text else ""
+    if not text:
+        return ""
+    text = re.sub(r"\bi\b", "I", text)
+    text = re.sub(r"\bdr\.?\s+(\w)", lambda m: f"Dr. {m.group(1).upper()}", text)
+    return clean_sentence(text)
 
 
 def client_report(sentence: str, *, verb: str = "reports") -> str:
@@ -125,6 +129,13 @@ _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"your homework is to|for homework,?)\s+(.*)$"
         ),
         "Client to {0}",
+    ),
+    (
+        re.compile(
+            r"^(?:for home|at home|for homework|homework|home program)\s*,?\s*"
+            r"(?:(?:i want|i'd like|i would like|i need)\s+(?:you to\s+)?)?(.*)$"
+        ),
+        "Home program: {0}",
     ),
     (re.compile(r"^(?:keep|continue)\s+(.*)$"), "Client to continue {0}"),
     (

@@ -27,6 +27,7 @@ from therapy_notes.services.recording_events import (
     RiskFlagged,
     SegmentSaved,
     SessionOpened,
+    SpeakersRelabelled,
     StateChanged,
 )
 from therapy_notes.ui.controllers.tasks import TaskGroup
@@ -84,6 +85,7 @@ class RecordingController(QObject):
         state_changed: a `StateChanged` event (object).
         partial_transcript_received: item id, the text so far (str, str).
         segment_saved: a saved `Segment` (object).
+        speakers_relabelled: segments whose speaker changed, a tuple of `Segment` (object).
         note_entry_added: a saved `NoteEntry` (object).
         measurement_recorded: a saved `Measurement` (object).
         risk_flagged: a saved `RiskFlag` (object).
@@ -99,6 +101,7 @@ class RecordingController(QObject):
     state_changed = Signal(object)
     partial_transcript_received = Signal(str, str)
     segment_saved = Signal(object)
+    speakers_relabelled = Signal(object)
     note_entry_added = Signal(object)
     measurement_recorded = Signal(object)
     risk_flagged = Signal(object)
@@ -174,6 +177,12 @@ class RecordingController(QObject):
         if self._service is None or self._state not in ACTIVE_STATES:
             return
         self._tasks.spawn(self._stop(), "stop")
+
+    def swap_speakers(self) -> None:
+        """The clinician and the client the other way round for this session."""
+        if self._service is None or self._state not in ACTIVE_STATES:
+            return
+        self._tasks.spawn(self._service.swap_speakers(), "swap-speakers")
 
     def raise_cap(self) -> None:
         """Double the session's token cap (audited by the service); note updates resume."""
@@ -279,6 +288,8 @@ class RecordingController(QObject):
             self.partial_transcript_received.emit(event.item_id, event.text)
         elif isinstance(event, SegmentSaved):
             self.segment_saved.emit(event.segment)
+        elif isinstance(event, SpeakersRelabelled):
+            self.speakers_relabelled.emit(event.segments)
         elif isinstance(event, NoteEntryAdded):
             self.note_entry_added.emit(event.entry)
         elif isinstance(event, MeasurementRecorded):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
-from therapy_notes.domain.session import Segment
+from therapy_notes.domain.session import Segment, SpeakerRole
 
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+SPEAKER_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def clock(ms: int) -> str:
@@ -18,8 +21,10 @@ def clock(ms: int) -> str:
 
 
 class TranscriptView(QListWidget):
-    """One row per turn of speech, with its start time.
+    """One row per turn of speech, with its start time and who spoke.
 
+    The speaker is named in words ("Clinician", "Client") and, besides, the clinician's
+    rows are set in the palette's accent colour and bold name: never colour alone.
     Follows the newest line only while the view is scrolled to the bottom, so reading an
     earlier passage is never interrupted by new speech.
     """
@@ -63,10 +68,27 @@ class TranscriptView(QListWidget):
             item.setData(ITEM_ID_ROLE, segment.item_id)
             self.addItem(item)
             self._rows[segment.item_id] = item
-        item.setText(f"[{clock(segment.start_ms)}]  {segment.text}")
-        item.setFont(self.font())
-        item.setForeground(self.palette().text())
+        self._fill(item, segment)
         self._follow(follow)
+
+    def relabel(self, segments: Iterable[Segment]) -> None:
+        """Show new speakers for segments already on screen (the guess settled, or a swap)."""
+        for segment in segments:
+            item = self._rows.get(segment.item_id)
+            if item is not None:
+                self._fill(item, segment)
+
+    def _fill(self, item: QListWidgetItem, segment: Segment) -> None:
+        role = segment.speaker
+        item.setText(f"[{clock(segment.start_ms)}]  {role.label}:  {segment.text}")
+        item.setData(SPEAKER_ROLE, role.value)
+        item.setToolTip(f"{role.label}, at {clock(segment.start_ms)}")
+        font = QFont(self.font())
+        font.setBold(role is SpeakerRole.CLINICIAN)
+        item.setFont(font)
+        colour = QPalette.ColorRole.Link if role is SpeakerRole.CLINICIAN else (
+            QPalette.ColorRole.Text)
+        item.setForeground(QBrush(self.palette().color(colour)))
 
     def show_segments(self, segments: tuple[Segment, ...] | list[Segment]) -> None:
         self.clear_transcript()

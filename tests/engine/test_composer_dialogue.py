@@ -1,0 +1,173 @@
+"""The composer on labelled dialogue: a note written from who said what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from therapy_notes.domain.tools import (
+    ADD_NOTE_ENTRIES,
+    FLAG_RISK,
+    RECORD_MEASUREMENT,
+    session_instructions,
+    tool_schemas,
+)
+from therapy_notes.engine.composer import (
+    ComposerTurn,
+    NoteSection,
+    compose,
+    find_risks,
+    screened_risks,
+    sections_from_session,
+)
+from therapy_notes.services.templates import load_template
+
+
+def _sections(name: str = "soap") -> list[NoteSection]:
+    template = load_template(name)
+    return sections_from_session(tool_schemas(template), session_instructions(template))
+
+
+def _turns(*lines: tuple[str, str]) -> list[ComposerTurn]:
+    return [ComposerTurn(f"item_{i}", f"{who}: {text}") for i, (who, text) in enumerate(lines)]
+
+
+def _entries(calls: list[Any]) -> list[tuple[str, str]]:
+    return [
+        (e["section"], e["text"])
+        for c in calls
+        if c.name == ADD_NOTE_ENTRIES
+        for e in c.arguments["entries"]
+    ]
+
+
+def _measured(calls: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {k: v for k, v in c.arguments.items() if k != "source_item_ids"}
+        for c in calls
+        if c.name == RECORD_MEASUREMENT
+    ]
+
+
+def test_a_question_and_its_answer_are_one_fact_and_the_question_no_entry() -> None:
+    calls = compose(
+        _turns(
+            ("Clinician", "Let's look at your left knee."),
+            ("Clinician", "On a scale of zero to ten, where would you put the pain today?"),
+            ("Client", "About a six."),
+        ),
+        _sections(),
+    )
+    assert _measured(calls) == [
+        {"kind": "pain_score", "value": 6, "unit": "/10", "body_part": "knee", "side": "left"}
+    ]
+    entries = _entries(calls)
+    assert ("subjective", "Client rates left knee pain 6/10.") in entries
+    assert not [t for _, t in entries if t.endswith("?") or "scale" in t.lower()]
+    answer = next(c for c in calls if c.name == RECORD_MEASUREMENT)
+    assert answer.source_item_ids == ("item_1", "item_2")
+
+
+def test_greetings_instructions_and_acknowledgements_are_not_entries() -> None:
+    calls = compose(
+        _turns(
+            ("Clinician", "Hi Sam, good to see you. Have a seat."),
+            ("Client", "Thanks."),
+            ("Clinician", "Now squeeze this for me."),
+            ("Clinician", "Okay, good."),
+        ),
+        _sections(),
+    )
+    assert calls == []
+
+
+def test_client_statements_are_reported_in_the_third_person() -> None:
+    calls = compose(
+        _turns(("Client", "My shoulder has been sore since I moved house.")), _sections()
+    )
+    assert _entries(calls) == [
+        ("subjective", "Client reports their shoulder has been sore since they moved house.")
+    ]
+
+
+def test_an_earlier_value_is_progress_not_todays_measurement() -> None:
+    calls = compose(
+        _turns(
+            ("Clinician", "Raise your right arm forward as high as you can."),
+            ("Clinician", "That's a hundred and ten degrees. Last week you were at ninety."),
+        ),
+        _sections(),
+    )
+    assert [m["value"] for m in _measured(calls)] == [110]
+    assert (
+        "assessment",
+        "Right arm flexion improved from 90 degrees to 110 degrees since last week.",
+    ) in _entries(calls)
+
+
+def test_a_denied_screen_is_documented_and_never_flagged() -> None:
+    calls = compose(
+        _turns(
+            ("Clinician", "Have you had any thoughts of hurting yourself?"),
+            ("Client", "No, nothing like that."),
+        ),
+        _sections(),
+    )
+    assert not [c for c in calls if c.name == FLAG_RISK]
+    assert _entries(calls) == [
+        ("assessment", "Client denies suicidal ideation or self-harm when screened.")
+    ]
+
+
+def test_a_stated_risk_leads_the_calls_and_quotes_the_client() -> None:
+    calls = compose(
+        _turns(
+            ("Client", "My knee is better this week."),
+            ("Client", "Some days I think my family would be better off without me."),
+        ),
+        _sections(),
+    )
+    assert calls[0].name == FLAG_RISK
+    assert calls[0].arguments["kind"] == "self_harm"
+    assert "better off without me" in calls[0].arguments["evidence"]
+
+
+def test_a_yes_to_a_screen_is_flagged_with_the_question_in_evidence() -> None:
+    calls = compose(
+        _turns(
+            ("Clinician", "Do you ever wish you could go to sleep and not wake up?"),
+            ("Client", "Sometimes, yeah."),
+        ),
+        _sections(),
+    )
+    flags = [c for c in calls if c.name == FLAG_RISK]
+    assert [f.arguments["kind"] for f in flags] == ["self_harm"]
+    assert "not wake up" in flags[0].arguments["evidence"]
+
+
+def test_screening_vocabulary_tolerates_recogniser_slips_and_scopes_negation() -> None:
+    assert find_risks("I think I'm outending my life.", first_person=True)
+    assert find_risks("I feel hopeless.", first_person=True)
+    assert find_risks("I've been saving up my pills.", first_person=True)
+    assert find_risks("I just feel like a burden to everyone.", first_person=True)
+    assert not find_risks("I would never hurt myself.", first_person=True)
+    assert not find_risks("My mum tried to kill herself last year.", first_person=True)
+    assert not find_risks("I didn't wake up until noon.", first_person=True)
+    assert screened_risks("Any thoughts of hurting yourself?")
+    assert not screened_risks("How is your knee?")
+
+
+def test_history_gives_the_question_a_new_turn_answers() -> None:
+    history = _turns(("Clinician", "How would you rate your mood, zero to ten?"))
+    calls = compose([ComposerTurn("item_9", "Client: Maybe a four.")], _sections(), history=history)
+    assert _measured(calls) == [{"kind": "mood_score", "value": 4, "unit": "/10"}]
+
+
+def test_the_same_turns_compose_to_the_same_calls() -> None:
+    turns = _turns(
+        ("Clinician", "Where's the pain today, zero to ten?"),
+        ("Client", "A five."),
+        ("Clinician", "I want you to ice it twice a day."),
+    )
+    assert compose(turns, _sections("birp")) == compose(turns, _sections("birp"))
+    plan = [t for s, t in _entries(compose(turns, _sections("birp"))) if s == "plan"]
+    assert plan == ["Client to ice it twice a day."]

@@ -1,0 +1,37 @@
+"""The transcript names who spoke, in words and (for the clinician) weight and colour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QPalette
+
+from therapy_notes.domain.session import Segment, SpeakerRole
+from therapy_notes.ui.widgets.transcript_view import TranscriptView
+
+
+def test_rows_name_the_speaker_not_by_colour_alone(qtbot: Any) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.show_segment(Segment("a", 0, 2000, "How is the knee?", speaker=SpeakerRole.CLINICIAN))
+    view.show_segment(Segment("b", 2500, 4000, "Better.", speaker=SpeakerRole.CLIENT))
+    assert view.texts() == ["[00:00]  Clinician:  How is the knee?", "[00:02]  Client:  Better."]
+    clinician, client = view.item(0), view.item(1)
+    assert clinician.font().bold()
+    assert not client.font().bold()
+    assert clinician.foreground().color() == view.palette().color(QPalette.ColorRole.Link)
+    assert clinician.toolTip().startswith("Clinician")
+
+
+def test_relabelled_segments_change_their_rows_in_place(qtbot: Any) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    first = Segment("a", 0, 2000, "I slipped on Thursday.", speaker=SpeakerRole.CLINICIAN)
+    view.show_segment(first)
+    view.show_segment(Segment("b", 2500, 4000, "Did you hit anything?"))
+    view.relabel([Segment("a", 0, 2000, first.text, speaker=SpeakerRole.CLIENT)])
+    assert view.texts() == [
+        "[00:00]  Client:  I slipped on Thursday.",
+        "[00:02]  Speaker:  Did you hit anything?",
+    ]
+    assert not view.item(0).font().bold()
