@@ -94,6 +94,7 @@ class FakeRealtimeServer:
     Args:
         responder: which function calls each `response.create` makes (none by default).
         response_delay_s: how long a response stays active before `response.done`.
+        transcription_delay_s: how long each turn takes to "transcribe" (a busy engine).
         expire_after_s: send `session_expired` and close each connection after this long.
     """
 
@@ -102,10 +103,12 @@ class FakeRealtimeServer:
         *,
         responder: Responder | None = None,
         response_delay_s: float = 0.0,
+        transcription_delay_s: float = 0.0,
         expire_after_s: float | None = None,
     ) -> None:
         self.responder: Responder = responder or (lambda turns: [])
         self.response_delay_s = response_delay_s
+        self.transcription_delay_s = transcription_delay_s
         self.expire_after_s = expire_after_s
         self.reject_status: int | None = None
         self.hang_up_handshakes = 0
@@ -337,6 +340,8 @@ class FakeRealtimeServer:
         for kind in ("conversation.item.added", "conversation.item.done"):
             await self._send(conn, {"type": kind, "item": item, "previous_item_id": previous})
         transcript = " ".join(f"w{n}" for n in words)
+        if self.transcription_delay_s:
+            await asyncio.sleep(self.transcription_delay_s)
         if transcript:
             await self._send(conn, {
                 "type": "conversation.item.input_audio_transcription.delta",

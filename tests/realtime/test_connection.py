@@ -15,7 +15,9 @@ import pytest
 from tests.fakes.audio import chunked, silence, word
 from tests.fakes.realtime_server import FakeRealtimeServer, UserTurn
 from therapy_notes.domain.events import (
+    LinkDraining,
     LinkEvent,
+    LinkFlushed,
     LinkState,
     LinkStateChanged,
     ResponseCompleted,
@@ -448,6 +450,29 @@ async def test_flush_right_after_sending_waits_for_every_turn(
     await rec.finished()
 
     assert rec.words() == expected(range(1, 31))
+
+
+async def test_flush_waits_for_a_slow_engine_as_long_as_it_keeps_answering(
+        server: FakeRealtimeServer) -> None:
+    """A busy machine: every turn takes longer than the whole flush timeout allows at once.
+
+    The flush used to give up after a fixed time and drop the turns still being
+    transcribed; it now waits while the engine keeps answering and reports progress.
+    """
+    server.transcription_delay_s = 0.3
+    link = make_link(server)
+    await link.start()
+    rec = Recorder(link)
+    await speak(link, b"".join(utterance(v) for v in range(1, 13)))
+    await link.flush(timeout_s=1.0)
+    await link.close()
+    await rec.finished()
+
+    assert rec.words() == expected(range(1, 13))
+    flushed = rec.of(LinkFlushed)
+    assert [f.untranscribed for f in flushed] == [0]
+    assert rec.of(LinkDraining)
+    assert rec.events.index(rec.of(TranscriptCompleted)[-1]) < rec.events.index(flushed[0])
 
 
 async def test_a_handshake_cut_off_without_a_response_is_retried(
