@@ -68,3 +68,7 @@ class UnlockError(UserFacingError):
 
 class TranscriptionIncompleteError(UserFacingError):
     """The engine stopped answering before every turn of the audio was transcribed."""
+
+
+class DatabaseDamagedError(StorageError):
+    """The database file is empty or damaged: it is refused, never written to or replaced."""

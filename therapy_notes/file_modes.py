@@ -12,6 +12,7 @@ user, and POSIX modes do not map onto its access lists.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from pathlib import Path
 
@@ -29,6 +30,9 @@ def make_private_folder(folder: Path) -> None:
     `Path.mkdir(parents=True, mode=...)` gives the parents the default mode, so each
     missing level is created here: every folder made for the app's data is private.
     """
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "a file is where the folder should be",
+                                 str(folder))
     missing: list[Path] = []
     level = folder
     while not level.exists() and level != level.parent:

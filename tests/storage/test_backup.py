@@ -65,7 +65,7 @@ def test_failed_backup_leaves_the_previous_backup(tmp_path: Path) -> None:
             backup_database(db_path, key, backup, on_step=_stop_at(step))
         assert backup.read_bytes() == b"last week's backup"
         assert sorted(p.name for p in tmp_path.iterdir()) == [
-            "backup.tnbackup", "therapy_notes.db"]
+            "backup.tnbackup", "therapy_notes.db", "therapy_notes.db.salt"]
     with pytest.raises(UnlockError):
         backup_database(db_path, DatabaseKey.generate(), backup)
     assert backup.read_bytes() == b"last week's backup"

@@ -138,7 +138,8 @@ def test_plain_database_is_encrypted_on_open_with_every_row_kept(
     assert file_state(db_path) is FileState.ENCRYPTED
     assert digests_of(db_path, key) == plain
     assert not any(p.encode() in all_bytes(db_path) for p in SECRET_PHRASES)
-    assert sorted(os.listdir(db_path.parent)) == ["therapy_notes.db"]
+    # No plain WAL left behind; the salt is kept to tell a damaged header from a wrong key.
+    assert sorted(os.listdir(db_path.parent)) == ["therapy_notes.db", "therapy_notes.db.salt"]
     assert encrypt_in_place(db_path, key) is False  # once is enough
 
 

@@ -12,20 +12,25 @@ that folder's key, verified the same way before it is renamed into place.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.errors import StorageError, UnlockError
-from therapy_notes.file_modes import make_private_folder
+from therapy_notes.file_modes import make_private_folder, write_private_file
 from therapy_notes.storage.encryption import (
     FileState,
     StepHook,
     TableDigest,
+    check_database,
     connect,
+    dbapi,
     export_to,
     file_state,
     fsync_folder,
@@ -39,6 +44,62 @@ logger = logging.getLogger(__name__)
 
 PARTIAL_SUFFIX = ".partial"
 RESTORING_SUFFIX = ".restoring"
+LAST_BACKUP_SUFFIX = ".last-backup.json"
+"""Beside the database: where its last verified backup was written, and when."""
+
+
+@dataclass(frozen=True, slots=True)
+class BackupRecord:
+    """The last backup of a database that was written and verified."""
+
+    path: Path
+    written_at: datetime
+    rows: int
+
+
+def last_good_backup(db_path: Path) -> BackupRecord | None:
+    """The last verified backup of the database at `db_path`, if one was recorded."""
+    try:
+        data = json.loads(sibling(db_path, LAST_BACKUP_SUFFIX).read_text(encoding="utf-8"))
+        return BackupRecord(Path(data["path"]), datetime.fromisoformat(data["written_at"]),
+                            int(data["rows"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _record_backup(db_path: Path, target: Path, report: CopyReport) -> None:
+    record = {"path": str(target.resolve()), "written_at": datetime.now(UTC).isoformat(),
+              "rows": report.rows}
+    try:
+        write_private_file(sibling(db_path, LAST_BACKUP_SUFFIX),
+                           (json.dumps(record) + "\n").encode("utf-8"))
+    except OSError as exc:
+        logger.warning("backup written but not recorded (%s)", type(exc).__name__)
+
+
+def damaged_message(db_path: Path) -> Callable[[Path, str], str]:
+    """What to tell the user about a damaged database, naming its last good backup."""
+
+    def message(path: Path, what: str) -> str:
+        record = last_good_backup(db_path)
+        if record is not None and record.path.is_file():
+            restore = (f"The last good backup is {record.path} (made "
+                       f"{record.written_at:%Y-%m-%d %H:%M} UTC, {record.rows} rows): move the "
+                       f"damaged file out of {path.parent}, then run "
+                       f"'therapy-notes restore {record.path}'.")
+        elif record is not None:
+            restore = (f"The last backup recorded, {record.path}, is no longer there: move "
+                       f"the damaged file out of {path.parent} and restore another backup "
+                       "with 'therapy-notes restore FILE'.")
+        else:
+            restore = (f"No backup of it is recorded here: move the damaged file out of "
+                       f"{path.parent} and restore a backup you have with "
+                       "'therapy-notes restore FILE'.")
+        return (f"The database {path} is damaged ({what}), so it was not opened and nothing "
+                f"was written to it. {restore} Keep the damaged file: it may still be "
+                "recoverable.")
+
+    return message
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +125,10 @@ def backup_database(db_path: Path, key: DatabaseKey, target: Path, *,
             an existing file at `target` is then left as it was.
     """
     where, out = DatabaseLocation(db_path), DatabaseLocation(target)
-    if file_state(db_path) is FileState.MISSING:
+    if not db_path.is_file():
         raise StorageError(f"There is no database at {db_path} to back up.")
+    # A damaged (or empty) database is never copied over a good backup.
+    check_database(db_path, key, where, damaged_message(db_path))
     with storage_errors(out):
         if not target.parent.exists():  # a folder the user already has keeps its mode
             make_private_folder(target.parent)
@@ -87,6 +150,7 @@ def backup_database(db_path: Path, key: DatabaseKey, target: Path, *,
         remove_with_sidecars(partial)
     fsync_folder(target.parent)
     report = CopyReport.of(expected)
+    _record_backup(db_path, target, report)
     logger.info("backup written (%d tables, %d rows)", report.tables, report.rows)
     return report
 
@@ -149,7 +213,11 @@ def opens_with(path: Path, key: DatabaseKey) -> bool:
 
 
 def _require_intact(connection: Any, where: DatabaseLocation) -> None:
-    check = connection.execute("PRAGMA integrity_check").fetchall()
+    try:
+        check = connection.execute("PRAGMA integrity_check").fetchall()
+    except dbapi.Error as exc:
+        logger.warning("integrity check could not run (%s)", type(exc).__name__)
+        raise StorageError(message_for("SQLITE_CORRUPT", where)) from exc
     if check != [("ok",)]:
         logger.warning("integrity check failed (%d problems)", len(check))
         raise StorageError(message_for("SQLITE_CORRUPT", where))

@@ -24,6 +24,7 @@ from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.errors import StorageError
 from therapy_notes.file_modes import create_private_file, make_private_folder, tighten_data_folder
 from therapy_notes.storage import encryption
+from therapy_notes.storage.backup import damaged_message
 from therapy_notes.storage.errors import DatabaseLocation, message_for, storage_errors, translate
 from therapy_notes.storage.uow import SqlUnitOfWork
 
@@ -173,9 +174,18 @@ def open_database(path: Path, key: DatabaseKey | None = None) -> Database:
             file is not a Therapy Notes database (it is then left untouched).
     """
     where = DatabaseLocation(path)
+    damaged = damaged_message(path)
     with storage_errors(where):
         make_private_folder(path.parent)
         tighten_data_folder(path.parent, path.stem)  # a folder an older version left 0755
+    # Checked before anything writes: an empty or damaged file is refused, never replaced.
+    state = encryption.file_state(path)
+    if state is encryption.FileState.PLAINTEXT or (key is None and path.exists()
+                                                   and state is encryption.FileState.MISSING):
+        encryption.check_database(path, None, where, damaged)
+    elif key is not None:
+        encryption.check_database(path, key, where, damaged)
+    with storage_errors(where):
         create_private_file(path)  # 0600 before SQLite writes; its -wal and -shm follow it
     if key is None:
         _probe_sqlite_file(path, where)  # an encrypted file reads as "not a database" here
@@ -190,6 +200,7 @@ def open_database(path: Path, key: DatabaseKey | None = None) -> Database:
         )
         _apply_sqlite_settings(engine)
         database = _open_engine(engine, where)
+        encryption.remember_salt(path)  # a new file's too: its header can be told apart later
     try:
         with storage_errors(where):
             tighten_data_folder(path.parent, path.stem)  # -wal/-shm of a file made elsewhere
