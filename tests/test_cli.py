@@ -146,3 +146,13 @@ def test_server_refuses_to_start_without_tokens_or_tls(
     assert "without TLS" in err
     assert "Traceback" not in err
     assert server_main(["--port", "0", "--tokens", str(tokens), "--max-sessions", "0"]) == 1
+
+
+def test_template_and_format_names_are_case_insensitive() -> None:
+    from therapy_notes.cli import build_parser
+
+    args = build_parser().parse_args(["transcribe", "session.wav", "--template", "SOAP"])
+    assert args.template == "soap"
+    args = build_parser().parse_args(["export", "3", "--format", "PDF", "-o", "-",
+                                      "--paper", "Letter"])
+    assert (args.export_format, args.paper) == ("pdf", "letter")

@@ -94,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="PEM file of the certificate authority a clinic engine's wss:// "
                          "certificate comes from")
     tr.add_argument("--patient", type=int, default=None, help="patient id to file it under")
-    tr.add_argument("--template", default="soap", choices=available_templates())
+    tr.add_argument("--template", default="soap", type=str.lower, choices=available_templates(),
+                    help="note template, in any letter case (SOAP or soap)")
     tr.add_argument("--realtime", action="store_true",
                     help="pace the audio as if spoken live (default: as fast as possible)")
     tr.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -117,10 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
                                        "checked first)")
     ex.add_argument("session", type=int, help="session id")
     ex.add_argument("--format", dest="export_format", default=ExportFormat.PDF.value,
-                    choices=[f.value for f in ExportFormat])
+                    type=str.lower, choices=[f.value for f in ExportFormat],
+                    help="export format, in any letter case")
     ex.add_argument("-o", "--output", type=Path, required=True,
                     help="file to write ('-' writes to standard output)")
-    ex.add_argument("--paper", default=PaperSize.A4.value, choices=[p.value for p in PaperSize])
+    ex.add_argument("--paper", default=PaperSize.A4.value, type=str.lower,
+                    choices=[p.value for p in PaperSize], help="paper size, in any letter case")
     ex.add_argument("--transcript", action="store_true",
                     help="append the transcript (PDF, DOCX, Markdown, FHIR)")
     ex.add_argument("--clinic", default="", help="clinic name for the header")

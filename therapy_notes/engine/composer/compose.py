@@ -102,6 +102,14 @@ _REPORTS_PAST = re.compile(
     r"\b(you've been|you have been|you were|you did|you said|you told|you mentioned|"
     r"last week|earlier)\b"
 )
+_ANCHOR_ONLY = re.compile(
+    r"^\W*(?:on a scale of\s+)?(?:0|zero|1|one)\s+to\s+(?:10|ten|5|five)\W*$|"
+    r"^\W*(?:out of (?:10|ten|5|five))\W*$"
+)
+_DOSE = re.compile(
+    r"\b(sets?|reps?|repetitions|times|minutes?|seconds?|a day|daily|each|every|twice|"
+    r"after|before|morning|night|evening|hold)\b"
+)
 _LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
 """Limbs named in passing ("lift your arm") while a joint of them is examined."""
 _PRESENT = re.compile(r"\b(today|now|this (week|time|session|morning))\b")
@@ -224,7 +232,14 @@ def compose(
 def _sentences(text: str) -> tuple[Speaker, tuple[tuple[str, Utterance], ...]]:
     """A turn's speaker and its sentences with their kinds (cached: history is re-read)."""
     speaker, body = split_speaker(text)
-    return speaker, tuple((s, utterance_kind(s, speaker)) for s in split_sentences(body))
+    sentences: list[str] = []
+    for sentence in split_sentences(body):
+        if sentences and _ANCHOR_ONLY.match(normalise(sentence)):
+            # "Pain in the right knee right now. Zero to ten.": the anchors finish the ask.
+            sentences[-1] = f"{sentences[-1].rstrip('.!?')}, {sentence}"
+        else:
+            sentences.append(sentence)
+    return speaker, tuple((s, utterance_kind(s, speaker)) for s in sentences)
 
 
 def _turn_facts(turn: ComposerTurn, context: _Context) -> _Facts:
@@ -334,11 +349,27 @@ def _clinician_sentence(
     role = sentence_role(sentence)
     if role != "plan" and is_homework(sentence) and not _REPORTS_PAST.search(normalise(sentence)):
         role = "plan"
+    last = facts.entries[-1] if facts.entries else None
+    if (
+        last is not None
+        and last.role == "plan"
+        and last.item_ids == ids
+        and len(sentence.split()) <= 8
+        and _DOSE.search(normalise(sentence))
+    ):
+        # "Keep the heel slides going. Two sets of fifteen. Twice a day.": the dose of the
+        # plan just given, not a measurement of today.
+        joint = ": " if ":" not in last.text else "; "
+        last.text = f"{last.text.rstrip('.')}{joint}{writing.dose(sentence)}."
+        return
     if role == "plan":
         facts.entries.append(_Entry("plan", writing.plan_item(sentence), ids))
         return
     found = _measurements(sentence, context, ids, facts)
-    if not found and _earlier_bare_value(sentence, context, ids, facts):
+    if not found and (
+        _earlier_bare_value(sentence, context, ids, facts)
+        or _earlier_only(sentence, context, ids, facts)
+    ):
         return
     if found:
         for m in found:
@@ -454,7 +485,11 @@ def _answer(sentence: str, kind: Utterance, item_id: str, context: _Context, fac
             )
             facts.entries.append(_Entry("subjective", text, ids))
             rest = _after_number(sentence)
-            if len(rest.split()) >= 4:
+            earlier = _earlier_number(rest)
+            if earlier is not None and m["kind"] != "other":
+                progress = writing.progress_text(m, earlier, when=_when(normalise(rest)))
+                facts.entries.append(_Entry("assessment", progress, ids))
+            elif len(rest.split()) >= 4:
                 facts.entries.append(_Entry("subjective", writing.client_report(rest), ids))
             return True
     if number is not None and topic == "sleep" and re.search(r"\bhours?\b|^\W*\w+\W*\d", answer):
@@ -574,6 +609,15 @@ def _question_phrase(question: str) -> str:
     return spoken_numbers_to_digits(text).strip()
 
 
+def _earlier_number(text: str) -> float | None:
+    """The value in "last week it was around a six", if the text gives one."""
+    digits = spoken_numbers_to_digits(normalise(text))
+    number = re.search(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])", digits)
+    if number is None or not _EARLIER_TIME.search(digits):
+        return None
+    return float(number.group(0))
+
+
 def _after_number(sentence: str) -> str:
     text = spoken_numbers_to_digits(sentence)
     match = re.search(r"\d+(?:\.\d+)?(?:\s*(?:out of|/)\s*\d+)?", text)
@@ -660,6 +704,27 @@ def _earlier_bare_value(
             (*last_ids, *ids),
         )
     )
+    return True
+
+
+def _earlier_only(sentence: str, context: _Context, ids: tuple[str, ...], facts: _Facts) -> bool:
+    """The comparison said after today's value ("two weeks ago you were at 50 percent")."""
+    if context.last is None:
+        return False
+    last, last_ids = context.last
+    found = find_measurements(sentence)
+    same = [m for m in found if m["kind"] == last["kind"] and m.get("unit") == last.get("unit")]
+    digits = spoken_numbers_to_digits(normalise(sentence))
+    if len(same) != 1 or not _EARLIER_TIME.search(digits):
+        return False
+    progress = writing.progress_text(
+        {**last, "value": same[0]["value"]},
+        float(last["value"]),
+        motion=_motion(last, context),
+        when=_when(digits),
+        reverse=True,
+    )
+    facts.entries.append(_Entry("assessment", progress, (*last_ids, *ids)))
     return True
 
 

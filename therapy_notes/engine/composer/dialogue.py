@@ -103,6 +103,8 @@ _INSTRUCTION_VERBS = (
 )
 _INSTRUCTION = re.compile(
     rf"^{_FILLER}(?:(?:can|could|would) you\s+|i(?:'d| would) like you to\s+|i want you to\s+|"
+    r"(?:i'm going to|i am going to|i'll|let me)\s+(?:show|have|ask|give|check|measure|look|"
+    r"test|time|watch|try)\b.*|"
     rf"go ahead and\s+|just\s+|please\s+)?(?:{_INSTRUCTION_VERBS})\b"
 )
 _FOR_ME = re.compile(r"\bfor me\b\W*$")
@@ -113,7 +115,8 @@ _AT_HOME = re.compile(
     r"before (bed|next)|until (next|i see)|next (session|time|visit|week)|between (now|sessions)|"
     r"twice|three times|keep (doing|working|using|practicing|practising|icing)|continue|"
     r"from now on|going forward|over the (week|weekend|next)|follow[- ]?up|in \d+ weeks?|"
-    r"tonight|tomorrow|this weekend|safety plan|crisis line|988|before you leave)\b"
+    r"tonight|tomorrow|this weekend|safety plan|crisis line|988|before you leave|"
+    r"keep (the|your|up|on|going|doing|working|using|practicing|practising|icing|wearing))\b"
 )
 _ACK_WORDS = frozenset(
     {

@@ -38,6 +38,8 @@ _CLIENT_PRONOUNS: tuple[tuple[str, str], ...] = (
     (r"\bi'm\b", "they are"),
     (r"\bim\b", "they are"),
     (r"\bi was\b", "they were"),
+    (r"\bi wasn't\b", "they weren't"),
+    (r"\bi'm not\b", "they are not"),
     (r"\bi've\b", "they have"),
     (r"\bi'd\b", "they would"),
     (r"\bi'll\b", "they will"),
@@ -155,6 +157,15 @@ _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
+            r"^(?:we'll|we will|i'll|i will|let's)\s+(?:do|meet|have you back|book)\s+"
+            r"(.*\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|next week|"
+            r"same time)\b.*)$",
+            re.IGNORECASE,
+        ),
+        "Follow up {0}",
+    ),
+    (
+        re.compile(
             r"^(?:next (?:time|session|visit|week)),?\s+(?:we'll|we will|we're going to|"
             r"i'll|i want to|i'd like to|let's)\s+(.*)$"
         ),
@@ -176,6 +187,11 @@ def plan_item(sentence: str) -> str:
             rest = _swap(match.group(1).strip(), _CLINICIAN_PRONOUNS)
             return _sentence(form.format(rest))
     return _sentence(_swap(text, _CLINICIAN_PRONOUNS))
+
+
+def dose(sentence: str) -> str:
+    """The dose that follows a plan item ("Two sets of fifteen." -> "2 sets of 15")."""
+    return _swap(_tidy(sentence), _CLINICIAN_PRONOUNS).rstrip(".!")
 
 
 def intervention(sentence: str) -> str:
@@ -243,6 +259,8 @@ def measurement_text(m: Mapping[str, Any], *, motion: str = "", self_rated: bool
         return _sentence(f"{value} sets")
     if kind == "assistance_level":
         return _sentence(f"Assistance level FIM {value}")
+    if kind == "distance":
+        return _sentence(f"Distance {value} {unit}")
     if kind == "duration":
         if self_rated:
             return _sentence(f"Client reports {value} {unit}")
