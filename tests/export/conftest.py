@@ -23,7 +23,7 @@ from therapy_notes.domain.notes import (
     SignatureRole,
 )
 from therapy_notes.domain.patients import Patient
-from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
+from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus, SpeakerRole
 from therapy_notes.services.templates import load_template
 
 STARTED = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
@@ -59,7 +59,8 @@ def make_document(*, signed: bool = True, transcript: bool = False) -> NoteDocum
                  "Late entry", "Phoned patient: pain now 4/10.", "5d" * 32, id=1),
     ) if signed else ()
     segments = (
-        Segment("item_1", 0, 4200, "My left knee hurts, about a six.", id=1),
+        Segment("item_1", 0, 4200, "My left knee hurts, about a six.", id=1,
+                speaker=SpeakerRole.CLIENT),
         Segment("item_2", 4200, 65_000, "Bending it to here is as far as it goes.", id=2),
     )
     return build_document(

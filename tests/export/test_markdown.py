@@ -32,7 +32,7 @@ def test_markdown_has_header_sections_signatures_and_addenda(document: NoteDocum
 def test_transcript_appendix_is_optional_and_timed() -> None:
     md = to_markdown(make_document(transcript=True))
     assert "### Transcript" in md
-    assert "- \\[00:04-01:05\\] Bending it to here is as far as it goes." in md
+    assert "- \\[00:04-01:05\\] *Speaker:* Bending it to here is as far as it goes." in md
 
 
 def test_draft_says_it_is_not_signed() -> None:

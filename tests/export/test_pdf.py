@@ -53,7 +53,7 @@ def test_pdf_on_letter_with_the_transcript_appendix(qapp: QApplication) -> None:
     assert sizes == [LETTER_PT, LETTER_PT]
     appendix = _flat(texts[1])
     assert "Appendix: transcript" in appendix
-    assert "[00:04-01:05] Bending it to here is as far as it goes." in appendix
+    assert "[00:04-01:05] Speaker: Bending it to here is as far as it goes." in appendix
 
 
 def test_draft_pdf_is_marked_as_draft(qapp: QApplication) -> None:

@@ -41,7 +41,7 @@ def test_docx_reads_back_with_headings_entries_and_signatures(document: NoteDocu
 
 def test_docx_transcript_and_draft() -> None:
     texts = [t for _, t in _paragraphs(to_docx(make_document(transcript=True)))]
-    assert "[00:00-00:04] My left knee hurts, about a six." in texts
+    assert "[00:00-00:04] Client: My left knee hurts, about a six." in texts
     draft = [t for _, t in _paragraphs(to_docx(make_document(signed=False)))]
     assert "Not signed." in draft
     assert not any(t.startswith("Electronically signed") for t in draft)

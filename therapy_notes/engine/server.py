@@ -66,7 +66,7 @@ KEY_SUBPROTOCOL_PREFIX = "openai-insecure-api-key."
 BETA_CLOSE_CODE = 4000
 TRANSCRIPT_WAIT_S = 60.0
 """How long a response waits for turns still being recognised before it composes anyway."""
-HISTORY_TURNS = 400
+HISTORY_TURNS = 240
 """How many composed turns the composer re-reads for context (questions, earlier values)."""
 _ROLE_PREFIX = re.compile(r"^\s*(clinician|client|therapist|patient)\s*:", re.IGNORECASE)
 
@@ -873,18 +873,18 @@ class _Connection:
         turns = [ComposerTurn(i, e.text) for i, e in turns_entries if e.text]
         tools: list[p.JsonObject] = overrides.get("tools") or self._session.get("tools") or []
         instructions: str = overrides.get("instructions") or self._session.get("instructions") or ""
-        calls = [
-            call
-            for call in compose(
-                turns,
-                sections_from_session(tools, instructions),
-                available_tools=_allowed_tools(
-                    tools, overrides.get("tool_choice", self._session.get("tool_choice"))
-                ),
-                history=self._history[-HISTORY_TURNS:],
-            )
-            if not self._already_sent(call)
-        ]
+        # Composing re-reads the conversation so far: a worker thread, so a long session's
+        # note update never holds up another client's audio on this loop.
+        composed = await asyncio.to_thread(
+            compose,
+            turns,
+            sections_from_session(tools, instructions),
+            available_tools=_allowed_tools(
+                tools, overrides.get("tool_choice", self._session.get("tool_choice"))
+            ),
+            history=self._history[-HISTORY_TURNS:],
+        )
+        calls = [call for call in composed if not self._already_sent(call)]
         input_text, input_audio = self._context_tokens(instructions, tools)
         budget = response.max_output_tokens
         spent = 0

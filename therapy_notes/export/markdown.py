@@ -54,7 +54,7 @@ def to_markdown(doc: NoteDocument) -> str:
     if doc.transcript is not None:
         lines += ["### Transcript", ""]
         lines += [
-            f"- \\[{format_span(s)}\\] {escape(s.text)}"
+            f"- \\[{format_span(s)}\\] *{s.speaker.label}:* {escape(s.text)}"
             for s in doc.transcript
         ] or ["_No transcript._"]
         lines.append("")

@@ -101,7 +101,7 @@ def to_html(doc: NoteDocument) -> str:
         if not doc.transcript:
             parts.append('<p class="none">No transcript.</p>')
         parts += [
-            f"<p><b>[{format_span(s)}]</b> {_e(s.text)}</p>"
+            f"<p><b>[{format_span(s)}]</b> <i>{_e(s.speaker.label)}:</i> {_e(s.text)}</p>"
             for s in doc.transcript
         ]
     parts.append("</body></html>")

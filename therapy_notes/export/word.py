@@ -74,6 +74,7 @@ def to_docx(doc: NoteDocument) -> bytes:
             span = f"[{format_span(segment)}] "
             paragraph = document.add_paragraph()
             paragraph.add_run(span).bold = True
+            paragraph.add_run(f"{segment.speaker.label}: ").italic = True
             paragraph.add_run(segment.text)
 
     out = io.BytesIO()

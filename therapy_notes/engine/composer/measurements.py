@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
@@ -83,10 +84,18 @@ _FIM_BY_WORD = {
 }
 
 
+_BODY_PART = re.compile(r"\b(" + "|".join(_BODY_PARTS) + r")s?\b")
+
+
+@lru_cache(maxsize=16384)
 def body_part(clause: str) -> str:
-    """The body part a clause names, if any (grip and pinch are the hand's)."""
+    """The body part a clause names, if any (grip and pinch are the hand's).
+
+    The first part in `_BODY_PARTS` order wins, so "low back" beats "back".
+    """
+    found = {m.group(1) for m in _BODY_PART.finditer(clause)}
     for part in _BODY_PARTS:
-        if re.search(rf"\b{part}s?\b", clause):
+        if part in found:
             return "hand" if part in ("grip", "pinch") else part
     return ""
 
@@ -135,6 +144,11 @@ def _bare_rating(clause: str, part: str) -> re.Match[str] | None:
 
 def find_measurements(sentence: str) -> list[dict[str, Any]]:
     """Measured values stated in one sentence, as `record_measurement` arguments."""
+    return [dict(m) for m in _measurements_of(sentence)]
+
+
+@lru_cache(maxsize=16384)
+def _measurements_of(sentence: str) -> tuple[dict[str, Any], ...]:
     found: list[dict[str, Any]] = []
     for clause in clauses(spoken_numbers_to_digits(sentence)):
         found.extend(_clause_measurements(clause))
@@ -142,7 +156,7 @@ def find_measurements(sentence: str) -> list[dict[str, Any]]:
     for m in found:
         if m not in unique:
             unique.append(m)
-    return unique
+    return tuple(unique)
 
 
 # Standardised instruments, as clinicians name them, and their scores.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _UNITS = {
     "zero": 0,
@@ -41,6 +42,7 @@ _NUMBER_WORD = re.compile(
 )
 
 
+@lru_cache(maxsize=16384)
 def spoken_numbers_to_digits(text: str) -> str:
     """Rewrite number words as digits: "one hundred twenty" -> "120", "two point five" -> "2.5".
 

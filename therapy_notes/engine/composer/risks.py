@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from therapy_notes.domain.notes import RiskKind
 from therapy_notes.engine.composer.text import clauses
@@ -126,6 +127,11 @@ def find_risks(sentence: str, *, first_person: bool = False) -> list[RiskKind]:
             person's act ("my mum tried to kill herself") is family history, not the
             client's risk, and a hypothetical ("if I ever felt like...") states nothing.
     """
+    return list(_risks_in(sentence, first_person))
+
+
+@lru_cache(maxsize=16384)
+def _risks_in(sentence: str, first_person: bool) -> tuple[RiskKind, ...]:
     found: list[RiskKind] = []
     for clause in clauses(sentence.lower().replace("\u2019", "'")):
         for kind, pattern in _RISK_CUES.items():
@@ -147,7 +153,7 @@ def find_risks(sentence: str, *, first_person: bool = False) -> list[RiskKind]:
                 if kind not in found:
                     found.append(kind)
                 break
-    return found
+    return tuple(found)
 
 
 # Where a new clause starts inside a sentence: a conjunction that brings its own subject

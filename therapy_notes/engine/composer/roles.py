@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from therapy_notes.engine.composer.measurements import find_measurements
 
@@ -62,6 +63,7 @@ _OBJECTIVE = re.compile(
 _SELF_RATED = frozenset({"pain_score", "mood_score"})
 
 
+@lru_cache(maxsize=16384)
 def sentence_role(sentence: str) -> str:
     """The clinical role of one sentence; reported speech when nothing else fits.
 
