@@ -103,8 +103,9 @@ async def _review_and_progress(parts: AppParts, out: Path) -> None:
         for weeks_ago, flexion, pain in ((4, 95, 7), (2, 110, 5)):
             at = first.started_at - timedelta(weeks=weeks_ago)
             past = uow.sessions.start(patient.id, "soap", "local", at)
-            uow.notes.add_measurement(past.id, Measurement("range_of_motion", flexion, "deg",
-                                                           "shoulder", "right"))
+            uow.notes.add_measurement(
+                past.id, Measurement("range_of_motion", flexion, "deg", "shoulder", "right")
+            )
             uow.notes.add_measurement(past.id, Measurement("pain_score", pain, "/10"))
             uow.sessions.set_status(past.id, SessionStatus.DRAFT, at + timedelta(minutes=40))
     window.open_review(first.id)
@@ -147,26 +148,39 @@ def _finals(parts: AppParts) -> int:
 
 async def _shoot(out: Path, data_dir: Path) -> None:
     wav = sample_recording()
-    devices = DeviceAccess(lambda: ["Sample dictation (WAV)"],
-                           lambda _name: WavSource(wav, realtime=True), pcm16_level)
-    parts = await build_app(AppConfig(data_dir=data_dir), devices=devices,
-                            audio_factory=lambda _name: WavSource(wav, realtime=True))
+    devices = DeviceAccess(
+        lambda: ["Sample dictation (WAV)"], lambda _name: WavSource(wav, realtime=True), pcm16_level
+    )
+    parts = await build_app(
+        AppConfig(data_dir=data_dir),
+        devices=devices,
+        audio_factory=lambda _name: WavSource(wav, realtime=True),
+    )
     window, library = parts.window, parts.library
     window.resize(1400, 860)
     parts.engine.start()
     await _accounts(parts, out)
     window.show()
-    library.save_patient(Patient("Jordan Lee", "MRN-20417", date(1968, 3, 14),
-                                 ("Right rotator cuff repair",), ("Reach overhead shelf",),
-                                 ("No lifting over 2 kg",), "soap"))
+    library.save_patient(
+        Patient(
+            "Jordan Lee",
+            "MRN-20417",
+            date(1968, 3, 14),
+            ("Right rotator cuff repair",),
+            ("Reach overhead shelf",),
+            ("No lifting over 2 kg",),
+            "soap",
+        )
+    )
     await library.wait_idle()
     await _until(lambda: parts.engine.state is EngineState.READY)
     await _until(lambda: window.patients.current_patient is not None)
     _save(window, out / "01_empty.png")
 
     window.start_recording()
-    await _until(lambda: _finals(parts) >= 2 and any(
-        s.entry_texts() for s in window.note.sections()))
+    await _until(
+        lambda: _finals(parts) >= 2 and any(s.entry_texts() for s in window.note.sections())
+    )
     await _until(lambda: any(t.startswith("…") for t in window.transcript.texts()), 20)
     _save(window, out / "02_live_session.png")
     window.bar.stop_button.click()
@@ -188,8 +202,10 @@ async def _shoot(out: Path, data_dir: Path) -> None:
         _save(dialog, out / "04_settings.png")
         dialog.reject()
 
-    parts.settings.save(replace(parts.settings.settings, engine=ENGINE_CUSTOM,
-                                custom_url="ws://127.0.0.1:9/v1"), None)
+    parts.settings.save(
+        replace(parts.settings.settings, engine=ENGINE_CUSTOM, custom_url="ws://127.0.0.1:9/v1"),
+        None,
+    )
     await parts.settings.wait_idle()
     await _until(lambda: parts.engine.state is EngineState.READY)
     window.start_recording()
@@ -210,8 +226,10 @@ def main(argv: list[str]) -> int:
     keyring.set_keyring(_MemoryKeyring())
     app = QApplication(argv[:1])
     app.setQuitOnLastWindowClosed(False)
-    with tempfile.TemporaryDirectory() as data_dir, \
-            asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    with (
+        tempfile.TemporaryDirectory() as data_dir,
+        asyncio.Runner(loop_factory=qasync.QEventLoop) as runner,
+    ):
         runner.run(_shoot(out, Path(data_dir)))
     return 0
 

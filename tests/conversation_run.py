@@ -7,6 +7,7 @@ and the note-quality benchmark, so both measure exactly what a user gets.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,8 @@ async def run_conversation(
     max_output_tokens: int = 250,
 ) -> Outcome:
     """Stream `wav` as fast as possible through a session and read back what was stored."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    database = open_database(data_dir / "therapy_notes.db")
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+    database = await asyncio.to_thread(open_database, data_dir / "therapy_notes.db")
     try:
         service = RecordingService(
             uow_factory=database.uow_factory,
@@ -70,8 +71,13 @@ async def run_conversation(
         segments=segments,
         entries=[(e.section, e.text) for e in note.entries],
         measurements=[
-            {"kind": m.kind, "value": m.value, "unit": m.unit, "body_part": m.body_part,
-             "side": m.side}
+            {
+                "kind": m.kind,
+                "value": m.value,
+                "unit": m.unit,
+                "body_part": m.body_part,
+                "side": m.side,
+            }
             for m in note.measurements
         ],
         risks=[r.kind.value for r in note.risks],

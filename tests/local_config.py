@@ -13,8 +13,9 @@ _TOKEN_ENVS = ("TEST_ENGINE_TOKEN", "THERAPY_NOTES_ENGINE_TOKEN")
 """Where the client looks for a local engine's token: the run's own variable and the default."""
 
 
-def local_engine_config(data_dir: Path, engine: LocalEngine,
-                        monkeypatch: pytest.MonkeyPatch) -> AppConfig:
+def local_engine_config(
+    data_dir: Path, engine: LocalEngine, monkeypatch: pytest.MonkeyPatch
+) -> AppConfig:
     """`data_dir` on `engine`, with the engine's token (if it checks tokens) in the env."""
     token = str(getattr(engine, "token", "test"))
     for name in _TOKEN_ENVS:

@@ -23,13 +23,24 @@ from therapy_notes.services.recovery import RecoveryService
 
 def _spawn(*args: str, data_dir: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "THERAPY_NOTES_DATA_DIR": str(data_dir)}
-    return subprocess.Popen([sys.executable, "-m", "therapy_notes", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "therapy_notes", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_sigkill_mid_recording_keeps_every_finalised_segment(data_dir: Path) -> None:
-    process = _spawn("transcribe", str(LONG_SESSION.path), "--realtime", "--json",
-                     "--keep-audio", data_dir=data_dir)
+    process = _spawn(
+        "transcribe",
+        str(LONG_SESSION.path),
+        "--realtime",
+        "--json",
+        "--keep-audio",
+        data_dir=data_dir,
+    )
     assert process.stdout is not None
     printed: list[dict[str, object]] = []
     deadline = time.monotonic() + 90
@@ -65,8 +76,7 @@ def test_sigkill_mid_recording_keeps_every_finalised_segment(data_dir: Path) -> 
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
         # The next start offers it for recovery, with every segment and the kept audio.
         interrupted = asyncio.run(RecoveryService(database.uow_factory).find_interrupted())
-        assert [(i.session_id, i.segment_count) for i in interrupted] == \
-            [(session.id, len(stored))]
+        assert [(i.session_id, i.segment_count) for i in interrupted] == [(session.id, len(stored))]
         with database.uow_factory() as uow:
             kept_ms = uow.audio.duration_ms(session.id)
         assert kept_ms >= float(str(printed[1]["end"])) * 1000 - 1500
@@ -95,11 +105,22 @@ def test_unreadable_file_is_a_clear_error(data_dir: Path, capsys: object) -> Non
     assert "Traceback" not in err
 
 
-def test_cloud_without_api_key_says_what_to_do(data_dir: Path, capsys: object,
-                                              monkeypatch: object) -> None:
+def test_cloud_without_api_key_says_what_to_do(
+    data_dir: Path, capsys: object, monkeypatch: object
+) -> None:
     monkeypatch.delenv("NO_SUCH_KEY_VAR", raising=False)  # type: ignore[attr-defined]
-    code = main(["--data-dir", str(data_dir), "transcribe", str(LONG_SESSION.path),
-                 "--engine-url", "wss://api.openai.com/v1", "--api-key-env", "NO_SUCH_KEY_VAR"])
+    code = main(
+        [
+            "--data-dir",
+            str(data_dir),
+            "transcribe",
+            str(LONG_SESSION.path),
+            "--engine-url",
+            "wss://api.openai.com/v1",
+            "--api-key-env",
+            "NO_SUCH_KEY_VAR",
+        ]
+    )
     assert code == 1
     assert "NO_SUCH_KEY_VAR" in capsys.readouterr().err  # type: ignore[attr-defined]
 
@@ -122,8 +143,20 @@ def test_server_add_and_revoke_token(tmp_path: Path, capsys: pytest.CaptureFixtu
     if sys.platform != "win32":
         assert tokens.stat().st_mode & 0o777 == 0o600
     # The same commands under `therapy-notes server`.
-    assert main(["--data-dir", str(tmp_path / "data"), "server", "--add-token", "room-2",
-                 "--tokens", str(tokens)]) == 0
+    assert (
+        main(
+            [
+                "--data-dir",
+                str(tmp_path / "data"),
+                "server",
+                "--add-token",
+                "room-2",
+                "--tokens",
+                str(tokens),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert server_main(["--revoke-token", "front-desk", "--tokens", str(tokens)]) == 0
     assert TokenStore(tokens).names() == ["room-2"]
@@ -153,6 +186,7 @@ def test_template_and_format_names_are_case_insensitive() -> None:
 
     args = build_parser().parse_args(["transcribe", "session.wav", "--template", "SOAP"])
     assert args.template == "soap"
-    args = build_parser().parse_args(["export", "3", "--format", "PDF", "-o", "-",
-                                      "--paper", "Letter"])
+    args = build_parser().parse_args(
+        ["export", "3", "--format", "PDF", "-o", "-", "--paper", "Letter"]
+    )
     assert (args.export_format, args.paper) == ("pdf", "letter")

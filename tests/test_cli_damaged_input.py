@@ -31,14 +31,16 @@ def _crashed_recording(source: Path, target: Path) -> Path:
 
 
 async def test_transcribe_reads_a_zero_size_recording_and_warns(
-    local_engine: LocalEngine, data_dir: Path, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    local_engine: LocalEngine,
+    data_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     wav = _crashed_recording(FIXTURES[0].path, tmp_path / "crashed.wav")
     out = io.StringIO()
     config = local_engine_config(data_dir, local_engine, monkeypatch)
-    code = await transcribe(config, wav, patient_id=None, realtime=False,
-                            out=JsonLinesOutput(out))
+    code = await transcribe(config, wav, patient_id=None, realtime=False, out=JsonLinesOutput(out))
     assert code == 0
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert lines[0]["type"] == "session"
@@ -70,7 +72,10 @@ def _damaged_data_folder(data_dir: Path, tmp_path: Path) -> tuple[Path, Path, by
 
 @pytest.mark.parametrize("command", ["export", "transcribe"])
 def test_a_damaged_database_stops_the_command_and_names_the_last_good_backup(
-    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str,
+    data_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
 ) -> None:
     db_path, backup, damaged = _damaged_data_folder(data_dir, tmp_path)
     capsys.readouterr()

@@ -38,8 +38,9 @@ def _seed_signed(data_dir: Path, *, addenda: int = 0) -> Seeded:
         await service.sign(ANA, seeded.session_id)
         await service.cosign(RAE, seeded.session_id)
         for number in range(1, addenda + 1):
-            await service.add_addendum(ANA, seeded.session_id, f"Reason {number}",
-                                       f"Addendum text {number}.")
+            await service.add_addendum(
+                ANA, seeded.session_id, f"Reason {number}", f"Addendum text {number}."
+            )
 
     asyncio.run(sign())
     return seeded
@@ -60,8 +61,10 @@ def _audit_actions(seeded: Seeded) -> list[tuple[str, str, str | None]]:
     db = open_unlocked(seeded.path)
     try:
         with db.uow_factory() as uow:
-            return [(r.actor, r.action, r.after)
-                    for r in uow.audit.for_entity("session", seeded.session_id)]
+            return [
+                (r.actor, r.action, r.after)
+                for r in uow.audit.for_entity("session", seeded.session_id)
+            ]
     finally:
         db.close()
 
@@ -70,8 +73,20 @@ def test_markdown_docx_and_fhir_files_are_written_and_audited(
     data_dir: Path, signed: Seeded, tmp_path: Path
 ) -> None:
     md, word, fhir = tmp_path / "n.md", tmp_path / "n.docx", tmp_path / "n.json"
-    assert _export(data_dir, signed.session_id, "--format", "md", "-o", str(md),
-                   "--clinic", "Harbor Rehab", "--transcript") == 0
+    assert (
+        _export(
+            data_dir,
+            signed.session_id,
+            "--format",
+            "md",
+            "-o",
+            str(md),
+            "--clinic",
+            "Harbor Rehab",
+            "--transcript",
+        )
+        == 0
+    )
     assert _export(data_dir, signed.session_id, "--format", "docx", "-o", str(word)) == 0
     assert _export(data_dir, signed.session_id, "--format", "fhir", "-o", str(fhir)) == 0
 
@@ -88,8 +103,11 @@ def test_markdown_docx_and_fhir_files_are_written_and_audited(
     assert resource.docStatus == "final"
     assert (resource.content[0].attachment.data or b"").startswith(b"## SOAP note")
 
-    exports = [(actor, json.loads(after or "")["format"])
-               for actor, action, after in _audit_actions(signed) if action == "exported"]
+    exports = [
+        (actor, json.loads(after or "")["format"])
+        for actor, action, after in _audit_actions(signed)
+        if action == "exported"
+    ]
     assert [f for _, f in exports] == ["md", "docx", "fhir"]
     assert all(actor.startswith("cli:") for actor, _ in exports)
     assert not list(tmp_path.glob("*.partial"))
@@ -100,15 +118,28 @@ def test_pdf_export_runs_headless_in_a_real_process(
 ) -> None:
     out = tmp_path / "note.pdf"
     fhir = tmp_path / "note.json"
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")
+    }
     base = ["--data-dir", str(data_dir), "export", str(signed.session_id)]
-    runs = [[*base, "--format", "pdf", "-o", str(out), "--paper", "letter", "--transcript"],
-            [*base, "--format", "fhir", "-o", str(fhir), "--with-pdf"]]
-    script = ("import json, sys; from therapy_notes.cli import main; "
-              "sys.exit(max(main(argv) for argv in json.loads(sys.argv[1])))")
-    result = subprocess.run([sys.executable, "-c", script, json.dumps(runs)], env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
+    runs = [
+        [*base, "--format", "pdf", "-o", str(out), "--paper", "letter", "--transcript"],
+        [*base, "--format", "fhir", "-o", str(fhir), "--with-pdf"],
+    ]
+    script = (
+        "import json, sys; from therapy_notes.cli import main; "
+        "sys.exit(max(main(argv) for argv in json.loads(sys.argv[1])))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(runs)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     reader = pypdf.PdfReader(out)
     assert [round(float(p.mediabox.width)) for p in reader.pages] == [612] * len(reader.pages)
@@ -118,7 +149,9 @@ def test_pdf_export_runs_headless_in_a_real_process(
     assert "Appendix: transcript" in body
     attachments = json.loads(fhir.read_text("utf-8"))["content"]
     assert [a["attachment"]["contentType"] for a in attachments] == [
-        "text/markdown", "application/pdf"]
+        "text/markdown",
+        "application/pdf",
+    ]
     assert base64.b64decode(attachments[1]["attachment"]["data"]).startswith(b"%PDF")
 
 
@@ -127,8 +160,10 @@ def test_tampered_signed_note_is_not_exported(
 ) -> None:
     seeded = _seed_signed(data_dir)
     with seeded.db.engine.begin() as connection:  # straight SQL, past every repository
-        connection.execute(text("UPDATE note_entries SET text = 'No pain.' WHERE id = :id"),
-                           {"id": seeded.entry_ids[0]})
+        connection.execute(
+            text("UPDATE note_entries SET text = 'No pain.' WHERE id = :id"),
+            {"id": seeded.entry_ids[0]},
+        )
     seeded.db.close()
     out = tmp_path / "note.md"
 
@@ -136,25 +171,35 @@ def test_tampered_signed_note_is_not_exported(
     assert "no longer matches its signature" in capsys.readouterr().err
     assert not out.exists()
     audit = _audit_actions(seeded)
-    mismatches = [json.loads(after or "") for _, action, after in audit
-                  if action == "signature_mismatch"]
+    mismatches = [
+        json.loads(after or "") for _, action, after in audit if action == "signature_mismatch"
+    ]
     assert [m["during"] for m in mismatches] == ["export:md"]
     assert "exported" not in [action for _, action, _ in audit]
 
 
 ATTACKS = {
-    "segment": ("UPDATE segments SET text = 'I never fell.' WHERE item_id = 'item_2'",
-                "the transcript was changed"),
+    "segment": (
+        "UPDATE segments SET text = 'I never fell.' WHERE item_id = 'item_2'",
+        "the transcript was changed",
+    ),
     "patient": ("UPDATE patients SET name = 'Someone Else'", "the patient's identity changed"),
-    "audit-delete": ("DELETE FROM audit_log WHERE action = 'risk_acknowledged'",
-                     "an audit record is missing or edited (record {risk_record})"),
-    "audit-edit": ("UPDATE audit_log SET actor = 'mallory' WHERE action = 'risk_acknowledged'",
-                   "an audit record is missing or edited (record {risk_record})"),
-    "signature-delete": ("DELETE FROM signatures",
-                         "the signature was removed from a note that the audit trail says "
-                         "was signed"),
-    "addendum": ("UPDATE addenda SET text = 'Never phoned.' WHERE reason = 'Reason 2'",
-                 "addendum 2 was changed"),
+    "audit-delete": (
+        "DELETE FROM audit_log WHERE action = 'risk_acknowledged'",
+        "an audit record is missing or edited (record {risk_record})",
+    ),
+    "audit-edit": (
+        "UPDATE audit_log SET actor = 'mallory' WHERE action = 'risk_acknowledged'",
+        "an audit record is missing or edited (record {risk_record})",
+    ),
+    "signature-delete": (
+        "DELETE FROM signatures",
+        "the signature was removed from a note that the audit trail says was signed",
+    ),
+    "addendum": (
+        "UPDATE addenda SET text = 'Never phoned.' WHERE reason = 'Reason 2'",
+        "addendum 2 was changed",
+    ),
 }
 
 
@@ -165,8 +210,9 @@ def test_each_attack_with_raw_sql_is_named_and_the_export_refused(
     seeded = _seed_signed(data_dir, addenda=2)
     sql, finding = ATTACKS[attack]
     with seeded.db.engine.begin() as connection:  # straight SQL, past every repository
-        risk_record = connection.execute(text(
-            "SELECT id FROM audit_log WHERE action = 'risk_acknowledged'")).scalar_one()
+        risk_record = connection.execute(
+            text("SELECT id FROM audit_log WHERE action = 'risk_acknowledged'")
+        ).scalar_one()
         assert connection.execute(text(sql)).rowcount >= 1
     seeded.db.close()
     out = tmp_path / "note.md"

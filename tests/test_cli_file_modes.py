@@ -50,15 +50,23 @@ def _modes(folder: Path) -> dict[str, int]:
 @pytest.mark.skipif(os.name != "posix", reason="Windows: the profile folder restricts access")
 @pytest.mark.usefixtures("open_umask", "restore_logging")
 async def test_session_backup_and_export_files_are_private(
-    local_engine: LocalEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    local_engine: LocalEngine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data_dir = tmp_path / "clinic" / "data"  # neither level exists yet
     configure_logging(data_dir / "logs")
     logging.getLogger("therapy_notes.test").info("a line, so the log file exists")
     config = local_engine_config(data_dir, local_engine, monkeypatch)
     key = unlock_key(config)
-    code = await transcribe(config, FIXTURES[0].path, patient_id=None, realtime=False,
-                            out=TextOutput(io.StringIO()), db_key=key)
+    code = await transcribe(
+        config,
+        FIXTURES[0].path,
+        patient_id=None,
+        realtime=False,
+        out=TextOutput(io.StringIO()),
+        db_key=key,
+    )
     assert code == 0
     backup = tmp_path / "backups" / "monday.tnbackup"
     assert main(["--data-dir", str(data_dir), "backup", str(backup)]) == 0
@@ -68,19 +76,21 @@ async def test_session_backup_and_export_files_are_private(
     stale.write_text("an older export, world-readable")
     stale.chmod(0o644)
     assert await export_note(config, 1, ExportFormat.MARKDOWN, stale, db_key=key) == 0
-    assert await export_note(config, 1, ExportFormat.FHIR, exports / "note.json",
-                             db_key=key) == 0
+    assert await export_note(config, 1, ExportFormat.FHIR, exports / "note.json", db_key=key) == 0
 
     modes = _modes(data_dir)
-    assert {"therapy_notes.db", "therapy_notes.key", "logs", "logs/therapy_notes.log"} <= set(
-        modes)
+    assert {"therapy_notes.db", "therapy_notes.key", "logs", "logs/therapy_notes.log"} <= set(modes)
     folders = {name for name in modes if (data_dir / name).is_dir()}
     assert {name: m for name, m in modes.items() if name in folders} == dict.fromkeys(
-        folders, 0o700)
+        folders, 0o700
+    )
     assert {name: m for name, m in modes.items() if name not in folders} == dict.fromkeys(
-        set(modes) - folders, 0o600)
+        set(modes) - folders, 0o600
+    )
     assert stat.S_IMODE((tmp_path / "clinic").stat().st_mode) == 0o700
     assert _modes(backup.parent) == {".": 0o700, "monday.tnbackup": 0o600}
     assert {name: m for name, m in _modes(exports).items() if name != "."} == {
-        "note.md": 0o600, "note.json": 0o600}
+        "note.md": 0o600,
+        "note.json": 0o600,
+    }
     assert "an older export" not in stale.read_text()

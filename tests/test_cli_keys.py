@@ -49,8 +49,8 @@ def encrypt(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, st
 
 
 def test_a_recovery_key_from_another_folder_changes_nothing_without_a_key_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     clinic, other = tmp_path / "clinic", tmp_path / "other"
     recovery_key = set_up(clinic, capsys)
     other_recovery_key = set_up(other, capsys)
@@ -93,13 +93,17 @@ def _missing(key_file: Path, _other: Path) -> None:
     key_file.unlink()
 
 
-@pytest.mark.parametrize("damage", [_missing, _truncated, _garbage, _wrong_version,
-                                    _for_another_database],
-                         ids=["missing", "truncated", "garbage", "wrong-version",
-                              "another-database"])
+@pytest.mark.parametrize(
+    "damage",
+    [_missing, _truncated, _garbage, _wrong_version, _for_another_database],
+    ids=["missing", "truncated", "garbage", "wrong-version", "another-database"],
+)
 def test_the_recovery_key_opens_the_database_whatever_the_key_file_holds(
-        damage: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    damage: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     clinic, other = tmp_path / "clinic", tmp_path / "other"
     recovery_key = set_up(clinic, capsys)
     other_recovery_key = set_up(other, capsys)
@@ -122,8 +126,9 @@ def test_the_recovery_key_opens_the_database_whatever_the_key_file_holds(
     code, err = encrypt(clinic, capsys)
     assert code == 0, err
     assert "is encrypted" in err
-    assert sorted(p.name for p in clinic.iterdir() if p.is_file()) == \
-        sorted(["therapy_notes.db", KEY_FILE_NAME, SETUP_LOCK_NAME])  # no temp file left
+    assert sorted(p.name for p in clinic.iterdir() if p.is_file()) == sorted(
+        ["therapy_notes.db", KEY_FILE_NAME, SETUP_LOCK_NAME]
+    )  # no temp file left
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert json.loads(key_file.read_text())["format"] == 1
     monkeypatch.delenv(RECOVERY_KEY_ENV)
@@ -141,13 +146,23 @@ _START_TOGETHER = (
 
 def test_two_first_starts_on_an_empty_folder_make_one_key(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    env = {**os.environ, "THERAPY_NOTES_PASSPHRASE": TEST_PASSPHRASE,
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    env = {
+        **os.environ,
+        "THERAPY_NOTES_PASSPHRASE": TEST_PASSPHRASE,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+    }
     env.pop(RECOVERY_KEY_ENV, None)
-    children = [subprocess.Popen(
-        [sys.executable, "-c", _START_TOGETHER, "--data-dir", str(data_dir), "encrypt"],
-        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True) for _ in range(2)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", _START_TOGETHER, "--data-dir", str(data_dir), "encrypt"],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     for child in children:
         assert child.stdin is not None
         child.stdin.write("go\n")
@@ -160,9 +175,14 @@ def test_two_first_starts_on_an_empty_folder_make_one_key(tmp_path: Path) -> Non
     key = folder_key(data_dir / "therapy_notes.db")
     assert key == decode_recovery_key(shown[0])
     env["THERAPY_NOTES_RECOVERY_KEY"] = shown[0]  # and it opens what both of them opened
-    again = subprocess.run([sys.executable, "-m", "therapy_notes", "--data-dir", str(data_dir),
-                            "encrypt"], env=env, capture_output=True, text=True, timeout=120,
-                           check=False)
+    again = subprocess.run(
+        [sys.executable, "-m", "therapy_notes", "--data-dir", str(data_dir), "encrypt"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert again.returncode == 0, again.stderr
 
 
@@ -192,8 +212,7 @@ def _wait_for(master: int, seen: bytearray, text: bytes, count: int = 1) -> None
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX pseudo-terminal")
-def test_first_run_at_a_terminal_asks_again_and_shows_the_recovery_key_last(
-        tmp_path: Path) -> None:
+def test_first_run_at_a_terminal_asks_again_and_shows_the_recovery_key_last(tmp_path: Path) -> None:
     import pty
 
     data_dir = tmp_path / "data"
@@ -203,7 +222,12 @@ def test_first_run_at_a_terminal_asks_again_and_shows_the_recovery_key_last(
     master, slave = pty.openpty()
     child = subprocess.Popen(
         [sys.executable, "-c", _AT_A_TERMINAL, "--data-dir", str(data_dir), "encrypt"],
-        env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+        env=env,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+    )
     os.close(slave)
     seen = bytearray()
     passphrase = TEST_PASSPHRASE.encode()
@@ -225,8 +249,13 @@ def test_first_run_at_a_terminal_asks_again_and_shows_the_recovery_key_last(
     out = seen.decode(errors="replace")
     keys = RECOVERY_KEY.findall(out)
     assert len(keys) == 1, out
-    first_ask = out[:out.index("Choose a passphrase") + 100]
+    first_ask = out[: out.index("Choose a passphrase") + 100]
     assert "at least 8 characters" in first_ask
-    assert out.index("Choose a passphrase") < out.index("too short") \
-        < out.index("Type it again") < out.index("RECOVERY KEY") < out.index(keys[0])
+    assert (
+        out.index("Choose a passphrase")
+        < out.index("too short")
+        < out.index("Type it again")
+        < out.index("RECOVERY KEY")
+        < out.index(keys[0])
+    )
     assert folder_key(data_dir / "therapy_notes.db") == decode_recovery_key(keys[0])

@@ -37,21 +37,31 @@ def _raw(data_dir: Path) -> bytes:
 def transcribed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str], str]:
     """A data folder after a real `therapy-notes transcribe` (passphrase mode, no keyring)."""
     data_dir = tmp_path_factory.mktemp("clinic")
-    env = {**os.environ, "THERAPY_NOTES_DATA_DIR": str(data_dir),
-           "THERAPY_NOTES_PASSPHRASE": TEST_PASSPHRASE,
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    env = {
+        **os.environ,
+        "THERAPY_NOTES_DATA_DIR": str(data_dir),
+        "THERAPY_NOTES_PASSPHRASE": TEST_PASSPHRASE,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+    }
     env.pop(RECOVERY_KEY_ENV, None)
     run = subprocess.run(
         [sys.executable, "-m", "therapy_notes", "transcribe", str(LONG_SESSION.path), "--json"],
-        env=env, capture_output=True, text=True, timeout=240, check=False)
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
-    texts = [str(e["text"]) for e in map(json.loads, run.stdout.splitlines())
-             if e["type"] == "segment"]
+    texts = [
+        str(e["text"]) for e in map(json.loads, run.stdout.splitlines()) if e["type"] == "segment"
+    ]
     return data_dir, texts, run.stderr
 
 
 def test_transcribed_session_is_unreadable_in_the_files(
-        transcribed: tuple[Path, list[str], str]) -> None:
+    transcribed: tuple[Path, list[str], str],
+) -> None:
     data_dir, texts, stderr = transcribed
     assert len(texts) >= 3
     assert "store it safely" in stderr
@@ -78,13 +88,19 @@ def test_transcribed_session_is_unreadable_in_the_files(
 
 
 def test_wrong_passphrase_is_a_clear_error_and_changes_nothing(
-        transcribed: tuple[Path, list[str], str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    transcribed: tuple[Path, list[str], str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     data_dir = transcribed[0]
     files = {p.name: _sha256(p) for p in data_dir.iterdir() if p.is_file()}
     monkeypatch.setenv("THERAPY_NOTES_PASSPHRASE", "not the passphrase")
-    for argv in (["transcribe", str(LONG_SESSION.path)], ["backup", str(data_dir / "b.bak")],
-                 ["encrypt"]):
+    for argv in (
+        ["transcribe", str(LONG_SESSION.path)],
+        ["backup", str(data_dir / "b.bak")],
+        ["encrypt"],
+    ):
         assert main(["--data-dir", str(data_dir), *argv]) == 1
         err = capsys.readouterr().err
         assert "passphrase is wrong" in err
@@ -94,8 +110,11 @@ def test_wrong_passphrase_is_a_clear_error_and_changes_nothing(
 
 
 def test_backup_then_restore_into_an_empty_folder_via_the_command_line(
-        transcribed: tuple[Path, list[str], str], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    transcribed: tuple[Path, list[str], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     data_dir, _texts, stderr = transcribed
     backup = tmp_path / "usb" / "clinic.tnbackup"
     assert main(["--data-dir", str(data_dir), "backup", str(backup)]) == 0
@@ -112,12 +131,14 @@ def test_backup_then_restore_into_an_empty_folder_via_the_command_line(
     key = folder_key(data_dir / "therapy_notes.db")
     assert folder_key(empty / "therapy_notes.db") == key  # the same recovery key opens both
     assert key == decode_recovery_key(RECOVERY_KEY.findall(stderr)[0])
-    assert digests_of(empty / "therapy_notes.db", key) == \
-        digests_of(data_dir / "therapy_notes.db", key)
+    assert digests_of(empty / "therapy_notes.db", key) == digests_of(
+        data_dir / "therapy_notes.db", key
+    )
 
 
-def test_encrypt_command_migrates_a_plain_database(data_dir: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_encrypt_command_migrates_a_plain_database(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db_path = data_dir / "therapy_notes.db"
     db = open_database(db_path)  # as a version without encryption left it
     with db.uow_factory() as uow:

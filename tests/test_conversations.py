@@ -28,9 +28,9 @@ def _session(name: str) -> dict[str, object]:
 
 
 def _true_turns(name: str) -> list[dict[str, object]]:
-    turns: list[dict[str, object]] = json.loads(
-        (SET / "audio" / f"{name}.turns.json").read_text()
-    )["turns"]
+    turns: list[dict[str, object]] = json.loads((SET / "audio" / f"{name}.turns.json").read_text())[
+        "turns"
+    ]
     return turns
 
 
@@ -39,9 +39,7 @@ def _speaker_accuracy(name: str, outcome: Outcome) -> float:
     truth = _true_turns(name)
     hits = 0
     for seg in outcome.segments:
-        overlap = {
-            str(t["speaker"]): 0 for t in truth
-        }
+        overlap = {str(t["speaker"]): 0 for t in truth}
         for t in truth:
             start, end = int(str(t["start_ms"])), int(str(t["end_ms"]))
             overlap[str(t["speaker"])] += max(0, min(end, seg.end_ms) - max(start, seg.start_ms))
@@ -65,13 +63,18 @@ async def test_a_risk_in_the_last_turn_is_flagged_with_a_tiny_output_limit(
 ) -> None:
     """The file ends on the client's risk statement; responses may write 20 tokens each."""
     outcome = await run_conversation(
-        engine, encoder, SET / "audio" / "risk_last_turn.wav", tmp_path,
-        template=str(_session("risk_last_turn")["template"]), max_output_tokens=20,
+        engine,
+        encoder,
+        SET / "audio" / "risk_last_turn.wav",
+        tmp_path,
+        template=str(_session("risk_last_turn")["template"]),
+        max_output_tokens=20,
     )
     assert "self_harm" in outcome.risks
     last = outcome.segments[-1]
-    assert any(last.text.split()[-1].strip(".,").lower() in e.lower()
-               for e in outcome.risk_evidence)
+    assert any(
+        last.text.split()[-1].strip(".,").lower() in e.lower() for e in outcome.risk_evidence
+    )
 
 
 @pytest.mark.parametrize("name", ["pt_knee_replacement", "psych_anxiety_exposure"])
@@ -87,6 +90,9 @@ async def test_a_session_is_labelled_and_written_as_a_note(
     assert _speaker_accuracy(name, outcome) >= 0.7
     assert outcome.entries
     assert not [text for _, text in outcome.entries if text.rstrip().endswith("?")]
-    stated = {str(r["kind"]) for r in session["facts"]["risks"]  # type: ignore[index]
-              if r["status"] == "stated"}  # type: ignore[index]
+    stated = {
+        str(r["kind"])
+        for r in session["facts"]["risks"]  # type: ignore[index]
+        if r["status"] == "stated"
+    }  # type: ignore[index]
     assert stated <= set(outcome.risks)

@@ -37,12 +37,17 @@ def _lines(out: io.StringIO) -> list[dict[str, object]]:
     return [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
 
 
-async def _stream_fixtures(engine: LocalEngine, fixtures: Sequence[SpeechFixture], *,
-                           realtime: bool) -> list[LinkEvent]:
+async def _stream_fixtures(
+    engine: LocalEngine, fixtures: Sequence[SpeechFixture], *, realtime: bool
+) -> list[LinkEvent]:
     """Stream `fixtures` back to back on one link; every event the link reported."""
     link = RealtimeConnection(
-        LinkSettings(model="gpt-realtime-2", instructions="", tools=()), {},
-        lambda _usage: True, base_url=engine.url, api_key=engine.token)
+        LinkSettings(model="gpt-realtime-2", instructions="", tools=()),
+        {},
+        lambda _usage: True,
+        base_url=engine.url,
+        api_key=engine.token,
+    )
     await link.start()
     events: list[LinkEvent] = []
 
@@ -93,8 +98,9 @@ async def test_deltas_arrive_while_speaking_before_each_completed(
     for item_id, done_at in completed.items():
         assert item_id in first_delta, "a turn completed without any partial text"
         assert first_delta[item_id] < done_at
-    spoken_partials = [item for item in completed
-                       if item in stopped and first_delta[item] < stopped[item]]
+    spoken_partials = [
+        item for item in completed if item in stopped and first_delta[item] < stopped[item]
+    ]
     assert spoken_partials, "partial text arrives while the person is still speaking"
 
 
@@ -103,19 +109,24 @@ async def test_transcribe_stores_session_and_prints_json_lines(
 ) -> None:
     out = io.StringIO()
     monkeypatch.setenv("TEST_ENGINE_TOKEN", local_engine.token)
-    config = AppConfig(data_dir=data_dir, engine_url=local_engine.url,
-                       engine_token_env="TEST_ENGINE_TOKEN")
-    code = await transcribe(config, LONG_SESSION.path, patient_id=None, realtime=False,
-                            out=JsonLinesOutput(out))
+    config = AppConfig(
+        data_dir=data_dir, engine_url=local_engine.url, engine_token_env="TEST_ENGINE_TOKEN"
+    )
+    code = await transcribe(
+        config, LONG_SESSION.path, patient_id=None, realtime=False, out=JsonLinesOutput(out)
+    )
     assert code == 0
     lines = _lines(out)
     assert lines[0]["type"] == "session"
     assert lines[-1]["type"] == "usage"
     segments = [line for line in lines if line["type"] == "segment"]
-    assert word_error_rate([LONG_SESSION.text], [" ".join(str(s["text"]) for s in segments)]) \
-        <= 0.25
-    assert all(float(str(a["end"])) <= float(str(b["start"])) + 0.01
-               for a, b in itertools.pairwise(segments))
+    assert (
+        word_error_rate([LONG_SESSION.text], [" ".join(str(s["text"]) for s in segments)]) <= 0.25
+    )
+    assert all(
+        float(str(a["end"])) <= float(str(b["start"])) + 0.01
+        for a, b in itertools.pairwise(segments)
+    )
     assert any(line["type"] == "note_entry" for line in lines)
     assert any(line["type"] == "measurement" for line in lines)
     usage = lines[-1]
@@ -138,7 +149,10 @@ async def test_transcribe_stores_session_and_prints_json_lines(
 
 
 async def _run_session(
-    engine_url: str, token: str, data_dir: Path, source: WavSource,
+    engine_url: str,
+    token: str,
+    data_dir: Path,
+    source: WavSource,
     during: Coroutine[Any, Any, None] | None = None,
 ) -> tuple[list[str], list[RecordingEvent]]:
     database = open_database(data_dir / "therapy_notes.db")
@@ -147,7 +161,8 @@ async def _run_session(
         service = RecordingService(
             uow_factory=database.uow_factory,
             link_factory=link_factory_for(engine_url, token, is_cloud=False),
-            settings=RecordingSettings())
+            settings=RecordingSettings(),
+        )
         service.add_listener(events.append)
         await service.start(source, template="soap")
         if during is not None:
@@ -178,8 +193,11 @@ async def test_engine_restart_mid_session_loses_no_words(
     """
     async with LocalEngine(engine_models) as engine:
         undisturbed, _ = await _run_session(
-            engine.url, engine.token, tmp_path / "a",
-            WavSource(LONG_SESSION.path, realtime=True, speed=2.0))
+            engine.url,
+            engine.token,
+            tmp_path / "a",
+            WavSource(LONG_SESSION.path, realtime=True, speed=2.0),
+        )
     assert undisturbed
 
     engine = LocalEngine(engine_models)
@@ -197,9 +215,12 @@ async def test_engine_restart_mid_session_loses_no_words(
 
     try:
         disturbed, events = await _run_session(
-            engine.url, engine.token, tmp_path / "b",
+            engine.url,
+            engine.token,
+            tmp_path / "b",
             WavSource(LONG_SESSION.path, realtime=True, speed=2.0),
-            during=outage())
+            during=outage(),
+        )
     finally:
         for again in restarted:
             await again.stop()
@@ -207,9 +228,9 @@ async def test_engine_restart_mid_session_loses_no_words(
     assert RecordingState.RECONNECTING in states
     assert states[states.index(RecordingState.RECONNECTING) + 1] is RecordingState.RECORDING
     assert len(disturbed) == len(undisturbed) == len(LONG_SESSION.sentences)
-    for sentence, before, after in zip(LONG_SESSION.sentences, undisturbed, disturbed,
-                                       strict=True):
-        assert word_error_rate([sentence], [after]) <= word_error_rate([sentence], [before]) \
-            + 0.25, f"{after!r} lost words that the undisturbed run heard ({before!r})"
+    for sentence, before, after in zip(LONG_SESSION.sentences, undisturbed, disturbed, strict=True):
+        assert (
+            word_error_rate([sentence], [after]) <= word_error_rate([sentence], [before]) + 0.25
+        ), f"{after!r} lost words that the undisturbed run heard ({before!r})"
     missing = _words(undisturbed) - _words(disturbed)
     assert sum(missing.values()) <= len(_words(undisturbed)) // 10, sorted(missing)

@@ -32,9 +32,15 @@ def restore_logging() -> Iterator[None]:
 def test_redaction_masks_keys_and_registered_words() -> None:
     redaction = RedactingFilter()
     redaction.add_sensitive("Margaret Oyelaran")
-    record = logging.LogRecord("x", logging.INFO, __file__, 1,
-                               "key %s for margaret: Bearer abcdefgh12345678",
-                               ("sk-proj-ABCDEFGHIJKLMNOP",), None)
+    record = logging.LogRecord(
+        "x",
+        logging.INFO,
+        __file__,
+        1,
+        "key %s for margaret: Bearer abcdefgh12345678",
+        ("sk-proj-ABCDEFGHIJKLMNOP",),
+        None,
+    )
     assert redaction.filter(record)
     text = record.getMessage()
     assert "sk-proj" not in text
@@ -52,26 +58,46 @@ def test_full_session_log_holds_none_of_the_spoken_words(
     database.close()
     assert patient.id is not None
 
-    code = main(["--data-dir", str(data_dir), "--verbose", "transcribe",
-                 str(LONG_SESSION.path), "--patient", str(patient.id), "--json"])
+    code = main(
+        [
+            "--data-dir",
+            str(data_dir),
+            "--verbose",
+            "transcribe",
+            str(LONG_SESSION.path),
+            "--patient",
+            str(patient.id),
+            "--json",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     log = (data_dir / "logs" / "therapy_notes.log").read_text(encoding="utf-8")
     assert "connection" in log  # the log is real and detailed (debug level)
 
     spoken = {w.lower() for w in re.findall(r"[A-Za-z]{6,}", LONG_SESSION.text)}
-    heard = {w.lower() for w in re.findall(r'"text": "([^"]*)"', printed)
-             for w in re.findall(r"[A-Za-z]{6,}", w)}
+    heard = {
+        w.lower()
+        for w in re.findall(r'"text": "([^"]*)"', printed)
+        for w in re.findall(r"[A-Za-z]{6,}", w)
+    }
     assert heard, "the session produced a transcript"
-    leaked = sorted(w for w in spoken | heard | {"margaret", "oyelaran"}
-                    if re.search(rf"\b{w}\b", log, re.IGNORECASE))
+    leaked = sorted(
+        w
+        for w in spoken | heard | {"margaret", "oyelaran"}
+        if re.search(rf"\b{w}\b", log, re.IGNORECASE)
+    )
     assert not leaked, f"content words in the log: {leaked}"
 
 
-def test_configure_logging_twice_keeps_one_file_handler(tmp_path: Path,
-                                                        restore_logging: None) -> None:
+def test_configure_logging_twice_keeps_one_file_handler(
+    tmp_path: Path, restore_logging: None
+) -> None:
     configure_logging(tmp_path)
     configure_logging(tmp_path)
-    files = [h for h in logging.getLogger().handlers
-             if isinstance(h, logging.handlers.RotatingFileHandler)]
+    files = [
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.handlers.RotatingFileHandler)
+    ]
     assert len(files) == 1

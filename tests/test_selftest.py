@@ -20,18 +20,22 @@ from therapy_notes.engine.asr import bundled_model_dir
 PASSED = re.compile(
     r"^self-test passed: model load (?P<load>\d+\.\d) s, transcript WER (?P<wer>\d+)%, "
     r"(?P<segments>\d+) segments, (?P<entries>\d+) note entries, qt (?P<qt>\S+), "
-    r"total (?P<total>\d+\.\d) s$")
+    r"total (?P<total>\d+\.\d) s$"
+)
 
 
-@pytest.mark.parametrize(("reference", "hypothesis", "expected"), [
-    ("she reports mild fatigue", "she reports mild fatigue", 0.0),
-    ("she reports mild fatigue", "she report smiled fatigue", 0.5),
-    ("she reports mild fatigue", "she reports fatigue", 0.25),
-    ("she reports mild fatigue", "so she reports mild fatigue today", 0.5),
-    ("She reports: mild, fatigue.", "she REPORTS mild fatigue", 0.0),
-    ("the patient's plan", "the patient\u2019s plan", 0.0),
-    ("two words", "", 1.0),
-])
+@pytest.mark.parametrize(
+    ("reference", "hypothesis", "expected"),
+    [
+        ("she reports mild fatigue", "she reports mild fatigue", 0.0),
+        ("she reports mild fatigue", "she report smiled fatigue", 0.5),
+        ("she reports mild fatigue", "she reports fatigue", 0.25),
+        ("she reports mild fatigue", "so she reports mild fatigue today", 0.5),
+        ("She reports: mild, fatigue.", "she REPORTS mild fatigue", 0.0),
+        ("the patient's plan", "the patient\u2019s plan", 0.0),
+        ("two words", "", 1.0),
+    ],
+)
 def test_word_error_rate(reference: str, hypothesis: str, expected: float) -> None:
     assert selftest.word_error_rate(reference, hypothesis) == pytest.approx(expected)
 
@@ -43,7 +47,8 @@ def test_word_error_rate_needs_reference_words() -> None:
 
 @pytest.mark.gui
 def test_flag_runs_the_whole_path_and_prints_one_line(
-        qapp: QApplication, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    qapp: QApplication, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["--data-dir", str(tmp_path / "data"), "--self-test"])
 
     lines = capsys.readouterr().out.splitlines()
@@ -86,7 +91,8 @@ def test_missing_model_folder_fails_with_the_reason(tmp_path: Path) -> None:
 
     assert code == 1
     assert out.getvalue().startswith(
-        f"self-test FAILED: The speech model folder {tmp_path / 'nowhere'} does not exist.")
+        f"self-test FAILED: The speech model folder {tmp_path / 'nowhere'} does not exist."
+    )
 
 
 def test_a_transcript_unlike_the_reference_fails(tmp_path: Path) -> None:

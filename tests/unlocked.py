@@ -27,8 +27,9 @@ class NoKeyring:
 
 def folder_key(db_path: Path, passphrase: str = TEST_PASSPHRASE) -> DatabaseKey:
     """The key of a data folder set up in passphrase mode."""
-    service = KeyService(db_path, keyring=NoKeyring(), prompt=NoPrompt(),
-                         env={PASSPHRASE_ENV: passphrase})
+    service = KeyService(
+        db_path, keyring=NoKeyring(), prompt=NoPrompt(), env={PASSPHRASE_ENV: passphrase}
+    )
     return service.unlock().key
 
 

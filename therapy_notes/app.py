@@ -110,8 +110,9 @@ def list_microphones() -> list[str]:
     return [device.name for device in list_input_devices(load_sounddevice())]
 
 
-def local_engine_opener(config: AppConfig,
-                        models: EngineModels | None = None) -> EngineOpenerFactory:
+def local_engine_opener(
+    config: AppConfig, models: EngineModels | None = None
+) -> EngineOpenerFactory:
     """Opens the engine the settings name: the in-process local engine, or a cloud URL."""
 
     def for_settings(settings: SettingsController) -> EngineOpener:
@@ -128,7 +129,8 @@ def local_engine_opener(config: AppConfig,
                     raise EngineUnavailableError(
                         f"The local speech engine could not start ({exc.strerror or exc}). "
                         "Restart the app; if it keeps failing, check that no firewall blocks "
-                        "connections to this computer (127.0.0.1).") from exc
+                        "connections to this computer (127.0.0.1)."
+                    ) from exc
                 try:
                     yield EngineEndpoint(engine.url, engine.token, "local", "Local")
                 finally:
@@ -138,7 +140,8 @@ def local_engine_opener(config: AppConfig,
             if urlsplit(url.strip()).scheme.lower() not in ("ws", "wss"):
                 raise EngineUnavailableError(
                     "The custom engine URL must start with ws:// or wss:// and end in /v1. "
-                    "Open Settings (Ctrl+,) to correct it, or choose the local engine.")
+                    "Open Settings (Ctrl+,) to correct it, or choose the local engine."
+                )
             # The OpenAI key is read (and sent) only for OpenAI's own hosts; any other URL
             # gets the clinic engine token (domain.engine_url holds the rule).
             if credential_kind(url) is Credential.OPENAI_KEY:
@@ -146,12 +149,14 @@ def local_engine_opener(config: AppConfig,
                 if not credentials.openai_key:
                     raise AuthError(
                         "No OpenAI API key is stored. Open Settings (Ctrl+,) and enter your "
-                        "key, or choose the local engine, which needs none.")
+                        "key, or choose the local engine, which needs none."
+                    )
             else:
                 credentials = EngineCredentials(engine_token=await settings.engine_token())
             label = "OpenAI" if chosen.engine == ENGINE_OPENAI else (urlsplit(url).hostname or url)
-            yield EngineEndpoint(url, credential_for(url, credentials), "cloud", label,
-                                 ca_file=chosen.engine_ca)
+            yield EngineEndpoint(
+                url, credential_for(url, credentials), "cloud", label, ca_file=chosen.engine_ca
+            )
 
         return open_engine
 
@@ -223,22 +228,29 @@ async def build_app(
     Raises:
         StorageError: the database cannot be opened.
     """
-    defaults = UiSettings(model=config.model, reasoning_effort=config.reasoning_effort,
-                          max_output_tokens=config.max_output_tokens, token_cap=config.token_cap,
-                          prices=config.prices, template=config.template,
-                          keep_audio=config.keep_audio)
+    defaults = UiSettings(
+        model=config.model,
+        reasoning_effort=config.reasoning_effort,
+        max_output_tokens=config.max_output_tokens,
+        token_cap=config.token_cap,
+        prices=config.prices,
+        template=config.template,
+        keep_audio=config.keep_audio,
+    )
     store = SettingsStore(settings_path or config.data_dir / SETTINGS_FILE)
     settings = SettingsController(
-        store, keys or ApiKeyStore(),
-        devices if devices is not None else DeviceAccess(list_microphones, microphone,
-                                                         pcm16_level),
-        defaults)
+        store,
+        keys or ApiKeyStore(),
+        devices if devices is not None else DeviceAccess(list_microphones, microphone, pcm16_level),
+        defaults,
+    )
     database = await asyncio.to_thread(open_database, config.db_path, db_key)
     profiles = ProfileCache(database.uow_factory)
     engine = EngineController((engine_opener or local_engine_opener(config))(settings))
     # The service hashes a dummy password when built (for timing-safe sign-in): off the UI thread.
-    users = UsersController(await asyncio.to_thread(UsersService, database.uow_factory,
-                                                    hasher=hasher))
+    users = UsersController(
+        await asyncio.to_thread(UsersService, database.uow_factory, hasher=hasher)
+    )
 
     def actor_name() -> str:
         user = users.current_user
@@ -270,37 +282,58 @@ async def build_app(
             uow_factory=database.uow_factory,
             link_factory=_link_factory(endpoint),
             settings=RecordingSettings(
-                model=chosen.model, engine_name=endpoint.kind,
+                model=chosen.model,
+                engine_name=endpoint.kind,
                 reasoning_effort=request.reasoning_effort,
-                max_output_tokens=chosen.max_output_tokens, token_cap=chosen.token_cap,
-                prices=chosen.prices, vad_silence_ms=config.vad_silence_ms,
-                keep_audio=chosen.keep_audio, actor=actor_name(),
-                entry_source=EntrySource.MODEL if endpoint.kind == "cloud"
-                else EntrySource.LOCAL_COMPOSER),
-            profiles=profiles.get, diarizer=await diarizer())
+                max_output_tokens=chosen.max_output_tokens,
+                token_cap=chosen.token_cap,
+                prices=chosen.prices,
+                vad_silence_ms=config.vad_silence_ms,
+                keep_audio=chosen.keep_audio,
+                actor=actor_name(),
+                entry_source=EntrySource.MODEL
+                if endpoint.kind == "cloud"
+                else EntrySource.LOCAL_COMPOSER,
+            ),
+            profiles=profiles.get,
+            diarizer=await diarizer(),
+        )
 
     preload_realtime_client()
     recording = RecordingController(
-        make_service, lambda: audio_factory(settings.settings.input_device), pcm16_level)
+        make_service, lambda: audio_factory(settings.settings.input_device), pcm16_level
+    )
     library = LibraryController(database.uow_factory, actor=actor_name)
     signing_key = await asyncio.to_thread(signing_key_for, config.db_path, db_key)
-    notes = NotesController(NotesService(database.uow_factory, signing_key=signing_key),
-                            database.uow_factory,
-                            render_note, lambda: users.current_user)
-    lock = IdleLock(settings.settings.lock_after_min * 60, clock=idle_clock,
-                    check_interval_ms=lock_check_ms)
-    settings.settings_saved.connect(
-        lambda saved: lock.set_lock_after(saved.lock_after_min * 60))
+    notes = NotesController(
+        NotesService(database.uow_factory, signing_key=signing_key),
+        database.uow_factory,
+        render_note,
+        lambda: users.current_user,
+    )
+    lock = IdleLock(
+        settings.settings.lock_after_min * 60, clock=idle_clock, check_interval_ms=lock_check_ms
+    )
+    settings.settings_saved.connect(lambda saved: lock.set_lock_after(saved.lock_after_min * 60))
     app = QCoreApplication.instance()
     if app is not None:
         app.installEventFilter(lock)
-    recovery = RecoveryController(RecoveryService(database.uow_factory), patient_names,
-                                  actor_name)
-    window = MainWindow(recording=recording, library=library, engine=engine, settings=settings,
-                        users=users, notes=notes, lock=lock, recovery=recovery,
-                        template_names=available_templates(), template_for=load_template)
-    return AppParts(database, window, recording, library, engine, settings, users, notes, lock,
-                    recovery)
+    recovery = RecoveryController(RecoveryService(database.uow_factory), patient_names, actor_name)
+    window = MainWindow(
+        recording=recording,
+        library=library,
+        engine=engine,
+        settings=settings,
+        users=users,
+        notes=notes,
+        lock=lock,
+        recovery=recovery,
+        template_names=available_templates(),
+        template_for=load_template,
+    )
+    return AppParts(
+        database, window, recording, library, engine, settings, users, notes, lock, recovery
+    )
 
 
 def _next(signal: Any) -> asyncio.Future[tuple[Any, ...]]:
@@ -316,8 +349,9 @@ def _next(signal: Any) -> asyncio.Future[tuple[Any, ...]]:
     return done
 
 
-async def sign_in(users: UsersController,
-                  opened: Callable[[SignInDialog], None] | None = None) -> User | None:
+async def sign_in(
+    users: UsersController, opened: Callable[[SignInDialog], None] | None = None
+) -> User | None:
     """Ask who is working (or create the first admin); None if the dialog was cancelled.
 
     The dialog is opened with `open()` and awaited through its `finished` signal, so the
@@ -343,8 +377,9 @@ def preload_realtime_client() -> None:
 
     Imported on first use, it cost the window a 1.3 s freeze when Record was first pressed.
     """
-    future = asyncio.ensure_future(asyncio.to_thread(
-        importlib.import_module, "therapy_notes.realtime.connection"))
+    future = asyncio.ensure_future(
+        asyncio.to_thread(importlib.import_module, "therapy_notes.realtime.connection")
+    )
     _preloads.add(future)
     future.add_done_callback(_preloads.discard)
 
@@ -356,12 +391,18 @@ def _link_factory(endpoint: EngineEndpoint) -> LinkFactory:
 
     ssl_context = engine_ssl_context(Path(endpoint.ca_file) if endpoint.ca_file else None)
 
-    def factory(settings: LinkSettings, tools: Mapping[str, ToolHandler],
-                gate: ResponseGate) -> RealtimeLink:
+    def factory(
+        settings: LinkSettings, tools: Mapping[str, ToolHandler], gate: ResponseGate
+    ) -> RealtimeLink:
         return RealtimeConnection(
-            settings, tools, gate, base_url=endpoint.url, api_key=endpoint.api_key,
+            settings,
+            tools,
+            gate,
+            base_url=endpoint.url,
+            api_key=endpoint.api_key,
             ssl_context=ssl_context,
-            rollover_after_s=CLOUD_ROLLOVER_S if endpoint.kind == "cloud" else None)
+            rollover_after_s=CLOUD_ROLLOVER_S if endpoint.kind == "cloud" else None,
+        )
 
     return factory
 
@@ -370,6 +411,7 @@ async def _show_fatal(message: str) -> None:
     """A blocking error before the window exists, shown without a nested event loop."""
     done = asyncio.get_running_loop().create_future()
     box = QMessageBox(QMessageBox.Icon.Critical, "Therapy Notes cannot start", message)
+
     def on_finished(_result: int) -> None:
         if not done.done():
             done.set_result(None)
@@ -405,8 +447,11 @@ async def _run(app: QApplication, config: AppConfig, db_key: DatabaseKey) -> int
 def run_app(config: AppConfig, argv: Sequence[str] | None = None) -> int:
     """Open the window and run until it closes; returns the process exit code."""
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(
-        list(argv) if argv is not None else sys.argv)
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication(list(argv) if argv is not None else sys.argv)
+    )
     app.setApplicationName("Therapy Notes")
     app.setOrganizationName("TherapyNotes")
     app.setQuitOnLastWindowClosed(False)  # shutdown is ours: save first, then quit
@@ -433,6 +478,10 @@ def unlock_database(config: AppConfig) -> DatabaseKey:
     config.db_path.parent.mkdir(parents=True, exist_ok=True)
     from therapy_notes.storage.backup import opens_with
 
-    service = KeyService(config.db_path, keyring=SystemKeyring(), prompt=DialogKeyPrompt(),
-                         opens_database=lambda key: opens_with(config.db_path, key))
+    service = KeyService(
+        config.db_path,
+        keyring=SystemKeyring(),
+        prompt=DialogKeyPrompt(),
+        opens_database=lambda key: opens_with(config.db_path, key),
+    )
     return service.unlock().key

@@ -67,43 +67,80 @@ def build_parser() -> argparse.ArgumentParser:
     """The `therapy-notes` parser; `--data-dir` applies to every command."""
     parser = argparse.ArgumentParser(
         prog="therapy-notes",
-        description="Live transcripts and clinical notes from therapy sessions.")
+        description="Live transcripts and clinical notes from therapy sessions.",
+    )
     parser.add_argument(
-        "--data-dir", type=Path, default=None,
+        "--data-dir",
+        type=Path,
+        default=None,
         help=f"folder for the database and logs (also ${DATA_DIR_ENV}; "
-             "default: the platform's user data folder)")
+        "default: the platform's user data folder)",
+    )
     parser.add_argument("--verbose", action="store_true", help="debug logging on stderr")
-    parser.add_argument("--sample", action="store_true",
-                        help="transcribe the bundled sample on the local engine, no window")
-    parser.add_argument("--self-test", action="store_true",
-                        help="check this installation end to end (no network, no window) "
-                             "and print one line with the verdict")
+    parser.add_argument(
+        "--sample",
+        action="store_true",
+        help="transcribe the bundled sample on the local engine, no window",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation end to end (no network, no window) "
+        "and print one line with the verdict",
+    )
     sub = parser.add_subparsers(dest="command")
 
     tr = sub.add_parser("transcribe", help="stream a WAV recording through the session path")
     tr.add_argument("file", type=Path)
-    tr.add_argument("--engine-url", default=None,
-                    help="ws(s):// base URL ending in /v1 (default: the built-in local engine)")
-    tr.add_argument("--api-key-env", default="OPENAI_API_KEY",
-                    help="environment variable holding the OpenAI API key (sent only to "
-                         "OpenAI hosts over TLS)")
-    tr.add_argument("--engine-token-env", default=ENGINE_TOKEN_ENV,
-                    help="environment variable holding a clinic engine's token (sent to "
-                         "every engine that is not OpenAI)")
-    tr.add_argument("--engine-ca", type=Path, default=None,
-                    help="PEM file of the certificate authority a clinic engine's wss:// "
-                         "certificate comes from")
+    tr.add_argument(
+        "--engine-url",
+        default=None,
+        help="ws(s):// base URL ending in /v1 (default: the built-in local engine)",
+    )
+    tr.add_argument(
+        "--api-key-env",
+        default="OPENAI_API_KEY",
+        help="environment variable holding the OpenAI API key (sent only to OpenAI hosts over TLS)",
+    )
+    tr.add_argument(
+        "--engine-token-env",
+        default=ENGINE_TOKEN_ENV,
+        help="environment variable holding a clinic engine's token (sent to "
+        "every engine that is not OpenAI)",
+    )
+    tr.add_argument(
+        "--engine-ca",
+        type=Path,
+        default=None,
+        help="PEM file of the certificate authority a clinic engine's wss:// "
+        "certificate comes from",
+    )
     tr.add_argument("--patient", type=int, default=None, help="patient id to file it under")
-    tr.add_argument("--template", default="soap", type=str.lower, choices=available_templates(),
-                    help="note template, in any letter case (SOAP or soap)")
-    tr.add_argument("--realtime", action="store_true",
-                    help="pace the audio as if spoken live (default: as fast as possible)")
+    tr.add_argument(
+        "--template",
+        default="soap",
+        type=str.lower,
+        choices=available_templates(),
+        help="note template, in any letter case (SOAP or soap)",
+    )
+    tr.add_argument(
+        "--realtime",
+        action="store_true",
+        help="pace the audio as if spoken live (default: as fast as possible)",
+    )
     tr.add_argument("--json", action="store_true", help="one JSON object per line")
     tr.add_argument("--token-cap", type=int, default=None, help="per-session token cap")
-    tr.add_argument("--model-dir", type=Path, default=None,
-                    help="a CTranslate2 Whisper model folder for the local engine")
-    tr.add_argument("--keep-audio", action="store_true",
-                    help="keep the recording in the (encrypted) database with the session")
+    tr.add_argument(
+        "--model-dir",
+        type=Path,
+        default=None,
+        help="a CTranslate2 Whisper model folder for the local engine",
+    )
+    tr.add_argument(
+        "--keep-audio",
+        action="store_true",
+        help="keep the recording in the (encrypted) database with the session",
+    )
 
     srv = sub.add_parser("server", help="run the local engine for a whole clinic")
     _add_server_args(srv)
@@ -114,45 +151,92 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("file", type=Path)
     sub.add_parser("encrypt", help="encrypt a database written by a version without encryption")
 
-    ex = sub.add_parser("export", help="export a session's note (a signed note's signature is "
-                                       "checked first)")
+    ex = sub.add_parser(
+        "export", help="export a session's note (a signed note's signature is checked first)"
+    )
     ex.add_argument("session", type=int, help="session id")
-    ex.add_argument("--format", dest="export_format", default=ExportFormat.PDF.value,
-                    type=str.lower, choices=[f.value for f in ExportFormat],
-                    help="export format, in any letter case")
-    ex.add_argument("-o", "--output", type=Path, required=True,
-                    help="file to write ('-' writes to standard output)")
-    ex.add_argument("--paper", default=PaperSize.A4.value, type=str.lower,
-                    choices=[p.value for p in PaperSize], help="paper size, in any letter case")
-    ex.add_argument("--transcript", action="store_true",
-                    help="append the transcript (PDF, DOCX, Markdown, FHIR)")
+    ex.add_argument(
+        "--format",
+        dest="export_format",
+        default=ExportFormat.PDF.value,
+        type=str.lower,
+        choices=[f.value for f in ExportFormat],
+        help="export format, in any letter case",
+    )
+    ex.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="file to write ('-' writes to standard output)",
+    )
+    ex.add_argument(
+        "--paper",
+        default=PaperSize.A4.value,
+        type=str.lower,
+        choices=[p.value for p in PaperSize],
+        help="paper size, in any letter case",
+    )
+    ex.add_argument(
+        "--transcript",
+        action="store_true",
+        help="append the transcript (PDF, DOCX, Markdown, FHIR)",
+    )
     ex.add_argument("--clinic", default="", help="clinic name for the header")
-    ex.add_argument("--with-pdf", action="store_true",
-                    help="fhir: attach the PDF after the Markdown note")
+    ex.add_argument(
+        "--with-pdf", action="store_true", help="fhir: attach the PDF after the Markdown note"
+    )
     return parser
 
 
 def _add_server_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--model-dir", type=Path, default=None,
-                        help="a CTranslate2 Whisper model folder (default: bundled tiny.en)")
-    parser.add_argument("--tokens", type=Path, default=None,
-                        help="the tokens file (required: only clients with a token connect)")
-    parser.add_argument("--add-token", metavar="NAME", default=None,
-                        help="make a token for NAME, print it once, store only its hash")
-    parser.add_argument("--revoke-token", metavar="NAME", default=None,
-                        help="remove NAME's token (new connections with it are refused)")
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        default=None,
+        help="a CTranslate2 Whisper model folder (default: bundled tiny.en)",
+    )
+    parser.add_argument(
+        "--tokens",
+        type=Path,
+        default=None,
+        help="the tokens file (required: only clients with a token connect)",
+    )
+    parser.add_argument(
+        "--add-token",
+        metavar="NAME",
+        default=None,
+        help="make a token for NAME, print it once, store only its hash",
+    )
+    parser.add_argument(
+        "--revoke-token",
+        metavar="NAME",
+        default=None,
+        help="remove NAME's token (new connections with it are refused)",
+    )
     parser.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate (wss://)")
     parser.add_argument("--tls-key", type=Path, default=None, help="PEM private key")
-    parser.add_argument("--allow-plaintext", action="store_true",
-                        help="serve ws:// on a non-loopback host (audio crosses the network "
-                             "unencrypted; tokens are still required)")
-    parser.add_argument("--max-sessions", type=int, default=None,
-                        help="concurrent sessions (default: twice the CPU cores)")
-    parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
-                        help="a browser Origin to accept (by default every browser page is "
-                             "refused)")
+    parser.add_argument(
+        "--allow-plaintext",
+        action="store_true",
+        help="serve ws:// on a non-loopback host (audio crosses the network "
+        "unencrypted; tokens are still required)",
+    )
+    parser.add_argument(
+        "--max-sessions",
+        type=int,
+        default=None,
+        help="concurrent sessions (default: twice the CPU cores)",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a browser Origin to accept (by default every browser page is refused)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -171,26 +255,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("backup", "restore", "encrypt"):
             return _run_database_command(args.command, config, getattr(args, "file", None))
         if args.command == "export":
-            return asyncio.run(export_note(
-                config, args.session, ExportFormat(args.export_format), args.output,
-                paper=PaperSize(args.paper), include_transcript=args.transcript,
-                clinic_name=args.clinic, fhir_with_pdf=args.with_pdf,
-                db_key=unlock_key(config)))
+            return asyncio.run(
+                export_note(
+                    config,
+                    args.session,
+                    ExportFormat(args.export_format),
+                    args.output,
+                    paper=PaperSize(args.paper),
+                    include_transcript=args.transcript,
+                    clinic_name=args.clinic,
+                    fhir_with_pdf=args.with_pdf,
+                    db_key=unlock_key(config),
+                )
+            )
         if args.command == "transcribe":
             config = replace(
-                config, engine_url=args.engine_url, api_key_env=args.api_key_env,
-                engine_token_env=args.engine_token_env, engine_ca=args.engine_ca,
-                template=args.template, asr_model_dir=args.model_dir,
+                config,
+                engine_url=args.engine_url,
+                api_key_env=args.api_key_env,
+                engine_token_env=args.engine_token_env,
+                engine_ca=args.engine_ca,
+                template=args.template,
+                asr_model_dir=args.model_dir,
                 keep_audio=args.keep_audio,
-                token_cap=args.token_cap or config.token_cap)
-            return asyncio.run(transcribe(
-                config, args.file, patient_id=args.patient, realtime=args.realtime,
-                out=JsonLinesOutput(sys.stdout) if args.json else TextOutput(sys.stdout),
-                db_key=unlock_key(config)))
+                token_cap=args.token_cap or config.token_cap,
+            )
+            return asyncio.run(
+                transcribe(
+                    config,
+                    args.file,
+                    patient_id=args.patient,
+                    realtime=args.realtime,
+                    out=JsonLinesOutput(sys.stdout) if args.json else TextOutput(sys.stdout),
+                    db_key=unlock_key(config),
+                )
+            )
         if args.sample:
-            return asyncio.run(transcribe(config, sample_recording(), patient_id=None,
-                                          realtime=False, out=TextOutput(sys.stdout),
-                                          db_key=unlock_key(config)))
+            return asyncio.run(
+                transcribe(
+                    config,
+                    sample_recording(),
+                    patient_id=None,
+                    realtime=False,
+                    out=TextOutput(sys.stdout),
+                    db_key=unlock_key(config),
+                )
+            )
         from therapy_notes.app import run_app
 
         return run_app(config)
@@ -203,8 +313,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def server_main(argv: Sequence[str] | None = None) -> int:
     """`therapy-notes-server --host H --port P --tokens FILE`: the engine for a clinic."""
-    parser = argparse.ArgumentParser(prog="therapy-notes-server",
-                                     description="The Therapy Notes local speech engine.")
+    parser = argparse.ArgumentParser(
+        prog="therapy-notes-server", description="The Therapy Notes local speech engine."
+    )
     _add_server_args(parser)
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -227,8 +338,12 @@ def key_service(config: AppConfig) -> KeyService:
     """
     from therapy_notes.storage.backup import opens_with
 
-    return KeyService(config.db_path, keyring=SystemKeyring(), prompt=TerminalPrompt(),
-                      opens_database=lambda key: opens_with(config.db_path, key))
+    return KeyService(
+        config.db_path,
+        keyring=SystemKeyring(),
+        prompt=TerminalPrompt(),
+        opens_database=lambda key: opens_with(config.db_path, key),
+    )
 
 
 def unlock_key(config: AppConfig) -> DatabaseKey:
@@ -247,8 +362,9 @@ def _run_database_command(command: str, config: AppConfig, file: Path | None) ->
         if keys.needs_setup:
             service.set_up(keys.folder_key)
         open_database(config.db_path, keys.folder_key).close()  # newer schema if need be
-        sys.stderr.write(f"Restored {report.rows} rows in {report.tables} tables into "
-                         f"{config.db_path}.\n")
+        sys.stderr.write(
+            f"Restored {report.rows} rows in {report.tables} tables into {config.db_path}.\n"
+        )
         return EXIT_OK
     if command == "backup" and not config.db_path.is_file():
         raise UserFacingError(f"There is no database at {config.db_path} to back up.")
@@ -256,9 +372,11 @@ def _run_database_command(command: str, config: AppConfig, file: Path | None) ->
     open_database(config.db_path, key).close()  # encrypts a plain database in place
     if command == "backup" and file is not None:
         report = backup_database(config.db_path, key, file)
-        sys.stderr.write(f"Backup of {report.rows} rows in {report.tables} tables written to "
-                         f"{file}; it opens with this data folder's key or its recovery "
-                         "key.\n")
+        sys.stderr.write(
+            f"Backup of {report.rows} rows in {report.tables} tables written to "
+            f"{file}; it opens with this data folder's key or its recovery "
+            "key.\n"
+        )
     else:
         sys.stderr.write(f"The database {config.db_path} is encrypted.\n")
     return EXIT_OK
@@ -272,32 +390,44 @@ def _run_server(args: argparse.Namespace) -> int:
     if args.tokens is None:
         raise UserFacingError(
             "Pass --tokens FILE: the engine serves only clients with a token. Make one with "
-            "--add-token NAME --tokens FILE.")
+            "--add-token NAME --tokens FILE."
+        )
     store = TokenStore(args.tokens)
     if args.add_token is not None:
         token = store.add(args.add_token)
-        sys.stderr.write(f"Token for {args.add_token!r} (shown only now; the file keeps its "
-                         f"hash). Give it to that client as {ENGINE_TOKEN_ENV}:\n")
+        sys.stderr.write(
+            f"Token for {args.add_token!r} (shown only now; the file keeps its "
+            f"hash). Give it to that client as {ENGINE_TOKEN_ENV}:\n"
+        )
         sys.stdout.write(token + "\n")
         sys.stdout.flush()
         return EXIT_OK
     if args.revoke_token is not None:
         if not store.revoke(args.revoke_token):
-            raise UserFacingError(f"There is no token named {args.revoke_token!r} in "
-                                  f"{args.tokens}.")
-        sys.stderr.write(f"Revoked the token {args.revoke_token!r}; new connections with it "
-                         "are refused.\n")
+            raise UserFacingError(
+                f"There is no token named {args.revoke_token!r} in {args.tokens}."
+            )
+        sys.stderr.write(
+            f"Revoked the token {args.revoke_token!r}; new connections with it are refused.\n"
+        )
         return EXIT_OK
     if args.max_sessions is not None and args.max_sessions < 1:
         raise UserFacingError("--max-sessions must be at least 1.")
-    limits = (EngineLimits(max_sessions=args.max_sessions) if args.max_sessions
-              else EngineLimits())
+    limits = EngineLimits(max_sessions=args.max_sessions) if args.max_sessions else EngineLimits()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(
-            args.host, args.port, args.model_dir, tokens=args.tokens,
-            tls_cert=args.tls_cert, tls_key=args.tls_key,
-            allow_plaintext=args.allow_plaintext, allowed_origins=args.allow_origin,
-            limits=limits))
+        asyncio.run(
+            serve_forever(
+                args.host,
+                args.port,
+                args.model_dir,
+                tokens=args.tokens,
+                tls_cert=args.tls_cert,
+                tls_key=args.tls_key,
+                allow_plaintext=args.allow_plaintext,
+                allowed_origins=args.allow_origin,
+                limits=limits,
+            )
+        )
     return EXIT_OK
 
 
@@ -316,10 +446,18 @@ def cli_actor() -> User:
     return User(f"cli:{name}", name, Role.ADMIN)
 
 
-async def export_note(config: AppConfig, session_id: int, export_format: ExportFormat,
-                      output: Path, *, paper: PaperSize = PaperSize.A4,
-                      include_transcript: bool = False, clinic_name: str = "",
-                      fhir_with_pdf: bool = False, db_key: DatabaseKey | None = None) -> int:
+async def export_note(
+    config: AppConfig,
+    session_id: int,
+    export_format: ExportFormat,
+    output: Path,
+    *,
+    paper: PaperSize = PaperSize.A4,
+    include_transcript: bool = False,
+    clinic_name: str = "",
+    fhir_with_pdf: bool = False,
+    db_key: DatabaseKey | None = None,
+) -> int:
     """Write one session's note in `export_format`; refuse a note whose signature fails."""
     from therapy_notes.export.render import render
     from therapy_notes.services.notes import NotesService
@@ -327,15 +465,20 @@ async def export_note(config: AppConfig, session_id: int, export_format: ExportF
     from therapy_notes.storage.signatures import signing_key_for
 
     if not config.db_path.is_file():
-        raise UserFacingError(f"There is no database at {config.db_path}: nothing to export. "
-                              "Check --data-dir.")
+        raise UserFacingError(
+            f"There is no database at {config.db_path}: nothing to export. Check --data-dir."
+        )
     database = await asyncio.to_thread(open_database, config.db_path, db_key)
     try:
         signing_key = await asyncio.to_thread(signing_key_for, config.db_path, db_key)
         service = NotesService(database.uow_factory, signing_key=signing_key)
         document = await service.export_document(
-            cli_actor(), session_id, export_format=export_format.value,
-            clinic_name=clinic_name, include_transcript=include_transcript)
+            cli_actor(),
+            session_id,
+            export_format=export_format.value,
+            clinic_name=clinic_name,
+            include_transcript=include_transcript,
+        )
     finally:
         await asyncio.to_thread(database.close)
     data = render(document, export_format, paper=paper, fhir_with_pdf=fhir_with_pdf)
@@ -346,8 +489,9 @@ async def export_note(config: AppConfig, session_id: int, export_format: ExportF
     try:
         await asyncio.to_thread(write_private_file, output, data)  # 0600: PHI leaves the app
     except OSError as exc:
-        raise UserFacingError(f"Could not write {output}: {exc.strerror or exc}. Choose another "
-                              "file or folder.") from exc
+        raise UserFacingError(
+            f"Could not write {output}: {exc.strerror or exc}. Choose another file or folder."
+        ) from exc
     sys.stderr.write(f"Exported session {session_id} as {export_format.value} to {output}.\n")
     return EXIT_OK
 
@@ -366,15 +510,18 @@ async def engine_url_for(config: AppConfig) -> AsyncIterator[tuple[str, str, str
         url = config.engine_url
         credentials = EngineCredentials(
             openai_key=os.environ.get(config.api_key_env) or None,
-            engine_token=os.environ.get(config.engine_token_env) or None)
+            engine_token=os.environ.get(config.engine_token_env) or None,
+        )
         if credential_kind(url) is Credential.OPENAI_KEY and not credentials.openai_key:
             raise UserFacingError(
                 f"No API key: set the environment variable {config.api_key_env} to your "
-                "OpenAI API key, or leave out --engine-url to use the local engine.")
+                "OpenAI API key, or leave out --engine-url to use the local engine."
+            )
         if credential_kind(url) is Credential.ENGINE_TOKEN and not credentials.engine_token:
             sys.stderr.write(
                 f"therapy-notes: note: {config.engine_token_env} is not set, so no token is "
-                "sent to the engine; a clinic engine will refuse the connection.\n")
+                "sent to the engine; a clinic engine will refuse the connection.\n"
+            )
         yield url, credential_for(url, credentials), "local" if config.is_local else "cloud"
         return
     from therapy_notes.engine.background import BackgroundEngine
@@ -383,9 +530,9 @@ async def engine_url_for(config: AppConfig) -> AsyncIterator[tuple[str, str, str
         yield engine.url, engine.token, "local"
 
 
-def link_factory_for(url: str, api_key: str, *, is_cloud: bool,
-                     ca_file: Path | None = None) -> Callable[
-        [LinkSettings, Mapping[str, ToolHandler], Callable[[TokenUsage], bool]], Any]:
+def link_factory_for(
+    url: str, api_key: str, *, is_cloud: bool, ca_file: Path | None = None
+) -> Callable[[LinkSettings, Mapping[str, ToolHandler], Callable[[TokenUsage], bool]], Any]:
     """Builds realtime links to `url`; cloud sessions roll over before 60 minutes.
 
     `api_key` is the credential `engine_url_for` chose for `url`; `ca_file` trusts a clinic
@@ -396,17 +543,31 @@ def link_factory_for(url: str, api_key: str, *, is_cloud: bool,
 
     ssl_context = engine_ssl_context(ca_file)
 
-    def factory(settings: LinkSettings, tools: Mapping[str, ToolHandler],
-                gate: Callable[[TokenUsage], bool]) -> RealtimeConnection:
-        return RealtimeConnection(settings, tools, gate, base_url=url, api_key=api_key,
-                                  ssl_context=ssl_context,
-                                  rollover_after_s=CLOUD_ROLLOVER_S if is_cloud else None)
+    def factory(
+        settings: LinkSettings, tools: Mapping[str, ToolHandler], gate: Callable[[TokenUsage], bool]
+    ) -> RealtimeConnection:
+        return RealtimeConnection(
+            settings,
+            tools,
+            gate,
+            base_url=url,
+            api_key=api_key,
+            ssl_context=ssl_context,
+            rollover_after_s=CLOUD_ROLLOVER_S if is_cloud else None,
+        )
+
     return factory
 
 
-async def transcribe(config: AppConfig, file: Path, *, patient_id: int | None,
-                     realtime: bool, out: SessionOutput,
-                     db_key: DatabaseKey | None = None) -> int:
+async def transcribe(
+    config: AppConfig,
+    file: Path,
+    *,
+    patient_id: int | None,
+    realtime: bool,
+    out: SessionOutput,
+    db_key: DatabaseKey | None = None,
+) -> int:
     """Stream `file` through a session, store it, print what it produced.
 
     `db_key` encrypts the database (the command line always passes it); None is for tests.
@@ -426,17 +587,26 @@ async def transcribe(config: AppConfig, file: Path, *, patient_id: int | None,
         async with engine_url_for(config) as (url, key, engine_name):
             service = RecordingService(
                 uow_factory=database.uow_factory,
-                link_factory=link_factory_for(url, key, is_cloud=engine_name == "cloud",
-                                              ca_file=config.engine_ca),
+                link_factory=link_factory_for(
+                    url, key, is_cloud=engine_name == "cloud", ca_file=config.engine_ca
+                ),
                 settings=RecordingSettings(
-                    model=config.model, engine_name=engine_name,
+                    model=config.model,
+                    engine_name=engine_name,
                     reasoning_effort=config.reasoning_effort,
-                    max_output_tokens=config.max_output_tokens, token_cap=config.token_cap,
-                    prices=config.prices, vad_silence_ms=config.vad_silence_ms,
-                    entry_source=EntrySource.MODEL if engine_name == "cloud"
-                    else EntrySource.LOCAL_COMPOSER, keep_audio=config.keep_audio,
-                    pace_to_engine=not realtime),
-                profiles=profiles.get, diarizer=await _diarizer(out))
+                    max_output_tokens=config.max_output_tokens,
+                    token_cap=config.token_cap,
+                    prices=config.prices,
+                    vad_silence_ms=config.vad_silence_ms,
+                    entry_source=EntrySource.MODEL
+                    if engine_name == "cloud"
+                    else EntrySource.LOCAL_COMPOSER,
+                    keep_audio=config.keep_audio,
+                    pace_to_engine=not realtime,
+                ),
+                profiles=profiles.get,
+                diarizer=await _diarizer(out),
+            )
             service.add_listener(out.on_event)
             await service.start(source, patient_id=patient_id, template=config.template)
             await service.wait_for_audio_end()
@@ -483,8 +653,9 @@ class SessionOutput:
 
     def progress(self, turns_left: int) -> None:
         """On stderr: the end of the file is still being transcribed (a busy machine)."""
-        sys.stderr.write(f"therapy-notes: transcribing the end of the file, {turns_left} "
-                         "turn(s) left...\n")
+        sys.stderr.write(
+            f"therapy-notes: transcribing the end of the file, {turns_left} turn(s) left...\n"
+        )
         sys.stderr.flush()
 
     def summary(self, note: Any, usage: TokenUsage, cost_usd: float) -> None:
@@ -523,8 +694,11 @@ class TextOutput(SessionOutput):
             self.write(f"!! Risk flagged: {event.risk.kind.value}: {event.risk.evidence}")
         elif isinstance(event, Notice):
             self.write(("Error: " if event.is_error else "Note: ") + event.message)
-        elif isinstance(event, StateChanged) and event.message and event.state in (
-                RecordingState.RECONNECTING, RecordingState.FAILED):
+        elif (
+            isinstance(event, StateChanged)
+            and event.message
+            and event.state in (RecordingState.RECONNECTING, RecordingState.FAILED)
+        ):
             self.write(f"({event.state.value}) {event.message}")
 
     def summary(self, note: Any, usage: TokenUsage, cost_usd: float) -> None:
@@ -541,8 +715,10 @@ class TextOutput(SessionOutput):
         for m in note.measurements:
             where = " ".join(p for p in (m.side, m.body_part) if p)
             self.write(f"  Measurement: {m.kind} {m.value:g} {m.unit} {where}".rstrip())
-        self.write(f"Usage: {usage.input_tokens} input + {usage.output_tokens} output tokens, "
-                   f"${cost_usd:.4f} at cloud prices")
+        self.write(
+            f"Usage: {usage.input_tokens} input + {usage.output_tokens} output tokens, "
+            f"${cost_usd:.4f} at cloud prices"
+        )
 
 
 class JsonLinesOutput(SessionOutput):
@@ -570,36 +746,75 @@ class JsonLinesOutput(SessionOutput):
             self._pending_warnings.clear()
         elif isinstance(event, SegmentSaved):
             s = event.segment
-            self.emit({"type": "segment", "id": s.id, "item_id": s.item_id,
-                       "start": s.start_ms / 1000, "end": s.end_ms / 1000,
-                       "speaker": s.speaker.value, "text": s.text})
+            self.emit(
+                {
+                    "type": "segment",
+                    "id": s.id,
+                    "item_id": s.item_id,
+                    "start": s.start_ms / 1000,
+                    "end": s.end_ms / 1000,
+                    "speaker": s.speaker.value,
+                    "text": s.text,
+                }
+            )
         elif isinstance(event, SpeakersRelabelled):
             for s in event.segments:
                 self.emit({"type": "segment_speaker", "id": s.id, "speaker": s.speaker.value})
         elif isinstance(event, NoteEntryAdded):
             e = event.entry
-            self.emit({"type": "note_entry", "id": e.id, "section": e.section, "text": e.text,
-                       "source": e.source.value, "segment_ids": list(e.segment_ids)})
+            self.emit(
+                {
+                    "type": "note_entry",
+                    "id": e.id,
+                    "section": e.section,
+                    "text": e.text,
+                    "source": e.source.value,
+                    "segment_ids": list(e.segment_ids),
+                }
+            )
         elif isinstance(event, MeasurementRecorded):
             m = event.measurement
-            self.emit({"type": "measurement", "id": m.id, "kind": m.kind, "value": m.value,
-                       "unit": m.unit, "body_part": m.body_part, "side": m.side,
-                       "segment_ids": list(m.segment_ids)})
+            self.emit(
+                {
+                    "type": "measurement",
+                    "id": m.id,
+                    "kind": m.kind,
+                    "value": m.value,
+                    "unit": m.unit,
+                    "body_part": m.body_part,
+                    "side": m.side,
+                    "segment_ids": list(m.segment_ids),
+                }
+            )
         elif isinstance(event, RiskFlagged):
             r = event.risk
-            self.emit({"type": "risk", "id": r.id, "kind": r.kind.value,
-                       "evidence": r.evidence, "segment_ids": list(r.segment_ids)})
+            self.emit(
+                {
+                    "type": "risk",
+                    "id": r.id,
+                    "kind": r.kind.value,
+                    "evidence": r.evidence,
+                    "segment_ids": list(r.segment_ids),
+                }
+            )
         elif (isinstance(event, Notice) and event.is_error) or (
-                isinstance(event, StateChanged) and event.state is RecordingState.FAILED):
+            isinstance(event, StateChanged) and event.state is RecordingState.FAILED
+        ):
             self.emit({"type": "error", "message": event.message})
 
     def summary(self, note: Any, usage: TokenUsage, cost_usd: float) -> None:
-        self.emit({"type": "usage", "input_tokens": usage.input_tokens,
-                   "output_tokens": usage.output_tokens, "total_tokens": usage.total_tokens,
-                   "input_audio_tokens": usage.input_audio_tokens,
-                   "input_text_tokens": usage.input_text_tokens,
-                   "cached_tokens": usage.cached_text_tokens + usage.cached_audio_tokens,
-                   "cost_usd": round(cost_usd, 6)})
+        self.emit(
+            {
+                "type": "usage",
+                "input_tokens": usage.input_tokens,
+                "output_tokens": usage.output_tokens,
+                "total_tokens": usage.total_tokens,
+                "input_audio_tokens": usage.input_audio_tokens,
+                "input_text_tokens": usage.input_text_tokens,
+                "cached_tokens": usage.cached_text_tokens + usage.cached_audio_tokens,
+                "cost_usd": round(cost_usd, 6),
+            }
+        )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,7 @@ def make_private_folder(folder: Path) -> None:
     missing level is created here: every folder made for the app's data is private.
     """
     if folder.exists() and not folder.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "a file is where the folder should be",
-                                 str(folder))
+        raise NotADirectoryError(errno.ENOTDIR, "a file is where the folder should be", str(folder))
     missing: list[Path] = []
     level = folder
     while not level.exists() and level != level.parent:

@@ -44,7 +44,8 @@ class RedactingFilter(logging.Filter):
             phrases = tuple(self._phrases)
         if phrases:
             pattern = re.compile(
-                r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b", re.IGNORECASE)
+                r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b", re.IGNORECASE
+            )
             message = pattern.sub(REDACTED, message)
         return message
 
@@ -67,8 +68,7 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """
 
     def _open(self) -> TextIOWrapper:
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND,
-                     PRIVATE_FILE_MODE)
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
         make_private(Path(self.baseFilename))
         return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
@@ -88,8 +88,11 @@ def configure_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
         make_private_folder(log_dir)
         for old_log in log_dir.glob("therapy_notes.log*"):  # written by an older version
             make_private(old_log)
-        handlers.append(PrivateRotatingFileHandler(
-            log_dir / "therapy_notes.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"))
+        handlers.append(
+            PrivateRotatingFileHandler(
+                log_dir / "therapy_notes.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+            )
+        )
     for handler in handlers:
         setattr(handler, _OURS, True)
         handler.setFormatter(formatter)

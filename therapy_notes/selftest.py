@@ -164,21 +164,32 @@ def _needs_offscreen() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _link_factory(url: str, token: str) -> Callable[
-        [LinkSettings, Mapping[str, ToolHandler], Callable[[TokenUsage], bool]],
-        RealtimeConnection]:
+def _link_factory(
+    url: str, token: str
+) -> Callable[
+    [LinkSettings, Mapping[str, ToolHandler], Callable[[TokenUsage], bool]], RealtimeConnection
+]:
     from therapy_notes.realtime.connection import RealtimeConnection
 
-    def factory(settings: LinkSettings, tools: Mapping[str, ToolHandler],
-                gate: Callable[[TokenUsage], bool]) -> RealtimeConnection:
+    def factory(
+        settings: LinkSettings, tools: Mapping[str, ToolHandler], gate: Callable[[TokenUsage], bool]
+    ) -> RealtimeConnection:
         # The engine's per-run token: what domain.engine_url picks for a non-OpenAI URL.
         api_key = credential_for(url, EngineCredentials(engine_token=token))
         return RealtimeConnection(settings, tools, gate, base_url=url, api_key=api_key)
+
     return factory
 
 
-async def check_session_path(report: SelfTestReport, *, folder: Path, model_dir: Path | None,
-                             recording: Path, reference: str, max_wer: float) -> None:
+async def check_session_path(
+    report: SelfTestReport,
+    *,
+    folder: Path,
+    model_dir: Path | None,
+    recording: Path,
+    reference: str,
+    max_wer: float,
+) -> None:
     """Models -> engine -> link -> service -> SQLite, then judge what was stored."""
     from therapy_notes.audio.wav_source import WavSource
     from therapy_notes.domain.keys import DatabaseKey
@@ -196,14 +207,17 @@ async def check_session_path(report: SelfTestReport, *, folder: Path, model_dir:
         # Encrypted with a throwaway key, as the app opens its own: SQLCipher is native
         # code that an installer can leave out.
         database = await asyncio.to_thread(
-            open_database, folder / "self_test.db", DatabaseKey.generate())
+            open_database, folder / "self_test.db", DatabaseKey.generate()
+        )
         try:
             async with LocalEngine(models) as engine:
                 service = RecordingService(
                     uow_factory=database.uow_factory,
                     link_factory=_link_factory(engine.url, engine.token),
-                    settings=RecordingSettings(engine_name="local",
-                                               entry_source=EntrySource.LOCAL_COMPOSER))
+                    settings=RecordingSettings(
+                        engine_name="local", entry_source=EntrySource.LOCAL_COMPOSER
+                    ),
+                )
                 await service.start(source, template="soap")
                 await service.wait_for_audio_end()
                 await service.stop()
@@ -223,7 +237,8 @@ async def check_session_path(report: SelfTestReport, *, folder: Path, model_dir:
     if report.wer > max_wer:
         raise CheckFailedError(
             f"transcript WER {report.wer:.0%} is above {max_wer:.0%}: the speech model or "
-            "the audio path is not working as built")
+            "the audio path is not working as built"
+        )
     if report.note_entries == 0:
         raise CheckFailedError("no note entries were produced from the transcript")
 
@@ -241,9 +256,16 @@ def _read_back(report: SelfTestReport, database: Database, session_id: int) -> s
 # -- entry point ------------------------------------------------------------------------
 
 
-def run(*, model_dir: Path | None = None, recording: Path | None = None,
-        reference: str | None = None, max_wer: float = MAX_WER, timeout_s: float = TIMEOUT_S,
-        with_qt: bool = True, out: TextIO | None = None) -> int:
+def run(
+    *,
+    model_dir: Path | None = None,
+    recording: Path | None = None,
+    reference: str | None = None,
+    max_wer: float = MAX_WER,
+    timeout_s: float = TIMEOUT_S,
+    with_qt: bool = True,
+    out: TextIO | None = None,
+) -> int:
     """Run every check, write the one-line verdict to `out`, return the exit code.
 
     Args:
@@ -266,11 +288,19 @@ def run(*, model_dir: Path | None = None, recording: Path | None = None,
         if with_qt:
             report.qt = check_qt()
         with tempfile.TemporaryDirectory(prefix="therapy-notes-self-test-") as folder:
-            asyncio.run(asyncio.wait_for(check_session_path(
-                report, folder=Path(folder), model_dir=model_dir,
-                recording=recording or sample_wav,
-                reference=sample_text if reference is None else reference,
-                max_wer=max_wer), timeout_s))
+            asyncio.run(
+                asyncio.wait_for(
+                    check_session_path(
+                        report,
+                        folder=Path(folder),
+                        model_dir=model_dir,
+                        recording=recording or sample_wav,
+                        reference=sample_text if reference is None else reference,
+                        max_wer=max_wer,
+                    ),
+                    timeout_s,
+                )
+            )
     except CheckFailedError as exc:
         report.failure = str(exc)
     except UserFacingError as exc:
@@ -281,8 +311,7 @@ def run(*, model_dir: Path | None = None, recording: Path | None = None,
         _log.exception("self-test failed unexpectedly")
         report.failure = f"{type(exc).__name__}: {exc}"
     report.total_s = time.perf_counter() - started
-    _log.info("self-test %s in %.1f s", "passed" if report.is_passed else "failed",
-              report.total_s)
+    _log.info("self-test %s in %.1f s", "passed" if report.is_passed else "failed", report.total_s)
     out.write(report.line() + "\n")
     out.flush()
     return EXIT_PASSED if report.is_passed else EXIT_FAILED

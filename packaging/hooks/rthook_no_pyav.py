@@ -15,7 +15,8 @@ class _PyAvAbsent(types.ModuleType):
             raise AttributeError(name)
         raise ImportError(
             f"av.{name}: decoding compressed audio with PyAV is not part of this build "
-            "of Therapy Notes (it reads WAV files itself)")
+            "of Therapy Notes (it reads WAV files itself)"
+        )
 
 
 sys.modules.setdefault("av", _PyAvAbsent("av"))

@@ -231,8 +231,9 @@ def test_a_correct_file_has_no_warnings(tmp_path):
 
 @pytest.mark.parametrize("trailing", [b"", b"\x01"])
 def test_zero_data_size_and_no_audio_after_it_is_refused(tmp_path, trailing):
-    path = write_wav(tmp_path / "empty.wav", np.zeros((0, 1)), 8000, "s16", data_size=0,
-                     trailing=trailing)
+    path = write_wav(
+        tmp_path / "empty.wav", np.zeros((0, 1)), 8000, "s16", data_size=0, trailing=trailing
+    )
     with pytest.raises(AudioFileError, match="contains no audio") as info:
         read_wav_info(path)
     assert "empty.wav" in str(info.value)

@@ -98,7 +98,9 @@ def ms(value: float | None) -> float | None:
 def read_pcm16(path: Path) -> bytes:
     with wave.open(str(path), "rb") as wav:
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (
-            1, 2, SAMPLE_RATE_HZ,
+            1,
+            2,
+            SAMPLE_RATE_HZ,
         ), f"{path.name} is not mono PCM16 at 24 kHz"
         return wav.readframes(wav.getnframes())
 
@@ -199,7 +201,10 @@ class SessionRun:
 async def open_link(url: str) -> RealtimeConnection:
     link = RealtimeConnection(
         LinkSettings(model="gpt-realtime-2", instructions="", tools=()),
-        {}, lambda _usage: True, base_url=url, api_key=API_KEY,
+        {},
+        lambda _usage: True,
+        base_url=url,
+        api_key=API_KEY,
     )
     await link.start()
     return link
@@ -291,15 +296,17 @@ def per_sentence(
         mine = finals.get(index, [])
         final_at = max((at for at, _ in mine), default=None)
         delta_at = first_delta.get(index)
-        results.append(SentenceResult(
-            reference=reference,
-            speech_start_s=start,
-            speech_end_s=end,
-            text=" ".join(e.text for _, e in sorted(mine, key=lambda p: p[1].start_ms)),
-            final_latency_s=None if final_at is None else final_at - run.sent_at(end * 1000),
-            first_partial_s=None if delta_at is None else delta_at - run.sent_at(start * 1000),
-            turns=len(mine),
-        ))
+        results.append(
+            SentenceResult(
+                reference=reference,
+                speech_start_s=start,
+                speech_end_s=end,
+                text=" ".join(e.text for _, e in sorted(mine, key=lambda p: p[1].start_ms)),
+                final_latency_s=None if final_at is None else final_at - run.sent_at(end * 1000),
+                first_partial_s=None if delta_at is None else delta_at - run.sent_at(start * 1000),
+                turns=len(mine),
+            )
+        )
     return results
 
 
@@ -307,4 +314,3 @@ def run_wer(run: SessionRun, references: Sequence[str]) -> float:
     """Word error rate of everything the session transcribed against everything spoken."""
     hypothesis = " ".join(e.text for _, e in run.completed() if e.text)
     return word_error_rate([" ".join(references)], [hypothesis])
-

@@ -112,10 +112,13 @@ async def session(args: argparse.Namespace) -> dict[str, Any]:
 
     config = AppConfig(data_dir=args.data_dir)
     parts = await build_app(
-        config, audio_factory=open_wav,
+        config,
+        audio_factory=open_wav,
         devices=DeviceAccess(lambda: ["Benchmark WAV"], open_wav, pcm16_level),
-        engine_opener=local_engine_opener(config), keys=ApiKeyStore(),
-        db_key=folder_key(config.db_path))
+        engine_opener=local_engine_opener(config),
+        keys=ApiKeyStore(),
+        db_key=folder_key(config.db_path),
+    )
     window = parts.window
     parts.engine.start()
     user = await sign_in(parts.users, opened=type_credentials)
@@ -144,9 +147,15 @@ async def session(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.sleep(0.5)
         if time.monotonic() - last_report > 30:
             last_report = time.monotonic()
-            series.append({"wall_s": round(last_report - started), "audio_s":
-                           round(sources[0].sent_s), "rss_mb": round(rss_mb(), 1),
-                           "load_1m": round(load_average()[0], 2), **sizes(parts)})
+            series.append(
+                {
+                    "wall_s": round(last_report - started),
+                    "audio_s": round(sources[0].sent_s),
+                    "rss_mb": round(rss_mb(), 1),
+                    "load_1m": round(load_average()[0], 2),
+                    **sizes(parts),
+                }
+            )
             sys.stderr.write(f"{series[-1]}\n")
     figures["progress"] = series
     streamed_s = time.monotonic() - started
@@ -167,14 +176,17 @@ async def session(args: argparse.Namespace) -> dict[str, Any]:
     figures["wall_s_total"] = round(time.monotonic() - started, 1)
     figures["sizes_before_stop"] = before_stop
     figures["sizes_end"] = sizes(parts)
-    figures["database_mb"] = round(sum(
-        p.stat().st_size for p in args.data_dir.glob("therapy_notes.db*")) / 2**20, 2)
+    figures["database_mb"] = round(
+        sum(p.stat().st_size for p in args.data_dir.glob("therapy_notes.db*")) / 2**20, 2
+    )
     figures["stalls"] = heartbeat.record.summary()
     figures["cpu_s"] = round(time.process_time(), 1)
     figures["load_average_end"] = [round(v, 2) for v in load_average()]
     if sampler is not None:
-        figures["stall_profile"] = {**sampler.report(),
-                                    "worst_gaps": sampler.during(heartbeat.record)}
+        figures["stall_profile"] = {
+            **sampler.report(),
+            "worst_gaps": sampler.during(heartbeat.record),
+        }
     window.close()
     await parts.shutdown()
     return figures

@@ -73,21 +73,30 @@ class StartupProbe(QObject):
             QTimer.singleShot(0, self._window.close)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if (event.type() == QEvent.Type.Show and self._dialog is None
-                and type(watched).__name__ == "SignInDialog" and isinstance(watched, QDialog)):
+        if (
+            event.type() == QEvent.Type.Show
+            and self._dialog is None
+            and type(watched).__name__ == "SignInDialog"
+            and isinstance(watched, QDialog)
+        ):
             self._dialog = watched
             self.first_run_dialog = bool(getattr(watched, "is_first_run", None))
             self.mark("sign_in_shown")
             QTimer.singleShot(0, self._sign_in)
-        if (event.type() == QEvent.Type.Show and self._window is None
-                and type(watched).__name__ == "MainWindow" and isinstance(watched, QWidget)):
+        if (
+            event.type() == QEvent.Type.Show
+            and self._window is None
+            and type(watched).__name__ == "MainWindow"
+            and isinstance(watched, QWidget)
+        ):
             self._window = watched
             self.mark("shown")
             QTimer.singleShot(0, lambda: self._after_turn("first_loop"))
             for listing in watched.findChildren(QListWidget):
                 if listing.accessibleName() == "Patients":
                     listing.model().rowsInserted.connect(
-                        lambda *_, listing=listing: self._on_rows(listing))
+                        lambda *_, listing=listing: self._on_rows(listing)
+                    )
                     self._on_rows(listing)
         return False
 
@@ -153,8 +162,13 @@ def main(argv: list[str]) -> int:
 
     code = app_main(["--data-dir", str(args.data_dir)])
     engine_log.removeHandler(handler)
-    result: dict[str, Any] = {"exit_code": code, "marks_s": probe.marks, "rss_mb": probe.rss,
-                              "cpu_s": probe.cpu, "first_run_dialog": probe.first_run_dialog}
+    result: dict[str, Any] = {
+        "exit_code": code,
+        "marks_s": probe.marks,
+        "rss_mb": probe.rss,
+        "cpu_s": probe.cpu,
+        "first_run_dialog": probe.first_run_dialog,
+    }
     emit_result(result)
     return 0 if code == 0 else 1
 

@@ -80,12 +80,15 @@ def unlock_env() -> dict[str, str]:
     """
     from tests.unlocked import TEST_PASSPHRASE
 
-    return {"THERAPY_NOTES_PASSPHRASE": TEST_PASSPHRASE,
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    return {
+        "THERAPY_NOTES_PASSPHRASE": TEST_PASSPHRASE,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
 
 
-def run_child(module: str, *args: str, timeout_s: float, env: dict[str, str] | None = None
-              ) -> tuple[dict[str, Any], float]:
+def run_child(
+    module: str, *args: str, timeout_s: float, env: dict[str, str] | None = None
+) -> tuple[dict[str, Any], float]:
     """Run `python -m module args` with an offscreen display; its result and the launch time.
 
     The launch time is the wall clock just before the process is created, so a child can
@@ -95,12 +98,18 @@ def run_child(module: str, *args: str, timeout_s: float, env: dict[str, str] | N
     launched = time.time()
     done = subprocess.run(
         [sys.executable, "-X", "utf8", "-m", module, *args, "--launched", repr(launched)],
-        cwd=PROJECT_ROOT, env=child_env, capture_output=True, text=True, timeout=timeout_s,
-        check=False)
+        cwd=PROJECT_ROOT,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
     if done.returncode != 0 or not lines:
         raise AssertionError(
-            f"{module} failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-8000:]}")
+            f"{module} failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-8000:]}"
+        )
     return json.loads(lines[-1].removeprefix(RESULT_PREFIX)), launched
 
 
@@ -172,24 +181,44 @@ def seed_database(data_dir: Path, patients: int) -> int:
 
     db_path = data_dir / "therapy_notes.db"
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    key = KeyService(db_path, keyring=NoKeyring(), prompt=_Unattended(),
-                     env={PASSPHRASE_ENV: TEST_PASSPHRASE}).unlock().key
+    key = (
+        KeyService(
+            db_path,
+            keyring=NoKeyring(),
+            prompt=_Unattended(),
+            env={PASSPHRASE_ENV: TEST_PASSPHRASE},
+        )
+        .unlock()
+        .key
+    )
     database = open_database(db_path, key)
     try:
         with database.uow_factory() as uow:
             for number in range(patients):
-                uow.patients.add(Patient(
-                    f"Test Patient {number:04d}", f"MRN-{100000 + number}",
-                    date(1950 + number % 50, 1 + number % 12, 1 + number % 28),
-                    ("Right rotator cuff repair",), ("Reach overhead shelf",),
-                    ("No lifting over 2 kg",), "soap"))
+                uow.patients.add(
+                    Patient(
+                        f"Test Patient {number:04d}",
+                        f"MRN-{100000 + number}",
+                        date(1950 + number % 50, 1 + number % 12, 1 + number % 28),
+                        ("Right rotator cuff repair",),
+                        ("Reach overhead shelf",),
+                        ("No lifting over 2 kg",),
+                        "soap",
+                    )
+                )
         users = UsersService(database.uow_factory)
 
         async def accounts() -> None:
-            admin = await users.create_user(_ADMIN_USERNAME, "Benchmark Admin", Role.ADMIN,
-                                            _ADMIN_PASSWORD)
-            await users.create_user(CLINICIAN_USERNAME, "Benchmark Clinician",
-                                    Role.CLINICIAN, CLINICIAN_PASSWORD, actor=admin)
+            admin = await users.create_user(
+                _ADMIN_USERNAME, "Benchmark Admin", Role.ADMIN, _ADMIN_PASSWORD
+            )
+            await users.create_user(
+                CLINICIAN_USERNAME,
+                "Benchmark Clinician",
+                Role.CLINICIAN,
+                CLINICIAN_PASSWORD,
+                actor=admin,
+            )
 
         asyncio.run(accounts())
         with database.uow_factory() as uow:
@@ -255,8 +284,10 @@ class StallRecord:
             "p999_ms": rounded(percentile(self.gaps_ms, 99.9)),
             "over_16ms": sum(g > FRAME_GOAL_MS for g in self.gaps_ms),
             "over_50ms": sum(g > LONG_STALL_MS for g in self.gaps_ms),
-            "worst": [{"gap_ms": rounded(self.gaps_ms[i]), "at_s": rounded(self.at_s[i], 2)}
-                      for i in order[:worst]],
+            "worst": [
+                {"gap_ms": rounded(self.gaps_ms[i]), "at_s": rounded(self.at_s[i], 2)}
+                for i in order[:worst]
+            ],
         }
 
 
@@ -301,8 +332,9 @@ class StallSampler:
     C++ that holds the GIL shows as the Python line that called into it.
     """
 
-    def __init__(self, heartbeat: Heartbeat, *, threshold_ms: float = FRAME_GOAL_MS,
-                 period_ms: float = 4.0) -> None:
+    def __init__(
+        self, heartbeat: Heartbeat, *, threshold_ms: float = FRAME_GOAL_MS, period_ms: float = 4.0
+    ) -> None:
         self._heartbeat = heartbeat
         self._threshold_s = threshold_ms / 1000
         self._period_s = period_ms / 1000
@@ -334,17 +366,23 @@ class StallSampler:
 
     def during(self, record: StallRecord, worst: int = 8) -> list[dict[str, Any]]:
         """For each of the worst gaps, the stack sampled most often while it lasted."""
-        order = sorted(range(len(record.gaps_ms)), key=lambda i: record.gaps_ms[i],
-                       reverse=True)[:worst]
+        order = sorted(range(len(record.gaps_ms)), key=lambda i: record.gaps_ms[i], reverse=True)[
+            :worst
+        ]
         out = []
         for i in order:
             end = record.at_s[i]
             begin = end - record.gaps_ms[i] / 1000
             seen = Counter(stack for at, stack in self.timeline if begin <= at <= end)
             top = seen.most_common(1)
-            out.append({"gap_ms": rounded(record.gaps_ms[i]), "at_s": rounded(end, 2),
-                        "samples": sum(seen.values()),
-                        "top_stack": list(top[0][0][:10]) if top else []})
+            out.append(
+                {
+                    "gap_ms": rounded(record.gaps_ms[i]),
+                    "at_s": rounded(end, 2),
+                    "samples": sum(seen.values()),
+                    "top_stack": list(top[0][0][:10]) if top else [],
+                }
+            )
         return out
 
     def report(self, top: int = 15) -> dict[str, Any]:

@@ -54,10 +54,12 @@ async def test_concurrent_real_time_sessions(models: EngineModels) -> None:
         # The capacity is what is measured here, so the session limit must not cap it.
         limits = EngineLimits(max_sessions=max(LEVELS))
         async with BackgroundEngine(engine_models, token=API_KEY, limits=limits) as engine:
-            runs = await asyncio.gather(*(
-                _delayed(index * STAGGER_SPAN_S / sessions, engine.url)
-                for index in range(sessions)
-            ))
+            runs = await asyncio.gather(
+                *(
+                    _delayed(index * STAGGER_SPAN_S / sessions, engine.url)
+                    for index in range(sessions)
+                )
+            )
         latencies: list[float] = []
         worst_p95 = 0.0
         missing = 0
@@ -71,35 +73,40 @@ async def test_concurrent_real_time_sessions(models: EngineModels) -> None:
             hyps.append(" ".join(e.text for _, e in run.completed() if e.text))
         sustained = missing == 0 and worst_p95 <= MAX_P95_S
         turns = sum(len(r.completed()) for r in runs)
-        levels.append({
-            "sessions": sessions,
-            "sustained": sustained,
-            "speech_end_to_final_ms": {
-                "p50": ms(percentile(latencies, 50)), "p95": ms(percentile(latencies, 95)),
-                "max": ms(max(latencies, default=None)),
-                "worst_session_p95": ms(worst_p95) if worst_p95 != float("inf") else None,
-            },
-            "finals_missing": missing,
-            "turns": turns,
-            "wer": round(word_error_rate([LONG_SESSION.text] * sessions, hyps), 4),
-            "partial_decodes": counter.partial_decodes,
-            "partial_decodes_per_session": round(counter.partial_decodes / sessions, 1),
-            "partial_waits_for_busy_workers": counter.saturated_checks,
-            "final_decodes": counter.final_decodes,
-        })
-        print(f"N={sessions}: sustained={sustained} p50/p95 "
-              f"{levels[-1]['speech_end_to_final_ms']}")
+        levels.append(
+            {
+                "sessions": sessions,
+                "sustained": sustained,
+                "speech_end_to_final_ms": {
+                    "p50": ms(percentile(latencies, 50)),
+                    "p95": ms(percentile(latencies, 95)),
+                    "max": ms(max(latencies, default=None)),
+                    "worst_session_p95": ms(worst_p95) if worst_p95 != float("inf") else None,
+                },
+                "finals_missing": missing,
+                "turns": turns,
+                "wer": round(word_error_rate([LONG_SESSION.text] * sessions, hyps), 4),
+                "partial_decodes": counter.partial_decodes,
+                "partial_decodes_per_session": round(counter.partial_decodes / sessions, 1),
+                "partial_waits_for_busy_workers": counter.saturated_checks,
+                "final_decodes": counter.final_decodes,
+            }
+        )
+        print(f"N={sessions}: sustained={sustained} p50/p95 {levels[-1]['speech_end_to_final_ms']}")
         if not sustained:
             break
     held = [lv["sessions"] for lv in levels if lv["sustained"]]
-    write_results("capacity", {
-        "audio_per_session_s": round(len(read_pcm16(LONG_SESSION.path)) / 48_000, 2),
-        "sentences_per_session": len(references),
-        "criterion": {"p95_s_at_most": MAX_P95_S, "no_missing_finals": True},
-        "stagger_span_s": STAGGER_SPAN_S,
-        "max_sustained_sessions": max(held, default=0),
-        "levels": levels,
-        "note": "partial_waits_for_busy_workers counts 100 ms chunks in which a due partial "
-                "was held back because every recogniser worker was busy",
-    })
+    write_results(
+        "capacity",
+        {
+            "audio_per_session_s": round(len(read_pcm16(LONG_SESSION.path)) / 48_000, 2),
+            "sentences_per_session": len(references),
+            "criterion": {"p95_s_at_most": MAX_P95_S, "no_missing_finals": True},
+            "stagger_span_s": STAGGER_SPAN_S,
+            "max_sustained_sessions": max(held, default=0),
+            "levels": levels,
+            "note": "partial_waits_for_busy_workers counts 100 ms chunks in which a due partial "
+            "was held back because every recogniser worker was busy",
+        },
+    )
     assert levels, "no level ran"

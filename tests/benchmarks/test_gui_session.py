@@ -38,31 +38,47 @@ def test_long_session_stalls_and_memory(tmp_path: Path) -> None:
     wav, recordings = session_audio(tmp_path / "session.wav", SESSION_S)
     load_before = load_average()
     result, _launched = run_child(
-        "tests.benchmarks.gui_session_child", "--data-dir", str(data_dir), "--wav", str(wav),
-        "--speed", str(SPEED), timeout_s=1700)
+        "tests.benchmarks.gui_session_child",
+        "--data-dir",
+        str(data_dir),
+        "--wav",
+        str(wav),
+        "--speed",
+        str(SPEED),
+        timeout_s=1700,
+    )
     assert result["stopped_cleanly"], result["recording_state"]
     assert result["sizes_end"]["transcript_final_rows"] > 0
     stalls = result["stalls"]
     assert stalls["ticks"] > 0
     common = {
-        "audio_s": result["audio_s"], "fixture_recordings": recordings, "pace": f"{SPEED:g}x",
-        "wall_s_streaming": result["wall_s_streaming"], "wall_s_total": result["wall_s_total"],
+        "audio_s": result["audio_s"],
+        "fixture_recordings": recordings,
+        "pace": f"{SPEED:g}x",
+        "wall_s_streaming": result["wall_s_streaming"],
+        "wall_s_total": result["wall_s_total"],
         "load_average_before": [round(v, 2) for v in load_before],
-        "load_average_end": result["load_average_end"], "cpu_s": result["cpu_s"],
+        "load_average_end": result["load_average_end"],
+        "cpu_s": result["cpu_s"],
     }
-    write_results("gui_stalls", {
-        **common,
-        "ui_gaps_ms": stalls,
-        "goal": {"max_gap_ms_at_most": FRAME_GOAL_MS,
-                 "met": stalls["max_ms"] <= FRAME_GOAL_MS},
-        "sizes_end": result["sizes_end"],
-        "sizes_before_stop": result["sizes_before_stop"],
-        "database_mb": result["database_mb"],
-    })
+    write_results(
+        "gui_stalls",
+        {
+            **common,
+            "ui_gaps_ms": stalls,
+            "goal": {"max_gap_ms_at_most": FRAME_GOAL_MS, "met": stalls["max_ms"] <= FRAME_GOAL_MS},
+            "sizes_end": result["sizes_end"],
+            "sizes_before_stop": result["sizes_before_stop"],
+            "database_mb": result["database_mb"],
+        },
+    )
     rss = result["rss_mb"]
-    write_results("gui_memory", {
-        **common,
-        "rss_mb": rss,
-        "goal": {"end_rss_mb_at_most": MEMORY_GOAL_MB, "met": rss["end"] <= MEMORY_GOAL_MB},
-        "progress": result["progress"],
-    })
+    write_results(
+        "gui_memory",
+        {
+            **common,
+            "rss_mb": rss,
+            "goal": {"end_rss_mb_at_most": MEMORY_GOAL_MB, "met": rss["end"] <= MEMORY_GOAL_MB},
+            "progress": result["progress"],
+        },
+    )

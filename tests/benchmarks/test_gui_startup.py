@@ -31,8 +31,11 @@ PATIENTS = 200
 
 
 def _spread(values: list[float]) -> dict[str, float]:
-    return {"median": round(statistics.median(values), 3), "max": round(max(values), 3),
-            "min": round(min(values), 3)}
+    return {
+        "median": round(statistics.median(values), 3),
+        "max": round(max(values), 3),
+        "min": round(min(values), 3),
+    }
 
 
 @pytest.mark.benchmark
@@ -44,8 +47,13 @@ def test_start_to_usable_window(tmp_path: Path) -> None:
     runs = []
     for _ in range(RUNS):
         result, _launched = run_child(
-            "tests.benchmarks.gui_startup_child", "--data-dir", str(data_dir),
-            "--patients", str(PATIENTS), timeout_s=180)
+            "tests.benchmarks.gui_startup_child",
+            "--data-dir",
+            str(data_dir),
+            "--patients",
+            str(PATIENTS),
+            timeout_s=180,
+        )
         assert result["exit_code"] == 0
         runs.append(result)
     marks = [r["marks_s"] for r in runs]
@@ -55,32 +63,39 @@ def test_start_to_usable_window(tmp_path: Path) -> None:
     sign_in = [m["sign_in_ready"] for m in marks]
     after_submit = [m["usable"] - m["submitted"] for m in marks]
     median = statistics.median(sign_in)
-    write_results("gui_startup", {
-        "patients_in_database": PATIENTS,
-        "runs": RUNS,
-        "key_mode": "passphrase (no OS keyring)",
-        "passphrase_unwrap_s_in_parent": round(unlock_s, 3),
-        "sign_in_usable_s": _spread(sign_in),
-        "goal": {"sign_in_usable_median_s_at_most": GOAL_S, "met": median <= GOAL_S,
-                 "max_also_within": max(sign_in) <= GOAL_S},
-        "submit_to_main_window_usable_s": _spread(after_submit),
-        "main_window_usable_s_from_launch": _spread([m["usable"] for m in marks]),
-        "module_start_s": _spread([m["module_start"] for m in marks]),
-        "sign_in_shown_s": _spread([m["sign_in_shown"] for m in marks]),
-        "submitted_s": _spread([m["submitted"] for m in marks]),
-        "window_shown_s": _spread([m["shown"] for m in marks]),
-        "first_event_loop_turn_s": _spread([m["first_loop"] for m in marks]),
-        "patients_listed_s": _spread([m["patients_listed"] for m in marks]),
-        "engine_ready_s": _spread([m["engine_ready"] for m in marks]),
-        "cpu_s_at_sign_in_usable": _spread([r["cpu_s"]["sign_in_ready"] for r in runs]),
-        "cpu_s_at_main_window_usable": _spread([r["cpu_s"]["usable"] for r in runs]),
-        "cpu_s_submit_to_main_window_usable": _spread(
-            [r["cpu_s"]["usable"] - r["cpu_s"]["submitted"] for r in runs]),
-        "cpu_s_at_engine_ready": _spread([r["cpu_s"]["engine_ready"] for r in runs]),
-        "rss_mb_at_sign_in_usable": _spread([r["rss_mb"]["sign_in_ready"] for r in runs]),
-        "rss_mb_at_main_window_usable": _spread([r["rss_mb"]["usable"] for r in runs]),
-        "rss_mb_at_engine_ready": _spread([r["rss_mb"]["engine_ready"] for r in runs]),
-        "load_average_before": [round(v, 2) for v in load_before],
-        "load_average_after": [round(v, 2) for v in load_average()],
-        "per_run": runs,
-    })
+    write_results(
+        "gui_startup",
+        {
+            "patients_in_database": PATIENTS,
+            "runs": RUNS,
+            "key_mode": "passphrase (no OS keyring)",
+            "passphrase_unwrap_s_in_parent": round(unlock_s, 3),
+            "sign_in_usable_s": _spread(sign_in),
+            "goal": {
+                "sign_in_usable_median_s_at_most": GOAL_S,
+                "met": median <= GOAL_S,
+                "max_also_within": max(sign_in) <= GOAL_S,
+            },
+            "submit_to_main_window_usable_s": _spread(after_submit),
+            "main_window_usable_s_from_launch": _spread([m["usable"] for m in marks]),
+            "module_start_s": _spread([m["module_start"] for m in marks]),
+            "sign_in_shown_s": _spread([m["sign_in_shown"] for m in marks]),
+            "submitted_s": _spread([m["submitted"] for m in marks]),
+            "window_shown_s": _spread([m["shown"] for m in marks]),
+            "first_event_loop_turn_s": _spread([m["first_loop"] for m in marks]),
+            "patients_listed_s": _spread([m["patients_listed"] for m in marks]),
+            "engine_ready_s": _spread([m["engine_ready"] for m in marks]),
+            "cpu_s_at_sign_in_usable": _spread([r["cpu_s"]["sign_in_ready"] for r in runs]),
+            "cpu_s_at_main_window_usable": _spread([r["cpu_s"]["usable"] for r in runs]),
+            "cpu_s_submit_to_main_window_usable": _spread(
+                [r["cpu_s"]["usable"] - r["cpu_s"]["submitted"] for r in runs]
+            ),
+            "cpu_s_at_engine_ready": _spread([r["cpu_s"]["engine_ready"] for r in runs]),
+            "rss_mb_at_sign_in_usable": _spread([r["rss_mb"]["sign_in_ready"] for r in runs]),
+            "rss_mb_at_main_window_usable": _spread([r["rss_mb"]["usable"] for r in runs]),
+            "rss_mb_at_engine_ready": _spread([r["rss_mb"]["engine_ready"] for r in runs]),
+            "load_average_before": [round(v, 2) for v in load_before],
+            "load_average_after": [round(v, 2) for v in load_average()],
+            "per_run": runs,
+        },
+    )

@@ -58,26 +58,34 @@ async def test_latency_real_time(models: EngineModels, tmp_path: Path) -> None:
     partials = [s.first_partial_s for s in sentences if s.first_partial_s is not None]
     p95 = percentile(finals, 95)
     goal_met = p95 is not None and p95 * 1000 <= GOAL_P95_MS and len(finals) == len(FIXTURES)
-    write_results("latency", {
-        "audio_s": round(len(pcm) / 2 / SAMPLE_RATE_HZ, 2),
-        "sentences": len(FIXTURES),
-        "finals_received": len(finals),
-        "turns": len(run.completed()),
-        "speech_end_to_final_ms": {
-            "p50": ms(percentile(finals, 50)), "p95": ms(p95),
-            "max": ms(max(finals, default=None)),
+    write_results(
+        "latency",
+        {
+            "audio_s": round(len(pcm) / 2 / SAMPLE_RATE_HZ, 2),
+            "sentences": len(FIXTURES),
+            "finals_received": len(finals),
+            "turns": len(run.completed()),
+            "speech_end_to_final_ms": {
+                "p50": ms(percentile(finals, 50)),
+                "p95": ms(p95),
+                "max": ms(max(finals, default=None)),
+            },
+            "goal": {"p95_ms_at_most": GOAL_P95_MS, "met": goal_met},
+            "speech_start_to_first_partial_ms": {
+                "p50": ms(percentile(partials, 50)),
+                "p95": ms(percentile(partials, 95)),
+                "sentences_with_partials": len(partials),
+            },
+            "wer": round(run_wer(run, references), 4),
+            "pad_vs_energy_max_disagreement_ms": ms(max(energy_check)),
+            "per_sentence": [
+                {
+                    "final_ms": ms(s.final_latency_s),
+                    "first_partial_ms": ms(s.first_partial_s),
+                    "turns": s.turns,
+                }
+                for s in sentences
+            ],
         },
-        "goal": {"p95_ms_at_most": GOAL_P95_MS, "met": goal_met},
-        "speech_start_to_first_partial_ms": {
-            "p50": ms(percentile(partials, 50)), "p95": ms(percentile(partials, 95)),
-            "sentences_with_partials": len(partials),
-        },
-        "wer": round(run_wer(run, references), 4),
-        "pad_vs_energy_max_disagreement_ms": ms(max(energy_check)),
-        "per_sentence": [
-            {"final_ms": ms(s.final_latency_s), "first_partial_ms": ms(s.first_partial_s),
-             "turns": s.turns}
-            for s in sentences
-        ],
-    })
+    )
     assert finals, "no final text was received"

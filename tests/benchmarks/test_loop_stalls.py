@@ -58,11 +58,11 @@ async def _longest_gap_s(work: Awaitable[object], tick_s: float = 0.002) -> floa
     return longest
 
 
-async def test_loop_stalls_while_decoding_and_feeding(models: EngineModels,
-                                                      tmp_path: Path) -> None:
+async def test_loop_stalls_while_decoding_and_feeding(models: EngineModels, tmp_path: Path) -> None:
     audio = [resample_24k_to_16k(pcm16_to_float32(f.pcm16())) for f in FIXTURES[:2]]
     asr_gap = await _longest_gap_s(
-        asyncio.gather(*(models.recognizer.transcribe(a) for a in audio)), tick_s=0.005)
+        asyncio.gather(*(models.recognizer.transcribe(a) for a in audio)), tick_s=0.005
+    )
 
     tracker = TurnTracker(models, new_item_id=iter(f"item_{n}" for n in range(10**6)).__next__)
     tracker.set_turn_detection(VadSettings())
@@ -93,27 +93,33 @@ async def test_loop_stalls_while_decoding_and_feeding(models: EngineModels,
             await asyncio.sleep(0.001)
 
     wav_gap = await _longest_gap_s(read_big_file(), tick_s=0.005)
-    write_results("loop_stalls", {
-        "longest_loop_gap_ms": {
-            "two_decodes": ms(asr_gap),  # was asserted < 50 ms
-            "feeding_a_long_session": ms(feed_gap),  # was asserted < 50 ms
-            "reading_a_96k_f64_file": ms(wav_gap),  # was asserted < 250 ms
+    write_results(
+        "loop_stalls",
+        {
+            "longest_loop_gap_ms": {
+                "two_decodes": ms(asr_gap),  # was asserted < 50 ms
+                "feeding_a_long_session": ms(feed_gap),  # was asserted < 50 ms
+                "reading_a_96k_f64_file": ms(wav_gap),  # was asserted < 250 ms
+            },
         },
-    })
+    )
 
 
 async def test_paced_audio_punctuality(tmp_path: Path) -> None:
     loop = asyncio.get_running_loop()
     one_s = write_wav(tmp_path / "rt.wav", tone(16_000, 1.0), 16_000, "s16")
     started = loop.time()
-    lateness = [loop.time() - started - 0.1 * (k + 1)
-                async for k, _ in _enumerate(WavSource(one_s, realtime=True).chunks())]
+    lateness = [
+        loop.time() - started - 0.1 * (k + 1)
+        async for k, _ in _enumerate(WavSource(one_s, realtime=True).chunks())
+    ]
     thirty_s = write_wav(tmp_path / "drift.wav", tone(8_000, 30.0), 8_000, "s16")
     started = loop.time()
     count = sum([1 async for _ in WavSource(thirty_s, realtime=True, speed=15.0).chunks()])
     drift_s = loop.time() - started - 2.0
-    sd = FakeSoundDevice((tone(48_000, 2.0) * 0.1).astype(np.float32), rate_hz=48_000,
-                         loop_audio=True)
+    sd = FakeSoundDevice(
+        (tone(48_000, 2.0) * 0.1).astype(np.float32), rate_hz=48_000, loop_audio=True
+    )
     async with AudioRecorder(sd) as recorder:
         async for _ in recorder.chunks():
             if len(sd.callback_durations_s) >= 20:
@@ -121,19 +127,27 @@ async def test_paced_audio_punctuality(tmp_path: Path) -> None:
     durations = sd.callback_durations_s
     runner = ToolRunner({"echo": _echo}, timeout_s=5)
     began = time.perf_counter()
-    await runner.run_all([ToolCall(f"c{i}", "echo", json.dumps({"sleep": s}))
-                          for i, s in enumerate([0.3, 0.1, 0.2])])
+    await runner.run_all(
+        [ToolCall(f"c{i}", "echo", json.dumps({"sleep": s})) for i, s in enumerate([0.3, 0.1, 0.2])]
+    )
     tools_s = time.perf_counter() - began
-    write_results("paced_audio", {
-        "realtime_chunk_lateness_ms": {"p50": ms(percentile(lateness, 50)),
-                                       "max": ms(max(lateness))},  # was asserted < 400 ms
-        "drift_over_300_chunks_ms": ms(drift_s),  # was asserted < 150 ms
-        "chunks": count,
-        "recorder_callback_ms": {"p50": ms(float(np.median(durations))),  # was < 0.5 ms
-                                 "p90": ms(percentile(durations, 90)),  # was < 2 ms
-                                 "max": ms(max(durations))},  # was < 20 ms
-        "three_concurrent_tools_ms": ms(tools_s),  # was asserted < 500 ms (0.3 s longest)
-    })
+    write_results(
+        "paced_audio",
+        {
+            "realtime_chunk_lateness_ms": {
+                "p50": ms(percentile(lateness, 50)),
+                "max": ms(max(lateness)),
+            },  # was asserted < 400 ms
+            "drift_over_300_chunks_ms": ms(drift_s),  # was asserted < 150 ms
+            "chunks": count,
+            "recorder_callback_ms": {
+                "p50": ms(float(np.median(durations))),  # was < 0.5 ms
+                "p90": ms(percentile(durations, 90)),  # was < 2 ms
+                "max": ms(max(durations)),
+            },  # was < 20 ms
+            "three_concurrent_tools_ms": ms(tools_s),  # was asserted < 500 ms (0.3 s longest)
+        },
+    )
 
 
 async def _enumerate(chunks: Any) -> Any:

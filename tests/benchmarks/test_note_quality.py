@@ -89,12 +89,15 @@ def _summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     entries = sum(r["entries"] for r in rows)
     return {
         "sessions": len(rows),
-        "speaker_accuracy": _ratio(sum(r["speaker_correct"] for r in rows),
-                                   sum(r["segments"] for r in rows)),
-        "measurement_precision": _ratio(total("measurements", 0),
-                                        total("measurements", 0) + total("measurements", 1)),
-        "measurement_recall": _ratio(total("measurements", 0),
-                                     total("measurements", 0) + total("measurements", 2)),
+        "speaker_accuracy": _ratio(
+            sum(r["speaker_correct"] for r in rows), sum(r["segments"] for r in rows)
+        ),
+        "measurement_precision": _ratio(
+            total("measurements", 0), total("measurements", 0) + total("measurements", 1)
+        ),
+        "measurement_recall": _ratio(
+            total("measurements", 0), total("measurements", 0) + total("measurements", 2)
+        ),
         "plan_precision": _ratio(total("plan", 0), total("plan", 0) + total("plan", 1)),
         "plan_recall": _ratio(total("plan", 0), total("plan", 0) + total("plan", 2)),
         "fact_precision": _ratio(facts_tp, facts_tp + facts_fp),
@@ -115,7 +118,10 @@ async def test_note_quality_on_both_halves(engine_models: EngineModels, tmp_path
             if session.split not in rows:
                 continue
             outcome = await run_conversation(
-                engine, encoder, audio_path(session), tmp_path / session.id,
+                engine,
+                encoder,
+                audio_path(session),
+                tmp_path / session.id,
                 template=session.template,
             )
             row = _score(session, outcome)
@@ -129,4 +135,5 @@ async def test_note_quality_on_both_halves(engine_models: EngineModels, tmp_path
         "load": "other work on the machine at the time is not controlled; see machine",
     }
     write_results("note_quality", figures)
-    assert rows["dev"] and rows["heldout"]
+    assert rows["dev"]
+    assert rows["heldout"]

@@ -53,8 +53,11 @@ def _summary(values: list[float]) -> dict[str, float | None]:
     def r(v: float | None) -> float | None:
         return None if v is None else round(v, 3)
 
-    return {"mean": r(statistics.fmean(values)) if values else None,
-            "p50": r(percentile(values, 50)), "p95": r(percentile(values, 95))}
+    return {
+        "mean": r(statistics.fmean(values)) if values else None,
+        "p50": r(percentile(values, 50)),
+        "p95": r(percentile(values, 95)),
+    }
 
 
 @pytest.mark.benchmark
@@ -74,43 +77,52 @@ async def test_recognizer_rtf_and_overhead(models: EngineModels) -> None:
                 continue
             last_at, last = completed[-1]
             audio = _audio_16k(read_pcm16(fixture.path))
-            turn_audio = audio[last.start_ms * MODEL_RATE_HZ // 1000:
-                               last.end_ms * MODEL_RATE_HZ // 1000]
+            turn_audio = audio[
+                last.start_ms * MODEL_RATE_HZ // 1000 : last.end_ms * MODEL_RATE_HZ // 1000
+            ]
             turn_s = turn_audio.shape[0] / MODEL_RATE_HZ
             floor_final = _timed_decode(models, turn_audio, partial=False)
             floor_partial = _timed_decode(models, turn_audio, partial=True)
             ours = last_at - run.first_send_s
             last_send_to_final = last_at - run.sent[-1][1]
-            rows.append({
-                "fixture": fixture.name,
-                "final": True,
-                "file_audio_s": round(len(read_pcm16(fixture.path)) / 2 / SAMPLE_RATE_HZ, 3),
-                "turn_audio_s": round(turn_s, 3),
-                "turns": len(completed),
-                "bare_final_s": round(floor_final, 4),
-                "bare_partial_s": round(floor_partial, 4),
-                "rtf_final": round(floor_final / turn_s, 4),
-                "rtf_partial": round(floor_partial / turn_s, 4),
-                "ours_first_send_to_final_s": round(ours, 4),
-                "ours_last_send_to_final_s": round(last_send_to_final, 4),
-                "partial_decodes_alongside": partial_decodes,
-                "overhead_ratio": round(ours / floor_final, 3),
-            })
+            rows.append(
+                {
+                    "fixture": fixture.name,
+                    "final": True,
+                    "file_audio_s": round(len(read_pcm16(fixture.path)) / 2 / SAMPLE_RATE_HZ, 3),
+                    "turn_audio_s": round(turn_s, 3),
+                    "turns": len(completed),
+                    "bare_final_s": round(floor_final, 4),
+                    "bare_partial_s": round(floor_partial, 4),
+                    "rtf_final": round(floor_final / turn_s, 4),
+                    "rtf_partial": round(floor_partial / turn_s, 4),
+                    "ours_first_send_to_final_s": round(ours, 4),
+                    "ours_last_send_to_final_s": round(last_send_to_final, 4),
+                    "partial_decodes_alongside": partial_decodes,
+                    "overhead_ratio": round(ours / floor_final, 3),
+                }
+            )
     done = [r for r in rows if r["final"]]
     file_audio = sum(r["file_audio_s"] for r in done)
-    write_results("recognizer", {
-        "fixtures": len(FIXTURES),
-        "fixtures_with_final": len(done),
-        "decode_repeats_median_of": REPEATS,
-        "rtf_final": _summary([r["rtf_final"] for r in done]),
-        "rtf_partial": _summary([r["rtf_partial"] for r in done]),
-        "bare_final_s": _summary([r["bare_final_s"] for r in done]),
-        "ours_first_send_to_final_s": _summary([r["ours_first_send_to_final_s"] for r in done]),
-        "ours_last_send_to_final_s": _summary([r["ours_last_send_to_final_s"] for r in done]),
-        "partial_decodes_alongside": sum(r["partial_decodes_alongside"] for r in done),
-        "overhead_ratio": _summary([r["overhead_ratio"] for r in done]),
-        "path_rtf_whole_files": round(
-            sum(r["ours_first_send_to_final_s"] for r in done) / file_audio, 4) if done else None,
-        "per_fixture": rows,
-    })
+    write_results(
+        "recognizer",
+        {
+            "fixtures": len(FIXTURES),
+            "fixtures_with_final": len(done),
+            "decode_repeats_median_of": REPEATS,
+            "rtf_final": _summary([r["rtf_final"] for r in done]),
+            "rtf_partial": _summary([r["rtf_partial"] for r in done]),
+            "bare_final_s": _summary([r["bare_final_s"] for r in done]),
+            "ours_first_send_to_final_s": _summary([r["ours_first_send_to_final_s"] for r in done]),
+            "ours_last_send_to_final_s": _summary([r["ours_last_send_to_final_s"] for r in done]),
+            "partial_decodes_alongside": sum(r["partial_decodes_alongside"] for r in done),
+            "overhead_ratio": _summary([r["overhead_ratio"] for r in done]),
+            "path_rtf_whole_files": round(
+                sum(r["ours_first_send_to_final_s"] for r in done) / file_audio, 4
+            )
+            if done
+            else None,
+            "per_fixture": rows,
+        },
+    )
     assert done, "no fixture produced a final"

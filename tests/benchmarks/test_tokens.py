@@ -135,8 +135,9 @@ class PacedFixtures:
 
     async def _until_done(self, link: TappedLink, started_before: int) -> None:
         deadline = time.perf_counter() + SENTENCE_WAIT_S
-        while not (link.started > started_before
-                   and link.finished >= link.started - (IN_FLIGHT - 1)):
+        while not (
+            link.started > started_before and link.finished >= link.started - (IN_FLIGHT - 1)
+        ):
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 self.waits_timed_out += 1
@@ -158,16 +159,27 @@ async def test_input_tokens_stay_flat(models: EngineModels, tmp_path: Path) -> N
     try:
         async with BackgroundEngine(models, token=API_KEY) as engine:
 
-            def link_factory(settings: LinkSettings, tools: Mapping[str, ToolHandler],
-                             gate: Callable[[TokenUsage], bool]) -> TappedLink:
-                links.append(TappedLink(RealtimeConnection(
-                    settings, tools, gate, base_url=engine.url, api_key=API_KEY)))
+            def link_factory(
+                settings: LinkSettings,
+                tools: Mapping[str, ToolHandler],
+                gate: Callable[[TokenUsage], bool],
+            ) -> TappedLink:
+                links.append(
+                    TappedLink(
+                        RealtimeConnection(
+                            settings, tools, gate, base_url=engine.url, api_key=API_KEY
+                        )
+                    )
+                )
                 return links[-1]
 
             service = RecordingService(
-                uow_factory=database.uow_factory, link_factory=link_factory,
-                settings=RecordingSettings(entry_source=EntrySource.LOCAL_COMPOSER,
-                                           token_cap=1_000_000_000))
+                uow_factory=database.uow_factory,
+                link_factory=link_factory,
+                settings=RecordingSettings(
+                    entry_source=EntrySource.LOCAL_COMPOSER, token_cap=1_000_000_000
+                ),
+            )
             source = PacedFixtures(SESSION_MIN, lambda: links[-1] if links else None)
             started = time.perf_counter()
             await service.start(source)
@@ -189,27 +201,42 @@ async def test_input_tokens_stay_flat(models: EngineModels, tmp_path: Path) -> N
     late_mean = statistics.fmean(late) if late else None
     ratio = late_mean / early_mean if early_mean and late_mean is not None else None
     inputs = [u.input_tokens for _, u, _ in responses]
-    write_results("tokens", {
-        "session_audio_min": SESSION_MIN,
-        "wall_s": round(wall_s, 1),
-        "sentences_sent": source.sentences,
-        "sentence_waits_timed_out": source.waits_timed_out,
-        "segments_saved": saved_segments,
-        "responses": len(responses),
-        "responses_not_completed": sum(status != "completed" for _, _, status in responses),
-        "early": {"minute": EARLY_MIN, "window_min": WINDOW_MIN, "responses": len(early),
-                  "mean_input_tokens": None if early_mean is None else round(early_mean, 1)},
-        "late": {"minute": late_min, "window_min": WINDOW_MIN, "responses": len(late),
-                 "mean_input_tokens": None if late_mean is None else round(late_mean, 1)},
-        "ratio_late_to_early": None if ratio is None else round(ratio, 3),
-        "goal": {"ratio_at_most": GOAL_RATIO, "met": ratio is not None and ratio <= GOAL_RATIO},
-        "input_tokens_all": {"min": min(inputs, default=None), "max": max(inputs, default=None),
-                             "p50": percentile(inputs, 50), "p95": percentile(inputs, 95)},
-        "input_tokens_by_minute": {
-            str(m): round(statistics.fmean(v), 1)
-            for m in range(int(SESSION_MIN) + 1)
-            if (v := [u.input_tokens for at, u, _ in responses if int(at) == m])
+    write_results(
+        "tokens",
+        {
+            "session_audio_min": SESSION_MIN,
+            "wall_s": round(wall_s, 1),
+            "sentences_sent": source.sentences,
+            "sentence_waits_timed_out": source.waits_timed_out,
+            "segments_saved": saved_segments,
+            "responses": len(responses),
+            "responses_not_completed": sum(status != "completed" for _, _, status in responses),
+            "early": {
+                "minute": EARLY_MIN,
+                "window_min": WINDOW_MIN,
+                "responses": len(early),
+                "mean_input_tokens": None if early_mean is None else round(early_mean, 1),
+            },
+            "late": {
+                "minute": late_min,
+                "window_min": WINDOW_MIN,
+                "responses": len(late),
+                "mean_input_tokens": None if late_mean is None else round(late_mean, 1),
+            },
+            "ratio_late_to_early": None if ratio is None else round(ratio, 3),
+            "goal": {"ratio_at_most": GOAL_RATIO, "met": ratio is not None and ratio <= GOAL_RATIO},
+            "input_tokens_all": {
+                "min": min(inputs, default=None),
+                "max": max(inputs, default=None),
+                "p50": percentile(inputs, 50),
+                "p95": percentile(inputs, 95),
+            },
+            "input_tokens_by_minute": {
+                str(m): round(statistics.fmean(v), 1)
+                for m in range(int(SESSION_MIN) + 1)
+                if (v := [u.input_tokens for at, u, _ in responses if int(at) == m])
+            },
         },
-    })
+    )
     assert early, "no responses around the early mark"
     assert late, "no responses around the late mark"

@@ -17,37 +17,43 @@ from therapy_notes.domain.engine_url import (
 CREDENTIALS = EngineCredentials(openai_key="sk-user-key", engine_token="clinic-token")
 
 
-@pytest.mark.parametrize("url", [
-    "wss://api.openai.com/v1",
-    "WSS://API.OPENAI.COM/v1",
-    "https://api.openai.com/v1",
-    "wss://eu.api.openai.com/v1",
-    "wss://clinic-resource.openai.azure.com/openai/v1",
-    "wss://api.openai.com:443/v1",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "wss://api.openai.com/v1",
+        "WSS://API.OPENAI.COM/v1",
+        "https://api.openai.com/v1",
+        "wss://eu.api.openai.com/v1",
+        "wss://clinic-resource.openai.azure.com/openai/v1",
+        "wss://api.openai.com:443/v1",
+    ],
+)
 def test_openai_hosts_over_tls_get_the_key(url: str) -> None:
     assert is_openai_endpoint(url)
     assert credential_kind(url) is Credential.OPENAI_KEY
     assert credential_for(url, CREDENTIALS) == "sk-user-key"
 
 
-@pytest.mark.parametrize("url", [
-    "ws://127.0.0.1:8765/v1",
-    "WS://127.0.0.1:8765/v1",
-    "ws://api.openai.com/v1",                      # plaintext: anyone on the path reads it
-    "http://api.openai.com/v1",
-    "wss://api.openai.com.attacker.example/v1",    # suffix of a foreign domain
-    "wss://attacker.example/api.openai.com/v1",    # OpenAI only in the path
-    "wss://api.openai.com@attacker.example/v1",    # user info: the host is the attacker
-    "wss://attacker.example#@api.openai.com/v1",
-    "wss://attacker.example\\@api.openai.com/v1",  # parsers disagree on backslashes
-    "wss://notopenai.com/v1",
-    "wss://openai.com.evil/v1",
-    "wss://clinic.example:8765/v1",
-    "wss://api.openai.com:notaport/v1",
-    "",
-    "api.openai.com",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ws://127.0.0.1:8765/v1",
+        "WS://127.0.0.1:8765/v1",
+        "ws://api.openai.com/v1",  # plaintext: anyone on the path reads it
+        "http://api.openai.com/v1",
+        "wss://api.openai.com.attacker.example/v1",  # suffix of a foreign domain
+        "wss://attacker.example/api.openai.com/v1",  # OpenAI only in the path
+        "wss://api.openai.com@attacker.example/v1",  # user info: the host is the attacker
+        "wss://attacker.example#@api.openai.com/v1",
+        "wss://attacker.example\\@api.openai.com/v1",  # parsers disagree on backslashes
+        "wss://notopenai.com/v1",
+        "wss://openai.com.evil/v1",
+        "wss://clinic.example:8765/v1",
+        "wss://api.openai.com:notaport/v1",
+        "",
+        "api.openai.com",
+    ],
+)
 def test_every_other_url_gets_the_engine_token(url: str) -> None:
     assert not is_openai_endpoint(url)
     assert credential_kind(url) is Credential.ENGINE_TOKEN

@@ -6,11 +6,16 @@ from therapy_notes.domain import tools
 from therapy_notes.domain.notes import NoteTemplate, RiskKind, TemplateSection
 from therapy_notes.domain.patients import PatientProfile
 
-TEMPLATE = NoteTemplate("dap", "DAP", "Data, Assessment, Plan.", (
-    TemplateSection("data", "Data", "What was said and seen.", ("Reports poor sleep.",)),
-    TemplateSection("assessment", "Assessment", "Clinical impression."),
-    TemplateSection("plan", "Plan", "Next steps."),
-))
+TEMPLATE = NoteTemplate(
+    "dap",
+    "DAP",
+    "Data, Assessment, Plan.",
+    (
+        TemplateSection("data", "Data", "What was said and seen.", ("Reports poor sleep.",)),
+        TemplateSection("assessment", "Assessment", "Clinical impression."),
+        TemplateSection("plan", "Plan", "Next steps."),
+    ),
+)
 
 
 def schemas_by_name() -> dict[str, dict[str, object]]:
@@ -19,8 +24,12 @@ def schemas_by_name() -> dict[str, dict[str, object]]:
 
 def test_the_four_note_tools_are_function_tools() -> None:
     schemas = schemas_by_name()
-    assert set(schemas) == {tools.ADD_NOTE_ENTRIES, tools.RECORD_MEASUREMENT, tools.FLAG_RISK,
-                            tools.GET_PATIENT_PROFILE}
+    assert set(schemas) == {
+        tools.ADD_NOTE_ENTRIES,
+        tools.RECORD_MEASUREMENT,
+        tools.FLAG_RISK,
+        tools.GET_PATIENT_PROFILE,
+    }
     assert all(s["type"] == "function" for s in schemas.values())
 
 

@@ -116,4 +116,5 @@ async def test_transcribe_runs_off_the_event_loop(recognizer: Recognizer) -> Non
     assert len(spying.decodes) == 2
     assert threading.get_ident() not in {thread for thread, _, _ in spying.decodes}
     assert any(after > before for _, before, after in spying.decodes), (
-        "the event loop ran while a decode was in progress")
+        "the event loop ran while a decode was in progress"
+    )

@@ -27,9 +27,11 @@ async def limited(trackers: FakeTrackers) -> AsyncIterator[LocalEngine]:
 
 
 def _raw(engine: LocalEngine) -> Any:
-    return ws_connect(f"{engine.url}/realtime?model=gpt-realtime-2",
-                      additional_headers={"Authorization": f"Bearer {engine.token}"},
-                      max_size=None)
+    return ws_connect(
+        f"{engine.url}/realtime?model=gpt-realtime-2",
+        additional_headers={"Authorization": f"Bearer {engine.token}"},
+        max_size=None,
+    )
 
 
 async def _greeting(ws: ClientConnection) -> None:
@@ -83,11 +85,11 @@ async def test_buffer_cap_refuses_audio_and_keeps_none_of_it(
     async with client.realtime.connect(model="gpt-realtime-2") as conn:
         await open_session(conn, note_session(audio={"input": {"turn_detection": None}}))
         await conn.input_audio_buffer.append(audio=b64(silence(1500)))
-        await conn.send({"type": "input_audio_buffer.append", "event_id": "over",
-                         "audio": b64(silence(1000))})
+        await conn.send(
+            {"type": "input_audio_buffer.append", "event_id": "over", "audio": b64(silence(1000))}
+        )
         error = await recv_checked(conn)
-        assert (error.error.code, error.error.event_id) == (
-            "input_audio_buffer_too_large", "over")
+        assert (error.error.code, error.error.event_id) == ("input_audio_buffer_too_large", "over")
         assert trackers.made[0].appended_bytes == 1500 * BYTES_PER_MS  # refused chunk dropped
         await conn.input_audio_buffer.clear()
         assert (await recv_checked(conn)).type == "input_audio_buffer.cleared"
@@ -100,26 +102,45 @@ async def test_depth_600_item_is_refused_and_the_connection_lives(client: AsyncO
         nested = {"a": nested}
     async with client.realtime.connect(model="gpt-realtime-2") as conn:
         await open_session(conn, note_session(audio={"input": {"turn_detection": None}}))
-        await conn.send_raw(json.dumps({
-            "type": "conversation.item.create", "event_id": "deep",
-            "item": {"type": "message", "role": "user",
-                     "content": [{"type": "input_text", "text": "hi", "extra": nested}]}}))
+        await conn.send_raw(
+            json.dumps(
+                {
+                    "type": "conversation.item.create",
+                    "event_id": "deep",
+                    "item": {
+                        "type": "message",
+                        "role": "user",
+                        "content": [{"type": "input_text", "text": "hi", "extra": nested}],
+                    },
+                }
+            )
+        )
         error = await recv_checked(conn)
         assert (error.error.type, error.error.code, error.error.event_id) == (
-            "invalid_request_error", "invalid_value", "deep")
+            "invalid_request_error",
+            "invalid_value",
+            "deep",
+        )
         await manual_commit_works(conn)
 
 
 async def test_overlong_event_id_and_item_id_are_refused(client: AsyncOpenAI) -> None:
     async with client.realtime.connect(model="gpt-realtime-2") as conn:
         await open_session(conn, note_session(audio={"input": {"turn_detection": None}}))
-        await conn.send_raw(json.dumps({"type": "input_audio_buffer.clear",
-                                        "event_id": "e" * (p.MAX_ID_CHARS + 1)}))
+        await conn.send_raw(
+            json.dumps({"type": "input_audio_buffer.clear", "event_id": "e" * (p.MAX_ID_CHARS + 1)})
+        )
         error = await recv_checked(conn)
         assert (error.error.code, error.error.param, error.error.event_id) == (
-            "invalid_value", "event_id", None)
-        await conn.send_raw(json.dumps({"type": "conversation.item.delete", "event_id": "d1",
-                                        "item_id": "i" * 100_000}))
+            "invalid_value",
+            "event_id",
+            None,
+        )
+        await conn.send_raw(
+            json.dumps(
+                {"type": "conversation.item.delete", "event_id": "d1", "item_id": "i" * 100_000}
+            )
+        )
         error = await recv_checked(conn)
         assert (error.error.code, error.error.param) == ("invalid_value", "item_id")
         assert len(error.error.message) < 200
@@ -158,19 +179,44 @@ async def test_overlong_names_strings_and_lists_are_refused(client: AsyncOpenAI)
     async with client.realtime.connect(model="gpt-realtime-2") as conn:
         await open_session(conn, note_session(audio={"input": {"turn_detection": None}}))
         tool = {"type": "function", "name": "n" * (p.MAX_NAME_CHARS + 1), "parameters": {}}
-        await conn.send_raw(json.dumps({"type": "session.update", "event_id": "s1",
-                                        "session": {"type": "realtime", "tools": [tool]}}))
+        await conn.send_raw(
+            json.dumps(
+                {
+                    "type": "session.update",
+                    "event_id": "s1",
+                    "session": {"type": "realtime", "tools": [tool]},
+                }
+            )
+        )
         error = await recv_checked(conn)
         assert (error.error.code, error.error.param) == ("invalid_value", "session.tools[0].name")
-        await conn.send_raw(json.dumps({
-            "type": "conversation.item.create", "event_id": "t1",
-            "item": {"type": "message", "role": "user", "content": [
-                {"type": "input_text", "text": "x" * (p.MAX_TEXT_CHARS + 1)}]}}))
+        await conn.send_raw(
+            json.dumps(
+                {
+                    "type": "conversation.item.create",
+                    "event_id": "t1",
+                    "item": {
+                        "type": "message",
+                        "role": "user",
+                        "content": [{"type": "input_text", "text": "x" * (p.MAX_TEXT_CHARS + 1)}],
+                    },
+                }
+            )
+        )
         assert (await recv_checked(conn)).error.code == "invalid_value"
-        await conn.send_raw(json.dumps({
-            "type": "conversation.item.create", "event_id": "l1",
-            "item": {"type": "message", "role": "user",
-                     "content": [{"type": "input_text", "text": "a"}] * (p.MAX_LIST_ITEMS + 1)}}))
+        await conn.send_raw(
+            json.dumps(
+                {
+                    "type": "conversation.item.create",
+                    "event_id": "l1",
+                    "item": {
+                        "type": "message",
+                        "role": "user",
+                        "content": [{"type": "input_text", "text": "a"}] * (p.MAX_LIST_ITEMS + 1),
+                    },
+                }
+            )
+        )
         error = await recv_checked(conn)
         assert (error.error.code, error.error.param) == ("invalid_value", "item.content")
         await manual_commit_works(conn)

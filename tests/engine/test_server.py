@@ -206,11 +206,17 @@ async def test_a_response_cut_short_sends_each_call_once(client: AsyncOpenAI) ->
     """Calls left out by `max_output_tokens` follow in the next response, none twice."""
     async with client.realtime.connect(model="gpt-realtime-2") as conn:
         await open_session(conn, note_session(max_output_tokens=40))
-        for text in ("Shoulder flexion measured at one hundred twenty degrees.",
-                     "She says she has had thoughts of ending her life."):
-            await conn.conversation.item.create(item={
-                "type": "message", "role": "user",
-                "content": [{"type": "input_text", "text": text}]})
+        for text in (
+            "Shoulder flexion measured at one hundred twenty degrees.",
+            "She says she has had thoughts of ending her life.",
+        ):
+            await conn.conversation.item.create(
+                item={
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": text}],
+                }
+            )
             await recv_until(conn, "conversation.item.done")
         sent: list[tuple[str, str]] = []
         statuses: list[str] = []

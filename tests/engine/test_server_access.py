@@ -39,9 +39,7 @@ def store(tmp_path: Path) -> TokenStore:
 
 
 @pytest.fixture
-async def clinic_engine(
-    trackers: FakeTrackers, store: TokenStore
-) -> AsyncIterator[LocalEngine]:
+async def clinic_engine(trackers: FakeTrackers, store: TokenStore) -> AsyncIterator[LocalEngine]:
     async with LocalEngine(tracker_factory=trackers, tokens=store) as running:
         yield running
 
@@ -120,8 +118,9 @@ async def test_wrong_missing_and_revoked_tokens_get_401(
     refusals = [r for r in caplog.records if "unknown token" in r.getMessage()]
     assert len(refusals) == 5
     assert all(r.levelno == logging.WARNING for r in refusals)
-    assert all(token not in r.getMessage() and "sk-wrong" not in r.getMessage()
-               for r in caplog.records)
+    assert all(
+        token not in r.getMessage() and "sk-wrong" not in r.getMessage() for r in caplog.records
+    )
 
 
 async def test_per_run_engine_refuses_any_other_credential(engine: LocalEngine) -> None:
@@ -136,14 +135,17 @@ async def test_browser_origin_is_refused_unless_allowed(
 ) -> None:
     token = store.add("kiosk")
     auth = {"Authorization": f"Bearer {token}"}
-    async with LocalEngine(tracker_factory=trackers, tokens=store,
-                           allowed_origins=["https://notes.clinic.example"]) as running:
+    async with LocalEngine(
+        tracker_factory=trackers, tokens=store, allowed_origins=["https://notes.clinic.example"]
+    ) as running:
         url = f"{running.url}/realtime?model=gpt-realtime-2"
         assert await _status(url, {**auth, "Origin": "https://evil.example"}) == 403
         assert await _status(url, {"Origin": "null"}) == 403
         assert await _status(url, {**auth, "Origin": "https://notes.clinic.example"}) == 101
     assert [r.levelno for r in caplog.records if "origin not allowed" in r.getMessage()] == [
-        logging.WARNING, logging.WARNING]
+        logging.WARNING,
+        logging.WARNING,
+    ]
 
 
 async def test_failed_handshake_logs_one_line_without_traceback(
@@ -179,46 +181,61 @@ def _certificate(folder: Path) -> tuple[Path, Path]:
     now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([
-            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = folder / "engine.pem", folder / "engine.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 
 async def test_tls_engine_with_the_clinic_ca(
-    trackers: FakeTrackers, store: TokenStore, tmp_path: Path,
+    trackers: FakeTrackers,
+    store: TokenStore,
+    tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     from therapy_notes.realtime.tls import engine_ssl_context
 
     cert, key = _certificate(tmp_path)
     token = store.add("laptop-1")
-    async with LocalEngine(tracker_factory=trackers, tokens=store,
-                           ssl_context=server_ssl_context(cert, key)) as running:
+    async with LocalEngine(
+        tracker_factory=trackers, tokens=store, ssl_context=server_ssl_context(cert, key)
+    ) as running:
         assert running.url.startswith("wss://127.0.0.1:")
         trusted = engine_ssl_context(cert)
         assert trusted is not None
         client = AsyncOpenAI(api_key=token, websocket_base_url=running.url)
         async with client.realtime.connect(
-            model="gpt-realtime-2", websocket_connection_options={"ssl": trusted}  # type: ignore[typeddict-unknown-key]
+            model="gpt-realtime-2",
+            websocket_connection_options={"ssl": trusted},  # type: ignore[typeddict-unknown-key]
         ) as conn:
             assert (await recv_checked(conn)).type == "session.created"
         # Without the clinic's CA the certificate is not trusted: no silent downgrade.
         with pytest.raises(ssl.SSLCertVerificationError):
-            async with ws_connect(f"{running.url}/realtime?model=m",
-                                  additional_headers={"Authorization": f"Bearer {token}"}):
+            async with ws_connect(
+                f"{running.url}/realtime?model=m",
+                additional_headers={"Authorization": f"Bearer {token}"},
+            ):
                 pass
     caplog.clear()  # the refused TLS handshake is logged by the server as one line
 

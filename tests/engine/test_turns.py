@@ -295,8 +295,7 @@ async def test_feeding_never_stalls_the_event_loop(models: EngineModels) -> None
     # thread, never on the loop (tests/benchmarks/test_loop_stalls.py measures the gaps).
     spying = _ThreadRecordingRecognizer(models.recognizer._model)
     expected = len(LONG_SESSION.sentences) - 1
-    events = await _run_vad(EngineModels(spying, models.vad), LONG_SESSION.pcm16(),
-                            finals=expected)
+    events = await _run_vad(EngineModels(spying, models.vad), LONG_SESSION.pcm16(), finals=expected)
     spying.close()
     assert sum(isinstance(e, TurnFinal) for e in events) >= expected
     assert spying.threads, "the session was decoded"

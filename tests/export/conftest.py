@@ -36,31 +36,76 @@ def make_document(*, signed: bool = True, transcript: bool = False) -> NoteDocum
         session_id=12,
         template="soap",
         entries=[
-            NoteEntry("subjective", "Reports left knee pain 6/10 on stairs.",
-                      EntrySource.LOCAL_COMPOSER, (1,), id=1),
-            NoteEntry("objective", "Knee flexion 110 degrees; gait antalgic.",
-                      EntrySource.CLINICIAN, (2,), id=2),
-            NoteEntry("plan", "Quad sets 3x10 daily; review in 1 week.", EntrySource.MODEL, (),
-                      id=3),
+            NoteEntry(
+                "subjective",
+                "Reports left knee pain 6/10 on stairs.",
+                EntrySource.LOCAL_COMPOSER,
+                (1,),
+                id=1,
+            ),
+            NoteEntry(
+                "objective",
+                "Knee flexion 110 degrees; gait antalgic.",
+                EntrySource.CLINICIAN,
+                (2,),
+                id=2,
+            ),
+            NoteEntry(
+                "plan", "Quad sets 3x10 daily; review in 1 week.", EntrySource.MODEL, (), id=3
+            ),
         ],
-        measurements=[Measurement("pain_score", 6.0, "/10", "knee", "left", (1,), id=1),
-                      Measurement("range_of_motion", 110.0, "degrees", "knee", "left", (2,),
-                                  id=2)],
-        risks=[RiskFlag(RiskKind.FALL_RISK, "Nearly fell on the stairs twice", (1,), id=1,
-                        acknowledged_at=SIGNED - timedelta(minutes=2))],
+        measurements=[
+            Measurement("pain_score", 6.0, "/10", "knee", "left", (1,), id=1),
+            Measurement("range_of_motion", 110.0, "degrees", "knee", "left", (2,), id=2),
+        ],
+        risks=[
+            RiskFlag(
+                RiskKind.FALL_RISK,
+                "Nearly fell on the stairs twice",
+                (1,),
+                id=1,
+                acknowledged_at=SIGNED - timedelta(minutes=2),
+            )
+        ],
     )
     signatures = (
-        Signature(12, SignatureRole.AUTHOR, "ana", "Ana Ruiz", "OTR/L", SIGNED, HASH, id=1),
-        Signature(12, SignatureRole.COSIGNER, "rae", "Rae Vo", "PT, DPT",
-                  SIGNED + timedelta(hours=2), "4e" * 32, id=2),
-    ) if signed else ()
+        (
+            Signature(12, SignatureRole.AUTHOR, "ana", "Ana Ruiz", "OTR/L", SIGNED, HASH, id=1),
+            Signature(
+                12,
+                SignatureRole.COSIGNER,
+                "rae",
+                "Rae Vo",
+                "PT, DPT",
+                SIGNED + timedelta(hours=2),
+                "4e" * 32,
+                id=2,
+            ),
+        )
+        if signed
+        else ()
+    )
     addenda = (
-        Addendum(12, "ana", "Ana Ruiz", "OTR/L", SIGNED + timedelta(days=1),
-                 "Late entry", "Phoned patient: pain now 4/10.", "5d" * 32, id=1),
-    ) if signed else ()
+        (
+            Addendum(
+                12,
+                "ana",
+                "Ana Ruiz",
+                "OTR/L",
+                SIGNED + timedelta(days=1),
+                "Late entry",
+                "Phoned patient: pain now 4/10.",
+                "5d" * 32,
+                id=1,
+            ),
+        )
+        if signed
+        else ()
+    )
     segments = (
-        Segment("item_1", 0, 4200, "My left knee hurts, about a six.", id=1,
-                speaker=SpeakerRole.CLIENT),
+        Segment(
+            "item_1", 0, 4200, "My left knee hurts, about a six.", id=1, speaker=SpeakerRole.CLIENT
+        ),
         Segment("item_2", 4200, 65_000, "Bending it to here is as far as it goes.", id=2),
     )
     return build_document(

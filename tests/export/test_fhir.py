@@ -48,7 +48,9 @@ def test_pdf_follows_as_second_attachment_and_a_draft_is_preliminary() -> None:
     assert resource.docStatus == "preliminary"
     assert resource.authenticator is None
     assert [c.attachment.contentType for c in resource.content] == [
-        "text/markdown", "application/pdf"]
+        "text/markdown",
+        "application/pdf",
+    ]
     assert resource.content[1].attachment.data == pdf
     assert base64.b64decode(raw["content"][1]["attachment"]["data"]) == pdf
     assert raw["author"] == [{"display": "Ana Ruiz, OTR/L"}]

@@ -10,20 +10,32 @@ from .conftest import make_document
 
 def test_markdown_has_header_sections_signatures_and_addenda(document: NoteDocument) -> None:
     md = to_markdown(document)
-    order = ["# Harbor Rehab", "## SOAP note", "**Patient:** Dana Reyes (MRN-7), born 1961-05-02",
-             "**Session date:** 2026-03-04", "**Clinician:** Ana Ruiz, OTR/L",
-             "### Subjective", "- Reports left knee pain 6/10 on stairs.",
-             "### Objective", "### Assessment", "_No entries._", "### Plan",
-             "### Measurements", "- Pain score: 6/10 (left knee)",
-             "- Range of motion: 110 degrees (left knee)",
-             "### Risks", "- Fall risk: Nearly fell on the stairs twice (acknowledged "
-             "2026-03-04 10:28 EST)",
-             "### Signatures",
-             f"- Electronically signed by Ana Ruiz, OTR/L on 2026-03-04 10:30 EST (SHA-256 "
-             f"`{'3f' * 32}`)",
-             "- Electronically co-signed by Rae Vo, PT, DPT on 2026-03-04 12:30 EST",
-             "### Addenda", "#### Addendum by Ana Ruiz, OTR/L on 2026-03-05 10:30 EST",
-             "**Reason:** Late entry", "Phoned patient: pain now 4/10."]
+    order = [
+        "# Harbor Rehab",
+        "## SOAP note",
+        "**Patient:** Dana Reyes (MRN-7), born 1961-05-02",
+        "**Session date:** 2026-03-04",
+        "**Clinician:** Ana Ruiz, OTR/L",
+        "### Subjective",
+        "- Reports left knee pain 6/10 on stairs.",
+        "### Objective",
+        "### Assessment",
+        "_No entries._",
+        "### Plan",
+        "### Measurements",
+        "- Pain score: 6/10 (left knee)",
+        "- Range of motion: 110 degrees (left knee)",
+        "### Risks",
+        "- Fall risk: Nearly fell on the stairs twice (acknowledged 2026-03-04 10:28 EST)",
+        "### Signatures",
+        f"- Electronically signed by Ana Ruiz, OTR/L on 2026-03-04 10:30 EST (SHA-256 "
+        f"`{'3f' * 32}`)",
+        "- Electronically co-signed by Rae Vo, PT, DPT on 2026-03-04 12:30 EST",
+        "### Addenda",
+        "#### Addendum by Ana Ruiz, OTR/L on 2026-03-05 10:30 EST",
+        "**Reason:** Late entry",
+        "Phoned patient: pain now 4/10.",
+    ]
     positions = [md.index(part) for part in order]
     assert positions == sorted(positions)
     assert "Transcript" not in md

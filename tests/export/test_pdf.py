@@ -20,8 +20,9 @@ LETTER_PT = (612, 792)
 def _read(data: bytes) -> tuple[list[str], list[tuple[int, int]]]:
     reader = pypdf.PdfReader(io.BytesIO(data))
     texts = [page.extract_text() for page in reader.pages]
-    sizes = [(round(float(p.mediabox.width)), round(float(p.mediabox.height)))
-             for p in reader.pages]
+    sizes = [
+        (round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages
+    ]
     return texts, sizes
 
 
@@ -35,13 +36,21 @@ def test_pdf_on_a4_has_header_sections_and_signature_block(
     texts, sizes = _read(to_pdf(document, PaperSize.A4))
     assert sizes == [A4_PT] * len(texts)
     first = _flat(texts[0])
-    for expected in ("Harbor Rehab", "SOAP note", "Dana Reyes (MRN-7), born 1961-05-02",
-                     "2026-03-04", "Ana Ruiz, OTR/L", "Subjective",
-                     "Reports left knee pain 6/10 on stairs.", "Pain score: 6/10 (left knee)",
-                     "Electronically signed by Ana Ruiz, OTR/L on 2026-03-04 10:30 EST",
-                     "Electronically co-signed by Rae Vo, PT, DPT",
-                     f"SHA-256 {'3f' * 32}", "Reason: Late entry",
-                     "Phoned patient: pain now 4/10."):
+    for expected in (
+        "Harbor Rehab",
+        "SOAP note",
+        "Dana Reyes (MRN-7), born 1961-05-02",
+        "2026-03-04",
+        "Ana Ruiz, OTR/L",
+        "Subjective",
+        "Reports left knee pain 6/10 on stairs.",
+        "Pain score: 6/10 (left knee)",
+        "Electronically signed by Ana Ruiz, OTR/L on 2026-03-04 10:30 EST",
+        "Electronically co-signed by Rae Vo, PT, DPT",
+        f"SHA-256 {'3f' * 32}",
+        "Reason: Late entry",
+        "Phoned patient: pain now 4/10.",
+    ):
         assert expected in first, expected
     assert first.index("Subjective") < first.index("Objective") < first.index("Plan")
     assert "transcript" not in " ".join(texts).lower()

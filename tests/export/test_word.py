@@ -23,17 +23,22 @@ def test_docx_reads_back_with_headings_entries_and_signatures(document: NoteDocu
     read = docx.Document(io.BytesIO(data))
     assert read.core_properties.title == "SOAP note"
     header = {row.cells[0].text: row.cells[1].text for row in read.tables[0].rows}
-    assert header == {"Patient": "Dana Reyes (MRN-7), born 1961-05-02",
-                      "Session date": "2026-03-04", "Clinician": "Ana Ruiz, OTR/L",
-                      "Status": "Signed, with addenda"}
+    assert header == {
+        "Patient": "Dana Reyes (MRN-7), born 1961-05-02",
+        "Session date": "2026-03-04",
+        "Clinician": "Ana Ruiz, OTR/L",
+        "Status": "Signed, with addenda",
+    }
     paragraphs = _paragraphs(data)
     headings = [text for style, text in paragraphs if style.startswith("Heading")]
     assert headings[:5] == ["SOAP note", "Subjective", "Objective", "Assessment", "Plan"]
     assert ("List Bullet", "Reports left knee pain 6/10 on stairs.") in paragraphs
     assert ("List Bullet", "Range of motion: 110 degrees (left knee)") in paragraphs
     texts = [text for _, text in paragraphs]
-    assert f"Electronically signed by Ana Ruiz, OTR/L on 2026-03-04 10:30 EST\nSHA-256 " \
-           f"{'3f' * 32}" in texts
+    assert (
+        f"Electronically signed by Ana Ruiz, OTR/L on 2026-03-04 10:30 EST\nSHA-256 "
+        f"{'3f' * 32}" in texts
+    )
     assert "Addendum by Ana Ruiz, OTR/L on 2026-03-05 10:30 EST" in headings
     assert "Reason: Late entry" in texts
     assert "Transcript" not in headings

@@ -29,7 +29,7 @@ def silence(ms: int) -> bytes:
 def chunked(audio: bytes, *, chunk_ms: int = 20) -> list[bytes]:
     """Split audio into chunks of `chunk_ms`, as a microphone delivers it."""
     size = chunk_ms * BYTES_PER_MS
-    return [audio[i:i + size] for i in range(0, len(audio), size)]
+    return [audio[i : i + size] for i in range(0, len(audio), size)]
 
 
 class FakeAudioSource:
@@ -38,8 +38,9 @@ class FakeAudioSource:
     def __init__(
         self, audio: bytes | Iterable[bytes], *, chunk_ms: int = 20, pace_s: float = 0.0
     ) -> None:
-        self._chunks = chunked(audio, chunk_ms=chunk_ms) if isinstance(audio, bytes) \
-            else list(audio)
+        self._chunks = (
+            chunked(audio, chunk_ms=chunk_ms) if isinstance(audio, bytes) else list(audio)
+        )
         self._pace_s = pace_s
         self._stopped = False
         self.chunks_sent = 0

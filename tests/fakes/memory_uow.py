@@ -67,8 +67,9 @@ class MemoryStore:
         self.writes[""] = self.writes.get("", 0) + 1
         counted = self.fail_kind in ("", kind)
         if counted and self.writes[self.fail_kind] == self.fail_on_write:
-            raise StorageError("The database could not be written (disk full). Free some "
-                               "space, then try again.")
+            raise StorageError(
+                "The database could not be written (disk full). Free some space, then try again."
+            )
 
     def new_id(self) -> int:
         value = self.data.next_id
@@ -107,11 +108,13 @@ class MemoryPatients(_Repo):
 
 
 class MemorySessions(_Repo):
-    def start(self, patient_id: int | None, template: str, engine: str,
-              started_at: datetime) -> SessionRecord:
+    def start(
+        self, patient_id: int | None, template: str, engine: str, started_at: datetime
+    ) -> SessionRecord:
         self._store.write("session")
-        record = SessionRecord(self._store.new_id(), patient_id, template, engine,
-                               SessionStatus.RECORDING, started_at)
+        record = SessionRecord(
+            self._store.new_id(), patient_id, template, engine, SessionStatus.RECORDING, started_at
+        )
         self._data.sessions[record.id] = record
         return record
 
@@ -121,12 +124,14 @@ class MemorySessions(_Repo):
         except KeyError:
             raise NotFoundError(f"There is no session {session_id}.") from None
 
-    def set_status(self, session_id: int, status: SessionStatus,
-                   ended_at: datetime | None = None) -> None:
+    def set_status(
+        self, session_id: int, status: SessionStatus, ended_at: datetime | None = None
+    ) -> None:
         self._store.write("session")
         record = self.get(session_id)
         self._data.sessions[session_id] = dataclasses.replace(
-            record, status=status, ended_at=ended_at or record.ended_at)
+            record, status=status, ended_at=ended_at or record.ended_at
+        )
 
     def for_patient(self, patient_id: int) -> list[SessionRecord]:
         return [s for s in self._data.sessions.values() if s.patient_id == patient_id]
@@ -168,8 +173,9 @@ class MemoryNotes(_Repo):
         for entries in self._data.entries.values():
             for index, entry in enumerate(entries):
                 if entry.id == entry_id:
-                    entries[index] = dataclasses.replace(entry, text=text,
-                                                         source=type(entry.source)(source))
+                    entries[index] = dataclasses.replace(
+                        entry, text=text, source=type(entry.source)(source)
+                    )
                     return entries[index]
         raise NotFoundError(f"There is no note entry {entry_id}.")
 
@@ -196,15 +202,19 @@ class MemoryNotes(_Repo):
 
     def load(self, session_id: int) -> Note:
         record = MemorySessions(self._store).get(session_id)
-        return Note(session_id, record.template,
-                    list(self._data.entries.get(session_id, [])),
-                    list(self._data.measurements.get(session_id, [])),
-                    list(self._data.risks.get(session_id, [])))
+        return Note(
+            session_id,
+            record.template,
+            list(self._data.entries.get(session_id, [])),
+            list(self._data.measurements.get(session_id, [])),
+            list(self._data.risks.get(session_id, [])),
+        )
 
 
 class MemoryUsage(_Repo):
-    def add(self, session_id: int, kind: str, usage: TokenUsage, cost_usd: float,
-            at: datetime) -> None:
+    def add(
+        self, session_id: int, kind: str, usage: TokenUsage, cost_usd: float, at: datetime
+    ) -> None:
         self._store.write("usage")
         self._data.usage.append(UsageRow(session_id, kind, usage, cost_usd, at))
 
@@ -243,12 +253,18 @@ class MemoryAudit(_Repo):
 class MemorySearch(_Repo):
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         needle = query.lower()
-        hits = [SearchHit(sid, "segment", s.id or 0, s.text)
-                for sid, segments in self._data.segments.items() for s in segments
-                if needle in s.text.lower()]
-        hits += [SearchHit(sid, "note_entry", e.id or 0, e.text)
-                 for sid, entries in self._data.entries.items() for e in entries
-                 if needle in e.text.lower()]
+        hits = [
+            SearchHit(sid, "segment", s.id or 0, s.text)
+            for sid, segments in self._data.segments.items()
+            for s in segments
+            if needle in s.text.lower()
+        ]
+        hits += [
+            SearchHit(sid, "note_entry", e.id or 0, e.text)
+            for sid, entries in self._data.entries.items()
+            for e in entries
+            if needle in e.text.lower()
+        ]
         return hits[:limit]
 
 

@@ -135,8 +135,13 @@ class FakeRealtimeServer:
 
     async def start(self) -> None:
         """Listen on a free port the first time, on the same port after `stop()`."""
-        self._server = await serve(self._handle, "127.0.0.1", self.port,
-                                   process_request=self._process_request, max_size=None)
+        self._server = await serve(
+            self._handle,
+            "127.0.0.1",
+            self.port,
+            process_request=self._process_request,
+            max_size=None,
+        )
         sock = next(iter(self._server.sockets))
         self.port = sock.getsockname()[1]
 
@@ -230,9 +235,12 @@ class FakeRealtimeServer:
             await self._on_session_update(conn, event)
         elif kind == "input_audio_buffer.commit":
             if conn.buffer_ms < 100:
-                await self._error(conn, "input_audio_buffer_commit_empty",
-                                  "Error committing input audio buffer: buffer too small.",
-                                  event)
+                await self._error(
+                    conn,
+                    "input_audio_buffer_commit_empty",
+                    "Error committing input audio buffer: buffer too small.",
+                    event,
+                )
             else:
                 await self._commit(conn)
         elif kind == "input_audio_buffer.clear":
@@ -245,19 +253,23 @@ class FakeRealtimeServer:
         elif kind == "conversation.item.delete":
             item_id = event.get("item_id", "")
             if conn.items.pop(item_id, None) is None:
-                await self._error(conn, "item_not_found",
-                                  f"Item with item_id not found: {item_id}", event)
+                await self._error(
+                    conn, "item_not_found", f"Item with item_id not found: {item_id}", event
+                )
             else:
-                await self._send(conn, {"type": "conversation.item.deleted",
-                                        "item_id": item_id})
+                await self._send(conn, {"type": "conversation.item.deleted", "item_id": item_id})
         else:
             await self._error(conn, "unknown_event", f"Unknown event type {kind!r}", event)
 
     async def _on_session_update(self, conn: _Conn, event: dict[str, Any]) -> None:
         session = event.get("session") or {}
         if "type" not in session:
-            await self._error(conn, "missing_required_parameter",
-                              "Missing required parameter: 'session.type'.", event)
+            await self._error(
+                conn,
+                "missing_required_parameter",
+                "Missing required parameter: 'session.type'.",
+                event,
+            )
             return
         conn.config.update(session)
         detection = (session.get("audio") or {}).get("input", {}).get("turn_detection") or {}
@@ -266,13 +278,18 @@ class FakeRealtimeServer:
         await self._send(conn, {"type": "session.updated", "session": self._session(conn)})
 
     def _session(self, conn: _Conn) -> dict[str, Any]:
-        return {"type": "realtime", "id": f"sess_{conn.number}", "object": "realtime.session",
-                "model": conn.config.get("model", "gpt-realtime-2"),
-                "output_modalities": conn.config.get("output_modalities", ["text"]),
-                "instructions": conn.config.get("instructions", ""),
-                "audio": conn.config.get("audio") or {
-                    "input": {"format": {"type": "audio/pcm", "rate": 24_000}}},
-                "tools": conn.config.get("tools", []), "expires_at": 0}
+        return {
+            "type": "realtime",
+            "id": f"sess_{conn.number}",
+            "object": "realtime.session",
+            "model": conn.config.get("model", "gpt-realtime-2"),
+            "output_modalities": conn.config.get("output_modalities", ["text"]),
+            "instructions": conn.config.get("instructions", ""),
+            "audio": conn.config.get("audio")
+            or {"input": {"format": {"type": "audio/pcm", "rate": 24_000}}},
+            "tools": conn.config.get("tools", []),
+            "expires_at": 0,
+        }
 
     # -- audio and VAD ----------------------------------------------------------------------
 
@@ -295,9 +312,14 @@ class FakeRealtimeServer:
             if conn.speech_item is None:
                 conn.speech_item = self._new_id("item")
                 conn.speech_start_ms = frame_start
-                await self._send(conn, {"type": "input_audio_buffer.speech_started",
-                                        "audio_start_ms": frame_start,
-                                        "item_id": conn.speech_item})
+                await self._send(
+                    conn,
+                    {
+                        "type": "input_audio_buffer.speech_started",
+                        "audio_start_ms": frame_start,
+                        "item_id": conn.speech_item,
+                    },
+                )
             if value != conn.run_value:
                 conn.words.append(value)
             conn.run_value = value
@@ -309,9 +331,14 @@ class FakeRealtimeServer:
             return
         conn.silence_run_ms += FRAME_MS
         if conn.silence_run_ms >= conn.silence_ms:
-            await self._send(conn, {"type": "input_audio_buffer.speech_stopped",
-                                    "audio_end_ms": conn.last_speech_end_ms,
-                                    "item_id": conn.speech_item})
+            await self._send(
+                conn,
+                {
+                    "type": "input_audio_buffer.speech_stopped",
+                    "audio_end_ms": conn.last_speech_end_ms,
+                    "item_id": conn.speech_item,
+                },
+            )
             await self._commit(conn)
 
     def _reset_buffer(self, conn: _Conn) -> None:
@@ -332,87 +359,166 @@ class FakeRealtimeServer:
         self._reset_buffer(conn)
         previous, conn.last_item = conn.last_item, item_id
         conn.items[item_id] = _Item("user_audio", audio_ms)
-        await self._send(conn, {"type": "input_audio_buffer.committed", "item_id": item_id,
-                                "previous_item_id": previous})
-        item = {"id": item_id, "object": "realtime.item", "type": "message", "role": "user",
-                "status": "completed",
-                "content": [{"type": "input_audio", "transcript": None}]}
+        await self._send(
+            conn,
+            {
+                "type": "input_audio_buffer.committed",
+                "item_id": item_id,
+                "previous_item_id": previous,
+            },
+        )
+        item = {
+            "id": item_id,
+            "object": "realtime.item",
+            "type": "message",
+            "role": "user",
+            "status": "completed",
+            "content": [{"type": "input_audio", "transcript": None}],
+        }
         for kind in ("conversation.item.added", "conversation.item.done"):
             await self._send(conn, {"type": kind, "item": item, "previous_item_id": previous})
         transcript = " ".join(f"w{n}" for n in words)
         if self.transcription_delay_s:
             await asyncio.sleep(self.transcription_delay_s)
         if transcript:
-            await self._send(conn, {
-                "type": "conversation.item.input_audio_transcription.delta",
-                "item_id": item_id, "content_index": 0, "delta": transcript.split()[0]})
-        await self._send(conn, {
-            "type": "conversation.item.input_audio_transcription.completed",
-            "item_id": item_id, "content_index": 0, "transcript": transcript, "logprobs": None,
-            "usage": {"type": "duration", "seconds": audio_ms / 1000}})
+            await self._send(
+                conn,
+                {
+                    "type": "conversation.item.input_audio_transcription.delta",
+                    "item_id": item_id,
+                    "content_index": 0,
+                    "delta": transcript.split()[0],
+                },
+            )
+        await self._send(
+            conn,
+            {
+                "type": "conversation.item.input_audio_transcription.completed",
+                "item_id": item_id,
+                "content_index": 0,
+                "transcript": transcript,
+                "logprobs": None,
+                "usage": {"type": "duration", "seconds": audio_ms / 1000},
+            },
+        )
         conn.pending_turns.append(UserTurn(item_id, transcript))
 
     # -- responses and items ----------------------------------------------------------------
 
     async def _on_response_create(self, conn: _Conn, event: dict[str, Any]) -> None:
         if conn.response_task is not None and not conn.response_task.done():
-            await self._error(conn, "conversation_already_has_active_response",
-                              "Conversation already has an active response in progress.",
-                              event)
+            await self._error(
+                conn,
+                "conversation_already_has_active_response",
+                "Conversation already has an active response in progress.",
+                event,
+            )
             return
         turns, conn.pending_turns = conn.pending_turns, []
         conn.response_task = self._spawn(conn, self._respond(conn, turns))
 
     async def _respond(self, conn: _Conn, turns: list[UserTurn]) -> None:
         response_id = self._new_id("resp")
-        base = {"object": "realtime.response", "id": response_id,
-                "conversation_id": f"conv_{conn.number}", "output_modalities": ["text"],
-                "max_output_tokens": "inf", "metadata": None, "status_details": None,
-                "audio": None, "usage": None}
+        base = {
+            "object": "realtime.response",
+            "id": response_id,
+            "conversation_id": f"conv_{conn.number}",
+            "output_modalities": ["text"],
+            "max_output_tokens": "inf",
+            "metadata": None,
+            "status_details": None,
+            "audio": None,
+            "usage": None,
+        }
         input_tokens = self._input_tokens(conn)
-        audio_tokens = sum(round(i.audio_ms / 1000 * AUDIO_TOKENS_PER_S)
-                           for i in conn.items.values() if i.kind == "user_audio")
-        await self._send(conn, {"type": "response.created",
-                                "response": {**base, "status": "in_progress", "output": []}})
+        audio_tokens = sum(
+            round(i.audio_ms / 1000 * AUDIO_TOKENS_PER_S)
+            for i in conn.items.values()
+            if i.kind == "user_audio"
+        )
+        await self._send(
+            conn,
+            {
+                "type": "response.created",
+                "response": {**base, "status": "in_progress", "output": []},
+            },
+        )
         output: list[dict[str, Any]] = []
         for index, (name, arguments) in enumerate(self.responder(turns)):
             item_id = self._new_id("item")
             text = json.dumps(arguments)
-            item = {"id": item_id, "object": "realtime.item", "type": "function_call",
-                    "status": "in_progress", "call_id": self._new_id("call"), "name": name,
-                    "arguments": ""}
-            ids = {"response_id": response_id, "item_id": item_id, "output_index": index,
-                   "call_id": item["call_id"]}
-            await self._send(conn, {"type": "response.output_item.added",
-                                    "response_id": response_id, "output_index": index,
-                                    "item": item})
+            item = {
+                "id": item_id,
+                "object": "realtime.item",
+                "type": "function_call",
+                "status": "in_progress",
+                "call_id": self._new_id("call"),
+                "name": name,
+                "arguments": "",
+            }
+            ids = {
+                "response_id": response_id,
+                "item_id": item_id,
+                "output_index": index,
+                "call_id": item["call_id"],
+            }
+            await self._send(
+                conn,
+                {
+                    "type": "response.output_item.added",
+                    "response_id": response_id,
+                    "output_index": index,
+                    "item": item,
+                },
+            )
             previous, conn.last_item = conn.last_item, item_id
             conn.items[item_id] = _Item("function_call")
-            await self._send(conn, {"type": "conversation.item.added", "item": item,
-                                    "previous_item_id": previous})
-            await self._send(conn, {"type": "response.function_call_arguments.delta", **ids,
-                                    "delta": text})
-            await self._send(conn, {"type": "response.function_call_arguments.done", **ids,
-                                    "name": name, "arguments": text})
+            await self._send(
+                conn,
+                {"type": "conversation.item.added", "item": item, "previous_item_id": previous},
+            )
+            await self._send(
+                conn, {"type": "response.function_call_arguments.delta", **ids, "delta": text}
+            )
+            await self._send(
+                conn,
+                {
+                    "type": "response.function_call_arguments.done",
+                    **ids,
+                    "name": name,
+                    "arguments": text,
+                },
+            )
             done = {**item, "status": "completed", "arguments": text}
-            await self._send(conn, {"type": "response.output_item.done",
-                                    "response_id": response_id, "output_index": index,
-                                    "item": done})
-            await self._send(conn, {"type": "conversation.item.done", "item": done,
-                                    "previous_item_id": previous})
+            await self._send(
+                conn,
+                {
+                    "type": "response.output_item.done",
+                    "response_id": response_id,
+                    "output_index": index,
+                    "item": done,
+                },
+            )
+            await self._send(
+                conn, {"type": "conversation.item.done", "item": done, "previous_item_id": previous}
+            )
             output.append(done)
         if self.response_delay_s:
             await asyncio.sleep(self.response_delay_s)
         output_tokens = 5 + OUTPUT_TOKENS_PER_CALL * len(output)
-        usage = {"total_tokens": input_tokens + output_tokens, "input_tokens": input_tokens,
-                 "output_tokens": output_tokens,
-                 "input_token_details": {"text_tokens": input_tokens - audio_tokens,
-                                         "audio_tokens": audio_tokens, "image_tokens": 0,
-                                         "cached_tokens": 0,
-                                         "cached_tokens_details": {"text_tokens": 0,
-                                                                   "audio_tokens": 0,
-                                                                   "image_tokens": 0}},
-                 "output_token_details": {"text_tokens": output_tokens, "audio_tokens": 0}}
+        usage = {
+            "total_tokens": input_tokens + output_tokens,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "input_token_details": {
+                "text_tokens": input_tokens - audio_tokens,
+                "audio_tokens": audio_tokens,
+                "image_tokens": 0,
+                "cached_tokens": 0,
+                "cached_tokens_details": {"text_tokens": 0, "audio_tokens": 0, "image_tokens": 0},
+            },
+            "output_token_details": {"text_tokens": output_tokens, "audio_tokens": 0},
+        }
         response = {**base, "status": "completed", "output": output, "usage": usage}
         self.responses.append(response)
         await self._send(conn, {"type": "response.done", "response": response})
@@ -438,19 +544,37 @@ class FakeRealtimeServer:
 
     async def _expire(self, conn: _Conn, after_s: float) -> None:
         await asyncio.sleep(after_s)
-        await self._send(conn, {"type": "error", "error": {
-            "type": "invalid_request_error", "code": "session_expired",
-            "message": "Your session hit the maximum duration of 60 minutes.",
-            "param": None, "event_id": None}})
+        await self._send(
+            conn,
+            {
+                "type": "error",
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "session_expired",
+                    "message": "Your session hit the maximum duration of 60 minutes.",
+                    "param": None,
+                    "event_id": None,
+                },
+            },
+        )
         await conn.ws.close()
 
     # -- plumbing ---------------------------------------------------------------------------
 
-    async def _error(self, conn: _Conn, code: str, message: str,
-                     event: dict[str, Any]) -> None:
-        await self._send(conn, {"type": "error", "error": {
-            "type": "invalid_request_error", "code": code, "message": message, "param": None,
-            "event_id": event.get("event_id")}})
+    async def _error(self, conn: _Conn, code: str, message: str, event: dict[str, Any]) -> None:
+        await self._send(
+            conn,
+            {
+                "type": "error",
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": code,
+                    "message": message,
+                    "param": None,
+                    "event_id": event.get("event_id"),
+                },
+            },
+        )
 
     async def _send(self, conn: _Conn, event: dict[str, Any]) -> None:
         event = {"event_id": self._new_id("event"), **event}

@@ -49,8 +49,9 @@ class Recorder:
         async for event in link.events():
             self.events.append(event)
 
-    async def wait_for(self, predicate: Callable[[list[LinkEvent]], bool],
-                       timeout_s: float = 60.0) -> None:
+    async def wait_for(
+        self, predicate: Callable[[list[LinkEvent]], bool], timeout_s: float = 60.0
+    ) -> None:
         deadline = time.monotonic() + timeout_s
         while not predicate(self.events):
             if time.monotonic() > deadline:
@@ -84,12 +85,17 @@ async def server() -> AsyncIterator[FakeRealtimeServer]:
         await fake.stop()
 
 
-def make_link(server: FakeRealtimeServer, *, tools: Mapping[str, ToolHandler] | None = None,
-              gate: Callable[[TokenUsage], bool] = lambda usage: True,
-              **options: Any) -> RealtimeConnection:
+def make_link(
+    server: FakeRealtimeServer,
+    *,
+    tools: Mapping[str, ToolHandler] | None = None,
+    gate: Callable[[TokenUsage], bool] = lambda usage: True,
+    **options: Any,
+) -> RealtimeConnection:
     options.setdefault("delays", quick_delays)
-    return RealtimeConnection(SETTINGS, tools or {}, gate, base_url=server.base_url,
-                              api_key="test-key", **options)
+    return RealtimeConnection(
+        SETTINGS, tools or {}, gate, base_url=server.base_url, api_key="test-key", **options
+    )
 
 
 async def speak(link: RealtimeConnection, audio: bytes, *, pace_s: float = 0.0) -> None:
@@ -108,7 +114,8 @@ def expected(values: Sequence[int]) -> list[str]:
 
 
 async def test_transcripts_carry_session_time_and_deltas_come_first(
-        server: FakeRealtimeServer) -> None:
+    server: FakeRealtimeServer,
+) -> None:
     link = make_link(server)
     await link.start()
     rec = Recorder(link)
@@ -118,12 +125,14 @@ async def test_transcripts_carry_session_time_and_deltas_come_first(
     await rec.finished()
 
     done = rec.of(TranscriptCompleted)
-    assert [(e.text, e.start_ms, e.end_ms) for e in done] == [("w7", 0, 300),
-                                                              ("w9", 600, 800)]
+    assert [(e.text, e.start_ms, e.end_ms) for e in done] == [("w7", 0, 300), ("w9", 600, 800)]
     assert done[0].usage.input_audio_tokens == 3
     for item in done:
-        delta_at = next(i for i, e in enumerate(rec.events)
-                        if isinstance(e, TranscriptDelta) and e.item_id == item.item_id)
+        delta_at = next(
+            i
+            for i, e in enumerate(rec.events)
+            if isinstance(e, TranscriptDelta) and e.item_id == item.item_id
+        )
         assert delta_at < rec.events.index(item)
     assert rec.states()[:2] == [LinkState.CONNECTING, LinkState.LIVE]
     assert rec.states()[-1] is LinkState.CLOSED
@@ -131,7 +140,8 @@ async def test_transcripts_carry_session_time_and_deltas_come_first(
 
 @pytest.mark.parametrize("outage", ["drop", "restart"])
 async def test_reconnect_replays_unfinished_audio_without_loss_or_duplicates(
-        server: FakeRealtimeServer, outage: str) -> None:
+    server: FakeRealtimeServer, outage: str
+) -> None:
     link = make_link(server)
     await link.start()
     rec = Recorder(link)
@@ -140,18 +150,18 @@ async def test_reconnect_replays_unfinished_audio_without_loss_or_duplicates(
 
     for value in values[:6]:
         await speak(link, utterance(value), pace_s=0.001)
-    await speak(link, half)                                   # mid-turn
+    await speak(link, half)  # mid-turn
     await server.drop_all()
-    await speak(link, word(7, ms=200)[len(half):] + silence(SILENCE_MS + 100))
+    await speak(link, word(7, ms=200)[len(half) :] + silence(SILENCE_MS + 100))
     for value in values[7:12]:
         await speak(link, utterance(value), pace_s=0.001)
-    await speak(link, word(13, ms=200) + silence(80))         # mid-silence
+    await speak(link, word(13, ms=200) + silence(80))  # mid-silence
     if outage == "drop":
         await server.drop_all()
     else:
         await server.stop()
     await speak(link, silence(SILENCE_MS))
-    for value in values[13:16]:                               # sent while disconnected
+    for value in values[13:16]:  # sent while disconnected
         await speak(link, utterance(value))
     if outage == "restart":
         await asyncio.sleep(1.0)
@@ -173,7 +183,8 @@ async def test_reconnect_replays_unfinished_audio_without_loss_or_duplicates(
 
 
 async def test_rollover_opens_the_next_connection_first_and_loses_nothing(
-        server: FakeRealtimeServer) -> None:
+    server: FakeRealtimeServer,
+) -> None:
     link = make_link(server, rollover_after_s=0.8)
     await link.start()
     rec = Recorder(link)
@@ -192,7 +203,8 @@ async def test_rollover_opens_the_next_connection_first_and_loses_nothing(
     log = [(n, what) for _, n, what in server.connection_log]
     for number in range(2, link.connections_opened + 1):
         assert log.index((number, "open")) < log.index((number - 1, "closed")), (
-            "the next connection opens first")
+            "the next connection opens first"
+        )
     assert LinkState.RECONNECTING not in rec.states()
 
 
@@ -224,7 +236,8 @@ def three_calls(turns: Sequence[UserTurn]) -> list[tuple[str, dict[str, Any]]]:
 
 
 async def test_tool_calls_of_one_response_run_concurrently_then_one_follow_up(
-        server: FakeRealtimeServer) -> None:
+    server: FakeRealtimeServer,
+) -> None:
     server.responder = three_calls
     timeline: list[tuple[str, float]] = []
 
@@ -240,7 +253,7 @@ async def test_tool_calls_of_one_response_run_concurrently_then_one_follow_up(
     await speak(link, utterance(3))
     await rec.wait_for(lambda ev: bool(rec.of(TranscriptCompleted)))
     await link.request_response()
-    await rec.wait_count(ResponseCompleted, 1)             # after every output was sent
+    await rec.wait_count(ResponseCompleted, 1)  # after every output was sent
     ended_before_first_response = sum(kind == "end" for kind, _ in timeline)
     await rec.wait_count(ResponseCompleted, 2)
     await link.close()
@@ -265,7 +278,8 @@ async def test_tool_calls_of_one_response_run_concurrently_then_one_follow_up(
 
 
 async def test_failing_and_timing_out_tools_give_error_outputs_and_the_session_goes_on(
-        server: FakeRealtimeServer) -> None:
+    server: FakeRealtimeServer,
+) -> None:
     server.responder = lambda turns: [("boom", {}), ("hang", {}), ("fine", {})] if turns else []
 
     async def boom(arguments: Mapping[str, Any]) -> str:
@@ -278,8 +292,7 @@ async def test_failing_and_timing_out_tools_give_error_outputs_and_the_session_g
     async def fine(arguments: Mapping[str, Any]) -> str:
         return "fine"
 
-    link = make_link(server, tools={"boom": boom, "hang": hang, "fine": fine},
-                     tool_timeout_s=0.3)
+    link = make_link(server, tools={"boom": boom, "hang": hang, "fine": fine}, tool_timeout_s=0.3)
     await link.start()
     rec = Recorder(link)
     await speak(link, utterance(4))
@@ -298,15 +311,15 @@ async def test_failing_and_timing_out_tools_give_error_outputs_and_the_session_g
     assert "timed out" in results["hang"].output
     assert not results["fine"].is_error
     assert results["fine"].output == "fine"
-    outputs = [e.payload["item"]["output"]
-               for e in server.events_of("conversation.item.create")]
+    outputs = [e.payload["item"]["output"] for e in server.events_of("conversation.item.create")]
     assert len(outputs) == 3
     assert json.loads(outputs[0]) == {"ok": False, "error": "tool exploded"}
     assert rec.words() == ["w4", "w5"]
 
 
 async def test_requests_during_an_active_response_coalesce_into_one(
-        server: FakeRealtimeServer) -> None:
+    server: FakeRealtimeServer,
+) -> None:
     server.response_delay_s = 0.3
     link = make_link(server)
     await link.start()
@@ -326,8 +339,7 @@ async def test_requests_during_an_active_response_coalesce_into_one(
     assert len(rec.of(ResponseCompleted)) == 2
 
 
-async def run_turns(server: FakeRealtimeServer, turns: int, *,
-                    prune_items: bool) -> list[int]:
+async def run_turns(server: FakeRealtimeServer, turns: int, *, prune_items: bool) -> list[int]:
     """One turn then one note update (with one tool call), `turns` times; input tokens."""
     server.responder = lambda t: [("note", {"n": len(t)})] if t else []
 
@@ -349,7 +361,8 @@ async def run_turns(server: FakeRealtimeServer, turns: int, *,
 
 
 async def test_pruning_keeps_input_tokens_flat_over_a_long_session(
-        server: FakeRealtimeServer) -> None:
+    server: FakeRealtimeServer,
+) -> None:
     tokens = await run_turns(server, 60, prune_items=True)
 
     assert len(tokens) == 60
@@ -377,16 +390,22 @@ async def test_unreachable_engine_raises_quickly() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    link = RealtimeConnection(SETTINGS, {}, lambda usage: True,
-                              base_url=f"ws://127.0.0.1:{port}/v1", api_key="k",
-                              delays=lambda: itertools.repeat(0.01))
+    link = RealtimeConnection(
+        SETTINGS,
+        {},
+        lambda usage: True,
+        base_url=f"ws://127.0.0.1:{port}/v1",
+        api_key="k",
+        delays=lambda: itertools.repeat(0.01),
+    )
     with pytest.raises(EngineUnavailableError, match="connection refused"):
         await asyncio.wait_for(link.start(), 60)  # gives up by itself; a hang would fail here
     await link.close()
 
 
 async def test_malformed_frame_is_reported_and_the_link_keeps_working(
-        server: FakeRealtimeServer) -> None:
+    server: FakeRealtimeServer,
+) -> None:
     link = make_link(server)
     await link.start()
     rec = Recorder(link)
@@ -405,11 +424,12 @@ async def test_malformed_frame_is_reported_and_the_link_keeps_working(
 
 
 async def test_flush_commits_trailing_speech_and_waits_for_its_transcript(
-        server: FakeRealtimeServer) -> None:
+    server: FakeRealtimeServer,
+) -> None:
     link = make_link(server)
     await link.start()
     rec = Recorder(link)
-    await speak(link, utterance(1) + word(2, ms=150))          # stopped mid-word
+    await speak(link, utterance(1) + word(2, ms=150))  # stopped mid-word
     await link.flush(timeout_s=5)
     flushed_at = len(rec.events)
     await link.close()
@@ -423,7 +443,8 @@ async def test_flush_commits_trailing_speech_and_waits_for_its_transcript(
 
 
 async def test_flush_while_reconnecting_waits_for_the_replayed_audio(
-        server: FakeRealtimeServer) -> None:
+    server: FakeRealtimeServer,
+) -> None:
     link = make_link(server)
     await link.start()
     rec = Recorder(link)
@@ -439,8 +460,7 @@ async def test_flush_while_reconnecting_waits_for_the_replayed_audio(
     assert rec.words() == expected(range(1, 12))
 
 
-async def test_flush_right_after_sending_waits_for_every_turn(
-        server: FakeRealtimeServer) -> None:
+async def test_flush_right_after_sending_waits_for_every_turn(server: FakeRealtimeServer) -> None:
     link = make_link(server)
     await link.start()
     rec = Recorder(link)
@@ -453,7 +473,8 @@ async def test_flush_right_after_sending_waits_for_every_turn(
 
 
 async def test_flush_waits_for_a_slow_engine_as_long_as_it_keeps_answering(
-        server: FakeRealtimeServer) -> None:
+    server: FakeRealtimeServer,
+) -> None:
     """A busy machine: every turn takes longer than the whole flush timeout allows at once.
 
     The flush used to give up after a fixed time and drop the turns still being
@@ -476,7 +497,8 @@ async def test_flush_waits_for_a_slow_engine_as_long_as_it_keeps_answering(
 
 
 async def test_a_handshake_cut_off_without_a_response_is_retried(
-        server: FakeRealtimeServer) -> None:
+    server: FakeRealtimeServer,
+) -> None:
     link = make_link(server)
     await link.start()
     rec = Recorder(link)

@@ -38,8 +38,9 @@ async def recorder() -> AsyncIterator[tuple[str, list[Headers]]]:
         seen.append(request.headers)
         return connection.respond(401, "no\n")
 
-    async with serve(lambda _ws: _never(), "127.0.0.1", 0,
-                     process_request=process_request) as server:
+    async with serve(
+        lambda _ws: _never(), "127.0.0.1", 0, process_request=process_request
+    ) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         yield f"WS://127.0.0.1:{port}/v1", seen
 
@@ -53,22 +54,31 @@ def _all_header_text(seen: list[Headers]) -> str:
 
 
 async def test_transcribe_sends_the_engine_token_and_never_the_openai_key(
-    recorder: tuple[str, list[Headers]], data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+    recorder: tuple[str, list[Headers]],
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, seen = recorder
     monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
     monkeypatch.setenv("TEST_ENGINE_TOKEN", ENGINE_TOKEN)
     config = AppConfig(data_dir=data_dir, engine_url=url, engine_token_env="TEST_ENGINE_TOKEN")
     with contextlib.suppress(UserFacingError):  # the 401 ends the run as an AuthError
-        await transcribe(config, FIXTURES[0].path, patient_id=None, realtime=False,
-                         out=JsonLinesOutput(io.StringIO()))
+        await transcribe(
+            config,
+            FIXTURES[0].path,
+            patient_id=None,
+            realtime=False,
+            out=JsonLinesOutput(io.StringIO()),
+        )
     assert seen, "the link reached the recorder"
     assert {h["Authorization"] for h in seen} == {f"Bearer {ENGINE_TOKEN}"}
     assert OPENAI_KEY not in _all_header_text(seen)
 
 
 async def test_without_an_engine_token_nothing_secret_is_sent(
-    recorder: tuple[str, list[Headers]], data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+    recorder: tuple[str, list[Headers]],
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     url, seen = recorder
@@ -76,8 +86,13 @@ async def test_without_an_engine_token_nothing_secret_is_sent(
     monkeypatch.delenv("TEST_ENGINE_TOKEN", raising=False)
     config = AppConfig(data_dir=data_dir, engine_url=url, engine_token_env="TEST_ENGINE_TOKEN")
     with contextlib.suppress(UserFacingError):
-        await transcribe(config, FIXTURES[0].path, patient_id=None, realtime=False,
-                         out=JsonLinesOutput(io.StringIO()))
+        await transcribe(
+            config,
+            FIXTURES[0].path,
+            patient_id=None,
+            realtime=False,
+            out=JsonLinesOutput(io.StringIO()),
+        )
     assert seen
     assert OPENAI_KEY not in _all_header_text(seen)
     assert "TEST_ENGINE_TOKEN is not set" in capsys.readouterr().err
@@ -101,24 +116,28 @@ class _FakeSettings:
 
 
 async def _endpoint(settings: _FakeSettings, data_dir: Path) -> Any:
-    opener = local_engine_opener(AppConfig(data_dir=data_dir))(
-        cast(SettingsController, settings))
+    opener = local_engine_opener(AppConfig(data_dir=data_dir))(cast(SettingsController, settings))
     open_engine = cast(Callable[[], contextlib.AbstractAsyncContextManager[Any]], opener)
     async with open_engine() as endpoint:
         return endpoint
 
 
-@pytest.mark.parametrize("custom_url", [
-    "WS://127.0.0.1:8765/v1",
-    "wss://engine.clinic.example/v1",
-    "wss://api.openai.com.clinic.example/v1",
-    "ws://api.openai.com/v1",
-])
+@pytest.mark.parametrize(
+    "custom_url",
+    [
+        "WS://127.0.0.1:8765/v1",
+        "wss://engine.clinic.example/v1",
+        "wss://api.openai.com.clinic.example/v1",
+        "ws://api.openai.com/v1",
+    ],
+)
 async def test_window_sends_a_custom_engine_its_token_only(
-    custom_url: str, data_dir: Path,
+    custom_url: str,
+    data_dir: Path,
 ) -> None:
-    settings = _FakeSettings(UiSettings(engine=ENGINE_CUSTOM, custom_url=custom_url,
-                                        engine_ca="clinic-ca.pem"))
+    settings = _FakeSettings(
+        UiSettings(engine=ENGINE_CUSTOM, custom_url=custom_url, engine_ca="clinic-ca.pem")
+    )
     endpoint = await _endpoint(settings, data_dir)
     assert endpoint.api_key == ENGINE_TOKEN
     assert endpoint.ca_file == "clinic-ca.pem"
@@ -129,5 +148,3 @@ async def test_window_sends_openai_the_key(data_dir: Path) -> None:
     settings = _FakeSettings(UiSettings(engine=ENGINE_OPENAI))
     endpoint = await _endpoint(settings, data_dir)
     assert (endpoint.url, endpoint.api_key, settings.token_reads) == (CLOUD_URL, OPENAI_KEY, 0)
-
-

@@ -9,9 +9,16 @@ TOOL = {"type": "function", "name": "add_note_entries", "parameters": {"type": "
 
 
 def test_payload_is_text_only_pcm24k_with_client_driven_turns() -> None:
-    settings = LinkSettings("gpt-realtime-2", "Write the note.", (TOOL,),
-                            reasoning_effort="low", max_output_tokens=321, vad_silence_ms=650,
-                            transcription_model="gpt-4o-mini-transcribe", language="de")
+    settings = LinkSettings(
+        "gpt-realtime-2",
+        "Write the note.",
+        (TOOL,),
+        reasoning_effort="low",
+        max_output_tokens=321,
+        vad_silence_ms=650,
+        transcription_model="gpt-4o-mini-transcribe",
+        language="de",
+    )
     payload = session_payload(settings)
 
     assert payload["type"] == "realtime"

@@ -27,8 +27,10 @@ async def broken(arguments: Mapping[str, Any]) -> str:
 
 async def test_calls_run_concurrently_and_results_keep_call_order() -> None:
     runner = ToolRunner({"echo": echo})
-    calls = [ToolCall(f"c{i}", "echo", json.dumps({"value": i, "sleep": s}))
-             for i, s in enumerate([0.3, 0.1, 0.2])]
+    calls = [
+        ToolCall(f"c{i}", "echo", json.dumps({"value": i, "sleep": s}))
+        for i, s in enumerate([0.3, 0.1, 0.2])
+    ]
     TIMELINE.clear()
     results = await runner.run_all(calls)
     # Concurrent: every call started before the first one finished; run one after another
@@ -41,28 +43,37 @@ async def test_calls_run_concurrently_and_results_keep_call_order() -> None:
 
 async def test_unknown_tool_bad_arguments_and_exceptions_become_error_outputs() -> None:
     runner = ToolRunner({"echo": echo, "broken": broken})
-    results = await runner.run_all([
-        ToolCall("a", "nope", "{}"),
-        ToolCall("b", "echo", "[1, 2]"),
-        ToolCall("c", "echo", "{not json"),
-        ToolCall("d", "broken", "{}"),
-        ToolCall("e", "echo", ""),
-    ])
+    results = await runner.run_all(
+        [
+            ToolCall("a", "nope", "{}"),
+            ToolCall("b", "echo", "[1, 2]"),
+            ToolCall("c", "echo", "{not json"),
+            ToolCall("d", "broken", "{}"),
+            ToolCall("e", "echo", ""),
+        ]
+    )
     assert [r.is_error for r in results] == [True, True, True, True, False]
     assert "unknown tool 'nope'" in json.loads(results[0].output)["error"]
     assert "not a JSON object" in json.loads(results[1].output)["error"]
     assert json.loads(results[3].output) == {
-        "ok": False, "error": "section must be one of subjective, objective"}
+        "ok": False,
+        "error": "section must be one of subjective, objective",
+    }
     assert json.loads(results[4].output) == {"echo": None}
 
 
 async def test_a_slow_tool_times_out_without_delaying_the_others() -> None:
     runner = ToolRunner({"echo": echo}, timeout_s=0.2)
     TIMELINE.clear()
-    slow, quick = await asyncio.wait_for(runner.run_all([  # a 300 s sleep: a hang if awaited
-        ToolCall("slow", "echo", json.dumps({"value": "slow", "sleep": 300})),
-        ToolCall("quick", "echo", json.dumps({"value": 1})),
-    ]), 60)
+    slow, quick = await asyncio.wait_for(
+        runner.run_all(
+            [  # a 300 s sleep: a hang if awaited
+                ToolCall("slow", "echo", json.dumps({"value": "slow", "sleep": 300})),
+                ToolCall("quick", "echo", json.dumps({"value": 1})),
+            ]
+        ),
+        60,
+    )
     # The quick call finished on its own; the slow one was cut off, never finished.
     assert ("end", 1) in TIMELINE
     assert ("end", "slow") not in TIMELINE

@@ -57,10 +57,16 @@ class RecordingPrompt(NoPrompt):
         self.shown.append(recovery_key)
 
 
-def service(db_path: Path, store: object, env: dict[str, str],
-            prompt: NoPrompt | None = None) -> KeyService:
-    return KeyService(db_path, keyring=store,  # type: ignore[arg-type]
-                      prompt=prompt or RecordingPrompt(), env=env, scrypt_n=FAST_N)
+def service(
+    db_path: Path, store: object, env: dict[str, str], prompt: NoPrompt | None = None
+) -> KeyService:
+    return KeyService(
+        db_path,
+        keyring=store,  # type: ignore[arg-type]
+        prompt=prompt or RecordingPrompt(),
+        env=env,
+        scrypt_n=FAST_N,
+    )
 
 
 def test_recovery_key_round_trip_and_typos() -> None:
@@ -79,8 +85,10 @@ def test_recovery_key_round_trip_and_typos() -> None:
 
 def test_wrap_detects_a_wrong_passphrase_and_salts_every_wrap() -> None:
     key = DatabaseKey.generate()
-    first, second = wrap_key(key, "a long passphrase", n=FAST_N), \
-        wrap_key(key, "a long passphrase", n=FAST_N)
+    first, second = (
+        wrap_key(key, "a long passphrase", n=FAST_N),
+        wrap_key(key, "a long passphrase", n=FAST_N),
+    )
     assert first["salt"] != second["salt"]
     assert first["wrapped_key"] != second["wrapped_key"]
     assert key.raw.hex() not in str(first)
@@ -133,22 +141,28 @@ def test_passphrase_mode_without_a_keyring(tmp_path: Path) -> None:
     with pytest.raises(UnlockError, match="too short"):
         service(db_path, NoKeyring(), {PASSPHRASE_ENV: "short"}).unlock()
     prompt = RecordingPrompt()
-    made = service(db_path, NoKeyring(), {PASSPHRASE_ENV: "clinic passphrase 1"},
-                   prompt).unlock()
+    made = service(db_path, NoKeyring(), {PASSPHRASE_ENV: "clinic passphrase 1"}, prompt).unlock()
     assert made.mode is KeyMode.PASSPHRASE
     key_file = tmp_path / "therapy_notes.key"
     before = key_file.read_bytes()
     with pytest.raises(UnlockError, match="passphrase is wrong"):
         service(db_path, NoKeyring(), {PASSPHRASE_ENV: "clinic passphrase 2"}).unlock()
     assert key_file.read_bytes() == before
-    assert service(db_path, NoKeyring(), {PASSPHRASE_ENV: "clinic passphrase 1"}).unlock() \
-        .key == made.key
+    assert (
+        service(db_path, NoKeyring(), {PASSPHRASE_ENV: "clinic passphrase 1"}).unlock().key
+        == made.key
+    )
     # forgotten passphrase: the recovery key sets a new one
-    reset = service(db_path, NoKeyring(), {PASSPHRASE_ENV: "a brand new passphrase",
-                                           RECOVERY_KEY_ENV: prompt.shown[0]}).unlock()
+    reset = service(
+        db_path,
+        NoKeyring(),
+        {PASSPHRASE_ENV: "a brand new passphrase", RECOVERY_KEY_ENV: prompt.shown[0]},
+    ).unlock()
     assert reset.key == made.key
-    assert service(db_path, NoKeyring(), {PASSPHRASE_ENV: "a brand new passphrase"}).unlock() \
-        .key == made.key
+    assert (
+        service(db_path, NoKeyring(), {PASSPHRASE_ENV: "a brand new passphrase"}).unlock().key
+        == made.key
+    )
 
 
 def test_encrypted_database_without_key_file_needs_the_recovery_key(tmp_path: Path) -> None:
@@ -187,8 +201,9 @@ def test_terminal_prompt_asks_only_at_a_terminal() -> None:
     assert prompt.passphrase(is_new=True) == "one passphrase"
     with pytest.raises(UnlockError, match="differ"):
         prompt.passphrase(is_new=True)
-    piped = TerminalPrompt(stdin=io.StringIO(), stderr=err,
-                           ask=lambda _q: pytest.fail("asked without a terminal"))
+    piped = TerminalPrompt(
+        stdin=io.StringIO(), stderr=err, ask=lambda _q: pytest.fail("asked without a terminal")
+    )
     assert piped.passphrase(is_new=False) is None
     assert piped.recovery_key() is None
     piped.show_recovery_key("AAAAA-BBBBB")
@@ -203,8 +218,9 @@ class Tty(io.StringIO):
 
 def test_terminal_prompt_asks_again_for_a_short_or_mistyped_new_passphrase() -> None:
     asked: list[str] = []
-    answers = iter(["short", "long enough now", "long enough typo", "long enough now",
-                    "long enough now"])
+    answers = iter(
+        ["short", "long enough now", "long enough typo", "long enough now", "long enough now"]
+    )
 
     def ask(question: str) -> str:
         asked.append(question)
@@ -215,9 +231,12 @@ def test_terminal_prompt_asks_again_for_a_short_or_mistyped_new_passphrase() -> 
     assert prompt.passphrase(is_new=True) == "long enough now"
     assert f"at least {MIN_PASSPHRASE_CHARS} characters" in asked[0]
     assert [q.split(" (")[0].rstrip(": ") for q in asked] == [
-        "Choose a passphrase for the Therapy Notes database", "Choose a passphrase for the "
-        "Therapy Notes database", "Type it again", "Choose a passphrase for the Therapy Notes "
-        "database", "Type it again"]
+        "Choose a passphrase for the Therapy Notes database",
+        "Choose a passphrase for the Therapy Notes database",
+        "Type it again",
+        "Choose a passphrase for the Therapy Notes database",
+        "Type it again",
+    ]
     told = err.getvalue()
     assert "too short" in told
     assert told.index("too short") < told.index("differ")
@@ -238,8 +257,7 @@ class OrderedPrompt(NoPrompt):
         self.events.append(f"shown {recovery_key}")
 
 
-def test_first_run_checks_the_passphrase_before_it_makes_and_shows_a_key(
-        tmp_path: Path) -> None:
+def test_first_run_checks_the_passphrase_before_it_makes_and_shows_a_key(tmp_path: Path) -> None:
     db_path = tmp_path / "therapy_notes.db"
     short = OrderedPrompt("short")
     with pytest.raises(UnlockError, match="too short"):
@@ -250,14 +268,22 @@ def test_first_run_checks_the_passphrase_before_it_makes_and_shows_a_key(
     good = OrderedPrompt("clinic passphrase 1")
     made = service(db_path, NoKeyring(), {}, good).unlock()
     assert good.events == ["passphrase new=True", f"shown {encode_recovery_key(made.key)}"]
-    reopened = service(db_path, NoKeyring(), {PASSPHRASE_ENV: "clinic passphrase 1",
-                                              RECOVERY_KEY_ENV: good.events[1][6:]}).unlock()
+    reopened = service(
+        db_path,
+        NoKeyring(),
+        {PASSPHRASE_ENV: "clinic passphrase 1", RECOVERY_KEY_ENV: good.events[1][6:]},
+    ).unlock()
     assert reopened.key == made.key  # the recovery key that was shown is the folder's
 
 
 def test_a_recovery_key_nobody_could_see_leaves_no_key_behind(tmp_path: Path) -> None:
     db_path = tmp_path / "therapy_notes.db"
     with pytest.raises(UnlockError, match="nowhere to show"):
-        KeyService(db_path, keyring=NoKeyring(), prompt=NoPrompt(),
-                   env={PASSPHRASE_ENV: "clinic passphrase 1"}, scrypt_n=FAST_N).unlock()
+        KeyService(
+            db_path,
+            keyring=NoKeyring(),
+            prompt=NoPrompt(),
+            env={PASSPHRASE_ENV: "clinic passphrase 1"},
+            scrypt_n=FAST_N,
+        ).unlock()
     assert not (tmp_path / "therapy_notes.key").exists()

@@ -60,32 +60,47 @@ def seed_session(path: Path, opener: Callable[[Path], Database] = open_database)
     db = opener(path)
     with db.uow_factory() as uow:
         patient = uow.patients.add(
-            Patient("Dana Reyes", identifier="MRN-7", date_of_birth=date(1961, 5, 2)))
+            Patient("Dana Reyes", identifier="MRN-7", date_of_birth=date(1961, 5, 2))
+        )
         assert patient.id is not None
-        session = uow.sessions.start(patient.id, "soap", "local",
-                                     datetime(2026, 3, 4, 14, 0, tzinfo=UTC))
+        session = uow.sessions.start(
+            patient.id, "soap", "local", datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
+        )
         segments = [
             uow.segments.add(session.id, Segment("item_1", 0, 4000, "My left knee hurts, six.")),
             uow.segments.add(session.id, Segment("item_2", 4000, 9000, "I nearly fell on stairs.")),
         ]
         seg_ids = [s.id for s in segments if s.id is not None]
         entries = [
-            uow.notes.add_entry(session.id, NoteEntry(
-                "subjective", "Reports left knee pain 6/10.", EntrySource.LOCAL_COMPOSER,
-                (seg_ids[0],))),
-            uow.notes.add_entry(session.id, NoteEntry(
-                "assessment", "Near fall on stairs this week.", EntrySource.MODEL,
-                (seg_ids[1],))),
+            uow.notes.add_entry(
+                session.id,
+                NoteEntry(
+                    "subjective",
+                    "Reports left knee pain 6/10.",
+                    EntrySource.LOCAL_COMPOSER,
+                    (seg_ids[0],),
+                ),
+            ),
+            uow.notes.add_entry(
+                session.id,
+                NoteEntry(
+                    "assessment", "Near fall on stairs this week.", EntrySource.MODEL, (seg_ids[1],)
+                ),
+            ),
         ]
-        uow.notes.add_measurement(session.id, Measurement(
-            "pain_score", 6.0, "/10", "knee", "left", (seg_ids[0],)))
-        risk = uow.notes.add_risk(session.id, RiskFlag(RiskKind.FALL_RISK, "Nearly fell",
-                                                      (seg_ids[1],)))
-        uow.sessions.set_status(session.id, SessionStatus.DRAFT,
-                                ended_at=datetime(2026, 3, 4, 14, 40, tzinfo=UTC))
+        uow.notes.add_measurement(
+            session.id, Measurement("pain_score", 6.0, "/10", "knee", "left", (seg_ids[0],))
+        )
+        risk = uow.notes.add_risk(
+            session.id, RiskFlag(RiskKind.FALL_RISK, "Nearly fell", (seg_ids[1],))
+        )
+        uow.sessions.set_status(
+            session.id, SessionStatus.DRAFT, ended_at=datetime(2026, 3, 4, 14, 40, tzinfo=UTC)
+        )
         assert risk.id is not None
-        return Seeded(db, path, session.id, [e.id for e in entries if e.id is not None],
-                      seg_ids, risk.id)
+        return Seeded(
+            db, path, session.id, [e.id for e in entries if e.id is not None], seg_ids, risk.id
+        )
 
 
 @pytest.fixture
@@ -97,8 +112,9 @@ def seeded(tmp_path: Path) -> Iterator[Seeded]:
 
 @pytest.fixture
 def service(seeded: Seeded) -> NotesService:
-    return NotesService(seeded.db.uow_factory, signing_key=signing_key_for(seeded.path, None),
-                        tz=UTC)
+    return NotesService(
+        seeded.db.uow_factory, signing_key=signing_key_for(seeded.path, None), tz=UTC
+    )
 
 
 async def _signed(service: NotesService, seeded: Seeded) -> None:
@@ -146,7 +162,10 @@ async def test_every_edit_is_audited_with_before_and_after(
 
     trail = await service.audit_trail(seeded.session_id)
     assert [(r.actor, r.action) for r in trail] == [
-        ("ana", "entry_added"), ("rae", "entry_edited"), ("ana", "entry_deleted")]
+        ("ana", "entry_added"),
+        ("rae", "entry_edited"),
+        ("ana", "entry_deleted"),
+    ]
     assert all(r.at.tzinfo is UTC for r in trail)
     assert trail[0].before is None
     assert json.loads(trail[0].after or "")["text"] == "Home exercise program."
@@ -159,7 +178,9 @@ async def test_every_edit_is_audited_with_before_and_after(
 
     review = await service.load(ANA, seeded.session_id)
     assert [e.text for e in review.note.entries] == [
-        "Reports L knee pain 6/10.", "Home exercise program."]
+        "Reports L knee pain 6/10.",
+        "Home exercise program.",
+    ]
     assert review.last_edited_by(review.note.entries[0]) == "rae"
     assert review.last_edited_by(review.note.entries[1]) == "ana"
 
@@ -191,8 +212,12 @@ async def test_signing_needs_a_clinician_and_acknowledged_risks(
     assert review.is_locked
     assert review.signature_state is SignatureState.VALID
     assert review.signatures == (signature,)
-    assert signature_matches(signature, review.note, patient_id=review.session.patient_id,
-                             section_order=review.template.section_keys)
+    assert signature_matches(
+        signature,
+        review.note,
+        patient_id=review.session.patient_id,
+        section_order=review.template.section_keys,
+    )
     assert await service.awaiting_review() == []
     actions = [r.action for r in await service.audit_trail(seeded.session_id)]
     assert actions == ["risk_acknowledged", "signed"]
@@ -214,21 +239,22 @@ async def test_a_signed_note_refuses_every_edit_through_the_service(
             await attempt
     review = await service.load(ANA, seeded.session_id)
     assert [e.text for e in review.note.entries] == [
-        "Reports left knee pain 6/10.", "Near fall on stairs this week."]
+        "Reports left knee pain 6/10.",
+        "Near fall on stairs this week.",
+    ]
     assert review.signature_state is SignatureState.VALID
 
 
-async def test_addenda_and_cosignature_after_signing(
-    service: NotesService, seeded: Seeded
-) -> None:
+async def test_addenda_and_cosignature_after_signing(service: NotesService, seeded: Seeded) -> None:
     with pytest.raises(UserFacingError, match="not signed yet"):
         await service.add_addendum(ANA, seeded.session_id, "Late entry", "Phoned patient.")
     with pytest.raises(UserFacingError, match="not signed yet"):
         await service.cosign(RAE, seeded.session_id)
     await _signed(service, seeded)
 
-    addendum = await service.add_addendum(ANA, seeded.session_id, "Late entry",
-                                          "Phoned patient; pain now 4/10.")
+    addendum = await service.add_addendum(
+        ANA, seeded.session_id, "Late entry", "Phoned patient; pain now 4/10."
+    )
     with pytest.raises(PermissionDeniedError, match="author"):
         await service.cosign(ANA, seeded.session_id)
     with pytest.raises(PermissionDeniedError):
@@ -246,7 +272,10 @@ async def test_addenda_and_cosignature_after_signing(
     assert review.signature_state is SignatureState.VALID
     trail = await service.audit_trail(seeded.session_id)
     assert [(r.actor, r.action) for r in trail][-3:] == [
-        ("ana", "signed"), ("ana", "addendum_added"), ("rae", "cosigned")]
+        ("ana", "signed"),
+        ("ana", "addendum_added"),
+        ("rae", "cosigned"),
+    ]
     assert json.loads(trail[-2].after or "")["reason"] == "Late entry"
 
 
@@ -254,8 +283,12 @@ async def test_tampering_after_signing_is_reported_on_load_and_export_and_audite
     service: NotesService, seeded: Seeded
 ) -> None:
     await _signed(service, seeded)
-    _tamper(seeded.path, "UPDATE note_entries SET text = ? WHERE id = ?",
-            "Reports no knee pain.", seeded.entry_ids[0])
+    _tamper(
+        seeded.path,
+        "UPDATE note_entries SET text = ? WHERE id = ?",
+        "Reports no knee pain.",
+        seeded.entry_ids[0],
+    )
 
     review = await service.load(RAE, seeded.session_id)
     assert review.signature_state is SignatureState.MISMATCH
@@ -268,7 +301,10 @@ async def test_tampering_after_signing_is_reported_on_load_and_export_and_audite
     trail = await service.audit_trail(seeded.session_id)
     mismatches = [r for r in trail if r.action == "signature_mismatch"]
     assert [(r.actor, json.loads(r.after or "")["during"]) for r in mismatches] == [
-        ("rae", "open"), ("ana", "export:pdf"), ("rae", "cosign")]
+        ("rae", "open"),
+        ("ana", "export:pdf"),
+        ("rae", "cosign"),
+    ]
     assert "exported" not in [r.action for r in trail]
     assert "cosigned" not in [r.action for r in trail]
 
@@ -282,8 +318,9 @@ async def test_tampering_with_a_measurement_or_an_addendum_is_noticed(
     _tamper(seeded.path, "UPDATE addenda SET text = ? WHERE id = ?", "Never phoned.", addendum.id)
     review = await service.load(ANA, seeded.session_id)
     assert review.mismatches == (f"addendum {addendum.id} (ana)",)
-    _tamper(seeded.path, "UPDATE measurements SET value = 2.0 WHERE session_id = ?",
-            seeded.session_id)
+    _tamper(
+        seeded.path, "UPDATE measurements SET value = 2.0 WHERE session_id = ?", seeded.session_id
+    )
     review = await service.load(ANA, seeded.session_id)
     assert review.signature_state is SignatureState.MISMATCH
     assert len(review.mismatches) == 2
@@ -292,14 +329,20 @@ async def test_tampering_with_a_measurement_or_an_addendum_is_noticed(
 async def test_export_document_lays_out_the_signed_note_and_audits_the_export(
     service: NotesService, seeded: Seeded
 ) -> None:
-    draft = await service.export_document(ANA, seeded.session_id, export_format="md",
-                                          clinic_name="Harbor Rehab")
+    draft = await service.export_document(
+        ANA, seeded.session_id, export_format="md", clinic_name="Harbor Rehab"
+    )
     assert not draft.is_signed
     assert draft.clinician == "Ana Ruiz, OTR/L"  # the exporting clinician, for a draft
     assert draft.transcript is None
     await _signed(service, seeded)
-    doc = await service.export_document(RAE, seeded.session_id, export_format="docx",
-                                        clinic_name="Harbor Rehab", include_transcript=True)
+    doc = await service.export_document(
+        RAE,
+        seeded.session_id,
+        export_format="docx",
+        clinic_name="Harbor Rehab",
+        include_transcript=True,
+    )
     assert doc.is_signed
     assert doc.clinician == "Ana Ruiz, OTR/L"  # the signer, whoever exports
     assert doc.clinic_name == "Harbor Rehab"
@@ -310,10 +353,15 @@ async def test_export_document_lays_out_the_signed_note_and_audits_the_export(
     assert doc.sections[1].entries == ()
     assert doc.transcript is not None
     assert len(doc.transcript) == 2
-    exports = [json.loads(r.after or "") for r in await service.audit_trail(seeded.session_id)
-               if r.action == "exported"]
-    assert exports == [{"format": "md", "transcript": False, "signed": False},
-                       {"format": "docx", "transcript": True, "signed": True}]
+    exports = [
+        json.loads(r.after or "")
+        for r in await service.audit_trail(seeded.session_id)
+        if r.action == "exported"
+    ]
+    assert exports == [
+        {"format": "md", "transcript": False, "signed": False},
+        {"format": "docx", "transcript": True, "signed": True},
+    ]
 
 
 # --- keyed signatures, the addenda chain and the audit chain: attacks with raw SQL ---------
@@ -334,7 +382,9 @@ def _audit_id(path: Path, session_id: int, action: str) -> int:
     try:
         (record_id,) = connection.execute(
             "SELECT id FROM audit_log WHERE entity = 'session' AND entity_id = ? AND action = ? "
-            "ORDER BY id LIMIT 1", (session_id, action)).fetchone()
+            "ORDER BY id LIMIT 1",
+            (session_id, action),
+        ).fetchone()
         return int(record_id)
     finally:
         connection.close()
@@ -376,8 +426,9 @@ async def test_editing_an_entry_and_recomputing_the_old_hash_is_detected(
     await _signed(service, seeded)
     signature = (await service.load(ANA, seeded.session_id)).signatures[0]
     entry_id = seeded.entry_ids[1]
-    _tamper(seeded.path, "UPDATE note_entries SET text = ? WHERE id = ?",
-            "No fall reported.", entry_id)
+    _tamper(
+        seeded.path, "UPDATE note_entries SET text = ? WHERE id = ?", "No fall reported.", entry_id
+    )
     # What the unkeyed signature allowed: recompute its hash over the edited note.
     template_order = ("subjective", "objective", "assessment", "plan")
     db = open_database(seeded.path)
@@ -387,11 +438,18 @@ async def test_editing_an_entry_and_recomputing_the_old_hash_is_detected(
     finally:
         db.close()
     forged = content_sha256(
-        edited, patient_id=1, section_order=template_order, role=signature.role,
-        username=signature.username, display_name=signature.display_name,
-        credentials=signature.credentials, signed_at=signature.signed_at)
-    _tamper(seeded.path, "UPDATE signatures SET content_sha256 = ? WHERE id = ?",
-            forged, signature.id)
+        edited,
+        patient_id=1,
+        section_order=template_order,
+        role=signature.role,
+        username=signature.username,
+        display_name=signature.display_name,
+        credentials=signature.credentials,
+        signed_at=signature.signed_at,
+    )
+    _tamper(
+        seeded.path, "UPDATE signatures SET content_sha256 = ? WHERE id = ?", forged, signature.id
+    )
 
     review = await service.load(RAE, seeded.session_id)
     assert review.signature_state is SignatureState.MISMATCH
@@ -404,9 +462,13 @@ async def test_editing_an_entry_and_recomputing_the_old_hash_is_detected(
 async def test_an_added_or_deleted_entry_is_named(service: NotesService, seeded: Seeded) -> None:
     await _signed(service, seeded)
     _tamper(seeded.path, "DELETE FROM note_entries WHERE id = ?", seeded.entry_ids[0])
-    _tamper(seeded.path, "INSERT INTO note_entries (session_id, section, text, source, "
-            "segment_ids, created_at, updated_at) VALUES (?, 'plan', 'Discharge.', 'model', "
-            "'[]', '2026-03-04 15:00:00', '2026-03-04 15:00:00')", seeded.session_id)
+    _tamper(
+        seeded.path,
+        "INSERT INTO note_entries (session_id, section, text, source, "
+        "segment_ids, created_at, updated_at) VALUES (?, 'plan', 'Discharge.', 'model', "
+        "'[]', '2026-03-04 15:00:00', '2026-03-04 15:00:00')",
+        seeded.session_id,
+    )
     findings = (await service.load(RAE, seeded.session_id)).findings
     assert f"entry {seeded.entry_ids[0]} in Subjective was deleted after signing" in findings
     assert any(f.endswith("in Plan was added after signing") for f in findings)
@@ -414,9 +476,11 @@ async def test_an_added_or_deleted_entry_is_named(service: NotesService, seeded:
 
 @pytest.mark.parametrize(
     "sql",
-    ["UPDATE segments SET text = 'I never fell.' WHERE id = ?",
-     "UPDATE segments SET speaker = 'clinician' WHERE id = ?",
-     "UPDATE segments SET end_ms = 9500 WHERE id = ?"],
+    [
+        "UPDATE segments SET text = 'I never fell.' WHERE id = ?",
+        "UPDATE segments SET speaker = 'clinician' WHERE id = ?",
+        "UPDATE segments SET end_ms = 9500 WHERE id = ?",
+    ],
     ids=["text", "speaker", "times"],
 )
 async def test_editing_a_transcript_segment_is_detected(
@@ -470,8 +534,11 @@ async def test_rewriting_the_audit_chain_before_signing_is_detected(
     await service.add_entry(ANA, seeded.session_id, "plan", "Home exercises.")
     await _signed(service, seeded)
     signature = (await service.load(ANA, seeded.session_id)).signatures[0]
-    _tamper(seeded.path, "DELETE FROM audit_log WHERE id = ?",
-            _audit_id(seeded.path, seeded.session_id, "entry_added"))
+    _tamper(
+        seeded.path,
+        "DELETE FROM audit_log WHERE id = ?",
+        _audit_id(seeded.path, seeded.session_id, "entry_added"),
+    )
     db = open_database(seeded.path)
     try:
         with db.uow_factory() as uow:
@@ -481,13 +548,20 @@ async def test_rewriting_the_audit_chain_before_signing_is_detected(
     prev = GENESIS_HASH
     for new_id, record in enumerate(records, start=1):
         digest = record_hash(record, new_id, prev)
-        _tamper(seeded.path, "UPDATE audit_log SET id = ?, prev_hash = ?, record_hash = ? "
-                "WHERE id = ?", new_id, prev, digest, record.id)
+        _tamper(
+            seeded.path,
+            "UPDATE audit_log SET id = ?, prev_hash = ?, record_hash = ? WHERE id = ?",
+            new_id,
+            prev,
+            digest,
+            record.id,
+        )
         prev = digest
     review = await service.load(RAE, seeded.session_id)
     assert [f for f in review.findings if "rewritten" in f] == [
         f"the audit trail before signature {signature.id} (author, ana) was rewritten "
-        f"(records up to {json.loads(signature.manifest or '')['audit_head']['id']})"]
+        f"(records up to {json.loads(signature.manifest or '')['audit_head']['id']})"
+    ]
     assert review.signature_state is SignatureState.MISMATCH
 
 
@@ -496,11 +570,9 @@ async def test_deleting_the_signature_rows_is_detected_and_the_note_stays_locked
     service: NotesService, seeded: Seeded, also_unsign: bool
 ) -> None:
     await _signed(service, seeded)
-    assert _sql(seeded.path, "DELETE FROM signatures WHERE session_id = ?",
-                seeded.session_id) == 1
+    assert _sql(seeded.path, "DELETE FROM signatures WHERE session_id = ?", seeded.session_id) == 1
     if also_unsign:
-        _tamper(seeded.path, "UPDATE sessions SET status = 'draft' WHERE id = ?",
-                seeded.session_id)
+        _tamper(seeded.path, "UPDATE sessions SET status = 'draft' WHERE id = ?", seeded.session_id)
     review = await service.load(RAE, seeded.session_id)
     finding = "the signature was removed from a note that the audit trail says was signed"
     assert finding in review.findings
@@ -521,8 +593,13 @@ async def test_editing_the_second_addendum_is_detected(
     second = await service.add_addendum(ANA, seeded.session_id, "Update", "Pain now 4/10.")
     # The v1 hash recomputed as well: the MAC still shows it.
     forged = dataclasses.replace(second, text="Pain now 0/10.")
-    _tamper(seeded.path, "UPDATE addenda SET text = ?, content_sha256 = ? WHERE id = ?",
-            forged.text, addendum_sha256(forged), second.id)
+    _tamper(
+        seeded.path,
+        "UPDATE addenda SET text = ?, content_sha256 = ? WHERE id = ?",
+        forged.text,
+        addendum_sha256(forged),
+        second.id,
+    )
     review = await service.load(RAE, seeded.session_id)
     assert review.findings == ("addendum 2 was changed",)
     assert review.mismatches == (f"addendum {second.id} (ana)",)
@@ -553,7 +630,8 @@ async def test_a_wrong_signing_key_fails_verification(
     assert review.findings == (
         f"signature {signature.id} (author, ana) does not verify: the signature was altered, "
         "or it was made with another database's key",
-        "addendum 1 was changed")
+        "addendum 1 was changed",
+    )
     with pytest.raises(SignatureMismatchError, match="does not verify"):
         await other.export_document(RAE, seeded.session_id, export_format="md")
     assert (await service.load(RAE, seeded.session_id)).signature_state is SignatureState.VALID

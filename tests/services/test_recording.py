@@ -37,13 +37,16 @@ def quick_delays() -> Iterator[float]:
     return itertools.repeat(0.05)
 
 
-def link_factory(server: FakeRealtimeServer
-                 ) -> Callable[[LinkSettings, Mapping[str, ToolHandler], ResponseGate],
-                               RealtimeLink]:
-    def make(settings: LinkSettings, tools: Mapping[str, ToolHandler],
-             gate: ResponseGate) -> RealtimeLink:
-        return RealtimeConnection(settings, tools, gate, base_url=server.base_url,
-                                  api_key="test-key", delays=quick_delays)
+def link_factory(
+    server: FakeRealtimeServer,
+) -> Callable[[LinkSettings, Mapping[str, ToolHandler], ResponseGate], RealtimeLink]:
+    def make(
+        settings: LinkSettings, tools: Mapping[str, ToolHandler], gate: ResponseGate
+    ) -> RealtimeLink:
+        return RealtimeConnection(
+            settings, tools, gate, base_url=server.base_url, api_key="test-key", delays=quick_delays
+        )
+
     return make
 
 
@@ -56,16 +59,40 @@ def note_calls(turns: Sequence[UserTurn]) -> list[tuple[str, dict[str, Any]]]:
     calls: list[tuple[str, dict[str, Any]]] = []
     spoken = [t for t in turns if t.transcript]
     if spoken:
-        calls.append(("add_note_entries", {"entries": [
-            {"section": "subjective", "text": f"Said {t.transcript}.",
-             "source_item_ids": [t.item_id]} for t in spoken]}))
+        calls.append(
+            (
+                "add_note_entries",
+                {
+                    "entries": [
+                        {
+                            "section": "subjective",
+                            "text": f"Said {t.transcript}.",
+                            "source_item_ids": [t.item_id],
+                        }
+                        for t in spoken
+                    ]
+                },
+            )
+        )
     for turn in spoken:
         if turn.transcript == "w3":
-            calls.append(("record_measurement", {"kind": "pain_score", "value": 6,
-                                                 "source_item_ids": [turn.item_id]}))
+            calls.append(
+                (
+                    "record_measurement",
+                    {"kind": "pain_score", "value": 6, "source_item_ids": [turn.item_id]},
+                )
+            )
         if turn.transcript == "w4":
-            calls.append(("flag_risk", {"kind": "fall_risk", "evidence": "Nearly fell.",
-                                        "source_item_ids": [turn.item_id]}))
+            calls.append(
+                (
+                    "flag_risk",
+                    {
+                        "kind": "fall_risk",
+                        "evidence": "Nearly fell.",
+                        "source_item_ids": [turn.item_id],
+                    },
+                )
+            )
     return calls
 
 
@@ -96,11 +123,14 @@ class Listener:
         return sum(isinstance(e, SegmentSaved) for e in self.events)
 
 
-def make_service(server: FakeRealtimeServer, store: MemoryStore,
-                 **settings: Any) -> tuple[RecordingService, Listener]:
-    service = RecordingService(uow_factory=store.uow, link_factory=link_factory(server),
-                               settings=RecordingSettings(vad_silence_ms=SILENCE_MS,
-                                                          **settings))
+def make_service(
+    server: FakeRealtimeServer, store: MemoryStore, **settings: Any
+) -> tuple[RecordingService, Listener]:
+    service = RecordingService(
+        uow_factory=store.uow,
+        link_factory=link_factory(server),
+        settings=RecordingSettings(vad_silence_ms=SILENCE_MS, **settings),
+    )
     listener = Listener()
     service.add_listener(listener)
     return service, listener
@@ -113,8 +143,7 @@ async def wait_until(predicate: Callable[[], bool], timeout_s: float = 5.0) -> N
         await asyncio.sleep(0.01)
 
 
-async def test_a_full_session_saves_segments_notes_and_usage(
-        server: FakeRealtimeServer) -> None:
+async def test_a_full_session_saves_segments_notes_and_usage(server: FakeRealtimeServer) -> None:
     store = MemoryStore()
     service, listener = make_service(server, store)
     assert service.state is RecordingState.IDLE
@@ -124,8 +153,12 @@ async def test_a_full_session_saves_segments_notes_and_usage(
     await service.wait_for_audio_end()
     await service.stop()
 
-    assert listener.states() == [RecordingState.CONNECTING, RecordingState.RECORDING,
-                                 RecordingState.STOPPING, RecordingState.STOPPED]
+    assert listener.states() == [
+        RecordingState.CONNECTING,
+        RecordingState.RECORDING,
+        RecordingState.STOPPING,
+        RecordingState.STOPPED,
+    ]
     with store.uow() as uow:
         segments = uow.segments.for_session(session_id)
         note = uow.notes.load(session_id)
@@ -148,18 +181,21 @@ async def test_a_full_session_saves_segments_notes_and_usage(
 
     rows = store.data.usage
     assert sum(r.kind == "transcription" for r in rows) == server.sent.count(
-        "conversation.item.input_audio_transcription.completed")
+        "conversation.item.input_audio_transcription.completed"
+    )
     assert sum(r.usage.input_audio_tokens for r in rows if r.kind == "transcription") == 10
     responses = [r for r in rows if r.kind == "response"]
     assert len(responses) == len(server.responses)
     assert sum(r.usage.input_tokens for r in responses) == sum(
-        r["usage"]["input_tokens"] for r in server.responses)
+        r["usage"]["input_tokens"] for r in server.responses
+    )
     assert all(r.cost_usd > 0 for r in responses)
     assert service.budget().used_tokens == sum(r.usage.total_tokens for r in rows)
 
 
 async def test_at_the_cap_note_updates_pause_but_transcription_goes_on(
-        server: FakeRealtimeServer) -> None:
+    server: FakeRealtimeServer,
+) -> None:
     store = MemoryStore()
     service, listener = make_service(server, store, token_cap=150)
     audio = QueueAudioSource()
@@ -187,13 +223,15 @@ async def test_at_the_cap_note_updates_pause_but_transcription_goes_on(
         note = uow.notes.load(session_id)
     assert [s.text for s in segments] == [f"w{v}" for v in range(1, 7)]
     assert [(a.action, a.before, a.after) for a in audit] == [
-        ("raise_token_cap", '{"cap_tokens": 150}', '{"cap_tokens": 100000}')]
+        ("raise_token_cap", '{"cap_tokens": 150}', '{"cap_tokens": 100000}')
+    ]
     assert any("w6" in e.text for e in note.entries), "note updates resumed"
     assert not service.budget().is_exhausted
 
 
 async def test_a_storage_failure_stops_the_session_and_keeps_what_was_saved(
-        server: FakeRealtimeServer) -> None:
+    server: FakeRealtimeServer,
+) -> None:
     server.responder = lambda turns: []
     store = MemoryStore(fail_on_write=3, fail_kind="segment")
     service, listener = make_service(server, store)
@@ -247,7 +285,8 @@ async def test_kept_audio_is_saved_whole_and_in_order() -> None:
         service = RecordingService(
             uow_factory=store.uow,
             link_factory=link_factory_for(server.base_url, "test", is_cloud=False),
-            settings=RecordingSettings(keep_audio=True))
+            settings=RecordingSettings(keep_audio=True),
+        )
         await service.start(FakeAudioSource(audio), template="soap")
         await service.wait_for_audio_end()
         await service.stop(drain_timeout_s=10)

@@ -46,16 +46,25 @@ class RecordingMachine(RuleBasedStateMachine):
         self.store = MemoryStore()
         self.audio = QueueAudioSource()
         self.service = RecordingService(
-            uow_factory=self.store.uow, link_factory=self.make_link,
-            settings=RecordingSettings(vad_silence_ms=SILENCE_MS))
+            uow_factory=self.store.uow,
+            link_factory=self.make_link,
+            settings=RecordingSettings(vad_silence_ms=SILENCE_MS),
+        )
         self.session_id = self.run(self.service.start(self.audio))
         self.spoken: list[str] = []
         self.values = itertools.count(1)
 
-    def make_link(self, link_settings: LinkSettings, tools: Mapping[str, ToolHandler],
-                  gate: ResponseGate) -> RealtimeLink:
-        return RealtimeConnection(link_settings, tools, gate, base_url=self.server.base_url,
-                                  api_key="test-key", delays=quick_delays)
+    def make_link(
+        self, link_settings: LinkSettings, tools: Mapping[str, ToolHandler], gate: ResponseGate
+    ) -> RealtimeLink:
+        return RealtimeConnection(
+            link_settings,
+            tools,
+            gate,
+            base_url=self.server.base_url,
+            api_key="test-key",
+            delays=quick_delays,
+        )
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coro)
@@ -70,8 +79,7 @@ class RecordingMachine(RuleBasedStateMachine):
 
     def saved_words(self) -> list[str]:
         with self.store.uow() as uow:
-            return [w for s in uow.segments.for_session(self.session_id)
-                    for w in s.text.split()]
+            return [w for s in uow.segments.for_session(self.session_id) for w in s.text.split()]
 
     @rule(words=st.integers(1, 3))
     def speak(self, words: int) -> None:
@@ -117,6 +125,9 @@ class RecordingMachine(RuleBasedStateMachine):
 
 
 RecordingMachine.TestCase.settings = settings(
-    max_examples=12, stateful_step_count=8, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow])
+    max_examples=12,
+    stateful_step_count=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 TestRecordingUnderNetworkFaults = RecordingMachine.TestCase

@@ -24,8 +24,7 @@ def test_every_template_has_unique_sections_with_guidance(name: str) -> None:
 
 
 def test_soap_has_its_four_sections_in_order() -> None:
-    assert load_template("SOAP").section_keys == ("subjective", "objective", "assessment",
-                                                  "plan")
+    assert load_template("SOAP").section_keys == ("subjective", "objective", "assessment", "plan")
 
 
 def test_an_unknown_template_names_the_choices() -> None:

@@ -36,11 +36,16 @@ def test_raising_the_cap_resumes_updates_and_must_raise_it() -> None:
 
 
 def test_cost_uses_the_prices_given() -> None:
-    prices = Prices(text_in=1.0, text_cached=0.5, text_out=2.0, audio_in=10.0,
-                    audio_cached=1.0, audio_out=20.0)
+    prices = Prices(
+        text_in=1.0, text_cached=0.5, text_out=2.0, audio_in=10.0, audio_cached=1.0, audio_out=20.0
+    )
     service = UsageService(10_000_000, prices)
-    usage = TokenUsage(input_text_tokens=1_000_000, cached_text_tokens=400_000,
-                       input_audio_tokens=1_000_000, output_text_tokens=1_000_000)
+    usage = TokenUsage(
+        input_text_tokens=1_000_000,
+        cached_text_tokens=400_000,
+        input_audio_tokens=1_000_000,
+        output_text_tokens=1_000_000,
+    )
     assert service.cost_usd(usage) == pytest.approx(0.6 + 0.2 + 10.0 + 2.0)
     service.record(usage)
     assert service.snapshot().cost_usd == pytest.approx(12.8)

@@ -31,8 +31,9 @@ def users(db: Database) -> UsersService:
 async def test_first_account_then_only_admins_create_accounts(users: UsersService) -> None:
     assert not await users.has_users()
     admin = await users.create_user("admin", "Site Admin", Role.ADMIN, "correct horse")
-    ana = await users.create_user("ana", "Ana Ruiz", Role.CLINICIAN, "battery staple",
-                                  credentials="OTR/L", actor=admin)
+    ana = await users.create_user(
+        "ana", "Ana Ruiz", Role.CLINICIAN, "battery staple", credentials="OTR/L", actor=admin
+    )
     with pytest.raises(PermissionDeniedError, match="administrator"):
         await users.create_user("eve", "Eve", Role.ADMIN, "longenough", actor=ana)
     with pytest.raises(PermissionDeniedError):
@@ -58,8 +59,9 @@ async def test_password_is_stored_as_argon2id_never_in_clear(
 
 
 async def test_authenticate_accepts_the_right_password_only(users: UsersService) -> None:
-    created = await users.create_user("ana", "Ana Ruiz", Role.CLINICIAN, "battery staple",
-                                      credentials="OTR/L")
+    created = await users.create_user(
+        "ana", "Ana Ruiz", Role.CLINICIAN, "battery staple", credentials="OTR/L"
+    )
     assert await users.authenticate("ana", "battery staple") == created
     assert await users.authenticate("  ana ", "battery staple") == created
     with pytest.raises(LoginFailedError, match="user name or password is wrong") as wrong:
@@ -71,7 +73,8 @@ async def test_authenticate_accepts_the_right_password_only(users: UsersService)
 
 async def test_weak_old_hash_is_upgraded_on_sign_in(db: Database) -> None:
     await UsersService(db.uow_factory, hasher=FAST).create_user(
-        "ana", "Ana Ruiz", Role.CLINICIAN, "battery staple")
+        "ana", "Ana Ruiz", Role.CLINICIAN, "battery staple"
+    )
     stronger = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
     await UsersService(db.uow_factory, hasher=stronger).authenticate("ana", "battery staple")
     with db.uow_factory() as uow:

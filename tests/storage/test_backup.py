@@ -24,6 +24,7 @@ def _stop_at(step: str) -> Callable[[str], None]:
     def hook(name: str) -> None:
         if name == step:
             raise StoppedError(name)
+
     return hook
 
 
@@ -65,7 +66,10 @@ def test_failed_backup_leaves_the_previous_backup(tmp_path: Path) -> None:
             backup_database(db_path, key, backup, on_step=_stop_at(step))
         assert backup.read_bytes() == b"last week's backup"
         assert sorted(p.name for p in tmp_path.iterdir()) == [
-            "backup.tnbackup", "therapy_notes.db", "therapy_notes.db.salt"]
+            "backup.tnbackup",
+            "therapy_notes.db",
+            "therapy_notes.db.salt",
+        ]
     with pytest.raises(UnlockError):
         backup_database(db_path, DatabaseKey.generate(), backup)
     assert backup.read_bytes() == b"last week's backup"

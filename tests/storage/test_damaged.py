@@ -39,13 +39,13 @@ def _random_middle(db_path: Path) -> None:
 
 
 def _unchanged(db_path: Path, before: bytes) -> bool:
-    return db_path.read_bytes() == before and not db_path.with_name(
-        db_path.name + "-wal").exists()
+    return db_path.read_bytes() == before and not db_path.with_name(db_path.name + "-wal").exists()
 
 
 @pytest.mark.parametrize("key", [KEY, None], ids=["encrypted", "plain"])
 def test_random_bytes_in_the_middle_are_refused_and_nothing_is_written(
-        tmp_path: Path, key: DatabaseKey | None) -> None:
+    tmp_path: Path, key: DatabaseKey | None
+) -> None:
     db_path = tmp_path / "therapy_notes.db"
     _filled(db_path, key)
     _random_middle(db_path)
@@ -109,7 +109,8 @@ def test_plain_header_with_damaged_pages_is_damage(tmp_path: Path) -> None:
 
 
 def test_the_message_names_the_last_good_backup_and_a_damaged_backup_keeps_it(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     db_path = tmp_path / "data" / "therapy_notes.db"
     _filled(db_path)
     backup = tmp_path / "backups" / "nightly.tnbackup"

@@ -47,10 +47,18 @@ def fill(db_path: Path, key: DatabaseKey | None, sessions: int = 3) -> None:
                 at = datetime(2025, 5, 1, 9, n, tzinfo=UTC)
                 sid = uow.sessions.start(patient.id, "soap", "local", at).id
                 for i in range(20):
-                    uow.segments.add(sid, Segment(f"item_{i}", i * 1000, i * 1000 + 900,
-                                                  f"Segment {i}: {SECRET_PHRASES[1]}."))
-                uow.notes.add_entry(sid, NoteEntry("objective", SECRET_PHRASES[1],
-                                                   EntrySource.MODEL))
+                    uow.segments.add(
+                        sid,
+                        Segment(
+                            f"item_{i}",
+                            i * 1000,
+                            i * 1000 + 900,
+                            f"Segment {i}: {SECRET_PHRASES[1]}.",
+                        ),
+                    )
+                uow.notes.add_entry(
+                    sid, NoteEntry("objective", SECRET_PHRASES[1], EntrySource.MODEL)
+                )
     finally:
         db.close()
 
@@ -78,8 +86,7 @@ def key() -> DatabaseKey:
     return DatabaseKey.generate()
 
 
-def test_new_database_is_encrypted_in_the_file_and_its_wal(db_path: Path,
-                                                           key: DatabaseKey) -> None:
+def test_new_database_is_encrypted_in_the_file_and_its_wal(db_path: Path, key: DatabaseKey) -> None:
     db = open_database(db_path, key)
     try:
         with db.uow_factory() as uow:
@@ -111,7 +118,8 @@ def test_new_database_is_encrypted_in_the_file_and_its_wal(db_path: Path,
 
 
 def test_wrong_key_is_refused_and_the_file_is_untouched(
-        db_path: Path, key: DatabaseKey, caplog: pytest.LogCaptureFixture) -> None:
+    db_path: Path, key: DatabaseKey, caplog: pytest.LogCaptureFixture
+) -> None:
     fill(db_path, key, sessions=1)
     before = _sha256(db_path)
     listing = sorted(os.listdir(db_path.parent))
@@ -127,7 +135,8 @@ def test_wrong_key_is_refused_and_the_file_is_untouched(
 
 
 def test_plain_database_is_encrypted_on_open_with_every_row_kept(
-        db_path: Path, key: DatabaseKey) -> None:
+    db_path: Path, key: DatabaseKey
+) -> None:
     fill(db_path, None)
     assert file_state(db_path) is FileState.PLAINTEXT
     assert SECRET_PHRASES[1].encode() in all_bytes(db_path)
@@ -154,12 +163,14 @@ def _raise_at(step: str) -> Callable[[str], None]:
     def hook(name: str) -> None:
         if name == step:
             raise KilledError(step)
+
     return hook
 
 
 @pytest.mark.parametrize("step", STEPS)
 def test_migration_stopped_at_any_step_is_completed_by_a_rerun(
-        db_path: Path, key: DatabaseKey, step: str) -> None:
+    db_path: Path, key: DatabaseKey, step: str
+) -> None:
     fill(db_path, None, sessions=2)
     plain = digests_of(db_path, None)
     with pytest.raises(KilledError):
@@ -195,7 +206,11 @@ def test_migration_killed_by_sigkill_loses_nothing(db_path: Path, key: DatabaseK
     plain = digests_of(db_path, None)
     process = subprocess.run(
         [sys.executable, "-c", _KILL_AT_STEP, str(db_path), key.raw.hex(), "exported"],
-        capture_output=True, text=True, timeout=60, check=False)
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert process.returncode == -signal.SIGKILL, process.stderr
     assert db_path.with_name(db_path.name + ENCRYPTING_SUFFIX).exists()  # half done
     assert file_state(db_path) is FileState.PLAINTEXT

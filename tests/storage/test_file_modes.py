@@ -19,8 +19,9 @@ from therapy_notes.storage.database import open_database
 
 KEY = DatabaseKey.generate()
 
-pytestmark = pytest.mark.skipif(os.name != "posix",
-                                reason="Windows: the profile folder restricts access")
+pytestmark = pytest.mark.skipif(
+    os.name != "posix", reason="Windows: the profile folder restricts access"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +44,8 @@ def _write_a_patient(db_path: Path) -> None:
         # While open, the write-ahead log and shared memory exist: they are private too.
         sidecars = [db_path.with_name(db_path.name + s) for s in ("-wal", "-shm")]
         assert [mode(p) for p in sidecars if p.exists()] == [0o600] * len(
-            [p for p in sidecars if p.exists()])
+            [p for p in sidecars if p.exists()]
+        )
         assert any(p.exists() for p in sidecars)
     finally:
         db.close()

@@ -36,8 +36,9 @@ UowFactory = Callable[[], SqlUnitOfWork]
 def _sign(uow_factory: UowFactory, session_id: int) -> Signature:
     with uow_factory() as uow:
         signature = uow.signatures.add_signature(
-            Signature(session_id, SignatureRole.AUTHOR, "ana", "Ana Ruiz", "OTR/L", at(5),
-                      "ab" * 32)
+            Signature(
+                session_id, SignatureRole.AUTHOR, "ana", "Ana Ruiz", "OTR/L", at(5), "ab" * 32
+            )
         )
         uow.sessions.set_status(session_id, SessionStatus.SIGNED)
         return signature
@@ -47,20 +48,28 @@ def _sign(uow_factory: UowFactory, session_id: int) -> Signature:
 def entry_id(uow_factory: UowFactory, session_id: int) -> int:
     with uow_factory() as uow:
         entry = uow.notes.add_entry(
-            session_id, NoteEntry("subjective", "Knee pain 6/10.", EntrySource.MODEL, (1,)))
+            session_id, NoteEntry("subjective", "Knee pain 6/10.", EntrySource.MODEL, (1,))
+        )
         uow.notes.add_risk(session_id, RiskFlag(RiskKind.FALL_RISK, "Near fall"))
         assert entry.id is not None
         return entry.id
 
 
-def test_signatures_and_addenda_round_trip_in_order(uow_factory: UowFactory, session_id: int,
-                                                    entry_id: int) -> None:
+def test_signatures_and_addenda_round_trip_in_order(
+    uow_factory: UowFactory, session_id: int, entry_id: int
+) -> None:
     author = _sign(uow_factory, session_id)
     with uow_factory() as uow:
-        cosigner = uow.signatures.add_signature(Signature(
-            session_id, SignatureRole.COSIGNER, "rev", "Rae Vo", "PT, DPT", at(9), "cd" * 32))
-        addendum = uow.signatures.add_addendum(Addendum(
-            session_id, "ana", "Ana Ruiz", "OTR/L", at(20), "Late entry", "Phoned.", "ef" * 32))
+        cosigner = uow.signatures.add_signature(
+            Signature(
+                session_id, SignatureRole.COSIGNER, "rev", "Rae Vo", "PT, DPT", at(9), "cd" * 32
+            )
+        )
+        addendum = uow.signatures.add_addendum(
+            Addendum(
+                session_id, "ana", "Ana Ruiz", "OTR/L", at(20), "Late entry", "Phoned.", "ef" * 32
+            )
+        )
     with uow_factory() as uow:
         assert uow.signatures.signatures_for(session_id) == [author, cosigner]
         assert uow.signatures.addenda_for(session_id) == [addendum]
@@ -92,7 +101,8 @@ def test_signed_note_refuses_every_change_through_the_repository(
     attempts: list[Callable[[SqlUnitOfWork], object]] = [
         lambda u: u.notes.update_entry(entry_id, "Changed after signing.", "clinician"),
         lambda u: u.notes.add_entry(
-            session_id, NoteEntry("plan", "Added after signing.", EntrySource.CLINICIAN)),
+            session_id, NoteEntry("plan", "Added after signing.", EntrySource.CLINICIAN)
+        ),
         lambda u: u.notes.delete_entry(entry_id),
         lambda u: u.notes.add_measurement(session_id, Measurement("pain_score", 2.0)),
         lambda u: u.notes.add_risk(session_id, RiskFlag(RiskKind.SELF_HARM, "x")),
@@ -116,8 +126,9 @@ def test_a_signature_row_alone_locks_the_note(
 ) -> None:
     with uow_factory() as uow:
         uow.sessions.set_status(session_id, SessionStatus.DRAFT)
-        uow.signatures.add_signature(Signature(
-            session_id, SignatureRole.AUTHOR, "ana", "Ana Ruiz", "", at(5), "ab" * 32))
+        uow.signatures.add_signature(
+            Signature(session_id, SignatureRole.AUTHOR, "ana", "Ana Ruiz", "", at(5), "ab" * 32)
+        )
     with pytest.raises(NoteLockedError), uow_factory() as uow:
         uow.notes.update_entry(entry_id, "Changed.", "clinician")
 
@@ -148,15 +159,35 @@ def test_a_damaged_signing_secret_is_a_clear_error(tmp_path: Path) -> None:
         signing_key_for(tmp_path / "therapy_notes.db", None)
 
 
-def test_macs_manifest_and_chain_links_round_trip(uow_factory: UowFactory,
-                                                  session_id: int) -> None:
+def test_macs_manifest_and_chain_links_round_trip(uow_factory: UowFactory, session_id: int) -> None:
     with uow_factory() as uow:
         signature = uow.signatures.add_signature(
-            Signature(session_id, SignatureRole.AUTHOR, "ana", "Ana Ruiz", "OTR/L", at(5),
-                      "ab" * 32, mac="cd" * 32, manifest='{"version":2}'))
+            Signature(
+                session_id,
+                SignatureRole.AUTHOR,
+                "ana",
+                "Ana Ruiz",
+                "OTR/L",
+                at(5),
+                "ab" * 32,
+                mac="cd" * 32,
+                manifest='{"version":2}',
+            )
+        )
         addendum = uow.signatures.add_addendum(
-            Addendum(session_id, "ana", "Ana Ruiz", "OTR/L", at(6), "Late", "Phoned.",
-                     "ef" * 32, previous_mac="cd" * 32, mac="12" * 32))
+            Addendum(
+                session_id,
+                "ana",
+                "Ana Ruiz",
+                "OTR/L",
+                at(6),
+                "Late",
+                "Phoned.",
+                "ef" * 32,
+                previous_mac="cd" * 32,
+                mac="12" * 32,
+            )
+        )
     with uow_factory() as uow:
         assert uow.signatures.signatures_for(session_id) == [signature]
         assert signature.mac == "cd" * 32
@@ -186,7 +217,8 @@ def test_every_audit_record_is_chained_and_raw_sql_breaks_the_chain(
     connection.close()
     with db.uow_factory() as uow:
         assert chain_findings(uow.audit.chain()) == [
-            "an audit record is missing or edited (record 2)"]
+            "an audit record is missing or edited (record 2)"
+        ]
 
 
 def _database_at_0004_with_audit_rows(path: Path) -> None:
@@ -199,10 +231,14 @@ def _database_at_0004_with_audit_rows(path: Path) -> None:
         with engine.begin() as connection:
             command.upgrade(_alembic_config(connection), "0004")
             for n in (1, 2, 3):
-                connection.execute(text(
-                    "INSERT INTO audit_log (id, actor, action, entity, entity_id, before, after, "
-                    "at) VALUES (:id, 'ana', 'entry_added', 'session', 1, NULL, :after, :at)"),
-                    {"id": n, "after": f'{{"n": {n}}}', "at": f"2026-03-04 14:0{n}:00.000000"})
+                connection.execute(
+                    text(
+                        "INSERT INTO audit_log (id, actor, action, entity, entity_id, before, "
+                        "after, at) VALUES "
+                        "(:id, 'ana', 'entry_added', 'session', 1, NULL, :after, :at)"
+                    ),
+                    {"id": n, "after": f'{{"n": {n}}}', "at": f"2026-03-04 14:0{n}:00.000000"},
+                )
     finally:
         engine.dispose()
 

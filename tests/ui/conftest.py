@@ -98,8 +98,9 @@ def run(qloop: qasync.QEventLoop) -> Callable[[Coroutine[Any, Any, Any]], Any]:
     return runner
 
 
-async def wait_until(predicate: Callable[[], bool], timeout_s: float = 20.0,
-                     what: str = "condition") -> None:
+async def wait_until(
+    predicate: Callable[[], bool], timeout_s: float = 20.0, what: str = "condition"
+) -> None:
     """Poll `predicate` while the loop (and Qt) keep running; fail after `timeout_s`."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     while not predicate():
@@ -146,12 +147,18 @@ AppBuilder = Callable[..., Awaitable[AppParts]]
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, engine_models: EngineModels, memory_keyring: MemoryKeyring,
-             qtbot: Any) -> Callable[..., Awaitable[AppParts]]:
+def make_app(
+    tmp_path: Path, engine_models: EngineModels, memory_keyring: MemoryKeyring, qtbot: Any
+) -> Callable[..., Awaitable[AppParts]]:
     """Build the real app over a temp data folder; the audio is a WAV file."""
 
-    async def make(wav: Path, *, data_dir: Path | None = None, token_cap: int | None = None,
-                   realtime: bool = True) -> AppParts:
+    async def make(
+        wav: Path,
+        *,
+        data_dir: Path | None = None,
+        token_cap: int | None = None,
+        realtime: bool = True,
+    ) -> AppParts:
         config = AppConfig(data_dir=data_dir or tmp_path / "data")
         if token_cap is not None:
             config = AppConfig(data_dir=config.data_dir, token_cap=token_cap)
@@ -159,9 +166,12 @@ def make_app(tmp_path: Path, engine_models: EngineModels, memory_keyring: Memory
         from therapy_notes.app import pcm16_level
 
         parts = await build_app(
-            config, audio_factory=devices.open,
+            config,
+            audio_factory=devices.open,
             devices=DeviceAccess(lambda: ["Test WAV input"], devices.open, pcm16_level),
-            engine_opener=local_engine_opener(config, engine_models), keys=ApiKeyStore())
+            engine_opener=local_engine_opener(config, engine_models),
+            keys=ApiKeyStore(),
+        )
         qtbot.addWidget(parts.window)
         return parts
 

@@ -30,8 +30,12 @@ from therapy_notes.ui.dialogs.sign_in_dialog import SignInDialog
 
 
 def test_first_run_creates_admin_then_wrong_password_is_refused(
-        run: Callable[..., Any], qtbot: Any, tmp_path: Path, engine_models: EngineModels,
-        memory_keyring: Any) -> None:
+    run: Callable[..., Any],
+    qtbot: Any,
+    tmp_path: Path,
+    engine_models: EngineModels,
+    memory_keyring: Any,
+) -> None:
     async def scenario() -> None:
         parts = await build(tmp_path / "data", LONG_SESSION.path, engine_models, qtbot)
         dialogs: list[SignInDialog] = []
@@ -65,8 +69,9 @@ def test_first_run_creates_admin_then_wrong_password_is_refused(
             dialog.submit()
             await failed
             assert dialog.isVisible()
-            assert dialog.error.text() == ("The user name or password is wrong. "
-                                           "Check both and try again.")
+            assert dialog.error.text() == (
+                "The user name or password is wrong. Check both and try again."
+            )
         dialog.username.setText("admin")
         dialog.password.setText("admin-pass-1")
         qtbot.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
@@ -79,8 +84,12 @@ def test_first_run_creates_admin_then_wrong_password_is_refused(
 
 
 def test_idle_lock_hides_patient_content_while_recording_goes_on(
-        run: Callable[..., Any], qtbot: Any, tmp_path: Path, engine_models: EngineModels,
-        memory_keyring: Any) -> None:
+    run: Callable[..., Any],
+    qtbot: Any,
+    tmp_path: Path,
+    engine_models: EngineModels,
+    memory_keyring: Any,
+) -> None:
     clock = FakeClock()
 
     async def scenario() -> None:
@@ -125,8 +134,9 @@ def test_idle_lock_hides_patient_content_while_recording_goes_on(
                 return len(uow.segments.for_session(session_id))
 
         before = saved()
-        await wait_until(lambda: saved() > before, timeout_s=30,
-                         what="segments saved behind the lock")
+        await wait_until(
+            lambda: saved() > before, timeout_s=30, what="segments saved behind the lock"
+        )
 
         # A wrong password keeps it locked; the right one (or another user) unlocks.
         failed = wait_for_signal(parts.users.sign_in_failed)
@@ -160,8 +170,12 @@ def test_idle_lock_hides_patient_content_while_recording_goes_on(
 
 
 def test_recovery_prompt_lists_interrupted_session_and_recovers_it_as_draft(
-        run: Callable[..., Any], qtbot: Any, tmp_path: Path, engine_models: EngineModels,
-        memory_keyring: Any) -> None:
+    run: Callable[..., Any],
+    qtbot: Any,
+    tmp_path: Path,
+    engine_models: EngineModels,
+    memory_keyring: Any,
+) -> None:
     async def scenario() -> None:
         parts = await build(tmp_path / "data", LONG_SESSION.path, engine_models, qtbot)
         window = parts.window
@@ -172,8 +186,9 @@ def test_recovery_prompt_lists_interrupted_session_and_recovers_it_as_draft(
             patient = uow.patients.add(Patient(PATIENT_NAME, "MRN-1"))
             record = uow.sessions.start(patient.id, "soap", "local", datetime.now(UTC))
             for i in range(3):
-                uow.segments.add(record.id, Segment(f"item_{i}", i * 1000, i * 1000 + 900,
-                                                    f"Said {i}."))
+                uow.segments.add(
+                    record.id, Segment(f"item_{i}", i * 1000, i * 1000 + 900, f"Said {i}.")
+                )
         parts.recovery.find_interrupted()
         await wait_until(lambda: window.recovery_dialog is not None, what="recovery prompt")
         dialog = window.recovery_dialog
@@ -190,8 +205,10 @@ def test_recovery_prompt_lists_interrupted_session_and_recovers_it_as_draft(
         with parts.database.uow_factory() as uow:
             trail = uow.audit.for_entity("session", record.id)
         assert [(r.actor, r.action) for r in trail] == [("ana", "recover_interrupted_session")]
-        await wait_until(lambda: window.review_list.session_ids() == [record.id],
-                         what="recovered note awaits review")
+        await wait_until(
+            lambda: window.review_list.session_ids() == [record.id],
+            what="recovered note awaits review",
+        )
         window.close()
         await parts.shutdown()
 
@@ -199,8 +216,12 @@ def test_recovery_prompt_lists_interrupted_session_and_recovers_it_as_draft(
 
 
 def test_progress_chart_has_one_series_per_measurement_kind(
-        run: Callable[..., Any], qtbot: Any, tmp_path: Path, engine_models: EngineModels,
-        memory_keyring: Any) -> None:
+    run: Callable[..., Any],
+    qtbot: Any,
+    tmp_path: Path,
+    engine_models: EngineModels,
+    memory_keyring: Any,
+) -> None:
     async def scenario() -> None:
         parts = await build(tmp_path / "data", LONG_SESSION.path, engine_models, qtbot)
         window = parts.window
@@ -220,10 +241,15 @@ def test_progress_chart_has_one_series_per_measurement_kind(
         assert dialog is not None
         await wait_until(lambda: bool(dialog.chart.series_names()), what="chart series")
         chart = dialog.chart
-        assert chart.series_names() == ["Pain score (/10)",
-                                        "Range of motion — right shoulder (deg)"]
+        assert chart.series_names() == [
+            "Pain score (/10)",
+            "Range of motion — right shoulder (deg)",
+        ]
         assert [p.value for p in chart.points("Range of motion — right shoulder (deg)")] == [
-            95, 110, 125]
+            95,
+            110,
+            125,
+        ]
         assert [p.value for p in chart.points("Pain score (/10)")] == [7, 5, 3]
         assert not chart.grab().isNull()
         dialog.close()

@@ -20,8 +20,8 @@ def _finals(parts: AppParts) -> int:
 
 
 def test_cap_turns_gauge_red_and_transcript_continues(
-        run: Callable[..., Any], qtbot: Any,
-        make_app: Callable[..., Awaitable[AppParts]]) -> None:
+    run: Callable[..., Any], qtbot: Any, make_app: Callable[..., Awaitable[AppParts]]
+) -> None:
     async def scenario() -> None:
         parts = await make_app(LONG_SESSION.path, token_cap=20, realtime=False)
         window = parts.window
@@ -33,8 +33,11 @@ def test_cap_turns_gauge_red_and_transcript_continues(
         assert window.budget.message.text() == PAUSED_MESSAGE
         assert window.budget.raise_button.isVisible()
         finals_at_cap = _finals(parts)
-        await wait_until(lambda: _finals(parts) > finals_at_cap, timeout_s=30,
-                         what="transcript growing past the cap")
+        await wait_until(
+            lambda: _finals(parts) > finals_at_cap,
+            timeout_s=30,
+            what="transcript growing past the cap",
+        )
         # One click raises the cap; the gauge leaves red.
         qtbot.mouseClick(window.budget.raise_button, Qt.MouseButton.LeftButton)
         new_cap = int(window.budget.bar.format().split("/")[1].replace(",", ""))

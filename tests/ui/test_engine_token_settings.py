@@ -20,7 +20,8 @@ from therapy_notes.ui.settings_store import (
 
 
 def test_engine_token_is_kept_in_the_keyring_not_the_ini(
-    tmp_path: Path, memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+    memory_keyring: MemoryKeyring,
     run: Callable[[Coroutine[Any, Any, Any]], Any],
 ) -> None:
     ini = tmp_path / "settings.ini"
@@ -46,7 +47,8 @@ def test_engine_token_is_kept_in_the_keyring_not_the_ini(
 
     dialog = run(scenario())
     assert memory_keyring.passwords[(KEYRING_SERVICE, KEYRING_ENGINE_TOKEN_USER)] == (
-        "clinic-token-room-7")
+        "clinic-token-room-7"
+    )
     assert "clinic-token" not in ini.read_text()
     reloaded = SettingsStore(ini).load()
     assert (reloaded.engine, reloaded.engine_ca) == (ENGINE_CUSTOM, "clinic-ca.pem")

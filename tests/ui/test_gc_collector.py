@@ -20,7 +20,8 @@ def collector(qapp: QApplication) -> Iterator[GuiThreadCollector]:
 
 
 def test_automatic_collection_is_off_and_the_timer_collects(
-    collector: GuiThreadCollector, qtbot: object,
+    collector: GuiThreadCollector,
+    qtbot: object,
 ) -> None:
     collector.start()
     assert not gc.isenabled()

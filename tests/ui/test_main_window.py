@@ -29,8 +29,8 @@ def _stored_session(parts: AppParts) -> int:
 
 
 def test_search_opens_a_session_and_its_risk_must_be_acknowledged(
-        run: Callable[..., Any], qtbot: Any,
-        make_app: Callable[..., Awaitable[AppParts]]) -> None:
+    run: Callable[..., Any], qtbot: Any, make_app: Callable[..., Awaitable[AppParts]]
+) -> None:
     async def scenario() -> None:
         parts = await make_app(LONG_SESSION.path)
         window = parts.window
@@ -44,7 +44,9 @@ def test_search_opens_a_session_and_its_risk_must_be_acknowledged(
         window.search_dialog.results.itemActivated.emit(hit)
         await wait_for_signal(parts.library.session_loaded)
         assert window.session_id == session_id
-        assert window.transcript.texts() == ["[00:00]  Speaker:  She mentions a fall on the stairs."]
+        assert window.transcript.texts() == [
+            "[00:00]  Speaker:  She mentions a fall on the stairs."
+        ]
         assert window.risk_banner.isVisible()
         assert "Fall risk" in window.risk_banner.label.text()
         qtbot.mouseClick(window.risk_banner.button, Qt.MouseButton.LeftButton)
@@ -62,8 +64,8 @@ def test_search_opens_a_session_and_its_risk_must_be_acknowledged(
 
 
 def test_closing_while_recording_asks_then_saves_before_closing(
-        run: Callable[..., Any], qtbot: Any,
-        make_app: Callable[..., Awaitable[AppParts]]) -> None:
+    run: Callable[..., Any], qtbot: Any, make_app: Callable[..., Awaitable[AppParts]]
+) -> None:
     async def scenario() -> None:
         parts = await make_app(LONG_SESSION.path)
         window = parts.window
@@ -72,8 +74,10 @@ def test_closing_while_recording_asks_then_saves_before_closing(
         await wait_until(lambda: parts.engine.state is EngineState.READY, what="engine ready")
         window.record_action.trigger()  # F9
         await wait_until(lambda: window.bar.state is RecordingState.RECORDING, what="live")
-        await wait_until(lambda: any(t.startswith("[") for t in window.transcript.texts()),
-                         what="a saved segment")
+        await wait_until(
+            lambda: any(t.startswith("[") for t in window.transcript.texts()),
+            what="a saved segment",
+        )
         window.close()
         box = window.close_box
         assert box is not None
@@ -99,7 +103,8 @@ def test_closing_while_recording_asks_then_saves_before_closing(
 
 
 def test_unreachable_engine_is_a_message_not_a_crash(
-        run: Callable[..., Any], make_app: Callable[..., Awaitable[AppParts]]) -> None:
+    run: Callable[..., Any], make_app: Callable[..., Awaitable[AppParts]]
+) -> None:
     from dataclasses import replace
 
     from therapy_notes.ui.settings_store import ENGINE_CUSTOM
@@ -108,8 +113,12 @@ def test_unreachable_engine_is_a_message_not_a_crash(
         parts = await make_app(LONG_SESSION.path)
         window = parts.window
         window.show()
-        parts.settings.save(replace(parts.settings.settings, engine=ENGINE_CUSTOM,
-                                    custom_url="ws://127.0.0.1:9/v1"), None)
+        parts.settings.save(
+            replace(
+                parts.settings.settings, engine=ENGINE_CUSTOM, custom_url="ws://127.0.0.1:9/v1"
+            ),
+            None,
+        )
         await parts.settings.wait_idle()
         window.start_recording()
         await wait_until(lambda: window.notice.isVisible(), timeout_s=30, what="a message")

@@ -21,8 +21,12 @@ from therapy_notes.ui.dialogs.export_dialog import ExportChoice
 
 
 def test_edit_sign_addendum_cosign_export_and_copy(
-        run: Callable[..., Any], qtbot: Any, tmp_path: Path, engine_models: EngineModels,
-        memory_keyring: Any) -> None:
+    run: Callable[..., Any],
+    qtbot: Any,
+    tmp_path: Path,
+    engine_models: EngineModels,
+    memory_keyring: Any,
+) -> None:
     async def scenario() -> None:
         parts = await build(tmp_path / "data", LONG_SESSION.path, engine_models, qtbot)
         window, notes = parts.window, parts.notes
@@ -30,8 +34,9 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         await create_accounts(parts)
         seeded = seed_note(parts)
         await sign_in(parts, "ana")
-        await wait_until(lambda: window.review_list.session_ids() == [seeded.session_id],
-                         what="review list")
+        await wait_until(
+            lambda: window.review_list.session_ids() == [seeded.session_id], what="review list"
+        )
         window.left_tabs.setCurrentWidget(window.review_list)
         item = window.review_list.sessions.item(0)
         assert PATIENT_NAME in item.text()
@@ -76,8 +81,10 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         assert "signed and can no longer be edited" in message
         assert window.notice.isVisible()
         assert "addendum" in window.notice.label.text().lower()
-        await wait_until(lambda: window.review_list.session_ids() == [],
-                         what="signed note leaves the review list")
+        await wait_until(
+            lambda: window.review_list.session_ids() == [],
+            what="signed note leaves the review list",
+        )
 
         # Addendum, under the note with author and time.
         window.open_addendum()
@@ -89,7 +96,8 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         dialog.accept()
         await loaded
         assert [label.text() for label in window.review.addendum_labels] == [
-            "Home exercise sheet given."]
+            "Home exercise sheet given."
+        ]
 
         # Co-sign as the reviewer (switching user switches the actor).
         await sign_in(parts, "rae")
@@ -100,12 +108,17 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         qtbot.mouseClick(window.review.cosign_button, Qt.MouseButton.LeftButton)
         (review,) = await loaded
         assert review.signature_state is SignatureState.VALID
-        assert window.review.signature_labels[1].text().startswith(
-            "Co-signed by Rae Vo, PT, DPT on ")
+        assert (
+            window.review.signature_labels[1].text().startswith("Co-signed by Rae Vo, PT, DPT on ")
+        )
         await notes.wait_idle()
         trail = [(r.actor, r.action) for r in window.audit_records]  # type: ignore[attr-defined]
-        assert trail == [("ana", "entry_edited"), ("ana", "signed"), ("ana", "addendum_added"),
-                         ("rae", "cosigned")]
+        assert trail == [
+            ("ana", "entry_edited"),
+            ("ana", "signed"),
+            ("ana", "addendum_added"),
+            ("rae", "cosigned"),
+        ]
 
         # Export a real PDF with the transcript appendix, and read it back.
         pdf = tmp_path / "note.pdf"
@@ -145,8 +158,9 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         # A note changed behind the app's back shows the red banner; export is refused.
         connection = sqlite3.connect(AppConfig(data_dir=tmp_path / "data").db_path)
         with connection:
-            changed = connection.execute("UPDATE note_entries SET text = ? WHERE id = ?",
-                                         ("Tampered.", seeded.entry_ids[1])).rowcount
+            changed = connection.execute(
+                "UPDATE note_entries SET text = ? WHERE id = ?", ("Tampered.", seeded.entry_ids[1])
+            ).rowcount
         connection.close()
         assert changed == 1
         loaded = wait_for_signal(notes.review_loaded)
@@ -155,8 +169,10 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         assert review.signature_state is SignatureState.MISMATCH
         assert window.review.mismatch_banner.isVisibleTo(window)
         assert "changed after it was signed" in window.review.mismatch_banner.text()
-        assert (f"Entry {seeded.entry_ids[1]} in Subjective was changed after signing."
-                in window.review.mismatch_banner.text())
+        assert (
+            f"Entry {seeded.entry_ids[1]} in Subjective was changed after signing."
+            in window.review.mismatch_banner.text()
+        )
         refused = wait_for_signal(notes.error_posted)
         window.export_note(tmp_path / "refused.pdf", ExportChoice("pdf", ".pdf", "a4", False))
         (message,) = await refused

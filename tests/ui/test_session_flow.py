@@ -19,9 +19,12 @@ def _note_texts(parts: AppParts) -> dict[str, list[str]]:
     return {s.key: s.entry_texts() for s in parts.window.note.sections()}
 
 
-def test_live_session_is_saved_and_reopens(run: Callable[..., Any], qtbot: Any,
-                                           make_app: Callable[..., Awaitable[AppParts]],
-                                           tmp_path: Path) -> None:
+def test_live_session_is_saved_and_reopens(
+    run: Callable[..., Any],
+    qtbot: Any,
+    make_app: Callable[..., Awaitable[AppParts]],
+    tmp_path: Path,
+) -> None:
     data_dir = tmp_path / "clinic"
 
     async def record() -> tuple[list[str], dict[str, list[str]], int]:
@@ -33,13 +36,15 @@ def test_live_session_is_saved_and_reopens(run: Callable[..., Any], qtbot: Any,
         qtbot.mouseClick(window.bar.record_button, Qt.MouseButton.LeftButton)
         await wait_until(lambda: window.bar.state is RecordingState.RECORDING, what="live")
         # Words appear while the audio is still playing.
-        await wait_until(lambda: any(t.startswith("…") for t in window.transcript.texts()),
-                         what="partial transcript")
-        await wait_until(lambda: any(t.startswith("[") for t in window.transcript.texts()),
-                         what="final segment")
+        await wait_until(
+            lambda: any(t.startswith("…") for t in window.transcript.texts()),
+            what="partial transcript",
+        )
+        await wait_until(
+            lambda: any(t.startswith("[") for t in window.transcript.texts()), what="final segment"
+        )
         assert window.bar.state is RecordingState.RECORDING
-        await wait_until(lambda: any(_note_texts(parts).values()), timeout_s=30,
-                         what="note entry")
+        await wait_until(lambda: any(_note_texts(parts).values()), timeout_s=30, what="note entry")
         # The clinician types while recording; incoming entries never touch the field.
         subjective = window.note.sections()[0]
         subjective.editor.setFocus()

@@ -29,17 +29,26 @@ from therapy_notes.ui.settings_store import (
 
 def test_settings_survive_a_restart(tmp_path: Path, qapp: Any) -> None:
     path = tmp_path / "settings.ini"
-    chosen = UiSettings(engine=ENGINE_OPENAI, model="gpt-realtime-2", reasoning_effort="high",
-                        max_output_tokens=400, token_cap=12_345,
-                        prices=replace(Prices(), audio_in=40.5), input_device="USB Mic",
-                        data_dir=str(tmp_path / "elsewhere"), keep_audio=True, template="dap")
+    chosen = UiSettings(
+        engine=ENGINE_OPENAI,
+        model="gpt-realtime-2",
+        reasoning_effort="high",
+        max_output_tokens=400,
+        token_cap=12_345,
+        prices=replace(Prices(), audio_in=40.5),
+        input_device="USB Mic",
+        data_dir=str(tmp_path / "elsewhere"),
+        keep_audio=True,
+        template="dap",
+    )
     SettingsStore(path).save(chosen)
     assert SettingsStore(path).load() == chosen
     assert "sk-" not in path.read_text()
 
 
-def test_a_damaged_value_falls_back_to_defaults(tmp_path: Path, qapp: Any,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_a_damaged_value_falls_back_to_defaults(
+    tmp_path: Path, qapp: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "settings.ini"
     path.write_text("[settings]\nreasoning_effort=enormous\n")
     assert SettingsStore(path).load() == UiSettings()
@@ -82,9 +91,12 @@ def test_no_keyring_backend_is_explained(caplog: pytest.LogCaptureFixture) -> No
     assert "sk-test" not in caplog.text
 
 
-def test_settings_dialog_round_trip(run: Callable[..., Any],
-                                    make_app: Callable[..., Awaitable[AppParts]],
-                                    memory_keyring: MemoryKeyring, tmp_path: Path) -> None:
+def test_settings_dialog_round_trip(
+    run: Callable[..., Any],
+    make_app: Callable[..., Awaitable[AppParts]],
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+) -> None:
     async def scenario() -> None:
         parts = await make_app(LONG_SESSION.path)
         window = parts.window
@@ -109,8 +121,9 @@ def test_settings_dialog_round_trip(run: Callable[..., Any],
         assert saved.engine == ENGINE_OPENAI
         assert saved.reasoning_effort == "xhigh"
         assert window.bar.effort == "xhigh"
-        assert memory_keyring.passwords[("TherapyNotes", "openai-api-key")] == \
-            "sk-test-abcdefgh9876"
+        assert (
+            memory_keyring.passwords[("TherapyNotes", "openai-api-key")] == "sk-test-abcdefgh9876"
+        )
         ini = (tmp_path / "data" / "settings.ini").read_text()
         assert "abcdefgh9876" not in ini
         # Reopened, the dialog shows the stored values and only the key's last four.

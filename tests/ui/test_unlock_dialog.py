@@ -20,8 +20,9 @@ class ScriptedDialogs(DialogKeyPrompt):
 
 
 def test_new_passphrase_dialog_names_the_minimum_and_asks_again() -> None:
-    prompt = ScriptedDialogs(["short", "long enough now", "long enough typo",
-                              "long enough now", "long enough now"])
+    prompt = ScriptedDialogs(
+        ["short", "long enough now", "long enough typo", "long enough now", "long enough now"]
+    )
     assert prompt.passphrase(is_new=True) == "long enough now"
     assert prompt.answers == []
     first, after_short, _again, after_typo, _again_2 = prompt.labels

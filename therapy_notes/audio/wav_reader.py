@@ -158,9 +158,7 @@ def _parse_header(f: BinaryIO, file_size: int, path: Path) -> WavInfo:
             f"The recording {path} contains no audio: its data chunk is empty. The recorder "
             "probably stopped before it saved anything; choose another recording."
         )
-    return WavInfo(
-        rate, channels, sample_format, block_align, data[0], data[1], tuple(warnings)
-    )
+    return WavInfo(rate, channels, sample_format, block_align, data[0], data[1], tuple(warnings))
 
 
 def _data_size(

@@ -84,7 +84,7 @@ class NoteDocument:
 
     @property
     def patient_line(self) -> str:
-        """"Dana Reyes (MRN-7), born 1961-05-02", or "No patient" for a dictation."""
+        """The patient's name, identifier and birth date, or "No patient" for a dictation."""
         if self.patient is None:
             return "No patient"
         line = self.patient.name
@@ -101,7 +101,7 @@ class NoteDocument:
         return "Signed, with addenda" if self.addenda else "Signed"
 
     def signature_line(self, signature: Signature) -> str:
-        """"Electronically signed by Ana Ruiz, OTR/L on 2026-03-04 15:30 UTC"."""
+        """The signature as a sentence: who signed, with credentials, and when (UTC)."""
         verb = "signed" if signature.role is SignatureRole.AUTHOR else "co-signed"
         return (
             f"Electronically {verb} by {signature.signature_name} "
@@ -109,7 +109,7 @@ class NoteDocument:
         )
 
     def addendum_heading(self, addendum: Addendum) -> str:
-        """"Addendum by Ana Ruiz, OTR/L on 2026-03-05 09:00 UTC"."""
+        """An addendum's heading: its author, with credentials, and when (UTC)."""
         return f"Addendum by {addendum.author_name} on {self.format_time(addendum.at)}"
 
     def risk_line(self, risk: RiskFlag) -> str:
@@ -122,7 +122,7 @@ class NoteDocument:
 
 
 def describe_measurement(m: Measurement) -> str:
-    """"Range of motion: 120 degrees (left shoulder)"."""
+    """A measurement as a line: kind, value with unit, and where (side and body part)."""
     kind = m.kind.replace("_", " ").capitalize()
     joiner = "" if m.unit[:1] in ("/", "%", "°") else " "
     value = f"{m.value:g}{joiner}{m.unit}".rstrip()
@@ -131,7 +131,7 @@ def describe_measurement(m: Measurement) -> str:
 
 
 def describe_risk(r: RiskFlag) -> str:
-    """"Fall risk: <evidence>"."""
+    """A risk flag as a line: its title, then the evidence."""
     return f"{RISK_TITLES.get(r.kind, r.kind.value)}: {r.evidence}"
 
 

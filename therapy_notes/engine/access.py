@@ -53,7 +53,8 @@ def check_name(name: str) -> str:
     if not _NAME.match(name):
         raise UserFacingError(
             f"Invalid token name {name[:70]!r}: use 1-64 letters, digits, '.', '_', '@' or '-', "
-            "starting with a letter or digit.")
+            "starting with a letter or digit."
+        )
     return name
 
 
@@ -109,7 +110,8 @@ class TokenStore:
             return {}
         except OSError as exc:
             raise UserFacingError(
-                f"Cannot read the tokens file {self._path}: {exc.strerror or exc}.") from exc
+                f"Cannot read the tokens file {self._path}: {exc.strerror or exc}."
+            ) from exc
         try:
             data = json.loads(text)
             entries = data["tokens"]
@@ -117,7 +119,8 @@ class TokenStore:
         except (ValueError, KeyError, TypeError) as exc:
             raise UserFacingError(
                 f"The tokens file {self._path} is damaged ({type(exc).__name__}). Restore it "
-                "or delete it and add the tokens again.") from exc
+                "or delete it and add the tokens again."
+            ) from exc
 
     def names(self) -> list[str]:
         return sorted(self.load())
@@ -131,8 +134,7 @@ class TokenStore:
         check_name(name)
         digests = self.load()
         if name in digests:
-            raise UserFacingError(
-                f"A token named {name!r} exists; revoke it first to replace it.")
+            raise UserFacingError(f"A token named {name!r} exists; revoke it first to replace it.")
         token = secrets.token_urlsafe(TOKEN_BYTES)
         digests[name] = token_digest(token)
         self._write(digests)
@@ -162,16 +164,20 @@ class TokenStore:
                 self._checker = TokenChecker(self.load())
                 self._seen = seen
             except UserFacingError:
-                _log.warning("tokens file unreadable; keeping the %d tokens loaded before",
-                             len(self._checker.digests))
+                _log.warning(
+                    "tokens file unreadable; keeping the %d tokens loaded before",
+                    len(self._checker.digests),
+                )
         return self._checker
 
     def _write(self, digests: Mapping[str, bytes]) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         data = {
             "version": FILE_VERSION,
-            "tokens": [{"name": n, "sha256": d.hex(), "updated_at": now}
-                       for n, d in sorted(digests.items())],
+            "tokens": [
+                {"name": n, "sha256": d.hex(), "updated_at": now}
+                for n, d in sorted(digests.items())
+            ],
         }
         folder = self._path.parent
         folder.mkdir(parents=True, exist_ok=True)

@@ -24,11 +24,19 @@ _log = logging.getLogger(__name__)
 class BackgroundEngine:
     """`LocalEngine` running on a daemon thread; the same start/stop/url surface."""
 
-    def __init__(self, models: EngineModels | None = None, *, host: str = "127.0.0.1",
-                 port: int = 0, model_dir: Path | None = None,
-                 token: str | None = None, limits: EngineLimits | None = None) -> None:
-        self._engine = LocalEngine(models, host=host, port=port, model_dir=model_dir,
-                                   token=token, limits=limits)
+    def __init__(
+        self,
+        models: EngineModels | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        model_dir: Path | None = None,
+        token: str | None = None,
+        limits: EngineLimits | None = None,
+    ) -> None:
+        self._engine = LocalEngine(
+            models, host=host, port=port, model_dir=model_dir, token=token, limits=limits
+        )
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested: asyncio.Event | None = None

@@ -411,8 +411,12 @@ class LocalEngine:
             await _refuse_beta(ws)
             return
         if self._active >= self._limits.max_sessions:
-            _log.warning("refused a session for %s: %d of %d sessions in use",
-                         ws.username, self._active, self._limits.max_sessions)
+            _log.warning(
+                "refused a session for %s: %d of %d sessions in use",
+                ws.username,
+                self._active,
+                self._limits.max_sessions,
+            )
             await _refuse_full(ws, self._limits.max_sessions)
             return
         query = parse_qs(urlsplit(request.path).query)
@@ -467,7 +471,8 @@ def server_ssl_context(cert: Path, key: Path) -> ssl.SSLContext:
         context.load_cert_chain(cert, key)
     except (OSError, ssl.SSLError) as exc:
         raise UserFacingError(
-            f"Cannot load the TLS certificate {cert} with key {key}: {exc}.") from exc
+            f"Cannot load the TLS certificate {cert} with key {key}: {exc}."
+        ) from exc
     return context
 
 
@@ -483,9 +488,13 @@ def check_exposure(host: str, *, has_tls: bool, allow_plaintext: bool) -> None:
         raise UserFacingError(
             f"Refusing to serve on {host} without TLS: session audio would cross the network "
             "unencrypted. Pass --tls-cert CERT --tls-key KEY, or --allow-plaintext on a "
-            "network you trust.")
-    _log.warning("PLAINTEXT: serving on %s without TLS (--allow-plaintext); audio and tokens "
-                 "cross the network unencrypted", host)
+            "network you trust."
+        )
+    _log.warning(
+        "PLAINTEXT: serving on %s without TLS (--allow-plaintext); audio and tokens "
+        "cross the network unencrypted",
+        host,
+    )
 
 
 async def serve_forever(
@@ -513,13 +522,24 @@ async def serve_forever(
     if not names:
         raise UserFacingError(
             f"The tokens file {tokens} has no tokens, so no client could connect. Add one: "
-            f"therapy-notes-server --add-token NAME --tokens {tokens}")
+            f"therapy-notes-server --add-token NAME --tokens {tokens}"
+        )
     context = server_ssl_context(tls_cert, tls_key) if tls_cert and tls_key else None
-    async with LocalEngine(host=host, port=port, model_dir=model_dir, tokens=store,
-                           allowed_origins=allowed_origins, ssl_context=context,
-                           limits=limits) as engine:
-        _log.info("serving the Realtime protocol at %s for %d tokens, at most %d sessions",
-                  engine.url, len(names), engine.max_sessions)
+    async with LocalEngine(
+        host=host,
+        port=port,
+        model_dir=model_dir,
+        tokens=store,
+        allowed_origins=allowed_origins,
+        ssl_context=context,
+        limits=limits,
+    ) as engine:
+        _log.info(
+            "serving the Realtime protocol at %s for %d tokens, at most %d sessions",
+            engine.url,
+            len(names),
+            engine.max_sessions,
+        )
         await asyncio.Future()
 
 

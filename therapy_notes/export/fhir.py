@@ -56,8 +56,11 @@ def to_document_reference(doc: NoteDocument, *, pdf: bytes | None = None) -> dic
         "date": _instant(created),
         "description": f"{doc.title} of {doc.session_day}",
         "content": [
-            {"attachment": _attachment(to_markdown(doc).encode("utf-8"), "text/markdown",
-                                       f"{stem}.md", created)}
+            {
+                "attachment": _attachment(
+                    to_markdown(doc).encode("utf-8"), "text/markdown", f"{stem}.md", created
+                )
+            }
         ],
         "context": {"period": {"start": _instant(doc.session_date)}},
     }

@@ -42,15 +42,20 @@ def to_markdown(doc: NoteDocument) -> str:
         lines.append("")
     lines += ["### Signatures", ""]
     lines += [
-        f"- {escape(doc.signature_line(s))} (SHA-256 `{s.content_sha256}`)"
-        for s in doc.signatures
+        f"- {escape(doc.signature_line(s))} (SHA-256 `{s.content_sha256}`)" for s in doc.signatures
     ] or ["_Not signed._"]
     lines.append("")
     if doc.addenda:
         lines += ["### Addenda", ""]
         for a in doc.addenda:
-            lines += [f"#### {escape(doc.addendum_heading(a))}", "",
-                      f"**Reason:** {escape(a.reason)}", "", escape(a.text), ""]
+            lines += [
+                f"#### {escape(doc.addendum_heading(a))}",
+                "",
+                f"**Reason:** {escape(a.reason)}",
+                "",
+                escape(a.text),
+                "",
+            ]
     if doc.transcript is not None:
         lines += ["### Transcript", ""]
         lines += [

@@ -7,7 +7,11 @@ from collections.abc import Iterator
 
 
 def backoff_delays(
-    *, initial_s: float = 0.25, factor: float = 2.0, max_s: float = 8.0, jitter: float = 0.25,
+    *,
+    initial_s: float = 0.25,
+    factor: float = 2.0,
+    max_s: float = 8.0,
+    jitter: float = 0.25,
     rng: random.Random | None = None,
 ) -> Iterator[float]:
     """Yield delays forever: initial, initial*factor, ... up to `max_s`, each +/- `jitter`.

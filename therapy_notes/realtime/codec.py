@@ -55,11 +55,13 @@ def tool_calls(output: Any) -> tuple[ToolCall, ...]:
     calls = []
     for item in output or ():
         if getattr(item, "type", None) == "function_call":
-            calls.append(ToolCall(
-                call_id=str(getattr(item, "call_id", "") or ""),
-                name=str(getattr(item, "name", "") or ""),
-                arguments=str(getattr(item, "arguments", "") or ""),
-            ))
+            calls.append(
+                ToolCall(
+                    call_id=str(getattr(item, "call_id", "") or ""),
+                    name=str(getattr(item, "name", "") or ""),
+                    arguments=str(getattr(item, "arguments", "") or ""),
+                )
+            )
     return tuple(calls)
 
 

@@ -55,10 +55,15 @@ PACE_TURNS_AHEAD = 4
 """A file is streamed only this many finished turns ahead of their transcripts."""
 CLOUD_ROLLOVER_S = 55 * 60
 """The cloud ends a session at 60 minutes; roll over well before."""
-_FATAL_CODES = frozenset({
-    "invalid_api_key", "insufficient_quota", "account_deactivated",
-    "billing_hard_limit_reached", "beta_api_shape_disabled",
-})
+_FATAL_CODES = frozenset(
+    {
+        "invalid_api_key",
+        "insufficient_quota",
+        "account_deactivated",
+        "billing_hard_limit_reached",
+        "beta_api_shape_disabled",
+    }
+)
 _EXPIRED_CODES = frozenset({"session_expired"})
 _QUIET_CODES = frozenset({"input_audio_buffer_commit_empty", "item_not_found"})
 
@@ -102,7 +107,8 @@ class RealtimeConnection:
         # A clinic engine with its own certificate authority: websockets takes `ssl` at
         # connect time; the SDK passes the options through but does not declare that key.
         self._ws_options = cast(
-            "WebSocketConnectionOptions", {"ssl": ssl_context} if ssl_context is not None else {})
+            "WebSocketConnectionOptions", {"ssl": ssl_context} if ssl_context is not None else {}
+        )
         self._rollover_after_s = rollover_after_s
         self._connect_timeout_s = connect_timeout_s
         self._max_attempts = max_attempts
@@ -193,9 +199,14 @@ class RealtimeConnection:
                 try:
                     if replaces in self._items:
                         await conn.conversation.item.delete(item_id=replaces)
-                    await conn.conversation.item.create(item={
-                        "id": item_id, "type": "message", "role": "user",
-                        "content": [{"type": "input_text", "text": text}]})
+                    await conn.conversation.item.create(
+                        item={
+                            "id": item_id,
+                            "type": "message",
+                            "role": "user",
+                            "content": [{"type": "input_text", "text": text}],
+                        }
+                    )
                 except ConnectionClosed:
                     return
                 self._text_turns.pop(0)
@@ -307,17 +318,25 @@ class RealtimeConnection:
                 _log.info("session expired; reconnecting at once")
                 await self._drop_connection()
                 continue
-            except (OSError, TimeoutError, ConnectionClosed, InvalidHandshake,
-                    EngineUnavailableError) as exc:
+            except (
+                OSError,
+                TimeoutError,
+                ConnectionClosed,
+                InvalidHandshake,
+                EngineUnavailableError,
+            ) as exc:
                 reason = _describe(exc)
                 _log.info("realtime link down (%s)", type(exc).__name__)
             await self._drop_connection()
             attempt += 1
             if attempt > self._max_attempts or (not self._started.is_set() and attempt > 3):
-                self._fail(EngineUnavailableError(
-                    f"Could not reach the speech engine ({reason}). Check the engine URL and "
-                    "the network, then start recording again. Everything recorded so far "
-                    "is saved."))
+                self._fail(
+                    EngineUnavailableError(
+                        f"Could not reach the speech engine ({reason}). Check the engine URL and "
+                        "the network, then start recording again. Everything recorded so far "
+                        "is saved."
+                    )
+                )
                 return
             self._emit(LinkStateChanged(LinkState.RECONNECTING, attempt, reason))
             delays = delays or self._delays()
@@ -332,22 +351,26 @@ class RealtimeConnection:
                 self._client.realtime.connect(
                     model=self._settings.model, websocket_connection_options=self._ws_options
                 ).enter(),
-                self._connect_timeout_s)
+                self._connect_timeout_s,
+            )
         except InvalidStatus as exc:
             status = exc.response.status_code
             if status in (401, 403):
                 raise AuthError(
                     f"The speech service refused the API key (HTTP {status}). Check the key "
-                    "in Settings; nothing was sent with it.") from exc
+                    "in Settings; nothing was sent with it."
+                ) from exc
             if status == 404:
                 raise EngineUnavailableError(
                     "The engine URL does not serve the Realtime API (HTTP 404). Check the "
-                    "URL in Settings.") from exc
+                    "URL in Settings."
+                ) from exc
             raise
         except InvalidURI as exc:
             raise EngineUnavailableError(
                 f"The engine URL is not a WebSocket address: {exc}. It must start with "
-                "ws:// or wss://.") from exc
+                "ws:// or wss://."
+            ) from exc
         self.connections_opened += 1
         try:
             await self._configure(conn)
@@ -364,7 +387,7 @@ class RealtimeConnection:
                 self._response_active, self._response_pending = False, True
                 self._followups = 0
             for start in range(0, len(self._replay), 48_000):
-                chunk = bytes(self._replay[start:start + 48_000])
+                chunk = bytes(self._replay[start : start + 48_000])
                 await conn.input_audio_buffer.append(audio=base64.b64encode(chunk).decode())
             self._conn = conn
         await self._send_text_turns(conn)
@@ -410,8 +433,7 @@ class RealtimeConnection:
         try:
             new = await self._open()
         except (OSError, TimeoutError, ConnectionClosed, InvalidHandshake) as exc:
-            _log.warning("rollover failed (%s); keeping the current connection",
-                         type(exc).__name__)
+            _log.warning("rollover failed (%s); keeping the current connection", type(exc).__name__)
             return old
         task = asyncio.create_task(old.close())
         self._tasks.add(task)
@@ -442,8 +464,11 @@ class RealtimeConnection:
             kind = event.type
         except (ValueError, TypeError, AttributeError):
             _log.warning("ignored a malformed server event (%d bytes)", len(raw))
-            self._emit(ServerError("malformed_server_event",
-                                   "The engine sent an event that could not be read."))
+            self._emit(
+                ServerError(
+                    "malformed_server_event", "The engine sent an event that could not be read."
+                )
+            )
             return
         await self._handle(conn, event, kind)
 
@@ -500,7 +525,7 @@ class RealtimeConnection:
         keep_from = min([t.start_ms for t in self._turns.values()] + [self._completed_end_ms])
         drop_ms = keep_from - self._replay_start_ms
         if drop_ms > 0:
-            del self._replay[:drop_ms * BYTES_PER_MS]
+            del self._replay[: drop_ms * BYTES_PER_MS]
             self._replay_start_ms = keep_from
 
     async def _handle_error(self, event: Any) -> None:
@@ -518,8 +543,10 @@ class RealtimeConnection:
 
     def _check_fatal(self, code: str | None, message: str) -> None:
         if code in _FATAL_CODES:
-            raise AuthError(f"The speech service refused the session ({code}): {message} "
-                            "Check the API key and the account in Settings.")
+            raise AuthError(
+                f"The speech service refused the session ({code}): {message} "
+                "Check the API key and the account in Settings."
+            )
 
     # -- responses and tools ----------------------------------------------------------------
 
@@ -537,9 +564,13 @@ class RealtimeConnection:
         results = await self._runner.run_all(calls) if calls else ()
         try:
             for result in results:
-                await conn.conversation.item.create(item={
-                    "type": "function_call_output", "call_id": result.call_id,
-                    "output": result.output})
+                await conn.conversation.item.create(
+                    item={
+                        "type": "function_call_output",
+                        "call_id": result.call_id,
+                        "output": result.output,
+                    }
+                )
             if self._prune_items and response.status == "completed":
                 for item_id in self._items_seen_by_response:
                     await conn.conversation.item.delete(item_id=item_id)
@@ -548,8 +579,9 @@ class RealtimeConnection:
         self._items_seen_by_response = []
         usage = codec.response_usage(response.usage)
         allowed = self._gate(usage)
-        self._emit(ResponseCompleted(response.id or "", response.status or "completed",
-                                     usage, results))
+        self._emit(
+            ResponseCompleted(response.id or "", response.status or "completed", usage, results)
+        )
         # A response cut at max_output_tokens has more to write: always follow it up (the
         # budget gate still decides), so the end of a session is never left uncomposed.
         cut = response.status == "incomplete"
@@ -589,8 +621,7 @@ class RealtimeConnection:
 
 def _server_error(event: Any) -> ServerError:
     err = event.error
-    return ServerError(err.code or err.type or "error", err.message or "", err.param,
-                       err.event_id)
+    return ServerError(err.code or err.type or "error", err.message or "", err.param, err.event_id)
 
 
 def _describe(exc: BaseException) -> str:

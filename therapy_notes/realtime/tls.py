@@ -27,4 +27,5 @@ def engine_ssl_context(ca_file: Path | None) -> ssl.SSLContext | None:
     except (OSError, ssl.SSLError) as exc:
         raise UserFacingError(
             f"Cannot use {ca_file} as the engine's certificate authority ({exc}). Choose the "
-            "PEM file the clinic's administrator gave you.") from exc
+            "PEM file the clinic's administrator gave you."
+        ) from exc

@@ -40,14 +40,16 @@ class ToolRunner:
         try:
             output = await asyncio.wait_for(handler(arguments), self._timeout_s)
         except TimeoutError:
-            _log.warning("tool %s (call %s) timed out after %.1f s",
-                         call.name, call.call_id, self._timeout_s)
+            _log.warning(
+                "tool %s (call %s) timed out after %.1f s", call.name, call.call_id, self._timeout_s
+            )
             return _error(call, f"timed out after {self._timeout_s:g} s")
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a failing tool must not end the session
-            _log.warning("tool %s (call %s) failed: %s", call.name, call.call_id,
-                         type(exc).__name__)
+            _log.warning(
+                "tool %s (call %s) failed: %s", call.name, call.call_id, type(exc).__name__
+            )
             return _error(call, str(exc) or type(exc).__name__)
         return ToolResult(call.call_id, call.name, output)
 
@@ -60,5 +62,6 @@ def _parse_arguments(text: str) -> Mapping[str, Any]:
 
 
 def _error(call: ToolCall, message: str) -> ToolResult:
-    return ToolResult(call.call_id, call.name, json.dumps({"ok": False, "error": message}),
-                      is_error=True)
+    return ToolResult(
+        call.call_id, call.name, json.dumps({"ok": False, "error": message}), is_error=True
+    )

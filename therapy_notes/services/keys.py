@@ -112,8 +112,10 @@ class NoPrompt:
         return None
 
     def show_recovery_key(self, recovery_key: str) -> None:
-        raise UnlockError("A new database key was made but there is nowhere to show its "
-                          "recovery key; run Therapy Notes once from a terminal or the window.")
+        raise UnlockError(
+            "A new database key was made but there is nowhere to show its "
+            "recovery key; run Therapy Notes once from a terminal or the window."
+        )
 
 
 # --- the OS keyring ----------------------------------------------------------------------
@@ -171,8 +173,10 @@ class SystemKeyring:
             keyring.set_password(self._service, name, value)
         except keyring.errors.KeyringError as exc:
             logger.warning("keyring write failed: %s", type(exc).__name__)
-            raise UnlockError("The password store (keyring) refused to save the database "
-                              "key. Unlock it and try again.") from exc
+            raise UnlockError(
+                "The password store (keyring) refused to save the database "
+                "key. Unlock it and try again."
+            ) from exc
 
 
 # --- recovery key ------------------------------------------------------------------------
@@ -182,7 +186,7 @@ def encode_recovery_key(key: DatabaseKey) -> str:
     """The key as base32 in groups of five, with a checksum that catches typing mistakes."""
     checksum = hashlib.sha256(key.raw).digest()[:_RECOVERY_CHECKSUM_BYTES]
     text = base64.b32encode(key.raw + checksum).decode("ascii").rstrip("=")
-    return "-".join(text[i:i + 5] for i in range(0, len(text), 5))
+    return "-".join(text[i : i + 5] for i in range(0, len(text), 5))
 
 
 def decode_recovery_key(text: str) -> DatabaseKey:
@@ -199,10 +203,14 @@ def decode_recovery_key(text: str) -> DatabaseKey:
     except ValueError:
         data = b""
     raw, checksum = data[:KEY_BYTES], data[KEY_BYTES:]
-    if (len(data) != KEY_BYTES + _RECOVERY_CHECKSUM_BYTES
-            or hashlib.sha256(raw).digest()[:_RECOVERY_CHECKSUM_BYTES] != checksum):
-        raise UnlockError("That is not a valid recovery key: check each group of five "
-                          "characters against the printed copy and try again.")
+    if (
+        len(data) != KEY_BYTES + _RECOVERY_CHECKSUM_BYTES
+        or hashlib.sha256(raw).digest()[:_RECOVERY_CHECKSUM_BYTES] != checksum
+    ):
+        raise UnlockError(
+            "That is not a valid recovery key: check each group of five "
+            "characters against the printed copy and try again."
+        )
     return DatabaseKey(raw)
 
 
@@ -216,14 +224,22 @@ def key_check(key: DatabaseKey) -> str:
 
 def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> tuple[bytes, bytes]:
     """(keystream, MAC key) from the passphrase: scrypt output split in two."""
-    material = hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, n=n, r=r, p=p,
-                              maxmem=256 * r * n + 2**20, dklen=2 * KEY_BYTES)
+    material = hashlib.scrypt(
+        passphrase.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=r,
+        p=p,
+        maxmem=256 * r * n + 2**20,
+        dklen=2 * KEY_BYTES,
+    )
     return material[:KEY_BYTES], material[KEY_BYTES:]
 
 
 def _wrap_header(salt: bytes, n: int, r: int, p: int) -> bytes:
-    return json.dumps({"v": _FORMAT, "kdf": "scrypt", "salt": salt.hex(), "n": n, "r": r,
-                       "p": p}, sort_keys=True).encode("ascii")
+    return json.dumps(
+        {"v": _FORMAT, "kdf": "scrypt", "salt": salt.hex(), "n": n, "r": r, "p": p}, sort_keys=True
+    ).encode("ascii")
 
 
 def wrap_key(key: DatabaseKey, passphrase: str, *, n: int = SCRYPT_N) -> dict[str, Any]:
@@ -236,10 +252,18 @@ def wrap_key(key: DatabaseKey, passphrase: str, *, n: int = SCRYPT_N) -> dict[st
     salt = secrets.token_bytes(16)
     stream, mac_key = _derive(passphrase, salt, n, SCRYPT_R, SCRYPT_P)
     wrapped = bytes(a ^ b for a, b in zip(key.raw, stream, strict=True))
-    mac = hmac.new(mac_key, _wrap_header(salt, n, SCRYPT_R, SCRYPT_P) + wrapped,
-                   hashlib.sha256).hexdigest()
-    return {"kdf": "scrypt", "salt": salt.hex(), "n": n, "r": SCRYPT_R, "p": SCRYPT_P,
-            "wrapped_key": wrapped.hex(), "mac": mac}
+    mac = hmac.new(
+        mac_key, _wrap_header(salt, n, SCRYPT_R, SCRYPT_P) + wrapped, hashlib.sha256
+    ).hexdigest()
+    return {
+        "kdf": "scrypt",
+        "salt": salt.hex(),
+        "n": n,
+        "r": SCRYPT_R,
+        "p": SCRYPT_P,
+        "wrapped_key": wrapped.hex(),
+        "mac": mac,
+    }
 
 
 def unwrap_key(wrap: Mapping[str, Any], passphrase: str) -> DatabaseKey:
@@ -264,7 +288,8 @@ def unwrap_key(wrap: Mapping[str, Any], passphrase: str) -> DatabaseKey:
         raise UnlockError(
             "The passphrase is wrong; the database was not opened or changed. Check "
             f"{PASSPHRASE_ENV} or type it again. If it is lost, start with your recovery key "
-            f"in {RECOVERY_KEY_ENV} to choose a new one.")
+            f"in {RECOVERY_KEY_ENV} to choose a new one."
+        )
     return DatabaseKey(bytes(a ^ b for a, b in zip(wrapped, stream, strict=True)))
 
 
@@ -276,12 +301,14 @@ def _damaged_key_file(what: str = "is damaged") -> KeyFileDamagedError:
     return KeyFileDamagedError(
         f"The key file ({KEY_FILE_NAME}) in the data folder {what}. Start with your "
         f"recovery key in {RECOVERY_KEY_ENV}, or type it when asked, to write a new one; "
-        "nothing was changed.")
+        "nothing was changed."
+    )
 
 
 def _is_hex(text: object, length: int) -> bool:
-    return isinstance(text, str) and len(text) == length \
-        and all(c in "0123456789abcdef" for c in text)
+    return (
+        isinstance(text, str) and len(text) == length and all(c in "0123456789abcdef" for c in text)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,16 +336,19 @@ class KeyFile:
         if not isinstance(data, dict):
             raise _damaged_key_file()
         if data.get("format") != _FORMAT:
-            raise _damaged_key_file("was written by another version of Therapy Notes, or "
-                                    "is damaged")
+            raise _damaged_key_file(
+                "was written by another version of Therapy Notes, or is damaged"
+            )
         try:
             mode = KeyMode(str(data.get("mode")))
         except ValueError as exc:
             raise _damaged_key_file() from exc
         check, wrap = data.get("check"), data.get("wrap")
-        if not _is_hex(check, 2 * hashlib.sha256().digest_size) \
-                or not (wrap is None or isinstance(wrap, dict)) \
-                or (mode is KeyMode.PASSPHRASE and wrap is None):
+        if (
+            not _is_hex(check, 2 * hashlib.sha256().digest_size)
+            or not (wrap is None or isinstance(wrap, dict))
+            or (mode is KeyMode.PASSPHRASE and wrap is None)
+        ):
             raise _damaged_key_file()
         return cls(mode, str(check), wrap)
 
@@ -419,7 +449,8 @@ def _backup_key_error() -> UnlockError:
     return UnlockError(
         "The key does not open that backup: it was made from another data folder, or the "
         f"recovery key is wrong. Set {RECOVERY_KEY_ENV} to the recovery key of the database "
-        "the backup came from. Nothing was changed.")
+        "the backup came from. Nothing was changed."
+    )
 
 
 def _key_from_hex(text: str | None) -> DatabaseKey | None:
@@ -446,9 +477,16 @@ class KeyService:
     the database, so nothing here can damage it.
     """
 
-    def __init__(self, db_path: Path, *, keyring: SecretStore, prompt: KeyPrompt,
-                 env: Mapping[str, str] | None = None, scrypt_n: int = SCRYPT_N,
-                 opens_database: Callable[[DatabaseKey], bool] | None = None) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        keyring: SecretStore,
+        prompt: KeyPrompt,
+        env: Mapping[str, str] | None = None,
+        scrypt_n: int = SCRYPT_N,
+        opens_database: Callable[[DatabaseKey], bool] | None = None,
+    ) -> None:
         """Set up the key source of the data folder that holds `db_path`.
 
         Args:
@@ -514,11 +552,15 @@ class KeyService:
                 return self._recover(None, without_key=damaged)
             self._require_check(key, key_file)
             return Unlocked(key, KeyMode.PASSPHRASE)
-        stored = self._keyring.get(self._keyring_name(key_file.check)) \
-            if self._keyring.is_usable() else None
+        stored = (
+            self._keyring.get(self._keyring_name(key_file.check))
+            if self._keyring.is_usable()
+            else None
+        )
         from_keyring = _key_from_hex(stored)
-        if from_keyring is not None and hmac.compare_digest(key_check(from_keyring),
-                                                            key_file.check):
+        if from_keyring is not None and hmac.compare_digest(
+            key_check(from_keyring), key_file.check
+        ):
             return Unlocked(from_keyring, KeyMode.KEYRING)
         logger.warning("database key not in the keyring; asking for the recovery key")
         return self._recover(key_file)
@@ -550,7 +592,8 @@ class KeyService:
             raise UnlockError(
                 "Restoring into a new data folder needs the recovery key that was shown when "
                 f"the backed-up database was set up: set {RECOVERY_KEY_ENV} to it, or run "
-                "the restore from a terminal to type it. Nothing was changed.")
+                "the restore from a terminal to type it. Nothing was changed."
+            )
         backup_key = decode_recovery_key(text)
         if not opens_backup(backup_key):
             raise _backup_key_error()
@@ -585,8 +628,9 @@ class KeyService:
         logger.info("database key set up (%s)", mode.value)
         return Unlocked(key, mode, is_new=is_new)
 
-    def _recover(self, key_file: KeyFile | None, *,
-                 without_key: UnlockError | None = None) -> Unlocked:
+    def _recover(
+        self, key_file: KeyFile | None, *, without_key: UnlockError | None = None
+    ) -> Unlocked:
         """The recovery key, checked, then stored again (keyring, key file).
 
         Args:
@@ -601,7 +645,8 @@ class KeyService:
             raise UnlockError(
                 f"The database key for {self._db_path} is not in this computer's password "
                 f"store (keyring). Enter your recovery key, or set {RECOVERY_KEY_ENV} to it; "
-                "nothing was changed.")
+                "nothing was changed."
+            )
         key = decode_recovery_key(text)
         self._require_recovery_key(key, key_file)
         mode = self._store(key, self._new_passphrase_unless_keyring())
@@ -622,12 +667,14 @@ class KeyService:
             raise UnlockError(
                 f"That recovery key does not open {self._db_path}: it belongs to another "
                 "data folder, or a character is wrong. Nothing was changed. Use the recovery "
-                "key printed when this data folder was set up.")
+                "key printed when this data folder was set up."
+            )
         if key_file is None:
             raise UnlockError(
                 f"There is no database and no readable key file in {self._db_path.parent} "
                 "to check that recovery key against; nothing was changed. Check that this "
-                "is the right data folder (--data-dir or THERAPY_NOTES_DATA_DIR).")
+                "is the right data folder (--data-dir or THERAPY_NOTES_DATA_DIR)."
+            )
         self._require_check(key, key_file)
 
     def _require_check(self, key: DatabaseKey, key_file: KeyFile) -> None:
@@ -635,7 +682,8 @@ class KeyService:
             logger.warning("key does not match the key file")
             raise UnlockError(
                 f"That key is for another database, not {self._db_path}; nothing was changed. "
-                "Use the recovery key printed when this data folder was set up.")
+                "Use the recovery key printed when this data folder was set up."
+            )
 
     def _new_passphrase_unless_keyring(self) -> str | None:
         """None when the keyring will keep the key, else a new (checked) passphrase."""
@@ -648,8 +696,9 @@ class KeyService:
             self._keyring.set(self._keyring_name(check), key.raw.hex())
             KeyFile(KeyMode.KEYRING, check).write(self._key_path)
             return KeyMode.KEYRING
-        KeyFile(KeyMode.PASSPHRASE, check,
-                wrap_key(key, passphrase, n=self._scrypt_n)).write(self._key_path)
+        KeyFile(KeyMode.PASSPHRASE, check, wrap_key(key, passphrase, n=self._scrypt_n)).write(
+            self._key_path
+        )
         return KeyMode.PASSPHRASE
 
     def _passphrase(self, *, is_new: bool) -> str:
@@ -658,12 +707,14 @@ class KeyService:
             raise UnlockError(
                 "This computer has no password store (keyring) for the database key, so a "
                 f"passphrase protects it. Set {PASSPHRASE_ENV}, or run Therapy Notes from a "
-                "terminal to type it.")
+                "terminal to type it."
+            )
         if is_new and len(passphrase) < MIN_PASSPHRASE_CHARS:
             raise UnlockError(
                 f"The passphrase is too short: use at least {MIN_PASSPHRASE_CHARS} characters "
                 "(a few unrelated words are easy to remember and hard to guess). No key was "
-                "made and nothing was saved.")
+                "made and nothing was saved."
+            )
         return passphrase
 
     @staticmethod
@@ -677,8 +728,13 @@ class KeyService:
 class TerminalPrompt:
     """`KeyPrompt` for the command line: asks only when stdin is a terminal."""
 
-    def __init__(self, *, stdin: TextIO | None = None, stderr: TextIO | None = None,
-                 ask: Callable[[str], str] = getpass.getpass) -> None:
+    def __init__(
+        self,
+        *,
+        stdin: TextIO | None = None,
+        stderr: TextIO | None = None,
+        ask: Callable[[str], str] = getpass.getpass,
+    ) -> None:
         self._stdin = stdin or sys.stdin
         self._stderr = stderr or sys.stderr
         self._ask = ask
@@ -706,12 +762,16 @@ class TerminalPrompt:
 
     def _new_passphrase(self) -> str:
         for _ in range(NEW_PASSPHRASE_TRIES):
-            first = self._ask("Choose a passphrase for the Therapy Notes database (at least "
-                              f"{MIN_PASSPHRASE_CHARS} characters): ")
+            first = self._ask(
+                "Choose a passphrase for the Therapy Notes database (at least "
+                f"{MIN_PASSPHRASE_CHARS} characters): "
+            )
             if len(first) < MIN_PASSPHRASE_CHARS:
-                self._say(f"That passphrase is too short: use at least {MIN_PASSPHRASE_CHARS} "
-                          "characters (a few unrelated words are easy to remember and hard "
-                          "to guess). Try again.")
+                self._say(
+                    f"That passphrase is too short: use at least {MIN_PASSPHRASE_CHARS} "
+                    "characters (a few unrelated words are easy to remember and hard "
+                    "to guess). Try again."
+                )
                 continue
             if self._ask("Type it again: ") != first:
                 self._say("The two passphrases differ. Try again.")
@@ -720,7 +780,8 @@ class TerminalPrompt:
         raise UnlockError(
             f"No passphrase was chosen in {NEW_PASSPHRASE_TRIES} tries (too short, or the two "
             "passphrases differ); no key was made and nothing was saved. Start Therapy Notes "
-            "again to choose one.")
+            "again to choose one."
+        )
 
     def _say(self, text: str) -> None:
         self._stderr.write(text + "\n")
@@ -738,5 +799,6 @@ class TerminalPrompt:
             "computer):\n\n"
             f"    {recovery_key}\n\n"
             "It opens the database and its backups if the password store or passphrase is "
-            f"lost: set {RECOVERY_KEY_ENV} to it, or type it when asked.\n\n")
+            f"lost: set {RECOVERY_KEY_ENV} to it, or type it when asked.\n\n"
+        )
         self._stderr.flush()

@@ -193,17 +193,23 @@ def _check(
     if session.status is SessionStatus.SIGNED and not signatures:
         mismatches.append("the note is marked signed but has no signature")
     if author is None and signed_ids:
-        findings.append("the signature was removed from a note that the audit trail says "
-                        "was signed")
+        findings.append(
+            "the signature was removed from a note that the audit trail says was signed"
+        )
     stored_signatures = {s.id for s in signatures}
     recorded = signed_ids if author is not None else []
     recorded += _recorded_ids(trail, "cosigned", "signature_id")
-    findings += [f"signature {i} was removed, though the audit trail records it"
-                 for i in recorded if i not in stored_signatures]
+    findings += [
+        f"signature {i} was removed, though the audit trail records it"
+        for i in recorded
+        if i not in stored_signatures
+    ]
     stored_addenda = {a.id for a in addenda}
-    findings += [f"an addendum was removed (addendum id {i} is in the audit trail)"
-                 for i in _recorded_ids(trail, "addendum_added", "addendum_id")
-                 if i not in stored_addenda]
+    findings += [
+        f"an addendum was removed (addendum id {i} is in the audit trail)"
+        for i in _recorded_ids(trail, "addendum_added", "addendum_id")
+        if i not in stored_addenda
+    ]
     broken = chain_findings(chain)
     if broken:
         mismatches.append("the audit trail")
@@ -267,8 +273,15 @@ class NotesService:
         after: str | None = None,
     ) -> None:
         uow.audit.record(
-            AuditRecord(actor.username, action, AUDIT_ENTITY, session_id, self._clock(),
-                        before=before, after=after)
+            AuditRecord(
+                actor.username,
+                action,
+                AUDIT_ENTITY,
+                session_id,
+                self._clock(),
+                before=before,
+                after=after,
+            )
         )
 
     # -- reading ----------------------------------------------------------------------------
@@ -287,15 +300,22 @@ class NotesService:
         signatures = tuple(uow.signatures.signatures_for(session_id))
         addenda = tuple(uow.signatures.addenda_for(session_id))
         trail = uow.audit.for_entity(AUDIT_ENTITY, session_id)
-        check = _check(self._key, session, content, signatures, addenda, trail,
-                       uow.audit.chain())
+        check = _check(self._key, session, content, signatures, addenda, trail, uow.audit.chain())
         if check.mismatches or check.findings:
             state = SignatureState.MISMATCH
-            logger.warning("session %s: signature check failed (%d findings)", session_id,
-                           len(check.findings))
-            self._audit(uow, actor, "signature_mismatch", session_id,
-                        after=json.dumps({"during": during, "failed": check.mismatches,
-                                          "findings": check.findings}, ensure_ascii=False))
+            logger.warning(
+                "session %s: signature check failed (%d findings)", session_id, len(check.findings)
+            )
+            self._audit(
+                uow,
+                actor,
+                "signature_mismatch",
+                session_id,
+                after=json.dumps(
+                    {"during": during, "failed": check.mismatches, "findings": check.findings},
+                    ensure_ascii=False,
+                ),
+            )
         else:
             state = SignatureState.VALID if signatures else SignatureState.UNSIGNED
         return NoteReview(
@@ -345,8 +365,9 @@ class NotesService:
         if (
             session.status is SessionStatus.SIGNED
             or uow.signatures.signatures_for(session_id)
-            or _recorded_ids(uow.audit.for_entity(AUDIT_ENTITY, session_id), "signed",
-                             "signature_id")
+            or _recorded_ids(
+                uow.audit.for_entity(AUDIT_ENTITY, session_id), "signed", "signature_id"
+            )
         ):
             raise NoteLockedError(
                 "This note is signed and can no longer be edited. "
@@ -401,8 +422,14 @@ class NotesService:
             if before.text == text:
                 return before
             after = uow.notes.update_entry(entry_id, text, source.value)
-            self._audit(uow, actor, "entry_edited", session_id,
-                        before=_entry_json(before), after=_entry_json(after))
+            self._audit(
+                uow,
+                actor,
+                "entry_edited",
+                session_id,
+                before=_entry_json(before),
+                after=_entry_json(after),
+            )
             return after
 
         return await self._run(work)
@@ -432,9 +459,15 @@ class NotesService:
                 return
             at = self._clock()
             uow.notes.acknowledge_risk(risk_id, at)
-            self._audit(uow, actor, "risk_acknowledged", session_id,
-                        after=json.dumps({"risk_id": risk_id, "kind": risk.kind.value,
-                                          "acknowledged_at": at.isoformat()}))
+            self._audit(
+                uow,
+                actor,
+                "risk_acknowledged",
+                session_id,
+                after=json.dumps(
+                    {"risk_id": risk_id, "kind": risk.kind.value, "acknowledged_at": at.isoformat()}
+                ),
+            )
 
         await self._run(work)
 
@@ -535,13 +568,20 @@ class NotesService:
             audit_head=uow.audit.head(),
         )
         return uow.signatures.add_signature(
-            Signature(session.id, role, actor.username, actor.display_name, actor.credentials,
-                      signed_at, digest, mac=signed.mac, manifest=signed.manifest)
+            Signature(
+                session.id,
+                role,
+                actor.username,
+                actor.display_name,
+                actor.credentials,
+                signed_at,
+                digest,
+                mac=signed.mac,
+                manifest=signed.manifest,
+            )
         )
 
-    async def add_addendum(
-        self, actor: User, session_id: int, reason: str, text: str
-    ) -> Addendum:
+    async def add_addendum(self, actor: User, session_id: int, reason: str, text: str) -> Addendum:
         """Amend a signed note: the addendum is shown under it, the note stays as signed."""
         self._editor_source(actor)
         reason, text = reason.strip(), text.strip()
@@ -560,16 +600,38 @@ class NotesService:
             author = review.author_signature
             last = review.addenda[-1] if review.addenda else author
             previous = "" if last is None else chain_value(last)
-            draft = Addendum(session_id, actor.username, actor.display_name, actor.credentials,
-                             self._clock(), reason, text)
-            addendum = uow.signatures.add_addendum(
-                Addendum(draft.session_id, draft.username, draft.display_name, draft.credentials,
-                         draft.at, draft.reason, draft.text, addendum_sha256(draft),
-                         previous_mac=previous, mac=addendum_mac(draft, previous, self._key))
+            draft = Addendum(
+                session_id,
+                actor.username,
+                actor.display_name,
+                actor.credentials,
+                self._clock(),
+                reason,
+                text,
             )
-            self._audit(uow, actor, "addendum_added", session_id,
-                        after=json.dumps({"addendum_id": addendum.id, "reason": reason,
-                                          "text": text}, ensure_ascii=False))
+            addendum = uow.signatures.add_addendum(
+                Addendum(
+                    draft.session_id,
+                    draft.username,
+                    draft.display_name,
+                    draft.credentials,
+                    draft.at,
+                    draft.reason,
+                    draft.text,
+                    addendum_sha256(draft),
+                    previous_mac=previous,
+                    mac=addendum_mac(draft, previous, self._key),
+                )
+            )
+            self._audit(
+                uow,
+                actor,
+                "addendum_added",
+                session_id,
+                after=json.dumps(
+                    {"addendum_id": addendum.id, "reason": reason, "text": text}, ensure_ascii=False
+                ),
+            )
             return addendum
 
         addendum = await self._run(work)
@@ -599,10 +661,19 @@ class NotesService:
             review = self._load(uow, actor, session_id, f"export:{export_format}")
             if review.signature_state is SignatureState.MISMATCH:
                 return _Refused(review.findings)  # after commit, so the mismatch stays audited
-            self._audit(uow, actor, "exported", session_id,
-                        after=json.dumps({"format": export_format,
-                                          "transcript": include_transcript,
-                                          "signed": review.is_locked}))
+            self._audit(
+                uow,
+                actor,
+                "exported",
+                session_id,
+                after=json.dumps(
+                    {
+                        "format": export_format,
+                        "transcript": include_transcript,
+                        "signed": review.is_locked,
+                    }
+                ),
+            )
             return build_document(
                 note=review.note,
                 template=review.template,

@@ -43,6 +43,7 @@ class AudioSource(Protocol):
 
 # --- realtime link -----------------------------------------------------------------------
 
+
 class SpeakerDiarizer(Protocol):
     """Tells a session's two voices apart from each turn's audio (24 kHz mono PCM16).
 

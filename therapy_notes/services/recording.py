@@ -190,17 +190,21 @@ class RecordingService:
         self._patient_id = patient_id
         self._set_state(RecordingState.CONNECTING)
         try:
-            record = await self._write(lambda uow: uow.sessions.start(
-                patient_id, self._template.name if self._template else template,
-                self._settings.engine_name, self._clock()))
+            record = await self._write(
+                lambda uow: uow.sessions.start(
+                    patient_id,
+                    self._template.name if self._template else template,
+                    self._settings.engine_name,
+                    self._clock(),
+                )
+            )
         except UserFacingError as exc:
             self._set_state(RecordingState.FAILED, str(exc))
             raise
         self._session_id = record.id
         self._emit(SessionOpened(record.id))
         profile = await self._profile()
-        link = self._link_factory(self._link_settings(profile), self._tool_handlers(),
-                                  self._gate)
+        link = self._link_factory(self._link_settings(profile), self._tool_handlers(), self._gate)
         self._link = link
         self._consume_task = asyncio.create_task(self._consume(link), name="recording-events")
         try:
@@ -234,9 +238,21 @@ class RecordingService:
         self._cap_notice_given = False
         self._emit(BudgetUpdated(self.usage.snapshot()))
         session_id = self._session_id
-        task = asyncio.create_task(self._write(lambda uow: uow.audit.record(AuditRecord(
-            self._settings.actor, "raise_token_cap", "session", session_id, self._clock(),
-            json.dumps({"cap_tokens": before}), json.dumps({"cap_tokens": new_cap_tokens})))))
+        task = asyncio.create_task(
+            self._write(
+                lambda uow: uow.audit.record(
+                    AuditRecord(
+                        self._settings.actor,
+                        "raise_token_cap",
+                        "session",
+                        session_id,
+                        self._clock(),
+                        json.dumps({"cap_tokens": before}),
+                        json.dumps({"cap_tokens": new_cap_tokens}),
+                    )
+                )
+            )
+        )
         task.add_done_callback(_log_failure)
         if self._link is not None and self._state is RecordingState.RECORDING:
             asyncio.create_task(self._link.request_response()).add_done_callback(_log_failure)
@@ -266,10 +282,13 @@ class RecordingService:
                 # Every segment is in (their handlers ran before LinkFlushed's); the last
                 # turns' note update, and any follow-up of a cut response, finish now.
                 if not await link.wait_until_idle(timeout_s=drain_timeout_s):
-                    self._lost(TranscriptionIncompleteError(
-                        "The speech engine stopped answering before the note was updated "
-                        "with the last turns. The transcript is saved; add what is missing "
-                        "to the note by hand."))
+                    self._lost(
+                        TranscriptionIncompleteError(
+                            "The speech engine stopped answering before the note was updated "
+                            "with the last turns. The transcript is saved; add what is missing "
+                            "to the note by hand."
+                        )
+                    )
             await self._finish(SessionStatus.FAILED if failed else SessionStatus.DRAFT)
             if not failed:
                 self._set_state(RecordingState.STOPPED)
@@ -290,8 +309,9 @@ class RecordingService:
         session_id = self._session_id
         if session_id is not None:
             try:
-                await self._write(lambda uow: uow.sessions.set_status(
-                    session_id, status, self._clock()))
+                await self._write(
+                    lambda uow: uow.sessions.set_status(session_id, status, self._clock())
+                )
             except StorageError as exc:
                 _log.error("could not mark session %s %s: %s", session_id, status, exc)
 
@@ -346,7 +366,6 @@ class RecordingService:
             except Exception:  # noqa: BLE001 - one bad event must not end the session
                 _log.exception("bug while handling %s", type(event).__name__)
 
-
     async def _on_link_event(self, link: RealtimeLink, event: LinkEvent) -> None:
         if isinstance(event, TranscriptDelta):
             text = self._partials.get(event.item_id, "") + event.delta
@@ -368,10 +387,13 @@ class RecordingService:
             self._emit(Draining(event.turns_left))
         elif isinstance(event, LinkFlushed):
             if event.untranscribed:
-                self._lost(TranscriptionIncompleteError(
-                    f"{event.untranscribed} passage(s) at the end could not be transcribed: "
-                    "the speech engine stopped answering. What was transcribed is saved; "
-                    "check the engine (or the machine's load) and transcribe the file again."))
+                self._lost(
+                    TranscriptionIncompleteError(
+                        f"{event.untranscribed} passage(s) at the end could not be transcribed: "
+                        "the speech engine stopped answering. What was transcribed is saved; "
+                        "check the engine (or the machine's load) and transcribe the file again."
+                    )
+                )
             self._flushed.set()
 
     async def _on_transcript(self, link: RealtimeLink, event: TranscriptCompleted) -> None:
@@ -380,8 +402,9 @@ class RecordingService:
         if event.text:
             for index, (part, cluster) in enumerate(await self._voiced_parts(event)):
                 item_id = event.item_id if index == 0 else f"{event.item_id}.{index}"
-                segment = dataclasses.replace(part, item_id=item_id,
-                                              speaker=self._roles.role(cluster))
+                segment = dataclasses.replace(
+                    part, item_id=item_id, speaker=self._roles.role(cluster)
+                )
                 saved = await self._write(functools.partial(_add_segment, session_id, segment))
                 if saved.id is not None:
                     self._segment_ids[item_id] = saved.id
@@ -390,8 +413,9 @@ class RecordingService:
                 if self._diarizer is not None:
                     self._voice_owner.append(len(self._voiced) - 1)
                 # The model reads the turn as text with its speaker, in place of its audio.
-                cited = await link.add_text_turn(event.item_id if index == 0 else "",
-                                                 f"{saved.speaker.label}: {saved.text}")
+                cited = await link.add_text_turn(
+                    event.item_id if index == 0 else "", f"{saved.speaker.label}: {saved.text}"
+                )
                 if saved.id is not None:
                     self._segment_ids[cited] = saved.id
                 self._transcribed_event(cited).set()
@@ -467,8 +491,7 @@ class RecordingService:
         diarizer = self._diarizer
         if diarizer is None:
             return None
-        cluster = await self._diarize(diarizer.assign, self._turn_audio(part.start_ms,
-                                                                        part.end_ms))
+        cluster = await self._diarize(diarizer.assign, self._turn_audio(part.start_ms, part.end_ms))
         self._roles.observe(cluster, part.text)
         return cluster
 
@@ -511,9 +534,12 @@ class RecordingService:
 
     def _on_link_state(self, event: LinkStateChanged) -> None:
         if event.state is LinkState.RECONNECTING and self._state is RecordingState.RECORDING:
-            self._set_state(RecordingState.RECONNECTING,
-                            f"Connection lost ({event.reason}); reconnecting, attempt "
-                            f"{event.attempt}. Recording continues.", event.attempt)
+            self._set_state(
+                RecordingState.RECONNECTING,
+                f"Connection lost ({event.reason}); reconnecting, attempt "
+                f"{event.attempt}. Recording continues.",
+                event.attempt,
+            )
         elif event.state is LinkState.LIVE and self._state is RecordingState.RECONNECTING:
             self._set_state(RecordingState.RECORDING, "Reconnected.")
         elif event.state is LinkState.FAILED and self._state is not RecordingState.FAILED:
@@ -541,9 +567,11 @@ class RecordingService:
 
     async def _write(self, work: Callable[[UnitOfWork], T]) -> T:
         """Run `work` in one transaction on a worker thread: disk never blocks the loop."""
+
         def run() -> T:
             with self._uow_factory() as uow:
                 return work(uow)
+
         return await asyncio.to_thread(run)
 
     async def _profile(self) -> PatientProfile | None:
@@ -629,8 +657,14 @@ class RecordingService:
                 raise ValueError(f"section must be one of {', '.join(template.section_keys)}")
             if not isinstance(text, str) or not text.strip():
                 raise ValueError("text must be a non-empty string")
-            entries.append(NoteEntry(section, text.strip(), self._settings.entry_source,
-                                     await self._segments_of(item)))
+            entries.append(
+                NoteEntry(
+                    section,
+                    text.strip(),
+                    self._settings.entry_source,
+                    await self._segments_of(item),
+                )
+            )
 
         def save(uow: UnitOfWork) -> list[NoteEntry]:
             return [uow.notes.add_entry(session_id, entry) for entry in entries]
@@ -648,9 +682,13 @@ class RecordingService:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError("value must be a number")
         measurement = Measurement(
-            kind=str(kind), value=float(value), unit=_text(arguments, "unit"),
-            body_part=_text(arguments, "body_part"), side=_text(arguments, "side"),
-            segment_ids=await self._segments_of(arguments))
+            kind=str(kind),
+            value=float(value),
+            unit=_text(arguments, "unit"),
+            body_part=_text(arguments, "body_part"),
+            side=_text(arguments, "side"),
+            segment_ids=await self._segments_of(arguments),
+        )
         saved = await self._write(lambda uow: uow.notes.add_measurement(session_id, measurement))
         self._emit(MeasurementRecorded(saved))
         return json.dumps({"ok": True})
@@ -671,9 +709,14 @@ class RecordingService:
         profile = await self._profile()
         if profile is None:
             return json.dumps({"ok": False, "error": "no patient is linked to this session"})
-        return json.dumps({"ok": True, "diagnoses": list(profile.diagnoses),
-                           "goals": list(profile.goals),
-                           "precautions": list(profile.precautions)})
+        return json.dumps(
+            {
+                "ok": True,
+                "diagnoses": list(profile.diagnoses),
+                "goals": list(profile.goals),
+                "precautions": list(profile.precautions),
+            }
+        )
 
 
 def _add_segment(session_id: int, segment: Segment, uow: UnitOfWork) -> Segment:

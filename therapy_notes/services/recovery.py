@@ -46,8 +46,9 @@ class RecoveryService:
     start, before its recorder exists.
     """
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, *,
-                 clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, *, clock: Callable[[], datetime] = _utc_now
+    ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
 
@@ -68,8 +69,13 @@ class RecoveryService:
     def _find(self) -> list[InterruptedSession]:
         with self._uow_factory() as uow:
             found = [
-                InterruptedSession(s.id, s.patient_id, s.template, s.started_at,
-                                   len(uow.segments.for_session(s.id)))
+                InterruptedSession(
+                    s.id,
+                    s.patient_id,
+                    s.template,
+                    s.started_at,
+                    len(uow.segments.for_session(s.id)),
+                )
                 for s in uow.sessions.with_status(SessionStatus.RECORDING)
             ]
         logger.info("interrupted sessions found: %d", len(found))
@@ -82,17 +88,31 @@ class RecoveryService:
             if session.status is not SessionStatus.RECORDING:
                 raise UserFacingError(
                     f"Session {session_id} is not an interrupted recording (it is "
-                    f"{session.status.value}), so it was left as it is.")
+                    f"{session.status.value}), so it was left as it is."
+                )
             segments = uow.segments.for_session(session_id)
             # The audio ended where its last saved segment ended: the crash time is unknown.
             spoken_ms = max((s.end_ms for s in segments), default=0)
             ended_at = session.ended_at or session.started_at + timedelta(milliseconds=spoken_ms)
             uow.sessions.set_status(session_id, SessionStatus.DRAFT, ended_at)
-            uow.audit.record(AuditRecord(
-                actor, RECOVER_ACTION, "session", session_id, now,
-                json.dumps({"status": SessionStatus.RECORDING.value}),
-                json.dumps({"status": SessionStatus.DRAFT.value,
-                            "segments": len(segments), "ended_at": ended_at.isoformat()})))
+            uow.audit.record(
+                AuditRecord(
+                    actor,
+                    RECOVER_ACTION,
+                    "session",
+                    session_id,
+                    now,
+                    json.dumps({"status": SessionStatus.RECORDING.value}),
+                    json.dumps(
+                        {
+                            "status": SessionStatus.DRAFT.value,
+                            "segments": len(segments),
+                            "ended_at": ended_at.isoformat(),
+                        }
+                    ),
+                )
+            )
         logger.info("session %d recovered as a draft (%d segments)", session_id, len(segments))
-        return InterruptedSession(session_id, session.patient_id, session.template,
-                                  session.started_at, len(segments))
+        return InterruptedSession(
+            session_id, session.patient_id, session.template, session.started_at, len(segments)
+        )

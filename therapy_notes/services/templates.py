@@ -16,8 +16,9 @@ _PACKAGE = "therapy_notes.resources"
 def available_templates() -> tuple[str, ...]:
     """Names of the bundled templates, e.g. ("birp", "dap", "dictation", "girp", "soap")."""
     folder = resources.files(_PACKAGE).joinpath("templates")
-    return tuple(sorted(p.name.removesuffix(".json") for p in folder.iterdir()
-                        if p.name.endswith(".json")))
+    return tuple(
+        sorted(p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json"))
+    )
 
 
 @cache

@@ -81,9 +81,7 @@ class UsersService:
                         entity="user",
                         entity_id=saved.id,
                         at=datetime.now(UTC),
-                        after=json.dumps(
-                            {"username": saved.username, "role": saved.role.value}
-                        ),
+                        after=json.dumps({"username": saved.username, "role": saved.role.value}),
                     )
                 )
                 return saved

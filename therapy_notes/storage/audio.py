@@ -19,21 +19,28 @@ class SqlAudioRepository(_Repository):
     @translated
     def add(self, session_id: int, start_ms: int, pcm16: bytes) -> None:
         self._require(SessionRow, session_id, "Session")
-        self._session.add(AudioChunkRow(session_id=session_id, start_ms=start_ms,
-                                        duration_ms=len(pcm16) // 48, pcm16=pcm16))
+        self._session.add(
+            AudioChunkRow(
+                session_id=session_id, start_ms=start_ms, duration_ms=len(pcm16) // 48, pcm16=pcm16
+            )
+        )
         self._session.flush()
 
     @translated
     def duration_ms(self, session_id: int) -> int:
         total = self._session.execute(
-            select(func.coalesce(func.sum(AudioChunkRow.duration_ms), 0))
-            .where(AudioChunkRow.session_id == session_id)).scalar_one()
+            select(func.coalesce(func.sum(AudioChunkRow.duration_ms), 0)).where(
+                AudioChunkRow.session_id == session_id
+            )
+        ).scalar_one()
         return int(total)
 
     @translated
     def read(self, session_id: int) -> bytes:
         """The session's kept audio as one PCM16 stream (24 kHz mono)."""
         chunks = self._session.execute(
-            select(AudioChunkRow.pcm16).where(AudioChunkRow.session_id == session_id)
-            .order_by(AudioChunkRow.start_ms)).scalars()
+            select(AudioChunkRow.pcm16)
+            .where(AudioChunkRow.session_id == session_id)
+            .order_by(AudioChunkRow.start_ms)
+        ).scalars()
         return b"".join(chunks)

@@ -61,18 +61,23 @@ def last_good_backup(db_path: Path) -> BackupRecord | None:
     """The last verified backup of the database at `db_path`, if one was recorded."""
     try:
         data = json.loads(sibling(db_path, LAST_BACKUP_SUFFIX).read_text(encoding="utf-8"))
-        return BackupRecord(Path(data["path"]), datetime.fromisoformat(data["written_at"]),
-                            int(data["rows"]))
+        return BackupRecord(
+            Path(data["path"]), datetime.fromisoformat(data["written_at"]), int(data["rows"])
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def _record_backup(db_path: Path, target: Path, report: CopyReport) -> None:
-    record = {"path": str(target.resolve()), "written_at": datetime.now(UTC).isoformat(),
-              "rows": report.rows}
+    record = {
+        "path": str(target.resolve()),
+        "written_at": datetime.now(UTC).isoformat(),
+        "rows": report.rows,
+    }
     try:
-        write_private_file(sibling(db_path, LAST_BACKUP_SUFFIX),
-                           (json.dumps(record) + "\n").encode("utf-8"))
+        write_private_file(
+            sibling(db_path, LAST_BACKUP_SUFFIX), (json.dumps(record) + "\n").encode("utf-8")
+        )
     except OSError as exc:
         logger.warning("backup written but not recorded (%s)", type(exc).__name__)
 
@@ -83,21 +88,29 @@ def damaged_message(db_path: Path) -> Callable[[Path, str], str]:
     def message(path: Path, what: str) -> str:
         record = last_good_backup(db_path)
         if record is not None and record.path.is_file():
-            restore = (f"The last good backup is {record.path} (made "
-                       f"{record.written_at:%Y-%m-%d %H:%M} UTC, {record.rows} rows): move the "
-                       f"damaged file out of {path.parent}, then run "
-                       f"'therapy-notes restore {record.path}'.")
+            restore = (
+                f"The last good backup is {record.path} (made "
+                f"{record.written_at:%Y-%m-%d %H:%M} UTC, {record.rows} rows): move the "
+                f"damaged file out of {path.parent}, then run "
+                f"'therapy-notes restore {record.path}'."
+            )
         elif record is not None:
-            restore = (f"The last backup recorded, {record.path}, is no longer there: move "
-                       f"the damaged file out of {path.parent} and restore another backup "
-                       "with 'therapy-notes restore FILE'.")
+            restore = (
+                f"The last backup recorded, {record.path}, is no longer there: move "
+                f"the damaged file out of {path.parent} and restore another backup "
+                "with 'therapy-notes restore FILE'."
+            )
         else:
-            restore = (f"No backup of it is recorded here: move the damaged file out of "
-                       f"{path.parent} and restore a backup you have with "
-                       "'therapy-notes restore FILE'.")
-        return (f"The database {path} is damaged ({what}), so it was not opened and nothing "
-                f"was written to it. {restore} Keep the damaged file: it may still be "
-                "recoverable.")
+            restore = (
+                f"No backup of it is recorded here: move the damaged file out of "
+                f"{path.parent} and restore a backup you have with "
+                "'therapy-notes restore FILE'."
+            )
+        return (
+            f"The database {path} is damaged ({what}), so it was not opened and nothing "
+            f"was written to it. {restore} Keep the damaged file: it may still be "
+            "recoverable."
+        )
 
     return message
 
@@ -115,8 +128,9 @@ class CopyReport:
         return cls(len(tables), sum(d.rows for d in tables.values()))
 
 
-def backup_database(db_path: Path, key: DatabaseKey, target: Path, *,
-                    on_step: StepHook | None = None) -> CopyReport:
+def backup_database(
+    db_path: Path, key: DatabaseKey, target: Path, *, on_step: StepHook | None = None
+) -> CopyReport:
     """Write an encrypted, verified copy of the database at `db_path` to `target`.
 
     Raises:
@@ -155,8 +169,14 @@ def backup_database(db_path: Path, key: DatabaseKey, target: Path, *,
     return report
 
 
-def restore_database(backup: Path, backup_key: DatabaseKey, db_path: Path, key: DatabaseKey,
-                     *, on_step: StepHook | None = None) -> CopyReport:
+def restore_database(
+    backup: Path,
+    backup_key: DatabaseKey,
+    db_path: Path,
+    key: DatabaseKey,
+    *,
+    on_step: StepHook | None = None,
+) -> CopyReport:
     """Copy the backup at `backup` (opened with `backup_key`) to a new `db_path` under `key`.
 
     Raises:
@@ -168,7 +188,8 @@ def restore_database(backup: Path, backup_key: DatabaseKey, db_path: Path, key: 
     if file_state(db_path) is not FileState.MISSING:
         raise StorageError(
             f"A database already exists at {db_path}, so the backup was not restored over it. "
-            "Move that file away first, or restore into an empty data folder.")
+            "Move that file away first, or restore into an empty data folder."
+        )
     if not backup.is_file():
         raise StorageError(f"There is no backup file at {backup}.")
     with storage_errors(where):
@@ -177,8 +198,9 @@ def restore_database(backup: Path, backup_key: DatabaseKey, db_path: Path, key: 
     source = connect(backup, backup_key, source_where)
     try:
         _require_intact(source, source_where)
-        tables = {str(n) for (n,) in source.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {
+            str(n) for (n,) in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
         if "alembic_version" not in tables:
             raise StorageError(message_for("SQLITE_NOTADB", source_where))
         expected = export_to(source, work, key, where)
@@ -190,8 +212,10 @@ def restore_database(backup: Path, backup_key: DatabaseKey, db_path: Path, key: 
         verify(work, key, expected, where)
         step("verified")
         if file_state(db_path) is not FileState.MISSING:  # made meanwhile: keep it
-            raise StorageError(f"A database appeared at {db_path} during the restore; it "
-                               "was left untouched. Restore into an empty data folder.")
+            raise StorageError(
+                f"A database appeared at {db_path} during the restore; it "
+                "was left untouched. Restore into an empty data folder."
+            )
         remove_with_sidecars(db_path)  # an empty file and stray sidecars of no database
         with storage_errors(where):
             os.replace(work, db_path)

@@ -180,8 +180,9 @@ def open_database(path: Path, key: DatabaseKey | None = None) -> Database:
         tighten_data_folder(path.parent, path.stem)  # a folder an older version left 0755
     # Checked before anything writes: an empty or damaged file is refused, never replaced.
     state = encryption.file_state(path)
-    if state is encryption.FileState.PLAINTEXT or (key is None and path.exists()
-                                                   and state is encryption.FileState.MISSING):
+    if state is encryption.FileState.PLAINTEXT or (
+        key is None and path.exists() and state is encryption.FileState.MISSING
+    ):
         encryption.check_database(path, None, where, damaged)
     elif key is not None:
         encryption.check_database(path, key, where, damaged)

@@ -119,8 +119,9 @@ DamageReport = Callable[[Path, str], str]
 """Builds the message for a damaged database from its path and what is wrong with it."""
 
 
-def check_database(path: Path, key: DatabaseKey | None, where: DatabaseLocation,
-                   damaged: DamageReport) -> None:
+def check_database(
+    path: Path, key: DatabaseKey | None, where: DatabaseLocation, damaged: DamageReport
+) -> None:
     """Refuse an empty or damaged database before anything writes to it; reads only.
 
     An empty file is never taken for a new database (it would replace lost sessions with
@@ -153,8 +154,7 @@ def check_database(path: Path, key: DatabaseKey | None, where: DatabaseLocation,
         except sqlcipher.DatabaseError as exc:
             if key is None or "not a database" not in str(exc):
                 logger.warning("database damaged: first page unreadable")
-                raise DatabaseDamagedError(
-                    damaged(path, "its first page cannot be read")) from exc
+                raise DatabaseDamagedError(damaged(path, "its first page cannot be read")) from exc
             if not _pages_verify(path, key):
                 logger.warning("database key rejected")
                 raise UnlockError(wrong_key_message(where)) from exc
@@ -249,8 +249,9 @@ def table_digests(connection: Any, schema: str = "main") -> dict[str, TableDiges
         is_internal = name.startswith("sqlite_") and name != "sqlite_sequence"
         if kind != "table" or is_internal or str(sql or "").upper().startswith("CREATE VIRTUAL"):
             continue
-        width = len(connection.execute(
-            f"PRAGMA {_ident(schema)}.table_info({_ident(name)})").fetchall())
+        width = len(
+            connection.execute(f"PRAGMA {_ident(schema)}.table_info({_ident(name)})").fetchall()
+        )
         order = ", ".join(str(i) for i in range(1, width + 1))
         count = connection.execute(
             f"SELECT count(*) FROM {_ident(schema)}.{_ident(name)}"  # noqa: S608
@@ -305,8 +306,9 @@ def export_to(
     return digests
 
 
-def verify(path: Path, key: DatabaseKey, expected: dict[str, TableDigest],
-           where: DatabaseLocation) -> None:
+def verify(
+    path: Path, key: DatabaseKey, expected: dict[str, TableDigest], where: DatabaseLocation
+) -> None:
     """Check `path` opens with `key`, passes `integrity_check` and holds exactly `expected`.
 
     Raises:
@@ -324,14 +326,17 @@ def verify(path: Path, key: DatabaseKey, expected: dict[str, TableDigest],
         logger.warning("copy failed its integrity check (%d problems)", len(check))
         raise StorageError(
             f"The copy of {where.file} is damaged, so it was not used; the original is "
-            "unchanged. Check the disk, then try again.")
+            "unchanged. Check the disk, then try again."
+        )
     if actual != expected:
-        differing = sorted(n for n in expected.keys() | actual.keys()
-                           if expected.get(n) != actual.get(n))
+        differing = sorted(
+            n for n in expected.keys() | actual.keys() if expected.get(n) != actual.get(n)
+        )
         logger.warning("copy differs from its source in %d tables", len(differing))
         raise StorageError(
             f"The copy of {where.file} does not match the original, so it was not used; the "
-            "original is unchanged. Try again.")
+            "original is unchanged. Try again."
+        )
 
 
 # --- files -------------------------------------------------------------------------------
@@ -421,8 +426,10 @@ def encrypt_in_place(path: Path, key: DatabaseKey, *, on_step: StepHook | None =
 
 def _require_ours(connection: Any, where: DatabaseLocation) -> None:
     try:
-        tables = {str(n) for (n,) in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {
+            str(n)
+            for (n,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
     except sqlcipher.Error as exc:
         raise translate(exc, where) from exc
     if tables and "alembic_version" not in tables:

@@ -15,9 +15,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 _log = logging.getLogger(__name__)
 
-CRASH_TEXT = ("Something went wrong inside Therapy Notes. Your recording and notes are saved as "
-              "they arrive, so nothing already shown is lost. The details were written to the "
-              "log file; please send it to support.")
+CRASH_TEXT = (
+    "Something went wrong inside Therapy Notes. Your recording and notes are saved as "
+    "they arrive, so nothing already shown is lost. The details were written to the "
+    "log file; please send it to support."
+)
 
 
 class CrashReporter:
@@ -31,8 +33,9 @@ class CrashReporter:
     def install(self) -> None:
         sys.excepthook = self.excepthook
 
-    def excepthook(self, exc_type: type[BaseException], exc: BaseException,
-                   tb: TracebackType | None) -> None:
+    def excepthook(
+        self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)
             return

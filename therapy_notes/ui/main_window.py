@@ -81,12 +81,21 @@ class MainWindow(QMainWindow):
     close_deferred = Signal()
     closed = Signal()
 
-    def __init__(self, *, recording: RecordingController, library: LibraryController,
-                 engine: EngineController, settings: SettingsController,
-                 users: UsersController, notes: NotesController, lock: IdleLock,
-                 recovery: RecoveryController,
-                 template_names: tuple[str, ...], template_for: TemplateLookup,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        recording: RecordingController,
+        library: LibraryController,
+        engine: EngineController,
+        settings: SettingsController,
+        users: UsersController,
+        notes: NotesController,
+        lock: IdleLock,
+        recovery: RecoveryController,
+        template_names: tuple[str, ...],
+        template_for: TemplateLookup,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Therapy Notes")
         self.setAccessibleName("Therapy Notes")
@@ -196,7 +205,8 @@ class MainWindow(QMainWindow):
         self.swap_speakers_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
         self.swap_speakers_action.setToolTip(
             "The voices were told apart but the roles are the wrong way round: swap them "
-            "for this session.")
+            "for this session."
+        )
         self.swap_speakers_action.triggered.connect(self._recording.swap_speakers)
         self.progress_action = QAction("Progress over time…", self)
         self.progress_action.triggered.connect(self.open_progress)
@@ -222,10 +232,18 @@ class MainWindow(QMainWindow):
         session_menu.addAction(self.search_action)
         session_menu.addAction(self.review_action)
         session_menu.addAction(self.progress_action)
-        self._guarded_actions = (self.record_action, self.swap_speakers_action,
-                                 self.search_action, self.settings_action,
-                                 self.new_patient_action, self.export_action, self.copy_action,
-                                 self.review_action, self.progress_action, self.lock_action)
+        self._guarded_actions = (
+            self.record_action,
+            self.swap_speakers_action,
+            self.search_action,
+            self.settings_action,
+            self.new_patient_action,
+            self.export_action,
+            self.copy_action,
+            self.review_action,
+            self.progress_action,
+            self.lock_action,
+        )
         for action in self._guarded_actions:
             self.addAction(action)
 
@@ -272,7 +290,8 @@ class MainWindow(QMainWindow):
         notes.review_loaded.connect(self._on_notes_review_loaded)
         notes.audit_listed.connect(self._on_notes_audit_listed)
         notes.exported.connect(
-            lambda path: self.notice.show_notice(f"Exported the note to {path}.", False))
+            lambda path: self.notice.show_notice(f"Exported the note to {path}.", False)
+        )
         notes.note_copied.connect(self._on_notes_note_copied)
         notes.progress_loaded.connect(self._on_notes_progress_loaded)
         notes.error_posted.connect(lambda message: self.notice.show_notice(message, True))
@@ -335,8 +354,9 @@ class MainWindow(QMainWindow):
         self.risk_banner.clear_risks()
         self.notice.hide()
         self.note_stack.setCurrentWidget(self.note)
-        self._recording.start(SessionRequest(patient.id if patient else None,
-                                             self.bar.template, self.bar.effort))
+        self._recording.start(
+            SessionRequest(patient.id if patient else None, self.bar.template, self.bar.effort)
+        )
 
     def open_session(self, session_id: int) -> None:
         if self._recording.is_active:
@@ -358,8 +378,9 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def open_patient(self, patient: object) -> None:
-        dialog = PatientDialog(patient if isinstance(patient, Patient) else None,
-                               self._template_names, self)
+        dialog = PatientDialog(
+            patient if isinstance(patient, Patient) else None, self._template_names, self
+        )
         dialog.finished.connect(self._on_patient_dialog_finished)
         self._patient_dialog = dialog
         dialog.open()
@@ -489,8 +510,7 @@ class MainWindow(QMainWindow):
 
     def _on_review_action_triggered(self) -> None:
         if self._session_id is None:
-            self.notice.show_notice("Open a session first, or pick one in the Review tab.",
-                                    False)
+            self.notice.show_notice("Open a session first, or pick one in the Review tab.", False)
             return
         self.open_review(self._session_id)
 
@@ -617,8 +637,13 @@ class MainWindow(QMainWindow):
     def export_note(self, path: Path, choice: ExportChoice) -> None:
         """Write the shown session's note to `path` as chosen."""
         if self._session_id is not None:
-            self._notes.export(self._session_id, choice.export_format, path, paper=choice.paper,
-                               include_transcript=choice.include_transcript)
+            self._notes.export(
+                self._session_id,
+                choice.export_format,
+                path,
+                paper=choice.paper,
+                include_transcript=choice.include_transcript,
+            )
 
     def copy_note(self) -> None:
         """The note as plain text on the clipboard, to paste into an EHR."""
@@ -650,16 +675,18 @@ class MainWindow(QMainWindow):
     def _on_progress_dialog_finished(self, _result: int) -> None:
         self._progress_dialog = None
 
-    def _on_notes_progress_loaded(self, patient_id: int,
-                                  series: dict[str, list[ProgressPoint]]) -> None:
+    def _on_notes_progress_loaded(
+        self, patient_id: int, series: dict[str, list[ProgressPoint]]
+    ) -> None:
         dialog = self._progress_dialog
         if dialog is not None and dialog.patient_id == patient_id:
             dialog.show_series(series)
 
     # -- crash recovery ----------------------------------------------------------------------
 
-    def _on_recovery_interrupted_found(self, sessions: list[InterruptedSession],
-                                       names: dict[int, str]) -> None:
+    def _on_recovery_interrupted_found(
+        self, sessions: list[InterruptedSession], names: dict[int, str]
+    ) -> None:
         if not sessions:
             return
         dialog = RecoveryDialog(sessions, names, self)
@@ -717,8 +744,7 @@ class MainWindow(QMainWindow):
 
     def _on_lock_locked(self) -> None:
         self.note.flush()
-        self._hidden_while_locked = [
-            w for w in self.findChildren(QDialog) if w.isVisible()]
+        self._hidden_while_locked = [w for w in self.findChildren(QDialog) if w.isVisible()]
         for widget in self._hidden_while_locked:
             widget.hide()
         self.main_splitter.hide()
@@ -726,8 +752,11 @@ class MainWindow(QMainWindow):
         for action in self._guarded_actions:
             action.setEnabled(False)
         user = self._users.current_user
-        status = ("Recording continues: the transcript and note are still being saved."
-                  if self._recording.is_active else "")
+        status = (
+            "Recording continues: the transcript and note are still being saved."
+            if self._recording.is_active
+            else ""
+        )
         self.lock_overlay.show_locked(user.username if user else "", status)
 
     def _on_lock_unlocked(self) -> None:
@@ -748,10 +777,13 @@ class MainWindow(QMainWindow):
             event.ignore()
             if self._close_after_stop or self._close_box is not None:
                 return
-            box = QMessageBox(QMessageBox.Icon.Question, "Recording in progress",
-                              "A session is being recorded. Stop it, save everything, and "
-                              "close?", QMessageBox.StandardButton.Yes
-                              | QMessageBox.StandardButton.No, self)
+            box = QMessageBox(
+                QMessageBox.Icon.Question,
+                "Recording in progress",
+                "A session is being recorded. Stop it, save everything, and close?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                self,
+            )
             box.setDefaultButton(QMessageBox.StandardButton.No)
             box.finished.connect(self._on_close_box_finished)
             self._close_box = box
@@ -771,8 +803,11 @@ class MainWindow(QMainWindow):
         box = self._close_box
         self._close_box = None
         clicked = box.clickedButton() if box is not None else None
-        if box is None or clicked is None or (
-                box.standardButton(clicked) != QMessageBox.StandardButton.Yes):
+        if (
+            box is None
+            or clicked is None
+            or (box.standardButton(clicked) != QMessageBox.StandardButton.Yes)
+        ):
             return
         self._close_after_stop = True
         self.close_deferred.emit()

@@ -180,4 +180,5 @@ def _keyring_error(exc: keyring.errors.KeyringError) -> UserFacingError:
         return UserFacingError(NO_KEYRING_MESSAGE)
     return UserFacingError(
         "The password store (keyring) refused the request. Unlock it and try again; "
-        "the local engine works without a key.")
+        "the local engine works without a key."
+    )

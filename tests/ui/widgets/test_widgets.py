@@ -45,8 +45,9 @@ def test_auto_scroll_pauses_while_reading_earlier_text(qtbot: Any) -> None:
     bar.setValue(bar.maximum())
     old_maximum = bar.maximum()
     view.show_segment(Segment("item_newer", 100_000, 100_500, "More speech."))
-    qtbot.waitUntil(lambda: bar.maximum() > old_maximum and bar.value() == bar.maximum(),
-                    timeout=2000)
+    qtbot.waitUntil(
+        lambda: bar.maximum() > old_maximum and bar.value() == bar.maximum(), timeout=2000
+    )
 
 
 def test_incoming_entries_never_touch_the_clinicians_text(qtbot: Any) -> None:

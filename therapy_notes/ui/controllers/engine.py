@@ -109,7 +109,8 @@ class EngineController(QObject):
             if loop.time() > deadline:
                 raise EngineUnavailableError(
                     "The speech engine is taking too long to start. Wait a moment and press "
-                    "Record again; if it keeps happening, restart the app.")
+                    "Record again; if it keeps happening, restart the app."
+                )
             await asyncio.sleep(0.05)
 
     async def shutdown(self) -> None:

@@ -76,10 +76,14 @@ class LibraryController(QObject):
     risk_acknowledged = Signal(int)
     error_posted = Signal(str)
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork],
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 parent: QObject | None = None, *,
-                 actor: Callable[[], str] = lambda: DEFAULT_ACTOR) -> None:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        parent: QObject | None = None,
+        *,
+        actor: Callable[[], str] = lambda: DEFAULT_ACTOR,
+    ) -> None:
         super().__init__(parent)
         self._uow_factory = uow_factory
         self._actor = actor
@@ -134,6 +138,7 @@ class LibraryController(QObject):
         def run() -> T:
             with self._uow_factory() as uow:
                 return work(uow)
+
         try:
             return await asyncio.to_thread(run)
         except UserFacingError as exc:
@@ -167,11 +172,16 @@ class LibraryController(QObject):
             if patient_id is not None:
                 records = uow.sessions.for_patient(patient_id)
             else:
-                records = [r for status in SessionStatus for r in uow.sessions.with_status(status)
-                           if r.patient_id is None]
+                records = [
+                    r
+                    for status in SessionStatus
+                    for r in uow.sessions.with_status(status)
+                    if r.patient_id is None
+                ]
             records.sort(key=lambda r: r.started_at, reverse=True)
-            return [SessionSummary(r, uow.usage.total(r.id), uow.usage.cost_usd(r.id))
-                    for r in records]
+            return [
+                SessionSummary(r, uow.usage.total(r.id), uow.usage.cost_usd(r.id)) for r in records
+            ]
 
         rows = await self._run(load)
         if rows is not None:
@@ -179,9 +189,11 @@ class LibraryController(QObject):
 
     async def _load_session(self, session_id: int) -> None:
         def load(uow: UnitOfWork) -> SessionDetail:
-            return SessionDetail(uow.sessions.get(session_id),
-                                 tuple(uow.segments.for_session(session_id)),
-                                 uow.notes.load(session_id))
+            return SessionDetail(
+                uow.sessions.get(session_id),
+                tuple(uow.segments.for_session(session_id)),
+                uow.notes.load(session_id),
+            )
 
         detail = await self._run(load)
         if detail is None:
@@ -201,8 +213,17 @@ class LibraryController(QObject):
 
         def ack(uow: UnitOfWork) -> bool:
             uow.notes.acknowledge_risk(risk_id, at)
-            uow.audit.record(AuditRecord(actor, "acknowledge_risk", "risk_flag", risk_id, at,
-                                         None, json.dumps({"acknowledged_at": at.isoformat()})))
+            uow.audit.record(
+                AuditRecord(
+                    actor,
+                    "acknowledge_risk",
+                    "risk_flag",
+                    risk_id,
+                    at,
+                    None,
+                    json.dumps({"acknowledged_at": at.isoformat()}),
+                )
+            )
             return True
 
         if await self._run(ack):
@@ -215,11 +236,13 @@ class LibraryController(QObject):
                 text = self._pending_text.pop(key)
                 entry_id = self._clinician_ids.get(key)
 
-                def write(uow: UnitOfWork, text: str = text,
-                          entry_id: int | None = entry_id) -> NoteEntry:
+                def write(
+                    uow: UnitOfWork, text: str = text, entry_id: int | None = entry_id
+                ) -> NoteEntry:
                     if entry_id is None:
                         return uow.notes.add_entry(
-                            session_id, NoteEntry(section, text, EntrySource.CLINICIAN))
+                            session_id, NoteEntry(section, text, EntrySource.CLINICIAN)
+                        )
                     return uow.notes.update_entry(entry_id, text, EntrySource.CLINICIAN.value)
 
                 saved = await self._run(write)

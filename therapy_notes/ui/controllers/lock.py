@@ -19,12 +19,21 @@ DEFAULT_LOCK_AFTER_S = 5 * 60
 CHECK_INTERVAL_MS = 1000
 """How often idleness is checked: a lock a second late is harmless, polling is cheap."""
 
-_INPUT_EVENTS = frozenset({
-    QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.MouseButtonPress,
-    QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick, QEvent.Type.MouseMove,
-    QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate,
-    QEvent.Type.TabletPress, QEvent.Type.TabletMove,
-})
+_INPUT_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.KeyRelease,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseButtonRelease,
+        QEvent.Type.MouseButtonDblClick,
+        QEvent.Type.MouseMove,
+        QEvent.Type.Wheel,
+        QEvent.Type.TouchBegin,
+        QEvent.Type.TouchUpdate,
+        QEvent.Type.TabletPress,
+        QEvent.Type.TabletMove,
+    }
+)
 
 
 class IdleLock(QObject):
@@ -41,10 +50,14 @@ class IdleLock(QObject):
     locked = Signal()
     unlocked = Signal()
 
-    def __init__(self, lock_after_s: float = DEFAULT_LOCK_AFTER_S, *,
-                 clock: Callable[[], float] = time.monotonic,
-                 check_interval_ms: int = CHECK_INTERVAL_MS,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        lock_after_s: float = DEFAULT_LOCK_AFTER_S,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        check_interval_ms: int = CHECK_INTERVAL_MS,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._lock_after_s = lock_after_s
         self._clock = clock

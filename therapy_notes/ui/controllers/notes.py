@@ -81,9 +81,14 @@ class NotesController(QObject):
     progress_loaded = Signal(int, object)
     error_posted = Signal(str)
 
-    def __init__(self, service: NotesService, uow_factory: NotesUnitOfWorkFactory,
-                 renderer: Renderer, current_user: CurrentUser,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        service: NotesService,
+        uow_factory: NotesUnitOfWorkFactory,
+        renderer: Renderer,
+        current_user: CurrentUser,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._uow_factory = uow_factory
@@ -106,8 +111,11 @@ class NotesController(QObject):
         self._act(session_id, lambda u: self._service.delete_entry(u, entry_id), "delete")
 
     def acknowledge_risk(self, session_id: int, risk_id: int) -> None:
-        self._act(session_id, lambda u: self._service.acknowledge_risk(u, session_id, risk_id),
-                  "acknowledge")
+        self._act(
+            session_id,
+            lambda u: self._service.acknowledge_risk(u, session_id, risk_id),
+            "acknowledge",
+        )
 
     def sign(self, session_id: int) -> None:
         self._act(session_id, lambda u: self._service.sign(u, session_id), "sign")
@@ -116,13 +124,24 @@ class NotesController(QObject):
         self._act(session_id, lambda u: self._service.cosign(u, session_id), "cosign")
 
     def add_addendum(self, session_id: int, reason: str, text: str) -> None:
-        self._act(session_id, lambda u: self._service.add_addendum(u, session_id, reason, text),
-                  "addendum")
+        self._act(
+            session_id,
+            lambda u: self._service.add_addendum(u, session_id, reason, text),
+            "addendum",
+        )
 
-    def export(self, session_id: int, export_format: str, path: Path, *, paper: str = "a4",
-               include_transcript: bool = False) -> None:
-        self._tasks.spawn(self._export(session_id, export_format, path, paper,
-                                       include_transcript), "export")
+    def export(
+        self,
+        session_id: int,
+        export_format: str,
+        path: Path,
+        *,
+        paper: str = "a4",
+        include_transcript: bool = False,
+    ) -> None:
+        self._tasks.spawn(
+            self._export(session_id, export_format, path, paper, include_transcript), "export"
+        )
 
     def copy_note(self, session_id: int) -> None:
         self._tasks.spawn(self._copy(session_id), "copy")
@@ -144,12 +163,14 @@ class NotesController(QObject):
             self.error_posted.emit("Sign in first.")
         return user
 
-    def _act(self, session_id: int,
-             change: Callable[[User], Awaitable[object]] | None, name: str) -> None:
+    def _act(
+        self, session_id: int, change: Callable[[User], Awaitable[object]] | None, name: str
+    ) -> None:
         self._tasks.spawn(self._change_then_load(session_id, change), name)
 
-    async def _change_then_load(self, session_id: int,
-                                change: Callable[[User], Awaitable[object]] | None) -> None:
+    async def _change_then_load(
+        self, session_id: int, change: Callable[[User], Awaitable[object]] | None
+    ) -> None:
         user = self._user()
         if user is None:
             return
@@ -173,29 +194,34 @@ class NotesController(QObject):
         except UserFacingError as exc:
             self.error_posted.emit(str(exc))
             return
-        self.awaiting_listed.emit([
-            ReviewRow(r, names.get(r.patient_id, "") if r.patient_id is not None else "")
-            for r in records])
+        self.awaiting_listed.emit(
+            [
+                ReviewRow(r, names.get(r.patient_id, "") if r.patient_id is not None else "")
+                for r in records
+            ]
+        )
 
     def _patient_names(self) -> dict[int, str]:
         with self._uow_factory() as uow:
             return {p.id: p.name for p in uow.patients.list() if p.id is not None}
 
-    async def _document(self, session_id: int, export_format: str,
-                        include_transcript: bool) -> NoteDocument | None:
+    async def _document(
+        self, session_id: int, export_format: str, include_transcript: bool
+    ) -> NoteDocument | None:
         user = self._user()
         if user is None:
             return None
         try:
             return await self._service.export_document(
-                user, session_id, export_format=export_format,
-                include_transcript=include_transcript)
+                user, session_id, export_format=export_format, include_transcript=include_transcript
+            )
         except UserFacingError as exc:
             self.error_posted.emit(str(exc))
             return None
 
-    async def _export(self, session_id: int, export_format: str, path: Path, paper: str,
-                      include_transcript: bool) -> None:
+    async def _export(
+        self, session_id: int, export_format: str, path: Path, paper: str, include_transcript: bool
+    ) -> None:
         document = await self._document(session_id, export_format, include_transcript)
         if document is None:
             return
@@ -208,7 +234,8 @@ class NotesController(QObject):
         except OSError as exc:
             self.error_posted.emit(
                 f"The note could not be written to {path} ({exc.strerror or exc}). "
-                "Choose another folder or free some disk space.")
+                "Choose another folder or free some disk space."
+            )
             return
         _log.info("session %s exported (%s, %d bytes)", session_id, export_format, len(data))
         self.exported.emit(str(path))
@@ -229,7 +256,8 @@ class NotesController(QObject):
                 for record in records:
                     for m in uow.notes.load(record.id).measurements:
                         series.setdefault(series_name(m), []).append(
-                            ProgressPoint(record.started_at, m.value))
+                            ProgressPoint(record.started_at, m.value)
+                        )
             return series
 
         try:

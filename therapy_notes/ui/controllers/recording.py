@@ -37,8 +37,12 @@ _log = logging.getLogger(__name__)
 LEVEL_INTERVAL_MS = 50
 """The meter refreshes at 20 Hz: smooth to the eye, cheap for the event loop."""
 
-ACTIVE_STATES = (RecordingState.CONNECTING, RecordingState.RECORDING,
-                 RecordingState.RECONNECTING, RecordingState.STOPPING)
+ACTIVE_STATES = (
+    RecordingState.CONNECTING,
+    RecordingState.RECORDING,
+    RecordingState.RECONNECTING,
+    RecordingState.STOPPING,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +116,13 @@ class RecordingController(QObject):
     paused_changed = Signal(bool)
     session_finished = Signal(int)
 
-    def __init__(self, service_factory: ServiceFactory, audio_factory: AudioFactory,
-                 level_meter: LevelMeter | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        service_factory: ServiceFactory,
+        audio_factory: AudioFactory,
+        level_meter: LevelMeter | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._service_factory = service_factory
         self._audio_factory = audio_factory
@@ -225,8 +234,7 @@ class RecordingController(QObject):
         self._service, self._source = service, source
         service.add_listener(self._on_service_event)
         try:
-            await service.start(source, patient_id=request.patient_id,
-                                template=request.template)
+            await service.start(source, patient_id=request.patient_id, template=request.template)
         except UserFacingError as exc:
             source.stop()
             self.notice_posted.emit(str(exc), True)

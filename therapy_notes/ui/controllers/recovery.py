@@ -28,8 +28,13 @@ class RecoveryController(QObject):
     session_recovered = Signal(int)
     error_posted = Signal(str)
 
-    def __init__(self, service: RecoveryService, patient_names: Callable[[], dict[int, str]],
-                 actor: Callable[[], str], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        service: RecoveryService,
+        patient_names: Callable[[], dict[int, str]],
+        actor: Callable[[], str],
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._patient_names = patient_names

@@ -60,9 +60,15 @@ class SettingsController(QObject):
     devices_failed = Signal(str)
     test_level_measured = Signal(float)
 
-    def __init__(self, store: SettingsStore, keys: ApiKeyStore, devices: DeviceAccess | None,
-                 defaults: UiSettings | None = None, parent: QObject | None = None,
-                 engine_tokens: ApiKeyStore | None = None) -> None:
+    def __init__(
+        self,
+        store: SettingsStore,
+        keys: ApiKeyStore,
+        devices: DeviceAccess | None,
+        defaults: UiSettings | None = None,
+        parent: QObject | None = None,
+        engine_tokens: ApiKeyStore | None = None,
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self._keys = keys
@@ -74,8 +80,7 @@ class SettingsController(QObject):
         self._test_level = 0.0
         self._meter_timer = QTimer(self)
         self._meter_timer.setInterval(50)
-        self._meter_timer.timeout.connect(
-            lambda: self.test_level_measured.emit(self._test_level))
+        self._meter_timer.timeout.connect(lambda: self.test_level_measured.emit(self._test_level))
 
     @property
     def store(self) -> SettingsStore:
@@ -84,8 +89,9 @@ class SettingsController(QObject):
     def load_key_hint(self) -> None:
         self._tasks.spawn(self._load_key_hint(), "key-hint")
 
-    def save(self, settings: UiSettings, api_key: str | None,
-             engine_token: str | None = None) -> None:
+    def save(
+        self, settings: UiSettings, api_key: str | None, engine_token: str | None = None
+    ) -> None:
         """Persist `settings`; a secret None leaves the stored one alone, "" deletes it."""
         self._tasks.spawn(self._save(settings, api_key, engine_token), "save")
 
@@ -130,8 +136,9 @@ class SettingsController(QObject):
             return
         self.key_hint_loaded.emit(masked(key))
 
-    async def _save(self, settings: UiSettings, api_key: str | None,
-                    engine_token: str | None = None) -> None:
+    async def _save(
+        self, settings: UiSettings, api_key: str | None, engine_token: str | None = None
+    ) -> None:
         self._store.save(settings)
         self.settings = settings
         if engine_token is not None:
@@ -160,7 +167,8 @@ class SettingsController(QObject):
         if not names:
             self.devices_failed.emit(
                 "No microphone was found. Connect one (or allow this app to use it in the "
-                "system's privacy settings), then press Refresh.")
+                "system's privacy settings), then press Refresh."
+            )
         self.devices_listed.emit(names)
 
     async def _test(self, device: str) -> None:

@@ -58,14 +58,19 @@ class UsersController(QObject):
 
     def create_first_admin(self, username: str, display_name: str, password: str) -> None:
         """Create the first account (an admin) and sign it in."""
-        self._tasks.spawn(self._create(username, display_name, Role.ADMIN, password, "",
-                                       sign_in=True), "first-admin")
+        self._tasks.spawn(
+            self._create(username, display_name, Role.ADMIN, password, "", sign_in=True),
+            "first-admin",
+        )
 
-    def create_user(self, username: str, display_name: str, role: Role, password: str,
-                    credentials: str = "") -> None:
+    def create_user(
+        self, username: str, display_name: str, role: Role, password: str, credentials: str = ""
+    ) -> None:
         """An admin adds an account; the service refuses anyone else."""
-        self._tasks.spawn(self._create(username, display_name, role, password, credentials,
-                                       sign_in=False), "create-user")
+        self._tasks.spawn(
+            self._create(username, display_name, role, password, credentials, sign_in=False),
+            "create-user",
+        )
 
     def list_users(self) -> None:
         self._tasks.spawn(self._list(), "list-users")
@@ -96,12 +101,25 @@ class UsersController(QObject):
         _log.info("user %s signed in (%s)", user.id, user.role.value)
         self.signed_in.emit(user)
 
-    async def _create(self, username: str, display_name: str, role: Role, password: str,
-                      credentials: str, *, sign_in: bool) -> None:
+    async def _create(
+        self,
+        username: str,
+        display_name: str,
+        role: Role,
+        password: str,
+        credentials: str,
+        *,
+        sign_in: bool,
+    ) -> None:
         try:
             user = await self._service.create_user(
-                username, display_name, role, password, credentials=credentials,
-                actor=None if sign_in else self._current)
+                username,
+                display_name,
+                role,
+                password,
+                credentials=credentials,
+                actor=None if sign_in else self._current,
+            )
         except UserFacingError as exc:
             if sign_in:
                 self.sign_in_failed.emit(str(exc))

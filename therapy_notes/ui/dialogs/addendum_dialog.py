@@ -21,8 +21,10 @@ class AddendumDialog(QDialog):
         self.setWindowTitle("Add addendum")
         self.setAccessibleName("Add addendum")
         form = QFormLayout(self)
-        hint = QLabel("The signed note stays as signed; the addendum is shown under it with "
-                      "your name and the time.")
+        hint = QLabel(
+            "The signed note stays as signed; the addendum is shown under it with "
+            "your name and the time."
+        )
         hint.setWordWrap(True)
         form.addRow(hint)
         self.reason = QLineEdit()
@@ -30,8 +32,9 @@ class AddendumDialog(QDialog):
         self.text = QPlainTextEdit()
         form.addRow("Reason", self.reason)
         form.addRow("Text", self.text)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)

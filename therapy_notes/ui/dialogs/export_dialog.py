@@ -13,8 +13,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-FORMATS = (("PDF", "pdf", ".pdf"), ("Word (DOCX)", "docx", ".docx"),
-           ("Markdown", "md", ".md"), ("FHIR DocumentReference (JSON)", "fhir", ".json"))
+FORMATS = (
+    ("PDF", "pdf", ".pdf"),
+    ("Word (DOCX)", "docx", ".docx"),
+    ("Markdown", "md", ".md"),
+    ("FHIR DocumentReference (JSON)", "fhir", ".json"),
+)
 PAPERS = (("A4", "a4"), ("US Letter", "letter"))
 
 
@@ -47,14 +51,17 @@ class ExportDialog(QDialog):
         form.addRow("Paper (PDF)", self.paper)
         form.addRow(self.transcript)
         self.format.currentIndexChanged.connect(
-            lambda _i: self.paper.setEnabled(self.choice().export_format == "pdf"))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+            lambda _i: self.paper.setEnabled(self.choice().export_format == "pdf")
+        )
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
     def choice(self) -> ExportChoice:
         value, suffix = self.format.currentData()
-        return ExportChoice(str(value), str(suffix), str(self.paper.currentData()),
-                            self.transcript.isChecked())
+        return ExportChoice(
+            str(value), str(suffix), str(self.paper.currentData()), self.transcript.isChecked()
+        )

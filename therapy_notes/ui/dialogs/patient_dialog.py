@@ -28,8 +28,9 @@ def _lines(text: str) -> tuple[str, ...]:
 class PatientDialog(QDialog):
     """A form for one patient; `patient()` reads it back once accepted."""
 
-    def __init__(self, patient: Patient | None, templates: tuple[str, ...],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, patient: Patient | None, templates: tuple[str, ...], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Edit patient" if patient and patient.id else "New patient")
         self._original = patient or Patient(name="")
@@ -68,7 +69,8 @@ class PatientDialog(QDialog):
         form.addRow("Precautions (one a line)", self.precautions)
         form.addRow("Preferred template", self.template)
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
@@ -93,8 +95,12 @@ class PatientDialog(QDialog):
             d = self.dob.date()
             born = date(d.year(), d.month(), d.day())
         return replace(
-            self._original, name=self.name.text().strip(),
-            identifier=self.identifier.text().strip(), date_of_birth=born,
-            diagnoses=_lines(self.diagnoses.toPlainText()), goals=_lines(self.goals.toPlainText()),
+            self._original,
+            name=self.name.text().strip(),
+            identifier=self.identifier.text().strip(),
+            date_of_birth=born,
+            diagnoses=_lines(self.diagnoses.toPlainText()),
+            goals=_lines(self.goals.toPlainText()),
             precautions=_lines(self.precautions.toPlainText()),
-            preferred_template=self._templates[self.template.currentIndex()])
+            preferred_template=self._templates[self.template.currentIndex()],
+        )

@@ -11,8 +11,7 @@ from therapy_notes.ui.widgets.progress_chart import ProgressChart
 class ProgressDialog(QDialog):
     """Shows a `ProgressChart`; the window fills it when the notes controller answers."""
 
-    def __init__(self, patient_id: int, patient_name: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, patient_id: int, patient_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.patient_id = patient_id
         self.setWindowTitle(f"Progress — {patient_name}")

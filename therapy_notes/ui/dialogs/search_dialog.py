@@ -57,7 +57,8 @@ class SearchDialog(QDialog):
         for hit in hits:
             snippet = " ".join(hit.snippet.split())
             item = QListWidgetItem(
-                f"{KIND_TITLES.get(hit.kind, hit.kind)} · session {hit.session_id}: {snippet}")
+                f"{KIND_TITLES.get(hit.kind, hit.kind)} · session {hit.session_id}: {snippet}"
+            )
             item.setData(SESSION_ROLE, hit.session_id)
             self.results.addItem(item)
         self.status.setText(f"{len(hits)} match(es)" if hits else "Nothing found.")

@@ -35,11 +35,19 @@ from therapy_notes.ui.settings_store import (
     UiSettings,
 )
 
-ENGINE_TITLES = {ENGINE_LOCAL: "Local (offline, built in)", ENGINE_OPENAI: "OpenAI (cloud)",
-                 ENGINE_CUSTOM: "Custom URL"}
-PRICE_TITLES = {"text_in": "Text input", "text_cached": "Text input, cached",
-                "text_out": "Text output", "audio_in": "Audio input",
-                "audio_cached": "Audio input, cached", "audio_out": "Audio output"}
+ENGINE_TITLES = {
+    ENGINE_LOCAL: "Local (offline, built in)",
+    ENGINE_OPENAI: "OpenAI (cloud)",
+    ENGINE_CUSTOM: "Custom URL",
+}
+PRICE_TITLES = {
+    "text_in": "Text input",
+    "text_cached": "Text input, cached",
+    "text_out": "Text output",
+    "audio_in": "Audio input",
+    "audio_cached": "Audio input, cached",
+    "audio_out": "Audio output",
+}
 DEFAULT_DEVICE = "System default"
 
 
@@ -179,7 +187,8 @@ class SettingsDialog(QDialog):
         columns.addLayout(right, 1)
         outer.addLayout(columns)
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         outer.addWidget(self.buttons)
@@ -193,7 +202,8 @@ class SettingsDialog(QDialog):
         controller.devices_listed.connect(self._on_devices_listed)
         controller.devices_failed.connect(self._on_devices_failed)
         controller.test_level_measured.connect(
-            lambda level: self.test_meter.setValue(round(level * 100)))
+            lambda level: self.test_meter.setValue(round(level * 100))
+        )
         self.finished.connect(lambda _result: controller.stop_test())
         self._on_engine_changed()
         controller.load_key_hint()
@@ -204,14 +214,20 @@ class SettingsDialog(QDialog):
         base = self._controller.settings
         prices = replace(base.prices, **{k: s.value() for k, s in self.prices.items()})
         return replace(
-            base, engine=str(self.engine.currentData()), custom_url=self.custom_url.text().strip(),
+            base,
+            engine=str(self.engine.currentData()),
+            custom_url=self.custom_url.text().strip(),
             engine_ca=self.engine_ca.text().strip(),
             model=self.model.text().strip() or base.model,
-            reasoning_effort=self.effort.currentText(), max_output_tokens=self.max_output.value(),
-            token_cap=self.token_cap.value(), prices=prices,
+            reasoning_effort=self.effort.currentText(),
+            max_output_tokens=self.max_output.value(),
+            token_cap=self.token_cap.value(),
+            prices=prices,
             input_device=str(self.device.currentData() or ""),
-            data_dir=self.data_dir.text().strip(), keep_audio=self.keep_audio.isChecked(),
-            lock_after_min=self.lock_after.value())
+            data_dir=self.data_dir.text().strip(),
+            keep_audio=self.keep_audio.isChecked(),
+            lock_after_min=self.lock_after.value(),
+        )
 
     def new_api_key(self) -> str | None:
         """None keeps the stored key; "" removes it."""

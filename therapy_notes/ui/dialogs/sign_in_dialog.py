@@ -23,8 +23,9 @@ from therapy_notes.ui.controllers.users import UsersController
 class SignInDialog(QDialog):
     """Asks who is working; accepted once `UsersController.signed_in` fires."""
 
-    def __init__(self, users: UsersController, *, is_first_run: bool,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, users: UsersController, *, is_first_run: bool, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._users = users
         self.is_first_run = is_first_run
@@ -35,8 +36,10 @@ class SignInDialog(QDialog):
         layout = QVBoxLayout(self)
         intro = QLabel(
             "No accounts exist yet. Create the administrator account; it adds the clinicians "
-            "and reviewers who write and sign notes." if is_first_run else
-            "Sign in with your Therapy Notes account.")
+            "and reviewers who write and sign notes."
+            if is_first_run
+            else "Sign in with your Therapy Notes account."
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
@@ -63,8 +66,9 @@ class SignInDialog(QDialog):
         self.error.setAccessibleName("Sign-in error")
         self.error.hide()
         layout.addWidget(self.error)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText("Create and sign in" if is_first_run else "Sign in")
         self.buttons.accepted.connect(self.submit)
@@ -81,8 +85,9 @@ class SignInDialog(QDialog):
             if self.password.text() != self.password_again.text():
                 self.show_error("The two passwords differ. Type the same password twice.")
                 return
-            self._users.create_first_admin(self.username.text(), self.display_name.text(),
-                                           self.password.text())
+            self._users.create_first_admin(
+                self.username.text(), self.display_name.text(), self.password.text()
+            )
         else:
             self._users.sign_in(self.username.text(), self.password.text())
         self.buttons.setEnabled(False)

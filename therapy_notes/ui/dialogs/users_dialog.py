@@ -71,9 +71,13 @@ class UsersDialog(QDialog):
         if self.password.text() != self.password_again.text():
             self._on_users_error_posted("The two passwords differ. Type the same password twice.")
             return
-        self._users.create_user(self.username.text(), self.display_name.text(),
-                                Role(self.role.currentData()), self.password.text(),
-                                self.credentials.text())
+        self._users.create_user(
+            self.username.text(),
+            self.display_name.text(),
+            Role(self.role.currentData()),
+            self.password.text(),
+            self.credentials.text(),
+        )
 
     def _on_users_listed(self, users: list[User]) -> None:
         self.accounts.clear()
@@ -83,8 +87,13 @@ class UsersDialog(QDialog):
     def _on_users_user_created(self, user: User) -> None:
         self.message.setStyleSheet("")
         self.message.setText(f"Added {user.username} ({user.role.value}).")
-        for field in (self.username, self.display_name, self.credentials, self.password,
-                      self.password_again):
+        for field in (
+            self.username,
+            self.display_name,
+            self.credentials,
+            self.password,
+            self.password_again,
+        ):
             field.clear()
 
     def _on_users_error_posted(self, message: str) -> None:

@@ -11,8 +11,7 @@ AMBER = "#d98e04"
 RED = "#c62828"
 """Status colours: readable on light and dark palettes alike; everything else is the OS's."""
 
-PAUSED_MESSAGE = ("Token cap reached: note updates have paused; the transcript keeps "
-                  "recording.")
+PAUSED_MESSAGE = "Token cap reached: note updates have paused; the transcript keeps recording."
 
 
 class BudgetGauge(QWidget):
@@ -59,8 +58,10 @@ class BudgetGauge(QWidget):
             return
         self.bar.setValue(min(1000, round(budget.ratio * 1000)))
         self.bar.setFormat(f"{budget.used_tokens:,} / {budget.cap_tokens:,}")
-        self.detail.setText(f"in {budget.used.input_tokens:,} · out "
-                            f"{budget.used.output_tokens:,} · ${budget.cost_usd:.4f}")
+        self.detail.setText(
+            f"in {budget.used.input_tokens:,} · out "
+            f"{budget.used.output_tokens:,} · ${budget.cost_usd:.4f}"
+        )
         if budget.is_exhausted:
             self._set_level("red")
         elif budget.is_warning:
@@ -72,7 +73,8 @@ class BudgetGauge(QWidget):
         self.level = level
         colour = {"amber": AMBER, "red": RED}.get(level)
         self.bar.setStyleSheet(
-            f"QProgressBar::chunk {{ background-color: {colour}; }}" if colour else "")
+            f"QProgressBar::chunk {{ background-color: {colour}; }}" if colour else ""
+        )
         self.message.setText(PAUSED_MESSAGE if level == "red" else "")
         self.message.setStyleSheet(f"color: {RED}; font-weight: bold;" if level == "red" else "")
         self.raise_button.setVisible(level in ("amber", "red"))

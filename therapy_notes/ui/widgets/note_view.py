@@ -41,7 +41,8 @@ class _EntryLabel(QLabel):
         self.setAutoFillBackground(on)
         self.setBackgroundRole(QPalette.ColorRole.Highlight if on else QPalette.ColorRole.Window)
         self.setForegroundRole(
-            QPalette.ColorRole.HighlightedText if on else QPalette.ColorRole.WindowText)
+            QPalette.ColorRole.HighlightedText if on else QPalette.ColorRole.WindowText
+        )
 
 
 class SectionEditor(QGroupBox):

@@ -88,8 +88,7 @@ class PatientPanel(QWidget):
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(
-            lambda: self.search_changed.emit(self.search_box.text()))
+        self._search_timer.timeout.connect(lambda: self.search_changed.emit(self.search_box.text()))
         self.search_box.textChanged.connect(self._search_timer.start)
         self.patients.currentItemChanged.connect(self._on_patients_current_item_changed)
         self.add_button.clicked.connect(self.add_requested)
@@ -126,17 +125,21 @@ class PatientPanel(QWidget):
         self.sessions.setRowCount(len(rows))
         for i, row in enumerate(rows):
             duration = row.duration_s
-            cells = [local_time(row.record.started_at),
-                     elapsed_text(duration) if duration is not None else "—",
-                     row.record.status.value, f"{row.usage.total_tokens:,}",
-                     f"${row.cost_usd:.4f}"]
+            cells = [
+                local_time(row.record.started_at),
+                elapsed_text(duration) if duration is not None else "—",
+                row.record.status.value,
+                f"{row.usage.total_tokens:,}",
+                f"${row.cost_usd:.4f}",
+            ]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(DATA_ROLE, row.record.id)
                 self.sessions.setItem(i, column, item)
 
-    def _on_patients_current_item_changed(self, item: QListWidgetItem | None,
-                                          _previous: QListWidgetItem | None) -> None:
+    def _on_patients_current_item_changed(
+        self, item: QListWidgetItem | None, _previous: QListWidgetItem | None
+    ) -> None:
         patient = self.current_patient
         self.edit_button.setEnabled(patient is not None)
         self.patient_selected.emit(patient)

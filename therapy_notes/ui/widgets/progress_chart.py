@@ -33,8 +33,9 @@ class ProgressChart(QWidget):
         self._series: dict[str, list[ProgressPoint]] = {}
 
     def show_series(self, series: dict[str, list[ProgressPoint]]) -> None:
-        self._series = {name: sorted(points, key=lambda p: p.at)
-                        for name, points in sorted(series.items())}
+        self._series = {
+            name: sorted(points, key=lambda p: p.at) for name, points in sorted(series.items())
+        }
         self.setMinimumHeight(max(1, len(self._series)) * PANEL_HEIGHT_PX)
         self.updateGeometry()
         self.update()
@@ -54,28 +55,46 @@ class ProgressChart(QWidget):
         painter.fillRect(self.rect(), self.palette().base())
         if not self._series:
             painter.setPen(self.palette().placeholderText().color())
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                             "No measurements recorded for this patient yet.")
+            painter.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                "No measurements recorded for this patient yet.",
+            )
             return
         times = sorted({p.at for points in self._series.values() for p in points})
         height = self.height() / len(self._series)
         for index, (name, points) in enumerate(self._series.items()):
             panel = QRectF(0, index * height, self.width(), height)
-            self._draw_panel(painter, panel, name, points, times,
-                             QColor(COLORS[index % len(COLORS)]))
+            self._draw_panel(
+                painter, panel, name, points, times, QColor(COLORS[index % len(COLORS)])
+            )
         painter.end()
 
-    def _draw_panel(self, painter: QPainter, panel: QRectF, name: str,
-                    points: list[ProgressPoint], times: list[datetime], color: QColor) -> None:
+    def _draw_panel(
+        self,
+        painter: QPainter,
+        panel: QRectF,
+        name: str,
+        points: list[ProgressPoint],
+        times: list[datetime],
+        color: QColor,
+    ) -> None:
         text = self.palette().text().color()
         line_px = painter.fontMetrics().height()
         painter.setPen(text)
-        painter.drawText(QRectF(panel.left() + MARGIN_PX, panel.top() + 2,
-                                panel.width() - 2 * MARGIN_PX, line_px),
-                         Qt.AlignmentFlag.AlignLeft, name)
-        plot = QRectF(panel.left() + MARGIN_LEFT_PX, panel.top() + 2 * line_px + 8,
-                      panel.width() - MARGIN_LEFT_PX - MARGIN_RIGHT_PX,
-                      panel.height() - 3 * line_px - 16)
+        painter.drawText(
+            QRectF(
+                panel.left() + MARGIN_PX, panel.top() + 2, panel.width() - 2 * MARGIN_PX, line_px
+            ),
+            Qt.AlignmentFlag.AlignLeft,
+            name,
+        )
+        plot = QRectF(
+            panel.left() + MARGIN_LEFT_PX,
+            panel.top() + 2 * line_px + 8,
+            panel.width() - MARGIN_LEFT_PX - MARGIN_RIGHT_PX,
+            panel.height() - 3 * line_px - 16,
+        )
         values = [p.value for p in points]
         low, high = min(values), max(values)
         if high == low:
@@ -86,16 +105,21 @@ class ProgressChart(QWidget):
         painter.drawLine(plot.bottomLeft(), plot.bottomRight())
         painter.drawLine(plot.bottomLeft(), plot.topLeft())
         painter.setPen(text)
-        for value, y in ((max(values), plot.top() + plot.height() * pad / (high - low)),
-                         (min(values), plot.bottom() - plot.height() * pad / (high - low))):
-            painter.drawText(QRectF(panel.left(), y - line_px / 2, MARGIN_LEFT_PX - 6, line_px),
-                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             f"{value:g}")
+        for value, y in (
+            (max(values), plot.top() + plot.height() * pad / (high - low)),
+            (min(values), plot.bottom() - plot.height() * pad / (high - low)),
+        ):
+            painter.drawText(
+                QRectF(panel.left(), y - line_px / 2, MARGIN_LEFT_PX - 6, line_px),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                f"{value:g}",
+            )
         span = max(1, len(times) - 1)
 
         def at(point: ProgressPoint) -> QPointF:
-            x = plot.left() + plot.width() * (times.index(point.at) / span if len(times) > 1
-                                               else 0.5)
+            x = plot.left() + plot.width() * (
+                times.index(point.at) / span if len(times) > 1 else 0.5
+            )
             y = plot.bottom() - plot.height() * (point.value - low) / (high - low)
             return QPointF(x, y)
 
@@ -108,10 +132,18 @@ class ProgressChart(QWidget):
             painter.drawEllipse(at(point), 3.5, 3.5)
             painter.setPen(text)
             spot = at(point)
-            painter.drawText(QRectF(spot.x() - 30, spot.y() - line_px - 4, 60, line_px),
-                             Qt.AlignmentFlag.AlignCenter, f"{point.value:g}")
+            painter.drawText(
+                QRectF(spot.x() - 30, spot.y() - line_px - 4, 60, line_px),
+                Qt.AlignmentFlag.AlignCenter,
+                f"{point.value:g}",
+            )
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for t, where in ((times[0], Qt.AlignmentFlag.AlignLeft),
-                         (times[-1], Qt.AlignmentFlag.AlignRight)):
-            painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), line_px),
-                             where, t.astimezone().strftime("%Y-%m-%d"))
+        for t, where in (
+            (times[0], Qt.AlignmentFlag.AlignLeft),
+            (times[-1], Qt.AlignmentFlag.AlignRight),
+        ):
+            painter.drawText(
+                QRectF(plot.left(), plot.bottom() + 2, plot.width(), line_px),
+                where,
+                t.astimezone().strftime("%Y-%m-%d"),
+            )

@@ -52,8 +52,9 @@ class RecordingBar(QWidget):
     pause_clicked = Signal()
     stop_clicked = Signal()
 
-    def __init__(self, templates: tuple[str, ...], efforts: tuple[str, ...],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, templates: tuple[str, ...], efforts: tuple[str, ...], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
         style = self.style()
@@ -135,13 +136,20 @@ class RecordingBar(QWidget):
 
     def show_state(self, state: RecordingState, message: str, attempt: int = 0) -> None:
         self.state = state
-        active = state in (RecordingState.CONNECTING, RecordingState.RECORDING,
-                           RecordingState.RECONNECTING, RecordingState.STOPPING)
+        active = state in (
+            RecordingState.CONNECTING,
+            RecordingState.RECORDING,
+            RecordingState.RECONNECTING,
+            RecordingState.STOPPING,
+        )
         self.record_button.setEnabled(not active)
-        self.pause_button.setEnabled(state in (RecordingState.RECORDING,
-                                               RecordingState.RECONNECTING))
-        self.stop_button.setEnabled(state in (RecordingState.CONNECTING, RecordingState.RECORDING,
-                                              RecordingState.RECONNECTING))
+        self.pause_button.setEnabled(
+            state in (RecordingState.RECORDING, RecordingState.RECONNECTING)
+        )
+        self.stop_button.setEnabled(
+            state
+            in (RecordingState.CONNECTING, RecordingState.RECORDING, RecordingState.RECONNECTING)
+        )
         self.template_box.setEnabled(not active)
         self.effort_box.setEnabled(not active)
         text = STATE_TEXT[state]
@@ -160,14 +168,19 @@ class RecordingBar(QWidget):
         self.pause_button.setAccessibleName("Resume recording" if paused else "Pause recording")
 
     def show_engine(self, state: EngineState, message: str) -> None:
-        names = {EngineState.STARTING: "Engine: starting…", EngineState.READY: "Engine: ",
-                 EngineState.FAILED: "Engine: failed", EngineState.STOPPED: "Engine: stopped"}
+        names = {
+            EngineState.STARTING: "Engine: starting…",
+            EngineState.READY: "Engine: ",
+            EngineState.FAILED: "Engine: failed",
+            EngineState.STOPPED: "Engine: stopped",
+        }
         text = names[state] + (message if state is EngineState.READY else "")
         self.engine_label.setText(text)
         self.engine_label.setToolTip(message)
         self.engine_label.setForegroundRole(QPalette.ColorRole.WindowText)
         self.engine_label.setStyleSheet(
-            f"color: {ERROR_COLOUR};" if state is EngineState.FAILED else "")
+            f"color: {ERROR_COLOUR};" if state is EngineState.FAILED else ""
+        )
 
     def show_level(self, level: float) -> None:
         self.meter.setValue(round(max(0.0, min(1.0, level)) * 100))

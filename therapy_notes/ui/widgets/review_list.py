@@ -48,15 +48,17 @@ class ReviewList(QWidget):
         self.sessions.clear()
         for row in rows:
             who = row.patient_name or "No patient (dictation)"
-            item = QListWidgetItem(f"{who}\n{local_time(row.record.started_at)} · "
-                                   f"{row.record.template.upper()}")
+            item = QListWidgetItem(
+                f"{who}\n{local_time(row.record.started_at)} · {row.record.template.upper()}"
+            )
             item.setData(SESSION_ID_ROLE, row.record.id)
             self.sessions.addItem(item)
         self.heading.setText(f"Notes awaiting review ({len(rows)})")
 
     def session_ids(self) -> list[int]:
-        return [int(self.sessions.item(i).data(SESSION_ID_ROLE))
-                for i in range(self.sessions.count())]
+        return [
+            int(self.sessions.item(i).data(SESSION_ID_ROLE)) for i in range(self.sessions.count())
+        ]
 
     def _on_item_activated(self, item: QListWidgetItem) -> None:
         self.session_activated.emit(int(item.data(SESSION_ID_ROLE)))

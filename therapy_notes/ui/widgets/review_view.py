@@ -32,17 +32,22 @@ SOURCE_LABELS = {
     EntrySource.CLINICIAN: "clinician",
     EntrySource.REVIEWER: "reviewer",
 }
-MISMATCH_TEXT = ("This note was changed after it was signed: it no longer matches its "
-                 "signature. Do not rely on it; the check is recorded in the audit trail. "
-                 "Ask your administrator to restore the database from a backup.")
+MISMATCH_TEXT = (
+    "This note was changed after it was signed: it no longer matches its "
+    "signature. Do not rely on it; the check is recorded in the audit trail. "
+    "Ask your administrator to restore the database from a backup."
+)
 
 
 def mismatch_text(findings: tuple[str, ...]) -> str:
     """The banner: the warning, then exactly what no longer verifies, one fact a line."""
     if not findings:
         return MISMATCH_TEXT
-    return MISMATCH_TEXT + "\n\nWhat no longer verifies:\n" + "\n".join(
-        f"• {finding[:1].upper()}{finding[1:]}." for finding in findings)
+    return (
+        MISMATCH_TEXT
+        + "\n\nWhat no longer verifies:\n"
+        + "\n".join(f"• {finding[:1].upper()}{finding[1:]}." for finding in findings)
+    )
 
 
 def source_label(entry: NoteEntry, edited_by: str | None) -> str:
@@ -64,8 +69,14 @@ class EntryRow(QFrame):
     edit_submitted = Signal(int, str)
     delete_requested = Signal(int)
 
-    def __init__(self, entry: NoteEntry, edited_by: str | None, *, is_locked: bool,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        entry: NoteEntry,
+        edited_by: str | None,
+        *,
+        is_locked: bool,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.entry = entry
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -120,8 +131,9 @@ class EntryRow(QFrame):
 
     def set_highlighted(self, on: bool) -> None:
         self.setAutoFillBackground(on)
-        self.setBackgroundRole(QPalette.ColorRole.AlternateBase if on
-                               else QPalette.ColorRole.Window)
+        self.setBackgroundRole(
+            QPalette.ColorRole.AlternateBase if on else QPalette.ColorRole.Window
+        )
 
     def _on_delete_clicked(self) -> None:
         if self.entry.id is not None:
@@ -190,7 +202,8 @@ class ReviewView(QScrollArea):
         self.mismatch_banner.setWordWrap(True)
         self.mismatch_banner.setAccessibleName("Signature mismatch")
         self.mismatch_banner.setStyleSheet(
-            "background: #b00020; color: white; padding: 8px; font-weight: bold;")
+            "background: #b00020; color: white; padding: 8px; font-weight: bold;"
+        )
         self.mismatch_banner.setVisible(review.signature_state is SignatureState.MISMATCH)
         layout.addWidget(self.mismatch_banner)
         title = QLabel(self._title(review))
@@ -200,12 +213,20 @@ class ReviewView(QScrollArea):
         title.setFont(font)
         title.setWordWrap(True)
         layout.addWidget(title)
-        self.status = QLabel("Signed — read-only; changes are added as addenda."
-                             if review.is_locked else "Draft — awaiting review and signature.")
+        self.status = QLabel(
+            "Signed — read-only; changes are added as addenda."
+            if review.is_locked
+            else "Draft — awaiting review and signature."
+        )
         layout.addWidget(self.status)
         actions = QHBoxLayout()
-        for button in (self.sign_button, self.cosign_button, self.addendum_button,
-                       self.export_button, self.copy_button):
+        for button in (
+            self.sign_button,
+            self.cosign_button,
+            self.addendum_button,
+            self.export_button,
+            self.copy_button,
+        ):
             button.setParent(None)
             actions.addWidget(button)
         actions.addStretch(1)
@@ -238,8 +259,7 @@ class ReviewView(QScrollArea):
 
     def _title(self, review: NoteReview) -> str:
         patient = review.patient.name if review.patient else "No patient (dictation)"
-        return (f"{review.template.title} — {patient} — "
-                f"{local_time(review.session.started_at)}")
+        return f"{review.template.title} — {patient} — {local_time(review.session.started_at)}"
 
     def _add_measurements(self, layout: QVBoxLayout, review: NoteReview) -> None:
         if not review.note.measurements:
@@ -248,8 +268,9 @@ class ReviewView(QScrollArea):
         box_layout = QVBoxLayout(box)
         for m in review.note.measurements:
             where = " ".join(p for p in (m.side, m.body_part) if p)
-            box_layout.addWidget(QLabel(
-                f"{m.kind.replace('_', ' ')}: {m.value:g} {m.unit} {where}".strip()))
+            box_layout.addWidget(
+                QLabel(f"{m.kind.replace('_', ' ')}: {m.value:g} {m.unit} {where}".strip())
+            )
         layout.addWidget(box)
 
     def _add_risks(self, layout: QVBoxLayout, review: NoteReview) -> None:

@@ -13,7 +13,7 @@ RISK_TITLES = {
     RiskKind.ABUSE_OR_NEGLECT: "Abuse or neglect",
     RiskKind.FALL_RISK: "Fall risk",
 }
-BANNER_STYLE = ("QFrame#riskBanner { border: 2px solid #c62828; border-radius: 4px; }")
+BANNER_STYLE = "QFrame#riskBanner { border: 2px solid #c62828; border-radius: 4px; }"
 
 
 class RiskBanner(QFrame):
@@ -69,9 +69,11 @@ class RiskBanner(QFrame):
         risk = self._pending[0]
         more = f" ({len(self._pending) - 1} more)" if len(self._pending) > 1 else ""
         evidence = f": “{risk.evidence}”" if risk.evidence else ""
-        self.label.setText(f"<b>Risk stated — {RISK_TITLES.get(risk.kind, risk.kind.value)}"
-                           f"</b>{evidence}{more}<br>Review it and follow your safety "
-                           "protocol, then acknowledge.")
+        self.label.setText(
+            f"<b>Risk stated — {RISK_TITLES.get(risk.kind, risk.kind.value)}"
+            f"</b>{evidence}{more}<br>Review it and follow your safety "
+            "protocol, then acknowledge."
+        )
         self.show()
 
     def _on_button_clicked(self) -> None:

@@ -86,8 +86,9 @@ class TranscriptView(QListWidget):
         font = QFont(self.font())
         font.setBold(role is SpeakerRole.CLINICIAN)
         item.setFont(font)
-        colour = QPalette.ColorRole.Link if role is SpeakerRole.CLINICIAN else (
-            QPalette.ColorRole.Text)
+        colour = (
+            QPalette.ColorRole.Link if role is SpeakerRole.CLINICIAN else (QPalette.ColorRole.Text)
+        )
         item.setForeground(QBrush(self.palette().color(colour)))
 
     def show_segments(self, segments: tuple[Segment, ...] | list[Segment]) -> None:
