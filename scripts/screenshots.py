@@ -146,16 +146,21 @@ def _finals(parts: AppParts) -> int:
     return sum(1 for t in parts.window.transcript.texts() if t.startswith("["))
 
 
+CONVERSATION = (
+    Path(__file__).parent.parent / "tests/fixtures/conversations/audio/pt_knee_replacement.wav"
+)
+"""A two-person session (clinician and client, two voices) for the who-said-what view."""
+
+
 async def _shoot(out: Path, data_dir: Path) -> None:
-    wav = sample_recording()
-    devices = DeviceAccess(
-        lambda: ["Sample dictation (WAV)"], lambda _name: WavSource(wav, realtime=True), pcm16_level
-    )
-    parts = await build_app(
-        AppConfig(data_dir=data_dir),
-        devices=devices,
-        audio_factory=lambda _name: WavSource(wav, realtime=True),
-    )
+    playing = [sample_recording()]
+
+    def microphone(_name: str) -> WavSource:
+        speed = 1.0 if playing[0] == sample_recording() else 3.0
+        return WavSource(playing[0], realtime=True, speed=speed)
+
+    devices = DeviceAccess(lambda: ["Sample dictation (WAV)"], microphone, pcm16_level)
+    parts = await build_app(AppConfig(data_dir=data_dir), devices=devices, audio_factory=microphone)
     window, library = parts.window, parts.library
     window.resize(1400, 860)
     parts.engine.start()
@@ -185,6 +190,14 @@ async def _shoot(out: Path, data_dir: Path) -> None:
     _save(window, out / "02_live_session.png")
     window.bar.stop_button.click()
     await _until(lambda: not parts.recording.is_active, 90)
+
+    if CONVERSATION.is_file():
+        playing[0] = CONVERSATION
+        await _until(lambda: parts.engine.state is EngineState.READY)
+        window.start_recording()
+        await _until(lambda: not parts.recording.is_active, 180)
+        _save(window, out / "02b_who_said_what.png")
+        playing[0] = sample_recording()
 
     parts.settings.save(replace(parts.settings.settings, token_cap=120), None)
     await parts.settings.wait_idle()

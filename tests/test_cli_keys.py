@@ -127,8 +127,8 @@ def test_the_recovery_key_opens_the_database_whatever_the_key_file_holds(
     assert code == 0, err
     assert "is encrypted" in err
     assert sorted(p.name for p in clinic.iterdir() if p.is_file()) == sorted(
-        ["therapy_notes.db", KEY_FILE_NAME, SETUP_LOCK_NAME]
-    )  # no temp file left
+        ["therapy_notes.db", "therapy_notes.db.salt", KEY_FILE_NAME, SETUP_LOCK_NAME]
+    )  # no temp file left (the salt is kept to tell a damaged header from a wrong key)
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert json.loads(key_file.read_text())["format"] == 1
     monkeypatch.delenv(RECOVERY_KEY_ENV)

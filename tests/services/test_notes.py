@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -123,14 +125,28 @@ async def _signed(service: NotesService, seeded: Seeded) -> None:
 
 
 def _tamper(path: Path, sql: str, *args: object) -> None:
-    """Change the database behind the app's back, as someone with the file could."""
-    connection = sqlite3.connect(path)
-    try:
-        with connection:
-            changed = connection.execute(sql, args).rowcount
-        assert changed == 1
-    finally:
-        connection.close()
+    """Change the database behind the app's back, as someone with the file could.
+
+    From another process, as such a person would: a second SQLite library in this process
+    would drop the app's file locks when it closed the file (sqlite.org, "How To Corrupt
+    An SQLite Database File", 2.2.1), which damaged the database in these tests.
+    """
+    script = (
+        "import json, sqlite3, sys\n"
+        "path, sql, args = json.loads(sys.argv[1])\n"
+        "connection = sqlite3.connect(path)\n"
+        "with connection:\n"
+        "    print(connection.execute(sql, args).rowcount)\n"
+        "connection.close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, json.dumps([str(path), sql, list(args)])],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "1"
 
 
 async def test_load_shows_each_entry_with_its_source_and_segments(
