@@ -195,7 +195,9 @@ async def _shoot(out: Path, data_dir: Path) -> None:
         playing[0] = CONVERSATION
         await _until(lambda: parts.engine.state is EngineState.READY)
         window.start_recording()
-        await _until(lambda: not parts.recording.is_active, 180)
+        await _until(lambda: _finals(parts) >= 14, 180)
+        window.bar.stop_button.click()
+        await _until(lambda: not parts.recording.is_active, 120)
         _save(window, out / "02b_who_said_what.png")
         playing[0] = sample_recording()
 

@@ -171,3 +171,23 @@ def test_the_same_turns_compose_to_the_same_calls() -> None:
     assert compose(turns, _sections("birp")) == compose(turns, _sections("birp"))
     plan = [t for s, t in _entries(compose(turns, _sections("birp"))) if s == "plan"]
     assert plan == ["Client to ice it twice a day."]
+
+
+def test_incidental_body_words_do_not_move_the_examined_joint() -> None:
+    calls = compose(
+        _turns(
+            ("Clinician", "Let's check the right knee."),
+            ("Clinician", "Lie back for me and push against my hand."),
+            ("Clinician", "That's a hundred and ten degrees of flexion."),
+        ),
+        _sections(),
+    )
+    assert _measured(calls) == [
+        {
+            "kind": "range_of_motion",
+            "value": 110,
+            "unit": "degrees",
+            "body_part": "knee",
+            "side": "right",
+        }
+    ]

@@ -35,3 +35,18 @@ def test_relabelled_segments_change_their_rows_in_place(qtbot: Any) -> None:
         "[00:02]  Speaker:  Did you hit anything?",
     ]
     assert not view.item(0).font().bold()
+
+
+def test_a_segment_finished_late_takes_its_place_in_time(qtbot: Any) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.show_segment(Segment("a", 0, 2000, "First."))
+    view.show_segment(Segment("c", 9000, 9500, "Third."))
+    view.show_partial("d", "still speaking")
+    view.show_segment(Segment("b", 4000, 8000, "Second, finished late."))
+    assert view.texts() == [
+        "[00:00]  Speaker:  First.",
+        "[00:04]  Speaker:  Second, finished late.",
+        "[00:09]  Speaker:  Third.",
+        "…  still speaking",
+    ]

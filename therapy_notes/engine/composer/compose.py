@@ -110,6 +110,13 @@ _DOSE = re.compile(
     r"\b(sets?|reps?|repetitions|times|minutes?|seconds?|a day|daily|each|every|twice|"
     r"after|before|morning|night|evening|hold)\b"
 )
+# Body words that name no part being examined: "lie back", "come back to", "push against
+# my hand" (the clinician's own hand).
+_INCIDENTAL_PARTS = re.compile(
+    r"\b(?:lie|lay|lying|laying|sit|sitting|lean|leaning|come|coming|go|going|get|bring|"
+    r"put|step|roll|head|be|scoot|move|moving|lay it)\s+back\b|\bback\s+(?:to|in|on|up|down|"
+    r"and|then|from|again|here|there|home|later|soon)\b|\bmy\s+(?:hand|hands|fingers?|arm|arms)\b"
+)
 _LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
 """Limbs named in passing ("lift your arm") while a joint of them is examined."""
 _PRESENT = re.compile(r"\b(today|now|this (week|time|session|morning))\b")
@@ -270,7 +277,7 @@ def _turn_facts(turn: ComposerTurn, context: _Context) -> _Facts:
 
 def _remember_place(sentence: str, context: _Context) -> None:
     """The joint, side and motion being talked about carry to sentences that omit them."""
-    text = spoken_numbers_to_digits(normalise(sentence))
+    text = _INCIDENTAL_PARTS.sub(" ", spoken_numbers_to_digits(normalise(sentence)))
     part = body_part(text)
     if part in _LIMBS and context.part and context.part not in _LIMBS:
         part = ""

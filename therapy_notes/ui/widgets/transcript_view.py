@@ -12,6 +12,7 @@ from therapy_notes.domain.session import Segment, SpeakerRole
 
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SPEAKER_ROLE = Qt.ItemDataRole.UserRole + 2
+START_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
 def clock(ms: int) -> str:
@@ -60,16 +61,29 @@ class TranscriptView(QListWidget):
         self._follow(follow)
 
     def show_segment(self, segment: Segment) -> None:
-        """Show a final segment, replacing its partial text if there was one."""
+        """Show a final segment, replacing its partial text if there was one.
+
+        A new row goes where its start time puts it: turns are transcribed out of order
+        now and then (a quick reply is finished before a long turn before it).
+        """
         follow = self._is_at_bottom()
         item = self._rows.get(segment.item_id)
         if item is None:
             item = QListWidgetItem()
             item.setData(ITEM_ID_ROLE, segment.item_id)
-            self.addItem(item)
+            self.insertItem(self._row_for(segment.start_ms), item)
             self._rows[segment.item_id] = item
+        item.setData(START_ROLE, segment.start_ms)
         self._fill(item, segment)
         self._follow(follow)
+
+    def _row_for(self, start_ms: int) -> int:
+        """The row before the first later segment (partial rows, with no time, stay last)."""
+        for row in range(self.count()):
+            at = self.item(row).data(START_ROLE)
+            if at is None or int(at) > start_ms:
+                return row
+        return self.count()
 
     def relabel(self, segments: Iterable[Segment]) -> None:
         """Show new speakers for segments already on screen (the guess settled, or a swap)."""
