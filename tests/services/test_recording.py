@@ -298,3 +298,55 @@ async def test_kept_audio_is_saved_whole_and_in_order() -> None:
         await server.stop()
     assert kept == audio
     assert duration == len(audio) // 48
+
+
+class ScriptedDiarizer:
+    """Voices by script (no audio model here): the service's side of speaker labels."""
+
+    def __init__(self, clusters: Sequence[int]) -> None:
+        self._script = list(clusters)
+        self._assigned: list[int | None] = []
+
+    def assign(self, pcm16_24k: bytes) -> int | None:
+        cluster = self._script[len(self._assigned)] if pcm16_24k else None
+        self._assigned.append(cluster)
+        return cluster
+
+    def voices(self, pieces: Sequence[bytes]) -> list[int | None]:
+        return [None] * len(pieces)
+
+    def settled(self) -> list[int | None]:
+        return list(self._assigned)
+
+    def clinician_cluster(self) -> int | None:
+        return None
+
+
+async def test_turns_reach_the_model_as_labelled_text_once_roles_are_clear(
+    server: FakeRealtimeServer,
+) -> None:
+    """The first turns wait until who is who is clear, then go in order with their roles."""
+    store = MemoryStore()
+    service = RecordingService(
+        uow_factory=store.uow,
+        link_factory=link_factory(server),
+        settings=RecordingSettings(vad_silence_ms=SILENCE_MS),
+        diarizer=ScriptedDiarizer([0, 1] * 5),
+    )
+    audio = FakeAudioSource(b"".join(utterance(v) for v in range(1, 11)), pace_s=0.003)
+    session_id = await service.start(audio, template="soap")
+    await service.wait_for_audio_end()
+    await service.stop()
+
+    kinds = [e.type for e in server.received]
+    texts = [
+        e.payload["item"]["content"][0]["text"]
+        for e in server.received
+        if e.type == "conversation.item.create" and e.payload["item"]["type"] == "message"
+    ]
+    assert texts == [f"{'Clinician' if v % 2 else 'Client'}: w{v}" for v in range(1, 11)]
+    first_text = kinds.index("conversation.item.create")
+    assert "response.create" not in kinds[:first_text]
+    with store.uow() as uow:
+        speakers = [s.speaker.value for s in uow.segments.for_session(session_id)]
+    assert speakers == ["clinician", "client"] * 5

@@ -58,6 +58,10 @@ class RolePolicy:
         addressing = self._addressing[cluster] / max(1, self._words[cluster])
         return questions + PRONOUN_WEIGHT * addressing
 
+    def is_confident(self) -> bool:
+        """Whether the roles rest on more than who spoke first."""
+        return self.enrolled_clinician in (0, 1) or min(self._sentences) >= MIN_SENTENCES
+
     def clinician(self) -> int:
         """The cluster taken to be the clinician, before any swap."""
         if self.enrolled_clinician in (0, 1):

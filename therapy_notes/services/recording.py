@@ -79,6 +79,8 @@ BYTES_PER_MS = 48
 """Mono PCM16 at 24 kHz."""
 KEPT_AUDIO_CHUNK_BYTES = 48_000
 """Kept audio is committed about once a second: a crash loses at most the last second."""
+HOLD_TURNS_AT_MOST = 8
+"""Turns held back at most while who is who is unclear (one voice, a dictation: go on)."""
 RECENT_AUDIO_MS = 180_000
 """Audio kept in memory for telling voices apart: the longest turn that is labelled whole."""
 SEGMENT_WAIT_S = 5.0
@@ -157,6 +159,8 @@ class RecordingService:
         self._recent_start_ms = 0
         self._voiced: list[Segment] = []
         """Saved segments of this session, in order."""
+        self._held: list[tuple[int, str]] = []
+        """Turns not yet handed to the model: (index in `_voiced`, audio item replaced)."""
         self._voice_owner: list[int] = []
         """For each turn the diarizer was given, the index of its segment in `_voiced`."""
 
@@ -386,6 +390,11 @@ class RecordingService:
         elif isinstance(event, LinkDraining):
             self._emit(Draining(event.turns_left))
         elif isinstance(event, LinkFlushed):
+            if self._held:
+                # Ending: whatever is still held goes now, with the best roles there are.
+                await self._hand_over(link, force=True)
+                if not self.usage.is_exhausted:
+                    await link.request_response()
             if event.untranscribed:
                 self._lost(
                     TranscriptionIncompleteError(
@@ -412,17 +421,12 @@ class RecordingService:
                 self._voiced.append(saved)
                 if self._diarizer is not None:
                     self._voice_owner.append(len(self._voiced) - 1)
-                # The model reads the turn as text with its speaker, in place of its audio.
-                cited = await link.add_text_turn(
-                    event.item_id if index == 0 else "", f"{saved.speaker.label}: {saved.text}"
-                )
-                if saved.id is not None:
-                    self._segment_ids[cited] = saved.id
-                self._transcribed_event(cited).set()
+                self._held.append((len(self._voiced) - 1, event.item_id if index == 0 else ""))
             await self._settle_speakers()
+            await self._hand_over(link)
         self._transcribed_event(event.item_id).set()
         await self._save_usage("transcription", event.usage)
-        if not event.text:
+        if not event.text or self._held:
             return
         if self.usage.is_exhausted:
             if not self._cap_notice_given:
@@ -431,6 +435,31 @@ class RecordingService:
             return
         if self._state is RecordingState.RECORDING or self._state is RecordingState.STOPPING:
             await link.request_response()
+
+    async def _hand_over(self, link: RealtimeLink, *, force: bool = False) -> None:
+        """Give the model the held turns as text with their speaker, once who is who is clear.
+
+        Also when the session is ending (`force`). Until both voices have said enough to
+        tell the clinician from the client, a turn's role is a guess; a note written from a
+        wrong guess ("Client reports ..." for the clinician's words) stays wrong. So turns
+        wait (a few at the start of a session) and then go in order, with settled roles.
+        """
+        if not self._held:
+            return
+        settled = (
+            self._diarizer is None
+            or self._roles.is_confident()
+            or len(self._voiced) >= HOLD_TURNS_AT_MOST
+        )
+        if not (settled or force):
+            return
+        held, self._held = self._held, []
+        for index, replaces in held:
+            segment = self._voiced[index]
+            cited = await link.add_text_turn(replaces, f"{segment.speaker.label}: {segment.text}")
+            if segment.id is not None:
+                self._segment_ids[cited] = segment.id
+            self._transcribed_event(cited).set()
 
     async def _voiced_parts(self, event: TranscriptCompleted) -> list[tuple[Segment, int | None]]:
         """The turn as segments of one voice each, with that voice (None: not known).
