@@ -68,7 +68,7 @@ TRANSCRIPT_WAIT_S = 60.0
 """How long a response waits for turns still being recognised before it composes anyway."""
 HISTORY_TURNS = 240
 """How many composed turns the composer re-reads for context (questions, earlier values)."""
-_ROLE_PREFIX = re.compile(r"^\s*(clinician|client|therapist|patient)\s*:", re.IGNORECASE)
+_ROLE_PREFIX = re.compile(r"^\s*(clinician|client|therapist|patient|speaker)\s*:", re.IGNORECASE)
 
 _DELTA_CHARS = 48
 _PCM_BYTES_PER_MS = p.SAMPLE_RATE_HZ * 2 // 1000
