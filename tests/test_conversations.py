@@ -71,6 +71,9 @@ async def test_a_risk_in_the_last_turn_is_flagged_with_a_tiny_output_limit(
         max_output_tokens=20,
     )
     assert "self_harm" in outcome.risks
+    # Responses cut at 20 tokens are followed up in order: nothing is written twice.
+    assert len(outcome.entries) == len(set(outcome.entries))
+    assert outcome.risks.count("self_harm") == 1
     last = outcome.segments[-1]
     assert any(
         last.text.split()[-1].strip(".,").lower() in e.lower() for e in outcome.risk_evidence
@@ -89,6 +92,7 @@ async def test_a_session_is_labelled_and_written_as_a_note(
     assert {SpeakerRole.CLINICIAN, SpeakerRole.CLIENT} <= roles
     assert _speaker_accuracy(name, outcome) >= 0.7
     assert outcome.entries
+    assert len(outcome.entries) == len(set(outcome.entries))
     assert not [text for _, text in outcome.entries if text.rstrip().endswith("?")]
     stated = {
         str(r["kind"])

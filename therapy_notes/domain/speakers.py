@@ -58,6 +58,10 @@ class RolePolicy:
         addressing = self._addressing[cluster] / max(1, self._words[cluster])
         return questions + PRONOUN_WEIGHT * addressing
 
+    def voices_heard(self) -> int:
+        """How many of the two voices have said anything yet."""
+        return sum(1 for count in self._sentences if count)
+
     def is_confident(self) -> bool:
         """Whether the roles rest on more than who spoke first."""
         return self.enrolled_clinician in (0, 1) or min(self._sentences) >= MIN_SENTENCES

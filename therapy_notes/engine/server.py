@@ -927,8 +927,13 @@ class _Connection:
                 if item_id in self._items:
                     self._items[item_id].emitted.add(_call_key(call))
         left_ids = {i for c in calls[len(emitted) :] for i in c.source_item_ids}
+        # Only the turns before the first one left unfinished count as composed: the next
+        # response composes the rest in the same order with the same context, so its
+        # calls come out the same and those already sent are not sent twice.
+        finished = True
         for item_id, entry in turns_entries:
-            entry.composed = item_id not in left_ids
+            finished = finished and item_id not in left_ids
+            entry.composed = finished
             if entry.composed and entry.text:
                 self._history.append(ComposerTurn(item_id, entry.text))
         response.usage = response_usage(

@@ -79,8 +79,10 @@ BYTES_PER_MS = 48
 """Mono PCM16 at 24 kHz."""
 KEPT_AUDIO_CHUNK_BYTES = 48_000
 """Kept audio is committed about once a second: a crash loses at most the last second."""
-HOLD_TURNS_AT_MOST = 8
-"""Turns held back at most while who is who is unclear (one voice, a dictation: go on)."""
+HOLD_TURNS_AT_MOST = 4
+"""Turns held back at most while who is who is unclear."""
+ONE_VOICE_TURNS = 2
+"""Turns of one voice alone after which it is taken for a dictation and not held back."""
 RECENT_AUDIO_MS = 180_000
 """Audio kept in memory for telling voices apart: the longest turn that is labelled whole."""
 SEGMENT_WAIT_S = 5.0
@@ -446,9 +448,11 @@ class RecordingService:
         """
         if not self._held:
             return
+        one_voice = self._roles.voices_heard() < 2 and len(self._voiced) >= ONE_VOICE_TURNS
         settled = (
             self._diarizer is None
             or self._roles.is_confident()
+            or one_voice
             or len(self._voiced) >= HOLD_TURNS_AT_MOST
         )
         if not (settled or force):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from therapy_notes.engine.composer.measurements import find_measurements
 from therapy_notes.engine.composer.text import normalise
 
 
@@ -209,7 +210,7 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
         speaker is not Speaker.CLIENT
         and not _AT_HOME.search(text)
         and directs
-        and (not has_value(text))
+        and not find_measurements(text)
     ):
         return Utterance.INSTRUCTION
     if (
