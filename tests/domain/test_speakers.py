@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from therapy_notes.domain.session import SpeakerRole
-from therapy_notes.domain.speakers import RolePolicy, swapped
+from therapy_notes.domain.speakers import RolePolicy
 
 CLINICIAN_LINES = [
     "How has your week been?",
@@ -56,5 +56,3 @@ def test_enrollment_decides_and_a_swap_overrides() -> None:
         SpeakerRole.CLIENT,
         SpeakerRole.UNKNOWN,
     ]
-    assert swapped(SpeakerRole.CLIENT) is SpeakerRole.CLINICIAN
-    assert swapped(SpeakerRole.UNKNOWN) is SpeakerRole.UNKNOWN

@@ -85,12 +85,3 @@ class RolePolicy:
 
     def roles(self, clusters: Sequence[int | None]) -> list[SpeakerRole]:
         return [self.role(c) for c in clusters]
-
-
-def swapped(role: SpeakerRole) -> SpeakerRole:
-    """The other role (unknown stays unknown)."""
-    if role is SpeakerRole.CLINICIAN:
-        return SpeakerRole.CLIENT
-    if role is SpeakerRole.CLIENT:
-        return SpeakerRole.CLINICIAN
-    return role

@@ -433,19 +433,6 @@ def _is_reply(sentence: str) -> bool:
     return len(words) <= 9 and has_value(normalise(sentence))
 
 
-def _looks_directive(sentence: str) -> bool:
-    text = normalise(sentence)
-    return bool(
-        re.match(
-            r"^(?:\W*(?:okay|ok|so|now|and|alright)\W+)*(?:let's|let us|"
-            r"i(?:'d| would)? (?:also )?(?:like|want) you|"
-            r"i need you|you should|keep|continue|try|make sure|remember|do|practice|practise|"
-            r"use|ice|wear|walk|go|aim|please|you're going to|your homework)\b",
-            text,
-        )
-    )
-
-
 # --------------------------------------------------------------------------- answers
 
 
