@@ -33,9 +33,11 @@ from therapy_notes.domain.audit import AuditAnchor
 from therapy_notes.domain.keys import KEY_BYTES, DatabaseKey
 from therapy_notes.domain.notes import (
     Addendum,
+    Measurement,
     Note,
     NoteEntry,
     NoteTemplate,
+    RiskFlag,
     Signature,
     SignatureRole,
 )
@@ -88,38 +90,9 @@ def canonical_content(
             "session_id": note.session_id,
             "patient_id": patient_id,
             "template": note.template,
-            "entries": [
-                {
-                    "id": e.id,
-                    "section": e.section,
-                    "text": e.text,
-                    "source": e.source.value,
-                    "segment_ids": list(e.segment_ids),
-                }
-                for e in _ordered_entries(note, section_order)
-            ],
-            "measurements": [
-                {
-                    "id": m.id,
-                    "kind": m.kind,
-                    "value": m.value,
-                    "unit": m.unit,
-                    "body_part": m.body_part,
-                    "side": m.side,
-                    "segment_ids": list(m.segment_ids),
-                }
-                for m in note.measurements
-            ],
-            "risks": [
-                {
-                    "id": r.id,
-                    "kind": r.kind.value,
-                    "evidence": r.evidence,
-                    "segment_ids": list(r.segment_ids),
-                    "acknowledged_at": _instant(r.acknowledged_at),
-                }
-                for r in note.risks
-            ],
+            "entries": [_entry_fields(e) for e in _ordered_entries(note, section_order)],
+            "measurements": [_measurement_fields(m) for m in note.measurements],
+            "risks": [_risk_fields(r) for r in note.risks],
             "signer": {
                 "role": role.value,
                 "username": username,
@@ -268,16 +241,41 @@ def _sha(document: Any) -> str:
     return hashlib.sha256(_dumps({"v": KEYED_VERSION, "d": document})).hexdigest()
 
 
+def _entry_fields(entry: NoteEntry) -> dict[str, Any]:
+    """What of an entry a signature covers (both canonical versions)."""
+    return {
+        "id": entry.id,
+        "section": entry.section,
+        "text": entry.text,
+        "source": entry.source.value,
+        "segment_ids": list(entry.segment_ids),
+    }
+
+
+def _measurement_fields(m: Measurement) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "kind": m.kind,
+        "value": m.value,
+        "unit": m.unit,
+        "body_part": m.body_part,
+        "side": m.side,
+        "segment_ids": list(m.segment_ids),
+    }
+
+
+def _risk_fields(r: RiskFlag) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "kind": r.kind.value,
+        "evidence": r.evidence,
+        "segment_ids": list(r.segment_ids),
+        "acknowledged_at": _instant(r.acknowledged_at),
+    }
+
+
 def _entry_digest(entry: NoteEntry) -> str:
-    return _sha(
-        {
-            "id": entry.id,
-            "section": entry.section,
-            "text": entry.text,
-            "source": entry.source.value,
-            "segment_ids": list(entry.segment_ids),
-        }
-    )
+    return _sha(_entry_fields(entry))
 
 
 def _parts(content: SignedContent) -> dict[str, Any]:
@@ -296,37 +294,9 @@ def _parts(content: SignedContent) -> dict[str, Any]:
             for e in _ordered_entries(note, content.template.section_keys)
         ],
         "measurements": [
-            {
-                "id": m.id,
-                "sha256": _sha(
-                    {
-                        "id": m.id,
-                        "kind": m.kind,
-                        "value": m.value,
-                        "unit": m.unit,
-                        "body_part": m.body_part,
-                        "side": m.side,
-                        "segment_ids": list(m.segment_ids),
-                    }
-                ),
-            }
-            for m in note.measurements
+            {"id": m.id, "sha256": _sha(_measurement_fields(m))} for m in note.measurements
         ],
-        "risks": [
-            {
-                "id": r.id,
-                "sha256": _sha(
-                    {
-                        "id": r.id,
-                        "kind": r.kind.value,
-                        "evidence": r.evidence,
-                        "segment_ids": list(r.segment_ids),
-                        "acknowledged_at": _instant(r.acknowledged_at),
-                    }
-                ),
-            }
-            for r in note.risks
-        ],
+        "risks": [{"id": r.id, "sha256": _sha(_risk_fields(r))} for r in note.risks],
         "transcript": _sha(
             [
                 {
