@@ -15,6 +15,7 @@ from tests.speech import LONG_SESSION
 from tests.ui.accounts import PATIENT_NAME, build, create_accounts, seed_note, sign_in
 from tests.ui.conftest import wait_for_signal, wait_until
 from therapy_notes.config import AppConfig
+from therapy_notes.domain.notes import RiskFlag, RiskKind
 from therapy_notes.engine.turns import EngineModels
 from therapy_notes.services.notes import SignatureState
 from therapy_notes.ui.dialogs.export_dialog import ExportChoice
@@ -65,10 +66,32 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         assert edited.source.text() == "clinician · ana"
         assert not review.is_locked
 
-        # Sign: signature block, read-only editors, and a refused edit says why.
-        loaded = wait_for_signal(notes.review_loaded)
+        # Sign: a confirmation first (cancel signs nothing), then the signature block,
+        # read-only editors, the sessions list says "signed", and a refused edit says why.
         qtbot.mouseClick(window.review.sign_button, Qt.MouseButton.LeftButton)
+        confirm = window.sign_dialog
+        assert confirm is not None
+        assert "Ana Ruiz, OTR/L" in confirm.signer.text()
+        assert confirm.sign_button.isEnabled()
+        confirm.reject()
+        await notes.wait_idle()
+        assert not window.review.review.is_locked  # type: ignore[union-attr]
+        listed = wait_for_signal(parts.library.patients_listed)
+        parts.library.list_patients("")
+        await listed
+        window.patients.patients.setCurrentRow(1)  # row 0 is "No patient (dictations)"
+        await wait_until(lambda: window.patients.sessions.rowCount() == 1, what="sessions")
+        assert window.patients.sessions.item(0, 2).text() == "draft"
+        qtbot.mouseClick(window.review.sign_button, Qt.MouseButton.LeftButton)
+        confirm = window.sign_dialog
+        assert confirm is not None
+        loaded = wait_for_signal(notes.review_loaded)
+        listed = wait_for_signal(parts.library.sessions_listed)
+        qtbot.mouseClick(confirm.sign_button, Qt.MouseButton.LeftButton)
         (review,) = await loaded
+        (patient_id, _rows) = await listed
+        assert patient_id == seeded.patient_id
+        assert window.patients.sessions.item(0, 2).text() == "signed"
         assert review.is_locked
         assert window.review.signature_labels[0].text().startswith("Signed by Ana Ruiz, OTR/L on ")
         assert not window.review.sign_button.isEnabled()
@@ -178,6 +201,54 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         (message,) = await refused
         assert "no longer matches its signature" in message
         assert not (tmp_path / "refused.pdf").exists()
+        window.close()
+        await parts.shutdown()
+
+    run(scenario(), 90)
+
+
+def test_an_unacknowledged_risk_blocks_the_sign_confirmation(
+    run: Callable[..., Any],
+    qtbot: Any,
+    tmp_path: Path,
+    engine_models: EngineModels,
+    memory_keyring: Any,
+) -> None:
+    async def scenario() -> None:
+        parts = await build(tmp_path / "data", LONG_SESSION.path, engine_models, qtbot)
+        window, notes = parts.window, parts.notes
+        window.show()
+        await create_accounts(parts)
+        seeded = seed_note(parts)
+        with parts.database.uow_factory() as uow:
+            uow.notes.add_risk(
+                seeded.session_id, RiskFlag(RiskKind.FALL_RISK, "I nearly fell on the stairs")
+            )
+        await sign_in(parts, "ana")
+        loaded = wait_for_signal(notes.review_loaded)
+        window.open_review(seeded.session_id)
+        await loaded
+
+        qtbot.mouseClick(window.review.sign_button, Qt.MouseButton.LeftButton)
+        confirm = window.sign_dialog
+        assert confirm is not None
+        assert not confirm.sign_button.isEnabled()
+        assert "Fall risk is flagged and not acknowledged" in confirm.blockers.text()
+        assert "Assessment is empty." in confirm.warnings.text()
+        confirm.reject()
+
+        # Acknowledged in the review, the same confirmation lets the note be signed.
+        loaded = wait_for_signal(notes.review_loaded)
+        window.review.risk_acknowledged.emit(window.review.review.note.risks[0].id)  # type: ignore[union-attr]
+        await loaded
+        qtbot.mouseClick(window.review.sign_button, Qt.MouseButton.LeftButton)
+        confirm = window.sign_dialog
+        assert confirm is not None
+        assert confirm.sign_button.isEnabled()
+        loaded = wait_for_signal(notes.review_loaded)
+        qtbot.mouseClick(confirm.sign_button, Qt.MouseButton.LeftButton)
+        (review,) = await loaded
+        assert review.is_locked
         window.close()
         await parts.shutdown()
 

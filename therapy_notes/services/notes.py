@@ -37,6 +37,7 @@ from therapy_notes.domain.notes import (
 )
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
+from therapy_notes.domain.sign_off import NOT_A_CLINICIAN, sign_off_check
 from therapy_notes.domain.signing import (
     SignedContent,
     SigningKey,
@@ -482,21 +483,13 @@ class NotesService:
             UserFacingError: still recording, empty, or a risk is not yet acknowledged.
         """
         if actor.role is not Role.CLINICIAN:
-            raise PermissionDeniedError(
-                "Only a clinician can sign a note. A reviewer can co-sign it once it is signed."
-            )
+            raise PermissionDeniedError(NOT_A_CLINICIAN)
 
         def work(uow: NotesUnitOfWork) -> Signature:
             session = self._require_editable(uow, session_id)
-            note = uow.notes.load(session_id)
-            if not note.entries:
-                raise UserFacingError("This note has no entries yet, so there is nothing to sign.")
-            open_risks = [r for r in note.risks if r.acknowledged_at is None]
-            if open_risks:
-                raise UserFacingError(
-                    f"{len(open_risks)} flagged risk(s) are not acknowledged yet. "
-                    "Review and acknowledge each one, then sign."
-                )
+            check = sign_off_check(uow.notes.load(session_id), self._templates(session.template))
+            if not check.can_sign:
+                raise UserFacingError(" ".join(check.blockers))
             signature = self._signature(uow, actor, session, SignatureRole.AUTHOR)
             uow.sessions.set_status(session_id, SessionStatus.SIGNED)
             self._audit(uow, actor, "signed", session_id, after=_signature_json(signature))

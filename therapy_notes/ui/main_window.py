@@ -30,6 +30,7 @@ from therapy_notes.config import REASONING_EFFORTS
 from therapy_notes.domain.notes import NoteEntry, NoteTemplate, RiskFlag
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import RecordingState
+from therapy_notes.domain.sign_off import sign_off_check
 from therapy_notes.domain.users import Role, User
 from therapy_notes.services.notes import NoteReview
 from therapy_notes.services.recovery import InterruptedSession
@@ -52,6 +53,7 @@ from therapy_notes.ui.dialogs.progress_dialog import ProgressDialog
 from therapy_notes.ui.dialogs.recovery_dialog import RecoveryDialog
 from therapy_notes.ui.dialogs.search_dialog import SearchDialog
 from therapy_notes.ui.dialogs.settings_dialog import SettingsDialog
+from therapy_notes.ui.dialogs.sign_dialog import SignDialog
 from therapy_notes.ui.dialogs.users_dialog import UsersDialog
 from therapy_notes.ui.settings_store import UiSettings
 from therapy_notes.ui.widgets.budget_gauge import BudgetGauge
@@ -61,7 +63,7 @@ from therapy_notes.ui.widgets.notice_bar import NoticeBar
 from therapy_notes.ui.widgets.patient_panel import PatientPanel
 from therapy_notes.ui.widgets.recording_bar import RecordingBar
 from therapy_notes.ui.widgets.review_list import ReviewList
-from therapy_notes.ui.widgets.review_view import ReviewView
+from therapy_notes.ui.widgets.review_view import ReviewView, note_title
 from therapy_notes.ui.widgets.risk_banner import RiskBanner
 from therapy_notes.ui.widgets.transcript_view import ITEM_ID_ROLE, TranscriptView
 
@@ -119,6 +121,7 @@ class MainWindow(QMainWindow):
         self._patient_dialog: PatientDialog | None = None
         self._close_box: QMessageBox | None = None
         self._addendum_dialog: AddendumDialog | None = None
+        self._sign_dialog: SignDialog | None = None
         self._export_dialog: ExportDialog | None = None
         self._file_dialog: QFileDialog | None = None
         self._export_choice: ExportChoice | None = None
@@ -288,6 +291,7 @@ class MainWindow(QMainWindow):
         notes = self._notes
         notes.awaiting_listed.connect(self.review_list.show_rows)
         notes.review_loaded.connect(self._on_notes_review_loaded)
+        notes.note_changed.connect(self._on_notes_note_changed)
         notes.audit_listed.connect(self._on_notes_audit_listed)
         notes.exported.connect(
             lambda path: self.notice.show_notice(f"Exported the note to {path}.", False)
@@ -567,9 +571,33 @@ class MainWindow(QMainWindow):
             self._notes.acknowledge_risk(session_id, risk_id)
 
     def _on_review_sign_requested(self) -> None:
+        """Signing asks first: summary, signer, and what blocks it (`domain.sign_off`)."""
+        review = self.review.review
+        if review is None or review.is_locked:
+            return
+        user = self._users.current_user
+        signer = user.signature_name if user is not None else "nobody is signed in"
+        dialog = SignDialog(
+            sign_off_check(review.note, review.template, user), note_title(review), signer, self
+        )
+        dialog.finished.connect(self._on_sign_dialog_finished)
+        self._sign_dialog = dialog
+        dialog.open()
+
+    @property
+    def sign_dialog(self) -> SignDialog | None:
+        return self._sign_dialog
+
+    def _on_sign_dialog_finished(self, result: int) -> None:
+        dialog, self._sign_dialog = self._sign_dialog, None
         session_id = self._reviewed_id()
-        if session_id is not None:
+        if dialog is not None and session_id is not None and result == QDialog.DialogCode.Accepted:
             self._notes.sign(session_id)
+
+    def _on_notes_note_changed(self, _session_id: int) -> None:
+        """A status may have changed: the sessions list shows it now, not after the next run."""
+        patient = self.patients.current_patient
+        self._library.list_sessions(patient.id if patient is not None else None)
 
     def _on_review_cosign_requested(self) -> None:
         session_id = self._reviewed_id()

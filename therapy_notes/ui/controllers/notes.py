@@ -66,6 +66,8 @@ class NotesController(QObject):
     Signals:
         awaiting_listed: `ReviewRow`s of draft notes, oldest first (list).
         review_loaded: a `NoteReview` (object).
+        note_changed: a change to the session's note was stored (a signature, an edit, an
+            addendum), so every view listing its status should list it again (int).
         audit_listed: session id and its `AuditRecord`s, oldest first (int, list).
         exported: the path of the written file (str).
         note_copied: the note as plain text, for the clipboard (str).
@@ -75,6 +77,7 @@ class NotesController(QObject):
 
     awaiting_listed = Signal(list)
     review_loaded = Signal(object)
+    note_changed = Signal(int)
     audit_listed = Signal(int, list)
     exported = Signal(str)
     note_copied = Signal(str)
@@ -185,6 +188,7 @@ class NotesController(QObject):
         self.review_loaded.emit(review)
         self.audit_listed.emit(session_id, trail)
         if change is not None:
+            self.note_changed.emit(session_id)
             await self._list_awaiting()
 
     async def _list_awaiting(self) -> None:

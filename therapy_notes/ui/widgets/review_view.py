@@ -56,6 +56,12 @@ def source_label(entry: NoteEntry, edited_by: str | None) -> str:
     return f"{label} · {edited_by}" if edited_by else label
 
 
+def note_title(review: NoteReview) -> str:
+    """The heading of a note under review: template, patient, and when it was recorded."""
+    patient = review.patient.name if review.patient else "No patient (dictation)"
+    return f"{review.template.title} — {patient} — {local_time(review.session.started_at)}"
+
+
 class EntryRow(QFrame):
     """One note entry: text, source tag, and inline edit and delete.
 
@@ -206,7 +212,7 @@ class ReviewView(QScrollArea):
         )
         self.mismatch_banner.setVisible(review.signature_state is SignatureState.MISMATCH)
         layout.addWidget(self.mismatch_banner)
-        title = QLabel(self._title(review))
+        title = QLabel(note_title(review))
         font = title.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)
@@ -256,10 +262,6 @@ class ReviewView(QScrollArea):
         self._add_signatures(layout, review)
         layout.addStretch(1)
         self.setWidget(body)
-
-    def _title(self, review: NoteReview) -> str:
-        patient = review.patient.name if review.patient else "No patient (dictation)"
-        return f"{review.template.title} — {patient} — {local_time(review.session.started_at)}"
 
     def _add_measurements(self, layout: QVBoxLayout, review: NoteReview) -> None:
         if not review.note.measurements:
