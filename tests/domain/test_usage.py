@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from therapy_notes.domain.usage import Budget, Prices, TokenUsage
+from therapy_notes.domain.usage import Budget, Prices, TokenUsage, cached_prefix_tokens
 
 
 def test_usage_adds_per_kind_and_totals() -> None:
@@ -55,3 +55,21 @@ def test_a_zero_cap_is_always_exhausted() -> None:
     budget = Budget(cap_tokens=0)
     assert budget.is_exhausted
     assert budget.ratio == 1.0
+
+
+@pytest.mark.parametrize(
+    ("repeated", "cached"),
+    [(0, 0), (1023, 0), (1024, 1024), (1151, 1024), (1152, 1152), (5000, 4992)],
+)
+def test_a_repeated_prefix_is_cached_from_1024_tokens_in_128_token_steps(
+    repeated: int, cached: int
+) -> None:
+    assert cached_prefix_tokens(repeated) == cached
+
+
+def test_cached_input_costs_the_cached_rate() -> None:
+    fresh = TokenUsage(input_text_tokens=2000)
+    cached = TokenUsage(input_text_tokens=2000, cached_text_tokens=1024)
+    prices = Prices()
+    saved = prices.cost_usd(fresh) - prices.cost_usd(cached)
+    assert saved == pytest.approx(1024 * (prices.text_in - prices.text_cached) / 1_000_000)

@@ -6,10 +6,37 @@ so usage is kept per kind all the way from the wire to the database.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 AUDIO_INPUT_TOKENS_PER_S = 10
 """User audio costs 1 token per 100 ms (PROTOCOL.md section 6)."""
+TEXT_CHARS_PER_TOKEN = 4
+"""English text is about four characters a token: the estimate wherever no tokenizer is at
+hand (the local engine's accounting, and the client's prediction of a response's input)."""
+CACHE_MIN_PREFIX_TOKENS = 1024
+CACHE_STEP_TOKENS = 128
+"""The cloud caches a repeated prompt prefix of at least 1,024 tokens, in 128-token steps."""
+
+
+def estimate_text_tokens(text: str) -> int:
+    """Estimated tokens of a text: one per four characters, rounded up."""
+    return math.ceil(len(text) / TEXT_CHARS_PER_TOKEN)
+
+
+def estimate_audio_tokens(seconds: float) -> int:
+    """Tokens of user audio: 10 per second, rounded up to whole 100 ms."""
+    return math.ceil(round(seconds * AUDIO_INPUT_TOKENS_PER_S, 6))
+
+
+def cached_prefix_tokens(repeated_prefix_tokens: int) -> int:
+    """How much of a repeated prefix the cloud bills as cached.
+
+    None below 1,024 tokens, then whole 128-token steps: a short prefix is never cached.
+    """
+    if repeated_prefix_tokens < CACHE_MIN_PREFIX_TOKENS:
+        return 0
+    return repeated_prefix_tokens // CACHE_STEP_TOKENS * CACHE_STEP_TOKENS
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,8 @@ from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from therapy_notes.domain.tools import FLAG_RISK
+from therapy_notes.domain.usage import estimate_audio_tokens as audio_tokens
+from therapy_notes.domain.usage import estimate_text_tokens as text_tokens
 from therapy_notes.engine import protocol as p
 from therapy_notes.engine.access import TokenChecker, TokenStore
 from therapy_notes.engine.composer import (
@@ -52,7 +54,7 @@ from therapy_notes.engine.turns import (
     TurnStopped,
     VadSettings,
 )
-from therapy_notes.engine.usage import audio_tokens, response_usage, text_tokens
+from therapy_notes.engine.usage import ContextBlock, cached_split, response_usage
 from therapy_notes.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -68,6 +70,9 @@ TRANSCRIPT_WAIT_S = 60.0
 """How long a response waits for turns still being recognised before it composes anyway."""
 HISTORY_TURNS = 240
 """How many composed turns the composer re-reads for context (questions, earlier values)."""
+CACHED_CONTEXTS = 16
+"""Earlier responses' contexts a new response's prefix is matched against (the cloud keeps
+a prefix cached for minutes; a session asks for a note update about once a minute)."""
 _ROLE_PREFIX = re.compile(r"^\s*(clinician|client|therapist|patient|speaker)\s*:", re.IGNORECASE)
 
 _DELTA_CHARS = 48
@@ -570,6 +575,8 @@ class _Response:
     output: list[p.JsonObject] = field(default_factory=list)
     usage: p.JsonObject | None = None
     task: asyncio.Task[None] | None = None
+    context: list[ContextBlock] = field(default_factory=list)
+    """What the conversation held when the response was created: what it is billed for."""
 
 
 class _Connection:
@@ -596,6 +603,8 @@ class _Connection:
         self._history: list[ComposerTurn] = []
         """Turns already composed: the composer reads them for context only."""
         self._labelled_turns = False
+        self._contexts: list[list[ContextBlock]] = []
+        """What earlier responses read, newest last: their shared start is billed cached."""
 
     # ---- lifecycle
 
@@ -813,6 +822,10 @@ class _Connection:
             or "inf",
             metadata=overrides.get("metadata"),
         )
+        response.context = self._context(
+            overrides.get("instructions") or self._session.get("instructions") or "",
+            overrides.get("tools") or self._session.get("tools") or [],
+        )
         self._response = response
         await self._send(p.response_created(self._response_body(response, "in_progress")))
         response.task = asyncio.create_task(
@@ -905,7 +918,6 @@ class _Connection:
             history=self._history[-HISTORY_TURNS:],
         )
         calls = [call for call in composed if not self._already_sent(call)]
-        input_text, input_audio = self._context_tokens(instructions, tools)
         budget = response.max_output_tokens
         spent = 0
         emitted: list[ToolCallSpec] = []
@@ -936,9 +948,7 @@ class _Connection:
             entry.composed = finished
             if entry.composed and entry.text:
                 self._history.append(ComposerTurn(item_id, entry.text))
-        response.usage = response_usage(
-            input_text_tokens=input_text, input_audio_tokens=input_audio, output_text_tokens=spent
-        )
+        response.usage = self._usage(response.context, spent)
         self._response = None
         await self._send(
             p.response_done(self._response_body(response, status, status_details=details))
@@ -950,22 +960,40 @@ class _Connection:
         sources = [self._items[i] for i in call.source_item_ids if i in self._items]
         return bool(sources) and all(key in item.emitted for item in sources)
 
-    def _context_tokens(self, instructions: str, tools: list[p.JsonObject]) -> tuple[int, int]:
-        """What the response "saw": instructions, tools and every conversation item."""
-        text = text_tokens(instructions) + (text_tokens(json.dumps(tools)) if tools else 0)
-        audio = 0
+    def _context(self, instructions: str, tools: list[p.JsonObject]) -> list[ContextBlock]:
+        """What a response "sees", in the cloud's order: instructions, tools, every item."""
+        blocks = [ContextBlock("instructions:" + instructions, text_tokens(instructions))]
+        if tools:
+            schema = json.dumps(tools)
+            blocks.append(ContextBlock("tools:" + schema, text_tokens(schema)))
         for item_id in self._order:
             entry = self._items[item_id]
             item = entry.item
             if entry.audio_seconds > 0:
-                audio += audio_tokens(entry.audio_seconds)
-            elif item["type"] == "message":
-                text += text_tokens(_message_text(item) or "")
+                blocks.append(ContextBlock(item_id, audio_tokens(entry.audio_seconds), True))
+                continue
+            if item["type"] == "message":
+                tokens = text_tokens(_message_text(item) or "")
             elif item["type"] == "function_call":
-                text += text_tokens(item.get("name", "")) + text_tokens(item.get("arguments", ""))
+                tokens = text_tokens(item.get("name", "")) + text_tokens(item.get("arguments", ""))
             elif item["type"] == "function_call_output":
-                text += text_tokens(item.get("output", ""))
-        return text, audio
+                tokens = text_tokens(item.get("output", ""))
+            else:
+                continue
+            blocks.append(ContextBlock(item_id, tokens))
+        return blocks
+
+    def _usage(self, context: list[ContextBlock], output_text_tokens: int) -> p.JsonObject:
+        """A response's usage; the start it shares with an earlier response is cached."""
+        cached_text, cached_audio = cached_split(context, self._contexts)
+        self._contexts = [*self._contexts[-(CACHED_CONTEXTS - 1) :], context]
+        return response_usage(
+            input_text_tokens=sum(b.tokens for b in context if not b.is_audio),
+            input_audio_tokens=sum(b.tokens for b in context if b.is_audio),
+            output_text_tokens=output_text_tokens,
+            cached_text_tokens=cached_text,
+            cached_audio_tokens=cached_audio,
+        )
 
     async def _emit_call(self, response: _Response, index: int, name: str, arguments: str) -> None:
         item_id, call_id = p.new_id("item"), p.new_id("call")
