@@ -22,11 +22,14 @@ from typing import Any
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "conversations"
 SESSIONS_DIR = FIXTURES / "sessions"
 AUDIO_DIR = FIXTURES / "audio"
+TEXT_SESSIONS_DIR = FIXTURES / "text_sessions"
+"""The text-only set: more sessions, no audio, for measuring the note writer on text."""
 
 SPEAKERS = ("clinician", "client")
 DISCIPLINES = ("ot", "pt", "speech", "psych")
 TEMPLATES = ("soap", "dap", "birp", "girp")
 SPLITS = ("dev", "heldout", "pressure")
+TEXT_SPLITS = ("dev", "heldout")
 MEASUREMENT_KINDS = (
     "pain_score",
     "range_of_motion",
@@ -66,6 +69,8 @@ class Measurement:
     earlier: bool
     name: str = ""
     aliases: tuple[str, ...] = ()
+    turn: int | None = None
+    """Index of the turn that states the value (labelled in the text set only)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,8 @@ class PlanItem:
 
     item: str
     keywords: tuple[str, ...]
+    turn: int | None = None
+    """Index of the turn that states the item (labelled in the text set only)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,7 @@ def _session_from_dict(data: dict[str, Any]) -> ConversationSession:
             earlier=bool(m.get("earlier", False)),
             name=str(m.get("name", "")),
             aliases=tuple(str(a) for a in m.get("aliases", ())),
+            turn=_optional_int(m.get("turn")),
         )
         for m in facts.get("measurements", [])
     )
@@ -139,7 +147,12 @@ def _session_from_dict(data: dict[str, Any]) -> ConversationSession:
         for r in facts.get("risks", [])
     )
     plan = tuple(
-        PlanItem(item=str(p["item"]), keywords=tuple(p["keywords"])) for p in facts.get("plan", [])
+        PlanItem(
+            item=str(p["item"]),
+            keywords=tuple(p["keywords"]),
+            turn=_optional_int(p.get("turn")),
+        )
+        for p in facts.get("plan", [])
     )
     session = ConversationSession(
         id=str(data["id"]),
@@ -154,6 +167,10 @@ def _session_from_dict(data: dict[str, Any]) -> ConversationSession:
     )
     _validate(session)
     return session
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(str(value))
 
 
 def _validate(s: ConversationSession) -> None:
@@ -174,6 +191,8 @@ def _validate(s: ConversationSession) -> None:
             problems.append(f"measurement {m!r}")
         if m.kind == "other" and not m.name:
             problems.append(f"'other' measurement without a name: {m!r}")
+        if m.turn is not None and not 0 <= m.turn < len(s.turns):
+            problems.append(f"measurement turn {m.turn} outside 0..{len(s.turns) - 1}")
     for r in s.risks:
         if r.kind not in RISK_KINDS or r.status not in RISK_STATUSES:
             problems.append(f"risk {r!r}")
@@ -182,6 +201,8 @@ def _validate(s: ConversationSession) -> None:
     for p in s.plan:
         if not p.keywords or any(not group.strip() for group in p.keywords):
             problems.append(f"plan item {p.item!r} without keywords")
+        if p.turn is not None and not 0 <= p.turn < len(s.turns):
+            problems.append(f"plan turn {p.turn} outside 0..{len(s.turns) - 1}")
     if problems:
         raise ValueError(f"session {s.id}: " + "; ".join(problems))
 
@@ -201,6 +222,29 @@ def load_sessions(split: str | None = None) -> list[ConversationSession]:
         _session_from_dict(json.loads(p.read_text(encoding="utf-8")))
         for p in sorted(SESSIONS_DIR.glob("*.json"))
     ]
+    return [s for s in sessions if split is None or s.split == split]
+
+
+def load_text_sessions(split: str | None = None) -> list[ConversationSession]:
+    """Load the text-only sessions (or one split's), sorted by id.
+
+    They share the schema and validation of the audio set but have no audio or turn
+    times, and no ``pressure`` split: every one is ``dev`` or ``heldout``.
+
+    Args:
+        split: ``dev`` or ``heldout``; None loads both.
+
+    Returns:
+        The sessions.
+    """
+    if split is not None and split not in TEXT_SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {TEXT_SPLITS}")
+    sessions = []
+    for path in sorted(TEXT_SESSIONS_DIR.glob("*.json")):
+        session = _session_from_dict(json.loads(path.read_text(encoding="utf-8")))
+        if session.split not in TEXT_SPLITS:
+            raise ValueError(f"session {session.id}: split {session.split!r} in the text set")
+        sessions.append(session)
     return [s for s in sessions if split is None or s.split == split]
 
 
