@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import wave
 from collections import Counter
 
@@ -16,6 +17,7 @@ import pytest
 
 from tests.conversation_set import (
     AUDIO_DIR,
+    TEXT_SESSIONS_DIR,
     ConversationSession,
     Measurement,
     PlanItem,
@@ -26,6 +28,7 @@ from tests.conversation_set import (
     body_parts_match,
     is_verbatim,
     load_sessions,
+    load_text_sessions,
     plan_entry_covers,
     score_measurements,
     score_plan,
@@ -37,6 +40,7 @@ from tests.conversation_set import (
 
 SESSIONS = load_sessions()
 MAIN = [s for s in SESSIONS if s.split != "pressure"]
+TEXT_SESSIONS = load_text_sessions()
 
 
 # --- the set ------------------------------------------------------------------------------
@@ -313,3 +317,85 @@ def test_labels_score_perfectly_against_themselves(session: ConversationSession)
     ]
     assert score_measurements(session.measurements, got) == (len(today), 0, 0)
     assert score_plan(session.plan, [p.item for p in session.plan]) == (len(session.plan), 0, 0)
+
+
+# --- the text set -------------------------------------------------------------------------
+
+
+def _sentence_key(sentence: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", "", sentence.lower()).split())
+
+
+def test_every_text_session_file_loads() -> None:
+    files = sorted(TEXT_SESSIONS_DIR.glob("*.json"))
+    assert files
+    assert [p.stem for p in files] == [s.id for s in TEXT_SESSIONS]
+    assert not {s.id for s in TEXT_SESSIONS} & {s.id for s in SESSIONS}
+    assert not any((AUDIO_DIR / f"{s.id}.wav").exists() for s in TEXT_SESSIONS)
+
+
+def test_text_split_follows_the_id_number() -> None:
+    # Fixed before any session was written: <discipline>_<nn>_<topic>, odd nn is dev.
+    for s in TEXT_SESSIONS:
+        discipline, number, _ = s.id.split("_", 2)
+        assert discipline == s.discipline, s.id
+        assert s.split == ("dev" if int(number) % 2 else "heldout"), s.id
+
+
+def test_load_text_sessions_filters_and_rejects_unknown_split() -> None:
+    dev = load_text_sessions("dev")
+    assert dev
+    assert all(s.split == "dev" for s in dev)
+    assert len(dev) + len(load_text_sessions("heldout")) == len(TEXT_SESSIONS)
+    with pytest.raises(ValueError, match="unknown split"):
+        load_text_sessions("pressure")
+
+
+@pytest.mark.parametrize("session", TEXT_SESSIONS, ids=lambda s: s.id)
+def test_text_session_is_well_formed(session: ConversationSession) -> None:
+    assert 14 <= len(session.turns) <= 30
+    assert {t.speaker for t in session.turns} == {"clinician", "client"}
+    assert all(t.kind is not None for t in session.turns)
+    assert any(not m.earlier for m in session.measurements)
+    assert session.plan
+
+
+@pytest.mark.parametrize("session", TEXT_SESSIONS, ids=lambda s: s.id)
+def test_text_labels_refer_to_real_turns(session: ConversationSession) -> None:
+    n = len(session.turns)
+    for r in session.risks:
+        assert 0 <= r.turn < n
+        assert session.turns[r.turn].speaker == "client", r
+    for m in session.measurements:
+        assert m.turn is not None, m
+        assert 0 <= m.turn < n, m
+    for item in session.plan:
+        assert item.turn is not None, item
+        assert 0 <= item.turn < n, item
+        # The labelled turn says the item: its keywords are all in that turn's words.
+        assert plan_entry_covers(item, session.turns[item.turn].text), item
+        assert plan_entry_covers(item, item.item), item
+
+
+@pytest.mark.parametrize("session", TEXT_SESSIONS, ids=lambda s: s.id)
+def test_text_labels_score_perfectly_against_themselves(session: ConversationSession) -> None:
+    today = [m for m in session.measurements if not m.earlier]
+    got = [
+        {"kind": m.kind, "value": m.value, "body_part": m.body_part.split("|")[0], "side": m.side}
+        for m in today
+    ]
+    assert score_measurements(session.measurements, got) == (len(today), 0, 0)
+    assert score_plan(session.plan, [p.item for p in session.plan]) == (len(session.plan), 0, 0)
+
+
+def test_no_text_session_repeats_a_sentence_of_the_audio_set() -> None:
+    # Short stock replies ("Okay.", "Thank you.") are everyone's words; longer sentences
+    # must be new, so the text set is not the audio set said again.
+    audio = {_sentence_key(x) for s in SESSIONS for x in transcript_sentences(s)}
+    repeated = [
+        (s.id, x)
+        for s in TEXT_SESSIONS
+        for x in transcript_sentences(s)
+        if len(x.split()) >= 3 and _sentence_key(x) in audio
+    ]
+    assert repeated == []
