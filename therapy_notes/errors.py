@@ -18,6 +18,18 @@ class AudioDeviceError(UserFacingError):
     """PortAudio is missing, there is no input device, or the device failed."""
 
 
+class MicrophoneMissingError(AudioDeviceError):
+    """No input device is connected, or the chosen one is not there any more."""
+
+
+class MicrophonePermissionError(AudioDeviceError):
+    """The operating system refused this app access to the microphone."""
+
+
+class MicrophoneLostError(AudioDeviceError):
+    """The microphone stopped delivering audio mid-session (unplugged, taken by another app)."""
+
+
 class AudioFileError(UserFacingError):
     """A recording could not be read."""
 
@@ -48,6 +60,10 @@ class ProtocolError(TherapyNotesError):
 
 class NoteLockedError(UserFacingError):
     """A signed note was asked to change; signed notes change only through addenda."""
+
+
+class EditConflictError(UserFacingError):
+    """Someone else saved the same entry first: this save was refused, nothing overwritten."""
 
 
 class SignatureMismatchError(UserFacingError):

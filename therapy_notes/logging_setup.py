@@ -15,6 +15,7 @@ import threading
 from io import TextIOWrapper
 from pathlib import Path
 
+from therapy_notes.domain.database_url import redact_urls_in
 from therapy_notes.file_modes import PRIVATE_FILE_MODE, make_private, make_private_folder
 
 _KEY_PATTERN = re.compile(r"\b(sk|ek|rk)-[A-Za-z0-9_\-]{8,}")
@@ -38,6 +39,7 @@ class RedactingFilter(logging.Filter):
             self._phrases |= {w.lower() for w in words}
 
     def redact(self, message: str) -> str:
+        message = redact_urls_in(message)  # a database URL's password, if one was typed in it
         message = _KEY_PATTERN.sub(REDACTED, message)
         message = _BEARER_PATTERN.sub(r"\1" + REDACTED, message)
         with self._lock:

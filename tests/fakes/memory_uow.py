@@ -19,7 +19,7 @@ from therapy_notes.domain.notes import Measurement, Note, NoteEntry, RiskFlag
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus, SpeakerRole
 from therapy_notes.domain.usage import TokenUsage
-from therapy_notes.errors import NotFoundError, StorageError
+from therapy_notes.errors import EditConflictError, NotFoundError, StorageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +124,9 @@ class MemorySessions(_Repo):
         except KeyError:
             raise NotFoundError(f"There is no session {session_id}.") from None
 
+    def hold(self, session_id: int) -> SessionRecord:
+        return self.get(session_id)  # one process, one writer: nothing to hold against
+
     def set_status(
         self, session_id: int, status: SessionStatus, ended_at: datetime | None = None
     ) -> None:
@@ -168,13 +171,20 @@ class MemoryNotes(_Repo):
         self._data.entries.setdefault(session_id, []).append(saved)
         return saved
 
-    def update_entry(self, entry_id: int, text: str, source: str) -> NoteEntry:
+    def update_entry(
+        self, entry_id: int, text: str, source: str, expected_version: int | None = None
+    ) -> NoteEntry:
         self._store.write("note")
         for entries in self._data.entries.values():
             for index, entry in enumerate(entries):
                 if entry.id == entry_id:
+                    if expected_version is not None and entry.version != expected_version:
+                        raise EditConflictError(f"Note entry {entry_id} changed meanwhile.")
                     entries[index] = dataclasses.replace(
-                        entry, text=text, source=type(entry.source)(source)
+                        entry,
+                        text=text,
+                        source=type(entry.source)(source),
+                        version=entry.version + 1,
                     )
                     return entries[index]
         raise NotFoundError(f"There is no note entry {entry_id}.")

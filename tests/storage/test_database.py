@@ -19,6 +19,7 @@ from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment
 from therapy_notes.errors import StorageError
 from therapy_notes.storage import Database, SqlUnitOfWork, open_database
+from therapy_notes.storage.database import head_revision
 from therapy_notes.storage.orm import FTS_TABLES, Base, include_in_autogenerate
 
 DISK_FULL = "is full. Free some space"
@@ -34,7 +35,7 @@ def test_upgrade_from_empty_creates_every_table_and_the_search_indexes(db: Datab
     assert set(Base.metadata.tables) <= tables
     assert set(FTS_TABLES) <= tables
     with db.engine.connect() as conn:
-        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
+        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == head_revision()
         triggers = set(conn.scalars(text("SELECT name FROM sqlite_master WHERE type='trigger'")))
     assert len(triggers) == 6
 

@@ -183,7 +183,7 @@ def test_update_entry_changes_text_and_source_and_keeps_updated_at(
     with uow_factory() as uow:
         edited = uow.notes.update_entry(entry.id, "Home exercise, 3 sets daily.", "reviewer")
     assert edited == replace(
-        entry, text="Home exercise, 3 sets daily.", source=EntrySource.REVIEWER
+        entry, text="Home exercise, 3 sets daily.", source=EntrySource.REVIEWER, version=2
     )
     with db.engine.connect() as conn:
         updated_at = conn.execute(

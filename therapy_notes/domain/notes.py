@@ -69,6 +69,8 @@ class NoteEntry:
     segment_ids: tuple[int, ...] = ()
     id: int | None = None
     created_at: datetime | None = None
+    version: int = 1
+    """Up by one on every saved edit: an edit made from an older version is a conflict."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,7 @@ from therapy_notes.domain.signing import (
 )
 from therapy_notes.domain.users import Role, User
 from therapy_notes.errors import (
+    EditConflictError,
     NoteLockedError,
     PermissionDeniedError,
     SignatureMismatchError,
@@ -362,7 +363,8 @@ class NotesService:
 
     @staticmethod
     def _require_editable(uow: NotesUnitOfWork, session_id: int) -> SessionRecord:
-        session = uow.sessions.get(session_id)
+        """The session, held (`hold`) for this unit of work, if its note may change."""
+        session = uow.sessions.hold(session_id)
         if (
             session.status is SessionStatus.SIGNED
             or uow.signatures.signatures_for(session_id)
@@ -410,19 +412,31 @@ class NotesService:
 
         return await self._run(work)
 
-    async def edit_entry(self, actor: User, entry_id: int, text: str) -> NoteEntry:
-        """Replace an entry's text; it becomes the actor's (clinician or reviewer) entry."""
+    async def edit_entry(
+        self, actor: User, entry_id: int, text: str, *, expected_version: int | None = None
+    ) -> NoteEntry:
+        """Replace an entry's text; it becomes the actor's (clinician or reviewer) entry.
+
+        `expected_version` is the version of the entry the actor was shown. If someone else
+        saved the entry since (another desktop, another window), nothing is written and
+        `EditConflictError` names who changed it, so no edit is silently overwritten.
+        """
         source = self._editor_source(actor)
         text = text.strip()
         if not text:
             raise UserFacingError("An entry needs some text; delete it instead.")
 
         def work(uow: NotesUnitOfWork) -> NoteEntry:
-            session_id, before = uow.notes.get_entry(entry_id)
+            session_id, _ = uow.notes.get_entry(entry_id)
             self._require_editable(uow, session_id)
+            _, before = uow.notes.get_entry(entry_id)  # read again, now that it is held
+            if expected_version is not None and before.version != expected_version:
+                raise self._conflict(uow, session_id, before)
             if before.text == text:
                 return before
-            after = uow.notes.update_entry(entry_id, text, source.value)
+            after = uow.notes.update_entry(
+                entry_id, text, source.value, expected_version=before.version
+            )
             self._audit(
                 uow,
                 actor,
@@ -434,6 +448,18 @@ class NotesService:
             return after
 
         return await self._run(work)
+
+    @staticmethod
+    def _conflict(uow: NotesUnitOfWork, session_id: int, current: NoteEntry) -> EditConflictError:
+        """The conflict message, naming whoever saved the entry last (from the audit trail)."""
+        who = _editors(uow.audit.for_entity(AUDIT_ENTITY, session_id)).get(current.id or -1)
+        by = f"{who} saved" if who else "Someone else saved"
+        return EditConflictError(
+            f"{by} a change to this entry after you opened it, so your edit was not saved "
+            "and nothing was overwritten. It now reads: "
+            f'"{current.text}". Reload the note, then make your change again if it is '
+            "still needed."
+        )
 
     async def delete_entry(self, actor: User, entry_id: int) -> None:
         """Delete an entry; its text stays in the audit trail."""
@@ -511,6 +537,7 @@ class NotesService:
             raise PermissionDeniedError("Only a reviewer or a clinician can co-sign a note.")
 
         def work(uow: NotesUnitOfWork) -> Signature | _Refused:
+            uow.sessions.hold(session_id)  # no addendum or other sign-off in between
             review = self._load(uow, actor, session_id, "cosign")
             author = review.author_signature
             if author is None and not review.audit_says_signed:
@@ -582,7 +609,7 @@ class NotesService:
             raise UserFacingError("An addendum needs a reason and a text.")
 
         def work(uow: NotesUnitOfWork) -> Addendum | _Refused:
-            session = uow.sessions.get(session_id)
+            session = uow.sessions.hold(session_id)  # addenda chain: one writer at a time
             if session.status is not SessionStatus.SIGNED:
                 raise UserFacingError(
                     "This note is not signed yet: edit it directly instead of adding an addendum."

@@ -7,6 +7,10 @@ clinic's PostgreSQL server, where none of this applies.
 The app's file is encrypted with SQLCipher: `open_database(path, key)` keys every pooled
 connection before the pragmas run (see `encryption`). A plain file (`key=None`) is for tests
 and for reading a database written before encryption existed.
+
+A clinic's PostgreSQL database opens with `open_url(url, password=...)`; it is checked to be
+at this version's schema but never migrated by a desktop (`upgrade_server` does that, for
+`therapy-notes db upgrade`; see `postgres` for why).
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from therapy_notes.domain.database_url import is_server_url
 from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.errors import StorageError
 from therapy_notes.file_modes import create_private_file, make_private_folder, tighten_data_folder
-from therapy_notes.storage import encryption
+from therapy_notes.storage import encryption, postgres
 from therapy_notes.storage.backup import damaged_message
 from therapy_notes.storage.errors import DatabaseLocation, message_for, storage_errors, translate
 from therapy_notes.storage.uow import SqlUnitOfWork
@@ -50,6 +55,11 @@ class Database:
         self.engine = engine
         self.where = where
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def is_server(self) -> bool:
+        """True for a clinic's shared PostgreSQL database."""
+        return self.engine.dialect.name == "postgresql"
 
     def uow_factory(self) -> SqlUnitOfWork:
         """A new unit of work with a fresh Session: one per transaction, never shared."""
@@ -129,6 +139,8 @@ def _check_is_ours(connection: Connection, where: DatabaseLocation) -> None:
 def upgrade(engine: Engine, where: DatabaseLocation) -> None:
     """Bring the schema to the newest migration (a no-op when it is current)."""
     with storage_errors(where), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            postgres.lock_for_migration(connection)
         _check_is_ours(connection, where)
         if _is_current(connection):
             return
@@ -145,9 +157,46 @@ def upgrade(engine: Engine, where: DatabaseLocation) -> None:
             ) from exc
 
 
-def open_url(url: str, where: DatabaseLocation | None = None) -> Database:
-    """Open (and upgrade) the database at an SQLAlchemy URL, e.g. a clinic's PostgreSQL."""
-    return _open_engine(create_database_engine(url), where or DatabaseLocation(None))
+def open_url(
+    url: str, where: DatabaseLocation | None = None, *, password: str | None = None
+) -> Database:
+    """Open the database at an SQLAlchemy URL: an SQLite file, or a clinic's PostgreSQL.
+
+    An SQLite file is upgraded to the newest schema. A PostgreSQL database must already be
+    at it (`upgrade_server`); `password` is used when the URL carries none.
+
+    Raises:
+        StorageError: the server cannot be reached, refuses the login, or its schema is
+            not this version's; the message says which and what to do.
+    """
+    if not is_server_url(url):
+        return _open_engine(create_database_engine(url), where or DatabaseLocation(None))
+    _server, location = postgres.server_location(url)
+    engine = postgres.create_server_engine(url, password)
+    try:
+        postgres.require_current(engine, location, head_revision())
+    except BaseException:
+        engine.dispose()
+        raise
+    logger.info("database open (postgresql)")
+    return Database(engine, location)
+
+
+def upgrade_server(url: str, *, password: str | None = None) -> tuple[str | None, str]:
+    """Migrate a clinic's PostgreSQL database to this version: (revision before, after).
+
+    Safe to run again (a no-op when current) and from two places at once (an advisory
+    lock orders them). A database upgraded by a newer version is refused, unchanged.
+    """
+    _server, location = postgres.server_location(url)
+    engine = postgres.create_server_engine(url, password)
+    try:
+        with storage_errors(location), engine.connect() as connection:
+            before = postgres.schema_revision(connection)
+        upgrade(engine, location)
+    finally:
+        engine.dispose()
+    return before, head_revision()
 
 
 def _open_engine(engine: Engine, where: DatabaseLocation) -> Database:

@@ -32,17 +32,30 @@ _SAFE = "Everything saved before this point is safe."
 
 @dataclass(frozen=True, slots=True)
 class DatabaseLocation:
-    """Where the database lives, for messages: a file path, or None for a server URL."""
+    """Where the database lives, for messages: a file path, or a server's label.
+
+    A server is named by `ServerDatabase.label` ("therapy_notes on db.clinic.lan"), never
+    by its URL, so no message can carry a password.
+    """
 
     path: Path | None
+    server: str = ""
+
+    @property
+    def is_server(self) -> bool:
+        return self.path is None
 
     @property
     def folder(self) -> str:
-        return str(self.path.parent) if self.path is not None else "the database server"
+        if self.path is not None:
+            return str(self.path.parent)
+        return f"the clinic database {self.server}" if self.server else "the database server"
 
     @property
     def file(self) -> str:
-        return str(self.path) if self.path is not None else "the database"
+        if self.path is not None:
+            return str(self.path)
+        return self.server or "the database"
 
 
 def _sqlite_kind(exc: BaseException) -> str:
@@ -99,9 +112,114 @@ def message_for(kind: str, where: DatabaseLocation) -> str:
     )
 
 
+_SERVER_STATES = {
+    "28P01": "PG_AUTH",  # invalid_password
+    "28000": "PG_AUTH",  # invalid_authorization_specification (pg_hba refused the role)
+    "3D000": "PG_NO_DATABASE",  # invalid_catalog_name
+    "42501": "PG_PERMISSION",  # insufficient_privilege
+    "53100": "SQLITE_FULL",  # disk_full, on the server
+    "53300": "PG_BUSY",  # too_many_connections
+    "40001": "PG_BUSY",  # serialization_failure
+    "40P01": "PG_BUSY",  # deadlock_detected
+    "55P03": "PG_BUSY",  # lock_not_available
+    "57P01": "PG_GONE",  # admin_shutdown
+    "57P02": "PG_GONE",  # crash_shutdown
+    "57P03": "PG_GONE",  # cannot_connect_now (starting up)
+}
+
+
+def _server_kind(exc: BaseException) -> str:
+    """The kind of a psycopg failure: from its SQLSTATE, else from libpq's message."""
+    state = getattr(exc, "sqlstate", None)
+    if isinstance(state, str):
+        if state in _SERVER_STATES:
+            return _SERVER_STATES[state]
+        if state.startswith("08"):
+            return "PG_GONE"
+    text = str(exc).lower()
+    for needle, kind in (
+        ("password authentication failed", "PG_AUTH"),
+        ("no password supplied", "PG_AUTH"),
+        ("no pg_hba.conf entry", "PG_AUTH"),
+        ("does not exist", "PG_NO_DATABASE"),
+        ("certificate", "PG_TLS"),
+        ("ssl", "PG_TLS"),
+        ("could not translate host name", "PG_UNREACHABLE"),
+        ("name or service not known", "PG_UNREACHABLE"),
+        ("connection refused", "PG_UNREACHABLE"),
+        ("timeout expired", "PG_UNREACHABLE"),
+        ("no such file or directory", "PG_UNREACHABLE"),
+        ("server closed the connection", "PG_GONE"),
+        ("connection is closed", "PG_GONE"),
+    ):
+        if needle in text:
+            return kind
+    return "PG_UNREACHABLE" if "connection" in text and "failed" in text else ""
+
+
+def _is_server_error(exc: BaseException) -> bool:
+    return type(exc).__module__.split(".")[0] == "psycopg"
+
+
+def _server_message(kind: str, where: DatabaseLocation) -> str | None:
+    """What to tell the clinician about a failure of the clinic's database server."""
+    name = where.file
+    if kind == "PG_AUTH":
+        return (
+            f"The clinic database {name} refused the user name or password. Check the user "
+            "in the database URL and the password (THERAPY_NOTES_DATABASE_PASSWORD, "
+            "PGPASSWORD, or `therapy-notes db password` for the keyring), then try again."
+        )
+    if kind == "PG_UNREACHABLE":
+        return (
+            f"The clinic database server for {name} cannot be reached. Check the network "
+            "connection and the host and port in the database URL, or ask your "
+            f"administrator whether the server is running. {_SAFE}"
+        )
+    if kind == "PG_TLS":
+        return (
+            f"The secure connection to the clinic database {name} failed: the server's "
+            "certificate was not trusted or does not match its name. Check sslrootcert and "
+            "the host name in the database URL with your administrator."
+        )
+    if kind == "PG_NO_DATABASE":
+        return (
+            f"The clinic database {name} does not exist on that server. Check the database "
+            "name in the URL, or ask your administrator to create it (see the README, "
+            '"Running a clinic").'
+        )
+    if kind == "PG_PERMISSION":
+        return (
+            f"The database user may not do this in the clinic database {name}. Ask your "
+            "administrator to grant the Therapy Notes role its privileges (README, "
+            f'"Running a clinic"). {_SAFE}'
+        )
+    if kind == "PG_BUSY":
+        return (
+            f"The clinic database {name} is busy with another desktop's change to the same "
+            f"records. Try again in a moment. {_SAFE}"
+        )
+    if kind == "PG_GONE":
+        return (
+            f"The connection to the clinic database {name} was lost (the server restarted "
+            f"or the network dropped). Try again in a moment. {_SAFE}"
+        )
+    return None
+
+
 def translate(exc: BaseException, where: DatabaseLocation) -> StorageError:
     """A `StorageError` for a driver or OS failure (the caller chains the original)."""
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if orig is not None and _is_server_error(orig):
+        kind = _server_kind(orig)
+        logger.warning(
+            "database server failure %s (%s, %s)",
+            kind or "unknown",
+            type(orig).__name__,
+            getattr(orig, "sqlstate", None),
+        )
+        message = _server_message(kind, where)
+        return StorageError(message if message is not None else message_for(kind, where))
     if isinstance(orig, OSError):
         by_errno = {
             errno.ENOSPC: "SQLITE_FULL",
@@ -129,7 +247,9 @@ def storage_errors(where: DatabaseLocation) -> Iterator[None]:
     try:
         yield
     except DBAPIError as exc:
-        if isinstance(exc, IntegrityError | ProgrammingError | InterfaceError):
+        if isinstance(exc, IntegrityError | ProgrammingError | InterfaceError) and not (
+            getattr(exc.orig, "sqlstate", None) == "42501"  # a role without privileges
+        ):
             raise  # our bug, not the environment's: keep the traceback honest
         raise translate(exc, where) from exc
     except StatementError as exc:

@@ -144,6 +144,8 @@ class NoteEntryRow(Base):
     segment_ids: Mapped[tuple[int, ...]] = mapped_column(JsonTuple, default=())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """Up by one on every edit; a save naming an older version is a conflict, not a write."""
 
     __table_args__ = (Index("ix_note_entries_session_id", "session_id"),)
 
@@ -257,6 +259,23 @@ class UserRow(Base):
     __table_args__ = (UniqueConstraint("username", name="uq_users_username"),)
 
 
+class VoicePrintRow(Base):
+    """A clinician's enrolled voice: a 256-number summary of it, not audio.
+
+    It is personal data like the rest, so it lives in the same encrypted database and goes
+    with the account (deleted with it).
+    """
+
+    __tablename__ = "voice_prints"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    voice_print: Mapped[bytes] = mapped_column(LargeBinary)
+    speech_seconds: Mapped[float] = mapped_column(Float)
+    enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
 class SignatureRow(Base):
     """A sign-off or co-signature: the keyed MAC of its manifest, and the v1 SHA-256.
 
@@ -304,6 +323,8 @@ class AddendumRow(Base):
 
 FTS_TABLES = ("segments_fts", "note_entries_fts")
 """SQLite FTS5 indexes, created by migration only: the ORM never maps them."""
+SEARCH_INDEXES = ("ix_segments_text_search", "ix_note_entries_text_search")
+"""PostgreSQL's twin of `FTS_TABLES`: GIN expression indexes, also made by migration only."""
 
 
 def is_fts_table(name: str) -> bool:
@@ -312,5 +333,7 @@ def is_fts_table(name: str) -> bool:
 
 
 def include_in_autogenerate(name: str | None, type_: str, parent_names: object) -> bool:
-    """Alembic `include_name` hook: compare everything but the FTS5 tables."""
+    """Alembic `include_name` hook: compare everything but the full-text search indexes."""
+    if type_ == "index" and name in SEARCH_INDEXES:
+        return False
     return not (type_ == "table" and name is not None and is_fts_table(name))

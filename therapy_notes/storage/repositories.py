@@ -11,7 +11,7 @@ import builtins
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import CursorResult, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from therapy_notes.domain.audit import GENESIS_HASH, AuditAnchor, AuditRecord, record_hash
@@ -19,7 +19,7 @@ from therapy_notes.domain.notes import EntrySource, Measurement, Note, NoteEntry
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus, SpeakerRole
 from therapy_notes.domain.usage import TokenUsage
-from therapy_notes.errors import NoteLockedError, NotFoundError
+from therapy_notes.errors import EditConflictError, NoteLockedError, NotFoundError
 from therapy_notes.storage.errors import DatabaseLocation, translated
 from therapy_notes.storage.orm import (
     AuditRow,
@@ -36,6 +36,8 @@ from therapy_notes.storage.orm import (
 )
 
 USAGE_KINDS = ("transcription", "response")
+AUDIT_CHAIN_LOCK_KEY = 0x7468_6E61
+"""PostgreSQL advisory lock that orders appends to the audit chain across desktops."""
 
 _Row = TypeVar("_Row", bound=Base)
 
@@ -60,13 +62,38 @@ class _Repository:
             )
         return row
 
+    @property
+    def _is_server(self) -> bool:
+        return self._session.get_bind().dialect.name == "postgresql"
+
+    def _hold_session(self, session_id: int) -> SessionRow:
+        """The session row, locked against other writers of its note until the commit.
+
+        On SQLite the unit of work's BEGIN IMMEDIATE already holds the one write lock. On
+        PostgreSQL two desktops write at once, so a row lock (SELECT ... FOR UPDATE) on the
+        session orders whatever changes one note: a sign-off waits for an edit in flight
+        and then reads it, an addendum waits for a co-signature, and so on. The row is read
+        again (`populate_existing`) so what follows sees the latest committed state.
+        """
+        if not self._is_server:
+            return self._require(SessionRow, session_id, "Session")
+        self._session.expire_all()  # rows read before the lock are read again after it
+        row = self._session.get(
+            SessionRow, session_id, with_for_update=True, populate_existing=True
+        )
+        if row is None:
+            return self._require(SessionRow, session_id, "Session")  # raises NotFoundError
+        return row
+
     def _require_unsigned(self, session_id: int) -> SessionRow:
         """The session, if its note may still change; a signed note refuses every change.
 
         This is the last line of the lock: whatever calls a repository (a service, the UI,
         a script), a signed note's entries, measurements and risks stay as they were signed.
+        The session is held (`_hold_session`), so a sign-off cannot slip in between this
+        check and the change.
         """
-        row = self._require(SessionRow, session_id, "Session")
+        row = self._hold_session(session_id)
         signed = row.status == SessionStatus.SIGNED.value or bool(
             self._session.scalar(select(exists().where(SignatureRow.session_id == session_id)))
         )
@@ -182,6 +209,16 @@ class SqlSessionRepository(_Repository):
     @translated
     def get(self, session_id: int) -> SessionRecord:
         return _session_record(self._require(SessionRow, session_id, "Session"))
+
+    @translated
+    def hold(self, session_id: int) -> SessionRecord:
+        """The session, with its note held against other writers until this unit of work ends.
+
+        Whatever reads a note to change it (an edit, a sign-off, an addendum) calls this
+        first, so on a shared database it reads what the last writer committed and no one
+        changes the note between that read and its own write.
+        """
+        return _session_record(self._hold_session(session_id))
 
     @translated
     def set_status(
@@ -303,6 +340,7 @@ def _entry(row: NoteEntryRow) -> NoteEntry:
         segment_ids=tuple(int(i) for i in row.segment_ids),
         id=row.id,
         created_at=row.created_at,
+        version=row.version,
     )
 
 
@@ -325,6 +363,14 @@ def _risk(row: RiskFlagRow) -> RiskFlag:
         segment_ids=tuple(int(i) for i in row.segment_ids),
         id=row.id,
         acknowledged_at=row.acknowledged_at,
+    )
+
+
+def _conflict(entry_id: int) -> EditConflictError:
+    return EditConflictError(
+        f"Note entry {entry_id} was changed by someone else after you opened it, so your "
+        "edit was not saved and nothing was overwritten. Reload the note to see their "
+        "version, then make your change again."
     )
 
 
@@ -352,13 +398,34 @@ class SqlNoteRepository(_Repository):
         return _entry(row)
 
     @translated
-    def update_entry(self, entry_id: int, text: str, source: str) -> NoteEntry:
+    def update_entry(
+        self, entry_id: int, text: str, source: str, expected_version: int | None = None
+    ) -> NoteEntry:
+        """Replace an entry's text, as a compare-and-set on its version.
+
+        `expected_version` is the version the editor started from: if the stored entry has
+        moved on, or another writer saves it between this read and the write (the UPDATE
+        names the version it read), nothing is written and `EditConflictError` is raised.
+        """
         row = self._require(NoteEntryRow, entry_id, "Note entry")
         self._require_unsigned(row.session_id)
-        row.text = text
-        row.source = EntrySource(source).value
-        row.updated_at = utc_now()
-        self._session.flush()
+        read_version = row.version
+        if expected_version is not None and read_version != expected_version:
+            raise _conflict(entry_id)
+        result = self._session.execute(
+            update(NoteEntryRow)
+            .where(NoteEntryRow.id == entry_id, NoteEntryRow.version == read_version)
+            .values(
+                text=text,
+                source=EntrySource(source).value,
+                updated_at=utc_now(),
+                version=read_version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if not isinstance(result, CursorResult) or result.rowcount != 1:
+            raise _conflict(entry_id)
+        self._session.refresh(row)
         return _entry(row)
 
     @translated
@@ -515,11 +582,20 @@ class SqlAuditRepository(_Repository):
 
     Each record is chained to the one before it (`domain.audit`): its id is the next after
     the current head, taken inside the unit of work's write transaction (SQLite's BEGIN
-    IMMEDIATE), so two writers never chain to the same head.
+    IMMEDIATE; on PostgreSQL an advisory lock held to the commit), so two writers never
+    chain to the same head.
     """
+
+    def _lock_chain(self) -> None:
+        """On PostgreSQL, hold the chain until the commit: two desktops never share a head."""
+        if self._is_server:
+            self._session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK_KEY}
+            )
 
     @translated
     def record(self, entry: AuditRecord) -> None:
+        self._lock_chain()
         head = self._head_row()
         record_id = 1 if head is None else head.id + 1
         prev_hash = GENESIS_HASH if head is None else head.record_hash or ""
@@ -546,6 +622,7 @@ class SqlAuditRepository(_Repository):
     @translated
     def head(self) -> AuditAnchor | None:
         """The newest record's id and hash (what a signature anchors), None when empty."""
+        self._lock_chain()
         row = self._head_row()
         return None if row is None else AuditAnchor(row.id, row.record_hash or "")
 

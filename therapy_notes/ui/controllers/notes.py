@@ -19,7 +19,7 @@ from therapy_notes.domain.document import NoteDocument
 from therapy_notes.domain.notes import Measurement
 from therapy_notes.domain.session import SessionRecord
 from therapy_notes.domain.users import User
-from therapy_notes.errors import UserFacingError
+from therapy_notes.errors import EditConflictError, UserFacingError
 from therapy_notes.file_modes import write_private_file
 from therapy_notes.services.notes import NotesService
 from therapy_notes.services.ports import NotesUnitOfWorkFactory
@@ -98,6 +98,8 @@ class NotesController(QObject):
         self._render = renderer
         self._current_user = current_user
         self._tasks = TaskGroup("notes")
+        self._shown_versions: dict[int, int] = {}
+        """Entry id -> the version last shown: an edit is saved only over that version."""
 
     # -- intent ------------------------------------------------------------------------------
 
@@ -108,7 +110,12 @@ class NotesController(QObject):
         self._act(session_id, None, "load")
 
     def edit_entry(self, session_id: int, entry_id: int, text: str) -> None:
-        self._act(session_id, lambda u: self._service.edit_entry(u, entry_id, text), "edit")
+        version = self._shown_versions.get(entry_id)
+        self._act(
+            session_id,
+            lambda u: self._service.edit_entry(u, entry_id, text, expected_version=version),
+            "edit",
+        )
 
     def delete_entry(self, session_id: int, entry_id: int) -> None:
         self._act(session_id, lambda u: self._service.delete_entry(u, entry_id), "delete")
@@ -179,12 +186,19 @@ class NotesController(QObject):
             return
         try:
             if change is not None:
-                await change(user)
+                try:
+                    await change(user)
+                except EditConflictError as exc:  # nothing was stored: show what is
+                    self.error_posted.emit(str(exc))
+                    change = None
             review = await self._service.load(user, session_id)
             trail = await self._service.audit_trail(session_id)
         except UserFacingError as exc:
             self.error_posted.emit(str(exc))
             return
+        self._shown_versions.update(
+            {e.id: e.version for e in review.note.entries if e.id is not None}
+        )
         self.review_loaded.emit(review)
         self.audit_listed.emit(session_id, trail)
         if change is not None:
