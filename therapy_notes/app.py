@@ -12,6 +12,7 @@ import asyncio
 import importlib
 import logging
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -52,6 +53,7 @@ from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.recovery import RecoveryService
 from therapy_notes.services.templates import available_templates, load_template
 from therapy_notes.services.users import UsersService
+from therapy_notes.services.voices import VoiceEnrollmentService, VoicePrinter
 from therapy_notes.storage.database import Database, open_database
 from therapy_notes.storage.profile_cache import ProfileCache
 from therapy_notes.storage.signatures import signing_key_for
@@ -63,6 +65,7 @@ from therapy_notes.ui.controllers.recording import RecordingController, SessionR
 from therapy_notes.ui.controllers.recovery import RecoveryController
 from therapy_notes.ui.controllers.settings import DeviceAccess, SettingsController
 from therapy_notes.ui.controllers.users import UsersController
+from therapy_notes.ui.controllers.voice import VoiceEnrollmentController
 from therapy_notes.ui.crash import CrashReporter
 from therapy_notes.ui.dialogs.sign_in_dialog import SignInDialog
 from therapy_notes.ui.dialogs.unlock_dialog import DialogKeyPrompt
@@ -261,19 +264,35 @@ async def build_app(
             return {p.id: p.name for p in uow.patients.list() if p.id is not None}
 
     encoders: list[Any] = []
+    encoder_lock = threading.Lock()
 
-    async def diarizer() -> SpeakerDiarizer | None:
-        """The session's diarizer; the speaker model is loaded once, off the UI thread."""
-        from therapy_notes.speakers.diarizer import OnlineDiarizer
+    def encoder() -> Any:
+        """The speaker model, loaded once on first use (by a session or an enrollment)."""
         from therapy_notes.speakers.encoder import SpeakerEncoder
 
-        if not encoders:
-            try:
-                encoders.append(await asyncio.to_thread(SpeakerEncoder))
-            except UserFacingError as exc:
-                _log.warning("speaker labels are off: %s", type(exc).__name__)
-                return None
-        return OnlineDiarizer(encoders[0])
+        with encoder_lock:
+            if not encoders:
+                encoders.append(SpeakerEncoder())
+            return encoders[0]
+
+    def voice_printer() -> VoicePrinter:
+        from therapy_notes.speakers.diarizer import OnlineDiarizer
+
+        return OnlineDiarizer(encoder())
+
+    voices = VoiceEnrollmentService(database.uow_factory, voice_printer)
+
+    async def diarizer() -> SpeakerDiarizer | None:
+        """The session's diarizer, knowing the signed-in clinician's voice if enrolled."""
+        from therapy_notes.speakers.diarizer import OnlineDiarizer
+
+        try:
+            loaded = await asyncio.to_thread(encoder)
+        except UserFacingError as exc:
+            _log.warning("speaker labels are off: %s", type(exc).__name__)
+            return None
+        voice = await voices.voice_of(users.current_user)
+        return OnlineDiarizer(loaded, clinician_voice=voice.data if voice is not None else None)
 
     async def make_service(request: SessionRequest) -> RecordingService:
         endpoint = await engine.endpoint()
@@ -330,6 +349,12 @@ async def build_app(
         recovery=recovery,
         template_names=available_templates(),
         template_for=load_template,
+        voice=VoiceEnrollmentController(
+            voices,
+            lambda: audio_factory(settings.settings.input_device),
+            lambda: users.current_user,
+            pcm16_level,
+        ),
     )
     return AppParts(
         database, window, recording, library, engine, settings, users, notes, lock, recovery

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 
-from therapy_notes.domain.users import Role, User
+from therapy_notes.domain.users import Role, User, VoicePrint
 from therapy_notes.errors import NotFoundError, UserFacingError
 from therapy_notes.storage import SqlUnitOfWork
 
@@ -31,3 +32,31 @@ def test_users_round_trip_and_names_are_unique(
             uow.users.get("nobody")
     assert ana.role is Role.CLINICIAN
     assert ana.signature_name == "Ana Ruiz, OTR/L"
+
+
+def test_voice_print_is_stored_replaced_and_forgotten_per_account(
+    uow_factory: Callable[[], SqlUnitOfWork],
+) -> None:
+    enrolled = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    with uow_factory() as uow:
+        uow.users.add(User("ana", "Ana Ruiz", Role.CLINICIAN), "hash-a")
+        uow.users.add(User("bo", "Bo Lind", Role.CLINICIAN), "hash-b")
+        assert uow.users.voice_print("ana") is None
+        uow.users.set_voice_print("ana", VoicePrint(b"\x01" * 1024, 14.5, enrolled))
+    with uow_factory() as uow:
+        assert uow.users.voice_print("ana") == VoicePrint(b"\x01" * 1024, 14.5, enrolled)
+        assert uow.users.voice_print("bo") is None  # one account's voice is not another's
+        uow.users.set_voice_print("ana", VoicePrint(b"\x02" * 1024, 20.0, enrolled))
+    with uow_factory() as uow:
+        found = uow.users.voice_print("ana")
+        assert found is not None
+        assert found.data == b"\x02" * 1024
+        assert found.speech_seconds == 20
+        uow.users.set_voice_print("ana", None)
+        uow.users.set_voice_print("bo", None)  # nothing to forget: no error
+    with uow_factory() as uow:
+        assert uow.users.voice_print("ana") is None
+        with pytest.raises(NotFoundError):
+            uow.users.set_voice_print("nobody", VoicePrint(b"\x03", 9.0, enrolled))
+        with pytest.raises(NotFoundError):
+            uow.users.voice_print("nobody")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -33,3 +34,17 @@ class User:
     def signature_name(self) -> str:
         """The name as it appears under a signature: "Ana Ruiz, OTR/L"."""
         return f"{self.display_name}, {self.credentials}" if self.credentials else self.display_name
+
+
+@dataclass(frozen=True, slots=True)
+class VoicePrint:
+    """A clinician's enrolled voice: which voice of a session is theirs.
+
+    `data` is what the speaker encoder made of the enrollment recording (opaque here);
+    `speech_seconds` is how much of that recording was speech, shown to the user so they
+    know whether to enroll again with a longer reading.
+    """
+
+    data: bytes
+    speech_seconds: float
+    enrolled_at: datetime

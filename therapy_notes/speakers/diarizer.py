@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from therapy_notes.speakers.encoder import EMBEDDING_DIM, SpeakerEncoder
+from therapy_notes.speakers.encoder import EMBEDDING_DIM, SpeakerEncoder, speech_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +211,16 @@ class OnlineDiarizer:
         """
         embedding = self._encoder.embed(pcm16_24k)
         return None if embedding is None else embedding.astype("<f4").tobytes()
+
+    def enrollment(self, pcm16_24k: bytes) -> tuple[bytes, float] | None:
+        """The voice print of an enrollment recording and how many seconds of it were speech.
+
+        None when the recording holds too little speech for any print; how much is enough
+        for a reliable one is the caller's rule (it tells the user what to do).
+        """
+        seconds = speech_seconds(pcm16_24k)
+        voice = self.voice_print(pcm16_24k)
+        return None if voice is None else (voice, seconds)
 
     # ------------------------------------------------------------------ internals
 

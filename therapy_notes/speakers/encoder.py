@@ -64,6 +64,12 @@ def pcm16_to_16k(pcm16: bytes, sample_rate_hz: int) -> npt.NDArray[np.float64]:
     return resampled
 
 
+def speech_seconds(pcm16: bytes, sample_rate_hz: int = 24000) -> float:
+    """How many seconds of a recording hold speech (by the same test the embeddings use)."""
+    frames = speech_frames(pcm16_to_16k(pcm16, sample_rate_hz))
+    return round(float(frames.shape[0]) / frontend.FRAMES_PER_S, 2)
+
+
 def speech_frames(samples_16k: npt.NDArray[np.float64]) -> FloatArray:
     """The log-mel frames of a turn that hold speech, in order, shape (frames, 40)."""
     power = frontend.mel_power(samples_16k)

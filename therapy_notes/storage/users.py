@@ -6,10 +6,10 @@ import builtins
 
 from sqlalchemy import select
 
-from therapy_notes.domain.users import Role, User
+from therapy_notes.domain.users import Role, User, VoicePrint
 from therapy_notes.errors import NotFoundError, UserFacingError
 from therapy_notes.storage.errors import translated
-from therapy_notes.storage.orm import UserRow
+from therapy_notes.storage.orm import UserRow, VoicePrintRow
 from therapy_notes.storage.repositories import _Repository
 
 
@@ -71,3 +71,43 @@ class SqlUserRepository(_Repository):
     def list(self) -> builtins.list[User]:
         """Every account, by user name."""
         return [_user(r) for r in self._session.scalars(select(UserRow).order_by(UserRow.username))]
+
+    @translated
+    def voice_print(self, username: str) -> VoicePrint | None:
+        """The user's enrolled voice, or None if they have not enrolled."""
+        row = self._voice_row(self._existing(username))
+        if row is None:
+            return None
+        return VoicePrint(row.voice_print, row.speech_seconds, row.enrolled_at)
+
+    @translated
+    def set_voice_print(self, username: str, voice: VoicePrint | None) -> None:
+        """Store (replace) the user's voice, or forget it with None."""
+        user = self._existing(username)
+        row = self._voice_row(user)
+        if voice is None:
+            if row is not None:
+                self._session.delete(row)
+        elif row is None:
+            self._session.add(
+                VoicePrintRow(
+                    user_id=user.id,
+                    voice_print=voice.data,
+                    speech_seconds=voice.speech_seconds,
+                    enrolled_at=voice.enrolled_at,
+                )
+            )
+        else:
+            row.voice_print = voice.data
+            row.speech_seconds = voice.speech_seconds
+            row.enrolled_at = voice.enrolled_at
+        self._session.flush()
+
+    def _existing(self, username: str) -> UserRow:
+        row = self._row(username)
+        if row is None:
+            raise NotFoundError(f"There is no user called {username!r}.")
+        return row
+
+    def _voice_row(self, user: UserRow) -> VoicePrintRow | None:
+        return self._session.get(VoicePrintRow, user.id)

@@ -47,6 +47,7 @@ from therapy_notes.ui.controllers.recovery import RecoveryController
 from therapy_notes.ui.controllers.settings import SettingsController
 from therapy_notes.ui.controllers.users import UsersController
 from therapy_notes.ui.dialogs.addendum_dialog import AddendumDialog
+from therapy_notes.ui.controllers.voice import VoiceEnrollmentController
 from therapy_notes.ui.dialogs.export_dialog import ExportChoice, ExportDialog
 from therapy_notes.ui.dialogs.patient_dialog import PatientDialog
 from therapy_notes.ui.dialogs.progress_dialog import ProgressDialog
@@ -56,6 +57,7 @@ from therapy_notes.ui.dialogs.settings_dialog import SettingsDialog
 from therapy_notes.ui.dialogs.sign_dialog import SignDialog
 from therapy_notes.ui.dialogs.users_dialog import UsersDialog
 from therapy_notes.ui.settings_store import UiSettings
+from therapy_notes.ui.dialogs.voice_dialog import VoiceEnrollmentDialog
 from therapy_notes.ui.widgets.budget_gauge import BudgetGauge
 from therapy_notes.ui.widgets.lock_overlay import LockOverlay
 from therapy_notes.ui.widgets.note_view import NoteView
@@ -98,6 +100,7 @@ class MainWindow(QMainWindow):
         template_for: TemplateLookup,
         parent: QWidget | None = None,
     ) -> None:
+        voice: VoiceEnrollmentController | None = None,
         super().__init__(parent)
         self.setWindowTitle("Therapy Notes")
         self.setAccessibleName("Therapy Notes")
@@ -111,6 +114,8 @@ class MainWindow(QMainWindow):
         self._recovery = recovery
         self._recovery_dialog: RecoveryDialog | None = None
         self._recovered: list[int] = []
+        self._voice = voice
+        self._voice_dialog: VoiceEnrollmentDialog | None = None
         self._template_names = template_names
         self._template_for = template_for
         self._session_id: int | None = None
@@ -205,6 +210,12 @@ class MainWindow(QMainWindow):
         self.review_action.setShortcut(QKeySequence("Ctrl+R"))
         self.review_action.triggered.connect(self._on_review_action_triggered)
         self.swap_speakers_action = QAction("Swap clinician and client", self)
+        self.enroll_voice_action = QAction("Enroll my voice…", self)
+        self.enroll_voice_action.setToolTip(
+            "Read a short passage once so sessions know which voice is yours"
+        )
+        self.enroll_voice_action.triggered.connect(self.open_voice_enrollment)
+        self.enroll_voice_action.setEnabled(self._voice is not None)
         self.swap_speakers_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
         self.swap_speakers_action.setToolTip(
             "The voices were told apart but the roles are the wrong way round: swap them "
@@ -230,6 +241,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(quit_action)
         session_menu = self.menuBar().addMenu("&Session")
+        menu.addAction(self.enroll_voice_action)
         session_menu.addAction(self.record_action)
         session_menu.addAction(self.swap_speakers_action)
         session_menu.addAction(self.search_action)
@@ -773,6 +785,21 @@ class MainWindow(QMainWindow):
     def _on_lock_locked(self) -> None:
         self.note.flush()
         self._hidden_while_locked = [w for w in self.findChildren(QDialog) if w.isVisible()]
+    def open_voice_enrollment(self) -> None:
+        if self._voice is None or self._voice_dialog is not None:
+            return
+        dialog = VoiceEnrollmentDialog(self._voice, self)
+        dialog.finished.connect(self._on_voice_dialog_finished)
+        self._voice_dialog = dialog
+        dialog.open()
+
+    @property
+    def voice_dialog(self) -> VoiceEnrollmentDialog | None:
+        return self._voice_dialog
+
+    def _on_voice_dialog_finished(self, _result: int) -> None:
+        self._voice_dialog = None
+
         for widget in self._hidden_while_locked:
             widget.hide()
         self.main_splitter.hide()
