@@ -334,6 +334,31 @@ def test_every_text_session_file_loads() -> None:
     assert not any((AUDIO_DIR / f"{s.id}.wav").exists() for s in TEXT_SESSIONS)
 
 
+def test_text_set_has_twelve_dev_and_twelve_heldout_sessions() -> None:
+    assert Counter(s.split for s in TEXT_SESSIONS) == {"dev": 12, "heldout": 12}
+    for discipline in ("ot", "pt", "speech", "psych"):
+        splits = Counter(s.split for s in TEXT_SESSIONS if s.discipline == discipline)
+        assert splits == {"dev": 3, "heldout": 3}, discipline
+    for split in ("dev", "heldout"):
+        templates = Counter(s.template for s in TEXT_SESSIONS if s.split == split)
+        assert templates == {"soap": 3, "dap": 3, "birp": 3, "girp": 3}, split
+
+
+def test_text_set_risk_coverage() -> None:
+    stated = [s for s in TEXT_SESSIONS if any(r.status == "stated" for r in s.risks)]
+    denied_only = [
+        s for s in TEXT_SESSIONS if s.risks and all(r.status == "denied" for r in s.risks)
+    ]
+    assert len(stated) >= 4
+    assert len(denied_only) >= 4
+    for split in ("dev", "heldout"):
+        assert any(s.split == split for s in stated), split
+        assert any(s.split == split for s in denied_only), split
+    assert any(r.status == "stated" and r.turn == len(s.turns) - 1 for s in stated for r in s.risks)
+    assert {s.discipline for s in stated} > {"psych"}
+    assert sum(s.turns[0].speaker == "client" for s in TEXT_SESSIONS) >= 2
+
+
 def test_text_split_follows_the_id_number() -> None:
     # Fixed before any session was written: <discipline>_<nn>_<topic>, odd nn is dev.
     for s in TEXT_SESSIONS:
