@@ -1,4 +1,9 @@
-"""Storage fixtures: a real SQLite file in `tmp_path`, migrated with Alembic."""
+"""Storage fixtures: a real SQLite file in `tmp_path`, or a real PostgreSQL database.
+
+Every test that uses `db` (or `uow_factory`, `session_id`) runs twice, once on each
+database, through the same models and migrations. A test about SQLite itself (pragmas,
+the encrypted file, backups, damaged files) is marked `sqlite_only` and runs once.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgres_server import PostgresServer
 from therapy_notes.domain.patients import Patient
 from therapy_notes.storage import Database, SqlUnitOfWork, open_database
+from therapy_notes.storage.database import open_url
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("backend", BACKENDS[:1] if sqlite_only else BACKENDS)
 
 
 @pytest.fixture
@@ -18,8 +33,13 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
-    database = open_database(db_path)
+def db(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
+    if backend == "sqlite":
+        database = open_database(db_path)
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url: str = request.getfixturevalue("postgres_url")
+        database = open_url(url, password=server.password)
     yield database
     database.close()
 

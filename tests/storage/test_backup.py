@@ -15,6 +15,8 @@ from therapy_notes.storage.backup import backup_database, opens_with, restore_da
 from therapy_notes.storage.database import open_database
 from therapy_notes.storage.encryption import FileState, file_state
 
+pytestmark = pytest.mark.sqlite_only  # the SQLCipher file itself
+
 
 class StoppedError(Exception):
     """Stands in for a crash between steps."""

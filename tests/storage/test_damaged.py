@@ -17,6 +17,8 @@ from therapy_notes.errors import DatabaseDamagedError, StorageError, UnlockError
 from therapy_notes.storage.backup import backup_database, last_good_backup
 from therapy_notes.storage.database import open_database
 
+pytestmark = pytest.mark.sqlite_only  # the SQLCipher file itself
+
 KEY = DatabaseKey.generate()
 
 

@@ -29,6 +29,8 @@ from therapy_notes.storage.encryption import (
 )
 from therapy_notes.storage.errors import DatabaseLocation
 
+pytestmark = pytest.mark.sqlite_only  # the SQLCipher file itself
+
 SECRET_PHRASES = ("Quillon Ashbury", "left rotator cuff tenderness", "MRN-55821")
 
 

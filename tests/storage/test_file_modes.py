@@ -19,9 +19,10 @@ from therapy_notes.storage.database import open_database
 
 KEY = DatabaseKey.generate()
 
-pytestmark = pytest.mark.skipif(
-    os.name != "posix", reason="Windows: the profile folder restricts access"
-)
+pytestmark = [
+    pytest.mark.skipif(os.name != "posix", reason="Windows: the profile folder restricts access"),
+    pytest.mark.sqlite_only,  # the data folder's files; a server keeps none on the desktop
+]
 
 
 @pytest.fixture(autouse=True)

@@ -189,7 +189,9 @@ def test_update_entry_changes_text_and_source_and_keeps_updated_at(
         updated_at = conn.execute(
             text("SELECT updated_at FROM note_entries WHERE id = :id"), {"id": entry.id}
         ).scalar_one()
-    assert datetime.fromisoformat(updated_at).replace(tzinfo=UTC) > at(1)
+    if isinstance(updated_at, str):  # SQLite keeps text, PostgreSQL a timestamptz
+        updated_at = datetime.fromisoformat(updated_at).replace(tzinfo=UTC)
+    assert updated_at > at(1)
     with uow_factory() as uow:
         assert uow.audit.for_entity("note_entry", entry.id) == []  # services audit, not storage
         with pytest.raises(NotFoundError):

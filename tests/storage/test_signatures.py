@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -197,9 +196,7 @@ def test_macs_manifest_and_chain_links_round_trip(uow_factory: UowFactory, sessi
         assert stored == addendum
 
 
-def test_every_audit_record_is_chained_and_raw_sql_breaks_the_chain(
-    db: Database, db_path: Path
-) -> None:
+def test_every_audit_record_is_chained_and_raw_sql_breaks_the_chain(db: Database) -> None:
     with db.uow_factory() as uow:
         for minute in range(4):
             uow.audit.record(AuditRecord("ana", "entry_added", "session", 1, at(minute)))
@@ -211,10 +208,8 @@ def test_every_audit_record_is_chained_and_raw_sql_breaks_the_chain(
     assert [r.prev_hash for r in chain[1:]] == [r.record_hash for r in chain[:-1]]
     assert head == AuditAnchor(4, chain[-1].record_hash or "")
     assert chain_findings(chain) == []
-    connection = sqlite3.connect(db_path)
-    with connection:
-        connection.execute("DELETE FROM audit_log WHERE id = 2")
-    connection.close()
+    with db.engine.begin() as connection:  # a SQL tool, not the app
+        connection.execute(text("DELETE FROM audit_log WHERE id = 2"))
     with db.uow_factory() as uow:
         assert chain_findings(uow.audit.chain()) == [
             "an audit record is missing or edited (record 2)"
