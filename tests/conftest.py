@@ -13,7 +13,7 @@ import pytest
 from tests.postgres_server import (
     REQUIRE_ENV,
     PostgresServer,
-    PostgresUnavailable,
+    PostgresUnavailableError,
     remove_server,
     start_server,
 )
@@ -72,7 +72,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     """
     try:
         server = start_server()
-    except PostgresUnavailable as exc:
+    except PostgresUnavailableError as exc:
         reason = f"PostgreSQL tests NOT RUN: no server could start here ({exc})"
         if os.environ.get(REQUIRE_ENV) == "1":
             pytest.fail(f"{reason}; {REQUIRE_ENV}=1 requires them", pytrace=False)

@@ -33,7 +33,7 @@ APP_ROLE = "clinic_app"
 TEMPLATE = "tn_template"
 
 
-class PostgresUnavailable(Exception):
+class PostgresUnavailableError(Exception):
     """No server could be started here; the message says why."""
 
 
@@ -44,13 +44,11 @@ def find_bin_dir() -> Path:
     if on_path:
         candidates.append(Path(on_path).parent)
     candidates.append(Path("/usr/local/bin"))
-    candidates += [
-        Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    ]
+    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
     for folder in candidates:
         if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
             return folder
-    raise PostgresUnavailable(
+    raise PostgresUnavailableError(
         "initdb/pg_ctl not found (install PostgreSQL: apt-get install postgresql)"
     )
 
@@ -107,7 +105,7 @@ class PostgresServer:
         )
         pwfile.unlink()
         if made.returncode != 0:
-            raise PostgresUnavailable(f"initdb failed: {made.stderr.strip()[-400:]}")
+            raise PostgresUnavailableError(f"initdb failed: {made.stderr.strip()[-400:]}")
         options = (
             f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
             f"-c fsync={'on' if fsync else 'off'} -c max_connections=60"
@@ -118,7 +116,7 @@ class PostgresServer:
         )  # fmt: skip
         if started.returncode != 0:
             log = (self.root / "log").read_text(errors="replace")[-400:]
-            raise PostgresUnavailable(f"pg_ctl start failed: {started.stderr.strip()} {log}")
+            raise PostgresUnavailableError(f"pg_ctl start failed: {started.stderr.strip()} {log}")
         with self.admin() as conn:
             conn.execute(
                 sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
@@ -178,7 +176,9 @@ class PostgresServer:
 
     def drop(self, name: str) -> None:
         with self.admin() as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def _run_as() -> str | None:
@@ -189,14 +189,14 @@ def _run_as() -> str | None:
     try:
         pwd.getpwnam(user)
     except KeyError as exc:
-        raise PostgresUnavailable(f"running as root and there is no user {user!r}") from exc
+        raise PostgresUnavailableError(f"running as root and there is no user {user!r}") from exc
     if shutil.which("runuser") is None:
-        raise PostgresUnavailable("running as root and runuser is missing")
+        raise PostgresUnavailableError("running as root and runuser is missing")
     return user
 
 
 def start_server(*, fsync: bool = False) -> PostgresServer:
-    """A started cluster in a new temporary folder (raises `PostgresUnavailable`)."""
+    """A started cluster in a new temporary folder (raises `PostgresUnavailableError`)."""
     bin_dir = find_bin_dir()
     run_as = _run_as()
     root = Path(tempfile.mkdtemp(prefix="tn-pg-"))
