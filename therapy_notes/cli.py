@@ -18,9 +18,23 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from therapy_notes.config import DATA_DIR_ENV, ENGINE_TOKEN_ENV, AppConfig, default_data_dir
+from therapy_notes.config import (
+    DATA_DIR_ENV,
+    ENGINE_TOKEN_ENV,
+    AppConfig,
+    default_data_dir,
+    default_database_url,
+)
+from therapy_notes.domain.database_url import (
+    DATABASE_PASSWORD_ENV,
+    DATABASE_URL_ENV,
+    DatabaseUrlError,
+    check_url,
+    redact_urls_in,
+    redacted,
+)
 from therapy_notes.domain.engine_url import (
     Credential,
     EngineCredentials,
@@ -37,7 +51,13 @@ from therapy_notes.errors import UserFacingError
 from therapy_notes.export import ExportFormat, PaperSize
 from therapy_notes.file_modes import write_private_file
 from therapy_notes.logging_setup import configure_logging
-from therapy_notes.services.keys import KeyService, SystemKeyring, TerminalPrompt
+from therapy_notes.services.keys import (
+    KeyService,
+    SystemKeyring,
+    TerminalPrompt,
+    database_password,
+    store_database_password,
+)
 from therapy_notes.services.ports import SpeakerDiarizer
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.recording_events import (
@@ -53,6 +73,10 @@ from therapy_notes.services.recording_events import (
     StateChanged,
 )
 from therapy_notes.services.templates import available_templates, load_template
+
+if TYPE_CHECKING:
+    from therapy_notes.domain.signing import SigningKey
+    from therapy_notes.storage.database import Database
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -76,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"folder for the database and logs (also ${DATA_DIR_ENV}; "
         "default: the platform's user data folder)",
     )
+    _add_database_url(parser, None)
     parser.add_argument("--verbose", action="store_true", help="debug logging on stderr")
     parser.add_argument(
         "--sample",
@@ -90,7 +115,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
 
+    db = sub.add_parser("db", help="the database: migrate a clinic's server, keep its password")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser(
+        "upgrade",
+        help="migrate the database to this version (run once per release on a clinic's "
+        "server; makes the clinic signing secret the first time)",
+    )
+    _add_database_url(upgrade, argparse.SUPPRESS)
+    password = db_sub.add_parser(
+        "password", help="keep the clinic database password in this computer's keyring"
+    )
+    _add_database_url(password, argparse.SUPPRESS)
+
     tr = sub.add_parser("transcribe", help="stream a WAV recording through the session path")
+    _add_database_url(tr, argparse.SUPPRESS)
     tr.add_argument("file", type=Path)
     tr.add_argument(
         "--engine-url",
@@ -147,13 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     bk = sub.add_parser("backup", help="write an encrypted, verified copy of the database")
     bk.add_argument("file", type=Path)
+    _add_database_url(bk, argparse.SUPPRESS)
     rs = sub.add_parser("restore", help="restore a backup into a data folder with no database")
     rs.add_argument("file", type=Path)
-    sub.add_parser("encrypt", help="encrypt a database written by a version without encryption")
+    _add_database_url(rs, argparse.SUPPRESS)
+    enc = sub.add_parser(
+        "encrypt", help="encrypt a database written by a version without encryption"
+    )
+    _add_database_url(enc, argparse.SUPPRESS)
 
     ex = sub.add_parser(
         "export", help="export a session's note (a signed note's signature is checked first)"
     )
+    _add_database_url(ex, argparse.SUPPRESS)
     ex.add_argument("session", type=int, help="session id")
     ex.add_argument(
         "--format",
@@ -187,6 +232,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--with-pdf", action="store_true", help="fhir: attach the PDF after the Markdown note"
     )
     return parser
+
+
+def _add_database_url(parser: argparse.ArgumentParser, default: object) -> None:
+    """`--database-url`, accepted before or after the command (`db upgrade --database-url`).
+
+    The subcommands' copies default to SUPPRESS, so one given before the command is kept.
+    """
+    parser.add_argument(
+        "--database-url",
+        default=default,
+        metavar="URL",
+        help=f"a clinic's shared PostgreSQL database, postgresql+psycopg://USER@HOST/DB"
+        f"[?sslmode=verify-full] (also ${DATABASE_URL_ENV}; the password comes from "
+        f"${DATABASE_PASSWORD_ENV}, PGPASSWORD or the keyring: `db password`; default: the "
+        "encrypted file in the data folder)",
+    )
 
 
 def _add_server_args(parser: argparse.ArgumentParser) -> None:
@@ -244,7 +305,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     data_dir = args.data_dir or default_data_dir()
     configure_logging(data_dir / "logs", verbose=args.verbose)
-    config = AppConfig(data_dir=data_dir)
+    try:
+        database_url = args.database_url or default_database_url()
+        config = AppConfig(
+            data_dir=data_dir,
+            database_url=check_url(database_url) if database_url else None,
+        )
+    except DatabaseUrlError as exc:
+        sys.stderr.write(f"therapy-notes: {exc}\n")
+        return EXIT_USAGE
     try:
         if args.self_test:
             from therapy_notes import selftest
@@ -252,6 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return selftest.run()
         if args.command == "server":
             return _run_server(args)
+        if args.command == "db":
+            return _run_db_command(args.db_command, config)
         if args.command in ("backup", "restore", "encrypt"):
             return _run_database_command(args.command, config, getattr(args, "file", None))
         if args.command == "export":
@@ -305,7 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_app(config)
     except UserFacingError as exc:
-        sys.stderr.write(f"therapy-notes: {exc}\n")
+        sys.stderr.write(f"therapy-notes: {redact_urls_in(str(exc))}\n")
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
@@ -346,15 +417,95 @@ def key_service(config: AppConfig) -> KeyService:
     )
 
 
-def unlock_key(config: AppConfig) -> DatabaseKey:
-    """The key `open_database` needs (raises UnlockError, a UserFacingError, if none)."""
+def unlock_key(config: AppConfig) -> DatabaseKey | None:
+    """The key `open_database` needs (raises UnlockError, a UserFacingError, if none).
+
+    None for a clinic's shared database: the server encrypts at rest, no file is here.
+    """
+    if config.is_shared_database:
+        return None
     return key_service(config).unlock().key
+
+
+def server_password(url: str) -> str | None:
+    """The clinic database's password: THERAPY_NOTES_DATABASE_PASSWORD, else the keyring."""
+    return database_password(
+        url, from_env=os.environ.get(DATABASE_PASSWORD_ENV), keyring=SystemKeyring()
+    )
+
+
+def open_store(config: AppConfig, db_key: DatabaseKey | None) -> Database:
+    """The configured database: the clinic's PostgreSQL server, or the file in the data folder.
+
+    Blocking: call it through `asyncio.to_thread`.
+    """
+    from therapy_notes.storage.database import open_database, open_url
+
+    if config.database_url is not None and config.is_shared_database:
+        return open_url(config.database_url, password=server_password(config.database_url))
+    return open_database(config.db_path, db_key)
+
+
+def signing_key(config: AppConfig, db_key: DatabaseKey | None) -> SigningKey:
+    """What signatures are keyed by: the clinic's shared secret, or this folder's key."""
+    from therapy_notes.storage.signatures import clinic_signing_key, signing_key_for
+
+    if config.is_shared_database:
+        return clinic_signing_key(config.data_dir)
+    return signing_key_for(config.db_path, db_key)
+
+
+def _run_db_command(command: str, config: AppConfig) -> int:
+    """`db upgrade` (migrate; the clinic signing secret) and `db password` (keyring)."""
+    from therapy_notes.storage.database import open_database, upgrade_server
+    from therapy_notes.storage.signatures import CLINIC_SECRET_FILE, clinic_signing_key
+
+    url = config.database_url
+    if command == "password":
+        if url is None or not config.is_shared_database:
+            raise UserFacingError(
+                "`db password` is for a clinic's PostgreSQL database: give its "
+                f"--database-url (or set {DATABASE_URL_ENV})."
+            )
+        typed = getpass.getpass(f"Password for {redacted(url)}: ")
+        if not typed:
+            raise UserFacingError("No password was typed; nothing was stored.")
+        name = store_database_password(url, typed, keyring=SystemKeyring())
+        sys.stderr.write(f"The password is in this computer's keyring ({name}).\n")
+        return EXIT_OK
+    if url is None or not config.is_shared_database:
+        open_database(config.db_path, unlock_key(config)).close()  # upgrades the file
+        sys.stderr.write(f"The database {config.db_path} is up to date.\n")
+        return EXIT_OK
+    before, after = upgrade_server(url, password=server_password(url))
+    secret = config.data_dir / CLINIC_SECRET_FILE
+    had_secret = secret.is_file()
+    clinic_signing_key(config.data_dir, create=True)
+    if before == after:
+        sys.stderr.write(f"The clinic database is already at revision {after}.\n")
+    else:
+        sys.stderr.write(
+            f"The clinic database was upgraded from {before or 'empty'} to revision {after}.\n"
+        )
+    if not had_secret:
+        sys.stderr.write(
+            f"Made the clinic signing secret {secret}. Copy it into the data folder of every "
+            "desktop that uses this database (owner-only); without it a desktop cannot sign "
+            "or check signed notes.\n"
+        )
+    return EXIT_OK
 
 
 def _run_database_command(command: str, config: AppConfig, file: Path | None) -> int:
     from therapy_notes.storage.backup import backup_database, opens_with, restore_database
     from therapy_notes.storage.database import open_database
 
+    if config.is_shared_database:
+        raise UserFacingError(
+            f"`{command}` works on this computer's database file; the clinic's database "
+            "lives on its PostgreSQL server, which encrypts it at rest. Back it up there "
+            'with pg_dump (README, "Running a clinic").'
+        )
     service = key_service(config)
     if command == "restore" and file is not None:
         keys = service.keys_for_restore(lambda key: opens_with(file, key))
@@ -461,17 +612,15 @@ async def export_note(
     """Write one session's note in `export_format`; refuse a note whose signature fails."""
     from therapy_notes.export.render import render
     from therapy_notes.services.notes import NotesService
-    from therapy_notes.storage.database import open_database
-    from therapy_notes.storage.signatures import signing_key_for
 
-    if not config.db_path.is_file():
+    if not config.is_shared_database and not config.db_path.is_file():
         raise UserFacingError(
             f"There is no database at {config.db_path}: nothing to export. Check --data-dir."
         )
-    database = await asyncio.to_thread(open_database, config.db_path, db_key)
+    database = await asyncio.to_thread(open_store, config, db_key)
     try:
-        signing_key = await asyncio.to_thread(signing_key_for, config.db_path, db_key)
-        service = NotesService(database.uow_factory, signing_key=signing_key)
+        key = await asyncio.to_thread(signing_key, config, db_key)
+        service = NotesService(database.uow_factory, signing_key=key)
         document = await service.export_document(
             cli_actor(),
             session_id,
@@ -532,7 +681,7 @@ async def engine_url_for(config: AppConfig) -> AsyncIterator[tuple[str, str, str
 
 def link_factory_for(
     url: str, api_key: str, *, is_cloud: bool, ca_file: Path | None = None
-) -> Callable[[LinkSettings, Mapping[str, ToolHandler], Callable[[TokenUsage], bool]], Any]:
+) -> Callable[[LinkSettings, Mapping[str, ToolHandler], Callable[[TokenUsage], object]], Any]:
     """Builds realtime links to `url`; cloud sessions roll over before 60 minutes.
 
     `api_key` is the credential `engine_url_for` chose for `url`; `ca_file` trusts a clinic
@@ -544,7 +693,9 @@ def link_factory_for(
     ssl_context = engine_ssl_context(ca_file)
 
     def factory(
-        settings: LinkSettings, tools: Mapping[str, ToolHandler], gate: Callable[[TokenUsage], bool]
+        settings: LinkSettings,
+        tools: Mapping[str, ToolHandler],
+        gate: Callable[[TokenUsage], object],
     ) -> RealtimeConnection:
         return RealtimeConnection(
             settings,
@@ -574,14 +725,13 @@ async def transcribe(
     """
     from therapy_notes.audio.wav_reader import read_wav_info
     from therapy_notes.audio.wav_source import WavSource
-    from therapy_notes.storage.database import open_database
     from therapy_notes.storage.profile_cache import ProfileCache
 
     load_template(config.template)
     source = WavSource(file, realtime=realtime)
     for warning in read_wav_info(file).warnings:
         out.warning(warning)
-    database = await asyncio.to_thread(open_database, config.db_path, db_key)
+    database = await asyncio.to_thread(open_store, config, db_key)
     try:
         profiles = ProfileCache(database.uow_factory)
         async with engine_url_for(config) as (url, key, engine_name):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from therapy_notes.domain.database_url import DATABASE_URL_ENV, is_server_url
 from therapy_notes.domain.engine_url import is_loopback_endpoint
 from therapy_notes.domain.usage import Prices
 
@@ -27,6 +28,11 @@ def default_data_dir() -> Path:
     """`THERAPY_NOTES_DATA_DIR`, else the platform's user data folder."""
     from_env = os.environ.get(DATA_DIR_ENV)
     return Path(from_env) if from_env else Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_database_url() -> str | None:
+    """`THERAPY_NOTES_DATABASE_URL`, else None (the SQLite file in the data folder)."""
+    return os.environ.get(DATABASE_URL_ENV, "").strip() or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,9 @@ class AppConfig:
     """A CTranslate2 Whisper model folder; None uses the bundled tiny.en."""
     vad_silence_ms: int = 500
     keep_audio: bool = False
+    database_url: str | None = None
+    """A clinic's PostgreSQL URL (`postgresql+psycopg://...`); None keeps the local file.
+    It never holds the password in practice: that comes from the environment or keyring."""
 
     def __post_init__(self) -> None:
         if self.reasoning_effort not in REASONING_EFFORTS:
@@ -62,6 +71,11 @@ class AppConfig:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "therapy_notes.db"
+
+    @property
+    def is_shared_database(self) -> bool:
+        """True when the notes live in a clinic's PostgreSQL database, not on this computer."""
+        return self.database_url is not None and is_server_url(self.database_url)
 
     @property
     def is_local(self) -> bool:

@@ -39,6 +39,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from therapy_notes.domain.database_url import DATABASE_PASSWORD_ENV, server_database
 from therapy_notes.domain.keys import KEY_BYTES, DatabaseKey
 from therapy_notes.errors import UnlockError
 
@@ -802,3 +803,34 @@ class TerminalPrompt:
             f"lost: set {RECOVERY_KEY_ENV} to it, or type it when asked.\n\n"
         )
         self._stderr.flush()
+
+
+# --- the clinic database's password --------------------------------------------------------
+
+
+def database_password(url: str, *, from_env: str | None, keyring: SecretStore) -> str | None:
+    """The password for a clinic's PostgreSQL URL: the environment, else the OS keyring.
+
+    `from_env` is THERAPY_NOTES_DATABASE_PASSWORD as the composition root read it. None
+    means neither has one: libpq then still reads PGPASSWORD and ~/.pgpass itself, and a
+    URL that carries its own password uses that.
+    """
+    if from_env:
+        return from_env
+    return keyring.get(server_database(url).keyring_name) or None
+
+
+def store_database_password(url: str, password: str, *, keyring: SecretStore) -> str:
+    """Keep the role's password in the OS keyring for this URL; the entry's name.
+
+    Raises:
+        UnlockError: there is no secure keyring on this computer, or it refused.
+    """
+    if not keyring.is_usable():
+        raise UnlockError(
+            "This computer has no secure password store (keyring), so the database "
+            f"password cannot be kept. Set {DATABASE_PASSWORD_ENV} or PGPASSWORD instead."
+        )
+    name = server_database(url).keyring_name
+    keyring.set(name, password)
+    return name

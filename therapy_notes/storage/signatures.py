@@ -18,6 +18,7 @@ from therapy_notes.domain.keys import KEY_BYTES, DatabaseKey
 from therapy_notes.domain.notes import Addendum, Signature, SignatureRole
 from therapy_notes.domain.signing import SigningKey
 from therapy_notes.errors import StorageError
+from therapy_notes.file_modes import make_private_folder
 from therapy_notes.storage.errors import translated
 from therapy_notes.storage.orm import AddendumRow, SessionRow, SignatureRow
 from therapy_notes.storage.repositories import _Repository
@@ -26,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 SIGNING_SECRET_SUFFIX = ".signing-secret"
 """The plain database's signing secret sits beside it: `therapy_notes.db.signing-secret`."""
+CLINIC_SECRET_FILE = "clinic.signing-secret"
+"""A clinic database's signing secret, in each desktop's data folder (the same file on all)."""
 
 
 def signing_key_for(db_path: Path, key: DatabaseKey | None) -> SigningKey:
@@ -51,6 +54,34 @@ def signing_key_for(db_path: Path, key: DatabaseKey | None) -> SigningKey:
     return SigningKey.from_secret(
         _local_secret(db_path.with_name(db_path.name + SIGNING_SECRET_SUFFIX))
     )
+
+
+def clinic_signing_key(data_dir: Path, *, create: bool = False) -> SigningKey:
+    """The key a clinic's shared database's signatures are made and checked with.
+
+    A note signed on one desktop is checked on every other, so all of them need the same
+    secret, and it must not live in the database (whoever can edit the database could then
+    forge a signature). `therapy-notes db upgrade` makes it once (`create=True`) in the
+    administrator's data folder; it is copied to the data folder of every desktop.
+
+    Raises:
+        StorageError: the secret is missing here (and not to be created) or unreadable.
+    """
+    path = data_dir / CLINIC_SECRET_FILE
+    if not create and not path.is_file():
+        raise StorageError(
+            f"This computer has no clinic signing secret ({path}), so signed notes of the "
+            "clinic database cannot be made or checked. Copy the file "
+            f"{CLINIC_SECRET_FILE} from your administrator into that folder (owner-only), "
+            'then start again (README, "Running a clinic").'
+        )
+    try:
+        make_private_folder(path.parent)
+    except OSError as exc:
+        raise StorageError(
+            f"The data folder {path.parent} cannot be created: {exc.strerror}."
+        ) from exc
+    return SigningKey.from_secret(_local_secret(path))
 
 
 def _local_secret(path: Path) -> bytes:
