@@ -297,6 +297,24 @@ def _as_number(value: object) -> float | None:
     return float(match.group(1)) if match else None
 
 
+FIM_LEVELS: dict[str, int] = {
+    "total assist": 1,
+    "maximal assist": 2,
+    "moderate assist": 3,
+    "minimal assist": 4,
+    "contact guard": 4,
+    "stand-by assist": 5,
+    "standby assist": 5,
+    "supervision": 5,
+    "setup": 5,
+    "set-up": 5,
+    "modified independent": 6,
+    "independent": 7,
+}
+"""The FIM's published levels: an assistance level documented as a number or as words is
+the same fact ("minimal assist" is FIM 4), so either way of recording it is right."""
+
+
 def _values_equal(expected: Measurement, got: object) -> bool:
     """Numbers match within 0.01; other values match as normalised text or a label alias.
 
@@ -306,6 +324,9 @@ def _values_equal(expected: Measurement, got: object) -> bool:
     e, g = _as_number(expected.value), _as_number(got)
     if e is not None and g is not None:
         return abs(e - g) <= 0.01
+    if expected.kind == "assistance_level" and g is not None:
+        words = (_norm(str(expected.value)), *(_norm(a) for a in expected.aliases))
+        return any(FIM_LEVELS.get(w) == g for w in words)
     text = _norm(str(got))
     return bool(text) and (
         text == _norm(str(expected.value)) or any(text == _norm(a) for a in expected.aliases)
@@ -346,6 +367,23 @@ def _sides_match(expected: str, got: str) -> bool:
     return aliases.get(g, g) == expected
 
 
+_FORCE_UNITS = ("lb", "lbs", "pound", "pounds", "kg", "kgs", "kilogram", "kilograms")
+_STRENGTH_KINDS = ("strength_grade", "other")
+
+
+def _same_kind(expected: Measurement, got: Mapping[str, object]) -> bool:
+    """Kinds match; a dynamometer force (pounds, kilograms) may be either strength kind.
+
+    The tool's kinds have a grade but no force: a grip of 28 lb is documented as a
+    strength reading by some and as "other" by others, and both carry the same fact.
+    """
+    kind = str(got.get("kind", ""))
+    if kind == expected.kind:
+        return True
+    force = str(got.get("unit", "")).lower() in _FORCE_UNITS
+    return force and kind in _STRENGTH_KINDS and expected.kind in _STRENGTH_KINDS
+
+
 def score_measurements(
     expected: Sequence[Measurement], got: Iterable[Mapping[str, object]]
 ) -> tuple[int, int, int]:
@@ -373,7 +411,7 @@ def score_measurements(
         for i, m in enumerate(today):
             if (
                 not used[i]
-                and str(item.get("kind", "")) == m.kind
+                and _same_kind(m, item)
                 and _values_equal(m, item.get("value"))
                 and body_parts_match(m.body_part, str(item.get("body_part", "") or ""))
                 and _sides_match(m.side, str(item.get("side", "") or ""))

@@ -191,3 +191,78 @@ def test_incidental_body_words_do_not_move_the_examined_joint() -> None:
             "side": "right",
         }
     ]
+
+
+def test_more_of_the_screening_vocabulary_is_heard_and_its_lookalikes_are_not() -> None:
+    # Passive wishes (PHQ-9 item 9, C-SSRS 1), joining someone who died, an overdose told
+    # as what was taken (C-SSRS actual attempt), and self-neglect of personal care.
+    stated = {
+        "I just wouldn't mind if I didn't wake up.": ["self_harm"],
+        "Some nights I want to go to sleep and be with her.": ["self_harm"],
+        "I wouldn't care if it all ended.": ["self_harm"],
+        "Last spring I swallowed a handful of my mom's painkillers.": ["self_harm"],
+        "I haven't showered in about three weeks.": ["abuse_or_neglect"],
+    }
+    for sentence, kinds in stated.items():
+        assert [k.value for k in find_risks(sentence, first_person=True)] == kinds, sentence
+    for harmless in (
+        "I took a bottle of water to the gym.",
+        "I haven't had a cigarette in two weeks.",
+        "I wouldn't mind a nap.",
+        "I took my pills this morning.",
+        "I had a bath yesterday and it helped my back.",
+    ):
+        assert find_risks(harmless, first_person=True) == [], harmless
+
+
+def test_a_rating_given_to_a_named_joint_is_its_pain_and_goals_are_not_values() -> None:
+    calls = compose(
+        _turns(
+            ("Clinician", "How has your right elbow been feeling this week?"),
+            ("Client", "Mornings it's like a three. After gardening maybe a five."),
+            ("Clinician", "Keep walking until you can do it in under ten minutes."),
+            ("Clinician", "Elbow flexion on the right is 120 degrees. The left side is 140."),
+        ),
+        _sections(),
+    )
+    assert _measured(calls) == [
+        {"kind": "pain_score", "value": 3, "unit": "/10", "body_part": "elbow", "side": "right"},
+        {"kind": "pain_score", "value": 5, "unit": "/10", "body_part": "elbow", "side": "right"},
+        {
+            "kind": "range_of_motion",
+            "value": 120,
+            "unit": "degrees",
+            "body_part": "elbow",
+            "side": "right",
+        },
+        {
+            "kind": "range_of_motion",
+            "value": 140,
+            "unit": "degrees",
+            "body_part": "elbow",
+            "side": "left",
+        },
+    ]
+
+
+def test_muscle_grades_and_ankle_motions_and_paired_sides() -> None:
+    calls = compose(
+        _turns(
+            ("Clinician", "Pull your toes up toward you for me, on the left."),
+            ("Clinician", "Eversion is four out of five."),
+            ("Clinician", "Grip is thirty pounds on the right, forty on the left."),
+        ),
+        _sections(),
+    )
+    measured = _measured(calls)
+    assert measured[0] == {
+        "kind": "strength_grade",
+        "value": 4,
+        "unit": "/5",
+        "body_part": "ankle",
+        "side": "left",
+    }
+    assert [(m["kind"], m["value"], m["unit"], m.get("side")) for m in measured[1:]] == [
+        ("strength_grade", 30, "lb", "right"),
+        ("strength_grade", 40, "lb", "left"),
+    ]

@@ -78,6 +78,8 @@ _MOTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("dorsiflexion", re.compile(r"\bdorsi ?flex\w*|\btoes? up\b")),
     ("plantarflexion", re.compile(r"\bplantar ?flex\w*|\bpoint (your|the) toes?\b")),
+    ("eversion", re.compile(r"\bever(sion|t\w*)\b")),
+    ("inversion", re.compile(r"\binver(sion|t\w*)\b")),
     ("abduction", re.compile(r"\babduct\w*|\bout to the side\b|\bout sideways\b")),
     ("adduction", re.compile(r"\badduct\w*")),
     ("extension", re.compile(r"\bextension\b|\bextend\w*|\bstraighten\w*")),
@@ -117,8 +119,27 @@ _INCIDENTAL_PARTS = re.compile(
     r"put|step|roll|head|be|scoot|move|moving|lay it)\s+back\b|\bback\s+(?:to|in|on|up|down|"
     r"and|then|from|again|here|there|home|later|soon)\b|\bmy\s+(?:hand|hands|fingers?|arm|arms)\b"
 )
+_ANKLE_MOTIONS = frozenset({"dorsiflexion", "plantarflexion", "eversion", "inversion"})
+_FORCE_UNITS = ("lb", "kg")
+"""A dynamometer's units: a strength reading of a hand or a limb, so it has a place."""
 _LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
 """Limbs named in passing ("lift your arm") while a joint of them is examined."""
+_HOW_IS_IT = re.compile(
+    r"\b(feel\w*|been|doing|treating|holding up|behaving|bothering|giving you)\b"
+)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_RATING = re.compile(
+    r"(?:^|\b(?:a|at|to|about|around|like|maybe|probably|say|call it)\s+(?:a\s+)?)"
+    r"(\d+(?:\.\d+)?)\b(?!\s*(?:degrees?|%|percent|seconds?|minutes?|hours?|days?|weeks?|"
+    r"months?|years?|times|feet|foot|meters?|yards?|miles?|blocks?|steps?|reps|sets?|pounds?|"
+    r"kilos?|o'clock|am\b|pm\b|\.\d|/|out of (?!10|ten)))"
+)
+# "The right side is twenty", "left's 95", "and 20 on the right": a bare value and a side.
+_BARE_SIDE_VALUE = re.compile(
+    r"^\W*(?:and\s+)?(?:the\s+)?(?:left|right)(?:\s+side)?(?:'s|\s+is|\s+was|\s+at)\s+"
+    r"(?:about\s+|around\s+|at\s+)?\d+(?:\.\d+)?\W*$|"
+    r"^\W*(?:and\s+)?\d+(?:\.\d+)?\s+on\s+the\s+(?:left|right)(?:\s+side)?\W*$"
+)
 _PRESENT = re.compile(r"\b(today|now|this (week|time|session|morning))\b")
 _HEDGE_OPEN = re.compile(r"^(i think|i'd say|i would say|i feel like|it seems|i believe)\b")
 _RISK_PHRASES = {
@@ -160,6 +181,9 @@ class _Context:
     """The value measured last, which a following "last week it was 90" compares with."""
     flagged: set[RiskKind] = field(default_factory=set)
     denied: set[RiskKind] = field(default_factory=set)
+    rating: dict[str, Any] | None = None
+    """The rating the client is giving ("stairs it's a two, jogging maybe a four"): later
+    bare numbers of the same reply rate the same thing."""
 
 
 def compose(
@@ -292,6 +316,9 @@ def _remember_place(sentence: str, context: _Context) -> None:
         if pattern.search(text):
             context.motion = motion
             break
+    if context.motion in _ANKLE_MOTIONS and context.part in ("toe", "foot", ""):
+        # Toes pulled up or pointed move the ankle: that is the joint measured.
+        context.part = "ankle"
 
 
 # --------------------------------------------------------------------------- speakers
@@ -315,6 +342,12 @@ def _client_sentence(
         )
         return
     found = _measurements(sentence, context, ids, facts)
+    if not found and context.rating is not None:
+        number = _bare_rating_number(spoken_numbers_to_digits(normalise(sentence)))
+        if number is not None and float(number.group(0)) <= 10:
+            m = {**context.rating, "value": _value(number.group(0))}
+            _record(m, ids, context, facts)
+            found = [m]
     if len(sentence.split()) < 3 and not found:
         return
     role = "response" if sentence_role(sentence) == "response" else "subjective"
@@ -335,6 +368,7 @@ def _clinician_sentence(
     ids = (item_id,)
     if kind is Utterance.QUESTION:
         context.question = (item_id, sentence)
+        context.rating = None
         return
     if context.question is not None and context.question[0] == item_id and _is_reply(sentence):
         # A quick reply run into the clinician's turn ("How are you sleeping? Five hours,
@@ -372,7 +406,9 @@ def _clinician_sentence(
     if role == "plan":
         facts.entries.append(_Entry("plan", writing.plan_item(sentence), ids))
         return
-    found = _measurements(sentence, context, ids, facts)
+    found = _measurements(sentence, context, ids, facts) or _other_side(
+        sentence, context, ids, facts
+    )
     if not found and (
         _earlier_bare_value(sentence, context, ids, facts)
         or _earlier_only(sentence, context, ids, facts)
@@ -452,6 +488,11 @@ def _answer(sentence: str, kind: Utterance, item_id: str, context: _Context, fac
     q = normalise(question)
     topic = next((name for name, pattern in _TOPICS if pattern.search(q)), "")
     number = re.search(r"\d+(?:\.\d+)?", spoken_numbers_to_digits(answer))
+    if not topic and body_part(spoken_numbers_to_digits(q)) and _HOW_IS_IT.search(q):
+        # "How's the left ankle feeling?": a number the client gives it is how much it
+        # hurts, if it is said as a rating ("like a two"), not a count or a distance.
+        topic = "pain"
+        number = _bare_rating_number(spoken_numbers_to_digits(answer))
     if (
         number is not None
         and topic in ("pain", "mood", "anxiety", "energy")
@@ -472,6 +513,8 @@ def _answer(sentence: str, kind: Utterance, item_id: str, context: _Context, fac
             else:
                 m = {"kind": "other", "value": value, "unit": "/10", "name": topic}
             _record(m, ids, context, facts)
+            if m["kind"] == "pain_score":
+                context.rating = m
             text = (
                 writing.measurement_text(m, self_rated=True)
                 if m["kind"] != "other"
@@ -644,11 +687,15 @@ def _measurements(
             if side:
                 m["side"] = side
             found[i] = m
-        located = m["kind"] in ("range_of_motion", "strength_grade", "pain_score")
+        located = (
+            m["kind"] in ("range_of_motion", "strength_grade", "pain_score")
+            or m.get("unit") in _FORCE_UNITS
+        )
         if located and not m.get("body_part") and context.part:
             m = {**m, "body_part": context.part}
-            if context.side and not m.get("side"):
-                m["side"] = context.side
+        if located and m.get("body_part") == context.part and context.side and not m.get("side"):
+            # The side was said once for the joint ("on the right"), not with every value.
+            m = {**m, "side": context.side}
         if _is_earlier(m, digits, _count_numbers(digits)):
             context.values[_key(m, context)] = (float(m["value"]), _when(digits))
             continue
@@ -673,6 +720,31 @@ def _measurements(
                 facts.entries.append(_Entry("assessment", progress, ids))
                 break
     return today
+
+
+def _bare_rating_number(digits: str) -> re.Match[str] | None:
+    """The number of a spoken rating ("like a two", "maybe a four", "about 3"), if any."""
+    rating = _RATING.search(digits)
+    return None if rating is None else _NUMBER.search(digits, rating.start(1))
+
+
+def _other_side(
+    sentence: str, context: _Context, ids: tuple[str, ...], facts: _Facts
+) -> list[dict[str, Any]]:
+    """The same test on the other side, said without its unit ("The right side is twenty.")."""
+    if context.last is None:
+        return []
+    digits = spoken_numbers_to_digits(normalise(sentence))
+    numbers = re.findall(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])", digits)
+    side = side_of(digits)
+    last = context.last[0]
+    if len(numbers) != 1 or side not in ("left", "right") or side == last.get("side"):
+        return []
+    if _EARLIER_TIME.search(digits) or not _BARE_SIDE_VALUE.search(digits):
+        return []
+    m = {**last, "value": _value(numbers[0]), "side": side}
+    _record(m, ids, context, facts)
+    return [m]
 
 
 def _earlier_bare_value(

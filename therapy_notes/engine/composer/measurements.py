@@ -127,19 +127,53 @@ _NOT_A_RATING = (
 )
 
 
+_PAIN_WORDS = (
+    r"\b(pain|painful|ache|aches|aching|achy|hurts?|hurting|sore|soreness|tender\w*|throb\w*|"
+    r"burn(s|ing)|sting(s|ing))\b"
+)
+# Two values of one test, one per side, the second without its unit: "twenty-eight pounds
+# on the right, forty-five on the left", "110 degrees on the left and 95 on the right".
+_SIDE_PAIR = re.compile(
+    rf"{_NUM}\s*(?:[a-z%]+\s+)?(?:on\s+(?:the\s+)?)?(left|right)\b[^\d]{{0,15}}?"
+    rf"{_NUM}\s+(?:on\s+(?:the\s+)?)?(left|right)\b"
+)
+
+
 def _bare_rating(clause: str, part: str) -> re.Match[str] | None:
     """A spoken pain rating without its scale: "pain's down to a two", "knee's about a five".
 
     Clinicians and clients drop "out of ten" once the scale is known; an unqualified
     number after "a", "at" or "to" that follows "pain" or a body part is that rating.
     """
-    anchor = re.search(r"\bpain\b", clause)
+    anchor = re.search(_PAIN_WORDS, clause)
     if anchor is None and part and not _OTHER_SCALE.search(clause):
         anchor = re.search(rf"\b{part}", clause)
     if anchor is None:
         return None
     rating = re.compile(rf"\b(?:a|at|to)\s+(?:a\s+)?{_NUM}\b{_NOT_A_RATING}")
     return rating.search(clause, anchor.end())
+
+
+# What a manual muscle test grades: a muscle group, or a movement against resistance.
+_MUSCLE_TEST = re.compile(
+    r"\b(quad\w*|hamstrings?|glut\w*|deltoids?|biceps|triceps|abductors?|adductors?|"
+    r"flexors?|extensors?|rotators?|rotator cuff|dorsiflexors?|plantarflexors?|calf|calves|"
+    r"abduction|adduction|flexion|extension|dorsiflexion|plantarflexion|eversion|inversion|"
+    r"(internal|external) rotation)\b"
+)
+# A number said as a goal or a threshold ("until it comes under twelve seconds", "goal of
+# ninety degrees", "at least thirty minutes"), which is not a value measured today.
+_THRESHOLD_BEFORE = re.compile(
+    r"\b(under|below|over|above|less than|more than|fewer than|at least|at most|up to|"
+    r"goal\w*(\s+\w+){0,3}?|target\w*(\s+\w+){0,3}?|aim\w*\s+for|until\s+(\w+\s+){0,5}?"
+    r"(is|are|gets?|comes?|reach\w*)|within|no more than|as many\s+\w+\s+as\s+"
+    r"(you|she|he|they)\s+can\s+in)\s+(about\s+|around\s+|a\s+)?$"
+)
+
+
+def is_threshold(clause: str, start: int) -> bool:
+    """Whether the number at `start` of `clause` is a goal or a limit, not a measurement."""
+    return _THRESHOLD_BEFORE.search(clause[max(0, start - 60) : start]) is not None
 
 
 def find_measurements(sentence: str) -> list[dict[str, Any]]:
@@ -200,7 +234,9 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         return out
     part, side = body_part(clause), side_of(clause)
 
-    def add(kind: str, value: str, unit: str, *, located: bool = True) -> None:
+    def add(kind: str, value: str, unit: str, *, located: bool = True, at: int = -1) -> None:
+        if at >= 0 and is_threshold(clause, at):
+            return
         entry: dict[str, Any] = {"kind": kind, "value": _value(value), "unit": unit}
         if located and part:
             entry["body_part"] = part
@@ -217,9 +253,11 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             add("pain_score", value, "/10")
         elif scale == "10" and re.search(r"\bmood\b", clause):
             add("mood_score", value, "/10", located=False)
-        elif scale == "5" and re.search(
-            r"\b(strength|mmt|grade|muscle|manual muscle|grip|pinch)\b", clause
+        elif scale == "5" and (
+            re.search(r"\b(strength|mmt|grade|muscle|manual muscle|grip|pinch)\b", clause)
+            or _MUSCLE_TEST.search(clause)
         ):
+            # A grade out of five on a muscle or a movement is a manual muscle test grade.
             add("strength_grade", value, "/5")
         else:
             add("other", value, f"/{scale}", located=False)
@@ -242,7 +280,7 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         if pain is not None and float(pain.group(1)) <= 10:
             add("pain_score", pain.group(1), "/10")
     for m in re.finditer(rf"{_NUM}\s*(?:%|percent\b|per cent\b)", clause):
-        add("other", m.group(1), "%", located=False)
+        add("other", m.group(1), "%", located=False, at=m.start())
     for m in re.finditer(
         rf"\b(?:heart rate|pulse)\b\D{{0,30}}?{_NUM}(?!\s*(?:%|percent|degrees|/|out))"
         rf"|{_NUM}\s*(?:bpm|beats per minute)\b",
@@ -250,8 +288,9 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
     ):
         add("other", m.group(1) or m.group(2), "bpm", located=False)
     for m in re.finditer(rf"{_NUM}\s*(?:degrees?|°)(?!\s*(?:fahrenheit|celsius|f\b|c\b))", clause):
-        add("range_of_motion", m.group(1), "degrees")
-    if re.search(r"\b(grip|pinch|strength|dynamometer)\b", clause):
+        add("range_of_motion", m.group(1), "degrees", at=m.start())
+    if re.search(r"\b(grip|pinch|strength|dynamometer)\b", clause) or _SIDE_PAIR.search(clause):
+        # A force in pounds or kilograms with a side is a strength reading, not a weight.
         for m in re.finditer(rf"{_NUM}\s*(kilograms?|kilos?|kgs?|pounds?|lbs?)\b", clause):
             unit = "kg" if m.group(2).startswith("k") else "lb"
             add("strength_grade", m.group(1), unit)
@@ -266,12 +305,25 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             add("repetitions", m.group(1), "repetitions", located=False)
     for m in re.finditer(rf"{_NUM}\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?)\b", clause):
         unit = {"s": "seconds", "m": "minutes", "h": "hours"}[m.group(2)[0]]
-        add("duration", m.group(1), unit, located=False)
+        add("duration", m.group(1), unit, located=False, at=m.start())
     for m in re.finditer(rf"{_NUM}\s*(feet|foot|ft|meters?|metres?|yards?|miles?)\b", clause):
         unit = {"f": "feet", "m": "meters" if m.group(2)[1] == "e" else "miles", "y": "yards"}[
             m.group(2)[0]
         ]
-        add("distance", m.group(1), unit, located=False)
+        add("distance", m.group(1), unit, located=False, at=m.start())
+    for pair in _SIDE_PAIR.finditer(clause):
+        first = next((e for e in out if e["value"] == _value(pair.group(1))), None)
+        if first is None:
+            continue
+        first["side"] = pair.group(2)
+        second_value = _value(pair.group(3))
+        second = next(
+            (e for e in out if e["value"] == second_value and e["kind"] == first["kind"]), None
+        )
+        if second is None:
+            out.append({**first, "value": second_value, "side": pair.group(4)})
+        else:
+            second["side"] = pair.group(4)
     for pattern, level in _FIM_LEVELS:
         match = pattern.search(clause)
         if match is None:

@@ -54,6 +54,14 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"\b(don't|do not|doesn't|does not|didn't|did not|dont)\s+want\s+to\s+"
         r"(be (here|alive|around)( anymore)?|live|go on|wake up|exist)\b|"
         r"\b(go|went|going)\s+to\s+sleep\s+and\s+(not|never)\s+wak\w*|"
+        # "I wouldn't mind if I didn't wake up", "wouldn't care if it all ended".
+        r"\b(wouldn't|would not|don't|do not|wouldnt|dont)\s+(mind|care)\s+(if\s+(i|it all)\s+"
+        r"(didn't|did not|never|don't|do not|wouldn't)\s+(wake|woke)\s+up|if\s+(i|it all)\s+"
+        r"(died|ended|was gone|were gone|wasn't here|weren't here|wasn't around)|dying|"
+        r"not waking up|being dead)\b|"
+        # Joining someone who died: "go to sleep and be with him", "die and be with her".
+        r"\b(go to sleep|fall asleep|die|pass away|not wake up)\s+and\s+(just\s+)?(be with|join|"
+        r"see)\s+(him|her|them|my)\b|"
         r"\b(wish|wished|hope|hoped|pray|prayed)\w*\b[^.?!]{0,30}?(wouldn't|would not|won't|"
         r"didn't|did not|never|not)\s+wake\s+up\b|"
         r"\bno (reason|point) (to|in|for) (live|living|going on|being here|anything)\b|"
@@ -71,6 +79,15 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"\b(goodbye|suicide|final)\s+(note|letter|letters|notes)\b|"
         r"\bgave\s+away\s+(my|his|her|their)\s+(things|stuff|belongings|possessions)\b|"
         r"\b(tried|try|trying|attempted|attempt|attempting)\s+(to\s+)?(kill|end|hurt|take)\b|"
+        # An overdose told as what was taken: "took a whole bottle of my sleeping pills".
+        r"\b(took|take|swallowed|swallow)\s+(a|the|my|an)?\s*(whole|entire|full)?\s*"
+        r"(bottle|handful|box|pack|packet|bunch|month's supply)\s+of\s+"
+        r"(my\s+|his\s+|her\s+|the\s+)?"
+        r"([\w']+\s+){0,2}?(pills|meds|medications?|tablets|capsules|painkillers|sleepers|"
+        r"tylenol|paracetamol|acetaminophen|aspirin|insulin)\b|"
+        r"\b(took|swallowed)\s+(all|every one|the rest)\s+of\s+(my|his|her|the)\s+(pills|meds|"
+        r"medications?|tablets)\b|\b(pumped|pump)\s+(my|his|her)\s+stomach\b|"
+        r"\bslit\s+(my|his|her|their)\s+wrists?\b|"
         # Self-injury named by its method: "been cutting again", "scratching her arms".
         r"\b(been|started|start|starting|back to|keeps?|kept)\s+(cutting|burning)\b|"
         r"\bcutting\s+again\b|"
@@ -85,6 +102,12 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
     ),
     RiskKind.ABUSE_OR_NEGLECT: re.compile(
         r"\babus\w*|\bneglect\w*|\bdomestic violence\b|\bunsafe at home\b|"
+        # Self-neglect, in the words of elder self-neglect screens: personal care or food
+        # gone for days or weeks ("haven't had a proper bath in two weeks").
+        r"\b(haven't|hasn't|have not|has not|havent|hasnt|not)\s+(had\s+(a\s+)?(proper\s+|real\s+|"
+        r"decent\s+|hot\s+)?(bath|shower|wash|meal)|bathed|showered|washed|eaten(\s+properly)?)"
+        r"\s+(in|for)\s+(about\s+|over\s+|nearly\s+|almost\s+)?(a|\d+|two|three|four|five|six|"
+        r"several|a few|a couple of)\s+(days|weeks|months|week|month)\b|"
         rf"(?<!\bi )\b{_ABUSE_VERB}\s+(me|her|him|them)\b|"
         rf"\b(afraid|scared|frightened|terrified)\s+of\s+(my|his|her|their)\s+{_PERSON}\b|"
         rf"\b(he|she|they|{_PERSON})\s+(scares|frightens|terrifies)\s+(me|her|him|them)\b|"

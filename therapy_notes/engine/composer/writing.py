@@ -248,10 +248,10 @@ def measurement_text(m: Mapping[str, Any], *, motion: str = "", self_rated: bool
         return _sentence(
             " ".join(w for w in (where, motion or "range of motion") if w) + f" {value} degrees"
         )
+    if unit in ("kg", "lb"):
+        return _sentence(f"{where + ' ' if where else ''}strength {value} {unit}")
     if kind == "strength_grade":
         subject = where or "strength"
-        if unit in ("kg", "lb"):
-            return _sentence(f"{subject} strength {value} {unit}")
         return _sentence(f"{subject} strength {value}{unit}")
     if kind == "repetitions":
         return _sentence(f"{value} repetitions")
@@ -298,6 +298,9 @@ def progress_text(
         trend = "declined from" if kind != "pain_score" else "increased from"
     unit = str(m.get("unit") or "")
     unit_text = " degrees" if kind == "range_of_motion" else (unit if unit.startswith("/") else "")
+    if unit in ("kg", "lb"):
+        unit_text = f" {unit}"
+        kind = "strength_grade"
     subject = {
         "pain_score": f"{where} pain" if where else "Pain",
         "range_of_motion": " ".join(w for w in (where, motion or "range of motion") if w),
