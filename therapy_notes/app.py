@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import os
 import sys
 import threading
 import time
@@ -28,6 +29,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from therapy_notes.config import CLOUD_URL, AppConfig
+from therapy_notes.domain.database_url import DATABASE_PASSWORD_ENV, DatabaseUrlError, check_url
 from therapy_notes.domain.document import NoteDocument
 from therapy_notes.domain.engine_url import (
     Credential,
@@ -40,7 +42,7 @@ from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.users import User
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
-from therapy_notes.services.keys import KeyService, SystemKeyring
+from therapy_notes.services.keys import KeyService, SystemKeyring, database_password
 from therapy_notes.services.notes import NotesService
 from therapy_notes.services.ports import (
     AudioSource,
@@ -54,9 +56,9 @@ from therapy_notes.services.recovery import RecoveryService
 from therapy_notes.services.templates import available_templates, load_template
 from therapy_notes.services.users import UsersService
 from therapy_notes.services.voices import VoiceEnrollmentService, VoicePrinter
-from therapy_notes.storage.database import Database, open_database
+from therapy_notes.storage.database import Database, open_database, open_url
 from therapy_notes.storage.profile_cache import ProfileCache
-from therapy_notes.storage.signatures import signing_key_for
+from therapy_notes.storage.signatures import clinic_signing_key, signing_key_for
 from therapy_notes.ui.controllers.engine import EngineController, EngineEndpoint, EngineOpener
 from therapy_notes.ui.controllers.library import LibraryController
 from therapy_notes.ui.controllers.lock import CHECK_INTERVAL_MS, IdleLock
@@ -208,9 +210,42 @@ class AppParts:
 
 
 def resolve_data_dir(config: AppConfig) -> AppConfig:
-    """A data folder chosen in Settings moves the database from the next start."""
-    chosen = SettingsStore(config.data_dir / SETTINGS_FILE).load().data_dir
-    return replace(config, data_dir=Path(chosen)) if chosen else config
+    """A data folder chosen in Settings moves the database from the next start.
+
+    So does a clinic database URL chosen in Settings, unless --database-url or
+    THERAPY_NOTES_DATABASE_URL already names one (the command line wins).
+
+    Raises:
+        UserFacingError: the URL in Settings is not one this app can open.
+    """
+    chosen = SettingsStore(config.data_dir / SETTINGS_FILE).load()
+    if chosen.data_dir:
+        config = replace(config, data_dir=Path(chosen.data_dir))
+    if config.database_url is None and chosen.database_url:
+        try:
+            config = replace(config, database_url=check_url(chosen.database_url))
+        except DatabaseUrlError as exc:
+            raise UserFacingError(
+                f"{exc} Correct it in {config.data_dir / SETTINGS_FILE} (database_url), or "
+                "start with --database-url."
+            ) from exc
+    return config
+
+
+def open_configured_database(config: AppConfig, db_key: DatabaseKey | None) -> Database:
+    """The clinic's PostgreSQL database when one is configured, else this computer's file.
+
+    The server's password comes from THERAPY_NOTES_DATABASE_PASSWORD or the OS keyring
+    (`therapy-notes db password`); blocking, so it runs on a worker thread.
+    """
+    if config.database_url is not None and config.is_shared_database:
+        password = database_password(
+            config.database_url,
+            from_env=os.environ.get(DATABASE_PASSWORD_ENV),
+            keyring=SystemKeyring(),
+        )
+        return open_url(config.database_url, password=password)
+    return open_database(config.db_path, db_key)
 
 
 async def build_app(
@@ -247,7 +282,7 @@ async def build_app(
         devices if devices is not None else DeviceAccess(list_microphones, microphone, pcm16_level),
         defaults,
     )
-    database = await asyncio.to_thread(open_database, config.db_path, db_key)
+    database = await asyncio.to_thread(open_configured_database, config, db_key)
     profiles = ProfileCache(database.uow_factory)
     engine = EngineController((engine_opener or local_engine_opener(config))(settings))
     # The service hashes a dummy password when built (for timing-safe sign-in): off the UI thread.
@@ -323,7 +358,10 @@ async def build_app(
         make_service, lambda: audio_factory(settings.settings.input_device), pcm16_level
     )
     library = LibraryController(database.uow_factory, actor=actor_name)
-    signing_key = await asyncio.to_thread(signing_key_for, config.db_path, db_key)
+    if config.is_shared_database:  # one secret for every desktop of the clinic
+        signing_key = await asyncio.to_thread(clinic_signing_key, config.data_dir)
+    else:
+        signing_key = await asyncio.to_thread(signing_key_for, config.db_path, db_key)
     notes = NotesController(
         NotesService(database.uow_factory, signing_key=signing_key),
         database.uow_factory,
@@ -446,7 +484,7 @@ async def _show_fatal(message: str) -> None:
     await done
 
 
-async def _run(app: QApplication, config: AppConfig, db_key: DatabaseKey) -> int:
+async def _run(app: QApplication, config: AppConfig, db_key: DatabaseKey | None) -> int:
     reporter = CrashReporter(str(config.data_dir / "logs" / "therapy_notes.log"))
     reporter.install()
     try:
@@ -480,9 +518,10 @@ def run_app(config: AppConfig, argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Therapy Notes")
     app.setOrganizationName("TherapyNotes")
     app.setQuitOnLastWindowClosed(False)  # shutdown is ours: save first, then quit
-    config = resolve_data_dir(config)
     try:
-        db_key = unlock_database(config)
+        config = resolve_data_dir(config)
+        # A clinic's server encrypts at rest and this computer keeps no copy: no key.
+        db_key = None if config.is_shared_database else unlock_database(config)
     except UserFacingError as exc:
         QMessageBox.critical(None, "Therapy Notes cannot open its records", str(exc))
         return 1

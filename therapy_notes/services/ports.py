@@ -83,9 +83,14 @@ class RealtimeLink(Protocol):
     async def request_response(self) -> None:
         """Ask for a note update: `response.create` now, or once the active response is done.
 
-        Requests made while a response is active collapse into one; a held request is sent
-        only if the gate given to the link still allows it (the token budget).
+        The link never asks on its own: the service decides (budget, batching, follow-ups)
+        and calls this. Requests made while a response is active collapse into one.
         """
+
+    def predicted_input_tokens(self) -> int:
+        """Input tokens a note update asked for now would be billed for (what the
+        conversation holds: instructions, tools, items), never below what the engine counts."""
+        ...
 
     async def add_text_turn(self, replaces_item_id: str, text: str) -> str:
         """Hand a transcribed turn to the model as text ("Client: ...") in place of its audio.
@@ -113,10 +118,10 @@ class RealtimeLink(Protocol):
         """Close the connection and end `events()`."""
 
 
-ResponseGate = Callable[[TokenUsage], bool]
-"""Given every usage the link sees, before it reports it; answers whether another
-`response.create` may be sent (False once the token budget is spent). Called from the
-link's task, synchronously, so the budget is never a response behind."""
+ResponseGate = Callable[[TokenUsage], object]
+"""Given every usage the link sees, before it reports it, so the budget is never a response
+behind when the service decides on the next note update. It only records: the decision is
+the service's, made in its own task before each `request_response`."""
 
 LinkFactory = Callable[[LinkSettings, Mapping[str, ToolHandler], ResponseGate], RealtimeLink]
 

@@ -46,6 +46,10 @@ class UiSettings:
     input_device: str = ""
     """Device name; empty means the system default."""
     data_dir: str = ""
+    database_url: str = ""
+    """A clinic's shared PostgreSQL database (postgresql+psycopg://...); "" keeps this
+    computer's encrypted file. Never its password: that is in the keyring or environment.
+    Used from the next start; --database-url or THERAPY_NOTES_DATABASE_URL override it."""
     keep_audio: bool = False
     template: str = "soap"
     lock_after_min: int = 5

@@ -167,6 +167,13 @@ class SettingsDialog(QDialog):
         self.browse.setAccessibleName("Choose the data folder")
         data_row.addWidget(self.data_dir, 1)
         data_row.addWidget(self.browse)
+        self.database_url = QLineEdit(current.database_url)
+        self.database_url.setAccessibleName("Clinic database URL")
+        self.database_url.setPlaceholderText("empty: this computer's encrypted database")
+        self.database_url.setToolTip(
+            "postgresql+psycopg://USER@HOST/DATABASE?sslmode=verify-full. The password is "
+            "not part of it: `therapy-notes db password` keeps it in the keyring."
+        )
         self.keep_audio = QCheckBox("Keep session audio on this computer")
         self.keep_audio.setAccessibleName("Keep audio")
         self.keep_audio.setChecked(current.keep_audio)
@@ -174,7 +181,8 @@ class SettingsDialog(QDialog):
         audio_form.addRow("", self.test_meter)
         audio_form.addRow("", self.device_status)
         audio_form.addRow("Data folder", data_row)
-        audio_form.addRow("", QLabel("A new data folder is used from the next start."))
+        audio_form.addRow("Clinic database", self.database_url)
+        audio_form.addRow("", QLabel("A new data folder or database is used from the next start."))
         audio_form.addRow("", self.keep_audio)
 
         columns = QHBoxLayout()
@@ -225,6 +233,7 @@ class SettingsDialog(QDialog):
             prices=prices,
             input_device=str(self.device.currentData() or ""),
             data_dir=self.data_dir.text().strip(),
+            database_url=self.database_url.text().strip(),
             keep_audio=self.keep_audio.isChecked(),
             lock_after_min=self.lock_after.value(),
         )
