@@ -167,12 +167,14 @@ def _needs_offscreen() -> bool:
 def _link_factory(
     url: str, token: str
 ) -> Callable[
-    [LinkSettings, Mapping[str, ToolHandler], Callable[[TokenUsage], bool]], RealtimeConnection
+    [LinkSettings, Mapping[str, ToolHandler], Callable[[TokenUsage], object]], RealtimeConnection
 ]:
     from therapy_notes.realtime.connection import RealtimeConnection
 
     def factory(
-        settings: LinkSettings, tools: Mapping[str, ToolHandler], gate: Callable[[TokenUsage], bool]
+        settings: LinkSettings,
+        tools: Mapping[str, ToolHandler],
+        gate: Callable[[TokenUsage], object],
     ) -> RealtimeConnection:
         # The engine's per-run token: what domain.engine_url picks for a non-OpenAI URL.
         api_key = credential_for(url, EngineCredentials(engine_token=token))

@@ -162,7 +162,7 @@ async def test_input_tokens_stay_flat(models: EngineModels, tmp_path: Path) -> N
             def link_factory(
                 settings: LinkSettings,
                 tools: Mapping[str, ToolHandler],
-                gate: Callable[[TokenUsage], bool],
+                gate: Callable[[TokenUsage], object],
             ) -> TappedLink:
                 links.append(
                     TappedLink(

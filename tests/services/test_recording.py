@@ -197,19 +197,23 @@ async def test_at_the_cap_note_updates_pause_but_transcription_goes_on(
     server: FakeRealtimeServer,
 ) -> None:
     store = MemoryStore()
-    service, listener = make_service(server, store, token_cap=150)
+    # One note update per turn; the first (its predicted input plus 250 output tokens)
+    # fits under the cap, the second would cross it and is never asked for.
+    service, listener = make_service(server, store, token_cap=1_300, note_update_turns=1)
     audio = QueueAudioSource()
     session_id = await service.start(audio)
 
     audio.push(utterance(1))
     await wait_until(lambda: len(server.responses) == 1)
-    await wait_until(lambda: service.budget().is_exhausted)
+    assert not service.budget().is_exhausted
     for value in range(2, 6):
         audio.push(utterance(value))
     await wait_until(lambda: listener.segments() == 5)
+    await wait_until(lambda: service.budget().is_exhausted)
     await asyncio.sleep(0.2)
     assert len(server.events_of("response.create")) == 1, "no note update after the cap"
     assert [n.message for n in listener.notices()] == [CAP_REACHED_MESSAGE]
+    assert service.budget().used_tokens <= 1_300
 
     service.raise_cap(100_000)
     await wait_until(lambda: len(server.events_of("response.create")) >= 2)
@@ -223,7 +227,7 @@ async def test_at_the_cap_note_updates_pause_but_transcription_goes_on(
         note = uow.notes.load(session_id)
     assert [s.text for s in segments] == [f"w{v}" for v in range(1, 7)]
     assert [(a.action, a.before, a.after) for a in audit] == [
-        ("raise_token_cap", '{"cap_tokens": 150}', '{"cap_tokens": 100000}')
+        ("raise_token_cap", '{"cap_tokens": 1300}', '{"cap_tokens": 100000}')
     ]
     assert any("w6" in e.text for e in note.entries), "note updates resumed"
     assert not service.budget().is_exhausted

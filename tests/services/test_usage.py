@@ -1,4 +1,4 @@
-"""UsageService: the running budget and the gate the link asks before each note update."""
+"""UsageService: the running budget, and the hard cap checked before each note update."""
 
 from __future__ import annotations
 
@@ -10,12 +10,23 @@ from therapy_notes.domain.usage import Prices, TokenUsage
 from therapy_notes.services.usage import UsageService
 
 
-def test_record_allows_updates_until_the_cap_is_reached() -> None:
+def test_an_update_is_allowed_only_if_all_of_it_fits_under_the_cap() -> None:
     service = UsageService(1_000)
-    assert service.record(TokenUsage(input_text_tokens=600, output_text_tokens=100))
+    service.record(TokenUsage(input_text_tokens=600, output_text_tokens=100))
+    assert service.reserve(300)  # exactly to the cap
     assert service.snapshot().is_exhausted is False
-    assert not service.record(TokenUsage(input_audio_tokens=300))
+    assert not service.reserve(301)
+    assert service.snapshot().is_exhausted is True, "paused before the cap is reached"
+    assert service.snapshot().used_tokens == 700
+    assert not service.reserve(1), "once paused, a smaller update does not slip in"
+
+
+def test_usage_recorded_to_the_cap_pauses_updates() -> None:
+    service = UsageService(1_000)
+    service.record(TokenUsage(input_text_tokens=600, output_text_tokens=100))
+    service.record(TokenUsage(input_audio_tokens=300))
     assert service.snapshot().is_exhausted is True
+    assert not service.reserve(0)
     snap = service.snapshot()
     assert snap.used_tokens == 1_000
     assert snap.ratio == 1.0
@@ -32,7 +43,10 @@ def test_raising_the_cap_resumes_updates_and_must_raise_it() -> None:
     service.raise_cap(1_000)
     assert service.snapshot().is_exhausted is False
     assert service.snapshot().cap_tokens == 1_000
-    assert service.record(TokenUsage())
+    assert service.reserve(850)
+    assert not service.reserve(851)
+    service.raise_cap(2_000)
+    assert service.reserve(851), "raising the cap resumes refused updates"
 
 
 def test_cost_uses_the_prices_given() -> None:

@@ -1,4 +1,4 @@
-"""Token usage, prices and the per-session budget.
+"""Token usage, prices and the per-session budget, a hard cap.
 
 The cloud bills audio and text at different rates, and cached input at a tenth or less,
 so usage is kept per kind all the way from the wire to the database.
@@ -108,17 +108,28 @@ class Prices:
 class Budget:
     """A session's running total against its token cap.
 
-    At the cap the session stops asking for note updates but keeps transcribing: losing the
-    transcript to save a few cents would be the wrong trade for a clinician.
+    The cap is a hard limit on what the session asks for: a note update that could cross
+    it (its predicted input plus its whole output allowance) is never requested, and note
+    updates pause there until the cap is raised. Transcription goes on and is counted:
+    losing the transcript to save a few cents would be the wrong trade for a clinician.
     """
 
     cap_tokens: int
     prices: Prices = field(default_factory=Prices)
     used: TokenUsage = field(default_factory=TokenUsage)
     warn_ratio: float = 0.8
+    is_refused: bool = False
+    """A note update did not fit under the cap: updates pause until it is raised."""
 
     def add(self, usage: TokenUsage) -> None:
         self.used = self.used + usage
+
+    def reserve(self, tokens: int) -> bool:
+        """True if `tokens` more stay within the cap; otherwise note updates pause."""
+        if self.is_exhausted or self.used_tokens + tokens > self.cap_tokens:
+            self.is_refused = True
+            return False
+        return True
 
     @property
     def used_tokens(self) -> int:
@@ -134,7 +145,8 @@ class Budget:
 
     @property
     def is_exhausted(self) -> bool:
-        return self.used_tokens >= self.cap_tokens
+        """Note updates have paused: the cap is reached, or the next one would cross it."""
+        return self.is_refused or self.used_tokens >= self.cap_tokens
 
     @property
     def is_warning(self) -> bool:
@@ -144,3 +156,4 @@ class Budget:
         if new_cap_tokens <= self.cap_tokens:
             raise ValueError("a raised cap must be larger than the current one")
         self.cap_tokens = new_cap_tokens
+        self.is_refused = False

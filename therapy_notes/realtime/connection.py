@@ -5,6 +5,10 @@ re-sends every byte of audio whose transcript has not come back yet, so a droppe
 loses no speech. It rolls a cloud session over to a fresh connection before the 60-minute
 limit without a gap, runs the tool calls of a response concurrently, and deletes
 conversation items once the note reflects them so each response's input stays bounded.
+
+It never decides on its own to ask for a note update: the service does, before each
+`response.create`, from `predicted_input_tokens` (what the conversation holds now, as the
+engine will bill it) and its budget.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import logging
+import math
 import secrets
 import ssl
 import time
@@ -41,7 +47,7 @@ from therapy_notes.domain.events import (
     TurnCommitted,
 )
 from therapy_notes.domain.link import LinkSettings, ToolHandler
-from therapy_notes.domain.usage import TokenUsage
+from therapy_notes.domain.usage import TokenUsage, estimate_audio_tokens, estimate_text_tokens
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
 from therapy_notes.realtime import codec
 from therapy_notes.realtime.backoff import backoff_delays
@@ -87,7 +93,7 @@ class RealtimeConnection:
         self,
         settings: LinkSettings,
         tools: Mapping[str, ToolHandler],
-        response_gate: Callable[[TokenUsage], bool],
+        record_usage: Callable[[TokenUsage], object],
         *,
         base_url: str,
         api_key: str,
@@ -98,11 +104,10 @@ class RealtimeConnection:
         max_attempts: int = 30,
         delays: Callable[[], Iterator[float]] = backoff_delays,
         prune_items: bool = True,
-        max_followups: int = 2,
     ) -> None:
         self._settings = settings
         self._runner = ToolRunner(tools, timeout_s=tool_timeout_s)
-        self._gate = response_gate
+        self._record_usage = record_usage
         self._client = AsyncOpenAI(api_key=api_key, websocket_base_url=base_url, max_retries=0)
         # A clinic engine with its own certificate authority: websockets takes `ssl` at
         # connect time; the SDK passes the options through but does not declare that key.
@@ -114,8 +119,6 @@ class RealtimeConnection:
         self._max_attempts = max_attempts
         self._delays = delays
         self._prune_items = prune_items
-        self._max_followups = max_followups
-        self._followups = 0
 
         self._events: asyncio.Queue[LinkEvent | None] = asyncio.Queue()
         self._conn: AsyncRealtimeConnection | None = None
@@ -140,6 +143,17 @@ class RealtimeConnection:
         self._response_pending = False
         self._items: list[str] = []
         self._items_seen_by_response: list[str] = []
+        self._item_tokens: dict[str, int] = {}
+        """Estimated input tokens of each item the conversation holds, as the engine bills."""
+        self._prefix_tokens = estimate_text_tokens(settings.instructions) + (
+            estimate_text_tokens(json.dumps([dict(t) for t in settings.tools]))
+            if settings.tools
+            else 0
+        )
+        self._estimate_at_create = 0
+        self._calibration = 1.0
+        """Reported over estimated input of the responses so far (never below 1): the cloud's
+        tokenizer is not the estimate's four characters a token."""
         self._last_heard = time.monotonic()
         """When the engine last sent anything: a busy engine is slow, a silent one is gone."""
         self._text_turns: list[tuple[str, str, str]] = []
@@ -172,7 +186,11 @@ class RealtimeConnection:
         return self._iterate_events()
 
     async def request_response(self) -> None:
-        """Send `response.create` now, or once the active response has finished."""
+        """Send `response.create` now, or once the active response has finished.
+
+        The caller has decided that it may (its budget); a request made while one is active,
+        or while the link is down, is sent as soon as it can be, once.
+        """
         if self._response_active or self._conn is None:
             self._response_pending = True
             return
@@ -199,6 +217,8 @@ class RealtimeConnection:
                 try:
                     if replaces in self._items:
                         await conn.conversation.item.delete(item_id=replaces)
+                        self._item_tokens.pop(replaces, None)
+                    self._item_tokens[item_id] = estimate_text_tokens(text)
                     await conn.conversation.item.create(
                         item={
                             "id": item_id,
@@ -214,6 +234,17 @@ class RealtimeConnection:
     @property
     def session_audio_ms(self) -> int:
         return self._total_bytes // BYTES_PER_MS
+
+    def predicted_input_tokens(self) -> int:
+        """Input tokens a `response.create` sent now would be billed for.
+
+        Instructions, tools and every item the conversation holds (audio at ten tokens a
+        second, text at four characters a token, as the local engine counts), scaled by the
+        largest ratio of reported to estimated input seen so far, so it does not fall short
+        on an engine whose tokenizer counts more.
+        """
+        estimate = self._prefix_tokens + sum(self._item_tokens.values())
+        return math.ceil(estimate * self._calibration)
 
     @property
     def is_busy(self) -> bool:
@@ -383,9 +414,9 @@ class RealtimeConnection:
             self._turns.clear()
             self._items.clear()
             self._items_seen_by_response.clear()
+            self._item_tokens.clear()
             if self._response_active:
                 self._response_active, self._response_pending = False, True
-                self._followups = 0
             for start in range(0, len(self._replay), 48_000):
                 chunk = bytes(self._replay[start : start + 48_000])
                 await conn.input_audio_buffer.append(audio=base64.b64encode(chunk).decode())
@@ -393,7 +424,7 @@ class RealtimeConnection:
         await self._send_text_turns(conn)
         self._emit(LinkStateChanged(LinkState.LIVE))
         self._started.set()
-        if self._response_pending and self._gate(TokenUsage()):
+        if self._response_pending:
             self._response_pending = False
             await self._create_response(conn)
         return conn
@@ -448,7 +479,7 @@ class RealtimeConnection:
                 await conn.close()
 
     def _fail(self, error: UserFacingError) -> None:
-        self._emit(LinkStateChanged(LinkState.FAILED, reason=str(error)))
+        self._emit(LinkStateChanged(LinkState.FAILED, reason=str(error), error=error))
         if not self._started.is_set():
             self._start_error = error
             self._started.set()
@@ -485,11 +516,21 @@ class RealtimeConnection:
             turn = self._turns.setdefault(event.item_id, _Turn(self._completed_end_ms))
             if turn.end_ms is None:
                 turn.end_ms = self.session_audio_ms
+            self._item_tokens[event.item_id] = estimate_audio_tokens(
+                max(turn.end_ms - turn.start_ms, 0) / 1000
+            )
             self._emit(TurnCommitted(event.item_id, event.previous_item_id))
         elif kind == "conversation.item.added":
             if event.item.id and event.item.id not in self._items:
                 self._items.append(event.item.id)
+        elif kind == "conversation.item.done":
+            if event.item.type == "function_call" and event.item.id:
+                name, arguments = event.item.name or "", event.item.arguments or ""
+                self._item_tokens[event.item.id] = estimate_text_tokens(
+                    name
+                ) + estimate_text_tokens(arguments)
         elif kind == "conversation.item.deleted":
+            self._item_tokens.pop(event.item_id, None)
             with contextlib.suppress(ValueError):
                 self._items.remove(event.item_id)
         elif kind == "conversation.item.input_audio_transcription.delta":
@@ -514,7 +555,7 @@ class RealtimeConnection:
         seconds = max(end - turn.start_ms, 0) / 1000
         self._finish_turn(item_id)
         used = codec.transcription_usage(usage, seconds)
-        self._gate(used)
+        self._record_usage(used)
         self._emit(TranscriptCompleted(item_id, transcript.strip(), turn.start_ms, end, used))
 
     def _finish_turn(self, item_id: str) -> None:
@@ -553,19 +594,27 @@ class RealtimeConnection:
     async def _create_response(self, conn: AsyncRealtimeConnection) -> None:
         self._response_active = True
         self._items_seen_by_response = [i for i in self._items if i not in self._turns]
+        self._estimate_at_create = self._prefix_tokens + sum(self._item_tokens.values())
         try:
             await conn.response.create()
         except ConnectionClosed:
             self._response_active, self._response_pending = False, True
 
     async def _finish_response(self, conn: AsyncRealtimeConnection, response: Any) -> None:
-        """Run the calls concurrently, send every output, then at most one response.create."""
+        """Run the calls concurrently, send every output, prune, then report the response.
+
+        Whether another response follows (a cut one has more to write, a failed tool may
+        be retried) is the service's decision, made on `ResponseCompleted`.
+        """
         calls = codec.tool_calls(response.output)
         results = await self._runner.run_all(calls) if calls else ()
         try:
             for result in results:
+                item_id = f"out_{secrets.token_hex(10)}"
+                self._item_tokens[item_id] = estimate_text_tokens(result.output)
                 await conn.conversation.item.create(
                     item={
+                        "id": item_id,
                         "type": "function_call_output",
                         "call_id": result.call_id,
                         "output": result.output,
@@ -574,27 +623,22 @@ class RealtimeConnection:
             if self._prune_items and response.status == "completed":
                 for item_id in self._items_seen_by_response:
                     await conn.conversation.item.delete(item_id=item_id)
+                    self._item_tokens.pop(item_id, None)
         except ConnectionClosed:
             _log.info("connection closed while sending tool outputs")
         self._items_seen_by_response = []
         usage = codec.response_usage(response.usage)
-        allowed = self._gate(usage)
+        if self._estimate_at_create > 0 and usage.input_tokens > 0:
+            ratio = usage.input_tokens / self._estimate_at_create
+            self._calibration = max(self._calibration, ratio)
+        self._record_usage(usage)
+        self._response_active = False
         self._emit(
             ResponseCompleted(response.id or "", response.status or "completed", usage, results)
         )
-        # A response cut at max_output_tokens has more to write: always follow it up (the
-        # budget gate still decides), so the end of a session is never left uncomposed.
-        cut = response.status == "incomplete"
-        follow_up = cut or (bool(calls) and self._followups < self._max_followups)
-        self._response_active = False
-        if not allowed:
-            self._response_pending, self._followups = False, 0
-        elif (follow_up or self._response_pending) and self._conn is conn:
-            self._followups = self._followups + 1 if follow_up else 0
+        if self._response_pending and self._conn is conn:
             self._response_pending = False
             await self._create_response(conn)
-        else:
-            self._followups = 0
 
     # -- plumbing ---------------------------------------------------------------------------
 

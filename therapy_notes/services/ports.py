@@ -88,8 +88,11 @@ class RealtimeLink(Protocol):
         """
 
     def predicted_input_tokens(self) -> int:
-        """Input tokens a note update asked for now would be billed for (what the
-        conversation holds: instructions, tools, items), never below what the engine counts."""
+        """Input tokens a note update asked for now would be billed for.
+
+        What the conversation holds (instructions, tools, items), never below what the
+        engine counts, so a budget checked against it is never crossed.
+        """
         ...
 
     async def add_text_turn(self, replaces_item_id: str, text: str) -> str:

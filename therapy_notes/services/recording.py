@@ -87,10 +87,17 @@ RECENT_AUDIO_MS = 180_000
 """Audio kept in memory for telling voices apart: the longest turn that is labelled whole."""
 SEGMENT_WAIT_S = 5.0
 """How long a tool call waits for the segments it cites to be saved."""
+NOTE_UPDATE_TURNS = 6
+NOTE_UPDATE_INTERVAL_MS = 60_000
+"""A note update is asked for once this many turns wait, or once this much of the session
+has passed since the last one (and always at the end). Every update re-reads the
+instructions and tools, so one per turn would cost several times the session's own audio."""
+TOOL_ERROR_FOLLOW_UPS = 2
+"""Follow-ups in a row for responses whose tool calls failed (the model may correct them)."""
 
 CAP_REACHED_MESSAGE = (
-    "The token budget for this session is used up. Note updates have paused; the transcript "
-    "keeps recording. Raise the cap to resume note updates."
+    "The next note update would pass this session's token cap, so note updates have paused; "
+    "the transcript keeps recording. Raise the cap to resume note updates."
 )
 
 
@@ -111,6 +118,8 @@ class RecordingSettings:
     """Keep the session's audio (in the encrypted database, committed about every second)."""
     pace_to_engine: bool = False
     """A file streamed as fast as possible: send no faster than the engine transcribes."""
+    note_update_turns: int = NOTE_UPDATE_TURNS
+    note_update_interval_ms: int = NOTE_UPDATE_INTERVAL_MS
 
 
 Listener = Callable[[RecordingEvent], None]
@@ -152,6 +161,15 @@ class RecordingService:
         self._partials: dict[str, str] = {}
         self._segment_ids: dict[str, int] = {}
         self._transcribed: dict[str, asyncio.Event] = {}
+        self._unanswered = 0
+        """Turns handed to the model since the last note update was asked for."""
+        self._heard_ms = 0
+        self._last_update_ms = 0
+        """Session time of the last turn heard, and when the last note update was asked for."""
+        self._updating = False
+        """A note update was asked for and its `ResponseCompleted` is not handled yet."""
+        self._tool_error_follow_ups = 0
+        self._ending = False
         self._cap_notice_given = False
         self._stop_lock = asyncio.Lock()
         self.failure: UserFacingError | None = None
@@ -210,7 +228,9 @@ class RecordingService:
         self._session_id = record.id
         self._emit(SessionOpened(record.id))
         profile = await self._profile()
-        link = self._link_factory(self._link_settings(profile), self._tool_handlers(), self._gate)
+        link = self._link_factory(
+            self._link_settings(profile), self._tool_handlers(), self.usage.record
+        )
         self._link = link
         self._consume_task = asyncio.create_task(self._consume(link), name="recording-events")
         try:
@@ -261,7 +281,8 @@ class RecordingService:
         )
         task.add_done_callback(_log_failure)
         if self._link is not None and self._state is RecordingState.RECORDING:
-            asyncio.create_task(self._link.request_response()).add_done_callback(_log_failure)
+            update = self._update_note(self._link, due=True)
+            asyncio.create_task(update).add_done_callback(_log_failure)
 
     async def stop(self, *, drain_timeout_s: float = 120.0) -> None:
         """Finish the session: transcribe what was said, update the note once more, save.
@@ -287,7 +308,7 @@ class RecordingService:
                     await asyncio.wait_for(self._flushed.wait(), drain_timeout_s)
                 # Every segment is in (their handlers ran before LinkFlushed's); the last
                 # turns' note update, and any follow-up of a cut response, finish now.
-                if not await link.wait_until_idle(timeout_s=drain_timeout_s):
+                if not await self._note_updates_finished(link, drain_timeout_s):
                     self._lost(
                         TranscriptionIncompleteError(
                             "The speech engine stopped answering before the note was updated "
@@ -298,6 +319,16 @@ class RecordingService:
             await self._finish(SessionStatus.FAILED if failed else SessionStatus.DRAFT)
             if not failed:
                 self._set_state(RecordingState.STOPPED)
+
+    async def _note_updates_finished(self, link: RealtimeLink, timeout_s: float) -> bool:
+        """Until no note update is in flight: the consumer may ask for one more on each."""
+        while self._updating:
+            if not await link.wait_until_idle(timeout_s=timeout_s):
+                return False
+            if self._consume_task is None or self._consume_task.done():
+                return True
+            await asyncio.sleep(0.01)
+        return True
 
     def _lost(self, error: UserFacingError) -> None:
         _log.error("session %s incomplete: %s", self._session_id, type(error).__name__)
@@ -385,6 +416,7 @@ class RecordingService:
             self._emit(Notice(f"A passage could not be transcribed: {event.message}", True))
         elif isinstance(event, ResponseCompleted):
             await self._save_usage("response", event.usage)
+            await self._on_response(link, event)
         elif isinstance(event, LinkStateChanged):
             self._on_link_state(event)
         elif isinstance(event, ServerError):
@@ -392,11 +424,11 @@ class RecordingService:
         elif isinstance(event, LinkDraining):
             self._emit(Draining(event.turns_left))
         elif isinstance(event, LinkFlushed):
-            if self._held:
-                # Ending: whatever is still held goes now, with the best roles there are.
-                await self._hand_over(link, force=True)
-                if not self.usage.is_exhausted:
-                    await link.request_response()
+            self._ending = True
+            # Ending: whatever is still held goes now, with the best roles there are, and
+            # one last note update covers every turn not yet asked about.
+            await self._hand_over(link, force=True)
+            await self._update_note(link, due=True)
             if event.untranscribed:
                 self._lost(
                     TranscriptionIncompleteError(
@@ -428,15 +460,59 @@ class RecordingService:
             await self._hand_over(link)
         self._transcribed_event(event.item_id).set()
         await self._save_usage("transcription", event.usage)
-        if not event.text or self._held:
+        self._heard_ms = max(self._heard_ms, event.end_ms)
+        if event.text and self._state in (RecordingState.RECORDING, RecordingState.STOPPING):
+            await self._update_note(link)
+
+    async def _on_response(self, link: RealtimeLink, event: ResponseCompleted) -> None:
+        """A note update finished: follow it up if it has more to do, else the next batch."""
+        self._updating = False
+        failed_tools = any(r.is_error for r in event.results)
+        if event.status == "incomplete":
+            # Cut at max_output_tokens: the rest of the same turns is still to be written.
+            await self._update_note(link, follow_up=True)
+        elif failed_tools and self._tool_error_follow_ups < TOOL_ERROR_FOLLOW_UPS:
+            self._tool_error_follow_ups += 1
+            await self._update_note(link, follow_up=True)
+        else:
+            self._tool_error_follow_ups = 0
+            await self._update_note(link)
+
+    async def _update_note(
+        self, link: RealtimeLink, *, due: bool = False, follow_up: bool = False
+    ) -> None:
+        """Ask for a note update if one is due, and only if it fits under the token cap.
+
+        Due: enough turns wait (`note_update_turns`), enough of the session has passed
+        (`note_update_interval_ms`), the session is ending, or a response wants a follow-up.
+        The cap is checked before every request with the whole of it (the input the
+        conversation holds now plus the output allowance), so it is never crossed.
+        """
+        if self._updating or self._held:
             return
-        if self.usage.is_exhausted:
-            if not self._cap_notice_given:
-                self._cap_notice_given = True
-                self._emit(Notice(CAP_REACHED_MESSAGE))
+        if not follow_up:
+            waited_ms = self._heard_ms - self._last_update_ms
+            batch_due = (
+                self._unanswered >= self._settings.note_update_turns
+                or waited_ms >= self._settings.note_update_interval_ms
+            )
+            if self._unanswered == 0 or not (due or self._ending or batch_due):
+                return
+        needed = link.predicted_input_tokens() + self._settings.max_output_tokens
+        if not self.usage.reserve(needed):
+            self._updates_paused()
             return
-        if self._state is RecordingState.RECORDING or self._state is RecordingState.STOPPING:
-            await link.request_response()
+        self._updating = True
+        self._unanswered = 0
+        self._last_update_ms = self._heard_ms
+        await link.request_response()
+
+    def _updates_paused(self) -> None:
+        """Say once that note updates have paused, and show the gauge at its limit."""
+        self._emit(BudgetUpdated(self.usage.snapshot()))
+        if not self._cap_notice_given:
+            self._cap_notice_given = True
+            self._emit(Notice(CAP_REACHED_MESSAGE))
 
     async def _hand_over(self, link: RealtimeLink, *, force: bool = False) -> None:
         """Give the model the held turns as text with their speaker, once who is who is clear.
@@ -461,6 +537,7 @@ class RecordingService:
         for index, replaces in held:
             segment = self._voiced[index]
             cited = await link.add_text_turn(replaces, f"{segment.speaker.label}: {segment.text}")
+            self._unanswered += 1
             if segment.id is not None:
                 self._segment_ids[cited] = segment.id
             self._transcribed_event(cited).set()
@@ -584,9 +661,6 @@ class RecordingService:
         at = self._clock()
         await self._write(lambda uow: uow.usage.add(session_id, kind, usage, cost, at))
         self._emit(BudgetUpdated(self.usage.snapshot()))
-
-    def _gate(self, usage: TokenUsage) -> bool:
-        return self.usage.record(usage)
 
     async def _fail(self, exc: UserFacingError) -> None:
         """The environment failed (disk, device): stop cleanly, keep what is saved."""

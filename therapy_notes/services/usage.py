@@ -1,4 +1,4 @@
-"""Token and cost accounting for one session, and the cap that pauses note updates."""
+"""Token and cost accounting for one session, and the hard cap that pauses note updates."""
 
 from __future__ import annotations
 
@@ -28,21 +28,29 @@ class BudgetSnapshot:
 
 
 class UsageService:
-    """Adds every usage as the link sees it and answers whether note updates may continue.
+    """Adds every usage as the link sees it and answers whether a note update fits.
 
-    `record` is the link's response gate; it runs synchronously in the link's task so the
-    budget is never one response behind what was spent.
+    `record` is given to the link, which calls it synchronously as each usage arrives, so
+    the budget is never one response behind when `reserve` is asked before the next one.
     """
 
     def __init__(self, cap_tokens: int, prices: Prices | None = None) -> None:
         self._budget = Budget(cap_tokens=cap_tokens, prices=prices or Prices())
         self._lock = threading.Lock()
 
-    def record(self, usage: TokenUsage) -> bool:
-        """Add `usage`; True while another note update is allowed."""
+    def record(self, usage: TokenUsage) -> None:
+        """Add `usage` (a response's, or a turn's transcription)."""
         with self._lock:
             self._budget.add(usage)
-            return not self._budget.is_exhausted
+
+    def reserve(self, tokens: int) -> bool:
+        """True if a note update of at most `tokens` stays within the cap.
+
+        Once one does not fit, note updates pause (`is_exhausted`) until the cap is raised,
+        so a smaller later one does not slip in after the clinician was told they paused.
+        """
+        with self._lock:
+            return self._budget.reserve(tokens)
 
     @property
     def is_exhausted(self) -> bool:
