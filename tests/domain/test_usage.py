@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from therapy_notes.domain.usage import Budget, Prices, TokenUsage, cached_prefix_tokens
+from therapy_notes.domain.tools import session_instructions, tool_schemas
+from therapy_notes.domain.usage import (
+    Budget,
+    Prices,
+    TokenUsage,
+    cached_prefix_tokens,
+    estimate_text_tokens,
+)
+from therapy_notes.services.templates import load_template
 
 
 def test_usage_adds_per_kind_and_totals() -> None:
@@ -73,3 +83,14 @@ def test_cached_input_costs_the_cached_rate() -> None:
     prices = Prices()
     saved = prices.cost_usd(fresh) - prices.cost_usd(cached)
     assert saved == pytest.approx(1024 * (prices.text_in - prices.text_cached) / 1_000_000)
+
+
+@pytest.mark.parametrize("template", ["soap", "dap", "birp", "girp"])
+def test_a_note_templates_stable_prefix_is_long_enough_to_be_cached(template: str) -> None:
+    """Instructions and tools come first in every note update; under 1,024 tokens the
+    cloud would bill all of them at the full rate every time."""
+    note = load_template(template)
+    prefix = estimate_text_tokens(session_instructions(note)) + estimate_text_tokens(
+        json.dumps(tool_schemas(note))
+    )
+    assert cached_prefix_tokens(prefix) >= 1024

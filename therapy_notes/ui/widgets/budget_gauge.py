@@ -11,11 +11,13 @@ AMBER = "#d98e04"
 RED = "#c62828"
 """Status colours: readable on light and dark palettes alike; everything else is the OS's."""
 
-PAUSED_MESSAGE = "Token cap reached: note updates have paused; the transcript keeps recording."
+PAUSED_MESSAGE = (
+    "Note updates paused: the next one would pass the token cap. The transcript keeps recording."
+)
 
 
 class BudgetGauge(QWidget):
-    """Draws a `BudgetSnapshot`; amber from 80 %, red at the cap.
+    """Draws a `BudgetSnapshot`; amber from 80 %, red once note updates pause at the cap.
 
     Signals:
         raise_requested: the clinician asked for a higher cap ().
