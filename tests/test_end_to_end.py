@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from tests.postgres_server import PostgresServer
 from tests.speech import FIXTURES, LONG_SESSION, SpeechFixture, normalise, word_error_rate
 from therapy_notes.audio.wav_source import WavSource
-from therapy_notes.cli import JsonLinesOutput, link_factory_for, transcribe
+from therapy_notes.cli import JsonLinesOutput, link_factory_for, open_store, transcribe
 from therapy_notes.config import AppConfig
 from therapy_notes.domain.events import (
     LinkEvent,
@@ -104,13 +105,27 @@ async def test_deltas_arrive_while_speaking_before_each_completed(
     assert spoken_partials, "partial text arrives while the person is still speaking"
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_transcribe_stores_session_and_prints_json_lines(
-    local_engine: LocalEngine, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+    local_engine: LocalEngine,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> None:
+    """The whole path into the local file, and into a clinic's PostgreSQL database."""
     out = io.StringIO()
     monkeypatch.setenv("TEST_ENGINE_TOKEN", local_engine.token)
+    database_url = None
+    if backend == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        database_url = request.getfixturevalue("postgres_url")
+        monkeypatch.setenv("THERAPY_NOTES_DATABASE_PASSWORD", server.password)
     config = AppConfig(
-        data_dir=data_dir, engine_url=local_engine.url, engine_token_env="TEST_ENGINE_TOKEN"
+        data_dir=data_dir,
+        engine_url=local_engine.url,
+        engine_token_env="TEST_ENGINE_TOKEN",
+        database_url=database_url,
     )
     code = await transcribe(
         config, LONG_SESSION.path, patient_id=None, realtime=False, out=JsonLinesOutput(out)
@@ -132,7 +147,9 @@ async def test_transcribe_stores_session_and_prints_json_lines(
     usage = lines[-1]
     assert int(str(usage["input_audio_tokens"])) >= 10 * 15  # ~20 s of audio at 10 tokens/s
 
-    database = open_database(config.db_path)
+    database = open_store(config, None)
+    assert database.is_server is (backend == "postgresql")
+    assert config.db_path.exists() is (backend == "sqlite")  # a clinic desktop keeps no copy
     try:
         with database.uow_factory() as uow:
             session = uow.sessions.get(int(str(lines[0]["id"])))

@@ -21,9 +21,11 @@ from therapy_notes.services.keys import (
     KeyService,
     NoPrompt,
     TerminalPrompt,
+    database_password,
     decode_recovery_key,
     encode_recovery_key,
     is_secure_backend,
+    store_database_password,
     unwrap_key,
     wrap_key,
 )
@@ -287,3 +289,30 @@ def test_a_recovery_key_nobody_could_see_leaves_no_key_behind(tmp_path: Path) ->
             scrypt_n=FAST_N,
         ).unlock()
     assert not (tmp_path / "therapy_notes.key").exists()
+
+
+# --- the clinic database's password ----------------------------------------------------------
+
+CLINIC_URL = "postgresql+psycopg://notes@db.clinic.lan/therapy_notes"
+
+
+def test_the_database_password_comes_from_the_environment_then_the_keyring() -> None:
+    keys = MemoryKeyring()
+    assert database_password(CLINIC_URL, from_env=None, keyring=keys) is None
+    name = store_database_password(CLINIC_URL, "from-keyring", keyring=keys)
+    assert name == "database:notes@db.clinic.lan/therapy_notes"
+    assert database_password(CLINIC_URL, from_env=None, keyring=keys) == "from-keyring"
+    assert database_password(CLINIC_URL, from_env="from-env", keyring=keys) == "from-env"
+    other = "postgresql+psycopg://admin@db.clinic.lan/therapy_notes"
+    assert database_password(other, from_env=None, keyring=keys) is None  # per role
+
+
+def test_the_database_password_is_never_kept_in_an_insecure_store() -> None:
+    class PlainFile(MemoryKeyring):
+        def is_usable(self) -> bool:
+            return False
+
+    keys = PlainFile()
+    with pytest.raises(UnlockError, match="THERAPY_NOTES_DATABASE_PASSWORD"):
+        store_database_password(CLINIC_URL, "pw", keyring=keys)
+    assert keys.values == {}

@@ -124,6 +124,8 @@ def redacted(url: str) -> str:
                     safe="*/",
                     quote_via=quote,
                 )
+        if (netloc, query) == (parts.netloc, parts.query):
+            return url.strip()  # nothing secret: as typed (urlunsplit would respell it)
         return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     except ValueError:
         return HIDDEN  # unparseable: show nothing of it rather than risk the secret
