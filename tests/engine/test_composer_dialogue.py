@@ -266,3 +266,43 @@ def test_muscle_grades_and_ankle_motions_and_paired_sides() -> None:
         ("strength_grade", 30, "lb", "right"),
         ("strength_grade", 40, "lb", "left"),
     ]
+
+
+def test_counts_ratings_and_self_corrections_become_one_value_each() -> None:
+    calls = compose(
+        _turns(
+            ("Clinician", "How many headaches did you have this week?"),
+            ("Client", "Two. No, three, one was mild."),
+            ("Clinician", "And how bad was the worst one, from zero to ten?"),
+            ("Client", "The one on Monday was about a seven."),
+        ),
+        _sections("dap"),
+    )
+    assert _measured(calls) == [
+        {"kind": "other", "value": 3, "unit": "headaches"},
+        {"kind": "other", "value": 7, "unit": "/10"},
+    ]
+    texts = [text for _, text in _entries(calls)]
+    assert "Client reports 3 headaches this week." in texts
+    assert "Client rates the worst one 7/10." in texts
+
+
+def test_next_visits_referrals_and_daily_life_directives_are_plan_steps_of_a_test_are_not() -> None:
+    calls = compose(
+        _turns(
+            ("Clinician", "Let's do the balance test now. I'll count."),
+            ("Clinician", "Please get a shower chair before next week."),
+            ("Clinician", "Wear the wrist splint at night."),
+            ("Clinician", "I'm also going to ask the dietitian to call you."),
+            ("Client", "Okay."),
+            ("Clinician", "See you Thursday, same time."),
+        ),
+        _sections(),
+    )
+    plan = [text for section, text in _entries(calls) if section == "plan"]
+    assert len(plan) == 4, plan
+    assert any("shower chair" in p for p in plan)
+    assert any("splint" in p for p in plan)
+    assert any("dietitian" in p for p in plan)
+    assert any("Thursday" in p for p in plan)
+    assert not any("count" in p.lower() or "balance test" in p for p in plan)

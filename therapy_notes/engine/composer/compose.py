@@ -30,7 +30,7 @@ from therapy_notes.engine.composer.dialogue import (
     utterance_kind,
 )
 from therapy_notes.engine.composer.measurements import body_part, find_measurements, side_of
-from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+from therapy_notes.engine.composer.numbers import self_corrected, spoken_numbers_to_digits
 from therapy_notes.engine.composer.risks import find_risks, screened_risks
 from therapy_notes.engine.composer.roles import sentence_role
 from therapy_notes.engine.composer.sections import NoteSection, section_for_role
@@ -263,6 +263,7 @@ def compose(
 def _sentences(text: str) -> tuple[Speaker, tuple[tuple[str, Utterance], ...]]:
     """A turn's speaker and its sentences with their kinds (cached: history is re-read)."""
     speaker, body = split_speaker(text)
+    body = self_corrected(body)
     sentences: list[str] = []
     for sentence in split_sentences(body):
         if sentences and _ANCHOR_ONLY.match(normalise(sentence)):
@@ -529,6 +530,10 @@ def _answer(sentence: str, kind: Utterance, item_id: str, context: _Context, fac
             elif len(rest.split()) >= 4:
                 facts.entries.append(_Entry("subjective", writing.client_report(rest), ids))
             return True
+    if number is not None and not topic and kind is not Utterance.NO:
+        counted = _counted(sentence, q, number, ids, context, facts)
+        if counted:
+            return True
     if number is not None and topic == "sleep" and re.search(r"\bhours?\b|^\W*\w+\W*\d", answer):
         m = {"kind": "duration", "value": _value(number.group(0)), "unit": "hours"}
         _record(m, ids, context, facts)
@@ -564,6 +569,61 @@ def _answer(sentence: str, kind: Utterance, item_id: str, context: _Context, fac
             )
             return True
     return False
+
+
+_HOW_MANY = re.compile(r"\bhow many\s+(\w+)")
+_RATED_THING = re.compile(
+    r"\bhow\s+(?:strong|bad|intense|severe|big|high|loud|hard|much)\s+(?:was|is|were|are|did)\s+"
+    r"((?:the|your)\s+[\w ]+?)(?:\s*,|\s+(?:on|from|zero|0)\b|\?|$)"
+)
+_PERIOD = re.compile(
+    r"\b(this week|this past week|last week|since (?:last time|we last met|our last session)|"
+    r"per week|a week|each week|last night|a night|per night|today|this month)\b"
+)
+
+
+def _counted(
+    sentence: str,
+    question: str,
+    number: re.Match[str],
+    ids: tuple[str, ...],
+    context: _Context,
+    facts: _Facts,
+) -> bool:
+    """An answer to "how many ...?" or to a zero-to-ten rating of anything: one value.
+
+    Clinicians count what they track (panic attacks, nights with nightmares, drinks, words
+    found) and rate what the client feels on the same scale; the number the client gives is
+    the fact, the question names it.
+    """
+    digits = spoken_numbers_to_digits(normalise(sentence))
+    rating = _bare_rating_number(digits) or number
+    how_many = _HOW_MANY.search(question)
+    if how_many is not None:
+        value = _value(number.group(0))
+        noun = how_many.group(1)
+        m: dict[str, Any] = {"kind": "other", "value": value, "unit": noun}
+        _record(m, ids, context, facts)
+        period = _PERIOD.search(question)
+        when = f" {period.group(1)}" if period is not None else ""
+        text = clean_sentence(f"Client reports {_number_text(value)} {noun}{when}")
+        facts.entries.append(_Entry("subjective", text, ids))
+        return True
+    value = _value(rating.group(0))
+    if _SCALE.search(question) and float(value) <= 10:
+        rated = _RATED_THING.search(question)
+        thing = rated.group(1) if rated is not None else "it"
+        thing = re.sub(r"\byour\b", "their", thing.strip())
+        m = {"kind": "other", "value": value, "unit": "/10", "name": thing}
+        _record(m, ids, context, facts)
+        text = clean_sentence(f"Client rates {thing} {_number_text(value)}/10")
+        facts.entries.append(_Entry("subjective", text, ids))
+        return True
+    return False
+
+
+def _number_text(value: float | int) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _topic_report(topic: str, sentence: str) -> str:

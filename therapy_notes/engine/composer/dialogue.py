@@ -84,6 +84,11 @@ _COURTESY = re.compile(
     r"i hear you|that makes sense|fair enough)\b"
 )
 # "Night splint, got it.": the client repeating what they were told, and agreeing.
+# A goodbye that names the next visit is the plan's follow-up, not a greeting.
+_NEXT_VISIT = re.compile(
+    r"\bsee you\s+(on\s+|next\s+|in\s+|again\s+)?(monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|tomorrow|\d+|two|three|a week|next)\b"
+)
 _CLOSING_ACK = re.compile(r"\b(got it|sounds good|will do|okay|ok|all right|alright|sure)\W*$")
 # A rating the clinician asks for without the recogniser's question mark: "and your mood
 # this week, zero being the worst and ten the best".
@@ -108,6 +113,16 @@ _INSTRUCTION = re.compile(
     r"test|time|watch|try)\b.*|"
     rf"go ahead and\s+|just\s+|please\s+)?(?:{_INSTRUCTION_VERBS})\b"
 )
+# What the clinician does next in the room, not after it: "I'll count", "I'll walk right
+# next to you", "let's do the hop test", "we're going to do the six-minute walk".
+_IN_SESSION = re.compile(
+    rf"^{_FILLER}(?:(?:i'm going to|i am going to|i'll|i will|let me)\s+(?:count|time|hold|"
+    r"spot|stand|stay|watch|walk (?:right )?(?:next to|beside|behind|with)|keep (?:a|my) hand|"
+    r"guard|check|measure|look)\b|"
+    r"(?:let's|let us|we're going to|we are going to|we'll|time for)\s+(?:do\s+|try\s+|start"
+    r"(?:\s+with)?\s+|move on to\s+)?(?:the|a|some|one|another)\b[^.]*?\b(?:test|walk|trial|"
+    r"task|measure\w*|numbers|reading|screen\w*)\b)"
+)
 _FOR_ME = re.compile(r"\bfor me\b\W*$")
 # What makes an instruction homework rather than a step in the session.
 _AT_HOME = re.compile(
@@ -117,7 +132,13 @@ _AT_HOME = re.compile(
     r"twice|three times|keep (doing|working|using|practicing|practising|icing)|continue|"
     r"from now on|going forward|over the (week|weekend|next)|follow[- ]?up|in \d+ weeks?|"
     r"tonight|tomorrow|this weekend|safety plan|crisis line|988|before you leave|"
-    r"keep (the|your|up|on|going|doing|working|using|practicing|practising|icing|wearing))\b"
+    r"keep (the|your|up|on|going|doing|working|using|practicing|practising|icing|wearing)|"
+    # Equipment and habits for daily life: "wear the brace for every practice", "use the
+    # cane in the house", "get a non-slip mat for the tub".
+    r"for (every|each|all) \w+|in the (house|home|shower|tub|kitchen|car)|around the house|"
+    r"at (night|work|school|practice|meals?|mealtimes?)|before (each|every|meals?|eating)|"
+    r"for now|until i (say|see)|when you (go|walk|leave|get|shower|bathe|eat|drive|feel))\b|"
+    r"^\W*(please\s+)?(get|buy|order|pick up)\s+(a|an|some|yourself)\b"
 )
 _ACK_WORDS = frozenset(
     {
@@ -199,13 +220,17 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
         return Utterance.QUESTION
     if clinician and _SCALE_PROMPT.search(text) and not has_value(text):
         return Utterance.QUESTION
-    if _GREETING.match(text) and len(words) <= 10:
+    if _GREETING.match(text) and len(words) <= 10 and not _NEXT_VISIT.search(text):
         return Utterance.GREETING
     if speaker is not Speaker.CLIENT and _COURTESY.match(text) and len(words) <= 12:
         return Utterance.ACKNOWLEDGEMENT
     if len(words) <= 5 and all(w in _ACK_WORDS for w in words):
         return Utterance.ACKNOWLEDGEMENT
-    directs = _INSTRUCTION.match(text) or (_FOR_ME.search(text) and len(words) <= 14)
+    directs = (
+        _INSTRUCTION.match(text)
+        or _IN_SESSION.match(text)
+        or (_FOR_ME.search(text) and len(words) <= 14)
+    )
     if (
         speaker is not Speaker.CLIENT
         and not _AT_HOME.search(text)

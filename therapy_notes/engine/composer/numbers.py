@@ -129,3 +129,28 @@ def _next_word(tokens: list[str], index: int) -> str:
         if not tok.isspace():
             return tok
     return ""
+
+
+_WORD_NUMBER = (
+    r"(?:\d+(?:\.\d+)?|(?:" + "|".join(sorted([*_TENS, *_UNITS], key=len, reverse=True)) + r")"
+    r"(?:[- ](?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"))?)"
+    r"(?:\s+and\s+a\s+half)?"
+)
+_CORRECTION = re.compile(
+    rf"\b{_WORD_NUMBER}(?:\s*[.,]\s*|\s+)(?:no|actually|sorry|i mean|make that|or rather|"
+    r"wait)\b[\s,]*(?:more like\s+|like\s+|maybe\s+|it's\s+|i'd say\s+|(?:i'd )?call it\s+)?"
+    rf"(?P<meant>{_WORD_NUMBER})\b",
+    re.IGNORECASE,
+)
+_REFINED = re.compile(
+    rf"\b(?P<said>{_WORD_NUMBER})\s*,\s*(?P<meant>(?P=said)\s+and\s+a\s+half)\b", re.IGNORECASE
+)
+
+
+def self_corrected(text: str) -> str:
+    """A speaker's corrected number in place of the slip: "three. no, four" -> "four".
+
+    People correct themselves mid-answer ("Three. No, four, there was a small one",
+    "three, three and a half"); the value meant is the last one said.
+    """
+    return _REFINED.sub(r"\g<meant>", _CORRECTION.sub(r"\g<meant>", text))

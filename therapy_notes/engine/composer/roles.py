@@ -16,7 +16,15 @@ _PLAN = re.compile(
     r"refer|referral|referred|recommend\w*|discharged?|"
     r"next (session|visit|appointment|week|time))\b|"
     r"\w'll\b|\b(we're|we are) going to\b|"
-    r"\bi(?:'d| would)? (like|want)\s+(him|her|them|you)\s+to\b"
+    r"\bi(?:'d| would)? (like|want)\s+(him|her|them|you)\s+to\b|"
+    # The next appointment however it is said: "see you Friday", "Thursday at four.".
+    r"\bsee you\s+(on\s+|next\s+|in\s+|again\s+)?(monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|tomorrow|\d+|two|three|a week|next)\b|"
+    r"^\W*(same time\s+)?(next\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
+    r"(\s+at\s+\S+|\s+(morning|afternoon|evening))?(,?\s+same time)?\W*$|"
+    # A referral or a word with another professional.
+    r"\b(i'm|i am) (also )?going to\s+(ask|call|contact|refer|send|email|talk|speak|write|"
+    r"let|book|schedule|order|get)\b"
 )
 # A clinician's judgement in the first person ("I think she's...", "I'd say her mood...",
 # "I'm not worried about..."): an assessment when the rest of the sentence is about

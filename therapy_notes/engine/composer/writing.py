@@ -166,6 +166,22 @@ _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
+            r"^(?:see you|i'll see you|we'll see you)\s+((?:on\s+|next\s+|in\s+|again\s+)?"
+            r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|\d+|two|three|"
+            r"a week|next)\b.*)$",
+            re.IGNORECASE,
+        ),
+        "Follow up {0}",
+    ),
+    (
+        re.compile(
+            r"^(?:i'm|i am)\s+(?:also\s+)?going to\s+(ask|call|contact|send|email|talk|speak|"
+            r"write|let|book|schedule|order|get)\b(.*)$"
+        ),
+        "Clinician to {0}{1}",
+    ),
+    (
+        re.compile(
             r"^(?:next (?:time|session|visit|week)),?\s+(?:we'll|we will|we're going to|"
             r"i'll|i want to|i'd like to|let's)\s+(.*)$"
         ),
@@ -184,8 +200,11 @@ def plan_item(sentence: str) -> str:
     for pattern, form in _PLAN_FORMS:
         match = pattern.match(text)
         if match is not None:
-            rest = _swap(match.group(1).strip(), _CLINICIAN_PRONOUNS)
-            return _sentence(form.format(rest))
+            parts = [
+                _swap(g.strip() if i == 0 else g, _CLINICIAN_PRONOUNS)
+                for i, g in enumerate(match.groups())
+            ]
+            return _sentence(form.format(*parts))
     return _sentence(_swap(text, _CLINICIAN_PRONOUNS))
 
 
