@@ -99,6 +99,9 @@ _EARLIER_BEFORE = re.compile(
     r"\bwas (only |just )?(at |about |around )?|\bwere (only |just )?(at |about |around )?|"
     r"\bhad been)\s*(a |an |about |around |only )?$"
 )
+_BARE_COPULA = re.compile(r"^\s*\b(was|were)\b")
+_LATER_FROM = re.compile(r"\b(up|down|improved|increased|decreased|better|worse)?\s*from\s+\d")
+""""You were 82 percent intelligible, up from 68": the value compared with comes after."""
 # The clinician telling what the client did or said, not what they are to do.
 _REPORTS_PAST = re.compile(
     r"\b(you've been|you have been|you were|you did|you said|you told|you mentioned|"
@@ -121,6 +124,14 @@ _INCIDENTAL_PARTS = re.compile(
 )
 _ANKLE_MOTIONS = frozenset({"dorsiflexion", "plantarflexion", "eversion", "inversion"})
 _FORCE_UNITS = ("lb", "kg")
+_SIDED_KINDS = frozenset(
+    {"range_of_motion", "strength_grade", "pain_score", "duration", "distance", "repetitions"}
+)
+"""Values measured on one side that the other side is compared with; a count of blocks or
+a level of assistance said "on the left" is found by its own words."""
+_GOAL = re.compile(
+    r"^\W*(?:\w+\W+){0,2}?(?:goal|goals|target|aim)\b|\b(?:goal|target) (?:is|for)\b"
+)
 """A dynamometer's units: a strength reading of a hand or a limb, so it has a place."""
 _LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
 """Limbs named in passing ("lift your arm") while a joint of them is examined."""
@@ -303,6 +314,8 @@ def _turn_facts(turn: ComposerTurn, context: _Context) -> _Facts:
 def _remember_place(sentence: str, context: _Context) -> None:
     """The joint, side and motion being talked about carry to sentences that omit them."""
     text = _INCIDENTAL_PARTS.sub(" ", spoken_numbers_to_digits(normalise(sentence)))
+    if _BARE_SIDE_VALUE.search(text):
+        return  # "The right side is twenty": a comparison, the joint examined stays the same
     part = body_part(text)
     if part in _LIMBS and context.part and context.part not in _LIMBS:
         part = ""
@@ -407,7 +420,7 @@ def _clinician_sentence(
     if role == "plan":
         facts.entries.append(_Entry("plan", writing.plan_item(sentence), ids))
         return
-    found = _measurements(sentence, context, ids, facts) or _other_side(
+    found = _measurements(sentence, context, ids, facts, timed=True) or _other_side(
         sentence, context, ids, facts
     )
     if not found and (
@@ -727,10 +740,21 @@ def _after_number(sentence: str) -> str:
 
 
 def _measurements(
-    sentence: str, context: _Context, ids: tuple[str, ...], facts: _Facts
+    sentence: str,
+    context: _Context,
+    ids: tuple[str, ...],
+    facts: _Facts,
+    *,
+    timed: bool = False,
 ) -> list[dict[str, Any]]:
-    """Today's values in a sentence (context filled in); earlier ones only remembered."""
+    """Today's values in a sentence (context filled in); earlier ones only remembered.
+
+    With `timed` (the clinician reporting a result), a time or distance takes the limb and
+    side of the test just given.
+    """
     digits = spoken_numbers_to_digits(normalise(sentence))
+    if _GOAL.search(digits):
+        return []  # "Goal for the next two weeks: eight out of ten": not today's value
     found = find_measurements(sentence)
     today: list[dict[str, Any]] = []
     for i, m in enumerate(found):
@@ -753,6 +777,15 @@ def _measurements(
         )
         if located and not m.get("body_part") and context.part:
             m = {**m, "body_part": context.part}
+        if (
+            timed
+            and m["kind"] in ("duration", "distance")
+            and not m.get("body_part")
+            and context.part
+        ):
+            # "Stand on your left leg... Eleven seconds.": the test's limb and side.
+            m = {**m, "body_part": context.part}
+            located = True
         if located and m.get("body_part") == context.part and context.side and not m.get("side"):
             # The side was said once for the joint ("on the right"), not with every value.
             m = {**m, "side": context.side}
@@ -799,6 +832,8 @@ def _other_side(
     side = side_of(digits)
     last = context.last[0]
     if len(numbers) != 1 or side not in ("left", "right") or side == last.get("side"):
+        return []
+    if last["kind"] not in _SIDED_KINDS and last.get("unit") not in _FORCE_UNITS:
         return []
     if _EARLIER_TIME.search(digits) or not _BARE_SIDE_VALUE.search(digits):
         return []
@@ -901,7 +936,10 @@ def _is_earlier(m: dict[str, Any], text: str, count: int) -> bool:
     for match in re.finditer(rf"(?<![\d.]){re.escape(number)}(?![\d])", text):
         before = text[max(0, match.start() - 30) : match.start()]
         after = text[match.end() : match.end() + 40]
-        if _EARLIER_BEFORE.search(before):
+        earlier = _EARLIER_BEFORE.search(before)
+        if earlier is not None and not (
+            _BARE_COPULA.search(earlier.group(0)) and _LATER_FROM.search(text[match.end() :])
+        ):
             return True
         if re.match(r"^\s*(degrees?|/\s*\d+|out of \d+|%|percent|hours?|feet)?\W*", after) and (
             _EARLIER_TIME.match(

@@ -35,6 +35,14 @@ _BODY_PARTS = (
     "cervical",
     "thoracic",
     "jaw",
+    "mouth",
+    "throat",
+    "tongue",
+    "head",
+    "chest",
+    "abdomen",
+    "stomach",
+    "pelvis",
     "forearm",
     "arm",
     "leg",
@@ -62,7 +70,13 @@ _FIM_LEVELS = (
     ),
     (re.compile(r"\bmodified independen\w*"), 6),
     (re.compile(r"\bindependent(ly)?\s+(with|in|for)\b"), 7),
-    (re.compile(r"\bunder supervision\b|\brequires supervision\b"), 5),
+    (
+        re.compile(
+            r"\b(?:under|with|requires?|required|needs?|needed)\s+(?:close\s+|distant\s+)?"
+            r"supervision\b|\bsupervision (?:only|level)\b"
+        ),
+        5,
+    ),
 )
 _FIM_BY_WORD = {
     "total": 1,
@@ -137,6 +151,9 @@ _SIDE_PAIR = re.compile(
     rf"{_NUM}\s*(?:[a-z%]+\s+)?(?:on\s+(?:the\s+)?)?(left|right)\b[^\d]{{0,15}}?"
     rf"{_NUM}\s+(?:on\s+(?:the\s+)?)?(left|right)\b"
 )
+
+
+_TEST_COUNTS = r"blocks|pegs|cubes|coins|beads|words|syllables|errors|cues|animals|items named"
 
 
 def _bare_rating(clause: str, part: str) -> re.Match[str] | None:
@@ -324,6 +341,9 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             out.append({**first, "value": second_value, "side": pair.group(4)})
         else:
             second["side"] = pair.group(4)
+    for m in re.finditer(rf"{_NUM}\s+({_TEST_COUNTS})\b", clause):
+        # What a timed dexterity or naming test counts: "38 blocks", "14 pegs", "12 words".
+        add("other", m.group(1), m.group(2), at=m.start())
     for pattern, level in _FIM_LEVELS:
         match = pattern.search(clause)
         if match is None:
