@@ -1,8 +1,16 @@
-"""Settings: engine, API key (keyring only), model and budget, prices, microphone, data."""
+"""Settings in two pages: what a clinician sets, and what an administrator or IT sets.
+
+The clinician's page holds the microphone (with a test meter), the default note template,
+whether audio is kept, and when the window locks; there is room below for more of the
+clinician's own settings. The Advanced page holds the engine and its address, the key or
+token, the model, reasoning effort, output limit, token cap and prices, and the data
+folder: things that cost money or move data, which a clinician rarely needs to touch.
+"""
 
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -20,6 +28,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -51,10 +60,23 @@ PRICE_TITLES = {
 DEFAULT_DEVICE = "System default"
 
 
+class SettingsPage(StrEnum):
+    """The dialog's pages, so a problem's fix can open the one it lives on."""
+
+    CLINICIAN = "clinician"
+    ADVANCED = "advanced"
+
+
 class SettingsDialog(QDialog):
     """Edits `UiSettings`; on Save hands them and any new API key to the controller."""
 
-    def __init__(self, controller: SettingsController, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        controller: SettingsController,
+        parent: QWidget | None = None,
+        *,
+        template_names: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
@@ -62,7 +84,7 @@ class SettingsDialog(QDialog):
         current = controller.settings
         outer = QVBoxLayout(self)
 
-        engine_box = QGroupBox("Engine")
+        engine_box = QGroupBox("Speech engine")
         form = QFormLayout(engine_box)
         self.engine = QComboBox()
         self.engine.setAccessibleName("Engine")
@@ -120,7 +142,11 @@ class SettingsDialog(QDialog):
         self.lock_after.setRange(1, 240)
         self.lock_after.setSuffix(" min")
         self.lock_after.setValue(current.lock_after_min)
-        form.addRow("Lock when idle for", self.lock_after)
+        self.template = QComboBox()
+        self.template.setAccessibleName("Default note template")
+        for name in template_names:
+            self.template.addItem(name.upper(), name)
+        self.template.setCurrentIndex(max(0, self.template.findData(current.template)))
 
         price_box = QGroupBox("Prices (USD per million tokens)")
         price_form = QFormLayout(price_box)
@@ -134,7 +160,7 @@ class SettingsDialog(QDialog):
             self.prices[f.name] = spin
             price_form.addRow(PRICE_TITLES[f.name], spin)
 
-        audio_box = QGroupBox("Microphone and data")
+        audio_box = QGroupBox("Microphone")
         audio_form = QFormLayout(audio_box)
         device_row = QHBoxLayout()
         self.device = QComboBox()
@@ -174,26 +200,56 @@ class SettingsDialog(QDialog):
             "postgresql+psycopg://USER@HOST/DATABASE?sslmode=verify-full. The password is "
             "not part of it: `therapy-notes db password` keeps it in the keyring."
         )
-        self.keep_audio = QCheckBox("Keep session audio on this computer")
+        self.keep_audio = QCheckBox("Keep each session's audio (encrypted, on this computer)")
         self.keep_audio.setAccessibleName("Keep audio")
         self.keep_audio.setChecked(current.keep_audio)
-        audio_form.addRow("Input device", device_row)
-        audio_form.addRow("", self.test_meter)
+        audio_form.addRow("Microphone", device_row)
+        audio_form.addRow("Level", self.test_meter)
         audio_form.addRow("", self.device_status)
-        audio_form.addRow("Data folder", data_row)
-        audio_form.addRow("Clinic database", self.database_url)
-        audio_form.addRow("", QLabel("A new data folder or database is used from the next start."))
-        audio_form.addRow("", self.keep_audio)
+        test_hint = QLabel("Press Test and speak: the level bar should move.")
+        test_hint.setWordWrap(True)
+        audio_form.addRow("", test_hint)
 
-        columns = QHBoxLayout()
+        session_box = QGroupBox("Sessions and privacy")
+        session_form = QFormLayout(session_box)
+        if template_names:
+            session_form.addRow("Default note template", self.template)
+        session_form.addRow("", self.keep_audio)
+        session_form.addRow("Lock the window after", self.lock_after)
+        lock_hint = QLabel("without keyboard or mouse use; your password unlocks it.")
+        lock_hint.setWordWrap(True)
+        session_form.addRow("", lock_hint)
+
+        data_box = QGroupBox("Data")
+        data_form = QFormLayout(data_box)
+        data_form.addRow("Data folder", data_row)
+        data_form.addRow("Clinic database", self.database_url)
+        data_form.addRow("", QLabel("A new data folder or database is used from the next start."))
+
+        self.pages = QTabWidget()
+        self.pages.setAccessibleName("Settings pages")
+        clinician = QWidget()
+        self.clinician_layout = QVBoxLayout(clinician)
+        """The clinician's page: more of their own settings are added as group boxes."""
+        self.clinician_layout.addWidget(audio_box)
+        self.clinician_layout.addWidget(session_box)
+        self.clinician_layout.addStretch(1)
+        advanced = QWidget()
+        columns = QHBoxLayout(advanced)
         left = QVBoxLayout()
         left.addWidget(engine_box)
+        left.addStretch(1)
         right = QVBoxLayout()
-        right.addWidget(audio_box)
         right.addWidget(price_box)
+        right.addWidget(data_box)
+        right.addStretch(1)
         columns.addLayout(left, 1)
         columns.addLayout(right, 1)
-        outer.addLayout(columns)
+        self._page_index = {
+            SettingsPage.CLINICIAN: self.pages.addTab(clinician, "Clinician"),
+            SettingsPage.ADVANCED: self.pages.addTab(advanced, "Advanced"),
+        }
+        outer.addWidget(self.pages)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -217,6 +273,14 @@ class SettingsDialog(QDialog):
         controller.load_key_hint()
         controller.list_devices()
 
+    def show_page(self, page: SettingsPage) -> None:
+        self.pages.setCurrentIndex(self._page_index[page])
+
+    @property
+    def page(self) -> SettingsPage:
+        index = self.pages.currentIndex()
+        return next(p for p, i in self._page_index.items() if i == index)
+
     def values(self) -> UiSettings:
         """The settings as entered."""
         base = self._controller.settings
@@ -236,6 +300,7 @@ class SettingsDialog(QDialog):
             database_url=self.database_url.text().strip(),
             keep_audio=self.keep_audio.isChecked(),
             lock_after_min=self.lock_after.value(),
+            template=str(self.template.currentData() or base.template),
         )
 
     def new_api_key(self) -> str | None:
