@@ -6,7 +6,12 @@ import pytest
 from therapy_notes.audio.devices import load_sounddevice
 from therapy_notes.audio.dsp import pcm16_to_float, rms
 from therapy_notes.audio.recorder import AudioRecorder
-from therapy_notes.errors import AudioDeviceError
+from therapy_notes.errors import (
+    AudioDeviceError,
+    MicrophoneLostError,
+    MicrophoneMissingError,
+    MicrophonePermissionError,
+)
 
 from .fake_sounddevice import FakeSoundDevice
 from .wav_files import tone
@@ -154,13 +159,19 @@ async def test_device_error_on_open_becomes_audio_device_error():
 
 async def test_no_input_device():
     sd = mic(has_device=False)
-    with pytest.raises(AudioDeviceError, match="find a microphone"):
+    with pytest.raises(MicrophoneMissingError, match="find a microphone"):
         await AudioRecorder(sd).start()
 
 
 async def test_unknown_device_name():
-    with pytest.raises(AudioDeviceError, match="No input device matching"):
+    with pytest.raises(MicrophoneMissingError, match="No input device matching"):
         await AudioRecorder(mic(), device="Studio mic").start()
+
+
+async def test_refused_access_is_a_permission_error():
+    sd = mic(open_error="Permission denied [PaErrorCode -9986]")
+    with pytest.raises(MicrophonePermissionError, match="Privacy"):
+        await AudioRecorder(sd).start()
 
 
 async def test_named_device_is_used():
@@ -180,7 +191,7 @@ async def test_device_that_goes_away_raises(caplog):
         async for chunk in recorder.chunks():
             got.append(chunk)
 
-    with pytest.raises(AudioDeviceError, match="stopped delivering audio"):
+    with pytest.raises(MicrophoneLostError, match="stopped delivering audio"):
         await drain()
     recorder.stop()
     assert len(got) >= 15

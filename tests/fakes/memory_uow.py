@@ -142,6 +142,13 @@ class MemorySessions(_Repo):
     def with_status(self, status: SessionStatus) -> list[SessionRecord]:
         return [s for s in self._data.sessions.values() if s.status is status]
 
+    def delete(self, session_id: int) -> None:
+        self._store.write("session")
+        self.get(session_id)
+        del self._data.sessions[session_id]
+        for table in (self._data.segments, self._data.entries):
+            table.pop(session_id, None)
+
 
 class MemorySegments(_Repo):
     def add(self, session_id: int, segment: Segment) -> Segment:

@@ -16,6 +16,7 @@ from tests.fakes.realtime_server import FakeRealtimeServer, UserTurn
 from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.notes import RiskKind
 from therapy_notes.domain.session import RecordingState, SessionStatus
+from therapy_notes.errors import AuthError, MicrophoneMissingError, NotFoundError
 from therapy_notes.realtime.connection import RealtimeConnection
 from therapy_notes.services.ports import RealtimeLink, ResponseGate
 from therapy_notes.services.recording import (
@@ -27,6 +28,7 @@ from therapy_notes.services.recording_events import (
     Notice,
     RecordingEvent,
     SegmentSaved,
+    SessionDiscarded,
     StateChanged,
 )
 
@@ -354,3 +356,62 @@ async def test_turns_reach_the_model_as_labelled_text_once_roles_are_clear(
     with store.uow() as uow:
         speakers = [s.speaker.value for s in uow.segments.for_session(session_id)]
     assert speakers == ["clinician", "client"] * 5
+
+
+class NoMicrophone:
+    """A microphone that is not there: the first read fails, as PortAudio's does."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        raise MicrophoneMissingError("Could not find a microphone: no input device.")
+        yield b""  # pragma: no cover - makes this an async generator
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+async def test_a_session_that_never_got_audio_is_not_kept_as_failed(
+    server: FakeRealtimeServer,
+) -> None:
+    store = MemoryStore()
+    service, listener = make_service(server, store)
+    session_id = await service.start(NoMicrophone())
+    await wait_until(lambda: service.state is RecordingState.FAILED)
+    await asyncio.wait_for(service.stop(), 5)
+
+    assert isinstance(service.failure, MicrophoneMissingError)
+    assert SessionDiscarded(session_id) in listener.events
+    with store.uow() as uow, pytest.raises(NotFoundError):
+        uow.sessions.get(session_id)
+
+
+async def test_a_refused_key_at_start_leaves_no_session_and_names_the_cause(
+    server: FakeRealtimeServer,
+) -> None:
+    server.reject_status = 401
+    store = MemoryStore()
+    service, listener = make_service(server, store)
+    with pytest.raises(AuthError):
+        await service.start(FakeAudioSource(utterance(1)))
+
+    discarded = [e for e in listener.events if isinstance(e, SessionDiscarded)]
+    assert len(discarded) == 1
+    with store.uow() as uow:
+        assert uow.sessions.with_status(SessionStatus.FAILED) == []
+        assert uow.sessions.with_status(SessionStatus.RECORDING) == []
+
+
+async def test_a_session_with_audio_that_fails_later_is_kept(server: FakeRealtimeServer) -> None:
+    server.responder = lambda turns: []
+    store = MemoryStore(fail_on_write=3, fail_kind="segment")
+    service, listener = make_service(server, store)
+    audio = FakeAudioSource(b"".join(utterance(v) for v in range(1, 8)), pace_s=0.003)
+    session_id = await service.start(audio)
+    await wait_until(lambda: service.state is RecordingState.FAILED)
+    await asyncio.wait_for(service.stop(), 5)
+
+    assert not [e for e in listener.events if isinstance(e, SessionDiscarded)]
+    with store.uow() as uow:
+        assert uow.sessions.get(session_id).status is SessionStatus.FAILED

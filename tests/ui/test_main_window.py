@@ -121,11 +121,14 @@ def test_unreachable_engine_is_a_message_not_a_crash(
         )
         await parts.settings.wait_idle()
         window.start_recording()
-        await wait_until(lambda: window.notice.isVisible(), timeout_s=30, what="a message")
-        assert window.notice.is_error
-        assert "engine" in window.notice.label.text().lower()
+        await wait_until(lambda: window.problem_bar.isVisible(), timeout_s=30, what="a message")
+        assert window.problem_bar.title.text() == "The speech engine cannot be reached"
+        assert window.problem_bar.action.text() == "Open engine settings…"
         assert window.bar.state is RecordingState.FAILED
         assert window.bar.record_button.isEnabled()  # the app keeps running; try again
+        await parts.recording.wait_idle()
+        with parts.database.uow_factory() as uow:  # nothing was recorded, nothing is kept
+            assert uow.sessions.with_status(SessionStatus.FAILED) == []
         window.close()
         await parts.shutdown()
 

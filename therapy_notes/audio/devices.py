@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from therapy_notes.errors import AudioDeviceError
+from therapy_notes.errors import (
+    AudioDeviceError,
+    MicrophoneMissingError,
+    MicrophonePermissionError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +73,26 @@ def load_sounddevice(
         raise AudioDeviceError(portaudio_missing_message()) from exc
 
 
+_MISSING_WORDS = ("no input device", "error querying device", "invalid device", "no device")
+_PERMISSION_WORDS = ("permission", "denied", "not permitted", "not authorized", "unauthori")
+
+
 def device_error(sd: ModuleType, exc: Exception, action: str) -> AudioDeviceError:
-    """Translate a sounddevice failure during `action` into a user-facing error."""
+    """Translate a sounddevice failure during `action` into a user-facing error.
+
+    The subclass says which problem it is (no device, access refused, or another device
+    failure), so the window can name it and offer the right fix.
+    """
     detail = str(exc).strip() or type(exc).__name__
+    lowered = detail.lower()
+    kind: type[AudioDeviceError] = AudioDeviceError
+    if any(word in lowered for word in _PERMISSION_WORDS):
+        kind = MicrophonePermissionError
+    elif any(word in lowered for word in _MISSING_WORDS):
+        kind = MicrophoneMissingError
     if isinstance(exc, sd.PortAudioError | ValueError):
-        return AudioDeviceError(f"Could not {action}: {detail}. {MICROPHONE_HINT}")
-    return AudioDeviceError(f"Could not {action} ({detail}). {MICROPHONE_HINT}")
+        return kind(f"Could not {action}: {detail}. {MICROPHONE_HINT}")
+    return kind(f"Could not {action} ({detail}). {MICROPHONE_HINT}")
 
 
 def list_input_devices(sd: ModuleType) -> list[InputDevice]:

@@ -23,7 +23,7 @@ import numpy.typing as npt
 from therapy_notes.audio.chunking import ChunkFramer, chunk_bytes_for
 from therapy_notes.audio.devices import MICROPHONE_HINT, device_error
 from therapy_notes.audio.dsp import StreamConverter, rms_level
-from therapy_notes.errors import AudioDeviceError
+from therapy_notes.errors import AudioDeviceError, MicrophoneLostError
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ class AudioRecorder:
             if self._is_stopped:
                 break
             if self._device_lost:
-                raise AudioDeviceError(
+                raise MicrophoneLostError(
                     "The microphone stopped delivering audio; it may have been unplugged or "
                     f"taken by another app. {MICROPHONE_HINT}"
                 )

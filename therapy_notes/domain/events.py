@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from therapy_notes.domain.usage import TokenUsage
+from therapy_notes.errors import UserFacingError
 
 
 class LinkState(StrEnum):
@@ -28,6 +29,9 @@ class LinkStateChanged:
     state: LinkState
     attempt: int = 0
     reason: str = ""
+    error: UserFacingError | None = None
+    """On `FAILED`, the error that ended the link (an `AuthError`, ...), so the window can
+    name the cause and offer its fix instead of only showing `reason`."""
 
 
 @dataclass(frozen=True, slots=True)

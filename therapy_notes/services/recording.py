@@ -64,6 +64,7 @@ from therapy_notes.services.recording_events import (
     RecordingEvent,
     RiskFlagged,
     SegmentSaved,
+    SessionDiscarded,
     SessionOpened,
     SpeakersRelabelled,
     StateChanged,
@@ -173,6 +174,8 @@ class RecordingService:
         self._cap_notice_given = False
         self._stop_lock = asyncio.Lock()
         self.failure: UserFacingError | None = None
+        self._has_audio = False
+        """Some audio reached the engine: from then on a failed session is kept."""
         self._diarizer = diarizer
         self._roles = RolePolicy()
         self._recent = bytearray()
@@ -344,13 +347,25 @@ class RecordingService:
         if self._consume_task is not None:
             await asyncio.gather(self._consume_task, return_exceptions=True)
         session_id = self._session_id
-        if session_id is not None:
+        if session_id is None:
+            return
+        if status is SessionStatus.FAILED and not self._has_audio and not self._voiced:
+            # Nothing was recorded (no microphone, engine unreachable): there is no session
+            # to keep, so the patient's record does not gain an empty "failed" one.
             try:
-                await self._write(
-                    lambda uow: uow.sessions.set_status(session_id, status, self._clock())
-                )
+                await self._write(lambda uow: uow.sessions.delete(session_id))
             except StorageError as exc:
-                _log.error("could not mark session %s %s: %s", session_id, status, exc)
+                _log.error("could not remove empty session %s: %s", session_id, exc)
+            else:
+                _log.info("session %s removed: it failed before any audio", session_id)
+                self._emit(SessionDiscarded(session_id))
+                return
+        try:
+            await self._write(
+                lambda uow: uow.sessions.set_status(session_id, status, self._clock())
+            )
+        except StorageError as exc:
+            _log.error("could not mark session %s %s: %s", session_id, status, exc)
 
     async def _pump(self, audio: AudioSource, link: RealtimeLink) -> None:
         kept = bytearray()
@@ -362,6 +377,7 @@ class RecordingService:
                 if self._paused:
                     continue
                 await link.send_audio(chunk)
+                self._has_audio = True
                 self._keep_recent(chunk)
                 if self._settings.keep_audio:
                     kept.extend(chunk)
@@ -653,6 +669,8 @@ class RecordingService:
         elif event.state is LinkState.LIVE and self._state is RecordingState.RECONNECTING:
             self._set_state(RecordingState.RECORDING, "Reconnected.")
         elif event.state is LinkState.FAILED and self._state is not RecordingState.FAILED:
+            if self.failure is None:
+                self.failure = event.error
             self._set_state(RecordingState.FAILED, event.reason)
 
     async def _save_usage(self, kind: str, usage: TokenUsage) -> None:

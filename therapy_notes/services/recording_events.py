@@ -17,6 +17,16 @@ class SessionOpened:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionDiscarded:
+    """The session failed before any audio was recorded, so its row was removed.
+
+    It is not kept as a failed session in the patient's record.
+    """
+
+    session_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class StateChanged:
     """The session moved to `state`; `message` says why when it matters to the user."""
 
@@ -92,6 +102,7 @@ class Notice:
 
 RecordingEvent = (
     SessionOpened
+    | SessionDiscarded
     | StateChanged
     | PartialTranscript
     | SegmentSaved

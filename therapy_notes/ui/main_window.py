@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from therapy_notes.config import REASONING_EFFORTS
 from therapy_notes.domain.notes import NoteEntry, NoteTemplate, RiskFlag
 from therapy_notes.domain.patients import Patient
+from therapy_notes.domain.problems import Remedy, engine_problem
 from therapy_notes.domain.session import RecordingState
 from therapy_notes.domain.sign_off import sign_off_check
 from therapy_notes.domain.users import Role, User
@@ -53,7 +54,7 @@ from therapy_notes.ui.dialogs.patient_dialog import PatientDialog
 from therapy_notes.ui.dialogs.progress_dialog import ProgressDialog
 from therapy_notes.ui.dialogs.recovery_dialog import RecoveryDialog
 from therapy_notes.ui.dialogs.search_dialog import SearchDialog
-from therapy_notes.ui.dialogs.settings_dialog import SettingsDialog
+from therapy_notes.ui.dialogs.settings_dialog import SettingsDialog, SettingsPage
 from therapy_notes.ui.dialogs.sign_dialog import SignDialog
 from therapy_notes.ui.dialogs.users_dialog import UsersDialog
 from therapy_notes.ui.settings_store import UiSettings
@@ -63,6 +64,7 @@ from therapy_notes.ui.widgets.lock_overlay import LockOverlay
 from therapy_notes.ui.widgets.note_view import NoteView
 from therapy_notes.ui.widgets.notice_bar import NoticeBar
 from therapy_notes.ui.widgets.patient_panel import PatientPanel
+from therapy_notes.ui.widgets.problem_bar import ProblemBar
 from therapy_notes.ui.widgets.recording_bar import RecordingBar
 from therapy_notes.ui.widgets.review_list import ReviewList
 from therapy_notes.ui.widgets.review_view import ReviewView, note_title
@@ -140,6 +142,7 @@ class MainWindow(QMainWindow):
         self.bar = RecordingBar(template_names, REASONING_EFFORTS)
         self.risk_banner = RiskBanner()
         self.notice = NoticeBar()
+        self.problem_bar = ProblemBar()
         self.transcript = TranscriptView()
         self.note = NoteView()
         self.review = ReviewView()
@@ -164,6 +167,7 @@ class MainWindow(QMainWindow):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.bar)
         right_layout.addWidget(self.risk_banner)
+        right_layout.addWidget(self.problem_bar)
         right_layout.addWidget(self.notice)
         right_layout.addWidget(self.session_splitter, 1)
         right_layout.addWidget(self.budget)
@@ -281,6 +285,9 @@ class MainWindow(QMainWindow):
         rec.elapsed_changed.connect(self.bar.show_elapsed)
         rec.paused_changed.connect(self.bar.set_paused)
         rec.session_finished.connect(self._on_recording_session_finished)
+        rec.session_discarded.connect(self._on_recording_session_discarded)
+        rec.problem_reported.connect(self.problem_bar.show_problem)
+        self.problem_bar.remedy_requested.connect(self._on_problem_bar_remedy_requested)
         self.budget.raise_requested.connect(rec.raise_cap)
         self._engine.state_changed.connect(self._on_engine_state_changed)
         self.patients.search_changed.connect(lib.list_patients)
@@ -369,6 +376,7 @@ class MainWindow(QMainWindow):
         self.budget.show_budget(None)
         self.risk_banner.clear_risks()
         self.notice.hide()
+        self.problem_bar.clear_problem()
         self.note_stack.setCurrentWidget(self.note)
         self._recording.start(
             SessionRequest(patient.id if patient else None, self.bar.template, self.bar.effort)
@@ -387,8 +395,11 @@ class MainWindow(QMainWindow):
         self.search_dialog.query.setFocus()
         self.search_dialog.query.selectAll()
 
-    def open_settings(self) -> None:
-        dialog = SettingsDialog(self._settings, self)
+    def open_settings(self, page: SettingsPage | None = None) -> None:
+        """Settings, at `page` when a problem's fix lives there."""
+        dialog = SettingsDialog(self._settings, self, template_names=self._template_names)
+        if page is not None:
+            dialog.show_page(page)
         dialog.finished.connect(self._on_settings_dialog_finished)
         self._settings_dialog = dialog
         dialog.open()
@@ -451,10 +462,21 @@ class MainWindow(QMainWindow):
         if self._close_after_stop:
             self.close()
 
+    def _on_recording_session_discarded(self, session_id: int) -> None:
+        if self._session_id == session_id:
+            self._session_id = None  # nothing was stored, so there is nothing to open
+
+    def _on_problem_bar_remedy_requested(self, remedy: object) -> None:
+        self.open_settings(
+            SettingsPage.ADVANCED if remedy is Remedy.ENGINE_SETTINGS else SettingsPage.CLINICIAN
+        )
+
     def _on_engine_state_changed(self, state: EngineState, message: str) -> None:
         self.bar.show_engine(state, message)
         if state is EngineState.FAILED:
-            self.notice.show_notice(message, True)
+            self.problem_bar.show_problem(engine_problem(message))
+        elif state is EngineState.READY and self.problem_bar.remedy is Remedy.ENGINE_SETTINGS:
+            self.problem_bar.clear_problem()  # fixed: the engine runs again
 
     def _on_patients_patient_selected(self, patient: object) -> None:
         patient_id = patient.id if isinstance(patient, Patient) else None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from therapy_notes.domain.problems import problem_for, problem_from_message
 from therapy_notes.domain.session import RecordingState
 from therapy_notes.errors import UserFacingError
 from therapy_notes.services.ports import AudioSource
@@ -26,6 +27,7 @@ from therapy_notes.services.recording_events import (
     RecordingEvent,
     RiskFlagged,
     SegmentSaved,
+    SessionDiscarded,
     SessionOpened,
     SpeakersRelabelled,
     StateChanged,
@@ -99,6 +101,9 @@ class RecordingController(QObject):
         elapsed_changed: seconds recorded, pauses excluded (int).
         paused_changed: whether audio is paused (bool).
         session_finished: the id of a session that stopped or failed (int).
+        session_discarded: the id of a session removed because it failed before any
+            audio was recorded (int).
+        problem_reported: why recording cannot go on, as a `Problem` (object).
     """
 
     session_opened = Signal(int)
@@ -115,6 +120,8 @@ class RecordingController(QObject):
     elapsed_changed = Signal(int)
     paused_changed = Signal(bool)
     session_finished = Signal(int)
+    session_discarded = Signal(int)
+    problem_reported = Signal(object)
 
     def __init__(
         self,
@@ -229,7 +236,7 @@ class RecordingController(QObject):
             source = _MeteredSource(self._audio_factory(), self._level_meter)
         except UserFacingError as exc:
             self._set_state(StateChanged(RecordingState.FAILED, str(exc)))
-            self.notice_posted.emit(str(exc), True)
+            self.problem_reported.emit(problem_for(exc))
             return
         self._service, self._source = service, source
         service.add_listener(self._on_service_event)
@@ -237,7 +244,7 @@ class RecordingController(QObject):
             await service.start(source, patient_id=request.patient_id, template=request.template)
         except UserFacingError as exc:
             source.stop()
-            self.notice_posted.emit(str(exc), True)
+            self.problem_reported.emit(problem_for(exc))
             self._finish()
             return
         self._resumed_at = time.monotonic()
@@ -287,6 +294,12 @@ class RecordingController(QObject):
         # Called on the event loop's thread (the Qt main thread), so emitting is safe.
         if isinstance(event, StateChanged):
             self._set_state(event)
+            if event.state is RecordingState.FAILED and not self._is_starting:
+                # (A failed start is reported by `_open` with the error it caught.)
+                failure = self._service.failure if self._service is not None else None
+                self.problem_reported.emit(
+                    problem_for(failure) if failure else problem_from_message(event.message)
+                )
             if event.state is RecordingState.FAILED and self._timer.isActive():
                 # The environment failed mid-session: close it, keeping what is saved.
                 self._timer.stop()
@@ -310,3 +323,5 @@ class RecordingController(QObject):
             self.notice_posted.emit(event.message, event.is_error)
         elif isinstance(event, SessionOpened):
             self.session_opened.emit(event.session_id)
+        elif isinstance(event, SessionDiscarded):
+            self.session_discarded.emit(event.session_id)

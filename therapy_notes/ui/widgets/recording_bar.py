@@ -29,7 +29,7 @@ STATE_TEXT = {
     RecordingState.RECONNECTING: "Reconnecting",
     RecordingState.STOPPING: "Saving…",
     RecordingState.STOPPED: "Saved",
-    RecordingState.FAILED: "Failed",
+    RecordingState.FAILED: "Not recording (see the message above)",
 }
 
 
