@@ -15,6 +15,7 @@ from therapy_notes.engine.composer import (
     ComposerTurn,
     NoteSection,
     compose,
+    find_measurements,
     find_risks,
     screened_risks,
     sections_from_session,
@@ -306,3 +307,14 @@ def test_next_visits_referrals_and_daily_life_directives_are_plan_steps_of_a_tes
     assert any("dietitian" in p for p in plan)
     assert any("Thursday" in p for p in plan)
     assert not any("count" in p.lower() or "balance test" in p for p in plan)
+
+
+def test_scores_out_of_any_total_and_points_are_values_changes_are_not() -> None:
+    assert find_measurements("Twenty-six out of thirty on the MoCA today.") == [
+        {"kind": "other", "value": 26, "unit": "/30"}
+    ]
+    assert find_measurements("That puts you at eleven points.") == [
+        {"kind": "other", "value": 11, "unit": "points"}
+    ]
+    assert find_measurements("It dropped four points since June.") == []
+    assert find_risks("I keep hoping I just won't wake up.", first_person=True)

@@ -278,6 +278,15 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             add("strength_grade", value, "/5")
         else:
             add("other", value, f"/{scale}", located=False)
+    for m in re.finditer(rf"{_NUM}\s*(?:out of|/)\s*(\d+)\b", clause):
+        # A score out of anything else (a MoCA's 30, a list of 20 words): the score as said.
+        if m.group(2) not in ("5", "10") and float(m.group(1)) <= float(m.group(2)):
+            add("other", m.group(1), f"/{m.group(2)}", located=False, at=m.start())
+    for m in re.finditer(rf"{_NUM}\s+points?\b", clause):
+        if not re.search(
+            r"\b(by|dropped|fell|rose|gained|lost|down|up|improved)\s+$", clause[: m.start()]
+        ):
+            add("other", m.group(1), "points", located=False, at=m.start())  # not a change
     if not out:
         # "Five of the eight sentences", "four of five trials correct": accuracy on a task.
         for m in re.finditer(

@@ -62,7 +62,8 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         # Joining someone who died: "go to sleep and be with him", "die and be with her".
         r"\b(go to sleep|fall asleep|die|pass away|not wake up)\s+and\s+(just\s+)?(be with|join|"
         r"see)\s+(him|her|them|my)\b|"
-        r"\b(wish|wished|hope|hoped|pray|prayed)\w*\b[^.?!]{0,30}?(wouldn't|would not|won't|"
+        r"\b(wish|wished|wishing|hope|hoped|hoping|pray|prayed|praying)\w*\b[^.?!]{0,30}?"
+        r"(wouldn't|would not|won't|"
         r"didn't|did not|never|not)\s+wake\s+up\b|"
         r"\bno (reason|point) (to|in|for) (live|living|going on|being here|anything)\b|"
         r"\b(a|such a|just a|being a)\s+burden\b|"
