@@ -318,3 +318,28 @@ def test_scores_out_of_any_total_and_points_are_values_changes_are_not() -> None
     ]
     assert find_measurements("It dropped four points since June.") == []
     assert find_risks("I keep hoping I just won't wake up.", first_person=True)
+
+
+def test_a_walk_there_and_back_is_not_measured_on_the_back_a_one_legged_test_is_on_its_leg() -> (
+    None
+):
+    calls = compose(
+        _turns(
+            ("Clinician", "Right knee flexion is 100 degrees."),
+            ("Clinician", "Let's walk the hallway and back with the cane."),
+            ("Clinician", "150 feet, no rest."),
+            ("Clinician", "Now stand on your left leg only, eyes open."),
+            ("Clinician", "Twelve seconds."),
+        ),
+        _sections(),
+    )
+    walked, stood = _measured(calls)[1:]
+    assert walked["kind"] == "distance"
+    assert walked.get("body_part") != "back"
+    assert stood == {
+        "kind": "duration",
+        "value": 12,
+        "unit": "seconds",
+        "body_part": "leg",
+        "side": "left",
+    }

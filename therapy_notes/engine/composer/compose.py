@@ -120,10 +120,15 @@ _DOSE = re.compile(
 _INCIDENTAL_PARTS = re.compile(
     r"\b(?:lie|lay|lying|laying|sit|sitting|lean|leaning|come|coming|go|going|get|bring|"
     r"put|step|roll|head|be|scoot|move|moving|lay it)\s+back\b|\bback\s+(?:to|in|on|up|down|"
-    r"and|then|from|again|here|there|home|later|soon)\b|\bmy\s+(?:hand|hands|fingers?|arm|arms)\b"
+    r"and|then|from|again|here|there|home|later|soon)\b|\bmy\s+(?:hand|hands|fingers?|arm|arms)\b|"
+    r"\b(?:there|hallway|hall|room|line|door|wall|corner|chair)\s+and\s+back\b"
 )
 _ANKLE_MOTIONS = frozenset({"dorsiflexion", "plantarflexion", "eversion", "inversion"})
 _FORCE_UNITS = ("lb", "kg")
+_JOINTS = frozenset(
+    {"shoulder", "elbow", "wrist", "hand", "finger", "thumb", "hip", "knee", "ankle", "foot"}
+)
+"""Places a timed or distance test is done on one side of; not the back or the neck."""
 _SIDED_KINDS = frozenset(
     {"range_of_motion", "strength_grade", "pain_score", "duration", "distance", "repetitions"}
 )
@@ -192,6 +197,9 @@ class _Context:
     """The value measured last, which a following "last week it was 90" compares with."""
     flagged: set[RiskKind] = field(default_factory=set)
     denied: set[RiskKind] = field(default_factory=set)
+    tested: tuple[str, str] | None = None
+    """Limb and side the clinician's last instruction named ("stand on your left leg"), for
+    the time or distance reported next; a one-sided test, not the joint talked about."""
     rating: dict[str, Any] | None = None
     """The rating the client is giving ("stairs it's a two, jogging maybe a four"): later
     bare numbers of the same reply rate the same thing."""
@@ -296,6 +304,8 @@ def _turn_facts(turn: ComposerTurn, context: _Context) -> _Facts:
     answered = False
     for sentence, kind in sentences:
         _remember_place(sentence, context)
+        if speaker is Speaker.CLINICIAN and kind is Utterance.INSTRUCTION:
+            context.tested = _tested_limb(sentence)
         if speaker is Speaker.CLIENT:
             if context.question is not None and not answered:
                 answered = True
@@ -309,6 +319,21 @@ def _turn_facts(turn: ComposerTurn, context: _Context) -> _Facts:
     if speaker is Speaker.CLIENT and sentences:
         context.question = None
     return facts
+
+
+_ONE_SIDED = re.compile(
+    r"\b(?:on|with|using|off)\s+(?:your|the|one)\s+(left|right)\s+(leg|foot|arm|hand)\b|"
+    r"\b(left|right)\s+(leg|foot|arm|hand)\s+only\b"
+)
+
+
+def _tested_limb(sentence: str) -> tuple[str, str] | None:
+    """The limb a one-sided test is done on ("stand on your left leg", "hop on the right")."""
+    match = _ONE_SIDED.search(normalise(sentence))
+    if match is None:
+        return None
+    side, limb = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
+    return limb, side
 
 
 def _remember_place(sentence: str, context: _Context) -> None:
@@ -777,15 +802,15 @@ def _measurements(
         )
         if located and not m.get("body_part") and context.part:
             m = {**m, "body_part": context.part}
-        if (
-            timed
-            and m["kind"] in ("duration", "distance")
-            and not m.get("body_part")
-            and context.part
-        ):
-            # "Stand on your left leg... Eleven seconds.": the test's limb and side.
-            m = {**m, "body_part": context.part}
-            located = True
+        if timed and m["kind"] in ("duration", "distance") and not m.get("body_part"):
+            # "Stand on your left leg... Eleven seconds.": the limb and side the test
+            # instruction just named, or the joint being examined.
+            if context.tested is not None:
+                part, side = context.tested
+                m = {**m, "body_part": part, "side": side}
+            elif context.part in _JOINTS:
+                m = {**m, "body_part": context.part}
+                located = True
         if located and m.get("body_part") == context.part and context.side and not m.get("side"):
             # The side was said once for the joint ("on the right"), not with every value.
             m = {**m, "side": context.side}
