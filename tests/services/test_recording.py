@@ -192,7 +192,8 @@ async def test_a_full_session_saves_segments_notes_and_usage(server: FakeRealtim
         r["usage"]["input_tokens"] for r in server.responses
     )
     assert all(r.cost_usd > 0 for r in responses)
-    assert service.budget().used_tokens == sum(r.usage.total_tokens for r in rows)
+    assert service.budget().used_tokens == sum(r.usage.total_tokens for r in responses)
+    assert service.budget().transcription.input_audio_tokens == 10
 
 
 async def test_at_the_cap_note_updates_pause_but_transcription_goes_on(
@@ -201,7 +202,7 @@ async def test_at_the_cap_note_updates_pause_but_transcription_goes_on(
     store = MemoryStore()
     # One note update per turn; the first (its predicted input plus 250 output tokens)
     # fits under the cap, the second would cross it and is never asked for.
-    service, listener = make_service(server, store, token_cap=1_300, note_update_turns=1)
+    service, listener = make_service(server, store, token_cap=1_500, note_update_turns=1)
     audio = QueueAudioSource()
     session_id = await service.start(audio)
 
@@ -215,7 +216,7 @@ async def test_at_the_cap_note_updates_pause_but_transcription_goes_on(
     await asyncio.sleep(0.2)
     assert len(server.events_of("response.create")) == 1, "no note update after the cap"
     assert [n.message for n in listener.notices()] == [CAP_REACHED_MESSAGE]
-    assert service.budget().used_tokens <= 1_300
+    assert service.budget().used_tokens <= 1_500
 
     service.raise_cap(100_000)
     await wait_until(lambda: len(server.events_of("response.create")) >= 2)
@@ -229,7 +230,7 @@ async def test_at_the_cap_note_updates_pause_but_transcription_goes_on(
         note = uow.notes.load(session_id)
     assert [s.text for s in segments] == [f"w{v}" for v in range(1, 7)]
     assert [(a.action, a.before, a.after) for a in audit] == [
-        ("raise_token_cap", '{"cap_tokens": 1300}', '{"cap_tokens": 100000}')
+        ("raise_token_cap", '{"cap_tokens": 1500}', '{"cap_tokens": 100000}')
     ]
     assert any("w6" in e.text for e in note.entries), "note updates resumed"
     assert not service.budget().is_exhausted

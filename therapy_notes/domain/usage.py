@@ -80,7 +80,11 @@ class TokenUsage:
 
 @dataclass(frozen=True, slots=True)
 class Prices:
-    """USD per one million tokens; defaults are gpt-realtime-2 (PROTOCOL.md section 7)."""
+    """USD per one million tokens; defaults are gpt-realtime-2 (PROTOCOL.md section 7).
+
+    The live transcript is billed apart, at the transcription model's rates (defaults:
+    gpt-4o-transcribe, $2.50 audio in and $10 text out).
+    """
 
     text_in: float = 4.00
     text_cached: float = 0.40
@@ -88,6 +92,8 @@ class Prices:
     audio_in: float = 32.00
     audio_cached: float = 0.40
     audio_out: float = 64.00
+    transcription_in: float = 2.50
+    transcription_out: float = 10.00
 
     def cost_usd(self, usage: TokenUsage) -> float:
         """Cost of `usage`; cached tokens are part of the input, billed at the cached rate."""
@@ -103,6 +109,12 @@ class Prices:
         )
         return micro / 1_000_000
 
+    def transcription_cost_usd(self, usage: TokenUsage) -> float:
+        """Cost of one turn's transcription (the audio in, the transcript out)."""
+        micro = usage.input_tokens * self.transcription_in
+        micro += usage.output_tokens * self.transcription_out
+        return micro / 1_000_000
+
 
 @dataclass(slots=True)
 class Budget:
@@ -110,19 +122,27 @@ class Budget:
 
     The cap is a hard limit on what the session asks for: a note update that could cross
     it (its predicted input plus its whole output allowance) is never requested, and note
-    updates pause there until the cap is raised. Transcription goes on and is counted:
-    losing the transcript to save a few cents would be the wrong trade for a clinician.
+    updates pause there until the cap is raised. The cap is on note updates, the spend the
+    app chooses: the live transcript is never refused (losing it to save a few cents would
+    be the wrong trade for a clinician), so its tokens are kept and priced beside the cap
+    rather than against it, where they would cross it whenever a session outlasts it.
     """
 
     cap_tokens: int
     prices: Prices = field(default_factory=Prices)
     used: TokenUsage = field(default_factory=TokenUsage)
+    """Note updates (responses): what the cap limits."""
+    transcription: TokenUsage = field(default_factory=TokenUsage)
     warn_ratio: float = 0.8
     is_refused: bool = False
     """A note update did not fit under the cap: updates pause until it is raised."""
 
     def add(self, usage: TokenUsage) -> None:
+        """Add a note update's usage."""
         self.used = self.used + usage
+
+    def add_transcription(self, usage: TokenUsage) -> None:
+        self.transcription = self.transcription + usage
 
     def reserve(self, tokens: int) -> bool:
         """True if `tokens` more stay within the cap; otherwise note updates pause."""
@@ -137,7 +157,10 @@ class Budget:
 
     @property
     def cost_usd(self) -> float:
-        return self.prices.cost_usd(self.used)
+        """Note updates and transcript together."""
+        return self.prices.cost_usd(self.used) + self.prices.transcription_cost_usd(
+            self.transcription
+        )
 
     @property
     def ratio(self) -> float:

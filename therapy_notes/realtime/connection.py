@@ -555,7 +555,6 @@ class RealtimeConnection:
         seconds = max(end - turn.start_ms, 0) / 1000
         self._finish_turn(item_id)
         used = codec.transcription_usage(usage, seconds)
-        self._record_usage(used)
         self._emit(TranscriptCompleted(item_id, transcript.strip(), turn.start_ms, end, used))
 
     def _finish_turn(self, item_id: str) -> None:

@@ -122,9 +122,10 @@ class RealtimeLink(Protocol):
 
 
 ResponseGate = Callable[[TokenUsage], object]
-"""Given every usage the link sees, before it reports it, so the budget is never a response
-behind when the service decides on the next note update. It only records: the decision is
-the service's, made in its own task before each `request_response`."""
+"""Given each response's usage as the link receives it, before it reports the response, so
+the budget is never a response behind when the service decides on the next note update. It
+only records: the decision is the service's, made in its own task before each
+`request_response`. (Transcription usage reaches the service on `TranscriptCompleted`.)"""
 
 LinkFactory = Callable[[LinkSettings, Mapping[str, ToolHandler], ResponseGate], RealtimeLink]
 

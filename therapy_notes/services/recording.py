@@ -475,6 +475,7 @@ class RecordingService:
             await self._settle_speakers()
             await self._hand_over(link)
         self._transcribed_event(event.item_id).set()
+        self.usage.record_transcription(event.usage)
         await self._save_usage("transcription", event.usage)
         self._heard_ms = max(self._heard_ms, event.end_ms)
         if event.text and self._state in (RecordingState.RECORDING, RecordingState.STOPPING):
@@ -675,7 +676,10 @@ class RecordingService:
 
     async def _save_usage(self, kind: str, usage: TokenUsage) -> None:
         session_id = self._require_session()
-        cost = self.usage.cost_usd(usage)
+        if kind == "transcription":
+            cost = self.usage.transcription_cost_usd(usage)
+        else:
+            cost = self.usage.cost_usd(usage)
         at = self._clock()
         await self._write(lambda uow: uow.usage.add(session_id, kind, usage, cost, at))
         self._emit(BudgetUpdated(self.usage.snapshot()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from therapy_notes.domain.usage import Budget, Prices, TokenUsage
 
@@ -13,10 +13,13 @@ class BudgetSnapshot:
     """What the budget gauge draws."""
 
     used: TokenUsage
+    """Note updates: what the cap limits."""
     cap_tokens: int
     cost_usd: float
+    """Note updates and the live transcript together."""
     is_warning: bool
     is_exhausted: bool
+    transcription: TokenUsage = field(default_factory=TokenUsage)
 
     @property
     def used_tokens(self) -> int:
@@ -39,9 +42,14 @@ class UsageService:
         self._lock = threading.Lock()
 
     def record(self, usage: TokenUsage) -> None:
-        """Add `usage` (a response's, or a turn's transcription)."""
+        """Add a note update's (a response's) usage."""
         with self._lock:
             self._budget.add(usage)
+
+    def record_transcription(self, usage: TokenUsage) -> None:
+        """Add one turn's transcription: counted and priced, never refused."""
+        with self._lock:
+            self._budget.add_transcription(usage)
 
     def reserve(self, tokens: int) -> bool:
         """True if a note update of at most `tokens` stays within the cap.
@@ -57,7 +65,11 @@ class UsageService:
         return self._budget.is_exhausted
 
     def cost_usd(self, usage: TokenUsage) -> float:
+        """Cost of a note update's usage."""
         return self._budget.prices.cost_usd(usage)
+
+    def transcription_cost_usd(self, usage: TokenUsage) -> float:
+        return self._budget.prices.transcription_cost_usd(usage)
 
     def raise_cap(self, new_cap_tokens: int) -> None:
         """Raise this session's cap; note updates resume if it is now below the cap."""
@@ -67,4 +79,6 @@ class UsageService:
     def snapshot(self) -> BudgetSnapshot:
         with self._lock:
             b = self._budget
-            return BudgetSnapshot(b.used, b.cap_tokens, b.cost_usd, b.is_warning, b.is_exhausted)
+            return BudgetSnapshot(
+                b.used, b.cap_tokens, b.cost_usd, b.is_warning, b.is_exhausted, b.transcription
+            )
