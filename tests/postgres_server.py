@@ -10,7 +10,9 @@ fresh database copied from a migrated template, so tests never see each other's 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import glob
+import ipaddress
 import itertools
 import os
 import pwd
@@ -24,6 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from psycopg import sql
 
 REQUIRE_ENV = "THERAPY_NOTES_REQUIRE_POSTGRES"
@@ -53,6 +59,39 @@ def find_bin_dir() -> Path:
     )
 
 
+def write_certificate(cert_path: Path, key_path: Path, common_name: str) -> None:
+    """A self-signed certificate for 127.0.0.1 and localhost, as a clinic's CA would issue."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    key_path.chmod(0o600)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -77,6 +116,11 @@ class PostgresServer:
     @property
     def socket_dir(self) -> Path:
         return self.root
+
+    @property
+    def ca_file(self) -> Path:
+        """The certificate the server presents (self-signed: it is its own CA)."""
+        return self.root / "server-ca.pem"
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         command = [str(self.bin_dir / args[0]), *args[1:]]
@@ -106,9 +150,16 @@ class PostgresServer:
         pwfile.unlink()
         if made.returncode != 0:
             raise PostgresUnavailableError(f"initdb failed: {made.stderr.strip()[-400:]}")
+        # TLS as a clinic's server has it: clients may check it with sslmode=verify-full.
+        cert, key = self.data_dir / "server.crt", self.data_dir / "server.key"
+        write_certificate(cert, key, "clinic database test")
+        shutil.copyfile(cert, self.ca_file)
+        if self.run_as is not None:
+            shutil.chown(cert, self.run_as)
+            shutil.chown(key, self.run_as)
         options = (
             f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
-            f"-c fsync={'on' if fsync else 'off'} -c max_connections=60"
+            f"-c fsync={'on' if fsync else 'off'} -c max_connections=60 -c ssl=on"
         )
         started = self._run(
             "pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.root / "log"), "-w",

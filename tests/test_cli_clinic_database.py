@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres_server import PostgresServer, free_port
+from tests.postgres_server import PostgresServer, free_port, write_certificate
 from therapy_notes.cli import main
 from therapy_notes.domain.notes import EntrySource, NoteEntry
 from therapy_notes.domain.patients import Patient
@@ -169,8 +169,8 @@ def test_an_unreachable_server_is_said(data_dir: Path, capsys: pytest.CaptureFix
 def test_tls_settings_in_the_url_reach_the_driver(
     postgres_url: str, password: str, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The test server has no TLS: verify-full with a CA file that is not there must fail
-    # as a certificate problem, which only happens if sslmode/sslrootcert reached libpq.
+    # verify-full with a CA file that is not there fails as a certificate problem, which
+    # only happens if sslmode/sslrootcert reached libpq.
     url = f"{postgres_url}?sslmode=verify-full&sslrootcert={data_dir / 'missing-ca.pem'}"
     code = main(["--data-dir", str(data_dir), "export", "1", "-o", "-", "--database-url", url])
     err = capsys.readouterr().err
@@ -218,3 +218,77 @@ def test_file_commands_point_to_pg_dump_on_a_clinic_database(
     assert main(["--data-dir", str(data_dir), "--database-url", url, *command]) == 1
     assert "pg_dump" in capsys.readouterr().err
     assert list(data_dir.iterdir()) in ([], [data_dir / "logs"])
+
+
+def test_verify_full_against_the_clinic_ca_connects_over_tls(
+    postgres_url: str, postgres_server: PostgresServer, password: str
+) -> None:
+    url = f"{postgres_url}?sslmode=verify-full&sslrootcert={postgres_server.ca_file}"
+    database = open_url(url, password=password)
+    try:
+        with database.engine.connect() as connection:
+            is_tls = connection.exec_driver_sql(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+            ).scalar_one()
+    finally:
+        database.close()
+    assert is_tls is True
+
+
+def test_a_server_certificate_from_another_ca_is_refused(
+    postgres_url: str, password: str, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other_ca = data_dir / "other-ca.pem"
+    write_certificate(other_ca, data_dir / "other-ca.key", "someone else")
+    url = f"{postgres_url}?sslmode=verify-full&sslrootcert={other_ca}"
+    code = main(["--data-dir", str(data_dir), "export", "1", "-o", "-", "--database-url", url])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "certificate was not trusted" in err
+
+
+def test_a_role_without_privileges_is_told_to_ask_for_them(
+    postgres_url: str, postgres_server: PostgresServer
+) -> None:
+    from psycopg import sql
+
+    from therapy_notes.errors import StorageError
+
+    with postgres_server.admin() as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier("front_desk"), sql.Literal("fd-pass-123")
+            )
+        )
+    try:
+        url = postgres_url.replace("clinic_app@", "front_desk@")
+        with pytest.raises(StorageError, match="grant the Therapy Notes role its privileges"):
+            open_url(url, password="fd-pass-123")
+    finally:
+        with postgres_server.admin() as conn:
+            conn.execute("DROP ROLE front_desk")
+
+
+def test_a_dropped_connection_is_said_and_the_next_unit_of_work_reconnects(
+    postgres_url: str, postgres_server: PostgresServer, password: str
+) -> None:
+    from therapy_notes.errors import StorageError
+
+    database = open_url(postgres_url, password=password)
+    try:
+        with (  # noqa: PT012 - the failure is the statement after the drop
+            pytest.raises(StorageError, match="was lost") as err,
+            database.uow_factory() as uow,
+        ):
+            uow.patients.list()
+            with postgres_server.admin() as conn:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE usename = 'clinic_app'"
+                )
+            uow.patients.add(Patient("Ivy Chen"))
+        assert "Everything saved before this point is safe." in str(err.value)
+        with database.uow_factory() as uow:  # the pool replaces the dead connection
+            assert uow.patients.list() == []
+    finally:
+        database.close()

@@ -141,9 +141,9 @@ def _server_kind(exc: BaseException) -> str:
         ("password authentication failed", "PG_AUTH"),
         ("no password supplied", "PG_AUTH"),
         ("no pg_hba.conf entry", "PG_AUTH"),
-        ("does not exist", "PG_NO_DATABASE"),
-        ("certificate", "PG_TLS"),
+        ("certificate", "PG_TLS"),  # before "does not exist": a missing CA file says that
         ("ssl", "PG_TLS"),
+        ('database "', "PG_NO_DATABASE"),  # database "x" does not exist
         ("could not translate host name", "PG_UNREACHABLE"),
         ("name or service not known", "PG_UNREACHABLE"),
         ("connection refused", "PG_UNREACHABLE"),
