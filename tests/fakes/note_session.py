@@ -9,15 +9,25 @@ link to do: so a test can check when note updates were asked for and what they c
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from tests.engine.conftest import silence, speech
+from tests.fakes.memory_uow import MemoryStore
 from therapy_notes.domain.events import LinkEvent, ResponseCompleted
 from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.realtime.connection import RealtimeConnection
 from therapy_notes.services.ports import RealtimeLink, ResponseGate
+from therapy_notes.services.recording import RecordingService, RecordingSettings
+from therapy_notes.services.recording_events import (
+    BudgetUpdated,
+    Notice,
+    RecordingEvent,
+    SegmentSaved,
+)
 
 SILENCE_AFTER_TURN_MS = 600
 """Longer than the 500 ms VAD silence, so each turn ends on its own."""
@@ -34,6 +44,8 @@ class Call:
     """For "create": what the link predicted the response's input would be."""
     usage: TokenUsage = field(default_factory=TokenUsage)
     status: str = ""
+    at_ms: int = 0
+    """Session audio time when it happened."""
 
 
 class TappedLink:
@@ -68,12 +80,14 @@ class TappedLink:
     async def _tap(self) -> AsyncIterator[LinkEvent]:
         async for event in self.inner.events():
             if isinstance(event, ResponseCompleted):
-                self.calls.append(Call("done", usage=event.usage, status=event.status))
+                at_ms = self.inner.session_audio_ms
+                self.calls.append(Call("done", usage=event.usage, status=event.status, at_ms=at_ms))
             yield event
 
     async def request_response(self) -> None:
         predicted = self.inner.predicted_input_tokens()
-        self.calls.append(Call("create", predicted_input_tokens=predicted))
+        at_ms = self.inner.session_audio_ms
+        self.calls.append(Call("create", predicted_input_tokens=predicted, at_ms=at_ms))
         await self.inner.request_response()
 
     def predicted_input_tokens(self) -> int:
@@ -143,3 +157,70 @@ class SpokenTurns:
 
     def stop(self) -> None:
         self._stopped = True
+
+
+class NoteSession:
+    """A recording service with in-memory storage on the engine at `url`, fed turn by turn.
+
+    Each turn is sent once the one before it is handled (saved, handed over, and any note
+    update it made due asked for); with `wait_for_updates`, also once no update is in
+    flight, so the order of turns and updates is fixed. Without it, turns go on during
+    updates, as in a live session.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        keep_audio_items: bool = False,
+        wait_for_updates: bool = True,
+        **settings: Any,
+    ) -> None:
+        self.store = MemoryStore()
+        self.links: list[TappedLink] = []
+        self.events: list[RecordingEvent] = []
+        self.service = RecordingService(
+            uow_factory=self.store.uow,
+            link_factory=tapped_link_factory(
+                url, token, self.links, keep_audio_items=keep_audio_items
+            ),
+            settings=RecordingSettings(**settings),
+        )
+        self.service.add_listener(self._heard)
+        self._wait_for_updates = wait_for_updates
+        self._budgeted_segments = 0
+        self.source: SpokenTurns | None = None
+
+    def _heard(self, event: RecordingEvent) -> None:
+        self.events.append(event)
+        if isinstance(event, BudgetUpdated) and self.segments() > self._budgeted_segments:
+            # The first budget update after a segment is its turn's transcription; what the
+            # service does next (hand the turn over, maybe ask for an update) is synchronous.
+            self._budgeted_segments = self.segments()
+
+    @property
+    def link(self) -> TappedLink:
+        (link,) = self.links
+        return link
+
+    def segments(self) -> int:
+        return sum(isinstance(e, SegmentSaved) for e in self.events)
+
+    def notices(self) -> list[str]:
+        return [e.message for e in self.events if isinstance(e, Notice)]
+
+    async def _handled(self, index: int) -> None:
+        while True:
+            idle = not self._wait_for_updates or len(self.link.creates) == len(self.link.responses)
+            if self._budgeted_segments > index and idle:
+                return
+            await asyncio.sleep(0.005)
+
+    async def run(self, turns: Sequence[tuple[str, int]], *, timeout_s: float = 60.0) -> int:
+        """Record `turns` ((text, ms) each) from start to stop; returns the session id."""
+        self.source = SpokenTurns(turns, self._handled)
+        session_id = await self.service.start(self.source, template="soap")
+        await asyncio.wait_for(self.service.wait_for_audio_end(), timeout_s)
+        await asyncio.wait_for(self.service.stop(drain_timeout_s=30), timeout_s)
+        return session_id

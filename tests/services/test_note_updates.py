@@ -3,7 +3,6 @@ local engine (127.0.0.1), whose usage accounting is the cloud's, with text for s
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,21 +10,10 @@ from typing import Any
 import pytest
 
 from tests.engine.conftest import FakeTrackers
-from tests.fakes.memory_uow import MemoryStore
-from tests.fakes.note_session import SpokenTurns, TappedLink, tapped_link_factory
+from tests.fakes.note_session import NoteSession
 from therapy_notes.domain.usage import CACHE_STEP_TOKENS, TokenUsage
 from therapy_notes.engine.server import LocalEngine
-from therapy_notes.services.recording import (
-    CAP_REACHED_MESSAGE,
-    RecordingService,
-    RecordingSettings,
-)
-from therapy_notes.services.recording_events import (
-    BudgetUpdated,
-    Notice,
-    RecordingEvent,
-    SegmentSaved,
-)
+from therapy_notes.services.recording import CAP_REACHED_MESSAGE
 
 TURN_MS = 1500
 SAYINGS = (
@@ -49,65 +37,24 @@ async def engine() -> AsyncIterator[LocalEngine]:
         yield running
 
 
-class Session:
-    """A recording service on the engine, fed one turn at a time."""
+def session(engine: LocalEngine, **settings: Any) -> NoteSession:
+    return NoteSession(engine.url, engine.token, **settings)
 
-    def __init__(self, engine: LocalEngine, **settings: Any) -> None:
-        self.store = MemoryStore()
-        self.links: list[TappedLink] = []
-        self.events: list[RecordingEvent] = []
-        self.service = RecordingService(
-            uow_factory=self.store.uow,
-            link_factory=tapped_link_factory(engine.url, engine.token, self.links),
-            settings=RecordingSettings(**settings),
-        )
-        self.service.add_listener(self._heard)
-        self._budgeted_segments = 0
 
-    def _heard(self, event: RecordingEvent) -> None:
-        self.events.append(event)
-        if isinstance(event, BudgetUpdated) and self.segments() > self._budgeted_segments:
-            # The first budget update after a segment is its turn's transcription; what the
-            # service does next (hand the turn over, maybe ask for an update) is synchronous.
-            self._budgeted_segments = self.segments()
-
-    @property
-    def link(self) -> TappedLink:
-        (link,) = self.links
-        return link
-
-    def segments(self) -> int:
-        return sum(isinstance(e, SegmentSaved) for e in self.events)
-
-    def notices(self) -> list[str]:
-        return [e.message for e in self.events if isinstance(e, Notice)]
-
-    async def _settled(self, index: int) -> None:
-        """Turn `index` is handled and no note update is in flight."""
-        while True:
-            idle = len(self.link.creates) == len(self.link.responses)
-            if self._budgeted_segments > index and idle:
-                return
-            await asyncio.sleep(0.01)
-
-    async def run(self, count: int) -> int:
-        source = SpokenTurns(turns(count), self._settled)
-        session_id = await self.service.start(source, template="soap")
-        await asyncio.wait_for(self.service.wait_for_audio_end(), 60)
-        await asyncio.wait_for(self.service.stop(drain_timeout_s=30), 60)
-        return session_id
+async def run(recording: NoteSession, count: int) -> int:
+    return await recording.run(turns(count))
 
 
 async def test_note_updates_come_every_six_turns_and_once_at_the_end(engine: LocalEngine) -> None:
-    session = Session(engine, max_output_tokens=2_000)  # room for six turns: no follow-ups
-    session_id = await session.run(14)
+    recording = session(engine, max_output_tokens=2_000)  # room for six turns: no follow-ups
+    session_id = await run(recording, 14)
 
-    kinds = [c.kind for c in session.link.calls if c.kind != "done"]
+    kinds = [c.kind for c in recording.link.calls if c.kind != "done"]
     assert kinds == ["turn"] * 6 + ["create"] + ["turn"] * 6 + ["create"] + ["turn"] * 2 + [
         "create"
     ]
-    assert [r.status for r in session.link.responses] == ["completed"] * 3
-    with session.store.uow() as uow:
+    assert [r.status for r in recording.link.responses] == ["completed"] * 3
+    with recording.store.uow() as uow:
         segments = uow.segments.for_session(session_id)
         note = uow.notes.load(session_id)
     last_two = {s.id for s in segments[-2:]}
@@ -117,10 +64,10 @@ async def test_note_updates_come_every_six_turns_and_once_at_the_end(engine: Loc
 
 
 async def test_turns_are_billed_as_text_and_the_prefix_as_cached(engine: LocalEngine) -> None:
-    session = Session(engine, max_output_tokens=2_000)
-    await session.run(14)
+    recording = session(engine, max_output_tokens=2_000)
+    await run(recording, 14)
 
-    creates, responses = session.link.creates, session.link.responses
+    creates, responses = recording.link.creates, recording.link.responses
     assert len(creates) == len(responses) == 3
     # Each audio item was replaced by its text before any update read it.
     assert [r.usage.input_audio_tokens for r in responses] == [0, 0, 0]
@@ -135,7 +82,7 @@ async def test_turns_are_billed_as_text_and_the_prefix_as_cached(engine: LocalEn
         assert response.usage.cached_text_tokens <= response.usage.input_text_tokens
     billed = sum((r.usage for r in later), first.usage)
     uncached = dataclasses.replace(billed, cached_text_tokens=0)
-    usage = session.service.usage
+    usage = recording.service.usage
     saved = usage.cost_usd(uncached) - usage.cost_usd(billed)
     assert saved == pytest.approx(billed.cached_text_tokens * (4.00 - 0.40) / 1_000_000)
 
@@ -144,21 +91,21 @@ async def test_a_small_cap_is_never_crossed_and_the_transcript_goes_on(
     engine: LocalEngine,
 ) -> None:
     cap = 3_000
-    session = Session(engine, token_cap=cap, note_update_turns=2)
-    session_id = await session.run(20)
+    recording = session(engine, token_cap=cap, note_update_turns=2)
+    session_id = await run(recording, 20)
 
-    budget = session.service.budget()
+    budget = recording.service.budget()
     assert budget.used_tokens <= cap
     assert budget.is_exhausted, "note updates paused before the cap"
-    assert session.notices() == [CAP_REACHED_MESSAGE]
-    creates = session.link.creates
+    assert recording.notices() == [CAP_REACHED_MESSAGE]
+    creates = recording.link.creates
     assert 1 <= len(creates) < 10, "updates stopped once the next would not fit"
     # The update refused would have crossed the cap: input it would read plus its output.
-    refused_at_least = session.link.predicted_input_tokens() + 250
+    refused_at_least = recording.link.predicted_input_tokens() + 250
     assert budget.used_tokens + refused_at_least > cap
-    with session.store.uow() as uow:
+    with recording.store.uow() as uow:
         assert len(uow.segments.for_session(session_id)) == 20
-    rows = session.store.data.usage
+    rows = recording.store.data.usage
     assert sum(r.usage.total_tokens for r in rows if r.kind == "response") == budget.used_tokens
     # The transcript, never refused, is counted beside the cap: 20 turns of 2 s each.
     transcribed = sum((r.usage for r in rows if r.kind == "transcription"), TokenUsage())
@@ -167,15 +114,15 @@ async def test_a_small_cap_is_never_crossed_and_the_transcript_goes_on(
 
 
 async def test_a_response_cut_short_is_followed_up_without_new_turns(engine: LocalEngine) -> None:
-    session = Session(engine, max_output_tokens=40, note_update_turns=6)
-    session_id = await session.run(6)
+    recording = session(engine, max_output_tokens=40, note_update_turns=6)
+    session_id = await run(recording, 6)
 
-    statuses = [r.status for r in session.link.responses]
+    statuses = [r.status for r in recording.link.responses]
     assert statuses[0] == "incomplete"
     assert statuses[-1] == "completed"
-    kinds = [c.kind for c in session.link.calls if c.kind != "done"]
+    kinds = [c.kind for c in recording.link.calls if c.kind != "done"]
     assert kinds[:7] == ["turn"] * 6 + ["create"]
     assert set(kinds[7:]) == {"create"}, "follow-ups only: no turn was left"
-    with session.store.uow() as uow:
+    with recording.store.uow() as uow:
         note = uow.notes.load(session_id)
     assert len(note.entries) + len(note.measurements) > 1
