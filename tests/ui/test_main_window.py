@@ -133,3 +133,43 @@ def test_unreachable_engine_is_a_message_not_a_crash(
         await parts.shutdown()
 
     run(scenario())
+
+
+def test_choosing_a_patient_fills_the_session_header(
+    run: Callable[..., Any], qtbot: Any, make_app: Callable[..., Awaitable[AppParts]]
+) -> None:
+    from therapy_notes.domain.notes import EntrySource, NoteEntry
+    from therapy_notes.domain.patients import Patient
+
+    async def scenario() -> None:
+        parts = await make_app(LONG_SESSION.path)
+        window = parts.window
+        window.show()
+        with parts.database.uow_factory() as uow:
+            patient = uow.patients.add(
+                Patient("Jordan Lee", "MRN-7", precautions=("Fall risk: uses a cane",))
+            )
+            assert patient.id is not None
+            record = uow.sessions.start(patient.id, "soap", "local", datetime.now(UTC))
+            uow.notes.add_entry(
+                record.id, NoteEntry("plan", "Stairs next time.", EntrySource.MODEL)
+            )
+            uow.sessions.set_status(record.id, SessionStatus.DRAFT, datetime.now(UTC))
+        assert window.patient_header.empty.isVisible()  # "No patient chosen: ..."
+        listed = wait_for_signal(parts.library.patients_listed)
+        parts.library.list_patients("")
+        await listed
+        loaded = wait_for_signal(parts.library.header_loaded)
+        window.patients.patients.setCurrentRow(1)
+        await loaded
+        header = window.patient_header
+        assert header.name.text() == "Jordan Lee  ·  MRN-7"
+        assert header.safety.isVisible()
+        assert "Fall risk" in header.safety.text()
+        assert "Stairs next time." in header.last_plan.text()
+        window.patients.patients.setCurrentRow(0)  # back to "No patient (dictations)"
+        assert header.empty.isVisible()
+        window.close()
+        await parts.shutdown()
+
+    run(scenario())

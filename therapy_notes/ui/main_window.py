@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from therapy_notes.config import REASONING_EFFORTS
 from therapy_notes.domain.notes import NoteEntry, NoteTemplate, RiskFlag
+from therapy_notes.domain.patient_header import PatientHeader
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.problems import Remedy, engine_problem
 from therapy_notes.domain.session import RecordingState
@@ -63,13 +64,19 @@ from therapy_notes.ui.widgets.budget_gauge import BudgetGauge
 from therapy_notes.ui.widgets.lock_overlay import LockOverlay
 from therapy_notes.ui.widgets.note_view import NoteView
 from therapy_notes.ui.widgets.notice_bar import NoticeBar
+from therapy_notes.ui.widgets.patient_header import PatientHeaderView
 from therapy_notes.ui.widgets.patient_panel import PatientPanel
 from therapy_notes.ui.widgets.problem_bar import ProblemBar
 from therapy_notes.ui.widgets.recording_bar import RecordingBar
 from therapy_notes.ui.widgets.review_list import ReviewList
 from therapy_notes.ui.widgets.review_view import ReviewView, note_title
 from therapy_notes.ui.widgets.risk_banner import RiskBanner
-from therapy_notes.ui.widgets.transcript_view import ITEM_ID_ROLE, TranscriptView
+from therapy_notes.ui.widgets.transcript_view import (
+    IDLE_HINT,
+    ITEM_ID_ROLE,
+    LISTENING_HINT,
+    TranscriptView,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -121,6 +128,7 @@ class MainWindow(QMainWindow):
         self._template_names = template_names
         self._template_for = template_for
         self._session_id: int | None = None
+        self._header_patient_id: int | None = None
         self._pending_text: dict[str, str] = {}
         self._close_after_stop = False
         self._restart_engine_after_stop = False
@@ -143,6 +151,7 @@ class MainWindow(QMainWindow):
         self.risk_banner = RiskBanner()
         self.notice = NoticeBar()
         self.problem_bar = ProblemBar()
+        self.patient_header = PatientHeaderView()
         self.transcript = TranscriptView()
         self.note = NoteView()
         self.review = ReviewView()
@@ -166,9 +175,10 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.bar)
-        right_layout.addWidget(self.risk_banner)
         right_layout.addWidget(self.problem_bar)
+        right_layout.addWidget(self.risk_banner)
         right_layout.addWidget(self.notice)
+        right_layout.addWidget(self.patient_header)
         right_layout.addWidget(self.session_splitter, 1)
         right_layout.addWidget(self.budget)
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -298,6 +308,7 @@ class MainWindow(QMainWindow):
         lib.patients_listed.connect(self.patients.show_patients)
         lib.patient_saved.connect(self._on_library_patient_saved)
         lib.sessions_listed.connect(self._on_library_sessions_listed)
+        lib.header_loaded.connect(self._on_library_header_loaded)
         lib.session_loaded.connect(self._on_library_session_loaded)
         lib.search_finished.connect(self.search_dialog.show_hits)
         lib.risk_acknowledged.connect(self.risk_banner.remove)
@@ -442,6 +453,7 @@ class MainWindow(QMainWindow):
     def _on_recording_state_changed(self, event: object) -> None:
         state = getattr(event, "state", RecordingState.IDLE)
         self.bar.show_state(state, getattr(event, "message", ""), getattr(event, "attempt", 0))
+        self.transcript.set_hint(LISTENING_HINT if state in ACTIVE_STATES else IDLE_HINT)
         self.patients.setEnabled(state not in ACTIVE_STATES)
 
     def _on_recording_session_opened(self, session_id: int) -> None:
@@ -483,6 +495,19 @@ class MainWindow(QMainWindow):
         if isinstance(patient, Patient) and not self._recording.is_active:
             self.bar.set_template(patient.preferred_template)
         self._library.list_sessions(patient_id)
+        self._show_patient(patient_id)
+
+    def _show_patient(self, patient_id: int | None) -> None:
+        """The header shows this patient (loaded), or says that none is chosen."""
+        self._header_patient_id = patient_id
+        if patient_id is None:
+            self.patient_header.show_no_patient()
+        else:
+            self._library.load_header(patient_id)
+
+    def _on_library_header_loaded(self, header: PatientHeader) -> None:
+        if header.patient.id == self._header_patient_id:
+            self.patient_header.show_header(header)
 
     def _on_library_patient_saved(self, patient: Patient) -> None:
         self._library.list_patients(self.patients.search_box.text())
@@ -498,6 +523,7 @@ class MainWindow(QMainWindow):
         if self._recording.is_active:
             return
         self._session_id = detail.record.id
+        self._show_patient(detail.record.patient_id)
         self.note_stack.setCurrentWidget(self.note)
         self.transcript.show_segments(detail.segments)
         self.note.show_note(self._template_for(detail.note.template), detail.note)
@@ -556,6 +582,7 @@ class MainWindow(QMainWindow):
         if self._recording.is_active:
             return
         self._session_id = review.session.id
+        self._show_patient(review.session.patient_id)
         self.transcript.show_segments(review.segments)
         self.review.show_review(review)
         self.note_stack.setCurrentWidget(self.review)

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtGui import QPalette
 
 from therapy_notes.domain.session import Segment, SpeakerRole
-from therapy_notes.ui.widgets.transcript_view import TranscriptView
+from therapy_notes.ui.widgets.transcript_view import IDLE_HINT, LISTENING_HINT, TranscriptView
 
 
 def test_rows_name_the_speaker_not_by_colour_alone(qtbot: Any) -> None:
@@ -50,3 +50,21 @@ def test_a_segment_finished_late_takes_its_place_in_time(qtbot: Any) -> None:
         "[00:09]  Speaker:  Third.",
         "…  still speaking",
     ]
+
+
+def test_an_empty_transcript_says_what_to_do(qtbot: Any) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.resize(400, 200)
+    view.show()
+    assert view.hint == IDLE_HINT
+    assert "F9" in view.hint
+    with_hint = view.viewport().grab().toImage()
+    view.set_hint("")
+    blank = view.viewport().grab().toImage()
+    assert with_hint != blank, "the hint is drawn on the empty view"
+    view.set_hint(LISTENING_HINT)
+    view.show_segment(Segment("a", 0, 1000, "Hello."))
+    with_row = view.viewport().grab().toImage()
+    view.set_hint("")
+    assert view.viewport().grab().toImage() == with_row, "no hint once there are rows"

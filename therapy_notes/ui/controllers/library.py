@@ -22,6 +22,7 @@ from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
 from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.errors import UserFacingError
+from therapy_notes.services.patients import PatientsService
 from therapy_notes.services.ports import UnitOfWork
 from therapy_notes.ui.controllers.tasks import TaskGroup
 
@@ -62,6 +63,7 @@ class LibraryController(QObject):
         patients_listed: patients matching the last search (list[Patient]).
         patient_saved: the saved `Patient` (object).
         sessions_listed: patient id or None, `SessionSummary` rows (object, list).
+        header_loaded: a `PatientHeader` for the session view (object).
         session_loaded: a `SessionDetail` (object).
         search_finished: the query and its `SearchHit`s (str, list).
         risk_acknowledged: the id of the acknowledged risk flag (int).
@@ -71,6 +73,7 @@ class LibraryController(QObject):
     patients_listed = Signal(list)
     patient_saved = Signal(object)
     sessions_listed = Signal(object, list)
+    header_loaded = Signal(object)
     session_loaded = Signal(object)
     search_finished = Signal(str, list)
     risk_acknowledged = Signal(int)
@@ -89,6 +92,7 @@ class LibraryController(QObject):
         self._actor = actor
         self._clock = clock
         self._tasks = TaskGroup("library")
+        self._patients = PatientsService(uow_factory)
         self._pending_text: dict[tuple[int, str], str] = {}
         self._writing: set[tuple[int, str]] = set()
         self._clinician_ids: dict[tuple[int, str], int] = {}
@@ -106,6 +110,10 @@ class LibraryController(QObject):
 
     def load_session(self, session_id: int) -> None:
         self._tasks.spawn(self._load_session(session_id), "load-session")
+
+    def load_header(self, patient_id: int) -> None:
+        """The patient's header for the session view (profile, precautions, last plan)."""
+        self._tasks.spawn(self._load_header(patient_id), "patient-header")
 
     def search(self, query: str) -> None:
         if query.strip():
@@ -186,6 +194,14 @@ class LibraryController(QObject):
         rows = await self._run(load)
         if rows is not None:
             self.sessions_listed.emit(patient_id, rows)
+
+    async def _load_header(self, patient_id: int) -> None:
+        try:
+            header = await self._patients.header(patient_id)
+        except UserFacingError as exc:
+            self.error_posted.emit(str(exc))
+            return
+        self.header_loaded.emit(header)
 
     async def _load_session(self, session_id: int) -> None:
         def load(uow: UnitOfWork) -> SessionDetail:

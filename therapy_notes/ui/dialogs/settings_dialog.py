@@ -60,6 +60,11 @@ PRICE_TITLES = {
 DEFAULT_DEVICE = "System default"
 
 
+def _price_title(name: str) -> str:
+    """A price's label; a price added to `Prices` later still gets a readable one."""
+    return PRICE_TITLES.get(name) or name.replace("_", " ").capitalize()
+
+
 class SettingsPage(StrEnum):
     """The dialog's pages, so a problem's fix can open the one it lives on."""
 
@@ -153,12 +158,12 @@ class SettingsDialog(QDialog):
         self.prices: dict[str, QDoubleSpinBox] = {}
         for f in fields(Prices):
             spin = QDoubleSpinBox()
-            spin.setAccessibleName(f"Price: {PRICE_TITLES[f.name]}")
+            spin.setAccessibleName(f"Price: {_price_title(f.name)}")
             spin.setRange(0.0, 10_000.0)
             spin.setDecimals(2)
             spin.setValue(getattr(current.prices, f.name))
             self.prices[f.name] = spin
-            price_form.addRow(PRICE_TITLES[f.name], spin)
+            price_form.addRow(_price_title(f.name), spin)
 
         audio_box = QGroupBox("Microphone")
         audio_form = QFormLayout(audio_box)

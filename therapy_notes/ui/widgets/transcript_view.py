@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QFont, QPalette
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QBrush, QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
 from therapy_notes.domain.session import Segment, SpeakerRole
@@ -13,6 +13,11 @@ from therapy_notes.domain.session import Segment, SpeakerRole
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SPEAKER_ROLE = Qt.ItemDataRole.UserRole + 2
 START_ROLE = Qt.ItemDataRole.UserRole + 3
+
+IDLE_HINT = "Press Record or F9 to start; the transcript appears here."
+LISTENING_HINT = (
+    "Listening… Each turn appears here a moment after the speaker pauses, with who spoke."
+)
 
 
 def clock(ms: int) -> str:
@@ -39,6 +44,27 @@ class TranscriptView(QListWidget):
         self.setAlternatingRowColors(True)
         self._rows: dict[str, QListWidgetItem] = {}
         self._is_scroll_pending = False
+        self.hint = IDLE_HINT
+        """What the empty view says: what to do, or that it is listening."""
+
+    def set_hint(self, hint: str) -> None:
+        """The empty state's text (shown only while there are no rows)."""
+        self.hint = hint
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """An empty transcript says what to do instead of staying blank."""
+        super().paintEvent(event)
+        if self.count() or not self.hint:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().placeholderText().color())
+        area = self.viewport().rect().adjusted(24, 24, -24, -24)
+        flags = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop) | int(
+            Qt.TextFlag.TextWordWrap
+        )
+        painter.drawText(QRect(area), flags, self.hint)
+        painter.end()
 
     def clear_transcript(self) -> None:
         self.clear()
