@@ -91,8 +91,11 @@ class TappedLink:
                 self.changed.set()
             yield event
 
-    async def request_response(self) -> None:
-        await self._inner.request_response()
+    async def request_response(self, *, max_output_tokens: int | None = None) -> None:
+        await self._inner.request_response(max_output_tokens=max_output_tokens)
+
+    def predicted_input_tokens(self) -> int:
+        return self._inner.predicted_input_tokens()
 
     async def flush(self, *, timeout_s: float = 30.0) -> None:
         await self._inner.flush(timeout_s=timeout_s)

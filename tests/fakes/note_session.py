@@ -46,6 +46,8 @@ class Call:
     status: str = ""
     at_ms: int = 0
     """Session audio time when it happened."""
+    max_output_tokens: int = 0
+    """For "create": the output allowance asked for."""
 
 
 class TappedLink:
@@ -84,11 +86,18 @@ class TappedLink:
                 self.calls.append(Call("done", usage=event.usage, status=event.status, at_ms=at_ms))
             yield event
 
-    async def request_response(self) -> None:
+    async def request_response(self, *, max_output_tokens: int | None = None) -> None:
         predicted = self.inner.predicted_input_tokens()
         at_ms = self.inner.session_audio_ms
-        self.calls.append(Call("create", predicted_input_tokens=predicted, at_ms=at_ms))
-        await self.inner.request_response()
+        self.calls.append(
+            Call(
+                "create",
+                predicted_input_tokens=predicted,
+                at_ms=at_ms,
+                max_output_tokens=max_output_tokens or 0,
+            )
+        )
+        await self.inner.request_response(max_output_tokens=max_output_tokens)
 
     def predicted_input_tokens(self) -> int:
         return self.inner.predicted_input_tokens()

@@ -46,7 +46,7 @@ async def run(recording: NoteSession, count: int) -> int:
 
 
 async def test_note_updates_come_every_six_turns_and_once_at_the_end(engine: LocalEngine) -> None:
-    recording = session(engine, max_output_tokens=2_000)  # room for six turns: no follow-ups
+    recording = session(engine, max_output_tokens=2_000, note_update_turns=6)  # no follow-ups
     session_id = await run(recording, 14)
 
     kinds = [c.kind for c in recording.link.calls if c.kind != "done"]
@@ -54,6 +54,8 @@ async def test_note_updates_come_every_six_turns_and_once_at_the_end(engine: Loc
         "create"
     ]
     assert [r.status for r in recording.link.responses] == ["completed"] * 3
+    # The output allowance grows with the turns an update covers: 2,000 per four turns.
+    assert [c.max_output_tokens for c in recording.link.creates] == [4_000, 4_000, 2_000]
     with recording.store.uow() as uow:
         segments = uow.segments.for_session(session_id)
         note = uow.notes.load(session_id)
@@ -64,7 +66,7 @@ async def test_note_updates_come_every_six_turns_and_once_at_the_end(engine: Loc
 
 
 async def test_turns_are_billed_as_text_and_the_prefix_as_cached(engine: LocalEngine) -> None:
-    recording = session(engine, max_output_tokens=2_000)
+    recording = session(engine, max_output_tokens=2_000, note_update_turns=6)
     await run(recording, 14)
 
     creates, responses = recording.link.creates, recording.link.responses

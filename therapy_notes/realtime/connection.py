@@ -151,6 +151,7 @@ class RealtimeConnection:
             else 0
         )
         self._estimate_at_create = 0
+        self._max_output_tokens: int | None = None
         self._calibration = 1.0
         """Reported over estimated input of the responses so far (never below 1): the cloud's
         tokenizer is not the estimate's four characters a token."""
@@ -185,12 +186,14 @@ class RealtimeConnection:
         """Domain events until the link is closed."""
         return self._iterate_events()
 
-    async def request_response(self) -> None:
+    async def request_response(self, *, max_output_tokens: int | None = None) -> None:
         """Send `response.create` now, or once the active response has finished.
 
         The caller has decided that it may (its budget); a request made while one is active,
-        or while the link is down, is sent as soon as it can be, once.
+        or while the link is down, is sent as soon as it can be, once. `max_output_tokens`
+        overrides the session's for this response (and a held one).
         """
+        self._max_output_tokens = max_output_tokens
         if self._response_active or self._conn is None:
             self._response_pending = True
             return
@@ -595,7 +598,10 @@ class RealtimeConnection:
         self._items_seen_by_response = [i for i in self._items if i not in self._turns]
         self._estimate_at_create = self._prefix_tokens + sum(self._item_tokens.values())
         try:
-            await conn.response.create()
+            if self._max_output_tokens is None:
+                await conn.response.create()
+            else:
+                await conn.response.create(response={"max_output_tokens": self._max_output_tokens})
         except ConnectionClosed:
             self._response_active, self._response_pending = False, True
 

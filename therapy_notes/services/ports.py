@@ -80,11 +80,12 @@ class RealtimeLink(Protocol):
         """Domain events, until the link is closed."""
         ...
 
-    async def request_response(self) -> None:
+    async def request_response(self, *, max_output_tokens: int | None = None) -> None:
         """Ask for a note update: `response.create` now, or once the active response is done.
 
         The link never asks on its own: the service decides (budget, batching, follow-ups)
         and calls this. Requests made while a response is active collapse into one.
+        `max_output_tokens` overrides the session's allowance for this update.
         """
 
     def predicted_input_tokens(self) -> int:

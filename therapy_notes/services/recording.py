@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import json
 import logging
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -88,11 +89,15 @@ RECENT_AUDIO_MS = 180_000
 """Audio kept in memory for telling voices apart: the longest turn that is labelled whole."""
 SEGMENT_WAIT_S = 5.0
 """How long a tool call waits for the segments it cites to be saved."""
-NOTE_UPDATE_TURNS = 6
+NOTE_UPDATE_TURNS = 12
 NOTE_UPDATE_INTERVAL_MS = 60_000
-"""A note update is asked for once this many turns wait, or once this much of the session
-has passed since the last one (and always at the end). Every update re-reads the
+"""A note update is asked for once this much of the session has passed since the last one,
+or sooner once this many turns wait (and always at the end). Every update re-reads the
 instructions and tools, so one per turn would cost several times the session's own audio."""
+OUTPUT_ALLOWANCE_TURNS = 4
+"""`max_output_tokens` is the allowance for about this many turns' entries; an update that
+covers more gets that many times more, so a minute's turns are written in one response
+instead of being cut and followed up (each follow-up re-reads the whole context)."""
 TOOL_ERROR_FOLLOW_UPS = 2
 """Follow-ups in a row for responses whose tool calls failed (the model may correct them)."""
 
@@ -171,6 +176,8 @@ class RecordingService:
         """A note update was asked for and its `ResponseCompleted` is not handled yet."""
         self._tool_error_follow_ups = 0
         self._ending = False
+        self._allowance = settings.max_output_tokens
+        """Output tokens the last update was allowed; its follow-ups get the same."""
         self._cap_notice_given = False
         self._stop_lock = asyncio.Lock()
         self.failure: UserFacingError | None = None
@@ -515,14 +522,16 @@ class RecordingService:
             )
             if self._unanswered == 0 or not (due or self._ending or batch_due):
                 return
-        needed = link.predicted_input_tokens() + self._settings.max_output_tokens
+            share = math.ceil(self._unanswered / OUTPUT_ALLOWANCE_TURNS)
+            self._allowance = self._settings.max_output_tokens * max(1, share)
+        needed = link.predicted_input_tokens() + self._allowance
         if not self.usage.reserve(needed):
             self._updates_paused()
             return
         self._updating = True
         self._unanswered = 0
         self._last_update_ms = self._heard_ms
-        await link.request_response()
+        await link.request_response(max_output_tokens=self._allowance)
 
     def _updates_paused(self) -> None:
         """Say once that note updates have paused, and show the gauge at its limit."""
