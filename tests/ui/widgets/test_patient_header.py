@@ -64,4 +64,12 @@ def test_a_patient_without_history_or_precautions_reads_plainly(qtbot: Any) -> N
     assert view.diagnoses.text() == "—"
     assert view.precautions.text() == "—"
     assert not view.safety.isVisible()
-    assert "first note" in view.last_plan.text()
+    assert view.last_plan.text().startswith("None yet")
+
+
+def test_a_precaution_that_names_its_risk_is_not_named_twice(qtbot: Any) -> None:
+    view = PatientHeaderView()
+    qtbot.addWidget(view)
+    patient = Patient("Jordan Lee", precautions=("Fall risk: unsteady on stairs",), id=1)
+    view.show_header(PatientHeader(patient, (precaution(patient.precautions[0]),)))
+    assert view.safety.text() == "⚠ <b>Fall risk: unsteady on stairs</b>"

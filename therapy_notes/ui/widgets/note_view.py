@@ -149,7 +149,10 @@ class NoteView(QScrollArea):
             self._measurements.hide()
             layout.addWidget(self._measurements)
         else:
-            hint = QLabel("Choose a patient and press Record (F9), or open a past session.")
+            hint = QLabel(
+                "The note fills in here as the session goes on. Press Record (F9) to start, "
+                "or open a past session from the list on the left."
+            )
             hint.setWordWrap(True)
             hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
             layout.addWidget(hint)

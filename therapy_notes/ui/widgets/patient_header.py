@@ -12,7 +12,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from therapy_notes.domain.patient_header import PatientHeader
+from therapy_notes.domain.patient_header import PatientHeader, Precaution
 from therapy_notes.ui.tones import DANGER
 
 NO_PATIENT_TEXT = (
@@ -24,6 +24,13 @@ EMPTY_VALUE = "—"
 
 def _list(items: tuple[str, ...]) -> str:
     return "; ".join(items) if items else EMPTY_VALUE
+
+
+def _safety_line(item: Precaution) -> str:
+    """One safety precaution, naming its risk unless the text already does."""
+    if item.safety.lower() in item.text.lower():
+        return f"⚠ <b>{escape(item.text)}</b>"
+    return f"⚠ <b>{escape(item.safety)}:</b> {escape(item.text)}"
 
 
 class PatientHeaderView(QFrame):
@@ -97,15 +104,13 @@ class PatientHeaderView(QFrame):
         ordinary = tuple(p.text for p in header.precautions if not p.is_safety)
         self.precautions.setText(_list(ordinary))
         safety = header.safety_precautions
-        self.safety.setText(
-            "<br>".join(f"⚠ <b>{escape(p.safety)}:</b> {escape(p.text)}" for p in safety)
-        )
+        self.safety.setText("<br>".join(_safety_line(p) for p in safety))
         self.safety.setVisible(bool(safety))
         if header.last_plan and header.last_session_at is not None:
             when = header.last_session_at.astimezone().strftime("%Y-%m-%d")
             self.last_plan.setText(f"{when}: {' '.join(header.last_plan)}")
         else:
-            self.last_plan.setText("No earlier plan: this is the first note with a plan.")
+            self.last_plan.setText("None yet: the plan of this patient's latest note shows here.")
         self._set_profile_visible(True)
         has_row = bool(ordinary) or not header.precautions  # all safety ones: shown above
         self._captions[2].setVisible(has_row)
