@@ -69,6 +69,7 @@ from therapy_notes.ui.controllers.settings import DeviceAccess, SettingsControll
 from therapy_notes.ui.controllers.users import UsersController
 from therapy_notes.ui.controllers.voice import VoiceEnrollmentController
 from therapy_notes.ui.crash import CrashReporter
+from therapy_notes.ui.dialogs.help_dialogs import DataPlaces
 from therapy_notes.ui.dialogs.sign_in_dialog import SignInDialog
 from therapy_notes.ui.dialogs.unlock_dialog import DialogKeyPrompt
 from therapy_notes.ui.gc_collector import GuiThreadCollector
@@ -98,6 +99,17 @@ def pcm16_level(chunk: bytes) -> float:
 
     samples = np.frombuffer(chunk[: len(chunk) // 2 * 2], dtype="<i2").astype(np.float32)
     return rms_level(samples / 32768.0) if samples.size else 0.0
+
+
+def data_places(config: AppConfig) -> DataPlaces:
+    """Where this installation keeps its data, for Help > Your data (no password shown)."""
+    if config.is_shared_database and config.database_url is not None:
+        where = urlsplit(config.database_url).hostname or "the clinic's server"
+    else:
+        where = str(config.db_path)
+    return DataPlaces(
+        config.data_dir, where, config.is_shared_database, log_dir=config.data_dir / "logs"
+    )
 
 
 def microphone(device_name: str) -> AudioSource:
@@ -387,6 +399,7 @@ async def build_app(
         recovery=recovery,
         template_names=available_templates(),
         template_for=load_template,
+        data_places=data_places(config),
         voice=VoiceEnrollmentController(
             voices,
             lambda: audio_factory(settings.settings.input_device),

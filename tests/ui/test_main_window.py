@@ -173,3 +173,50 @@ def test_choosing_a_patient_fills_the_session_header(
         await parts.shutdown()
 
     run(scenario())
+
+
+def test_ctrl_comma_opens_settings_and_help_lists_the_shortcuts(
+    run: Callable[..., Any], qtbot: Any, make_app: Callable[..., Awaitable[AppParts]]
+) -> None:
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtWidgets import QApplication
+
+    async def scenario() -> None:
+        parts = await make_app(LONG_SESSION.path)
+        window = parts.window
+        window.show()
+        window.activateWindow()
+        assert QKeySequence("Ctrl+,") in window.settings_action.shortcuts()
+        menus = [a.text() for a in window.menuBar().actions()]
+        assert menus == ["&File", "&Session", "&Help"]
+        assert not hasattr(window.bar, "effort_box")  # reasoning effort is an Advanced setting
+        window.raise_()
+        window.activateWindow()
+        await wait_until(lambda: QApplication.activeWindow() is window, what="window active")
+        window.patients.search_box.setFocus()
+        qtbot.keyClick(
+            window.patients.search_box, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier
+        )
+        dialog = window.settings_dialog
+        assert dialog is not None
+        dialog.reject()
+        window.shortcuts_action.trigger()
+        shortcuts = window.help_dialog
+        assert shortcuts is not None
+        table = shortcuts.table  # type: ignore[attr-defined]
+        rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+        assert rows["Record / Stop"] == "F9"
+        assert rows["Settings"].startswith(
+            QKeySequence("Ctrl+,").toString(QKeySequence.SequenceFormat.NativeText)
+        )
+        shortcuts.reject()
+        window.data_action.trigger()
+        data = window.help_dialog
+        assert data is not None
+        assert "therapy_notes.db" in data.text.text()  # type: ignore[attr-defined]
+        assert "SQLCipher" in data.text.text()  # type: ignore[attr-defined]
+        data.reject()
+        window.close()
+        await parts.shutdown()
+
+    run(scenario())

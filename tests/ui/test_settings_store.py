@@ -120,7 +120,7 @@ def test_settings_dialog_round_trip(
         await parts.settings.wait_idle()
         assert saved.engine == ENGINE_OPENAI
         assert saved.reasoning_effort == "xhigh"
-        assert window.bar.effort == "xhigh"
+        assert parts.settings.settings.reasoning_effort == "xhigh"  # used by the next session
         assert (
             memory_keyring.passwords[("TherapyNotes", "openai-api-key")] == "sk-test-abcdefgh9876"
         )

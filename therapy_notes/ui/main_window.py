@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapy_notes.config import REASONING_EFFORTS
 from therapy_notes.domain.notes import NoteEntry, NoteTemplate, RiskFlag
 from therapy_notes.domain.patient_header import PatientHeader
 from therapy_notes.domain.patients import Patient
@@ -51,6 +51,7 @@ from therapy_notes.ui.controllers.users import UsersController
 from therapy_notes.ui.dialogs.addendum_dialog import AddendumDialog
 from therapy_notes.ui.controllers.voice import VoiceEnrollmentController
 from therapy_notes.ui.dialogs.export_dialog import ExportChoice, ExportDialog
+from therapy_notes.ui.dialogs.help_dialogs import DataPlaces, DataProtectionDialog, ShortcutsDialog
 from therapy_notes.ui.dialogs.patient_dialog import PatientDialog
 from therapy_notes.ui.dialogs.progress_dialog import ProgressDialog
 from therapy_notes.ui.dialogs.recovery_dialog import RecoveryDialog
@@ -80,6 +81,23 @@ from therapy_notes.ui.widgets.transcript_view import (
 
 _log = logging.getLogger(__name__)
 
+
+def settings_shortcuts() -> list[QKeySequence]:
+    """Ctrl+, everywhere (the README's key), plus the platform's own if it has another."""
+    keys = [QKeySequence("Ctrl+,")]
+    native = QKeySequence(QKeySequence.StandardKey.Preferences)
+    if not native.isEmpty() and native != keys[0]:
+        keys.append(native)
+    return keys
+
+
+def app_version() -> str:
+    """The installed package's version, or a marker when run from a source tree."""
+    try:
+        return version("therapy-notes")
+    except PackageNotFoundError:
+        return "(development)"
+
 TemplateLookup = Callable[[str], NoteTemplate]
 
 
@@ -107,6 +125,7 @@ class MainWindow(QMainWindow):
         recovery: RecoveryController,
         template_names: tuple[str, ...],
         template_for: TemplateLookup,
+        data_places: DataPlaces | None = None,
         parent: QWidget | None = None,
     ) -> None:
         voice: VoiceEnrollmentController | None = None,
@@ -133,6 +152,8 @@ class MainWindow(QMainWindow):
         self._close_after_stop = False
         self._restart_engine_after_stop = False
         self._settings_dialog: SettingsDialog | None = None
+        self._help_dialog: QDialog | None = None
+        self._data_places = data_places
         self._patient_dialog: PatientDialog | None = None
         self._close_box: QMessageBox | None = None
         self._addendum_dialog: AddendumDialog | None = None
@@ -147,7 +168,7 @@ class MainWindow(QMainWindow):
         """The audit trail of the note under review, as last listed."""
 
         self.patients = PatientPanel()
-        self.bar = RecordingBar(template_names, REASONING_EFFORTS)
+        self.bar = RecordingBar(template_names)
         self.risk_banner = RiskBanner()
         self.notice = NoticeBar()
         self.problem_bar = ProblemBar()
@@ -206,8 +227,9 @@ class MainWindow(QMainWindow):
         self.search_action.setShortcut(QKeySequence.StandardKey.Find)
         self.search_action.triggered.connect(self.open_search)
         self.settings_action = QAction("Settings…", self)
-        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
-        self.settings_action.triggered.connect(self.open_settings)
+        self.settings_action.setShortcuts(settings_shortcuts())
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(lambda: self.open_settings())
         self.new_patient_action = QAction("New patient…", self)
         self.new_patient_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_patient_action.triggered.connect(lambda: self.open_patient(None))
@@ -261,6 +283,22 @@ class MainWindow(QMainWindow):
         session_menu.addAction(self.search_action)
         session_menu.addAction(self.review_action)
         session_menu.addAction(self.progress_action)
+        self.shortcuts_action = QAction("Keyboard shortcuts…", self)
+        self.shortcuts_action.setShortcut(QKeySequence("F1"))
+        self.shortcuts_action.triggered.connect(self.open_shortcuts)
+        self.data_action = QAction("Your data and how it is protected…", self)
+        self.data_action.triggered.connect(self.open_data_protection)
+        self.about_action = QAction("About Therapy Notes", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.open_about)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.data_action)
+        help_menu.addSeparator()
+        help_menu.addAction(self.about_action)
+        self._menu_actions = [
+            a for m in (menu, session_menu, help_menu) for a in m.actions() if not a.isSeparator()
+        ]
         self._guarded_actions = (
             self.record_action,
             self.swap_speakers_action,
@@ -390,7 +428,11 @@ class MainWindow(QMainWindow):
         self.problem_bar.clear_problem()
         self.note_stack.setCurrentWidget(self.note)
         self._recording.start(
-            SessionRequest(patient.id if patient else None, self.bar.template, self.bar.effort)
+            SessionRequest(
+                patient.id if patient else None,
+                self.bar.template,
+                self._settings.settings.reasoning_effort,
+            )
         )
 
     def open_session(self, session_id: int) -> None:
@@ -427,6 +469,42 @@ class MainWindow(QMainWindow):
     def settings_dialog(self) -> SettingsDialog | None:
         return self._settings_dialog
 
+    # -- help --------------------------------------------------------------------------------
+
+    def open_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts: read from the actions, so it never goes stale."""
+        dialog = ShortcutsDialog(self._menu_actions, self)
+        self._help_dialog = dialog
+        dialog.open()
+
+    def open_data_protection(self) -> None:
+        """Help > Your data: which folder and database, and how each part is protected."""
+        places = self._data_places
+        if places is None:
+            self.notice.show_notice("This window was started without a data folder.", False)
+            return
+        dialog = DataProtectionDialog(places, self)
+        self._help_dialog = dialog
+        dialog.open()
+
+    def open_about(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.NoIcon,
+            "About Therapy Notes",
+            f"<b>Therapy Notes {app_version()}</b><br>Records a therapy session or a "
+            "dictation, shows who said what beside a structured clinical note, and keeps "
+            "every session in an encrypted database on this computer.",
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        self._help_dialog = box
+        box.open()
+
+    @property
+    def help_dialog(self) -> QDialog | None:
+        """The Help window last opened (shortcuts, data, about)."""
+        return self._help_dialog
+
     @property
     def patient_dialog(self) -> PatientDialog | None:
         return self._patient_dialog
@@ -435,7 +513,6 @@ class MainWindow(QMainWindow):
 
     def _apply_settings(self, settings: UiSettings) -> None:
         self.bar.set_template(settings.template)
-        self.bar.set_effort(settings.reasoning_effort)
         self._lock.set_lock_after(settings.lock_after_min * 60)
 
     def _on_record_action_triggered(self) -> None:

@@ -112,7 +112,7 @@ def test_risk_banner_waits_for_each_acknowledgement(qtbot: Any) -> None:
 
 
 def test_recording_bar_shows_connection_states(qtbot: Any) -> None:
-    bar = RecordingBar(("soap", "dap"), ("minimal", "medium"))
+    bar = RecordingBar(("soap", "dap"))
     qtbot.addWidget(bar)
     bar.show_state(RecordingState.RECORDING, "")
     assert not bar.record_button.isEnabled()
@@ -121,7 +121,7 @@ def test_recording_bar_shows_connection_states(qtbot: Any) -> None:
     bar.show_state(RecordingState.RECONNECTING, "Connection lost", attempt=3)
     assert bar.connection_label.text() == "Reconnecting (attempt 3)"
     bar.show_state(RecordingState.FAILED, "The API key was refused.")
-    assert bar.connection_label.text() == "Failed"
+    assert bar.connection_label.text() == "Not recording (see the message above)"
     assert bar.connection_label.toolTip() == "The API key was refused."
     assert bar.record_button.isEnabled()
     bar.show_elapsed(3725)

@@ -1,6 +1,7 @@
 """The recording bar: controls, meter, elapsed time, engine and connection state.
 
-It also holds the choices made before a session starts (note template, reasoning effort).
+It also holds the one choice made before a session starts: the note template. How the
+model reasons (effort, limits) is an Advanced setting, not a clinician's per-session choice.
 """
 
 from __future__ import annotations
@@ -52,9 +53,7 @@ class RecordingBar(QWidget):
     pause_clicked = Signal()
     stop_clicked = Signal()
 
-    def __init__(
-        self, templates: tuple[str, ...], efforts: tuple[str, ...], parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, templates: tuple[str, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
         style = self.style()
@@ -89,10 +88,6 @@ class RecordingBar(QWidget):
         self.template_box.setAccessibleName("Note template")
         self.template_box.addItems([t.upper() for t in templates])
         self._templates = templates
-        self.effort_box = QComboBox()
-        self.effort_box.setAccessibleName("Reasoning effort")
-        self.effort_box.addItems(list(efforts))
-        self._efforts = efforts
 
         self.engine_label = QLabel()
         self.engine_label.setAccessibleName("Engine")
@@ -106,8 +101,6 @@ class RecordingBar(QWidget):
         layout.addSpacing(12)
         layout.addWidget(QLabel("Template"))
         layout.addWidget(self.template_box)
-        layout.addWidget(QLabel("Effort"))
-        layout.addWidget(self.effort_box)
         layout.addSpacing(12)
         layout.addWidget(self.engine_label)
         layout.addWidget(self.connection_label, 1)
@@ -123,14 +116,6 @@ class RecordingBar(QWidget):
     def set_template(self, name: str) -> None:
         if name in self._templates:
             self.template_box.setCurrentIndex(self._templates.index(name))
-
-    @property
-    def effort(self) -> str:
-        return self._efforts[self.effort_box.currentIndex()]
-
-    def set_effort(self, effort: str) -> None:
-        if effort in self._efforts:
-            self.effort_box.setCurrentIndex(self._efforts.index(effort))
 
     # -- state -------------------------------------------------------------------------------
 
@@ -151,7 +136,6 @@ class RecordingBar(QWidget):
             in (RecordingState.CONNECTING, RecordingState.RECORDING, RecordingState.RECONNECTING)
         )
         self.template_box.setEnabled(not active)
-        self.effort_box.setEnabled(not active)
         text = STATE_TEXT[state]
         if state is RecordingState.RECONNECTING:
             text = f"Reconnecting (attempt {attempt})"
