@@ -152,6 +152,8 @@ class RealtimeConnection:
         )
         self._estimate_at_create = 0
         self._max_output_tokens: int | None = None
+        self._create_event_id = ""
+        """The `event_id` of the last `response.create`: an error naming it refused it."""
         self._calibration = 1.0
         """Reported over estimated input of the responses so far (never below 1): the cloud's
         tokenizer is not the estimate's four characters a token."""
@@ -580,9 +582,14 @@ class RealtimeConnection:
             self._response_pending = False
         if code in _QUIET_CODES:
             _log.debug("server error %s (expected)", code)
-            return
-        _log.warning("server error %s (param %s)", code, event.error.param)
-        self._emit(_server_error(event))
+        else:
+            _log.warning("server error %s (param %s)", code, event.error.param)
+            self._emit(_server_error(event))
+        if self._response_active and event.error.event_id == self._create_event_id:
+            # The engine refused the `response.create` itself: no `response.done` will come,
+            # so report the update as failed and let the service decide again.
+            self._response_active = False
+            self._emit(ResponseCompleted("", "failed", TokenUsage()))
 
     def _check_fatal(self, code: str | None, message: str) -> None:
         if code in _FATAL_CODES:
@@ -597,11 +604,15 @@ class RealtimeConnection:
         self._response_active = True
         self._items_seen_by_response = [i for i in self._items if i not in self._turns]
         self._estimate_at_create = self._prefix_tokens + sum(self._item_tokens.values())
+        self._create_event_id = f"create_{secrets.token_hex(8)}"
         try:
             if self._max_output_tokens is None:
-                await conn.response.create()
+                await conn.response.create(event_id=self._create_event_id)
             else:
-                await conn.response.create(response={"max_output_tokens": self._max_output_tokens})
+                await conn.response.create(
+                    event_id=self._create_event_id,
+                    response={"max_output_tokens": self._max_output_tokens},
+                )
         except ConnectionClosed:
             self._response_active, self._response_pending = False, True
 

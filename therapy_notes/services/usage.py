@@ -33,8 +33,9 @@ class BudgetSnapshot:
 class UsageService:
     """Adds every usage as the link sees it and answers whether a note update fits.
 
-    `record` is given to the link, which calls it synchronously as each usage arrives, so
-    the budget is never one response behind when `reserve` is asked before the next one.
+    `record` is given to the link, which calls it synchronously as each response's usage
+    arrives, so the budget is never one response behind when `reserve` is asked before the
+    next; the service adds each turn's transcription with `record_transcription`.
     """
 
     def __init__(self, cap_tokens: int, prices: Prices | None = None) -> None:
