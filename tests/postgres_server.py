@@ -35,6 +35,8 @@ from psycopg import sql
 REQUIRE_ENV = "THERAPY_NOTES_REQUIRE_POSTGRES"
 """Set to 1 (CI does) to turn "no PostgreSQL here" from a skip into a failure."""
 RUN_AS_ENV = "THERAPY_NOTES_POSTGRES_USER"
+BIN_ENV = "THERAPY_NOTES_POSTGRES_BIN"
+"""A folder holding initdb and pg_ctl, to use instead of looking for them."""
 APP_ROLE = "clinic_app"
 TEMPLATE = "tn_template"
 
@@ -44,19 +46,26 @@ class PostgresUnavailableError(Exception):
 
 
 def find_bin_dir() -> Path:
-    """The folder holding initdb and pg_ctl: PATH, /usr/local/bin, then Debian's layout."""
-    candidates = []
-    on_path = shutil.which("initdb")
-    if on_path:
-        candidates.append(Path(on_path).parent)
-    candidates.append(Path("/usr/local/bin"))
-    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
+    """The folder holding initdb and pg_ctl: $THERAPY_NOTES_POSTGRES_BIN, else PATH,
+    /usr/local/bin, then Debian's layout (/usr/lib/postgresql/N/bin, newest first)."""
+    chosen = os.environ.get(BIN_ENV)
+    candidates = [Path(chosen)] if chosen else _default_bin_dirs()
     for folder in candidates:
         if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
             return folder
     raise PostgresUnavailableError(
         "initdb/pg_ctl not found (install PostgreSQL: apt-get install postgresql)"
     )
+
+
+def _default_bin_dirs() -> list[Path]:
+    candidates = []
+    on_path = shutil.which("initdb")
+    if on_path:
+        candidates.append(Path(on_path).parent)
+    candidates.append(Path("/usr/local/bin"))
+    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
+    return candidates
 
 
 def write_certificate(cert_path: Path, key_path: Path, common_name: str) -> None:
