@@ -11,10 +11,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import keyring
+import keyring.backend
 import pytest
 
 from tests.postgres_server import PostgresServer, free_port, write_certificate
 from therapy_notes.cli import main
+from therapy_notes.domain.database_url import server_database
 from therapy_notes.domain.notes import EntrySource, NoteEntry
 from therapy_notes.domain.patients import Patient
 from therapy_notes.storage.database import head_revision, open_url
@@ -292,3 +295,62 @@ def test_a_dropped_connection_is_said_and_the_next_unit_of_work_reconnects(
             assert uow.patients.list() == []
     finally:
         database.close()
+
+
+class _MemoryKeyring(keyring.backend.KeyringBackend):
+    """A working OS keyring that forgets everything after the test."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+def test_db_password_keeps_it_in_the_keyring_and_commands_then_use_it(
+    empty_url: str,
+    postgres_server: PostgresServer,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    backend = _MemoryKeyring()
+    keyring.set_keyring(backend)  # the autouse fixture puts the previous one back
+    monkeypatch.setattr("getpass.getpass", lambda _prompt="": postgres_server.password)
+    args = ["--data-dir", str(data_dir), "--database-url", empty_url]
+    assert main([*args, "db", "password"]) == 0
+    name = server_database(empty_url).keyring_name  # database:clinic_app@127.0.0.1:PORT/DB
+    assert backend.passwords == {("TherapyNotes", name): postgres_server.password}
+    assert postgres_server.password not in capsys.readouterr().err
+    # No password in the environment: the keyring's is used.
+    assert main([*args, "db", "upgrade"]) == 0
+    assert "upgraded from empty" in capsys.readouterr().err
+
+
+def test_db_password_without_a_secure_keyring_says_what_to_use_instead(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("getpass.getpass", lambda _prompt="": "typed-secret-1")
+    url = "postgresql+psycopg://clinic_app@db.clinic.lan/therapy_notes"
+    assert main(["--data-dir", str(data_dir), "--database-url", url, "db", "password"]) == 1
+    err = capsys.readouterr().err
+    assert "THERAPY_NOTES_DATABASE_PASSWORD" in err
+    assert "typed-secret-1" not in err
+
+
+def test_db_upgrade_without_a_url_upgrades_this_computers_file(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--data-dir", str(data_dir), "db", "upgrade"]) == 0
+    assert "is up to date" in capsys.readouterr().err
+    assert (data_dir / "therapy_notes.db").is_file()
+    assert not (data_dir / CLINIC_SECRET_FILE).exists()
