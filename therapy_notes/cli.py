@@ -764,7 +764,8 @@ async def transcribe(
             session_id = service.session_id
             if session_id is not None:
                 note = await asyncio.to_thread(_load_note, database.uow_factory, session_id)
-                out.summary(note, service.budget().used, service.budget().cost_usd)
+                budget = service.budget()  # the whole session: note updates and transcript
+                out.summary(note, budget.used + budget.transcription, budget.cost_usd)
             if service.failure is not None:
                 raise service.failure
     finally:
