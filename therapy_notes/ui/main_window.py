@@ -35,6 +35,7 @@ from therapy_notes.domain.session import RecordingState
 from therapy_notes.domain.sign_off import sign_off_check
 from therapy_notes.domain.users import Role, User
 from therapy_notes.services.notes import NoteReview
+from therapy_notes.services.recording import CAP_REACHED_MESSAGE
 from therapy_notes.services.recovery import InterruptedSession
 from therapy_notes.ui.controllers.engine import EngineController, EngineState
 from therapy_notes.ui.controllers.library import LibraryController, SessionDetail
@@ -328,10 +329,13 @@ class MainWindow(QMainWindow):
         rec.measurement_recorded.connect(self.note.add_measurement)
         rec.risk_flagged.connect(self.risk_banner.add_risk)
         rec.budget_updated.connect(self.budget.show_budget)
-        rec.notice_posted.connect(self.notice.show_notice)
+        rec.notice_posted.connect(self._on_recording_notice_posted)
         rec.level_measured.connect(self.bar.show_level)
         rec.elapsed_changed.connect(self.bar.show_elapsed)
         rec.paused_changed.connect(self.bar.set_paused)
+        rec.paused_changed.connect(
+            lambda paused: self.budget.show_recording_state(self._recording.state, paused)
+        )
         rec.session_finished.connect(self._on_recording_session_finished)
         rec.session_discarded.connect(self._on_recording_session_discarded)
         rec.problem_reported.connect(self.problem_bar.show_problem)
@@ -531,6 +535,7 @@ class MainWindow(QMainWindow):
         state = getattr(event, "state", RecordingState.IDLE)
         self.bar.show_state(state, getattr(event, "message", ""), getattr(event, "attempt", 0))
         self.transcript.set_hint(LISTENING_HINT if state in ACTIVE_STATES else IDLE_HINT)
+        self.budget.show_recording_state(state, self._recording.is_paused)
         self.patients.setEnabled(state not in ACTIVE_STATES)
 
     def _on_recording_session_opened(self, session_id: int) -> None:
@@ -550,6 +555,12 @@ class MainWindow(QMainWindow):
             self._engine.restart()
         if self._close_after_stop:
             self.close()
+
+    def _on_recording_notice_posted(self, message: str, is_error: bool) -> None:
+        if message == CAP_REACHED_MESSAGE:
+            self.budget.show_cap_message(message)  # one place says it: the gauge
+        else:
+            self.notice.show_notice(message, is_error)
 
     def _on_recording_session_discarded(self, session_id: int) -> None:
         if self._session_id == session_id:

@@ -79,6 +79,7 @@ def test_budget_gauge_turns_amber_then_red(qtbot: Any) -> None:
     gauge = BudgetGauge()
     qtbot.addWidget(gauge)
     gauge.show()
+    gauge.show_recording_state(RecordingState.RECORDING)
     gauge.show_budget(_budget(100, 1000))
     assert gauge.level == "normal"
     assert not gauge.raise_button.isVisible()

@@ -1,19 +1,37 @@
-"""The token budget: used against the cap, input and output, cost; one click raises it."""
+"""The token budget: used against the cap, input and output, cost; one click raises it.
+
+Read at a glance: the numbers sit beside a thin bar (never drawn over its colour), the
+bar's colour comes from the app's tones (readable on light and dark palettes), and one
+message says what the cap means for the session as it is now: recording, paused, or
+stopped. Whether the cap is reached is the budget service's rule; this only draws it.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from therapy_notes.domain.session import RecordingState
 from therapy_notes.services.usage import BudgetSnapshot
+from therapy_notes.ui.tones import DANGER, WARNING
 
-AMBER = "#d98e04"
-RED = "#c62828"
-"""Status colours: readable on light and dark palettes alike; everything else is the OS's."""
+AMBER = WARNING.background
+RED = DANGER.background
+"""Status colours (the bar's fill); text on them uses the tone's own foreground."""
 
 PAUSED_MESSAGE = (
     "Note updates paused: the next one would pass the token cap. The transcript keeps recording."
 )
+PAUSED_WHILE_PAUSED_MESSAGE = (
+    "Note updates are paused at the token cap; recording is paused too. Raise the cap to "
+    "resume note updates."
+)
+STOPPED_AT_CAP_MESSAGE = (
+    "This session reached its token cap: the note was not updated after that. The "
+    "transcript is complete; add what is missing to the note by hand."
+)
+NEAR_CAP_MESSAGE = "Most of this session's token cap is used."
+MESSAGE_STYLE = "padding: 2px 8px; border-radius: 3px; font-weight: bold;"
 
 
 class BudgetGauge(QWidget):
@@ -32,8 +50,11 @@ class BudgetGauge(QWidget):
         self.bar = QProgressBar()
         self.bar.setAccessibleName("Token budget used")
         self.bar.setRange(0, 1000)
-        self.bar.setTextVisible(True)
-        self.bar.setMinimumWidth(160)
+        self.bar.setTextVisible(False)  # numbers beside the bar, never on its colour
+        self.bar.setFixedWidth(120)
+        self.bar.setMaximumHeight(10)
+        self.amount = QLabel()
+        self.amount.setAccessibleName("Tokens used of the cap")
         self.detail = QLabel()
         self.detail.setAccessibleName("Token use and cost")
         self.message = QLabel()
@@ -45,21 +66,38 @@ class BudgetGauge(QWidget):
         self.raise_button.clicked.connect(self.raise_requested)
         layout.addWidget(QLabel("Tokens"))
         layout.addWidget(self.bar)
+        layout.addWidget(self.amount)
         layout.addWidget(self.detail)
         layout.addWidget(self.message, 1)
         layout.addWidget(self.raise_button)
         self.level = "normal"
+        self._state = RecordingState.IDLE
+        self._is_paused = False
+        self._cap_text = ""
         self.show_budget(None)
+
+    def show_recording_state(self, state: RecordingState, is_paused: bool = False) -> None:
+        """The session's state, so the message says what the cap means now."""
+        self._state, self._is_paused = state, is_paused
+        self._set_level(self.level)
+
+    def show_cap_message(self, text: str) -> None:
+        """The service's own words for reaching the cap: shown here, once, not twice."""
+        self._cap_text = text
+        self._set_level(self.level)
 
     def show_budget(self, budget: BudgetSnapshot | None) -> None:
         if budget is None:
             self.bar.setValue(0)
             self.bar.setFormat("no session")
+            self.amount.setText("no session open")
             self.detail.setText("")
+            self._cap_text = ""
             self._set_level("normal")
             return
         self.bar.setValue(min(1000, round(budget.ratio * 1000)))
         self.bar.setFormat(f"{budget.used_tokens:,} / {budget.cap_tokens:,}")
+        self.amount.setText(f"{budget.used_tokens:,} of {budget.cap_tokens:,}")
         self.detail.setText(
             f"in {budget.used.input_tokens:,} · out "
             f"{budget.used.output_tokens:,} · ${budget.cost_usd:.4f}"
@@ -77,6 +115,27 @@ class BudgetGauge(QWidget):
         self.bar.setStyleSheet(
             f"QProgressBar::chunk {{ background-color: {colour}; }}" if colour else ""
         )
-        self.message.setText(PAUSED_MESSAGE if level == "red" else "")
-        self.message.setStyleSheet(f"color: {RED}; font-weight: bold;" if level == "red" else "")
-        self.raise_button.setVisible(level in ("amber", "red"))
+        text = self._message(level)
+        self.message.setText(text)
+        tone = DANGER if level == "red" else WARNING
+        self.message.setStyleSheet(tone.style(extra=MESSAGE_STYLE) if text else "")
+        self.message.setVisible(bool(text))
+        active = self._state in (
+            RecordingState.CONNECTING,
+            RecordingState.RECORDING,
+            RecordingState.RECONNECTING,
+        )
+        self.raise_button.setVisible(level in ("amber", "red") and active)
+
+    def _message(self, level: str) -> str:
+        """One message for the cap, in the words of the session's state."""
+        if level == "normal":
+            return ""
+        stopped = self._state in (RecordingState.STOPPED, RecordingState.FAILED)
+        if level == "amber":
+            return "" if stopped else NEAR_CAP_MESSAGE
+        if stopped or self._state is RecordingState.IDLE:
+            return STOPPED_AT_CAP_MESSAGE
+        if self._is_paused:
+            return PAUSED_WHILE_PAUSED_MESSAGE
+        return self._cap_text or PAUSED_MESSAGE

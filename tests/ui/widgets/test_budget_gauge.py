@@ -1,0 +1,63 @@
+"""The budget gauge reads at a glance: numbers beside the bar, one message for the state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from therapy_notes.domain.session import RecordingState
+from therapy_notes.domain.usage import TokenUsage
+from therapy_notes.services.usage import BudgetSnapshot
+from therapy_notes.ui.tones import DANGER
+from therapy_notes.ui.widgets.budget_gauge import (
+    NEAR_CAP_MESSAGE,
+    PAUSED_MESSAGE,
+    PAUSED_WHILE_PAUSED_MESSAGE,
+    STOPPED_AT_CAP_MESSAGE,
+    BudgetGauge,
+)
+
+
+def _snapshot(used: int, *, warning: bool = False, exhausted: bool = False) -> BudgetSnapshot:
+    return BudgetSnapshot(TokenUsage(input_audio_tokens=used), 1000, 0.0123, warning, exhausted)
+
+
+def test_numbers_are_beside_the_bar_not_on_its_colour(qtbot: Any) -> None:
+    gauge = BudgetGauge()
+    qtbot.addWidget(gauge)
+    gauge.show()
+    gauge.show_budget(_snapshot(990, warning=True, exhausted=True))
+    assert not gauge.bar.isTextVisible()
+    assert gauge.amount.text() == "990 of 1,000"
+    assert gauge.level == "red"
+
+
+def test_one_message_that_follows_the_session_state(qtbot: Any) -> None:
+    gauge = BudgetGauge()
+    qtbot.addWidget(gauge)
+    gauge.show()
+    gauge.show_recording_state(RecordingState.RECORDING)
+    gauge.show_budget(_snapshot(850, warning=True))
+    assert gauge.message.text() == NEAR_CAP_MESSAGE
+    gauge.show_budget(_snapshot(1000, warning=True, exhausted=True))
+    assert gauge.message.text() == PAUSED_MESSAGE
+    assert DANGER.background in gauge.message.styleSheet()
+    assert DANGER.foreground in gauge.message.styleSheet()
+    assert gauge.raise_button.isVisible()
+    gauge.show_cap_message("The service's own words about the cap.")
+    assert gauge.message.text() == "The service's own words about the cap."
+    gauge.show_recording_state(RecordingState.RECORDING, is_paused=True)
+    assert gauge.message.text() == PAUSED_WHILE_PAUSED_MESSAGE
+    gauge.show_recording_state(RecordingState.STOPPED)
+    assert gauge.message.text() == STOPPED_AT_CAP_MESSAGE
+    assert "keeps recording" not in gauge.message.text()
+    assert not gauge.raise_button.isVisible()  # nothing to raise once stopped
+
+
+def test_no_session_no_message(qtbot: Any) -> None:
+    gauge = BudgetGauge()
+    qtbot.addWidget(gauge)
+    gauge.show()
+    gauge.show_budget(None)
+    assert gauge.amount.text() == "no session open"
+    assert not gauge.message.isVisible()
+    assert not gauge.raise_button.isVisible()
