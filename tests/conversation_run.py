@@ -8,6 +8,7 @@ and the note-quality benchmark, so both measure exactly what a user gets.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.session import Segment
 from therapy_notes.engine.server import LocalEngine
 from therapy_notes.services.recording import RecordingService, RecordingSettings
+from therapy_notes.services.recording_events import NoteEntryAdded, RecordingEvent
 from therapy_notes.speakers.diarizer import OnlineDiarizer
 from therapy_notes.speakers.encoder import SpeakerEncoder
 from therapy_notes.storage.database import open_database
@@ -43,8 +45,13 @@ async def run_conversation(
     *,
     template: str,
     max_output_tokens: int = 250,
+    swap_after_entries: Sequence[int] = (),
 ) -> Outcome:
-    """Stream `wav` as fast as possible through a session and read back what was stored."""
+    """Stream `wav` as fast as possible through a session and read back what was stored.
+
+    With `swap_after_entries`, the clinician and client roles are swapped (as the window's
+    one click does) right after each of those numbers of note entries has been saved.
+    """
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     database = await asyncio.to_thread(open_database, data_dir / "therapy_notes.db")
     try:
@@ -58,8 +65,20 @@ async def run_conversation(
             ),
             diarizer=OnlineDiarizer(encoder),
         )
+        saved = 0
+        swaps: list[asyncio.Task[None]] = []
+
+        def on_event(event: RecordingEvent) -> None:
+            nonlocal saved
+            if isinstance(event, NoteEntryAdded):
+                saved += 1
+                if saved in swap_after_entries:
+                    swaps.append(asyncio.get_running_loop().create_task(service.swap_speakers()))
+
+        service.add_listener(on_event)
         await service.start(WavSource(wav, realtime=False), template=template)
         await service.wait_for_audio_end()
+        await asyncio.gather(*swaps)
         await service.stop()
         assert service.session_id is not None
         with database.uow_factory() as uow:

@@ -100,3 +100,31 @@ async def test_a_session_is_labelled_and_written_as_a_note(
         if r["status"] == "stated"
     }  # type: ignore[index]
     assert stated <= set(outcome.risks)
+
+
+async def test_swapping_the_roles_mid_session_rewrites_the_note_from_the_new_roles(
+    engine: LocalEngine, encoder: SpeakerEncoder, tmp_path: Path
+) -> None:
+    """One click swaps who is who; what was written from the old roles is written again."""
+    wav = SET / "audio" / "pt_knee_replacement.wav"
+    template = str(_session("pt_knee_replacement")["template"])
+    plain = await run_conversation(engine, encoder, wav, tmp_path / "plain", template=template)
+    # Swapped once the note holds its first entries, written from the first roles.
+    swapped = await run_conversation(
+        engine, encoder, wav, tmp_path / "swapped", template=template, swap_after_entries=(3,)
+    )
+    flip = {SpeakerRole.CLINICIAN: SpeakerRole.CLIENT, SpeakerRole.CLIENT: SpeakerRole.CLINICIAN}
+    assert [flip.get(s.speaker, s.speaker) for s in plain.segments] == [
+        s.speaker for s in swapped.segments
+    ]
+    # The client's answer to the clinician's early pain question is a fact only with the
+    # first roles; with the roles swapped the question is the client's and is no entry.
+    # The clinician's opening remark is an observation of the client with the first roles;
+    # as the client's words it is a report, so the entry written from it is replaced.
+    observed = ("objective", "Client is walking in with just the cane today.")
+    assert observed in plain.entries
+    assert observed not in swapped.entries
+    assert len(swapped.entries) == len(set(swapped.entries))
+    assert sorted(swapped.risks) == sorted(plain.risks)  # a flag stands, once
+    assert len(swapped.measurements) == len(set(map(str, swapped.measurements)))
+    assert "fall_risk" in plain.risks

@@ -217,6 +217,15 @@ class MemoryNotes(_Repo):
                     return
         raise NotFoundError(f"There is no risk flag {risk_id}.")
 
+    def delete_entry(self, entry_id: int) -> None:
+        self._store.write("note")
+        for entries in self._data.entries.values():
+            for index, entry in enumerate(entries):
+                if entry.id == entry_id:
+                    del entries[index]
+                    return
+        raise NotFoundError(f"There is no note entry {entry_id}.")
+
     def load(self, session_id: int) -> Note:
         record = MemorySessions(self._store).get(session_id)
         return Note(

@@ -45,17 +45,19 @@ async def run(recording: NoteSession, count: int) -> int:
     return await recording.run(turns(count))
 
 
-async def test_note_updates_come_every_six_turns_and_once_at_the_end(engine: LocalEngine) -> None:
+async def test_note_updates_come_after_three_turns_then_every_six_and_at_the_end(
+    engine: LocalEngine,
+) -> None:
     recording = session(engine, max_output_tokens=2_000, note_update_turns=6)  # no follow-ups
     session_id = await run(recording, 14)
 
     kinds = [c.kind for c in recording.link.calls if c.kind != "done"]
-    assert kinds == ["turn"] * 6 + ["create"] + ["turn"] * 6 + ["create"] + ["turn"] * 2 + [
+    assert kinds == ["turn"] * 3 + ["create"] + ["turn"] * 6 + ["create"] + ["turn"] * 5 + [
         "create"
     ]
     assert [r.status for r in recording.link.responses] == ["completed"] * 3
     # The output allowance grows with the turns an update covers: 2,000 per four turns.
-    assert [c.max_output_tokens for c in recording.link.creates] == [4_000, 4_000, 2_000]
+    assert [c.max_output_tokens for c in recording.link.creates] == [2_000, 4_000, 4_000]
     with recording.store.uow() as uow:
         segments = uow.segments.for_session(session_id)
         note = uow.notes.load(session_id)
@@ -116,7 +118,9 @@ async def test_a_small_cap_is_never_crossed_and_the_transcript_goes_on(
 
 
 async def test_a_response_cut_short_is_followed_up_without_new_turns(engine: LocalEngine) -> None:
-    recording = session(engine, max_output_tokens=40, note_update_turns=6)
+    recording = session(
+        engine, max_output_tokens=40, note_update_turns=6, first_note_update_turns=6
+    )
     session_id = await run(recording, 6)
 
     statuses = [r.status for r in recording.link.responses]

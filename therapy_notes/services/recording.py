@@ -94,6 +94,8 @@ NOTE_UPDATE_INTERVAL_MS = 60_000
 """A note update is asked for once this much of the session has passed since the last one,
 or sooner once this many turns wait (and always at the end). Every update re-reads the
 instructions and tools, so one per turn would cost several times the session's own audio."""
+FIRST_NOTE_UPDATE_TURNS = 3
+"""The first update comes after this many turns, so the note visibly starts filling in."""
 OUTPUT_ALLOWANCE_TURNS = 4
 """`max_output_tokens` is the allowance for about this many turns' entries; an update that
 covers more gets that many times more, so a minute's turns are written in one response
@@ -126,6 +128,7 @@ class RecordingSettings:
     """A file streamed as fast as possible: send no faster than the engine transcribes."""
     note_update_turns: int = NOTE_UPDATE_TURNS
     note_update_interval_ms: int = NOTE_UPDATE_INTERVAL_MS
+    first_note_update_turns: int = FIRST_NOTE_UPDATE_TURNS
 
 
 Listener = Callable[[RecordingEvent], None]
@@ -174,6 +177,7 @@ class RecordingService:
         """Session time of the last turn heard, and when the last note update was asked for."""
         self._updating = False
         """A note update was asked for and its `ResponseCompleted` is not handled yet."""
+        self._updates_asked = 0
         self._tool_error_follow_ups = 0
         self._ending = False
         self._allowance = settings.max_output_tokens
@@ -507,8 +511,9 @@ class RecordingService:
     ) -> None:
         """Ask for a note update if one is due, and only if it fits under the token cap.
 
-        Due: enough turns wait (`note_update_turns`), enough of the session has passed
-        (`note_update_interval_ms`), the session is ending, or a response wants a follow-up.
+        Due: enough turns wait (`note_update_turns`; the first time, fewer), enough of the
+        session has passed (`note_update_interval_ms`), the session is ending, or a response
+        wants a follow-up.
         The cap is checked before every request with the whole of it (the input the
         conversation holds now plus the output allowance), so it is never crossed.
         """
@@ -516,9 +521,11 @@ class RecordingService:
             return
         if not follow_up:
             waited_ms = self._heard_ms - self._last_update_ms
+            first = self._settings.first_note_update_turns
             batch_due = (
                 self._unanswered >= self._settings.note_update_turns
                 or waited_ms >= self._settings.note_update_interval_ms
+                or (self._updates_asked == 0 and self._unanswered >= first)
             )
             if self._unanswered == 0 or not (due or self._ending or batch_due):
                 return
@@ -529,6 +536,7 @@ class RecordingService:
             self._updates_paused()
             return
         self._updating = True
+        self._updates_asked += 1
         self._unanswered = 0
         self._last_update_ms = self._heard_ms
         await link.request_response(max_output_tokens=self._allowance)

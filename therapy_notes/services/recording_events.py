@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from therapy_notes.domain.notes import Measurement, NoteEntry, RiskFlag
+from therapy_notes.domain.notes import Measurement, Note, NoteEntry, RiskFlag
 from therapy_notes.domain.session import RecordingState, Segment
 from therapy_notes.services.usage import BudgetSnapshot
 
@@ -72,6 +72,16 @@ class NoteEntryAdded:
 
 
 @dataclass(frozen=True, slots=True)
+class NoteRewritten:
+    """The model's entries were removed to be written again (the roles were swapped).
+
+    `note` is what stays: entries the clinician wrote or edited, measurements and risks.
+    """
+
+    note: Note
+
+
+@dataclass(frozen=True, slots=True)
 class MeasurementRecorded:
     """A measurement from a tool call, already committed."""
 
@@ -109,6 +119,7 @@ RecordingEvent = (
     | SpeakersRelabelled
     | Draining
     | NoteEntryAdded
+    | NoteRewritten
     | MeasurementRecorded
     | RiskFlagged
     | BudgetUpdated

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapy_notes.domain.notes import NoteEntry, NoteTemplate, RiskFlag
+from therapy_notes.domain.notes import Note, NoteEntry, NoteTemplate, RiskFlag
 from therapy_notes.domain.patient_header import PatientHeader
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.problems import Remedy, engine_problem
@@ -349,6 +349,7 @@ class MainWindow(QMainWindow):
         self.patients.session_activated.connect(self.open_session)
         lib.patients_listed.connect(self.patients.show_patients)
         lib.patient_saved.connect(self._on_library_patient_saved)
+        rec.note_rewritten.connect(self._on_recording_note_rewritten)
         lib.sessions_listed.connect(self._on_library_sessions_listed)
         lib.header_loaded.connect(self._on_library_header_loaded)
         lib.session_loaded.connect(self._on_library_session_loaded)
@@ -588,6 +589,11 @@ class MainWindow(QMainWindow):
     def _show_patient(self, patient_id: int | None) -> None:
         """The header shows this patient (loaded), or says that none is chosen."""
         self._header_patient_id = patient_id
+    def _on_recording_note_rewritten(self, note: Note) -> None:
+        """The roles were swapped: what stays is shown, the rewritten entries follow."""
+        self.note.flush()
+        self.note.show_note(self._template_for(note.template), note)
+
         if patient_id is None:
             self.patient_header.show_no_patient()
         else:

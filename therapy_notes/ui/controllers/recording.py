@@ -22,6 +22,7 @@ from therapy_notes.services.recording_events import (
     BudgetUpdated,
     MeasurementRecorded,
     NoteEntryAdded,
+    NoteRewritten,
     Notice,
     PartialTranscript,
     RecordingEvent,
@@ -93,6 +94,7 @@ class RecordingController(QObject):
         segment_saved: a saved `Segment` (object).
         speakers_relabelled: segments whose speaker changed, a tuple of `Segment` (object).
         note_entry_added: a saved `NoteEntry` (object).
+        note_rewritten: the `Note` that stays when the model's entries are written again (object).
         measurement_recorded: a saved `Measurement` (object).
         risk_flagged: a saved `RiskFlag` (object).
         budget_updated: a `BudgetSnapshot` (object).
@@ -112,6 +114,7 @@ class RecordingController(QObject):
     segment_saved = Signal(object)
     speakers_relabelled = Signal(object)
     note_entry_added = Signal(object)
+    note_rewritten = Signal(object)
     measurement_recorded = Signal(object)
     risk_flagged = Signal(object)
     budget_updated = Signal(object)
@@ -313,6 +316,8 @@ class RecordingController(QObject):
             self.speakers_relabelled.emit(event.segments)
         elif isinstance(event, NoteEntryAdded):
             self.note_entry_added.emit(event.entry)
+        elif isinstance(event, NoteRewritten):
+            self.note_rewritten.emit(event.note)
         elif isinstance(event, MeasurementRecorded):
             self.measurement_recorded.emit(event.measurement)
         elif isinstance(event, RiskFlagged):
