@@ -788,6 +788,9 @@ class _Connection:
         self._history = [t for t in self._history if t.item_id != event.item_id]
             return
         self._order.remove(event.item_id)
+        # A deleted turn is no longer context either: a client that hands a turn over again
+        # (with its speaker corrected) has it composed afresh.
+        self._history = [t for t in self._history if t.item_id != event.item_id]
         entry.ready.set()
         await self._send(p.item_deleted(event.item_id))
 

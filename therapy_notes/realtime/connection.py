@@ -296,7 +296,7 @@ class RealtimeConnection:
         self._emit(LinkFlushed(lost))
 
     async def wait_until_idle(self, *, timeout_s: float = 120.0) -> bool:
-        """Wait for the active response (and its follow-ups) while the engine keeps talking.
+        """Wait for the active (or held) response while the engine keeps talking.
 
         Returns False when the engine went quiet for `timeout_s` with a response still due.
         """

@@ -326,6 +326,7 @@ class MainWindow(QMainWindow):
         rec.segment_saved.connect(self.transcript.show_segment)
         rec.speakers_relabelled.connect(self.transcript.relabel)
         rec.note_entry_added.connect(self._on_recording_note_entry_added)
+        rec.note_rewritten.connect(self._on_recording_note_rewritten)
         rec.measurement_recorded.connect(self.note.add_measurement)
         rec.risk_flagged.connect(self.risk_banner.add_risk)
         rec.budget_updated.connect(self.budget.show_budget)
@@ -547,6 +548,11 @@ class MainWindow(QMainWindow):
 
     def _on_recording_note_entry_added(self, entry: NoteEntry) -> None:
         self.note.add_entry(entry)
+
+    def _on_recording_note_rewritten(self, note: Note) -> None:
+        """The roles were swapped: what stays is shown, the rewritten entries follow."""
+        self.note.flush()
+        self.note.show_note(self._template_for(note.template), note)
 
     def _on_recording_session_finished(self, _session_id: int) -> None:
         self.note.flush()
