@@ -15,7 +15,6 @@ import glob
 import ipaddress
 import itertools
 import os
-import pwd
 import secrets
 import shutil
 import socket
@@ -243,8 +242,10 @@ class PostgresServer:
 
 def _run_as() -> str | None:
     """Who runs the cluster: ourselves, or (under root) an unprivileged account."""
-    if os.geteuid() != 0:
+    if os.name != "posix" or os.geteuid() != 0:
         return None
+    import pwd  # POSIX only, like running as root
+
     user = os.environ.get(RUN_AS_ENV, "nobody")
     try:
         pwd.getpwnam(user)
