@@ -783,9 +783,6 @@ class _Connection:
         entry = self._items.pop(event.item_id, None)
         if entry is None:
             await self._item_not_found(event.item_id, event.event_id)
-        # A deleted turn is no longer context either: a client that hands a turn over again
-        # (with its speaker corrected) has it composed afresh.
-        self._history = [t for t in self._history if t.item_id != event.item_id]
             return
         self._order.remove(event.item_id)
         # A deleted turn is no longer context either: a client that hands a turn over again
