@@ -38,6 +38,7 @@ from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.notes import (
     EntrySource,
     Measurement,
+    Note,
     NoteEntry,
     NoteTemplate,
     RiskFlag,
@@ -60,6 +61,7 @@ from therapy_notes.services.recording_events import (
     Draining,
     MeasurementRecorded,
     NoteEntryAdded,
+    NoteRewritten,
     Notice,
     PartialTranscript,
     RecordingEvent,
@@ -178,6 +180,8 @@ class RecordingService:
         self._updating = False
         """A note update was asked for and its `ResponseCompleted` is not handled yet."""
         self._updates_asked = 0
+        self._rewriting = False
+        """The roles were swapped and the note is being written again: no update meanwhile."""
         self._tool_error_follow_ups = 0
         self._ending = False
         self._allowance = settings.max_output_tokens
@@ -197,6 +201,13 @@ class RecordingService:
         """Turns not yet handed to the model: (index in `_voiced`, audio item replaced)."""
         self._voice_owner: list[int] = []
         """For each turn the diarizer was given, the index of its segment in `_voiced`."""
+        self._handed: list[tuple[int, str]] = []
+        """Turns handed to the model: (index in `_voiced`, the text item that carries it)."""
+        self._written: list[int] = []
+        """Note entries the model wrote this session (ids), rewritten when roles swap."""
+        self._kept_measurements: list[tuple[str, float, str, str, str]] = []
+        self._kept_risks: set[RiskKind] = set()
+        """What a rewrite must not store twice: measurements and risks stored before it."""
 
     # -- public API -------------------------------------------------------------------------
 
@@ -517,7 +528,7 @@ class RecordingService:
         The cap is checked before every request with the whole of it (the input the
         conversation holds now plus the output allowance), so it is never crossed.
         """
-        if self._updating or self._held:
+        if self._updating or self._held or self._rewriting:
             return
         if not follow_up:
             waited_ms = self._heard_ms - self._last_update_ms
@@ -571,6 +582,7 @@ class RecordingService:
         for index, replaces in held:
             segment = self._voiced[index]
             cited = await link.add_text_turn(replaces, f"{segment.speaker.label}: {segment.text}")
+            self._handed.append((index, cited))
             self._unanswered += 1
             if segment.id is not None:
                 self._segment_ids[cited] = segment.id
@@ -669,12 +681,61 @@ class RecordingService:
         self._emit(SpeakersRelabelled(tuple(changed)))
 
     async def swap_speakers(self) -> None:
-        """The clinician and the client the other way round, for the rest of the session."""
+        """The clinician and the client the other way round, and the note written again.
+
+        Entries written from the wrong roles ("Client reports..." for the clinician's
+        words) would stay wrong, so the model's entries that nobody has edited are removed
+        and every turn is handed over again with its new role; the next note update
+        writes them afresh. Entries the clinician wrote or edited stay; measurements and
+        risk flags stay, and the rewrite does not store them twice.
+        """
         self._roles.swapped = not self._roles.swapped
         diarizer = self._diarizer
         if diarizer is None:
             return
         await self._relabel(await asyncio.to_thread(diarizer.settled))
+        link = self._link
+        if link is not None and self._handed and self._state in _LINK_OPEN:
+            await self._rewrite_note(link)
+
+    async def _rewrite_note(self, link: RealtimeLink) -> None:
+        # A note update in flight still writes from the old roles: let it finish (and ask
+        # for no other) before its entries are removed and the turns handed over again.
+        self._rewriting = True
+        try:
+            if self._updating:
+                await link.wait_until_idle(timeout_s=REWRITE_WAIT_S)
+            await self._rewrite_entries(link)
+        finally:
+            self._rewriting = False
+        await self._update_note(link, due=True)
+
+    async def _rewrite_entries(self, link: RealtimeLink) -> None:
+        session_id = self._require_session()
+        source = self._settings.entry_source
+        written = set(self._written)
+
+        def remove(uow: UnitOfWork) -> Note:
+            note = uow.notes.load(session_id)
+            for entry in note.entries:
+                if entry.id in written and entry.source is source and entry.version == 1:
+                    uow.notes.delete_entry(entry.id)
+            return uow.notes.load(session_id)
+
+        kept = await self._write(remove)
+        self._written = []
+        self._kept_measurements = [_measurement_key(m) for m in kept.measurements]
+        self._kept_risks = {r.kind for r in kept.risks}
+        self._emit(NoteRewritten(kept))
+        handed, self._handed = self._handed, []
+        for index, old_item in handed:
+            segment = self._voiced[index]
+            cited = await link.add_text_turn(old_item, f"{segment.speaker.label}: {segment.text}")
+            self._handed.append((index, cited))
+            self._unanswered += 1
+            if segment.id is not None:
+                self._segment_ids[cited] = segment.id
+            self._transcribed_event(cited).set()
 
     def _on_link_state(self, event: LinkStateChanged) -> None:
         if event.state is LinkState.RECONNECTING and self._state is RecordingState.RECORDING:
@@ -817,6 +878,8 @@ class RecordingService:
 
         saved = await self._write(save)
         for entry in saved:
+            if entry.id is not None:
+                self._written.append(entry.id)
             self._emit(NoteEntryAdded(entry))
         return json.dumps({"ok": True, "added": len(saved)})
 
@@ -835,6 +898,10 @@ class RecordingService:
             side=_text(arguments, "side"),
             segment_ids=await self._segments_of(arguments),
         )
+        key = _measurement_key(measurement)
+        if key in self._kept_measurements:
+            self._kept_measurements.remove(key)  # stored before the note was rewritten
+            return json.dumps({"ok": True, "already_recorded": True})
         saved = await self._write(lambda uow: uow.notes.add_measurement(session_id, measurement))
         self._emit(MeasurementRecorded(saved))
         return json.dumps({"ok": True})
@@ -846,6 +913,9 @@ class RecordingService:
         except ValueError:
             kinds = ", ".join(k.value for k in RiskKind)
             raise ValueError(f"kind must be one of {kinds}") from None
+        if kind in self._kept_risks:
+            # Flagged before the note was rewritten: the flag stands, once.
+            return json.dumps({"ok": True, "flagged": kind.value, "already_flagged": True})
         risk = RiskFlag(kind, _text(arguments, "evidence"), await self._segments_of(arguments))
         saved = await self._write(lambda uow: uow.notes.add_risk(session_id, risk))
         self._emit(RiskFlagged(saved))
@@ -863,6 +933,16 @@ class RecordingService:
                 "precautions": list(profile.precautions),
             }
         )
+
+
+REWRITE_WAIT_S = 30.0
+"""How long a note update in flight may take to finish before the note is rewritten."""
+_LINK_OPEN = (RecordingState.RECORDING, RecordingState.RECONNECTING, RecordingState.STOPPING)
+"""States in which the engine still answers: the last turns are being transcribed."""
+
+
+def _measurement_key(m: Measurement) -> tuple[str, float, str, str, str]:
+    return (m.kind, m.value, m.unit, m.body_part, m.side)
 
 
 def _add_segment(session_id: int, segment: Segment, uow: UnitOfWork) -> Segment:
