@@ -49,8 +49,8 @@ from therapy_notes.ui.controllers.recording import (
 from therapy_notes.ui.controllers.recovery import RecoveryController
 from therapy_notes.ui.controllers.settings import SettingsController
 from therapy_notes.ui.controllers.users import UsersController
-from therapy_notes.ui.dialogs.addendum_dialog import AddendumDialog
 from therapy_notes.ui.controllers.voice import VoiceEnrollmentController
+from therapy_notes.ui.dialogs.addendum_dialog import AddendumDialog
 from therapy_notes.ui.dialogs.export_dialog import ExportChoice, ExportDialog
 from therapy_notes.ui.dialogs.help_dialogs import DataPlaces, DataProtectionDialog, ShortcutsDialog
 from therapy_notes.ui.dialogs.patient_dialog import PatientDialog
@@ -60,8 +60,8 @@ from therapy_notes.ui.dialogs.search_dialog import SearchDialog
 from therapy_notes.ui.dialogs.settings_dialog import SettingsDialog, SettingsPage
 from therapy_notes.ui.dialogs.sign_dialog import SignDialog
 from therapy_notes.ui.dialogs.users_dialog import UsersDialog
-from therapy_notes.ui.settings_store import UiSettings
 from therapy_notes.ui.dialogs.voice_dialog import VoiceEnrollmentDialog
+from therapy_notes.ui.settings_store import UiSettings
 from therapy_notes.ui.widgets.budget_gauge import BudgetGauge
 from therapy_notes.ui.widgets.lock_overlay import LockOverlay
 from therapy_notes.ui.widgets.note_view import NoteView
@@ -99,6 +99,7 @@ def app_version() -> str:
     except PackageNotFoundError:
         return "(development)"
 
+
 TemplateLookup = Callable[[str], NoteTemplate]
 
 
@@ -127,9 +128,9 @@ class MainWindow(QMainWindow):
         template_names: tuple[str, ...],
         template_for: TemplateLookup,
         data_places: DataPlaces | None = None,
+        voice: VoiceEnrollmentController | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        voice: VoiceEnrollmentController | None = None,
         super().__init__(parent)
         self.setWindowTitle("Therapy Notes")
         self.setAccessibleName("Therapy Notes")
@@ -595,11 +596,6 @@ class MainWindow(QMainWindow):
     def _show_patient(self, patient_id: int | None) -> None:
         """The header shows this patient (loaded), or says that none is chosen."""
         self._header_patient_id = patient_id
-    def _on_recording_note_rewritten(self, note: Note) -> None:
-        """The roles were swapped: what stays is shown, the rewritten entries follow."""
-        self.note.flush()
-        self.note.show_note(self._template_for(note.template), note)
-
         if patient_id is None:
             self.patient_header.show_no_patient()
         else:
@@ -934,6 +930,7 @@ class MainWindow(QMainWindow):
     def _on_lock_locked(self) -> None:
         self.note.flush()
         self._hidden_while_locked = [w for w in self.findChildren(QDialog) if w.isVisible()]
+
     def open_voice_enrollment(self) -> None:
         if self._voice is None or self._voice_dialog is not None:
             return
