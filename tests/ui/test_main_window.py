@@ -188,7 +188,7 @@ def test_ctrl_comma_opens_settings_and_help_lists_the_shortcuts(
         window.activateWindow()
         assert QKeySequence("Ctrl+,") in window.settings_action.shortcuts()
         menus = [a.text() for a in window.menuBar().actions()]
-        assert menus == ["&File", "&Session", "&Help"]
+        assert menus == ["&File", "&Session", "&View", "&Help"]
         assert not hasattr(window.bar, "effort_box")  # reasoning effort is an Advanced setting
         window.raise_()
         window.activateWindow()
@@ -216,6 +216,38 @@ def test_ctrl_comma_opens_settings_and_help_lists_the_shortcuts(
         assert "therapy_notes.db" in data.text.text()  # type: ignore[attr-defined]
         assert "SQLCipher" in data.text.text()  # type: ignore[attr-defined]
         data.reject()
+        window.close()
+        await parts.shutdown()
+
+    run(scenario())
+
+
+def test_view_menu_switches_to_dark_and_remembers_it(
+    run: Callable[..., Any], qtbot: Any, make_app: Callable[..., Awaitable[AppParts]]
+) -> None:
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from therapy_notes.domain.session import SpeakerRole
+    from therapy_notes.ui.theme import ColourScheme, is_dark
+
+    async def scenario() -> None:
+        parts = await make_app(LONG_SESSION.path)
+        window = parts.window
+        window.show()
+        window.transcript.show_segment(
+            Segment("a", 0, 900, "How is the knee?", speaker=SpeakerRole.CLINICIAN)
+        )
+        assert window.scheme_actions[ColourScheme.SYSTEM].isChecked()
+        window.scheme_actions[ColourScheme.DARK].trigger()
+        assert is_dark(QApplication.palette())
+        assert window.scheme_actions[ColourScheme.DARK].isChecked()
+        assert parts.settings.store.colour_scheme() == "dark"
+        row = window.transcript.item(0)
+        link = window.transcript.palette().color(QPalette.ColorRole.Link)
+        assert row.foreground().color() == link  # recoloured for the dark palette
+        window.scheme_actions[ColourScheme.LIGHT].trigger()
+        assert not is_dark(QApplication.palette())
         window.close()
         await parts.shutdown()
 

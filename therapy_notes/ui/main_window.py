@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -62,6 +62,7 @@ from therapy_notes.ui.dialogs.sign_dialog import SignDialog
 from therapy_notes.ui.dialogs.users_dialog import UsersDialog
 from therapy_notes.ui.dialogs.voice_dialog import VoiceEnrollmentDialog
 from therapy_notes.ui.settings_store import UiSettings
+from therapy_notes.ui.theme import SCHEME_TITLES, ColourScheme, apply_colour_scheme
 from therapy_notes.ui.widgets.budget_gauge import BudgetGauge
 from therapy_notes.ui.widgets.lock_overlay import LockOverlay
 from therapy_notes.ui.widgets.note_view import NoteView
@@ -216,6 +217,15 @@ class MainWindow(QMainWindow):
         self._connect()
         self._apply_settings(settings.settings)
         self._restore_layout()
+        self._colour_scheme = ColourScheme.SYSTEM
+        stored = settings.store.colour_scheme()
+        self.set_colour_scheme(
+            ColourScheme(stored) if stored in set(ColourScheme) else ColourScheme.SYSTEM,
+            save=False,
+        )
+        QGuiApplication.styleHints().colorSchemeChanged.connect(
+            self._on_style_hints_color_scheme_changed
+        )
         self.bar.show_engine(engine.state, "")
 
     # -- setup -------------------------------------------------------------------------------
@@ -293,6 +303,18 @@ class MainWindow(QMainWindow):
         self.about_action = QAction("About Therapy Notes", self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self.open_about)
+        view_menu = self.menuBar().addMenu("&View")
+        appearance = view_menu.addMenu("Appearance")
+        self.scheme_actions: dict[ColourScheme, QAction] = {}
+        schemes = QActionGroup(self)
+        schemes.setExclusive(True)
+        for scheme in ColourScheme:
+            action = QAction(SCHEME_TITLES[scheme], self)
+            action.setCheckable(True)
+            action.triggered.connect(lambda _c=False, s=scheme: self.set_colour_scheme(s))
+            schemes.addAction(action)
+            appearance.addAction(action)
+            self.scheme_actions[scheme] = action
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.data_action)
@@ -475,6 +497,24 @@ class MainWindow(QMainWindow):
     @property
     def settings_dialog(self) -> SettingsDialog | None:
         return self._settings_dialog
+
+    # -- appearance --------------------------------------------------------------------------
+
+    @property
+    def colour_scheme(self) -> ColourScheme:
+        return self._colour_scheme
+
+    def set_colour_scheme(self, scheme: ColourScheme, *, save: bool = True) -> None:
+        """View > Appearance: light, dark, or the operating system's (kept for next time)."""
+        self._colour_scheme = scheme
+        self.scheme_actions[scheme].setChecked(True)
+        apply_colour_scheme(scheme)
+        if save:
+            self._settings.store.save_colour_scheme(scheme.value)
+
+    def _on_style_hints_color_scheme_changed(self, _scheme: object) -> None:
+        if self._colour_scheme is ColourScheme.SYSTEM:
+            apply_colour_scheme(ColourScheme.SYSTEM)  # the OS switched: follow it
 
     # -- help --------------------------------------------------------------------------------
 

@@ -115,6 +115,18 @@ class SettingsStore:
         self._settings.setValue(f"layout/{key}", state)
         self._settings.sync()
 
+    def colour_scheme(self) -> str:
+        """The chosen colour scheme: "system", "light" or "dark".
+
+        Kept apart from `UiSettings`, whose saving restarts the engine.
+        """
+        value = self._settings.value("view/colour_scheme")
+        return str(value) if value is not None else "system"
+
+    def save_colour_scheme(self, scheme: str) -> None:
+        self._settings.setValue("view/colour_scheme", scheme)
+        self._settings.sync()
+
 
 def _coerce(raw: object, like: object) -> object:
     """INI files store text; turn it back into the type of the default."""

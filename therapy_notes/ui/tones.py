@@ -45,3 +45,22 @@ def contrast_ratio(a: str, b: str) -> float:
     """WCAG 2 contrast ratio between two `#rrggbb` colours (1 to 21)."""
     la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
     return (la + 0.05) / (lb + 0.05)
+
+
+ERROR_TEXT_LIGHT = "#a3001b"
+ERROR_TEXT_DARK = "#ff8a80"
+"""Error text set on the window's own background: a dark red on light, a light red on dark."""
+
+SERIES_LIGHT = ("#1f5fa8", "#b3261e", "#1e7b34", "#7b3fa8", "#a04d00", "#00707a")
+SERIES_DARK = ("#7cb2ff", "#ff8a80", "#6fd08c", "#c9a0ff", "#ffb25e", "#4dd8e6")
+"""Chart lines, distinct from each other and at least 3:1 against the chart's base."""
+
+
+def error_text(is_dark: bool) -> str:
+    """The error text colour for a light or a dark window."""
+    return ERROR_TEXT_DARK if is_dark else ERROR_TEXT_LIGHT
+
+
+def series_colours(is_dark: bool) -> tuple[str, ...]:
+    """The chart's line colours for a light or a dark base."""
+    return SERIES_DARK if is_dark else SERIES_LIGHT

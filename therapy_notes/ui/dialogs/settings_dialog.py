@@ -43,6 +43,7 @@ from therapy_notes.ui.settings_store import (
     ENGINES,
     UiSettings,
 )
+from therapy_notes.ui.tones import error_text
 
 ENGINE_TITLES = {
     ENGINE_LOCAL: "Local (offline, built in)",
@@ -278,6 +279,9 @@ class SettingsDialog(QDialog):
         controller.load_key_hint()
         controller.list_devices()
 
+    def _error_colour(self) -> str:
+        return error_text(self.palette().window().color().lightness() < 128)
+
     def show_page(self, page: SettingsPage) -> None:
         self.pages.setCurrentIndex(self._page_index[page])
 
@@ -333,7 +337,7 @@ class SettingsDialog(QDialog):
 
     def _on_key_failed(self, message: str) -> None:
         self.key_status.setText(message)
-        self.key_status.setStyleSheet("color: #c62828;")
+        self.key_status.setStyleSheet(f"color: {self._error_colour()};")
 
     def _on_devices_listed(self, names: list[str]) -> None:
         chosen = self.device.currentData()
@@ -349,7 +353,7 @@ class SettingsDialog(QDialog):
 
     def _on_devices_failed(self, message: str) -> None:
         self.device_status.setText(message)
-        self.device_status.setStyleSheet("color: #c62828;")
+        self.device_status.setStyleSheet(f"color: {self._error_colour()};")
         self.test_button.setChecked(False)
 
     def _on_test_button_toggled(self, on: bool) -> None:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-ERROR_STYLE = "QFrame#noticeBar { border: 1px solid #c62828; border-radius: 4px; }"
+from therapy_notes.ui.tones import DANGER
+
+ERROR_STYLE = (
+    f"QFrame#noticeBar {{ border: 1px solid {DANGER.background}; border-radius: 4px; }}"
+    f" QFrame#noticeBar QLabel {{ color: palette(window-text); }}"
+)
 INFO_STYLE = "QFrame#noticeBar { border: 1px solid palette(mid); border-radius: 4px; }"
 
 

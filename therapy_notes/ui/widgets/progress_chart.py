@@ -15,12 +15,12 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from therapy_notes.ui.controllers.notes import ProgressPoint
+from therapy_notes.ui.tones import series_colours
 
 PANEL_HEIGHT_PX = 150
 MARGIN_LEFT_PX = 56
 MARGIN_PX = 12
 MARGIN_RIGHT_PX = 48
-COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
 
 
 class ProgressChart(QWidget):
@@ -61,12 +61,13 @@ class ProgressChart(QWidget):
                 "No measurements recorded for this patient yet.",
             )
             return
+        colours = series_colours(self.palette().base().color().lightness() < 128)
         times = sorted({p.at for points in self._series.values() for p in points})
         height = self.height() / len(self._series)
         for index, (name, points) in enumerate(self._series.items()):
             panel = QRectF(0, index * height, self.width(), height)
             self._draw_panel(
-                painter, panel, name, points, times, QColor(COLORS[index % len(COLORS)])
+                painter, panel, name, points, times, QColor(colours[index % len(colours)])
             )
         painter.end()
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -20,8 +21,7 @@ from PySide6.QtWidgets import (
 
 from therapy_notes.domain.session import RecordingState
 from therapy_notes.ui.controllers.engine import EngineState
-
-ERROR_COLOUR = "#c62828"
+from therapy_notes.ui.tones import error_text
 
 STATE_TEXT = {
     RecordingState.IDLE: "Ready",
@@ -103,6 +103,10 @@ class RecordingBar(QWidget):
         layout.addWidget(self.template_box)
         layout.addSpacing(12)
         layout.addWidget(self.engine_label)
+        divider = QFrame()
+        divider.setFrameShape(QFrame.Shape.VLine)
+        divider.setFrameShadow(QFrame.Shadow.Sunken)
+        layout.addWidget(divider)  # "Engine: Local | Live", never "Engine: Local Live"
         layout.addWidget(self.connection_label, 1)
         self.state = RecordingState.IDLE
         self.show_state(RecordingState.IDLE, "")
@@ -143,7 +147,7 @@ class RecordingBar(QWidget):
         self.connection_label.setText(text)
         self.connection_label.setToolTip(message)
         is_bad = state in (RecordingState.FAILED, RecordingState.RECONNECTING)
-        self.connection_label.setStyleSheet(f"color: {ERROR_COLOUR};" if is_bad else "")
+        self.connection_label.setStyleSheet(f"color: {self._error_colour()};" if is_bad else "")
         if not active:
             self.set_paused(False)
 
@@ -163,8 +167,11 @@ class RecordingBar(QWidget):
         self.engine_label.setToolTip(message)
         self.engine_label.setForegroundRole(QPalette.ColorRole.WindowText)
         self.engine_label.setStyleSheet(
-            f"color: {ERROR_COLOUR};" if state is EngineState.FAILED else ""
+            f"color: {self._error_colour()};" if state is EngineState.FAILED else ""
         )
+
+    def _error_colour(self) -> str:
+        return error_text(self.palette().window().color().lightness() < 128)
 
     def show_level(self, level: float) -> None:
         self.meter.setValue(round(max(0.0, min(1.0, level)) * 100))

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from therapy_notes.domain.notes import RiskFlag, RiskKind
+from therapy_notes.ui.tones import DANGER
 
 RISK_TITLES = {
     RiskKind.SELF_HARM: "Self-harm",
@@ -13,7 +14,11 @@ RISK_TITLES = {
     RiskKind.ABUSE_OR_NEGLECT: "Abuse or neglect",
     RiskKind.FALL_RISK: "Fall risk",
 }
-BANNER_STYLE = "QFrame#riskBanner { border: 2px solid #c62828; border-radius: 4px; }"
+BANNER_STYLE = (
+    f"QFrame#riskBanner {{ background-color: {DANGER.background}; border-radius: 4px; }}"
+    f" QFrame#riskBanner QLabel {{ color: {DANGER.foreground}; }}"
+)
+"""The danger tone: white on a deep red, readable on light and dark windows alike."""
 
 
 class RiskBanner(QFrame):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtCore import QEvent, QRect, Qt, QTimer
 from PySide6.QtGui import QBrush, QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
@@ -46,6 +46,26 @@ class TranscriptView(QListWidget):
         self._is_scroll_pending = False
         self.hint = IDLE_HINT
         """What the empty view says: what to do, or that it is listening."""
+
+    def speaker_brush(self, role: SpeakerRole) -> QBrush:
+        """The clinician's rows in the palette's link colour, everyone else's in its text."""
+        colour = (
+            QPalette.ColorRole.Link if role is SpeakerRole.CLINICIAN else QPalette.ColorRole.Text
+        )
+        return QBrush(self.palette().color(colour))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new palette (light or dark) recolours the rows already shown."""
+        super().changeEvent(event)
+        if event.type() is QEvent.Type.PaletteChange:
+            for row in range(self.count()):
+                item = self.item(row)
+                role = item.data(SPEAKER_ROLE)
+                item.setForeground(
+                    self.palette().placeholderText()
+                    if role is None
+                    else self.speaker_brush(SpeakerRole(str(role)))
+                )
 
     def set_hint(self, hint: str) -> None:
         """The empty state's text (shown only while there are no rows)."""
@@ -126,10 +146,7 @@ class TranscriptView(QListWidget):
         font = QFont(self.font())
         font.setBold(role is SpeakerRole.CLINICIAN)
         item.setFont(font)
-        colour = (
-            QPalette.ColorRole.Link if role is SpeakerRole.CLINICIAN else (QPalette.ColorRole.Text)
-        )
-        item.setForeground(QBrush(self.palette().color(colour)))
+        item.setForeground(self.speaker_brush(role))
 
     def show_segments(self, segments: tuple[Segment, ...] | list[Segment]) -> None:
         self.clear_transcript()
