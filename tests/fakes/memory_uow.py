@@ -127,6 +127,9 @@ class MemorySessions(_Repo):
     def hold(self, session_id: int) -> SessionRecord:
         return self.get(session_id)  # one process, one writer: nothing to hold against
 
+    def interrupted(self) -> list[SessionRecord]:
+        return self.with_status(SessionStatus.RECORDING)  # one desktop: every one is
+
     def set_status(
         self, session_id: int, status: SessionStatus, ended_at: datetime | None = None
     ) -> None:

@@ -173,3 +173,13 @@ def edit_while_signing(
         return outcome
     finally:
         database.close()
+
+
+def record_until_killed(url: str, password: str, started: Any, release: Any) -> None:
+    """Start a recording and keep it going until the test kills this process (a crash)."""
+    database = open_url(url, password=password)
+    with database.uow_factory() as uow:
+        session_id = uow.sessions.start(None, "soap", "local", START).id
+        uow.segments.add(session_id, Segment("only-turn", 0, 900, "Hello."))
+    started.send(session_id)
+    release.wait()  # never set: the process is killed while it "records"

@@ -22,7 +22,9 @@ from tests.storage.clinic_desktop import ANA, BO, START, service
 from therapy_notes.domain.audit import chain_findings
 from therapy_notes.domain.notes import EntrySource, NoteEntry
 from therapy_notes.domain.session import SessionStatus
+from therapy_notes.errors import UserFacingError
 from therapy_notes.services.notes import SignatureState
+from therapy_notes.services.recovery import RecoveryService
 from therapy_notes.storage.database import Database, open_url
 
 pytestmark = pytest.mark.timeout(240)
@@ -200,3 +202,45 @@ def test_a_sign_off_while_an_entry_is_edited_signs_what_is_stored(
             "saved" if entry.text == "Reviewer's wording." else "locked"
         )
     assert _audit_chain_holds(database) == []
+
+
+def test_another_desktops_live_recording_is_not_offered_for_recovery_until_it_crashes(
+    clinic: tuple[str, str, Database],
+) -> None:
+    url, password, database = clinic
+    recovery = RecoveryService(database.uow_factory)
+    with database.uow_factory() as uow:  # this desktop records too
+        here = uow.sessions.start(None, "soap", "local", START).id
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    release = context.Event()
+    desktop = context.Process(
+        target=clinic_desktop.record_until_killed, args=(url, password, send, release)
+    )
+    desktop.start()
+    try:
+        assert receive.poll(120), "the other desktop never started recording"
+        there = receive.recv()
+        assert asyncio.run(recovery.find_interrupted()) == []
+        with pytest.raises(UserFacingError, match="being recorded on another computer"):
+            asyncio.run(recovery.recover(there, "ana"))
+        with database.uow_factory() as uow:
+            assert uow.sessions.get(there).status is SessionStatus.RECORDING
+    finally:
+        desktop.kill()  # a crash: no stop, no commit, the connection just goes
+        desktop.join(60)
+
+    async def offered() -> list[int]:
+        while True:  # the server notices the closed connection and drops its lease
+            found = [s.session_id for s in await recovery.find_interrupted()]
+            if found:
+                return found
+            await asyncio.sleep(0.05)
+
+    assert asyncio.run(asyncio.wait_for(offered(), 60)) == [there]
+    recovered = asyncio.run(recovery.recover(there, "ana"))
+    assert recovered.segment_count == 1
+    with database.uow_factory() as uow:
+        assert uow.sessions.get(there).status is SessionStatus.DRAFT
+        assert uow.sessions.get(here).status is SessionStatus.RECORDING
+        assert uow.sessions.interrupted() == []  # this desktop's own is still alive

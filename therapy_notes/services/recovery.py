@@ -76,7 +76,7 @@ class RecoveryService:
                     s.started_at,
                     len(uow.segments.for_session(s.id)),
                 )
-                for s in uow.sessions.with_status(SessionStatus.RECORDING)
+                for s in uow.sessions.interrupted()
             ]
         logger.info("interrupted sessions found: %d", len(found))
         return found
@@ -89,6 +89,12 @@ class RecoveryService:
                 raise UserFacingError(
                     f"Session {session_id} is not an interrupted recording (it is "
                     f"{session.status.value}), so it was left as it is."
+                )
+            if session_id not in {s.id for s in uow.sessions.interrupted()}:
+                raise UserFacingError(
+                    f"Session {session_id} is being recorded on another computer right now, "
+                    "so it was left as it is. It can be recovered if that recording stops "
+                    "without being saved."
                 )
             segments = uow.segments.for_session(session_id)
             # The audio ended where its last saved segment ended: the crash time is unknown.

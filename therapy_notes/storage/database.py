@@ -31,6 +31,7 @@ from therapy_notes.file_modes import create_private_file, make_private_folder, t
 from therapy_notes.storage import encryption, postgres
 from therapy_notes.storage.backup import damaged_message
 from therapy_notes.storage.errors import DatabaseLocation, message_for, storage_errors, translate
+from therapy_notes.storage.leases import RecordingLeases
 from therapy_notes.storage.uow import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class Database:
         self.engine = engine
         self.where = where
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._leases = RecordingLeases(engine) if engine.dialect.name == "postgresql" else None
+        """Whose recordings are alive, on a shared database (see `leases`)."""
 
     @property
     def is_server(self) -> bool:
@@ -63,13 +66,19 @@ class Database:
 
     def uow_factory(self) -> SqlUnitOfWork:
         """A new unit of work with a fresh Session: one per transaction, never shared."""
-        return SqlUnitOfWork(self._new_session, self.where)
+        return SqlUnitOfWork(self._new_session, self.where, self._leases)
 
     def _new_session(self) -> Session:
         return self._sessions()
 
     def close(self) -> None:
-        """Close every pooled connection; the last one checkpoints the WAL into the file."""
+        """Close every pooled connection; the last one checkpoints the WAL into the file.
+
+        On a shared database this also lets go of this desktop's recording leases.
+        """
+        if self._leases is not None:
+            with storage_errors(self.where):
+                self._leases.close()
         self.engine.dispose()
 
 

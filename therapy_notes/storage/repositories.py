@@ -21,6 +21,7 @@ from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus, 
 from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.errors import EditConflictError, NoteLockedError, NotFoundError
 from therapy_notes.storage.errors import DatabaseLocation, translated
+from therapy_notes.storage.leases import RecordingLeases, is_recording_somewhere
 from therapy_notes.storage.orm import (
     AuditRow,
     Base,
@@ -187,7 +188,17 @@ def _session_record(row: SessionRow) -> SessionRecord:
 
 
 class SqlSessionRepository(_Repository):
-    """Recording sessions and their status (`SessionRepository`)."""
+    """Recording sessions and their status (`SessionRepository`).
+
+    On a shared database a session started here is leased to this desktop while it records
+    (`leases`), so other desktops never take it for an interrupted one.
+    """
+
+    def __init__(
+        self, session: Session, where: DatabaseLocation, leases: RecordingLeases | None = None
+    ) -> None:
+        super().__init__(session, where)
+        self._leases = leases
 
     @translated
     def start(
@@ -204,6 +215,8 @@ class SqlSessionRepository(_Repository):
         )
         self._session.add(row)
         self._session.flush()
+        if self._leases is not None:
+            self._leases.hold(row.id)
         return _session_record(row)
 
     @translated
@@ -233,6 +246,8 @@ class SqlSessionRepository(_Repository):
         if ended_at is not None:
             row.ended_at = ended_at
         self._session.flush()
+        if self._leases is not None and status != SessionStatus.RECORDING:
+            self._leases.release(session_id)
 
     @translated
     def for_patient(self, patient_id: int) -> list[SessionRecord]:
@@ -254,6 +269,19 @@ class SqlSessionRepository(_Repository):
             .order_by(SessionRow.started_at, SessionRow.id)
         )
         return [_session_record(row) for row in self._session.scalars(query)]
+
+    @translated
+    def interrupted(self) -> list[SessionRecord]:
+        """Sessions left in "recording" that no one is recording any more, oldest first.
+
+        On SQLite that is every one (the app asks before it records). On a shared database
+        a session whose desktop still holds its recording lease is being recorded right now
+        and is left out; a crashed desktop's lease went with its connection.
+        """
+        recording = self.with_status(SessionStatus.RECORDING)
+        if not self._is_server:
+            return recording
+        return [s for s in recording if not is_recording_somewhere(self._session, s.id)]
 
     @translated
     def delete(self, session_id: int) -> None:

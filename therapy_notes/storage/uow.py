@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from therapy_notes.storage.audio import SqlAudioRepository
 from therapy_notes.storage.errors import DatabaseLocation, storage_errors
+from therapy_notes.storage.leases import RecordingLeases
 from therapy_notes.storage.repositories import (
     SqlAuditRepository,
     SqlNoteRepository,
@@ -45,9 +46,15 @@ class SqlUnitOfWork:
     users: SqlUserRepository
     signatures: SqlSignatureRepository
 
-    def __init__(self, session_factory: Callable[[], Session], where: DatabaseLocation) -> None:
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        where: DatabaseLocation,
+        leases: RecordingLeases | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._where = where
+        self._leases = leases
         self._session: Session | None = None
 
     def __enter__(self) -> Self:
@@ -58,7 +65,7 @@ class SqlUnitOfWork:
             session.begin()
         self._session = session
         self.patients = SqlPatientRepository(session, self._where)
-        self.sessions = SqlSessionRepository(session, self._where)
+        self.sessions = SqlSessionRepository(session, self._where, self._leases)
         self.segments = SqlSegmentRepository(session, self._where)
         self.notes = SqlNoteRepository(session, self._where)
         self.usage = SqlUsageRepository(session, self._where)
