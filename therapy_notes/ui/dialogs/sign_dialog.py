@@ -7,6 +7,8 @@ summary, their own name and credentials as they will be printed, and the checks 
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -27,11 +29,11 @@ def _plural(count: int, word: str, words: str = "") -> str:
 
 def summary_text(check: SignOffCheck) -> str:
     """The note's contents in one glance: entries per section, measurements, risks."""
-    lines = " · ".join(
-        f"{s.title}: {_plural(s.entries, 'entry', 'entries')}" for s in check.sections
+    lines = [f"{s.title}: {_plural(s.entries, 'entry', 'entries')}" for s in check.sections]
+    lines.append(
+        f"{_plural(check.measurements, 'measurement')}, {_plural(check.risks, 'flagged risk')}"
     )
-    extra = [_plural(check.measurements, "measurement"), _plural(check.risks, "flagged risk")]
-    return f"{lines}\n{', '.join(extra)}"
+    return "\n".join(lines)
 
 
 def _bullets(items: tuple[str, ...]) -> str:
@@ -67,7 +69,7 @@ class SignDialog(QDialog):
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         layout.addWidget(line)
-        self.signer = QLabel(f"Signed by: <b>{signer_name}</b>")
+        self.signer = QLabel(f"You sign as: <b>{escape(signer_name)}</b>")
         self.signer.setAccessibleName("Signer")
         layout.addWidget(self.signer)
         meaning = QLabel(

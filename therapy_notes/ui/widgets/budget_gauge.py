@@ -68,8 +68,9 @@ class BudgetGauge(QWidget):
         layout.addWidget(self.bar)
         layout.addWidget(self.amount)
         layout.addWidget(self.detail)
-        layout.addWidget(self.message, 1)
+        layout.addWidget(self.message, 10)
         layout.addWidget(self.raise_button)
+        layout.addStretch(1)  # with no message, the numbers stay beside the bar
         self.level = "normal"
         self._state = RecordingState.IDLE
         self._is_paused = False
