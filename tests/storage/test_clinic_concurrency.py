@@ -244,3 +244,33 @@ def test_another_desktops_live_recording_is_not_offered_for_recovery_until_it_cr
         assert uow.sessions.get(there).status is SessionStatus.DRAFT
         assert uow.sessions.get(here).status is SessionStatus.RECORDING
         assert uow.sessions.interrupted() == []  # this desktop's own is still alive
+
+
+def test_a_recording_whose_lease_connection_was_lost_still_stops_and_leases_again(
+    clinic: tuple[str, str, Database],
+    postgres_server: PostgresServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, _, database = clinic
+    with database.uow_factory() as uow:
+        first = uow.sessions.start(None, "soap", "local", START).id
+    with postgres_server.admin() as conn:  # the server restarts, the VPN drops...
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'clinic_app'"
+        )
+    with database.uow_factory() as uow:
+        assert [s.id for s in uow.sessions.interrupted()] == [first]  # its lease went
+        second = uow.sessions.start(None, "soap", "local", START).id  # leases both again
+    with database.uow_factory() as uow:
+        assert uow.sessions.interrupted() == []
+        uow.sessions.set_status(first, SessionStatus.DRAFT)
+    with postgres_server.admin() as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'clinic_app'"
+        )
+    with database.uow_factory() as uow:  # stopping never fails on a lost lease connection
+        uow.sessions.set_status(second, SessionStatus.DRAFT)
+    assert any(m.startswith("recording lease connection lost") for m in caplog.messages)
+    with database.uow_factory() as uow:
+        assert {s.id for s in uow.sessions.with_status(SessionStatus.DRAFT)} == {first, second}
+        assert uow.sessions.with_status(SessionStatus.RECORDING) == []
