@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 import shutil
 import threading
 from pathlib import Path
@@ -12,6 +13,7 @@ from therapy_notes.engine.asr import (
     Recognizer,
     bundled_model_dir,
     file_sha256,
+    plan_workers,
 )
 from therapy_notes.engine.pcm import pcm16_to_float32, resample_24k_to_16k
 from therapy_notes.errors import ModelError
@@ -118,3 +120,64 @@ async def test_transcribe_runs_off_the_event_loop(recognizer: Recognizer) -> Non
     assert any(after > before for _, before, after in spying.decodes), (
         "the event loop ran while a decode was in progress"
     )
+
+
+def test_workers_times_threads_is_the_core_count() -> None:
+    assert plan_workers(1) == (1, 1)
+    assert plan_workers(2) == (2, 1)
+    assert plan_workers(3) == (2, 1)
+    assert plan_workers(8) == (2, 4)
+
+
+class _GatedRecognizer(Recognizer):
+    """No model work: each decode records what it was and, for partials, waits for a gate."""
+
+    def __init__(self, model: object, *, num_workers: int) -> None:
+        super().__init__(model, num_workers=num_workers)
+        self.gate = threading.Event()
+        self.order: list[str] = []
+
+    def decode(self, audio_16k: np.ndarray, partial: bool = False) -> str:
+        if partial:
+            self.gate.wait(30)
+        label = f"{'partial' if partial else 'final'}:{int(audio_16k[0])}"
+        self.order.append(label)
+        return label
+
+
+async def _until_running(recognizer: _GatedRecognizer, count: int) -> None:
+    while sum(recognizer.decodes_run.values()) < count:  # noqa: ASYNC110 (a worker thread)
+        await asyncio.sleep(0.001)
+
+
+async def test_a_waiting_final_goes_before_waiting_partials(recognizer: Recognizer) -> None:
+    gated = _GatedRecognizer(recognizer._model, num_workers=1)
+    first = asyncio.ensure_future(gated.transcribe(np.full(10, 1.0), partial=True))
+    await _until_running(gated, 1)
+    later = asyncio.ensure_future(gated.transcribe(np.full(10, 2.0), partial=True))
+    final = asyncio.ensure_future(gated.transcribe(np.full(10, 3.0)))
+    await asyncio.sleep(0)
+    assert gated.is_saturated
+    gated.gate.set()
+    await asyncio.gather(first, later, final)
+    gated.close()
+    assert gated.order == ["partial:1", "final:3", "partial:2"]
+
+
+async def test_finals_have_a_worker_of_their_own(recognizer: Recognizer) -> None:
+    gated = _GatedRecognizer(recognizer._model, num_workers=2)
+    partial = asyncio.ensure_future(gated.transcribe(np.full(10, 1.0), partial=True))
+    await _until_running(gated, 1)
+    queued = asyncio.ensure_future(gated.transcribe(np.full(10, 2.0), partial=True))
+    # The only worker that takes partials is busy: a final still runs at once.
+    assert await asyncio.wait_for(gated.transcribe(np.full(10, 3.0)), 30) == "final:3"
+    assert not partial.done()
+    # A partial dropped before any worker took it never runs.
+    queued.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await queued
+    gated.gate.set()
+    await partial
+    gated.close()
+    assert gated.order == ["final:3", "partial:1"]
+    assert gated.decodes_run == {"final": 1, "partial": 1}
