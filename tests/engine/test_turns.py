@@ -2,6 +2,7 @@ import asyncio
 import itertools
 import threading
 from collections.abc import Iterator
+from typing import cast
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from therapy_notes.engine.turns import (
     TurnStopped,
     TurnTracker,
     VadSettings,
+    utterance_is_complete,
 )
 
 BYTES_PER_MS = 48
@@ -103,6 +105,7 @@ async def test_vad_turn_sends_events_in_order_with_partials(models: EngineModels
     fixtures = LONG_UTTERANCES[:4]
     assert len(fixtures) == 4
     finals: list[str] = []
+    prefixes: list[tuple[str, str]] = []
     for fixture in fixtures:
         events = await _run_vad_as_decodes_keep_up(models, fixture.pcm16())
         kinds = [type(e) for e in events]
@@ -131,12 +134,12 @@ async def test_vad_turn_sends_events_in_order_with_partials(models: EngineModels
         said = normalise(_delta_text(events)).split()
         assert said
         final_words = normalise(final.transcript).split()
-        # Partials are tentative: on a loaded machine a partial decode sees less audio and
-        # its last words differ ("six thousand" for "six out"); the words it opens with are
-        # the final's, and most of the rest match.
-        assert said[:2] == final_words[:2]
-        assert word_error_rate([" ".join(final_words[: len(said)])], [" ".join(said)]) <= 0.5
+        # Partials are provisional: the first looks see under a second of speech and may
+        # hear "rip" for "grip"; on a loaded machine a partial decode sees less audio and
+        # its last words differ ("six thousand" for "six out"); most of the words match.
+        prefixes.append((" ".join(final_words[: len(said)]), " ".join(said)))
         finals.append(final.transcript)
+    assert word_error_rate([f for f, _ in prefixes], [s for _, s in prefixes]) <= 0.5
     assert word_error_rate([f.text for f in fixtures], finals) <= 0.45
 
 
@@ -304,3 +307,125 @@ async def test_feeding_never_stalls_the_event_loop(models: EngineModels) -> None
     assert sum(isinstance(e, TurnFinal) for e in events) >= expected
     assert spying.threads, "the session was decoded"
     assert threading.get_ident() not in set(spying.threads)
+
+
+class _ScriptedRecognizer:
+    """Says the same words for every decode, at once; counts finals and partials."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.finals = 0
+        self.partials = 0
+        self.is_saturated = False
+
+    async def transcribe(self, audio_16k: np.ndarray, *, partial: bool = False) -> str:
+        await asyncio.sleep(0)
+        if partial:
+            self.partials += 1
+        else:
+            self.finals += 1
+        return self.text
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _speech_only(pcm: bytes) -> bytes:
+    """A fixture without its trailing second of silence."""
+    return pcm[: len(pcm) - 1_000 * BYTES_PER_MS]
+
+
+async def _turns_heard(
+    models: EngineModels, text: str, vad: VadSettings, pcm: bytes
+) -> tuple[list[TurnEvent], _ScriptedRecognizer]:
+    """Feed `pcm` to a tracker whose recogniser always says `text`; events so far."""
+    scripted = _ScriptedRecognizer(text)
+    tracker = _tracker(EngineModels(cast(Recognizer, scripted), models.vad), vad)
+    events: list[TurnEvent] = []
+
+    async def consume() -> None:
+        async for event in tracker.events():
+            events.append(event)
+
+    consumer = asyncio.create_task(consume())
+    await _feed(tracker, pcm)
+    for _ in range(20):  # let the last decodes' results and the outbox settle
+        await asyncio.sleep(0)
+    await tracker.aclose()
+    await consumer
+    return events, scripted
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Patient reports pain of six out of ten.", True),
+        ("Is the pain worse at night?", True),
+        ("Grip strength in the left hand is", False),
+        ("She wants to return to", False),
+        ("Pain is worse in the morning,", False),
+        ("We reviewed the thought record and.", False),
+        ("Knee extension lacks five degrees", None),
+        ("", None),
+    ],
+)
+def test_complete_utterances_are_told_from_unfinished_ones(
+    text: str, expected: bool | None
+) -> None:
+    assert utterance_is_complete(text) is expected
+
+
+async def test_semantic_vad_ends_a_complete_utterance_after_a_short_silence(
+    models: EngineModels,
+) -> None:
+    # 400 ms of silence: too short for server_vad's 500 ms, enough for a complete sentence.
+    pcm = _speech_only(FIXTURES[0].pcm16()) + bytes(400 * BYTES_PER_MS)
+    text = FIXTURES[0].text
+    semantic, _ = await _turns_heard(models, text, VadSettings.semantic_vad("auto"), pcm)
+    server, _ = await _turns_heard(models, text, VadSettings(), pcm)
+    assert [type(e) for e in semantic if not isinstance(e, TurnPartial)] == [
+        TurnStarted,
+        TurnStopped,
+        TurnCommitted,
+        TurnFinal,
+    ]
+    assert not [e for e in server if isinstance(e, TurnStopped | TurnCommitted)]
+
+
+async def test_semantic_vad_waits_longer_mid_phrase(models: EngineModels) -> None:
+    speech = _speech_only(FIXTURES[4].pcm16())
+    # Speech, 1.5 s of silence, speech again: one turn when the words so far are unfinished
+    # (medium waits up to 4 s then), two when they read as a whole sentence.
+    pcm = speech + bytes(1_500 * BYTES_PER_MS) + speech + bytes(4_500 * BYTES_PER_MS)
+    unfinished, _ = await _turns_heard(
+        models, "Grip strength in the left hand is", VadSettings.semantic_vad("medium"), pcm
+    )
+    whole, _ = await _turns_heard(
+        models, "Grip strength is fine.", VadSettings.semantic_vad("medium"), pcm
+    )
+    assert sum(isinstance(e, TurnCommitted) for e in unfinished) == 1
+    assert sum(isinstance(e, TurnCommitted) for e in whole) == 2
+
+
+async def test_the_early_final_waits_for_a_likely_turn_end(models: EngineModels) -> None:
+    # Short pauses inside the speech start no final decode; the one pause long enough to
+    # end the turn starts exactly one, which becomes the final.
+    speech = _speech_only(FIXTURES[1].pcm16())
+    _, scripted = await _turns_heard(
+        models, FIXTURES[1].text, VadSettings(), speech + bytes(1_000 * BYTES_PER_MS)
+    )
+    assert scripted.finals == 1
+    assert scripted.partials >= 2  # the first look, and the early second look confirming it
+
+
+async def test_first_words_come_from_two_early_looks(models: EngineModels) -> None:
+    # The first look is shown as tentative; the second look confirms its words.
+    speech = _speech_only(LONG_UTTERANCES[0].pcm16())
+    events, _ = await _turns_heard(
+        models, "Patient reports pain", VadSettings(), speech + bytes(1_000 * BYTES_PER_MS)
+    )
+    partials = [e for e in events if isinstance(e, TurnPartial)]
+    assert partials[0].delta == ""
+    assert partials[0].tentative == "Patient reports pain"
+    assert partials[1].delta == "Patient reports pain"
+    assert partials[1].tentative == ""

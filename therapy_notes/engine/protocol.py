@@ -890,13 +890,19 @@ def item_retrieved(item: JsonObject) -> JsonObject:
     return server_event("conversation.item.retrieved", item=copy.deepcopy(item))
 
 
-def transcription_delta(item_id: str, delta: str) -> JsonObject:
-    """New text of a turn still being transcribed."""
+def transcription_delta(item_id: str, delta: str, tentative: str = "") -> JsonObject:
+    """New text of a turn still being transcribed.
+
+    `tentative` is the local engine's own field (clients that do not know it ignore it):
+    the words after everything sent so far that are not confirmed yet, replacing the
+    previous delta's `tentative`; `delta` stays append-only as in the cloud's protocol.
+    """
     return server_event(
         "conversation.item.input_audio_transcription.delta",
         item_id=item_id,
         content_index=0,
         delta=delta,
+        tentative=tentative,
     )
 
 

@@ -79,7 +79,6 @@ _DELTA_CHARS = 48
 _PCM_BYTES_PER_MS = p.SAMPLE_RATE_HZ * 2 // 1000
 _OFF_LOOP_BYTES = 256 * 1024
 """Messages larger than this are parsed (base64 decode included) on a worker thread."""
-_SEMANTIC_SILENCE_MS = {"low": 1000, "medium": 600, "auto": 600, "high": 300}
 
 
 class TurnTrackerLike(Protocol):
@@ -107,8 +106,7 @@ def vad_settings(session: p.JsonObject) -> VadSettings | None:
         return None
     defaults = VadSettings()
     if td.get("type") == "semantic_vad":
-        silence = _SEMANTIC_SILENCE_MS.get(str(td.get("eagerness") or "auto"), 600)
-        return VadSettings(defaults.threshold, defaults.prefix_padding_ms, silence)
+        return VadSettings.semantic_vad(str(td.get("eagerness") or "auto"))
     return VadSettings(
         threshold=float(td.get("threshold", defaults.threshold)),
         prefix_padding_ms=int(td.get("prefix_padding_ms", defaults.prefix_padding_ms)),
@@ -1040,8 +1038,10 @@ class _Connection:
             case TurnStarted():
                 await self._send(p.speech_started(event.item_id, event.audio_start_ms))
             case TurnPartial():
-                if self._transcribing() and event.delta:
-                    await self._send(p.transcription_delta(event.item_id, event.delta))
+                if self._transcribing() and (event.delta or event.tentative):
+                    await self._send(
+                        p.transcription_delta(event.item_id, event.delta, event.tentative)
+                    )
             case TurnStopped():
                 await self._send(p.speech_stopped(event.item_id, event.audio_end_ms))
             case TurnCommitted():

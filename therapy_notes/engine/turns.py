@@ -6,10 +6,15 @@ The server depends only on this surface: it feeds PCM16 at 24 kHz with `append`,
 Latency comes from doing the work while the person is still talking:
 - partial decodes run about every 0.8 s of new speech; a word is sent only once two
   consecutive hypotheses agree on it ("local agreement"), so the deltas are append-only;
-- the final decode starts speculatively at the first silent VAD window, and is usually
-  done by the time `silence_duration_ms` has passed and the turn commits; if speech
-  resumes first, that result is thrown away;
-- when every recogniser worker is busy, partials are skipped; finals always run.
+- the final decode starts speculatively once the silence has lasted `_SPECULATE_AFTER_MS`
+  (shorter pauses are mostly inside a sentence), and is usually done by the time
+  `silence_duration_ms` has passed and the turn commits; if speech resumes first, that
+  decode is dropped (or, if it already runs, its result is thrown away);
+- no partial starts once the silence has begun, and a waiting one is dropped when the
+  speculative final starts; the recogniser runs finals before partials, on a worker of
+  their own, and when its partial worker is busy, partials are skipped.
+With `semantic_vad` the speculative final is also the judge of the turn: when its text is
+a complete utterance the turn ends at once, mid-phrase it waits longer (`SemanticWaits`).
 Turns are capped: after `_SOFT_CAP_MS` the first quiet window commits, and at
 `_HARD_CAP_MS` the turn commits wherever it is, so no decode ever sees more than one
 Whisper window.
@@ -34,12 +39,43 @@ from therapy_notes.engine.vad import WINDOW_SAMPLES, StreamingVad, VadModel
 
 
 @dataclass(frozen=True, slots=True)
+class SemanticWaits:
+    """semantic_vad: the silence (ms) that ends a turn, by what its words so far look like."""
+
+    complete_ms: int
+    """The words make a whole utterance (a full stop, a question, not a dangling word)."""
+    unsure_ms: int
+    """No punctuation to tell, or no text yet (the decode is still running)."""
+    incomplete_ms: int
+    """Mid-phrase: a trailing comma or a word that needs more ("the", "to", "and", "is")."""
+
+
+SEMANTIC_EAGERNESS: dict[str, SemanticWaits] = {
+    "high": SemanticWaits(complete_ms=150, unsure_ms=500, incomplete_ms=2_000),
+    "medium": SemanticWaits(complete_ms=200, unsure_ms=800, incomplete_ms=4_000),
+    "low": SemanticWaits(complete_ms=500, unsure_ms=1_500, incomplete_ms=8_000),
+}
+"""By `eagerness` (`auto` is `medium`); the longest waits are the cloud's 2 s / 4 s / 8 s."""
+
+
+@dataclass(frozen=True, slots=True)
 class VadSettings:
-    """server_vad parameters from `session.update` (`audio.input.turn_detection`)."""
+    """Turn detection from `session.update` (`audio.input.turn_detection`).
+
+    server_vad uses `silence_duration_ms`; semantic_vad (`semantic` set) ends a turn after
+    a silence that depends on the words so far. Both use the threshold and prefix padding.
+    """
 
     threshold: float = 0.5
     prefix_padding_ms: int = 300
     silence_duration_ms: int = 500
+    semantic: SemanticWaits | None = None
+
+    @classmethod
+    def semantic_vad(cls, eagerness: str = "auto") -> VadSettings:
+        """semantic_vad at `eagerness` (low, medium, high or auto; unknown means auto)."""
+        waits = SEMANTIC_EAGERNESS.get(eagerness, SEMANTIC_EAGERNESS["medium"])
+        return cls(silence_duration_ms=waits.unsure_ms, semantic=waits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +88,15 @@ class TurnStarted:
 
 @dataclass(frozen=True, slots=True)
 class TurnPartial:
-    """New text of a turn still being spoken (append-only: deltas concatenate)."""
+    """New text of a turn still being spoken (append-only: deltas concatenate).
+
+    `tentative` is the rest of the latest hypothesis, which no second look has confirmed
+    yet: it belongs after the confirmed text and is replaced by the next partial's.
+    """
 
     item_id: str
     delta: str
+    tentative: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +150,17 @@ _T = TypeVar("_T")
 MIN_COMMIT_MS = 100
 _SAMPLES_PER_MS = MODEL_RATE_HZ // 1000
 _PARTIAL_INTERVAL_MS = 800
-_FIRST_PARTIAL_MS = 1000
-"""Speech (not counting prefix padding) before the first partial: less rarely holds a word."""
+_FIRST_PARTIAL_MS = 450
+"""Speech (not counting prefix padding) before the first partial: about one spoken word."""
+_CONFIRM_INTERVAL_MS = 250
+"""The second look, soon after the first, so the first words are agreed on (confirmed)."""
+_MAX_WORDS_PER_S = 4
+"""More words than this per second of audio in a partial is a decoding loop."""
+_SPECULATE_AFTER_MS = 150
+"""Silence before the speculative final starts. Measured on generated speech
+(tests/benchmarks/test_turn_taking.py): the VAD's quiet runs inside a sentence are mostly
+shorter, so fewer speculative finals are thrown away, and the final is still done well
+before a 500 ms silence ends the turn."""
 _SOFT_CAP_MS = 15_000
 _HARD_CAP_MS = 20_000
 _NEG_THRESHOLD_GAP = 0.15
@@ -118,6 +168,15 @@ _NEG_THRESHOLD_GAP = 0.15
 _FLUSH_WAIT_S = 1.5
 """How long a stopping turn waits for its last hypotheses, to send their agreed words."""
 _WORD_RE = re.compile(r"[^\w']+")
+_DANGLING_WORDS = frozenset(
+    (  # noqa: SIM905 - a word list reads better as words
+        "a an the to of in on at for with from by about into onto over under after before "
+        "between without than and or but nor so because if when while whether which who "
+        "whose where is are was were be been being am has have had will would can could "
+        "should may might must do does did my your our their its um uh er"
+    ).split()
+)
+"""Words a complete utterance rarely ends on."""
 
 
 class EngineModels:
@@ -185,11 +244,19 @@ class _Turn:
     speech_start: int
     silence_start: int | None = None
     last_partial_at: int = 0
+    partials_started: int = 0
+    end_silence_ms: int | None = None
+    """semantic_vad: the silence that ends this turn, once its speculative final is read."""
     is_closed: bool = False
     speculative: asyncio.Task[str] | None = None
     partial_task: asyncio.Task[str] | None = None
     previous_words: list[str] | None = None
     emitted_words: list[str] = field(default_factory=list)
+    tentative_text: str = ""
+
+    def tentative(self) -> str:
+        """The latest hypothesis's words after the confirmed ones."""
+        return " ".join((self.previous_words or [])[len(self.emitted_words) :])
 
     def agree(self, hypothesis: str, *, is_final: bool = False) -> str | None:
         """Local agreement: the delta of words two hypotheses in a row agree on, if any.
@@ -222,8 +289,33 @@ def _norm(word: str) -> str:
     return _WORD_RE.sub("", word.lower())
 
 
+def utterance_is_complete(text: str) -> bool | None:
+    """Whether a transcript reads as a whole utterance: True, False (mid-phrase) or None.
+
+    Whisper punctuates what it hears: a full stop, question or exclamation mark after a
+    word that can end a sentence is complete; a trailing comma, colon, dash or ellipsis, or
+    a last word such as "the", "to", "and" or "is", is not; anything else is unsure.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return None
+    last = _norm(stripped.split()[-1])
+    if stripped.endswith(("...", "\u2026", ",", ";", ":", "-")) or last in _DANGLING_WORDS:
+        return False
+    if stripped.endswith((".", "?", "!")):
+        return True
+    return None
+
+
 def _ms(samples: int) -> int:
     return samples // _SAMPLES_PER_MS
+
+
+def _partial_interval_ms(partials_started: int) -> int:
+    """New audio before the next partial: none for the first, a short second look."""
+    if partials_started == 0:
+        return 0
+    return _CONFIRM_INTERVAL_MS if partials_started == 1 else _PARTIAL_INTERVAL_MS
 
 
 _Outgoing = TurnEvent | Callable[[], Awaitable[list[TurnEvent]]]
@@ -376,21 +468,60 @@ class TurnTracker:
         if probability >= vad.threshold:
             if turn.silence_start is not None:
                 turn.silence_start = None
-                turn.speculative = None  # speech resumed: that guess is stale
+                turn.end_silence_ms = None
+                if turn.speculative is not None:
+                    turn.speculative.cancel()  # speech resumed: that guess is stale
+                    turn.speculative = None
         elif probability < vad.threshold - _NEG_THRESHOLD_GAP and turn.silence_start is None:
             turn.silence_start = start
-            turn.speculative = self._spawn(
-                self._recognizer.transcribe(self._buffer.slice(turn.start, end))
-            )
             if length_ms >= _SOFT_CAP_MS:
                 self._close_turn(turn, stop=start, consumed=end)
                 return
-        if turn.silence_start is not None and _ms(end - turn.silence_start) >= (
-            vad.silence_duration_ms
+        silence_ms = 0 if turn.silence_start is None else _ms(end - turn.silence_start)
+        if (
+            turn.silence_start is not None
+            and turn.speculative is None
+            and (silence_ms >= _SPECULATE_AFTER_MS)
         ):
+            self._speculate(turn, end, vad)
+        if turn.silence_start is not None and silence_ms >= self._end_silence_ms(turn, vad):
             self._close_turn(turn, stop=turn.silence_start, consumed=end)
         elif length_ms >= _HARD_CAP_MS:
             self._close_turn(turn, stop=end, consumed=end)
+
+    def _end_silence_ms(self, turn: _Turn, vad: VadSettings) -> int:
+        if vad.semantic is None:
+            return vad.silence_duration_ms
+        return turn.end_silence_ms if turn.end_silence_ms is not None else vad.semantic.unsure_ms
+
+    def _speculate(self, turn: _Turn, end: int, vad: VadSettings) -> None:
+        """Start the final decode of a turn that has gone quiet; drop a waiting partial."""
+        if turn.partial_task is not None and not turn.partial_task.done():
+            turn.partial_task.cancel()
+        decode = self._spawn(self._recognizer.transcribe(self._buffer.slice(turn.start, end)))
+        turn.speculative = decode
+        if vad.semantic is not None:
+            waits = vad.semantic
+            decode.add_done_callback(lambda done: self._on_speculative(turn, done, waits))
+
+    def _on_speculative(self, turn: _Turn, task: asyncio.Task[str], waits: SemanticWaits) -> None:
+        """semantic_vad: the turn's words are known; end it now or set how long to wait."""
+        if (
+            turn.is_closed
+            or turn is not self._turn
+            or task is not turn.speculative
+            or turn.silence_start is None
+            or task.cancelled()
+        ):
+            return
+        text = "" if task.exception() is not None else task.result()
+        turn.end_silence_ms = {
+            True: waits.complete_ms,
+            None: waits.unsure_ms,
+            False: waits.incomplete_ms,
+        }[utterance_is_complete(text)]
+        if _ms(self._vad_next - turn.silence_start) >= turn.end_silence_ms:
+            self._close_turn(turn, stop=turn.silence_start, consumed=self._vad_next)
 
     def _close_turn(self, turn: _Turn, *, stop: int, consumed: int) -> None:
         """End a VAD turn: its audio runs from its start to `stop`."""
@@ -433,27 +564,35 @@ class TurnTracker:
             or turn.silence_start is not None
             or turn.partial_task is not None
             or _ms(now - turn.speech_start) < _FIRST_PARTIAL_MS
-            or _ms(now - turn.last_partial_at) < _PARTIAL_INTERVAL_MS
+            or _ms(now - turn.last_partial_at) < _partial_interval_ms(turn.partials_started)
             or self._recognizer.is_saturated
         ):
             return
         turn.last_partial_at = now
+        turn.partials_started += 1
         task = self._spawn(
             self._recognizer.transcribe(self._buffer.slice(turn.start, now), partial=True)
         )
         turn.partial_task = task
-        task.add_done_callback(lambda done: self._on_partial(turn, done))
+        max_words = 2 + _MAX_WORDS_PER_S * _ms(now - turn.start) // 1000
+        task.add_done_callback(lambda done: self._on_partial(turn, done, max_words))
 
-    def _on_partial(self, turn: _Turn, task: asyncio.Task[str]) -> None:
-        if turn.is_closed or task.cancelled():
+    def _on_partial(self, turn: _Turn, task: asyncio.Task[str], max_words: int) -> None:
+        if turn.is_closed:
             return  # a closing turn's flush reads this result itself
         turn.partial_task = None
+        if task.cancelled():
+            return
         if task.exception() is not None:
             _log.info("partial decode failed for %s: %r", turn.item_id, task.exception())
             return
-        delta = turn.agree(task.result())
-        if delta:
-            self._outbox.put_nowait(TurnPartial(turn.item_id, delta))
+        # A short window can send the greedy decoder round a loop; no one says more words
+        # than this in the time, so the rest is not shown even as tentative.
+        delta = turn.agree(" ".join(task.result().split()[:max_words]))
+        tentative = turn.tentative()
+        if delta or tentative != turn.tentative_text:
+            turn.tentative_text = tentative
+            self._outbox.put_nowait(TurnPartial(turn.item_id, delta or "", tentative))
 
     # Finals and the outbox ------------------------------------------------------------
 
