@@ -87,6 +87,7 @@ def test_reading_enrolls_the_signed_in_clinician_and_forget_deletes(
         dialog, controller = _dialog(qtbot, service, lambda: WavSource(wav), ana)
         await controller.wait()
         assert dialog.status_label.text().startswith("Not enrolled")
+        assert not dialog.forget_button.isEnabled()  # nothing to forget yet
         recording: list[bool] = []
         controller.recording_changed.connect(recording.append)
 
@@ -98,6 +99,7 @@ def test_reading_enrolls_the_signed_in_clinician_and_forget_deletes(
         assert dialog.record_button.text() == "Start reading"
         assert dialog.record_button.isEnabled()
         assert await service.voice_of(ana) is not None
+        assert dialog.forget_button.isEnabled()
 
         dialog.forget_button.click()
         await controller.wait()
@@ -122,7 +124,7 @@ def test_a_short_reading_says_what_to_do_and_stores_nothing(
         dialog.record_button.click()
         await wait_until(lambda: not controller.is_recording, what="the reading to end")
         await controller.wait()
-        assert dialog.message_label.text().startswith("Not enrolled: Only")
+        assert dialog.message_label.text().startswith("Could not enroll: Only")
         assert "read the whole passage" in dialog.message_label.text()
         assert await service.voice_of(ana) is None
 
@@ -139,7 +141,7 @@ def test_no_microphone_and_nobody_signed_in_are_told_plainly(
         dialog, controller = _dialog(qtbot, service, no_microphone, ana)
         dialog.record_button.click()
         assert dialog.message_label.text() == (
-            "Not enrolled: No microphone was found. Connect one and try again."
+            "Could not enroll: No microphone was found. Connect one and try again."
         )
         assert not controller.is_recording
         assert dialog.record_button.text() == "Start reading"

@@ -36,6 +36,7 @@ class VoiceEnrollmentController(QObject):
         recording_changed: whether the microphone is open (bool).
         busy_changed: whether a voice print is being made or stored (bool).
         enrolled: the outcome to show after a successful enrollment (str).
+        enrolled_changed: whether the signed-in user has a voice print now (bool).
         failed: what went wrong and what to do (str).
     """
 
@@ -45,6 +46,7 @@ class VoiceEnrollmentController(QObject):
     recording_changed = Signal(bool)
     busy_changed = Signal(bool)
     enrolled = Signal(str)
+    enrolled_changed = Signal(bool)
     failed = Signal(str)
 
     passage = ENROLLMENT_PASSAGE
@@ -162,6 +164,7 @@ class VoiceEnrollmentController(QObject):
         except UserFacingError as exc:
             self.failed.emit(str(exc))
             return
+        self.enrolled_changed.emit(voice is not None)
         if user is None:
             self.status_changed.emit("Sign in to enroll your voice.")
         elif voice is None:

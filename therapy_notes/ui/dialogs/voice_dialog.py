@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -22,6 +23,8 @@ from PySide6.QtWidgets import (
 
 from therapy_notes.ui.controllers.voice import VoiceEnrollmentController
 
+TEXT_WIDTH = 540
+"""Pixels the passage wraps at: short lines, read aloud without losing the place."""
 TARGET_S = 20
 """About how long the passage takes to read; the progress bar fills over it."""
 
@@ -35,6 +38,8 @@ class VoiceEnrollmentDialog(QDialog):
         self.setAccessibleName("Enroll my voice")
         self._controller = controller
         layout = QVBoxLayout(self)
+        # Word-wrapped labels need a width to wrap at, or the layout squeezes them.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         intro = QLabel(
             "Read the passage below aloud at your usual pace, with the microphone you use "
             "in sessions. The app keeps a summary of your voice (not the recording) in the "
@@ -50,6 +55,10 @@ class VoiceEnrollmentDialog(QDialog):
         font.setPointSizeF(font.pointSizeF() * 1.2)
         passage.setFont(font)
         passage.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for label in (intro, passage):
+            label.setMinimumWidth(TEXT_WIDTH)
+        # The frame and the margin are not in the label's own wrap height: ask for all of it.
+        passage.setMinimumHeight(passage.heightForWidth(TEXT_WIDTH) + 2 * passage.margin())
         layout.addWidget(passage)
 
         row = QHBoxLayout()
@@ -63,15 +72,19 @@ class VoiceEnrollmentDialog(QDialog):
         self.level_bar.setAccessibleName("Microphone level")
         row.addWidget(self.level_bar, 1)
         self.seconds_label = QLabel(f"0 of about {TARGET_S} s")
+        widest = self.seconds_label.fontMetrics().horizontalAdvance(f"60 of about {TARGET_S} s")
+        self.seconds_label.setMinimumWidth(widest + 4)
         row.addWidget(self.seconds_label)
         layout.addLayout(row)
 
         self.message_label = QLabel("")
         self.message_label.setWordWrap(True)
+        self.message_label.setMinimumWidth(TEXT_WIDTH)
         self.message_label.setAccessibleName("Enrollment result")
         layout.addWidget(self.message_label)
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
+        self.status_label.setMinimumWidth(TEXT_WIDTH)
         layout.addWidget(self.status_label)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -89,7 +102,8 @@ class VoiceEnrollmentDialog(QDialog):
         controller.busy_changed.connect(self._on_busy_changed)
         controller.enrolled.connect(self._on_enrolled)
         controller.failed.connect(self._on_failed)
-        self.resize(560, 0)
+        controller.enrolled_changed.connect(self.forget_button.setEnabled)
+        self.forget_button.setEnabled(False)
         controller.refresh()
 
     def _on_record_clicked(self) -> None:
@@ -104,11 +118,9 @@ class VoiceEnrollmentDialog(QDialog):
 
     def _on_recording_changed(self, recording: bool) -> None:
         self.record_button.setText("Stop" if recording else "Start reading")
-        self.forget_button.setEnabled(not recording)
 
     def _on_busy_changed(self, busy: bool) -> None:
         self.record_button.setEnabled(not busy)
-        self.forget_button.setEnabled(not busy)
         if busy:
             self.message_label.setText("Learning your voice…")
 
@@ -116,7 +128,7 @@ class VoiceEnrollmentDialog(QDialog):
         self.message_label.setText(message)
 
     def _on_failed(self, message: str) -> None:
-        self.message_label.setText(f"Not enrolled: {message}")
+        self.message_label.setText(f"Could not enroll: {message}")
 
     def reject(self) -> None:
         self._controller.stop()
