@@ -45,6 +45,10 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         window.review_list.sessions.itemClicked.emit(item)
         await loaded
         assert window.note_stack.currentWidget() is window.review
+        await wait_until(
+            lambda: window.budget.amount.text().startswith("This session used"),
+            what="the open session's tokens in the footer",
+        )
         rows = window.review.rows
         assert [r.source.text() for r in rows] == ["local composer", "model"]
 
@@ -56,14 +60,21 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         qtbot.mouseClick(pain, Qt.MouseButton.LeftButton)
         assert window.highlighted_transcript() == [f"[00:03]  Speaker:  {seeded.segment_texts[1]}"]
 
-        # Edit inline: the entry becomes the clinician's, and says who.
-        qtbot.mouseClick(flexion.edit_button, Qt.MouseButton.LeftButton)
+        # The note reads as a document: who wrote an entry is on hover, not on the line.
+        assert not flexion.source.isVisible()
+        assert flexion.toolTip().startswith("Written by the speech model")
+        # Edit in place (double-click): the entry becomes the clinician's, and says who.
+        qtbot.mouseDClick(flexion, Qt.MouseButton.LeftButton)
+        assert flexion.is_editing
+        assert flexion.editor is not None
+        assert flexion.save_button is not None
         flexion.editor.setPlainText("Right shoulder flexion 125° (remeasured).")
         loaded = wait_for_signal(notes.review_loaded)
         qtbot.mouseClick(flexion.save_button, Qt.MouseButton.LeftButton)
         (review,) = await loaded
         edited = next(r for r in window.review.rows if "remeasured" in r.text.text())
         assert edited.source.text() == "clinician · ana"
+        assert "last edited by ana" in edited.toolTip()
         assert not review.is_locked
 
         # Sign: a confirmation first (cancel signs nothing), then the signature block,
@@ -86,18 +97,21 @@ def test_edit_sign_addendum_cosign_export_and_copy(
         confirm = window.sign_dialog
         assert confirm is not None
         loaded = wait_for_signal(notes.review_loaded)
-        listed = wait_for_signal(parts.library.sessions_listed)
         qtbot.mouseClick(confirm.sign_button, Qt.MouseButton.LeftButton)
         (review,) = await loaded
-        (patient_id, _rows) = await listed
-        assert patient_id == seeded.patient_id
-        assert window.patients.sessions.item(0, 2).text() == "signed"
+        await wait_until(
+            lambda: window.patients.sessions.item(0, 2).text() == "signed",  # type: ignore[union-attr]
+            what="the sessions list shows the new status",
+        )
         assert review.is_locked
         assert window.review.signature_labels[0].text().startswith("Signed by Ana Ruiz, OTR/L on ")
         assert not window.review.sign_button.isEnabled()
-        for row in window.review.rows:
-            assert not row.edit_button.isEnabled()
-            assert not row.delete_button.isEnabled()
+        for row in window.review.rows:  # a signed note has no edit controls at all
+            assert row.editor is None
+            assert row.delete_button is None
+            row.start_edit()
+            assert not row.is_editing
+            assert "Double-click" not in row.toolTip()
         refused = wait_for_signal(notes.error_posted)
         window.review.rows[0].submit_edit("Changed after signing")
         (message,) = await refused

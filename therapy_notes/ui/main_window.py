@@ -376,6 +376,7 @@ class MainWindow(QMainWindow):
         rec.note_rewritten.connect(self._on_recording_note_rewritten)
         lib.sessions_listed.connect(self._on_library_sessions_listed)
         lib.header_loaded.connect(self._on_library_header_loaded)
+        lib.usage_loaded.connect(self._on_library_usage_loaded)
         lib.session_loaded.connect(self._on_library_session_loaded)
         lib.search_finished.connect(self.search_dialog.show_hits)
         lib.risk_acknowledged.connect(self.risk_banner.remove)
@@ -667,7 +668,7 @@ class MainWindow(QMainWindow):
         risk: RiskFlag
         for risk in detail.note.risks:
             self.risk_banner.add_risk(risk)
-        self.budget.show_budget(None)
+        self._show_stored_session(detail.record.id)
         self.notice.hide()
 
     def _on_note_clinician_text_edited(self, section: str, text: str) -> None:
@@ -723,7 +724,17 @@ class MainWindow(QMainWindow):
         self.review.show_review(review)
         self.note_stack.setCurrentWidget(self.review)
         self.risk_banner.clear_risks()
+        self._show_stored_session(review.session.id)
+
+    def _show_stored_session(self, session_id: int) -> None:
+        """A stored session is open: the footer shows its tokens, an old problem goes."""
+        self.problem_bar.clear_problem()
         self.budget.show_budget(None)
+        self._library.load_usage(session_id)
+
+    def _on_library_usage_loaded(self, session_id: int, usage: object, cost_usd: float) -> None:
+        if session_id == self._session_id and not self._recording.is_active:
+            self.budget.show_stored_usage(usage, cost_usd)  # type: ignore[arg-type]
 
     def _on_notes_audit_listed(self, session_id: int, records: list[object]) -> None:
         if session_id == self._session_id:

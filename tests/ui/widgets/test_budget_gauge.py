@@ -61,3 +61,15 @@ def test_no_session_no_message(qtbot: Any) -> None:
     assert gauge.amount.text() == "no session open"
     assert not gauge.message.isVisible()
     assert not gauge.raise_button.isVisible()
+
+
+def test_a_stored_session_shows_what_it_used(qtbot: Any) -> None:
+    gauge = BudgetGauge()
+    qtbot.addWidget(gauge)
+    gauge.show()
+    gauge.show_stored_usage(TokenUsage(input_audio_tokens=1200), 0.0456)
+    assert gauge.amount.text() == "This session used 1,200 tokens"
+    assert "$0.0456" in gauge.detail.text()
+    assert not gauge.bar.isVisible()
+    gauge.show_budget(None)
+    assert gauge.bar.isVisible()

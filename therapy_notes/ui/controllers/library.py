@@ -64,6 +64,8 @@ class LibraryController(QObject):
         patient_saved: the saved `Patient` (object).
         sessions_listed: patient id or None, `SessionSummary` rows (object, list).
         header_loaded: a `PatientHeader` for the session view (object).
+        usage_loaded: a stored session's id, its `TokenUsage` and cost in USD (int, object,
+            float).
         session_loaded: a `SessionDetail` (object).
         search_finished: the query and its `SearchHit`s (str, list).
         risk_acknowledged: the id of the acknowledged risk flag (int).
@@ -74,6 +76,7 @@ class LibraryController(QObject):
     patient_saved = Signal(object)
     sessions_listed = Signal(object, list)
     header_loaded = Signal(object)
+    usage_loaded = Signal(int, object, float)
     session_loaded = Signal(object)
     search_finished = Signal(str, list)
     risk_acknowledged = Signal(int)
@@ -110,6 +113,10 @@ class LibraryController(QObject):
 
     def load_session(self, session_id: int) -> None:
         self._tasks.spawn(self._load_session(session_id), "load-session")
+
+    def load_usage(self, session_id: int) -> None:
+        """What a stored session used, for the footer while it is open."""
+        self._tasks.spawn(self._load_usage(session_id), "session-usage")
 
     def load_header(self, patient_id: int) -> None:
         """The patient's header for the session view (profile, precautions, last plan)."""
@@ -194,6 +201,13 @@ class LibraryController(QObject):
         rows = await self._run(load)
         if rows is not None:
             self.sessions_listed.emit(patient_id, rows)
+
+    async def _load_usage(self, session_id: int) -> None:
+        used = await self._run(
+            lambda uow: (uow.usage.total(session_id), uow.usage.cost_usd(session_id))
+        )
+        if used is not None:
+            self.usage_loaded.emit(session_id, used[0], used[1])
 
     async def _load_header(self, patient_id: int) -> None:
         try:

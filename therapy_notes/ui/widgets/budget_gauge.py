@@ -12,6 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from therapy_notes.domain.session import RecordingState
+from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.services.usage import BudgetSnapshot
 from therapy_notes.ui.tones import DANGER, WARNING
 
@@ -77,6 +78,15 @@ class BudgetGauge(QWidget):
         self._cap_text = ""
         self.show_budget(None)
 
+    def show_stored_usage(self, usage: TokenUsage, cost_usd: float) -> None:
+        """A stored session is open: what it used, with no cap to measure against."""
+        self.show_budget(None)
+        self.bar.hide()
+        self.amount.setText(f"This session used {usage.total_tokens:,} tokens")
+        self.detail.setText(
+            f"in {usage.input_tokens:,} · out {usage.output_tokens:,} · ${cost_usd:.4f}"
+        )
+
     def show_recording_state(self, state: RecordingState, is_paused: bool = False) -> None:
         """The session's state, so the message says what the cap means now."""
         self._state, self._is_paused = state, is_paused
@@ -88,6 +98,7 @@ class BudgetGauge(QWidget):
         self._set_level(self.level)
 
     def show_budget(self, budget: BudgetSnapshot | None) -> None:
+        self.bar.show()
         if budget is None:
             self.bar.setValue(0)
             self.bar.setFormat("no session")

@@ -1,17 +1,21 @@
-"""A stored note under review: entries with their source, signatures, addenda, actions.
+"""A stored note under review, laid out as the document it is.
 
-Clicking an entry asks the window to highlight the transcript segments it came from.
-Once signed, the editing controls are disabled; the notes service refuses any edit that
-still gets through, and its message is shown.
+Section headings, each entry a line of text; who wrote an entry is on hover. A draft's
+entries are edited in place (double-click or Enter). A signed note is built without any
+edit controls, and its addenda follow below it, each marked as an addendum with its
+author and time. Clicking an entry asks the window to highlight the transcript segments
+it came from. The notes service refuses any edit that still gets through, and its message
+is shown.
 """
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPalette
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -22,8 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapy_notes.domain.document import RISK_TITLES
 from therapy_notes.domain.notes import EntrySource, NoteEntry
 from therapy_notes.services.notes import NoteReview, SignatureState
+from therapy_notes.ui.tones import DANGER, INFO
 from therapy_notes.ui.widgets.patient_panel import local_time
 
 SOURCE_LABELS = {
@@ -56,14 +62,50 @@ def source_label(entry: NoteEntry, edited_by: str | None) -> str:
     return f"{label} · {edited_by}" if edited_by else label
 
 
+def _heading(text: str) -> QLabel:
+    """A section heading of the note document."""
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.1)
+    label.setFont(font)
+    label.setContentsMargins(0, 10, 0, 2)
+    label.setAccessibleName(f"Section: {text}")
+    return label
+
+
+def _quiet(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setContentsMargins(4, 1, 4, 1)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
+
+
 def note_title(review: NoteReview) -> str:
     """The heading of a note under review: template, patient, and when it was recorded."""
     patient = review.patient.name if review.patient else "No patient (dictation)"
     return f"{review.template.title} — {patient} — {local_time(review.session.started_at)}"
 
 
+HOVER_SOURCES = {
+    EntrySource.MODEL: "the speech model",
+    EntrySource.LOCAL_COMPOSER: "the local engine's note composer",
+    EntrySource.CLINICIAN: "the clinician",
+    EntrySource.REVIEWER: "the reviewer",
+}
+
+
+def hover_text(entry: NoteEntry, edited_by: str | None) -> str:
+    """What hovering an entry says: who wrote it, and who last edited it."""
+    text = f"Written by {HOVER_SOURCES.get(entry.source, entry.source.value)}"
+    return text + (f", last edited by {edited_by}" if edited_by else "")
+
+
 class EntryRow(QFrame):
-    """One note entry: text, source tag, and inline edit and delete.
+    """One note entry as a line of the document; double-click or Enter edits it in place.
+
+    Who wrote it (and who last edited it) is on hover, not on every line. A signed note's
+    rows have no edit controls at all: they are built without them.
 
     Signals:
         clicked: the entry, to highlight its transcript segments (object: NoteEntry).
@@ -85,50 +127,77 @@ class EntryRow(QFrame):
     ) -> None:
         super().__init__(parent)
         self.entry = entry
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.is_locked = is_locked
+        self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAccessibleName("Note entry")
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setContentsMargins(4, 1, 4, 1)
         layout.setSpacing(2)
         self.text = QLabel(entry.text)
         self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         layout.addWidget(self.text)
-        self.editor = QPlainTextEdit(entry.text)
+        self.source = QLabel(source_label(entry, edited_by))
+        """Who wrote the entry; shown on hover (the tooltip), not beside every line."""
+        self.source.setAccessibleName("Entry source")
+        self.source.hide()
+        hover = hover_text(entry, edited_by)
+        if not is_locked:
+            hover += ". Double-click or press Enter to edit."
+        self.setToolTip(hover)
+        self.editor: QPlainTextEdit | None = None
+        self.save_button: QToolButton | None = None
+        self.delete_button: QToolButton | None = None
+        self.cancel_button: QToolButton | None = None
+        if not is_locked:
+            self._build_editor(layout)
+
+    def _build_editor(self, layout: QVBoxLayout) -> None:
+        self.editor = QPlainTextEdit(self.entry.text)
         self.editor.setAccessibleName("Edit entry")
         self.editor.setFixedHeight(self.editor.fontMetrics().lineSpacing() * 3 + 16)
         self.editor.hide()
         layout.addWidget(self.editor)
-        row = QHBoxLayout()
-        self.source = QLabel(source_label(entry, edited_by))
-        self.source.setAccessibleName("Entry source")
-        font = self.source.font()
-        font.setPointSizeF(font.pointSizeF() * 0.85)
-        self.source.setFont(font)
-        self.source.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        row.addWidget(self.source)
+        self.edit_bar = QWidget()
+        row = QHBoxLayout(self.edit_bar)
+        row.setContentsMargins(0, 0, 0, 0)
         row.addStretch(1)
-        self.edit_button = QToolButton()
-        self.edit_button.setText("Edit")
-        self.edit_button.clicked.connect(self.start_edit)
         self.save_button = QToolButton()
         self.save_button.setText("Save")
-        self.save_button.clicked.connect(lambda: self.submit_edit(self.editor.toPlainText()))
-        self.save_button.hide()
+        self.save_button.clicked.connect(self._on_save_clicked)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_edit)
         self.delete_button = QToolButton()
-        self.delete_button.setText("Delete")
+        self.delete_button.setText("Delete entry")
         self.delete_button.clicked.connect(self._on_delete_clicked)
-        for button in (self.edit_button, self.save_button, self.delete_button):
-            button.setEnabled(not is_locked)
+        for button in (self.save_button, self.cancel_button, self.delete_button):
             row.addWidget(button)
-        layout.addLayout(row)
+        self.edit_bar.hide()
+        layout.addWidget(self.edit_bar)
+
+    @property
+    def is_editing(self) -> bool:
+        return self.editor is not None and self.editor.isVisible()
 
     def start_edit(self) -> None:
+        """Edit in place (nothing happens on a signed note: it has no editor)."""
+        if self.editor is None:
+            return
         self.text.hide()
+        self.editor.setPlainText(self.entry.text)
         self.editor.show()
+        self.edit_bar.show()
         self.editor.setFocus()
-        self.edit_button.hide()
-        self.save_button.show()
+
+    def cancel_edit(self) -> None:
+        if self.editor is None:
+            return
+        self.editor.hide()
+        self.edit_bar.hide()
+        self.text.show()
+        self.setFocus()
 
     def submit_edit(self, text: str) -> None:
         """Send the edit; a signed note's refusal comes back as the service's message."""
@@ -141,6 +210,10 @@ class EntryRow(QFrame):
             QPalette.ColorRole.AlternateBase if on else QPalette.ColorRole.Window
         )
 
+    def _on_save_clicked(self) -> None:
+        if self.editor is not None:
+            self.submit_edit(self.editor.toPlainText())
+
     def _on_delete_clicked(self) -> None:
         if self.entry.id is not None:
             self.delete_requested.emit(self.entry.id)
@@ -149,6 +222,21 @@ class EntryRow(QFrame):
         """A click anywhere on the entry selects it and its transcript segments."""
         self.clicked.emit(self.entry)
         super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.start_edit()
+        super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter edits the focused entry; Escape leaves the edit without saving."""
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self.is_editing:
+            self.start_edit()
+            return
+        if key == Qt.Key.Key_Escape and self.is_editing:
+            self.cancel_edit()
+            return
+        super().keyPressEvent(event)
 
 
 class ReviewView(QScrollArea):
@@ -207,9 +295,7 @@ class ReviewView(QScrollArea):
         self.mismatch_banner = QLabel(mismatch_text(review.findings))
         self.mismatch_banner.setWordWrap(True)
         self.mismatch_banner.setAccessibleName("Signature mismatch")
-        self.mismatch_banner.setStyleSheet(
-            "background: #b00020; color: white; padding: 8px; font-weight: bold;"
-        )
+        self.mismatch_banner.setStyleSheet(DANGER.style(extra="padding: 8px; font-weight: bold;"))
         self.mismatch_banner.setVisible(review.signature_state is SignatureState.MISMATCH)
         layout.addWidget(self.mismatch_banner)
         title = QLabel(note_title(review))
@@ -241,84 +327,99 @@ class ReviewView(QScrollArea):
         self.cosign_button.setEnabled(review.is_locked)
         self.addendum_button.setEnabled(review.is_locked)
         self.rows = []
+        page = QFrame()
+        page.setObjectName("notePage")
+        page.setAccessibleName("Note")
+        page.setFrameShape(QFrame.Shape.StyledPanel)
+        page.setAutoFillBackground(True)
+        page.setBackgroundRole(QPalette.ColorRole.Base)
+        doc = QVBoxLayout(page)
+        doc.setContentsMargins(18, 12, 18, 14)
+        doc.setSpacing(2)
         for section in review.template.sections:
-            box = QGroupBox(section.title)
-            box_layout = QVBoxLayout(box)
+            doc.addWidget(_heading(section.title))
             entries = review.note.entries_in(section.key)
             if not entries:
-                empty = QLabel("Nothing recorded.")
-                empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-                box_layout.addWidget(empty)
+                doc.addWidget(_quiet("Nothing recorded."))
             for entry in entries:
                 row = EntryRow(entry, review.last_edited_by(entry), is_locked=review.is_locked)
                 row.clicked.connect(self._on_row_clicked)
                 row.edit_submitted.connect(self.edit_submitted)
                 row.delete_requested.connect(self.delete_requested)
-                box_layout.addWidget(row)
+                doc.addWidget(row)
                 self.rows.append(row)
-            layout.addWidget(box)
-        self._add_measurements(layout, review)
-        self._add_risks(layout, review)
-        self._add_signatures(layout, review)
+        self._add_measurements(doc, review)
+        self._add_risks(doc, review)
+        self._add_signatures(doc, review)
+        layout.addWidget(page)
+        self._add_addenda(layout, review)
         layout.addStretch(1)
         self.setWidget(body)
 
     def _add_measurements(self, layout: QVBoxLayout, review: NoteReview) -> None:
         if not review.note.measurements:
             return
-        box = QGroupBox("Measurements")
-        box_layout = QVBoxLayout(box)
+        layout.addWidget(_heading("Measurements"))
         for m in review.note.measurements:
             where = " ".join(p for p in (m.side, m.body_part) if p)
-            box_layout.addWidget(
-                QLabel(f"{m.kind.replace('_', ' ')}: {m.value:g} {m.unit} {where}".strip())
-            )
-        layout.addWidget(box)
+            line = QLabel(f"{m.kind.replace('_', ' ').capitalize()}: {m.value:g} {m.unit} {where}")
+            line.setContentsMargins(4, 1, 4, 1)
+            layout.addWidget(line)
 
     def _add_risks(self, layout: QVBoxLayout, review: NoteReview) -> None:
         if not review.note.risks:
             return
-        box = QGroupBox("Flagged risks")
-        box_layout = QVBoxLayout(box)
+        layout.addWidget(_heading("Flagged risks"))
         for risk in review.note.risks:
             row = QHBoxLayout()
-            label = QLabel(f"{risk.kind.value.replace('_', ' ')}: {risk.evidence}")
+            row.setContentsMargins(4, 1, 4, 1)
+            title = RISK_TITLES.get(risk.kind, risk.kind.value.replace("_", " "))
+            label = QLabel(f"<b>{escape(title)}</b>: {escape(risk.evidence)}")
             label.setWordWrap(True)
             row.addWidget(label, 1)
-            if risk.acknowledged_at is None and risk.id is not None:
+            if risk.acknowledged_at is None and risk.id is not None and not review.is_locked:
                 button = QPushButton("Acknowledge")
-                button.setEnabled(not review.is_locked)
                 risk_id = risk.id
                 button.clicked.connect(lambda _c=False, r=risk_id: self.risk_acknowledged.emit(r))
                 row.addWidget(button)
-            else:
-                row.addWidget(QLabel("acknowledged"))
-            box_layout.addLayout(row)
-        layout.addWidget(box)
+            elif risk.acknowledged_at is not None:
+                row.addWidget(_quiet(f"acknowledged {local_time(risk.acknowledged_at)}"))
+            layout.addLayout(row)
 
     def _add_signatures(self, layout: QVBoxLayout, review: NoteReview) -> None:
         self.signature_labels = []
+        if not review.signatures:
+            return
+        layout.addWidget(_heading("Signatures"))
+        for s in review.signatures:
+            role = "Signed" if s.role.value == "author" else "Co-signed"
+            label = QLabel(f"{role} by {s.signature_name} on {local_time(s.signed_at)}")
+            label.setAccessibleName("Signature block")
+            label.setWordWrap(True)
+            label.setContentsMargins(4, 1, 4, 1)
+            layout.addWidget(label)
+            self.signature_labels.append(label)
+
+    def _add_addenda(self, layout: QVBoxLayout, review: NoteReview) -> None:
+        """Addenda below the signed note, each marked as one, with who and when."""
         self.addendum_labels = []
-        if review.signatures:
-            box = QGroupBox("Signatures")
-            box.setAccessibleName("Signature block")
-            box_layout = QVBoxLayout(box)
-            for s in review.signatures:
-                role = "Signed" if s.role.value == "author" else "Co-signed"
-                label = QLabel(f"{role} by {s.signature_name} on {local_time(s.signed_at)}")
-                label.setWordWrap(True)
-                box_layout.addWidget(label)
-                self.signature_labels.append(label)
-            layout.addWidget(box)
         for a in review.addenda:
-            box = QGroupBox(f"Addendum — {a.reason}")
+            box = QFrame()
+            box.setObjectName("addendum")
+            box.setAccessibleName("Addendum")
+            box.setStyleSheet(
+                f"QFrame#addendum {{ border-left: 4px solid {INFO.foreground};"
+                f" background-color: {INFO.background}; }}"
+                f" QFrame#addendum QLabel {{ color: {INFO.foreground}; }}"
+            )
             box_layout = QVBoxLayout(box)
+            box_layout.setContentsMargins(12, 6, 10, 8)
+            heading = QLabel(f"<b>Addendum</b> — {escape(a.reason)}")
+            box_layout.addWidget(heading)
             text = QLabel(a.text)
             text.setWordWrap(True)
             box_layout.addWidget(text)
-            by = QLabel(f"{a.author_name}, {local_time(a.at)}")
-            by.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-            box_layout.addWidget(by)
+            box_layout.addWidget(QLabel(f"Added by {a.author_name}, {local_time(a.at)}"))
             self.addendum_labels.append(text)
             layout.addWidget(box)
 
