@@ -42,6 +42,7 @@ from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.users import User
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
+from therapy_notes.resource_paths import APP_ID
 from therapy_notes.services.keys import KeyService, SystemKeyring, database_password
 from therapy_notes.services.notes import NotesService
 from therapy_notes.services.ports import (
@@ -73,7 +74,7 @@ from therapy_notes.ui.dialogs.help_dialogs import DataPlaces
 from therapy_notes.ui.dialogs.sign_in_dialog import SignInDialog
 from therapy_notes.ui.dialogs.unlock_dialog import DialogKeyPrompt
 from therapy_notes.ui.gc_collector import GuiThreadCollector
-from therapy_notes.ui.main_window import MainWindow
+from therapy_notes.ui.main_window import MainWindow, app_icon
 from therapy_notes.ui.settings_store import (
     ENGINE_LOCAL,
     ENGINE_OPENAI,
@@ -530,6 +531,8 @@ def run_app(config: AppConfig, argv: Sequence[str] | None = None) -> int:
     )
     app.setApplicationName("Therapy Notes")
     app.setOrganizationName("TherapyNotes")
+    app.setDesktopFileName(APP_ID)  # Linux: the taskbar finds therapy-notes.desktop's icon
+    app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # shutdown is ours: save first, then quit
     try:
         config = resolve_data_dir(config)

@@ -42,6 +42,7 @@ Compression=lzma2/max
 SolidCompression=yes
 WizardStyle=modern
 UninstallDisplayIcon={app}\{#AppExe}
+SetupIconFile=..\..\resources\icons\therapy-notes.ico
 UninstallDisplayName={#AppName}
 CloseApplications=yes
 

@@ -187,6 +187,8 @@ def test_ctrl_comma_opens_settings_and_help_lists_the_shortcuts(
         window.show()
         window.activateWindow()
         assert QKeySequence("Ctrl+,") in window.settings_action.shortcuts()
+        sizes = {(s.width(), s.height()) for s in window.windowIcon().availableSizes()}
+        assert {(16, 16), (32, 32), (256, 256)} <= sizes  # the app icon, every size
         menus = [a.text() for a in window.menuBar().actions()]
         assert menus == ["&File", "&Session", "&View", "&Help"]
         assert not hasattr(window.bar, "effort_box")  # reasoning effort is an Advanced setting
