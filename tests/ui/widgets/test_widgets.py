@@ -122,7 +122,7 @@ def test_recording_bar_shows_connection_states(qtbot: Any) -> None:
     bar.show_state(RecordingState.RECONNECTING, "Connection lost", attempt=3)
     assert bar.connection_label.text() == "Reconnecting (attempt 3)"
     bar.show_state(RecordingState.FAILED, "The API key was refused.")
-    assert bar.connection_label.text() == "Not recording (see the message above)"
+    assert bar.connection_label.text() == "Not recording"
     assert bar.connection_label.toolTip() == "The API key was refused."
     assert bar.record_button.isEnabled()
     bar.show_elapsed(3725)

@@ -30,7 +30,7 @@ STATE_TEXT = {
     RecordingState.RECONNECTING: "Reconnecting",
     RecordingState.STOPPING: "Saving…",
     RecordingState.STOPPED: "Saved",
-    RecordingState.FAILED: "Not recording (see the message above)",
+    RecordingState.FAILED: "Not recording",
 }
 
 
