@@ -203,6 +203,7 @@ def test_builders_match_the_sdk_types() -> None:
         p.item_deleted("item_1"),
         p.item_retrieved(item),
         p.transcription_delta("item_1", "hel"),
+        p.transcription_delta("item_1", "", "lo there"),
         p.transcription_completed("item_1", "hello", 1.23456),
         p.transcription_failed("item_1", "no speech"),
         p.response_created(
@@ -236,3 +237,6 @@ def test_builders_match_the_sdk_types() -> None:
         assert parsed.type == event["type"]
     assert events[0]["session"]["id"] == "sess_1"
     assert events[0]["session"]["expires_at"] == 3600
+    # The engine's own `tentative` field survives the SDK's parsing, for a client to read.
+    tentative = _SERVER_EVENT.validate_python(p.transcription_delta("item_1", "", "lo there"))
+    assert getattr(tentative, "tentative", None) == "lo there"

@@ -516,3 +516,22 @@ async def test_a_handshake_cut_off_without_a_response_is_retried(
     assert rec.words() == ["w1", "w2"]
     assert server.hang_up_handshakes == 0
     assert rec.states().count(LinkState.RECONNECTING) == 3
+
+
+async def test_tentative_words_of_a_delta_reach_the_service(server: FakeRealtimeServer) -> None:
+    link = make_link(server)
+    await link.start()
+    rec = Recorder(link)
+    await rec.wait_for(lambda _events: LinkState.LIVE in rec.states())
+    delta = {"type": "conversation.item.input_audio_transcription.delta", "content_index": 0}
+    await server.send_raw_event({**delta, "item_id": "item_a", "delta": "", "tentative": "Pat"})
+    await server.send_raw_event({**delta, "item_id": "item_a", "delta": "Patient", "tentative": ""})
+    await server.send_raw_event({**delta, "item_id": "item_a", "delta": " reports"})
+    await rec.wait_count(TranscriptDelta, 3)
+    await link.close()
+    await rec.finished()
+    assert [(e.delta, e.tentative) for e in rec.of(TranscriptDelta)] == [
+        ("", "Pat"),
+        ("Patient", ""),
+        (" reports", ""),
+    ]

@@ -60,10 +60,15 @@ class TurnCommitted:
 
 @dataclass(frozen=True, slots=True)
 class TranscriptDelta:
-    """Partial text of a turn still being spoken; replaced by the completed text."""
+    """Partial text of a turn still being spoken; replaced by the completed text.
+
+    `delta` is append-only. `tentative` (the local engine sends it) is what follows the
+    text so far but is not confirmed yet; each delta's `tentative` replaces the last one's.
+    """
 
     item_id: str
     delta: str
+    tentative: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -539,8 +539,10 @@ class RealtimeConnection:
             with contextlib.suppress(ValueError):
                 self._items.remove(event.item_id)
         elif kind == "conversation.item.input_audio_transcription.delta":
-            if event.delta:
-                self._emit(TranscriptDelta(event.item_id, event.delta))
+            tentative = getattr(event, "tentative", None)  # the local engine's own field
+            tentative = tentative if isinstance(tentative, str) else ""
+            if event.delta or tentative:
+                self._emit(TranscriptDelta(event.item_id, event.delta or "", tentative))
         elif kind == "conversation.item.input_audio_transcription.completed":
             self._complete_turn(event.item_id, event.transcript or "", event.usage)
         elif kind == "conversation.item.input_audio_transcription.failed":

@@ -445,7 +445,7 @@ class RecordingService:
         if isinstance(event, TranscriptDelta):
             text = self._partials.get(event.item_id, "") + event.delta
             self._partials[event.item_id] = text
-            self._emit(PartialTranscript(event.item_id, text))
+            self._emit(PartialTranscript(event.item_id, text, event.tentative))
         elif isinstance(event, TranscriptCompleted):
             await self._on_transcript(link, event)
         elif isinstance(event, TranscriptFailed):

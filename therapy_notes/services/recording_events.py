@@ -37,10 +37,15 @@ class StateChanged:
 
 @dataclass(frozen=True, slots=True)
 class PartialTranscript:
-    """The text so far of a turn still being spoken; replaced by `SegmentSaved`."""
+    """The text so far of a turn still being spoken; replaced by `SegmentSaved`.
+
+    `tentative` follows `text` but is not confirmed yet (show it as provisional); the next
+    `PartialTranscript` of the turn replaces both.
+    """
 
     item_id: str
     text: str
+    tentative: str = ""
 
 
 @dataclass(frozen=True, slots=True)
