@@ -75,6 +75,7 @@ from therapy_notes.ui.dialogs.sign_in_dialog import SignInDialog
 from therapy_notes.ui.dialogs.unlock_dialog import DialogKeyPrompt
 from therapy_notes.ui.gc_collector import GuiThreadCollector
 from therapy_notes.ui.main_window import MainWindow, app_icon
+from therapy_notes.ui.platform_check import xcb_problem
 from therapy_notes.ui.settings_store import (
     ENGINE_LOCAL,
     ENGINE_OPENAI,
@@ -82,6 +83,7 @@ from therapy_notes.ui.settings_store import (
     SettingsStore,
     UiSettings,
 )
+from therapy_notes.ui.widgets.startup_splash import StartupSplash
 
 if TYPE_CHECKING:
     from therapy_notes.engine.turns import EngineModels
@@ -498,15 +500,28 @@ async def _show_fatal(message: str) -> None:
     await done
 
 
-async def _run(app: QApplication, config: AppConfig, db_key: DatabaseKey | None) -> int:
+async def _run(
+    app: QApplication,
+    config: AppConfig,
+    db_key: DatabaseKey | None,
+    splash: StartupSplash | None = None,
+) -> int:
     reporter = CrashReporter(str(config.data_dir / "logs" / "therapy_notes.log"))
     reporter.install()
+    if splash is not None:
+        splash.show_status("Checking and opening your records…")
     try:
         parts = await build_app(config, db_key=db_key)
     except UserFacingError as exc:
+        if splash is not None:
+            splash.close()
         await _show_fatal(str(exc))
         return 1
+    if splash is not None:
+        splash.show_status("Loading the speech model…")
     parts.engine.start()  # the model loads while the user signs in
+    if splash is not None:
+        splash.close()  # the sign-in window is the next thing to use
     if await sign_in(parts.users) is None:
         await parts.shutdown()
         return 0
@@ -524,6 +539,10 @@ async def _run(app: QApplication, config: AppConfig, db_key: DatabaseKey | None)
 def run_app(config: AppConfig, argv: Sequence[str] | None = None) -> int:
     """Open the window and run until it closes; returns the process exit code."""
     existing = QApplication.instance()
+    problem = "" if existing is not None else xcb_problem()
+    if problem:  # Qt would abort with a line most users never see: say what to install
+        sys.stderr.write(problem)
+        return 1
     app = (
         existing
         if isinstance(existing, QApplication)
@@ -534,18 +553,22 @@ def run_app(config: AppConfig, argv: Sequence[str] | None = None) -> int:
     app.setDesktopFileName(APP_ID)  # Linux: the taskbar finds therapy-notes.desktop's icon
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # shutdown is ours: save first, then quit
+    splash = StartupSplash(app.windowIcon())
+    splash.show_status("Opening your records…")
+    QApplication.processEvents()  # no event loop yet: map and paint the splash now
     try:
         config = resolve_data_dir(config)
         # A clinic's server encrypts at rest and this computer keeps no copy: no key.
         db_key = None if config.is_shared_database else unlock_database(config)
     except UserFacingError as exc:
+        splash.close()
         QMessageBox.critical(None, "Therapy Notes cannot open its records", str(exc))
         return 1
     collector = GuiThreadCollector()
     collector.start()
     try:
         with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-            return runner.run(_run(app, config, db_key))
+            return runner.run(_run(app, config, db_key, splash))
     finally:
         collector.stop()
 
