@@ -124,8 +124,9 @@ async def test_transcribe_runs_off_the_event_loop(recognizer: Recognizer) -> Non
 
 def test_workers_times_threads_is_the_core_count() -> None:
     assert plan_workers(1) == (1, 1)
-    assert plan_workers(2) == (2, 1)
-    assert plan_workers(3) == (2, 1)
+    assert plan_workers(2) == (1, 2)
+    assert plan_workers(3) == (1, 3)
+    assert plan_workers(4) == (2, 2)
     assert plan_workers(8) == (2, 4)
 
 

@@ -11,8 +11,8 @@ Latency comes from doing the work while the person is still talking:
   `silence_duration_ms` has passed and the turn commits; if speech resumes first, that
   decode is dropped (or, if it already runs, its result is thrown away);
 - no partial starts once the silence has begun, and a waiting one is dropped when the
-  speculative final starts; the recogniser runs finals before partials, on a worker of
-  their own, and when its partial worker is busy, partials are skipped.
+  speculative final starts; the recogniser runs finals before partials (on a worker of
+  their own from four cores on), and when no worker is free for a partial, it is skipped.
 With `semantic_vad` the speculative final is also the judge of the turn: when its text is
 a complete utterance the turn ends at once, mid-phrase it waits longer (`SemanticWaits`).
 Turns are capped: after `_SOFT_CAP_MS` the first quiet window commits, and at
