@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.engine.conftest import silence, speech
+from tests.engine.conftest import BYTES_PER_MS, silence
 from tests.fakes.memory_uow import MemoryStore
 from therapy_notes.domain.events import LinkEvent, ResponseCompleted
 from therapy_notes.domain.link import LinkSettings, ToolHandler
@@ -31,6 +31,17 @@ from therapy_notes.services.recording_events import (
 
 SILENCE_AFTER_TURN_MS = 600
 """Longer than the 500 ms VAD silence, so each turn ends on its own."""
+
+
+def spoken(text: str, ms: int) -> bytes:
+    """`ms` of fake speech whose transcript is `text`.
+
+    The text is padded with spaces, not zero bytes: to the fake tracker a zero byte is
+    silence, and the engine may hand an append to it in slices, so zero padding would end
+    the turn early and bill it as shorter than it was spoken.
+    """
+    raw = text.encode()
+    return raw + b" " * max(ms * BYTES_PER_MS - len(raw), 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +169,7 @@ class SpokenTurns:
         for index, (text, ms) in enumerate(self._turns):
             if self._stopped:
                 return
-            yield speech(text, ms)
+            yield spoken(text, ms)
             for _ in range(SILENCE_AFTER_TURN_MS // 100):
                 yield silence(100)
             self.audio_ms += ms + SILENCE_AFTER_TURN_MS
