@@ -28,6 +28,7 @@ from therapy_notes.audio.wav_source import WavSource
 from therapy_notes.config import AppConfig
 from therapy_notes.engine.turns import EngineModels
 from therapy_notes.ui.controllers.settings import DeviceAccess
+from therapy_notes.ui.gc_collector import GuiThreadCollector
 from therapy_notes.ui.settings_store import ApiKeyStore
 
 T = TypeVar("T")
@@ -63,14 +64,18 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 @pytest.fixture(autouse=True)
-def collect_qt_garbage() -> Iterator[None]:
-    """Free each test's widgets and controllers here, on the GUI thread.
+def collect_qt_garbage(qapp: QApplication) -> Iterator[None]:
+    """Collect garbage on the GUI thread only, during each test as the app does.
 
-    Left to the cyclic collector, a test's Qt objects are freed whenever it next runs:
-    possibly on a worker thread, in the middle of a later test, where deleting a QObject
-    crashes the process.
+    Left to the cyclic collector, Qt objects are freed whenever it next runs: possibly on
+    a worker thread (a storage call, the engine), where deleting a QObject crashes the
+    process. The app turns automatic collection off and collects from a GUI-thread timer
+    (`GuiThreadCollector`); each test runs the same way, then frees what it left here.
     """
+    collector = GuiThreadCollector(interval_ms=500)
+    collector.start()
     yield
+    collector.stop()
     gc.collect()
 
 

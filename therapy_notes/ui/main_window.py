@@ -70,7 +70,12 @@ from therapy_notes.ui.dialogs.sign_dialog import SignDialog
 from therapy_notes.ui.dialogs.users_dialog import UsersDialog
 from therapy_notes.ui.dialogs.voice_dialog import VoiceEnrollmentDialog
 from therapy_notes.ui.settings_store import UiSettings
-from therapy_notes.ui.theme import SCHEME_TITLES, ColourScheme, apply_colour_scheme
+from therapy_notes.ui.theme import (
+    SCHEME_TITLES,
+    ColourScheme,
+    apply_colour_scheme,
+    follow_system_scheme,
+)
 from therapy_notes.ui.widgets.budget_gauge import BudgetGauge
 from therapy_notes.ui.widgets.lock_overlay import LockOverlay
 from therapy_notes.ui.widgets.note_view import NoteView
@@ -244,14 +249,12 @@ class MainWindow(QMainWindow):
         self._apply_settings(settings.settings)
         self._restore_layout()
         self._colour_scheme = ColourScheme.SYSTEM
+        self.scheme_actions[ColourScheme.SYSTEM].setChecked(True)
         stored = settings.store.colour_scheme()
-        self.set_colour_scheme(
-            ColourScheme(stored) if stored in set(ColourScheme) else ColourScheme.SYSTEM,
-            save=False,
-        )
-        QGuiApplication.styleHints().colorSchemeChanged.connect(
-            self._on_style_hints_color_scheme_changed
-        )
+        if stored in set(ColourScheme) and stored != ColourScheme.SYSTEM:
+            # System needs nothing at start: Qt's own palette already follows the OS.
+            self.set_colour_scheme(ColourScheme(stored), save=False)
+        follow_system_scheme()
         self.bar.show_engine(engine.state, "")
 
     # -- setup -------------------------------------------------------------------------------
@@ -538,10 +541,6 @@ class MainWindow(QMainWindow):
         apply_colour_scheme(scheme)
         if save:
             self._settings.store.save_colour_scheme(scheme.value)
-
-    def _on_style_hints_color_scheme_changed(self, _scheme: object) -> None:
-        if self._colour_scheme is ColourScheme.SYSTEM:
-            apply_colour_scheme(ColourScheme.SYSTEM)  # the OS switched: follow it
 
     # -- help --------------------------------------------------------------------------------
 

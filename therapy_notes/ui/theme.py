@@ -99,11 +99,28 @@ def wanted_dark(scheme: ColourScheme) -> bool:
     return scheme is ColourScheme.DARK
 
 
+_state = {"scheme": ColourScheme.SYSTEM, "is_following": False}
+
+
+def follow_system_scheme() -> None:
+    """While the choice is System, follow the OS when it switches (connected once)."""
+    if _state["is_following"]:
+        return
+    _state["is_following"] = True
+    QGuiApplication.styleHints().colorSchemeChanged.connect(_on_system_scheme_changed)
+
+
+def _on_system_scheme_changed(_scheme: object) -> None:
+    if _state["scheme"] is ColourScheme.SYSTEM:
+        apply_colour_scheme(ColourScheme.SYSTEM)
+
+
 def apply_colour_scheme(scheme: ColourScheme) -> None:
     """Ask the platform for `scheme`, and set the palette where the platform did not."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         return
+    _state["scheme"] = scheme
     hints = app.styleHints()
     requested = {
         ColourScheme.SYSTEM: Qt.ColorScheme.Unknown,
