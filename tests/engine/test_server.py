@@ -30,7 +30,7 @@ from therapy_notes.engine.server import LocalEngine, serve_forever
 from therapy_notes.engine.turns import EngineModels
 from therapy_notes.services.templates import load_template
 
-from .conftest import FakeTrackers, b64, recv_checked, recv_until, silence, speech
+from .conftest import BYTES_PER_MS, FakeTrackers, b64, recv_checked, recv_until, silence, speech
 
 SOAP = load_template("soap")
 VAD = {
@@ -631,3 +631,37 @@ async def test_serve_forever_loads_models_and_serves_until_cancelled(tmp_path: P
     with pytest.raises(OSError):
         async with ws_connect(f"ws://127.0.0.1:{port}/v1/realtime?model=m"):
             pass
+
+
+async def test_a_huge_append_from_one_client_leaves_another_clients_session_whole(
+    real_engine: LocalEngine,
+) -> None:
+    """Client A sends the largest append there is (15 MiB, about 5.5 minutes, its turn
+    detection on, so the voice detector reads all of it) while client B streams a sentence: B's
+    events come in order and its transcript is whole, and A's session still answers. How
+    long B waits meanwhile is measured in the benchmark.
+    """
+    client = AsyncOpenAI(api_key=real_engine.token, websocket_base_url=real_engine.url)
+    spoken = _fixture("flexion")
+    huge = silence(MAX_AUDIO_BYTES // BYTES_PER_MS)
+    async with (
+        client.realtime.connect(model="gpt-realtime-2") as a,
+        client.realtime.connect(model="gpt-realtime-2") as b,
+    ):
+        await open_session(a)
+        await open_session(b)
+        await a.input_audio_buffer.append(audio=b64(huge))
+        await _stream(b, spoken.pcm16() + silence(1500))
+        events = await recv_until(
+            b, "conversation.item.input_audio_transcription.completed", timeout_s=120
+        )
+        await a.input_audio_buffer.clear()
+        cleared = await recv_until(a, "input_audio_buffer.cleared", timeout_s=120)
+    kinds = [e.type for e in events]
+    assert (
+        kinds.index("input_audio_buffer.speech_started")
+        < kinds.index("input_audio_buffer.speech_stopped")
+        < kinds.index("input_audio_buffer.committed")
+    )
+    assert "flexion" in events[-1].transcript.lower()
+    assert not [e for e in cleared if e.type == "error"]
