@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QWidget,
@@ -64,9 +65,15 @@ class PatientDialog(QDialog):
         form.addRow("Identifier", self.identifier)
         form.addRow("Date of birth", self.dob)
         form.addRow("", self.has_dob)
-        form.addRow("Diagnoses (one a line)", self.diagnoses)
-        form.addRow("Goals (one a line)", self.goals)
-        form.addRow("Precautions (one a line)", self.precautions)
+        form.addRow("Diagnoses", self.diagnoses)
+        form.addRow("Goals", self.goals)
+        form.addRow("Precautions", self.precautions)
+        hint = QLabel(
+            "Write each diagnosis, goal or precaution on its own line. Precautions that name "
+            "a safety risk (suicide, falls, an allergy, ...) are highlighted in the session."
+        )
+        hint.setWordWrap(True)
+        form.addRow("", hint)
         form.addRow("Preferred template", self.template)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
