@@ -864,7 +864,7 @@ class TextOutput(SessionOutput):
             if not entries:
                 self.write("    (nothing yet)")
         for m in note.measurements:
-            where = " ".join(p for p in (m.side, m.body_part) if p)
+            where = m.location
             self.write(f"  Measurement: {m.kind} {m.value:g} {m.unit} {where}".rstrip())
         self.write(
             f"Usage: {usage.input_tokens} input + {usage.output_tokens} output tokens, "

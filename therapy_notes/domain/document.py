@@ -126,7 +126,7 @@ def describe_measurement(m: Measurement) -> str:
     kind = m.kind.replace("_", " ").capitalize()
     joiner = "" if m.unit[:1] in ("/", "%", "°") else " "
     value = f"{m.value:g}{joiner}{m.unit}".rstrip()
-    where = " ".join(p for p in (m.side, m.body_part) if p)
+    where = m.location
     return f"{kind}: {value}" + (f" ({where})" if where else "")
 
 

@@ -85,6 +85,11 @@ class Measurement:
     segment_ids: tuple[int, ...] = ()
     id: int | None = None
 
+    @property
+    def location(self) -> str:
+        """Where it was measured, the way a note says it ("right knee"; empty if not said)."""
+        return " ".join(p for p in (self.side, self.body_part) if p)
+
 
 @dataclass(frozen=True, slots=True)
 class RiskFlag:

@@ -53,7 +53,7 @@ class ProgressPoint:
 
 def series_name(m: Measurement) -> str:
     """The chart series a measurement belongs to: kind, where, and unit."""
-    where = " ".join(p for p in (m.side, m.body_part) if p)
+    where = m.location
     name = m.kind.replace("_", " ").capitalize()
     if where:
         name += f" — {where}"

@@ -186,7 +186,7 @@ class NoteView(QScrollArea):
     def add_measurement(self, m: Measurement) -> None:
         if self._measurements is None:
             return
-        where = " ".join(p for p in (m.side, m.body_part) if p)
+        where = m.location
         text = f"{m.kind.replace('_', ' ')}: {m.value:g} {m.unit} {where}".strip()
         label = _EntryLabel(text, self._measurements)
         layout = self._measurements.layout()

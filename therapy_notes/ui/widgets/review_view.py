@@ -361,7 +361,7 @@ class ReviewView(QScrollArea):
             return
         layout.addWidget(_heading("Measurements"))
         for m in review.note.measurements:
-            where = " ".join(p for p in (m.side, m.body_part) if p)
+            where = m.location
             line = QLabel(f"{m.kind.replace('_', ' ').capitalize()}: {m.value:g} {m.unit} {where}")
             line.setContentsMargins(4, 1, 4, 1)
             layout.addWidget(line)
