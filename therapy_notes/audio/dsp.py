@@ -14,10 +14,12 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
+from therapy_notes.domain import audio_format
+
 Samples = npt.NDArray[np.float32]
 """Float32 audio in -1..1, `(frames,)` or `(frames, channels)`."""
 
-OUTPUT_RATE_HZ = 24_000
+OUTPUT_RATE_HZ = audio_format.SAMPLE_RATE_HZ
 """The rate the realtime protocol wants (PROTOCOL.md): mono PCM16 at 24 kHz."""
 
 LEVEL_FLOOR_DBFS = -60.0

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import soxr
 
-PROTOCOL_RATE_HZ = 24_000
+from therapy_notes.domain import audio_format
+
+PROTOCOL_RATE_HZ = audio_format.SAMPLE_RATE_HZ
 MODEL_RATE_HZ = 16_000
 
 

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from therapy_notes.domain import audio_format
+
 JsonObject = dict[str, Any]
 
 MAX_AUDIO_BYTES: Final = 15 * 1024 * 1024
@@ -38,7 +40,7 @@ MAX_TEXT_CHARS: Final = 1_000_000
 """Longest other string (instructions, text, arguments); audio has its own limit."""
 MAX_LIST_ITEMS: Final = 1024
 """Most elements in any one list (tools, content parts, ...)."""
-SAMPLE_RATE_HZ: Final = 24_000
+SAMPLE_RATE_HZ: Final = audio_format.SAMPLE_RATE_HZ
 SESSION_LIFETIME_S: Final = 60 * 60
 
 INVALID_REQUEST = "invalid_request_error"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from therapy_notes.domain import audio_format
 from therapy_notes.domain.link import LinkSettings
 
-SAMPLE_RATE_HZ = 24_000
+SAMPLE_RATE_HZ = audio_format.SAMPLE_RATE_HZ
 
 
 def session_payload(settings: LinkSettings) -> dict[str, Any]:

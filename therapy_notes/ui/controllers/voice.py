@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from therapy_notes.domain import audio_format
 from therapy_notes.domain.users import User
 from therapy_notes.errors import UserFacingError
 from therapy_notes.services.ports import AudioSource
@@ -20,8 +21,8 @@ from therapy_notes.ui.controllers.tasks import TaskGroup
 
 _log = logging.getLogger(__name__)
 
-BYTES_PER_SECOND = 24_000 * 2
-"""PCM16 mono at 24 kHz, what every `AudioSource` yields."""
+BYTES_PER_SECOND = audio_format.BYTES_PER_SECOND
+"""What every `AudioSource` yields: the protocol's format."""
 MAX_RECORDING_S = 60.0
 """A reading that runs on is stopped here: the passage takes about 20 s."""
 
