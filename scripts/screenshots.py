@@ -40,8 +40,10 @@ from therapy_notes.ui.controllers.engine import EngineState
 from therapy_notes.ui.controllers.settings import DeviceAccess
 from therapy_notes.ui.dialogs.settings_dialog import SettingsPage
 from therapy_notes.ui.dialogs.sign_in_dialog import SignInDialog
+from therapy_notes.ui.main_window import app_icon
 from therapy_notes.ui.settings_store import ENGINE_CUSTOM, ENGINE_LOCAL
 from therapy_notes.ui.theme import ColourScheme
+from therapy_notes.ui.widgets.startup_splash import StartupSplash
 
 
 class _MemoryKeyring(keyring.backend.KeyringBackend):
@@ -205,6 +207,10 @@ async def _shoot(out: Path, data_dir: Path, scheme: ColourScheme) -> None:
         speed = 1.0 if playing[0] == sample_recording() else 3.0
         return WavSource(playing[0], realtime=True, speed=speed)
 
+    splash = StartupSplash(app_icon())
+    splash.show_status("Loading the speech model…")
+    await _save(splash, out / "00_splash.png")
+    splash.close()
     devices = DeviceAccess(lambda: ["Sample dictation (WAV)"], microphone, pcm16_level)
     parts = await build_app(AppConfig(data_dir=data_dir), devices=devices, audio_factory=microphone)
     window, library = parts.window, parts.library
