@@ -4,7 +4,7 @@ Client A sends the largest append the protocol allows (15 MiB, about 5.5 minutes
 that its turn detection must read). Client B meanwhile asks the engine for something cheap
 (adds a text item) every 20 ms for three seconds and times each answer: how long B waits
 is how long the engine's event loop was held. Measured in one run, alternating: B alone,
-B beside A's append taken in half-second slices (as shipped), and B beside the same append
+B beside A's append taken in five-second slices (as shipped), and B beside the same append
 taken in one piece (the old behaviour), for the ratio. Goal: B's p95 beside A's append
 within 1.5x of B alone.
 """

@@ -77,8 +77,9 @@ _ROLE_PREFIX = re.compile(r"^\s*(clinician|client|therapist|patient|speaker)\s*:
 
 _DELTA_CHARS = 48
 _PCM_BYTES_PER_MS = p.SAMPLE_RATE_HZ * 2 // 1000
-_APPEND_SLICE_BYTES = 500 * _PCM_BYTES_PER_MS
-"""Half a second of audio: what one append may work through before other sessions' turn."""
+_APPEND_SLICE_BYTES = 5000 * _PCM_BYTES_PER_MS
+"""Five seconds of audio (tens of milliseconds of voice detection): what one append may work
+through before other sessions get their turn. Ordinary appends (20-100 ms) are one slice."""
 _OFF_LOOP_BYTES = 256 * 1024
 """Messages larger than this are parsed (base64 decode included) on a worker thread."""
 
@@ -663,7 +664,7 @@ class _Connection:
             return
         # Turn detection over the largest append (15 MiB, 5.5 minutes) takes seconds of CPU;
         # in one piece it would hold the event loop, and every other clinician's session
-        # with it, that long. Taken half a second at a time, the others go on in between.
+        # with it, that long. Taken five seconds at a time, the others go on in between.
         audio = event.audio
         for start in range(0, len(audio), _APPEND_SLICE_BYTES):
             self._tracker.append(audio[start : start + _APPEND_SLICE_BYTES])
