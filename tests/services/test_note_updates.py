@@ -132,3 +132,18 @@ async def test_a_response_cut_short_is_followed_up_without_new_turns(engine: Loc
     with recording.store.uow() as uow:
         note = uow.notes.load(session_id)
     assert len(note.entries) + len(note.measurements) > 1
+
+
+async def test_a_turn_that_may_state_a_risk_is_written_up_at_once(engine: LocalEngine) -> None:
+    """The batch waits for a minute of session; a risk statement does not wait with it."""
+    risk = ("Some days I think my family would be better off without me.", TURN_MS)
+    recording = session(engine, max_output_tokens=2_000, note_update_turns=6)
+    session_id = await recording.run([*turns(4), risk, *turns(3)])
+
+    kinds = [c.kind for c in recording.link.calls if c.kind != "done"]
+    assert kinds == ["turn"] * 3 + ["create"] + ["turn"] * 2 + ["create"] + ["turn"] * 3 + [
+        "create"
+    ]
+    with recording.store.uow() as uow:
+        note = uow.notes.load(session_id)
+    assert [r.kind.value for r in note.risks] == ["self_harm"]

@@ -45,6 +45,7 @@ from therapy_notes.domain.notes import (
     RiskKind,
 )
 from therapy_notes.domain.patients import PatientProfile
+from therapy_notes.domain.risk_cues import might_state_risk
 from therapy_notes.domain.session import RecordingState, Segment, SessionStatus, SpeakerRole
 from therapy_notes.domain.speakers import RolePolicy
 from therapy_notes.domain.usage import Prices, TokenUsage
@@ -182,6 +183,8 @@ class RecordingService:
         self._updates_asked = 0
         self._rewriting = False
         """The roles were swapped and the note is being written again: no update meanwhile."""
+        self._risk_waiting = False
+        """A turn handed over may state a risk: the next update is asked for at once."""
         self._tool_error_follow_ups = 0
         self._ending = False
         self._allowance = settings.max_output_tokens
@@ -501,6 +504,7 @@ class RecordingService:
         await self._save_usage("transcription", event.usage)
         self._heard_ms = max(self._heard_ms, event.end_ms)
         if event.text and self._state in (RecordingState.RECORDING, RecordingState.STOPPING):
+            # A turn that may state a risk is written up now, not with the minute's batch.
             await self._update_note(link)
 
     async def _on_response(self, link: RealtimeLink, event: ResponseCompleted) -> None:
@@ -523,13 +527,14 @@ class RecordingService:
         """Ask for a note update if one is due, and only if it fits under the token cap.
 
         Due: enough turns wait (`note_update_turns`; the first time, fewer), enough of the
-        session has passed (`note_update_interval_ms`), the session is ending, or a response
-        wants a follow-up.
+        session has passed (`note_update_interval_ms`), a turn may state a risk, the session
+        is ending, or a response wants a follow-up.
         The cap is checked before every request with the whole of it (the input the
         conversation holds now plus the output allowance), so it is never crossed.
         """
         if self._updating or self._held or self._rewriting:
             return
+        due = due or self._risk_waiting
         if not follow_up:
             waited_ms = self._heard_ms - self._last_update_ms
             first = self._settings.first_note_update_turns
@@ -547,6 +552,7 @@ class RecordingService:
             self._updates_paused()
             return
         self._updating = True
+        self._risk_waiting = False
         self._updates_asked += 1
         self._unanswered = 0
         self._last_update_ms = self._heard_ms
@@ -584,6 +590,8 @@ class RecordingService:
             cited = await link.add_text_turn(replaces, f"{segment.speaker.label}: {segment.text}")
             self._handed.append((index, cited))
             self._unanswered += 1
+            if might_state_risk(segment.text):
+                self._risk_waiting = True
             if segment.id is not None:
                 self._segment_ids[cited] = segment.id
             self._transcribed_event(cited).set()
