@@ -343,3 +343,33 @@ def test_a_walk_there_and_back_is_not_measured_on_the_back_a_one_legged_test_is_
         "body_part": "leg",
         "side": "left",
     }
+
+
+def test_rates_saturation_test_counts_and_a_share_of_a_total() -> None:
+    assert find_measurements("About four and a half syllables per second.") == [
+        {"kind": "other", "value": 4.5, "unit": "per second"}
+    ]
+    assert find_measurements("Her oxygen dipped to ninety-one at the end.") == [
+        {"kind": "other", "value": 91, "unit": "%"}
+    ]
+    assert find_measurements("Forty-two blocks on the left.") == [
+        {"kind": "other", "value": 42, "unit": "blocks", "side": "left"}
+    ]
+    assert find_measurements("You got seven of the ten blocks in.") == []
+
+
+def test_a_headache_is_rated_at_the_head_and_the_longest_was_is_today() -> None:
+    calls = compose(
+        _turns(
+            ("Clinician", "How are the headaches at work?"),
+            ("Client", "Mornings it's a three, by evening a five, maybe five and a half."),
+            ("Clinician", "The longest pause was about two seconds."),
+        ),
+        _sections(),
+    )
+    measured = _measured(calls)
+    assert [(m["kind"], m["value"], m.get("body_part")) for m in measured] == [
+        ("pain_score", 3, "head"),
+        ("pain_score", 5.5, "head"),
+        ("duration", 2, None),
+    ]

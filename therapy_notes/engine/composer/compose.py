@@ -29,7 +29,12 @@ from therapy_notes.engine.composer.dialogue import (
     split_speaker,
     utterance_kind,
 )
-from therapy_notes.engine.composer.measurements import body_part, find_measurements, side_of
+from therapy_notes.engine.composer.measurements import (
+    TEST_COUNT_UNITS,
+    body_part,
+    find_measurements,
+    side_of,
+)
 from therapy_notes.engine.composer.numbers import self_corrected, spoken_numbers_to_digits
 from therapy_notes.engine.composer.risks import find_risks, screened_risks
 from therapy_notes.engine.composer.roles import sentence_role
@@ -60,7 +65,7 @@ class ToolCallSpec:
 
 # Words that name a self-rated scale in a question ("where's your mood, zero to ten?").
 _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("pain", re.compile(r"\b(pain|hurt\w*|sore\w*|ache|aching|discomfort)\b")),
+    ("pain", re.compile(r"\b(pain|hurt\w*|sore\w*|\w*aches?|aching|discomfort)\b")),
     ("mood", re.compile(r"\bmood\b")),
     ("anxiety", re.compile(r"\b(anxiety|anxious|worry|worried|stress\w*|nervous)\b")),
     ("sleep", re.compile(r"\b(sleep\w*|slept|night|nights|bed)\b")),
@@ -99,7 +104,11 @@ _EARLIER_BEFORE = re.compile(
     r"\bwas (only |just )?(at |about |around )?|\bwere (only |just )?(at |about |around )?|"
     r"\bhad been)\s*(a |an |about |around |only )?$"
 )
+_PAST = re.compile(r"\b(was|were|had been|used to|last|ago|before|previously)\b")
 _BARE_COPULA = re.compile(r"^\s*\b(was|were)\b")
+_POINTS_BACK = re.compile(r"\b(that|it|this|you|she|he|they|i|we)\s*$")
+"""A pronoun before "was" points back to what was said before ("that was moderate
+assist"): an earlier value; a noun ("the longest block was") is what was just measured."""
 _LATER_FROM = re.compile(r"\b(up|down|improved|increased|decreased|better|worse)?\s*from\s+\d")
 """"You were 82 percent intelligible, up from 68": the value compared with comes after."""
 # The clinician telling what the client did or said, not what they are to do.
@@ -526,6 +535,9 @@ def _answer(sentence: str, kind: Utterance, item_id: str, context: _Context, fac
         return _screen_answer(sentence, kind, screened, ids, context, facts)
     q = normalise(question)
     topic = next((name for name, pattern in _TOPICS if pattern.search(q)), "")
+    how_many = _HOW_MANY.search(q)
+    if how_many is not None and how_many.group(1) not in ("hours", "minutes"):
+        topic = ""  # "How many headaches...?" counts them; it does not rate the pain
     number = re.search(r"\d+(?:\.\d+)?", spoken_numbers_to_digits(answer))
     if not topic and body_part(spoken_numbers_to_digits(q)) and _HOW_IS_IT.search(q):
         # "How's the left ankle feeling?": a number the client gives it is how much it
@@ -541,7 +553,11 @@ def _answer(sentence: str, kind: Utterance, item_id: str, context: _Context, fac
         if value <= 10:
             m: dict[str, Any] = {"kind": "pain_score", "value": value, "unit": "/10"}
             if topic == "pain":
-                part = body_part(spoken_numbers_to_digits(q)) or context.part
+                part = (
+                    body_part(spoken_numbers_to_digits(q))
+                    or ("head" if "headache" in q else "")
+                    or context.part
+                )
                 side = side_of(spoken_numbers_to_digits(q)) or (context.side if part else "")
                 if part:
                     m["body_part"] = part
@@ -565,6 +581,8 @@ def _answer(sentence: str, kind: Utterance, item_id: str, context: _Context, fac
             if earlier is not None and m["kind"] != "other":
                 progress = writing.progress_text(m, earlier, when=_when(normalise(rest)))
                 facts.entries.append(_Entry("assessment", progress, ids))
+            elif m["kind"] == "pain_score" and _more_ratings(rest, m, ids, context, facts):
+                pass  # "a three in the morning, a five by evening": each is a rating
             elif len(rest.split()) >= 4:
                 facts.entries.append(_Entry("subjective", writing.client_report(rest), ids))
             return True
@@ -796,10 +814,9 @@ def _measurements(
             if side:
                 m["side"] = side
             found[i] = m
-        located = (
-            m["kind"] in ("range_of_motion", "strength_grade", "pain_score")
-            or m.get("unit") in _FORCE_UNITS
-        )
+        located = m["kind"] in ("range_of_motion", "strength_grade", "pain_score") or m.get(
+            "unit"
+        ) in (*_FORCE_UNITS, *TEST_COUNT_UNITS)
         if located and not m.get("body_part") and context.part:
             m = {**m, "body_part": context.part}
         if timed and m["kind"] in ("duration", "distance") and not m.get("body_part"):
@@ -840,6 +857,26 @@ def _measurements(
     return today
 
 
+def _more_ratings(
+    rest: str, m: dict[str, Any], ids: tuple[str, ...], context: _Context, facts: _Facts
+) -> bool:
+    """Further ratings of the same thing later in the answer, each recorded; any found?"""
+    digits = spoken_numbers_to_digits(normalise(rest))
+    if _PAST.search(digits):
+        return False  # "it was more like a five when I came in": not today's
+    found = False
+    for said in _RATING.finditer(digits):
+        value = _value(said.group(1))
+        if float(value) <= 10:
+            again = {**m, "value": value}
+            _record(again, ids, context, facts)
+            facts.entries.append(
+                _Entry("subjective", writing.measurement_text(again, self_rated=True), ids)
+            )
+            found = True
+    return found
+
+
 def _bare_rating_number(digits: str) -> re.Match[str] | None:
     """The number of a spoken rating ("like a two", "maybe a four", "about 3"), if any."""
     rating = _RATING.search(digits)
@@ -858,7 +895,10 @@ def _other_side(
     last = context.last[0]
     if len(numbers) != 1 or side not in ("left", "right") or side == last.get("side"):
         return []
-    if last["kind"] not in _SIDED_KINDS and last.get("unit") not in _FORCE_UNITS:
+    if last["kind"] not in _SIDED_KINDS and last.get("unit") not in (
+        *_FORCE_UNITS,
+        *TEST_COUNT_UNITS,
+    ):
         return []
     if _EARLIER_TIME.search(digits) or not _BARE_SIDE_VALUE.search(digits):
         return []
@@ -962,9 +1002,22 @@ def _is_earlier(m: dict[str, Any], text: str, count: int) -> bool:
         before = text[max(0, match.start() - 30) : match.start()]
         after = text[match.end() : match.end() + 40]
         earlier = _EARLIER_BEFORE.search(before)
+        said = earlier.group(0) if earlier is not None else ""
+        bare = _BARE_COPULA.search(said) is not None
+        points_back = (
+            bare
+            and not _PRESENT.search(text)
+            and _POINTS_BACK.search(before[: len(before) - len(said)]) is not None
+        )
         if earlier is not None and not (
-            _BARE_COPULA.search(earlier.group(0)) and _LATER_FROM.search(text[match.end() :])
+            bare
+            and (
+                _LATER_FROM.search(text[match.end() :])
+                or not (_EARLIER_TIME.search(text) or points_back)
+            )
         ):
+            # "was 90" is earlier only if the sentence says when; "the longest block was
+            # about three seconds" is today's.
             return True
         if re.match(r"^\s*(degrees?|/\s*\d+|out of \d+|%|percent|hours?|feet)?\W*", after) and (
             _EARLIER_TIME.match(

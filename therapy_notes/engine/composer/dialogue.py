@@ -137,7 +137,9 @@ _AT_HOME = re.compile(
     # cane in the house", "get a non-slip mat for the tub".
     r"for (every|each|all) \w+|in the (house|home|shower|tub|kitchen|car)|around the house|"
     r"at (night|work|school|practice|meals?|mealtimes?)|before (each|every|meals?|eating)|"
-    r"for now|until i (say|see)|when you (go|walk|leave|get|shower|bathe|eat|drive|feel))\b|"
+    r"for now|until i (say|see)|when you (go|walk|leave|get|shower|bathe|eat|drive|feel)|"
+    r"for (the next |another |a few more |\d+ more |two more |three more )?(days?|weeks?|months?)|"
+    r"every \d+ (minutes|hours))\b|"
     r"^\W*(please\s+)?(get|buy|order|pick up)\s+(a|an|some|yourself)\b"
 )
 _ACK_WORDS = frozenset(

@@ -153,7 +153,9 @@ _SIDE_PAIR = re.compile(
 )
 
 
-_TEST_COUNTS = r"blocks|pegs|cubes|coins|beads|words|syllables|errors|cues|animals|items named"
+TEST_COUNT_UNITS = ("blocks", "pegs", "cubes", "coins", "beads", "words", "syllables", "errors")
+"""What a timed dexterity or naming test counts: a value of the hand or the task tested."""
+_TEST_COUNTS = "|".join(TEST_COUNT_UNITS)
 
 
 def _bare_rating(clause: str, part: str) -> re.Match[str] | None:
@@ -351,8 +353,21 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         else:
             second["side"] = pair.group(4)
     for m in re.finditer(rf"{_NUM}\s+({_TEST_COUNTS})\b", clause):
-        # What a timed dexterity or naming test counts: "38 blocks", "14 pegs", "12 words".
-        add("other", m.group(1), m.group(2), at=m.start())
+        # What a timed dexterity or naming test counts: "38 blocks", "14 pegs", "12 words"
+        # (not the total of "six of the ten blocks", which is a share).
+        share = re.search(r"\b(of|out of)\s+(the\s+)?$", clause[: m.start()])
+        rate = re.match(r"\s+(per|a|an)\s+(second|minute)\b", clause[m.end() :])
+        if share is None and rate is None:
+            add("other", m.group(1), m.group(2), at=m.start())
+    for m in re.finditer(rf"{_NUM}\s+(?:\w+\s+)?(?:per|a|an)\s+(second|minute)\b", clause):
+        # A rate: syllables per second, breaths a minute.
+        add("other", m.group(1), f"per {m.group(2)}", located=False, at=m.start())
+    for m in re.finditer(
+        rf"\b(?:oxygen|o2|spo2|sats?|saturation)\b\D{{0,25}}?{_NUM}\b(?!\s*(?:%|percent))", clause
+    ):
+        # Oxygen saturation said without "percent": "oxygen dipped to 89".
+        if 50 <= float(m.group(1)) <= 100:
+            add("other", m.group(1), "%", located=False, at=m.start(1))
     for pattern, level in _FIM_LEVELS:
         match = pattern.search(clause)
         if match is None:

@@ -42,6 +42,9 @@ _NUMBER_WORD = re.compile(
 )
 
 
+_AND_A_HALF = re.compile(r"\b(\d+) and a half\b")
+
+
 @lru_cache(maxsize=16384)
 def spoken_numbers_to_digits(text: str) -> str:
     """Rewrite number words as digits: "one hundred twenty" -> "120", "two point five" -> "2.5".
@@ -60,7 +63,8 @@ def spoken_numbers_to_digits(text: str) -> str:
         else:
             out.append(tokens[i])
             i += 1
-    return "".join(out)
+    # "three and a half" -> "3.5" (the halves people say for hours, ratings and scores).
+    return _AND_A_HALF.sub(lambda m: f"{m.group(1)}.5", "".join(out))
 
 
 def _read_number(tokens: list[str], start: int) -> tuple[str, int]:
@@ -143,7 +147,9 @@ _CORRECTION = re.compile(
     re.IGNORECASE,
 )
 _REFINED = re.compile(
-    rf"\b(?P<said>{_WORD_NUMBER})\s*,\s*(?P<meant>(?P=said)\s+and\s+a\s+half)\b", re.IGNORECASE
+    rf"\b(?P<said>{_WORD_NUMBER})\s*,\s*(?:maybe\s+|or\s+|more like\s+|probably\s+)?"
+    r"(?P<meant>(?P=said)\s+and\s+a\s+half)\b",
+    re.IGNORECASE,
 )
 
 
