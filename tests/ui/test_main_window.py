@@ -254,3 +254,23 @@ def test_view_menu_switches_to_dark_and_remembers_it(
         await parts.shutdown()
 
     run(scenario())
+
+
+def test_enroll_my_voice_sits_in_the_file_menu_before_lock(
+    run: Callable[..., Any], make_app: Callable[..., Awaitable[AppParts]]
+) -> None:
+    async def scenario() -> None:
+        parts = await make_app(LONG_SESSION.path)
+        window = parts.window
+        file_menu = window.menuBar().actions()[0].menu()
+        texts = [a.text() for a in file_menu.actions() if not a.isSeparator()]
+        assert texts.index("Users…") + 1 == texts.index("Enroll my voice…")
+        assert texts.index("Enroll my voice…") + 1 == texts.index("Lock now")
+        assert texts[-1] == "Quit"
+        window.enroll_voice_action.trigger()
+        dialog = window.voice_dialog
+        assert dialog is not None
+        dialog.reject()
+        assert window.voice_dialog is None
+
+    run(scenario())

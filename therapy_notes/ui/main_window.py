@@ -283,16 +283,16 @@ class MainWindow(QMainWindow):
         self.users_action = QAction("Users…", self)
         self.users_action.triggered.connect(self.open_users)
         self.users_action.setEnabled(False)
-        self.review_action = QAction("Review and sign", self)
-        self.review_action.setShortcut(QKeySequence("Ctrl+R"))
-        self.review_action.triggered.connect(self._on_review_action_triggered)
-        self.swap_speakers_action = QAction("Swap clinician and client", self)
         self.enroll_voice_action = QAction("Enroll my voice…", self)
         self.enroll_voice_action.setToolTip(
             "Read a short passage once so sessions know which voice is yours"
         )
         self.enroll_voice_action.triggered.connect(self.open_voice_enrollment)
         self.enroll_voice_action.setEnabled(self._voice is not None)
+        self.review_action = QAction("Review and sign", self)
+        self.review_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.review_action.triggered.connect(self._on_review_action_triggered)
+        self.swap_speakers_action = QAction("Swap clinician and client", self)
         self.swap_speakers_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
         self.swap_speakers_action.setToolTip(
             "The voices were told apart but the roles are the wrong way round: swap them "
@@ -314,11 +314,11 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(self.settings_action)
         menu.addAction(self.users_action)
+        menu.addAction(self.enroll_voice_action)
         menu.addAction(self.lock_action)
         menu.addSeparator()
         menu.addAction(quit_action)
         session_menu = self.menuBar().addMenu("&Session")
-        menu.addAction(self.enroll_voice_action)
         session_menu.addAction(self.record_action)
         session_menu.addAction(self.swap_speakers_action)
         session_menu.addAction(self.search_action)
@@ -983,6 +983,21 @@ class MainWindow(QMainWindow):
     def users_dialog(self) -> UsersDialog | None:
         return self._users_dialog
 
+    def open_voice_enrollment(self) -> None:
+        if self._voice is None or self._voice_dialog is not None:
+            return
+        dialog = VoiceEnrollmentDialog(self._voice, self)
+        dialog.finished.connect(self._on_voice_dialog_finished)
+        self._voice_dialog = dialog
+        dialog.open()
+
+    @property
+    def voice_dialog(self) -> VoiceEnrollmentDialog | None:
+        return self._voice_dialog
+
+    def _on_voice_dialog_finished(self, _result: int) -> None:
+        self._voice_dialog = None
+
     def _on_users_dialog_finished(self, _result: int) -> None:
         self._users_dialog = None
 
@@ -1006,22 +1021,6 @@ class MainWindow(QMainWindow):
     def _on_lock_locked(self) -> None:
         self.note.flush()
         self._hidden_while_locked = [w for w in self.findChildren(QDialog) if w.isVisible()]
-
-    def open_voice_enrollment(self) -> None:
-        if self._voice is None or self._voice_dialog is not None:
-            return
-        dialog = VoiceEnrollmentDialog(self._voice, self)
-        dialog.finished.connect(self._on_voice_dialog_finished)
-        self._voice_dialog = dialog
-        dialog.open()
-
-    @property
-    def voice_dialog(self) -> VoiceEnrollmentDialog | None:
-        return self._voice_dialog
-
-    def _on_voice_dialog_finished(self, _result: int) -> None:
-        self._voice_dialog = None
-
         for widget in self._hidden_while_locked:
             widget.hide()
         self.main_splitter.hide()
