@@ -17,6 +17,8 @@ from therapy_notes.domain.risk_cues import might_state_risk
         "He hits me when he drinks.",
         "I feel hopeless about all of it.",
         "No, I've never tried to kill myself.",  # a denial still gets written up at once
+        "He hurts me when he's been drinking.",
+        "I keep thinking about hurting myself.",
     ],
 )
 def test_risk_language_is_caught(said: str) -> None:
@@ -29,6 +31,8 @@ def test_risk_language_is_caught(said: str) -> None:
         "My knee is about a four out of ten today.",
         "I did the exercises every morning.",
         "See you Thursday at ten.",
+        "It hurts when I bend it past ninety.",
+        "I fall asleep on the couch most nights.",
     ],
 )
 def test_ordinary_turns_wait_for_the_batch(said: str) -> None:

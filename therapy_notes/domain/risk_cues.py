@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 
 _CUES = re.compile(
-    r"suicid|kill|self[- ]?harm|hurt|harm|die\b|dying|dead\b|death|end (it|my life|things)|"
-    r"wake up|better off|burden|hopeless|no point|give up|can't go on|overdos|pills|"
-    r"gun|rifle|pistol|rope|weapon|cutting|\bcut\b|bridge|"
-    r"\bfell\b|\bfall|tripped|slipped|lost (my )?balance|went down|"
-    r"\bhit\b|hits|beat|abus|neglect|safe\b|scared of|afraid of|threat|"
+    # "It hurts when I bend" is pain, said all session long: hurting someone is the cue.
+    r"suicid|\bkill|self[- ]?harm|\b(hurt|harm)(s|ing)?\s*(my|him|her|them|me|some|any|other)|"
+    r"\bdie\b|\bdying|\bdead\b|\bdeath|\bend (it|my life|things)|"
+    r"wake up|better off|burden|hopeless|no point|give up|can't go on|overdos|\bpills|"
+    r"\bgun|\brifle|\bpistol|\brope\b|\bweapon|\bcutting|\bcut (myself|my)|\bbridge|"
+    r"\bfell\b|\bfall(s|ing|en)?\b(?! asleep)|\btripped|\bslipped|lost (my )?balance|"
+    r"went down|\bhit\b|\bhits\b|\bbeat|abus|neglect|\bsafe\b|scared of|afraid of|\bthreat|"
     r"haven't (eaten|showered|bathed)",
     re.IGNORECASE,
 )

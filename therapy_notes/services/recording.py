@@ -590,7 +590,8 @@ class RecordingService:
             cited = await link.add_text_turn(replaces, f"{segment.speaker.label}: {segment.text}")
             self._handed.append((index, cited))
             self._unanswered += 1
-            if might_state_risk(segment.text):
+            if segment.speaker is not SpeakerRole.CLINICIAN and might_state_risk(segment.text):
+                # The clinician's screening question is not the statement; the answer is.
                 self._risk_waiting = True
             if segment.id is not None:
                 self._segment_ids[cited] = segment.id
