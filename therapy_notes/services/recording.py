@@ -183,8 +183,9 @@ class RecordingService:
         self._updates_asked = 0
         self._rewriting = False
         """The roles were swapped and the note is being written again: no update meanwhile."""
-        self._risk_waiting = False
-        """A turn handed over may state a risk: the next update is asked for at once."""
+        self._update_due = False
+        """The next update is asked for at once: a turn handed over may state a risk, or the
+        note is being written again after a swap of the roles."""
         self._tool_error_follow_ups = 0
         self._ending = False
         self._allowance = settings.max_output_tokens
@@ -534,7 +535,7 @@ class RecordingService:
         """
         if self._updating or self._held or self._rewriting:
             return
-        due = due or self._risk_waiting
+        due = due or self._update_due
         if not follow_up:
             waited_ms = self._heard_ms - self._last_update_ms
             first = self._settings.first_note_update_turns
@@ -552,7 +553,7 @@ class RecordingService:
             self._updates_paused()
             return
         self._updating = True
-        self._risk_waiting = False
+        self._update_due = False
         self._updates_asked += 1
         self._unanswered = 0
         self._last_update_ms = self._heard_ms
@@ -592,7 +593,7 @@ class RecordingService:
             self._unanswered += 1
             if segment.speaker is not SpeakerRole.CLINICIAN and might_state_risk(segment.text):
                 # The clinician's screening question is not the statement; the answer is.
-                self._risk_waiting = True
+                self._update_due = True
             if segment.id is not None:
                 self._segment_ids[cited] = segment.id
             self._transcribed_event(cited).set()
@@ -717,7 +718,8 @@ class RecordingService:
             await self._rewrite_entries(link)
         finally:
             self._rewriting = False
-        await self._update_note(link, due=True)
+        self._update_due = True  # also if the update in flight is still being wound up
+        await self._update_note(link)
 
     async def _rewrite_entries(self, link: RealtimeLink) -> None:
         session_id = self._require_session()
