@@ -12,6 +12,7 @@ from therapy_notes.engine.asr import (
     BUNDLED_MODEL_SHA256,
     Recognizer,
     bundled_model_dir,
+    collapse_repeats,
     file_sha256,
     plan_workers,
 )
@@ -182,3 +183,18 @@ async def test_finals_have_a_worker_of_their_own(recognizer: Recognizer) -> None
     gated.close()
     assert gated.order == ["final:3", "partial:1"]
     assert gated.decodes_run == {"final": 1, "partial": 1}
+
+
+def test_a_phrase_the_decoder_looped_on_is_said_once() -> None:
+    assert collapse_repeats("Okay, good. Okay, good. Okay, good. Okay") == "Okay, good."
+    assert collapse_repeats("The knee is fine. The knee is fine. The knee is fine.") == (
+        "The knee is fine."
+    )
+    # Speech that repeats itself the way people do is left alone.
+    for said in (
+        "No, no, no.",
+        "I said thank you, thank you.",
+        "Okay good okay good okay good then we stretch",
+        "Two sets of ten, two sets of ten.",
+    ):
+        assert collapse_repeats(said) == said

@@ -13,6 +13,7 @@ import concurrent.futures
 import hashlib
 import logging
 import os
+import re
 import threading
 import time
 import zlib
@@ -115,6 +116,29 @@ def check_model_dir(model_dir: Path, *, expected_sha256: str | None) -> None:
 def _max_tokens(audio: np.ndarray) -> int:
     """A generous bound on tokens for this much speech, so a loop cannot run on."""
     return min(224, 20 + int(8 * audio.shape[0] / SAMPLE_RATE_HZ))
+
+
+_REPEATED_PHRASE = re.compile(
+    r"(?P<phrase>\b(?:[\w']+[,.!?;]*\s+){1,5}?[\w']+[,.!?;]*)(?:\s+(?P=phrase)){2,}"
+    r"(?P<tail>\s+[\w' ,.!?;]*)?$",
+    re.IGNORECASE,
+)
+
+
+def collapse_repeats(text: str) -> str:
+    """A phrase the decoder looped on, said once: "Okay, good. Okay, good. Okay, good. Okay".
+
+    Whisper is known to repeat itself on short, quiet turns; a phrase of two words or more
+    said three times running to the end of a turn, with at most a piece of it after, is that
+    loop, not speech (people repeat a word, "no, no, no", not a phrase three times over).
+    """
+    match = _REPEATED_PHRASE.search(text)
+    if match is None:
+        return text
+    tail = (match.group("tail") or "").strip()
+    if tail and not match.group("phrase").lower().startswith(tail.lower().rstrip(",.!?; ")):
+        return text
+    return (text[: match.start()] + match.group("phrase")).strip()
 
 
 def _compression_ratio(text: str) -> float:
@@ -263,8 +287,8 @@ class Recognizer:
         if audio.shape[0] <= _MAX_SHORT_S * SAMPLE_RATE_HZ:
             text = self._decode_short(audio, beam_size, drop_no_speech=not partial)
             if text is not None:
-                return text
-        return self._decode_standard(audio, beam_size)
+                return collapse_repeats(text)
+        return collapse_repeats(self._decode_standard(audio, beam_size))
 
     def _decode_short(
         self, audio: np.ndarray, beam_size: int, *, drop_no_speech: bool
