@@ -53,3 +53,19 @@ def compose_session(session: ConversationSession) -> Composed:
                 risks.append(str(call.arguments["kind"]))
         history.append(item)
     return Composed(entries, measurements, risks)
+
+
+def plan_section(template: str) -> str:
+    """The section a template's plan items go in (its last one when it has no "plan")."""
+    keys = load_template(template).section_keys
+    return "plan" if "plan" in keys else keys[-1]
+
+
+def assessment_sections(template: str) -> set[str]:
+    """The sections where a documented denial of a risk belongs."""
+    return {k for k in load_template(template).section_keys if k in ("assessment", "response")}
+
+
+def ratio(a: int, b: int) -> float:
+    """a / b rounded for a report; 1.0 when there is nothing to count."""
+    return round(a / b, 3) if b else 1.0

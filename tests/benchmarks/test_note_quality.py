@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.benchmarks.conftest import write_results
+from tests.conversation_compose import assessment_sections, plan_section, ratio
 from tests.conversation_run import Outcome, run_conversation
 from tests.conversation_set import (
     ConversationSession,
@@ -31,28 +32,18 @@ from tests.conversation_set import (
 )
 from therapy_notes.engine.server import LocalEngine
 from therapy_notes.engine.turns import EngineModels
-from therapy_notes.services.templates import load_template
 from therapy_notes.speakers.encoder import SpeakerEncoder
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.timeout(3600)]
-
-
-def _plan_section(template: str) -> str:
-    keys = load_template(template).section_keys
-    return "plan" if "plan" in keys else keys[-1]
-
-
-def _assessment_sections(template: str) -> set[str]:
-    return {k for k in load_template(template).section_keys if k in ("assessment", "response")}
 
 
 def _score(session: ConversationSession, outcome: Outcome) -> dict[str, Any]:
     segments = [(s.start_ms, s.end_ms, s.speaker.value) for s in outcome.segments]
     correct = round(speaker_accuracy(true_turn_times(session), segments) * len(segments))
     m_tp, m_fp, m_fn = score_measurements(session.measurements, outcome.measurements)
-    plan = [text for section, text in outcome.entries if section == _plan_section(session.template)]
+    plan = [text for section, text in outcome.entries if section == plan_section(session.template)]
     p_tp, p_fp, p_fn = score_plan(session.plan, plan)
-    denials = [t for s, t in outcome.entries if s in _assessment_sections(session.template)]
+    denials = [t for s, t in outcome.entries if s in assessment_sections(session.template)]
     risks = score_risks(session.risks, outcome.risks, denials)
     sentences = transcript_sentences(session)
     questions = [t.text for t in session.turns if t.kind == "question"]
@@ -71,10 +62,6 @@ def _score(session: ConversationSession, outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def _ratio(a: int, b: int) -> float:
-    return round(a / b, 3) if b else 1.0
-
-
 def _summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     def total(key: str, i: int) -> int:
         return sum(r[key][i] for r in rows)
@@ -89,22 +76,22 @@ def _summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     entries = sum(r["entries"] for r in rows)
     return {
         "sessions": len(rows),
-        "speaker_accuracy": _ratio(
+        "speaker_accuracy": ratio(
             sum(r["speaker_correct"] for r in rows), sum(r["segments"] for r in rows)
         ),
-        "measurement_precision": _ratio(
+        "measurement_precision": ratio(
             total("measurements", 0), total("measurements", 0) + total("measurements", 1)
         ),
-        "measurement_recall": _ratio(
+        "measurement_recall": ratio(
             total("measurements", 0), total("measurements", 0) + total("measurements", 2)
         ),
-        "plan_precision": _ratio(total("plan", 0), total("plan", 0) + total("plan", 1)),
-        "plan_recall": _ratio(total("plan", 0), total("plan", 0) + total("plan", 2)),
-        "fact_precision": _ratio(facts_tp, facts_tp + facts_fp),
-        "fact_recall": _ratio(facts_tp, facts_tp + facts_fn),
+        "plan_precision": ratio(total("plan", 0), total("plan", 0) + total("plan", 1)),
+        "plan_recall": ratio(total("plan", 0), total("plan", 0) + total("plan", 2)),
+        "fact_precision": ratio(facts_tp, facts_tp + facts_fp),
+        "fact_recall": ratio(facts_tp, facts_tp + facts_fn),
         "risks": risk,
         "entries": entries,
-        "verbatim_share": _ratio(sum(r["verbatim"] for r in rows), entries),
+        "verbatim_share": ratio(sum(r["verbatim"] for r in rows), entries),
         "question_entries": sum(r["question_entries"] for r in rows),
     }
 

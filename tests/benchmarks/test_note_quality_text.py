@@ -16,7 +16,12 @@ from typing import Any
 import pytest
 
 from tests.benchmarks.conftest import write_results
-from tests.conversation_compose import compose_session
+from tests.conversation_compose import (
+    assessment_sections,
+    compose_session,
+    plan_section,
+    ratio,
+)
 from tests.conversation_set import (
     ConversationSession,
     is_verbatim,
@@ -27,24 +32,14 @@ from tests.conversation_set import (
     score_risks,
     transcript_sentences,
 )
-from therapy_notes.services.templates import load_template
 
 pytestmark = [pytest.mark.benchmark]
 
 
-def _plan_section(template: str) -> str:
-    keys = load_template(template).section_keys
-    return "plan" if "plan" in keys else keys[-1]
-
-
-def _assessment_sections(template: str) -> set[str]:
-    return {k for k in load_template(template).section_keys if k in ("assessment", "response")}
-
-
 def _row(session: ConversationSession) -> dict[str, Any]:
     composed = compose_session(session)
-    plan = [t for s, t in composed.entries if s == _plan_section(session.template)]
-    denials = [t for s, t in composed.entries if s in _assessment_sections(session.template)]
+    plan = [t for s, t in composed.entries if s == plan_section(session.template)]
+    denials = [t for s, t in composed.entries if s in assessment_sections(session.template)]
     questions = [t.text for t in session.turns if t.kind == "question"]
     sentences = transcript_sentences(session)
     return {
@@ -58,10 +53,6 @@ def _row(session: ConversationSession) -> dict[str, Any]:
             t.rstrip().endswith("?") or is_verbatim(t, questions) for _, t in composed.entries
         ),
     }
-
-
-def _ratio(a: int, b: int) -> float:
-    return round(a / b, 3) if b else 1.0
 
 
 def _summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -79,15 +70,15 @@ def _summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     p_tp, p_fp, p_fn = (total("plan", i) for i in range(3))
     return {
         "sessions": len(rows),
-        "measurement_precision": _ratio(m_tp, m_tp + m_fp),
-        "measurement_recall": _ratio(m_tp, m_tp + m_fn),
-        "plan_precision": _ratio(p_tp, p_tp + p_fp),
-        "plan_recall": _ratio(p_tp, p_tp + p_fn),
-        "fact_precision": _ratio(tp, tp + fp),
-        "fact_recall": _ratio(tp, tp + fn),
+        "measurement_precision": ratio(m_tp, m_tp + m_fp),
+        "measurement_recall": ratio(m_tp, m_tp + m_fn),
+        "plan_precision": ratio(p_tp, p_tp + p_fp),
+        "plan_recall": ratio(p_tp, p_tp + p_fn),
+        "fact_precision": ratio(tp, tp + fp),
+        "fact_recall": ratio(tp, tp + fn),
         "risks": risk,
         "entries": entries,
-        "verbatim_share": _ratio(sum(r["verbatim"] for r in rows), entries),
+        "verbatim_share": ratio(sum(r["verbatim"] for r in rows), entries),
         "question_entries": sum(r["question_entries"] for r in rows),
     }
 
