@@ -587,16 +587,21 @@ class RecordingService:
             return
         held, self._held = self._held, []
         for index, replaces in held:
-            segment = self._voiced[index]
-            cited = await link.add_text_turn(replaces, f"{segment.speaker.label}: {segment.text}")
-            self._handed.append((index, cited))
-            self._unanswered += 1
+            segment = await self._give_turn(link, index, replaces)
             if segment.speaker is not SpeakerRole.CLINICIAN and might_state_risk(segment.text):
                 # The clinician's screening question is not the statement; the answer is.
                 self._update_due = True
-            if segment.id is not None:
-                self._segment_ids[cited] = segment.id
-            self._transcribed_event(cited).set()
+
+    async def _give_turn(self, link: RealtimeLink, index: int, replaces: str) -> Segment:
+        """Hand segment `index` to the model as labelled text in place of item `replaces`."""
+        segment = self._voiced[index]
+        cited = await link.add_text_turn(replaces, f"{segment.speaker.label}: {segment.text}")
+        self._handed.append((index, cited))
+        self._unanswered += 1
+        if segment.id is not None:
+            self._segment_ids[cited] = segment.id
+        self._transcribed_event(cited).set()
+        return segment
 
     async def _voiced_parts(self, event: TranscriptCompleted) -> list[tuple[Segment, int | None]]:
         """The turn as segments of one voice each, with that voice (None: not known).
@@ -740,13 +745,7 @@ class RecordingService:
         self._emit(NoteRewritten(kept))
         handed, self._handed = self._handed, []
         for index, old_item in handed:
-            segment = self._voiced[index]
-            cited = await link.add_text_turn(old_item, f"{segment.speaker.label}: {segment.text}")
-            self._handed.append((index, cited))
-            self._unanswered += 1
-            if segment.id is not None:
-                self._segment_ids[cited] = segment.id
-            self._transcribed_event(cited).set()
+            await self._give_turn(link, index, old_item)
 
     def _on_link_state(self, event: LinkStateChanged) -> None:
         if event.state is LinkState.RECONNECTING and self._state is RecordingState.RECORDING:
