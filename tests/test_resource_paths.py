@@ -5,7 +5,13 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from therapy_notes.resource_paths import APP_ID, ICON_SIZES_PX, icon_path, resources_dir
+from therapy_notes.resource_paths import (
+    APP_ID,
+    ICON_SIZES_PX,
+    icon_path,
+    resource_path,
+    resources_dir,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -14,6 +20,13 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def test_the_resources_folder_is_the_top_level_one() -> None:
     assert resources_dir() == ROOT / "resources"
     assert icon_path().read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+
+def test_every_asset_kind_is_found_through_the_one_module() -> None:
+    assert resource_path("templates", "soap.json").is_file()
+    assert resource_path("samples", "sample_session.wav").is_file()
+    assert resource_path("models", "embedder.int8.onnx").is_file()
+    assert not (ROOT / "therapy_notes" / "resources").exists()  # one home for assets
 
 
 def test_every_png_size_is_generated_at_its_size() -> None:

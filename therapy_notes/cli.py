@@ -16,7 +16,6 @@ import os
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -51,6 +50,7 @@ from therapy_notes.errors import UserFacingError
 from therapy_notes.export import ExportFormat, PaperSize
 from therapy_notes.file_modes import write_private_file
 from therapy_notes.logging_setup import configure_logging
+from therapy_notes.resource_paths import resource_path
 from therapy_notes.services.keys import (
     KeyService,
     SystemKeyring,
@@ -83,8 +83,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 def sample_recording() -> Path:
     """The bundled sample dictation the run command transcribes."""
-    ref = resources.files("therapy_notes.resources").joinpath("samples", "sample_session.wav")
-    return Path(str(ref))
+    return resource_path("samples", "sample_session.wav")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,12 +24,12 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from therapy_notes.domain.engine_url import EngineCredentials, credential_for
 from therapy_notes.errors import UserFacingError
+from therapy_notes.resource_paths import resource_path
 
 if TYPE_CHECKING:
     from therapy_notes.domain.link import LinkSettings, ToolHandler
@@ -126,9 +126,8 @@ class CheckFailedError(Exception):
 
 def sample_files() -> tuple[Path, str]:
     """The bundled sample dictation and what was said in it."""
-    samples = resources.files("therapy_notes.resources").joinpath("samples")
-    wav = Path(str(samples.joinpath("sample_session.wav")))
-    reference = samples.joinpath("sample_session.txt").read_text(encoding="utf-8")
+    wav = resource_path("samples", "sample_session.wav")
+    reference = resource_path("samples", "sample_session.txt").read_text(encoding="utf-8")
     return wav, reference
 
 

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 
 from therapy_notes.domain.notes import NoteTemplate, TemplateSection
 from therapy_notes.errors import UserFacingError
-
-_PACKAGE = "therapy_notes.resources"
+from therapy_notes.resource_paths import resource_path
 
 
 @cache
 def available_templates() -> tuple[str, ...]:
     """Names of the bundled templates, e.g. ("birp", "dap", "dictation", "girp", "soap")."""
-    folder = resources.files(_PACKAGE).joinpath("templates")
+    folder = resource_path("templates")
     return tuple(
         sorted(p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json"))
     )
@@ -30,7 +28,7 @@ def load_template(name: str) -> NoteTemplate:
             f"There is no note template called {name!r}. "
             f"Choose one of: {', '.join(available_templates())}."
         )
-    text = resources.files(_PACKAGE).joinpath("templates", f"{key}.json").read_text("utf-8")
+    text = resource_path("templates", f"{key}.json").read_text("utf-8")
     data = json.loads(text)
     return NoteTemplate(
         name=data["name"],

