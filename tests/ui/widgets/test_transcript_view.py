@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QTextCharFormat
+from PySide6.QtWidgets import QStyleOptionViewItem
 
 from therapy_notes.domain.session import Segment, SpeakerRole
-from therapy_notes.ui.widgets.transcript_view import IDLE_HINT, LISTENING_HINT, TranscriptView
+from therapy_notes.ui.widgets.transcript_view import (
+    IDLE_HINT,
+    LISTENING_HINT,
+    TENTATIVE_ROLE,
+    PartialRowDelegate,
+    TranscriptView,
+    partial_text,
+)
 
 
 def test_rows_name_the_speaker_not_by_colour_alone(qtbot: Any) -> None:
@@ -68,3 +76,67 @@ def test_an_empty_transcript_says_what_to_do(qtbot: Any) -> None:
     with_row = view.viewport().grab().toImage()
     view.set_hint("")
     assert view.viewport().grab().toImage() == with_row, "no hint once there are rows"
+
+
+def test_a_turn_in_progress_shows_its_unconfirmed_words_apart(qtbot: Any) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.resize(420, 300)
+    view.show()
+    view.show_partial("e", "Right knee", "flexion is about")
+    assert view.texts() == ["…  Right knee flexion is about"]
+    delegate = view.itemDelegate()
+    assert isinstance(delegate, PartialRowDelegate)
+    index = view.indexFromItem(view.item(0))
+    option = QStyleOptionViewItem()
+    option.initFrom(view)
+    delegate.initStyleOption(option, index)  # as painting does: the row's faint foreground
+    document = delegate.document(option, index, 400)
+    fragments = []
+    block = document.begin()
+    it = block.begin()
+    while not it.atEnd():
+        fragment = it.fragment()
+        fragments.append((fragment.text(), fragment.charFormat()))
+        it += 1
+    firm = [f for text, f in fragments if "Right knee" in text]
+    unsure = [f for text, f in fragments if "flexion is about" in text]
+    assert firm
+    assert unsure
+    assert firm[0].underlineStyle() is QTextCharFormat.UnderlineStyle.NoUnderline
+    assert unsure[0].underlineStyle() is QTextCharFormat.UnderlineStyle.DotLine  # not colour alone
+    placeholder = view.palette().placeholderText().color()
+    assert unsure[0].foreground().color() == placeholder
+    assert firm[0].foreground().color() != placeholder
+
+
+def test_partial_text_joins_what_is_there() -> None:
+    assert partial_text("Right knee", "flexion is about") == "…  Right knee flexion is about"
+    assert partial_text("", "Hello") == "…  Hello"
+    assert partial_text("Hello there", "") == "…  Hello there"
+    assert partial_text("", "") == "…  "
+
+
+def test_a_long_turn_in_progress_wraps_to_more_lines(qtbot: Any) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.resize(240, 400)
+    view.show()
+    view.show_partial("short", "Okay", "")
+    view.show_partial(
+        "long",
+        "I have been sleeping badly since we moved house in the spring",
+        "and the pain in my shoulder wakes me up most nights",
+    )
+    short = view.visualItemRect(view.item(0)).height()
+    qtbot.waitUntil(lambda: view.visualItemRect(view.item(1)).height() > 2 * short)
+
+
+def test_the_final_segment_replaces_the_styled_partial(qtbot: Any) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.show_partial("f", "I slipped", "on Thurs")
+    view.show_segment(Segment("f", 0, 2000, "I slipped on Thursday."))
+    item = view.item(0)
+    assert item.data(TENTATIVE_ROLE) is None
+    assert view.texts() == ["[00:00]  Speaker:  I slipped on Thursday."]

@@ -65,16 +65,6 @@ LevelMeter = Callable[[bytes], float]
 """Loudness 0..1 of one PCM16 chunk."""
 
 
-def shown_partial(event: PartialTranscript) -> str:
-    """The words of a turn still being spoken, the unconfirmed ones included.
-
-    The whole row of a turn in progress is drawn as provisional (the final replaces it), so
-    the words no second look has confirmed yet go in it too: the first words appear within
-    a second of speech instead of after the confirmation.
-    """
-    return " ".join(part for part in (event.text.strip(), event.tentative.strip()) if part)
-
-
 class _MeteredSource:
     """Passes chunks through and remembers the loudness of the latest one."""
 
@@ -100,8 +90,8 @@ class RecordingController(QObject):
     Signals:
         session_opened: the new session's id (int).
         state_changed: a `StateChanged` event (object).
-        partial_transcript_received: item id, the text so far with the words not yet
-            confirmed (str, str).
+        partial_transcript_received: item id, the confirmed words so far, the newest words
+            not confirmed yet (str, str, str).
         segment_saved: a saved `Segment` (object).
         speakers_relabelled: segments whose speaker changed, a tuple of `Segment` (object).
         note_entry_added: a saved `NoteEntry` (object).
@@ -121,7 +111,7 @@ class RecordingController(QObject):
 
     session_opened = Signal(int)
     state_changed = Signal(object)
-    partial_transcript_received = Signal(str, str)
+    partial_transcript_received = Signal(str, str, str)
     segment_saved = Signal(object)
     speakers_relabelled = Signal(object)
     note_entry_added = Signal(object)
@@ -320,7 +310,7 @@ class RecordingController(QObject):
                 self.level_measured.emit(0.0)
                 self._tasks.spawn(self._stop(), "stop-after-failure")
         elif isinstance(event, PartialTranscript):
-            self.partial_transcript_received.emit(event.item_id, shown_partial(event))
+            self.partial_transcript_received.emit(event.item_id, event.text, event.tentative)
         elif isinstance(event, SegmentSaved):
             self.segment_saved.emit(event.segment)
         elif isinstance(event, SpeakersRelabelled):
