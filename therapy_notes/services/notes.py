@@ -2,7 +2,11 @@
 
 Every change goes to the audit trail under the note's session (entity "session"), with
 the user, the time, and the entry before and after as JSON. Once the author signs, the
-note is read-only here and in storage; later changes are addenda.
+note is read-only here and in storage; later changes are addenda. A risk is acknowledged
+only here, from the review or from the window's risk banner (live too), so each
+acknowledgement is checked and audited the same way, once ("risk_acknowledged"). The
+clinician's own field of the live or reopened note is stored here too, as they type
+(`save_clinician_text`); it is not audited, as it never was before review.
 
 Signatures are keyed (`domain.signing`): an HMAC under the `SigningKey` the composition
 root derives from the database key, over the note, its transcript, the patient's identity,
@@ -362,8 +366,8 @@ class NotesService:
         return source
 
     @staticmethod
-    def _require_editable(uow: NotesUnitOfWork, session_id: int) -> SessionRecord:
-        """The session, held (`hold`) for this unit of work, if its note may change."""
+    def _require_unsigned(uow: NotesUnitOfWork, session_id: int) -> SessionRecord:
+        """The session, held (`hold`) for this unit of work, if its note is not signed."""
         session = uow.sessions.hold(session_id)
         if (
             session.status is SessionStatus.SIGNED
@@ -376,6 +380,12 @@ class NotesService:
                 "This note is signed and can no longer be edited. "
                 "Add an addendum to correct or extend it."
             )
+        return session
+
+    @classmethod
+    def _require_editable(cls, uow: NotesUnitOfWork, session_id: int) -> SessionRecord:
+        """The session, held (`hold`) for this unit of work, if its note may change."""
+        session = cls._require_unsigned(uow, session_id)
         if session.status is SessionStatus.RECORDING:
             raise UserFacingError(
                 "This session is still recording. Stop the recording before editing its note."
@@ -473,12 +483,42 @@ class NotesService:
 
         await self._run(work)
 
+    async def save_clinician_text(
+        self, session_id: int, section: str, text: str, entry_id: int | None = None
+    ) -> NoteEntry:
+        """Store the clinician's own text for a section of the live or reopened note.
+
+        Adds the clinician's entry (`entry_id` None) or replaces the text of the one stored
+        before; the window saves as the clinician types, so this is not audited (review
+        edits are, through `edit_entry`). A signed note refuses it (`NoteLockedError`).
+        """
+
+        def work(uow: NotesUnitOfWork) -> NoteEntry:
+            if entry_id is None:
+                return uow.notes.add_entry(
+                    session_id, NoteEntry(section, text, EntrySource.CLINICIAN)
+                )
+            return uow.notes.update_entry(entry_id, text, EntrySource.CLINICIAN.value)
+
+        return await self._run(work)
+
     async def acknowledge_risk(self, actor: User, session_id: int, risk_id: int) -> None:
-        """Record that the clinician has seen a flagged risk (needed before signing)."""
+        """Record that the clinician has seen a flagged risk (needed before signing).
+
+        The one way a risk is acknowledged: from the review or from the risk banner, also
+        while the session is still recording (a risk is seen as it is said). An admin may
+        not, a signed note refuses it, and it is audited once ("risk_acknowledged"); a risk
+        acknowledged before stays as it was.
+
+        Raises:
+            PermissionDeniedError: the actor is an administrator.
+            NoteLockedError: the note is signed.
+            UserFacingError: the session has no such risk flag.
+        """
         self._editor_source(actor)
 
         def work(uow: NotesUnitOfWork) -> None:
-            self._require_editable(uow, session_id)
+            self._require_unsigned(uow, session_id)
             risk = next((r for r in uow.notes.load(session_id).risks if r.id == risk_id), None)
             if risk is None:
                 raise UserFacingError(f"Session {session_id} has no risk flag {risk_id}.")

@@ -263,6 +263,16 @@ class UnitOfWork(Protocol):
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 
+class CachedProfiles(Protocol):
+    """The patient profiles tool calls read, kept for a while (`storage.ProfileCache`).
+
+    Told when a patient's stored profile changes, so the next session reads the edit
+    instead of what was cached before it.
+    """
+
+    def invalidate(self, patient_id: int) -> None: ...
+
+
 # --- review, signing and accounts ----------------------------------------------------------
 
 
