@@ -17,19 +17,14 @@ import os
 import re
 import secrets
 import ssl
-import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
-from websockets.typing import Subprotocol
 
 from therapy_notes.domain.tools import FLAG_RISK
 from therapy_notes.domain.usage import estimate_audio_tokens as audio_tokens
@@ -42,6 +37,15 @@ from therapy_notes.engine.composer import (
     compose,
     sections_from_session,
     tool_names,
+)
+from therapy_notes.engine.handshake import (
+    AccessPolicy,
+    OneLineHandshakeLog,
+    Refusal,
+    admit,
+    is_beta,
+    select_subprotocol,
+    session_kind,
 )
 from therapy_notes.engine.turns import (
     CommitTooShortError,
@@ -62,9 +66,6 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 
-REALTIME_PATH = "/v1/realtime"
-BETA_SUBPROTOCOL = "openai-beta.realtime-v1"
-KEY_SUBPROTOCOL_PREFIX = "openai-insecure-api-key."
 BETA_CLOSE_CODE = 4000
 TRANSCRIPT_WAIT_S = 60.0
 """How long a response waits for turns still being recognised before it composes anyway."""
@@ -120,111 +121,25 @@ def vad_settings(session: p.JsonObject) -> VadSettings | None:
 # --------------------------------------------------------------------------- handshake
 
 
-def _select_subprotocol(
-    _connection: ServerConnection, subprotocols: Sequence[Subprotocol]
-) -> Subprotocol | None:
-    """Pick `realtime` when a browser-style client offers it; never refuse the others."""
-    for offered in subprotocols:
-        if offered == "realtime":
-            return offered
-    return None
-
-
-def _offered_subprotocols(headers: Headers) -> list[str]:
-    return [
-        s.strip()
-        for value in headers.get_all("Sec-WebSocket-Protocol")
-        for s in value.split(",")
-        if s.strip()
-    ]
-
-
-def _presented_token(headers: Headers) -> str:
-    """The bearer token from `Authorization`, or from the browser-style key subprotocol."""
-    auth = headers.get("Authorization", "")
-    scheme, _, token = auth.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    for offered in _offered_subprotocols(headers):
-        if offered.startswith(KEY_SUBPROTOCOL_PREFIX):
-            return offered[len(KEY_SUBPROTOCOL_PREFIX) :]
-    return ""
-
-
 def _peer(connection: ServerConnection) -> str:
     address = connection.remote_address
     return str(address[0]) if isinstance(address, tuple) and address else "unknown"
 
 
-@dataclass(frozen=True, slots=True)
-class AccessPolicy:
-    """Who may open a session: a token checker (asked at every handshake) and browser origins.
-
-    `checker` is a callable so a file-backed store can reload revoked tokens between
-    handshakes. A browser page sends `Origin`; native clients (the SDK, the app) do not, so
-    any `Origin` not listed is refused: otherwise a web page the clinician visits could reach
-    the engine through the browser.
-    """
-
-    checker: Callable[[], TokenChecker]
-    allowed_origins: frozenset[str] = frozenset()
-
-
 def _process_request(
     connection: ServerConnection, request: Request, access: AccessPolicy
 ) -> Response | None:
-    """Refuse browser origins (403), wrong paths (404), bad queries (400) and bad tokens (401).
+    """Answer a handshake `handshake.admit` refuses with its HTTP status; admit the rest.
 
     Refusals are logged as one line naming the peer and the reason, never the token.
     """
-    origin = request.headers.get("Origin")
-    if origin is not None and origin not in access.allowed_origins:
-        _log.warning("refused a handshake from %s: origin not allowed", _peer(connection))
-        return connection.respond(
-            HTTPStatus.FORBIDDEN,
-            "This engine does not accept connections from web pages (Origin not allowed).\n",
-        )
-    url = urlsplit(request.path)
-    if url.path.rstrip("/") != REALTIME_PATH:
-        return connection.respond(HTTPStatus.NOT_FOUND, "Not found.\n")
-    query = parse_qs(url.query)
-    if not query.get("model") and query.get("intent") != ["transcription"]:
-        return connection.respond(
-            HTTPStatus.BAD_REQUEST,
-            "Connect with ?model=<model> or ?intent=transcription.\n",
-        )
-    owner = access.checker().owner_of(_presented_token(request.headers))
-    if owner is None:
-        _log.warning("refused a handshake from %s: missing or unknown token", _peer(connection))
-        return connection.respond(
-            HTTPStatus.UNAUTHORIZED,
-            "Missing or unknown engine token. Send 'Authorization: Bearer <token>' with a "
-            "token this engine's administrator issued.\n",
-        )
-    connection.username = owner
+    decision = admit(request.path, request.headers, access)
+    if isinstance(decision, Refusal):
+        if decision.log_reason is not None:
+            _log.warning("refused a handshake from %s: %s", _peer(connection), decision.log_reason)
+        return connection.respond(decision.status, decision.body)
+    connection.username = decision.owner
     return None
-
-
-class _OneLineHandshakeLog(logging.LoggerAdapter[logging.Logger]):
-    """Failed handshakes as one INFO line each, not an error with a traceback.
-
-    websockets logs each failed handshake as an error with a traceback; a port scan or a
-    stray TLS client would fill the log with them. The exception's type and message are
-    kept on one line; other records pass unchanged.
-    """
-
-    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
-        if msg == "opening handshake failed":
-            level = logging.INFO
-        super().log(level, msg, *args, **kwargs)
-
-    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
-        if kwargs.get("exc_info") and msg == "opening handshake failed":
-            exc = sys.exc_info()[1]
-            kwargs = {k: v for k, v in kwargs.items() if k != "exc_info"}
-            reason = f"{type(exc).__name__}: {exc}"[:200] if exc is not None else "unknown"
-            return f"opening handshake failed ({reason})", kwargs
-        return msg, kwargs
 
 
 # --------------------------------------------------------------------------- engine
@@ -361,14 +276,14 @@ class LocalEngine:
             self._host,
             self._requested_port,
             process_request=functools.partial(_process_request, access=self._access),
-            select_subprotocol=_select_subprotocol,
+            select_subprotocol=select_subprotocol,
             max_size=p.WEBSOCKET_MAX_SIZE,
             max_queue=self._limits.max_queue,
             open_timeout=self._limits.open_timeout_s,
             compression=None,
             server_header="TherapyNotes-LocalEngine",
             ssl=self._ssl_context,
-            logger=_OneLineHandshakeLog(logging.getLogger("websockets.server"), {}),
+            logger=OneLineHandshakeLog(logging.getLogger("websockets.server"), {}),
         )
         self._bound_port = int(next(iter(self._server.sockets)).getsockname()[1])
         _log.info("local engine listening on %s", self.url)
@@ -411,9 +326,7 @@ class LocalEngine:
         assert self._tracker_factory is not None
         request = ws.request
         assert request is not None
-        if "OpenAI-Beta" in request.headers or BETA_SUBPROTOCOL in _offered_subprotocols(
-            request.headers
-        ):
+        if is_beta(request.headers):
             await _refuse_beta(ws)
             return
         if self._active >= self._limits.max_sessions:
@@ -425,10 +338,7 @@ class LocalEngine:
             )
             await _refuse_full(ws, self._limits.max_sessions)
             return
-        query = parse_qs(urlsplit(request.path).query)
-        intent = (query.get("intent") or [""])[0]
-        model = query["model"][0] if query.get("model") else None
-        session_type = "transcription" if intent == "transcription" and not model else "realtime"
+        session_type, model = session_kind(request.path)
         connection = _Connection(ws, self._tracker_factory, session_type, model, self._limits)
         self._active += 1
         try:
