@@ -45,6 +45,7 @@ from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingEr
 from therapy_notes.resource_paths import APP_ID
 from therapy_notes.services.keys import KeyService, SystemKeyring, database_password
 from therapy_notes.services.notes import NotesService
+from therapy_notes.services.patients import PatientsService
 from therapy_notes.services.ports import (
     AudioSource,
     LinkFactory,
@@ -54,6 +55,7 @@ from therapy_notes.services.ports import (
 )
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.recovery import RecoveryService
+from therapy_notes.services.sessions import SessionsService
 from therapy_notes.services.templates import available_templates, load_template
 from therapy_notes.services.users import UsersService
 from therapy_notes.services.voices import VoiceEnrollmentService, VoicePrinter
@@ -309,10 +311,6 @@ async def build_app(
         user = users.current_user
         return user.username if user is not None else "clinician"
 
-    def patient_names() -> dict[int, str]:
-        with database.uow_factory() as uow:
-            return {p.id: p.name for p in uow.patients.list() if p.id is not None}
-
     encoders: list[Any] = []
     encoder_lock = threading.Lock()
 
@@ -372,17 +370,16 @@ async def build_app(
     recording = RecordingController(
         make_service, lambda: audio_factory(settings.settings.input_device), pcm16_level
     )
-    library = LibraryController(database.uow_factory, actor=actor_name)
     if config.is_shared_database:  # one secret for every desktop of the clinic
         signing_key = await asyncio.to_thread(clinic_signing_key, config.data_dir)
     else:
         signing_key = await asyncio.to_thread(signing_key_for, config.db_path, db_key)
-    notes = NotesController(
-        NotesService(database.uow_factory, signing_key=signing_key),
-        database.uow_factory,
-        render_note,
-        lambda: users.current_user,
+    notes_service = NotesService(database.uow_factory, signing_key=signing_key)
+    patients = PatientsService(database.uow_factory, profiles=profiles)
+    library = LibraryController(
+        patients, SessionsService(database.uow_factory), notes_service, actor=actor_name
     )
+    notes = NotesController(notes_service, patients, render_note, lambda: users.current_user)
     lock = IdleLock(
         settings.settings.lock_after_min * 60, clock=idle_clock, check_interval_ms=lock_check_ms
     )
@@ -390,7 +387,7 @@ async def build_app(
     app = QCoreApplication.instance()
     if app is not None:
         app.installEventFilter(lock)
-    recovery = RecoveryController(RecoveryService(database.uow_factory), patient_names, actor_name)
+    recovery = RecoveryController(RecoveryService(database.uow_factory), patients.names, actor_name)
     window = MainWindow(
         recording=recording,
         library=library,

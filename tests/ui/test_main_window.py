@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from tests.speech import LONG_SESSION
+from tests.ui.accounts import create_accounts, sign_in
 from tests.ui.conftest import wait_for_signal, wait_until
 from therapy_notes.app import AppParts
 from therapy_notes.domain.notes import RiskFlag, RiskKind
@@ -35,6 +37,8 @@ def test_search_opens_a_session_and_its_risk_must_be_acknowledged(
         parts = await make_app(LONG_SESSION.path)
         window = parts.window
         window.show()
+        await create_accounts(parts)
+        await sign_in(parts, "ana")  # a risk is acknowledged by a clinician, never anonymously
         session_id = _stored_session(parts)
         window.search_action.trigger()
         qtbot.keyClicks(window.search_dialog.query, "stairs")
@@ -50,13 +54,18 @@ def test_search_opens_a_session_and_its_risk_must_be_acknowledged(
         assert window.risk_banner.isVisible()
         assert "Fall risk" in window.risk_banner.label.text()
         qtbot.mouseClick(window.risk_banner.button, Qt.MouseButton.LeftButton)
-        await wait_for_signal(parts.library.risk_acknowledged)
+        await wait_for_signal(parts.notes.risk_acknowledged)
         assert window.risk_banner.isHidden()
+        assert window.note_stack.currentWidget() is window.note  # the session view stays
         with parts.database.uow_factory() as uow:
             risks = uow.notes.load(session_id).risks
-            audit = [r.action for r in uow.audit.for_entity("risk_flag", risks[0].id or 0)]
+            audit = uow.audit.for_entity("session", session_id)
+            per_risk = uow.audit.for_entity("risk_flag", risks[0].id or 0)
         assert risks[0].acknowledged_at is not None
-        assert audit == ["acknowledge_risk"]
+        # The one acknowledge path (the review's): one record, under the session, by ana.
+        assert [(r.action, r.actor) for r in audit] == [("risk_acknowledged", "ana")]
+        assert json.loads(audit[0].after or "{}")["risk_id"] == risks[0].id
+        assert per_risk == []
         window.close()
         await parts.shutdown()
 

@@ -19,6 +19,7 @@ from therapy_notes.domain.session import SessionStatus
 from therapy_notes.domain.signing import SigningKey
 from therapy_notes.domain.users import Role, User
 from therapy_notes.services.notes import NotesService
+from therapy_notes.services.patients import PatientsService
 from therapy_notes.storage.database import open_database
 from therapy_notes.ui.controllers.notes import NotesController
 
@@ -38,7 +39,9 @@ def test_a_second_save_of_the_same_entry_is_refused_and_the_note_reloaded(
         uow.sessions.set_status(session_id, SessionStatus.DRAFT)
     assert entry.id is not None
     service = NotesService(database.uow_factory, signing_key=SigningKey.from_secret(b"k" * 32))
-    controller = NotesController(service, database.uow_factory, lambda *_: b"", lambda: ANA)
+    controller = NotesController(
+        service, PatientsService(database.uow_factory), lambda *_: b"", lambda: ANA
+    )
 
     async def scenario() -> None:
         loaded = wait_for_signal(controller.review_loaded)

@@ -408,9 +408,8 @@ class MainWindow(QMainWindow):
         lib.usage_loaded.connect(self._on_library_usage_loaded)
         lib.session_loaded.connect(self._on_library_session_loaded)
         lib.search_finished.connect(self.search_dialog.show_hits)
-        lib.risk_acknowledged.connect(self.risk_banner.remove)
         lib.error_posted.connect(lambda message: self.notice.show_notice(message, True))
-        self.risk_banner.acknowledged.connect(lib.acknowledge_risk)
+        self.risk_banner.acknowledged.connect(self._on_risk_banner_acknowledged)
         self.note.clinician_text_edited.connect(self._on_note_clinician_text_edited)
         self.search_dialog.search_requested.connect(lib.search)
         self.search_dialog.session_requested.connect(self.open_session)
@@ -425,6 +424,7 @@ class MainWindow(QMainWindow):
         )
         notes.note_copied.connect(self._on_notes_note_copied)
         notes.progress_loaded.connect(self._on_notes_progress_loaded)
+        notes.risk_acknowledged.connect(self._on_notes_risk_acknowledged)
         notes.error_posted.connect(lambda message: self.notice.show_notice(message, True))
         self.review_list.session_activated.connect(self.open_review)
         self.review_list.refresh_requested.connect(notes.list_awaiting)
@@ -802,6 +802,14 @@ class MainWindow(QMainWindow):
         session_id = self._reviewed_id()
         if session_id is not None:
             self._notes.acknowledge_risk(session_id, risk_id)
+
+    def _on_risk_banner_acknowledged(self, risk_id: int) -> None:
+        """The same acknowledgement as in the review; the live or reopened view stays."""
+        if self._session_id is not None:
+            self._notes.acknowledge_risk(self._session_id, risk_id, reload=False)
+
+    def _on_notes_risk_acknowledged(self, _session_id: int, risk_id: int) -> None:
+        self.risk_banner.remove(risk_id)
 
     def _on_review_sign_requested(self) -> None:
         """Signing asks first: summary, signer, and what blocks it (`domain.sign_off`)."""

@@ -1,7 +1,11 @@
-"""Review, sign-off, addenda, export and progress for the window, through `NotesService`.
+"""Review, sign-off, addenda, export and progress for the window, through the services.
 
-Every action is done as the signed-in user; after each change the note is loaded again,
-so the window always draws what storage holds (including the signature check).
+A thin bridge: `NotesService` does the note's data work and `PatientsService` the
+patients' (names for the review list, progress), so the UI never opens a unit of work.
+Every action is done as the signed-in user; after each change in the review the note is
+loaded again, so the window always draws what storage holds (including the signature
+check). Risks are acknowledged only here, from the review or the risk banner, so there is
+one checked and audited way to do it.
 """
 
 from __future__ import annotations
@@ -10,20 +14,20 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from therapy_notes.domain.document import NoteDocument
-from therapy_notes.domain.notes import Measurement
 from therapy_notes.domain.session import SessionRecord
 from therapy_notes.domain.users import User
 from therapy_notes.errors import EditConflictError, UserFacingError
 from therapy_notes.file_modes import write_private_file
 from therapy_notes.services.notes import NotesService
-from therapy_notes.services.ports import NotesUnitOfWorkFactory
+from therapy_notes.services.patients import PatientsService, ProgressPoint
 from therapy_notes.ui.controllers.tasks import TaskGroup
+
+__all__ = ["NotesController", "ProgressPoint", "ReviewRow"]
 
 _log = logging.getLogger(__name__)
 
@@ -43,23 +47,6 @@ class ReviewRow:
     patient_name: str
 
 
-@dataclass(frozen=True, slots=True)
-class ProgressPoint:
-    """One measured value of one session."""
-
-    at: datetime
-    value: float
-
-
-def series_name(m: Measurement) -> str:
-    """The chart series a measurement belongs to: kind, where, and unit."""
-    where = m.location
-    name = m.kind.replace("_", " ").capitalize()
-    if where:
-        name += f" — {where}"
-    return f"{name} ({m.unit})" if m.unit else name
-
-
 class NotesController(QObject):
     """The note's lifecycle for the window: review list, edits, signatures, export.
 
@@ -72,6 +59,8 @@ class NotesController(QObject):
         exported: the path of the written file (str).
         note_copied: the note as plain text, for the clipboard (str).
         progress_loaded: patient id and series name -> `ProgressPoint`s (int, object: dict).
+        risk_acknowledged: session id and the id of the risk flag now acknowledged
+            (int, int).
         error_posted: a message the user can act on (str).
     """
 
@@ -82,19 +71,20 @@ class NotesController(QObject):
     exported = Signal(str)
     note_copied = Signal(str)
     progress_loaded = Signal(int, object)
+    risk_acknowledged = Signal(int, int)
     error_posted = Signal(str)
 
     def __init__(
         self,
         service: NotesService,
-        uow_factory: NotesUnitOfWorkFactory,
+        patients: PatientsService,
         renderer: Renderer,
         current_user: CurrentUser,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._service = service
-        self._uow_factory = uow_factory
+        self._patients = patients
         self._render = renderer
         self._current_user = current_user
         self._tasks = TaskGroup("notes")
@@ -120,12 +110,18 @@ class NotesController(QObject):
     def delete_entry(self, session_id: int, entry_id: int) -> None:
         self._act(session_id, lambda u: self._service.delete_entry(u, entry_id), "delete")
 
-    def acknowledge_risk(self, session_id: int, risk_id: int) -> None:
-        self._act(
-            session_id,
-            lambda u: self._service.acknowledge_risk(u, session_id, risk_id),
-            "acknowledge",
-        )
+    def acknowledge_risk(self, session_id: int, risk_id: int, *, reload: bool = True) -> None:
+        """Acknowledge a flagged risk as the signed-in user; `risk_acknowledged` follows.
+
+        From the review (`reload`) the note is then loaded again. From the risk banner of
+        a live or reopened session (`reload=False`) the view stays as it is.
+        """
+        if reload:
+            self._act(
+                session_id, lambda u: self._acknowledge(u, session_id, risk_id), "acknowledge"
+            )
+        else:
+            self._tasks.spawn(self._acknowledge_seen(session_id, risk_id), "acknowledge-risk")
 
     def sign(self, session_id: int) -> None:
         self._act(session_id, lambda u: self._service.sign(u, session_id), "sign")
@@ -205,10 +201,23 @@ class NotesController(QObject):
             self.note_changed.emit(session_id)
             await self._list_awaiting()
 
+    async def _acknowledge(self, user: User, session_id: int, risk_id: int) -> None:
+        await self._service.acknowledge_risk(user, session_id, risk_id)
+        self.risk_acknowledged.emit(session_id, risk_id)
+
+    async def _acknowledge_seen(self, session_id: int, risk_id: int) -> None:
+        user = self._user()
+        if user is None:
+            return
+        try:
+            await self._acknowledge(user, session_id, risk_id)
+        except UserFacingError as exc:
+            self.error_posted.emit(str(exc))
+
     async def _list_awaiting(self) -> None:
         try:
             records = await self._service.awaiting_review()
-            names = await asyncio.to_thread(self._patient_names)
+            names = await self._patients.names()
         except UserFacingError as exc:
             self.error_posted.emit(str(exc))
             return
@@ -218,10 +227,6 @@ class NotesController(QObject):
                 for r in records
             ]
         )
-
-    def _patient_names(self) -> dict[int, str]:
-        with self._uow_factory() as uow:
-            return {p.id: p.name for p in uow.patients.list() if p.id is not None}
 
     async def _document(
         self, session_id: int, export_format: str, include_transcript: bool
@@ -267,19 +272,8 @@ class NotesController(QObject):
             self.note_copied.emit(text)
 
     async def _progress(self, patient_id: int) -> None:
-        def read() -> dict[str, list[ProgressPoint]]:
-            series: dict[str, list[ProgressPoint]] = {}
-            with self._uow_factory() as uow:
-                records = sorted(uow.sessions.for_patient(patient_id), key=lambda r: r.started_at)
-                for record in records:
-                    for m in uow.notes.load(record.id).measurements:
-                        series.setdefault(series_name(m), []).append(
-                            ProgressPoint(record.started_at, m.value)
-                        )
-            return series
-
         try:
-            series = await asyncio.to_thread(read)
+            series = await self._patients.progress(patient_id)
         except UserFacingError as exc:
             self.error_posted.emit(str(exc))
             return

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -11,7 +10,8 @@ from therapy_notes.errors import UserFacingError
 from therapy_notes.services.recovery import RecoveryService
 from therapy_notes.ui.controllers.tasks import TaskGroup
 
-PatientNames = Callable[[], dict[int, str]]
+PatientNames = Callable[[], Awaitable[dict[int, str]]]
+"""Every patient's name by id, from a service (`PatientsService.names`)."""
 
 
 class RecoveryController(QObject):
@@ -31,7 +31,7 @@ class RecoveryController(QObject):
     def __init__(
         self,
         service: RecoveryService,
-        patient_names: Callable[[], dict[int, str]],
+        patient_names: PatientNames,
         actor: Callable[[], str],
         parent: QObject | None = None,
     ) -> None:
@@ -56,7 +56,7 @@ class RecoveryController(QObject):
     async def _find(self) -> None:
         try:
             found = await self._service.find_interrupted()
-            names = await asyncio.to_thread(self._patient_names) if found else {}
+            names = await self._patient_names() if found else {}
         except UserFacingError as exc:
             self.error_posted.emit(str(exc))
             return
