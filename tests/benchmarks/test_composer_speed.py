@@ -18,7 +18,7 @@ from tests.benchmarks.conftest import write_results
 from tests.conversation_set import load_sessions
 from therapy_notes.domain.tools import session_instructions, tool_schemas
 from therapy_notes.engine.composer import ComposerTurn, compose, sections_from_session
-from therapy_notes.engine.server import HISTORY_TURNS
+from therapy_notes.engine.conversation import HISTORY_TURNS
 from therapy_notes.services.templates import load_template
 
 pytestmark = pytest.mark.benchmark

@@ -1,9 +1,14 @@
 """The local engine: a WebSocket server speaking the Realtime protocol (PROTOCOL.md section 10).
 
-One `LocalEngine` owns the loaded speech models and serves any number of connections. Each
-connection has its own session config, conversation and turn tracker; recognition runs in
-the tracker's worker threads, so the event loop only moves messages. Bad client input gets
-an `error` event and the connection keeps working, as on the cloud.
+This is the I/O shell, in the websockets library's sans-I/O shape: the rules live in
+modules that never touch a socket (`handshake` decides who may connect, `protocol` parses
+and builds events, `conversation` holds one connection's session and conversation), and
+this module only moves bytes between them, the socket and the turn tracker, with the
+timing that needs a loop: idle timeouts, slicing big appends, waiting for transcripts,
+cancelling a response. One `LocalEngine` owns the loaded speech models and serves any
+number of connections; recognition runs in each tracker's worker threads, so the event
+loop only moves messages. Bad client input gets an `error` event and the connection keeps
+working, as on the cloud.
 """
 
 from __future__ import annotations
@@ -14,30 +19,21 @@ import functools
 import json
 import logging
 import os
-import re
 import secrets
 import ssl
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request, Response
+from websockets.http11 import Request
+from websockets.http11 import Response as HttpResponse
 
-from therapy_notes.domain.tools import FLAG_RISK
-from therapy_notes.domain.usage import estimate_audio_tokens as audio_tokens
-from therapy_notes.domain.usage import estimate_text_tokens as text_tokens
-from therapy_notes.engine import protocol as p
 from therapy_notes.engine.access import TokenChecker, TokenStore
-from therapy_notes.engine.composer import (
-    ComposerTurn,
-    ToolCallSpec,
-    compose,
-    sections_from_session,
-    tool_names,
-)
+from therapy_notes.engine.composer import compose, sections_from_session
+from therapy_notes.engine.conversation import Conversation, PlannedCall, Response
 from therapy_notes.engine.handshake import (
     AccessPolicy,
     OneLineHandshakeLog,
@@ -47,6 +43,10 @@ from therapy_notes.engine.handshake import (
     select_subprotocol,
     session_kind,
 )
+from therapy_notes.engine.protocol import client_events as client
+from therapy_notes.engine.protocol import server_events as events
+from therapy_notes.engine.protocol.fields import JsonObject, ProtocolViolation
+from therapy_notes.engine.protocol.session_config import SAMPLE_RATE_HZ
 from therapy_notes.engine.turns import (
     CommitTooShortError,
     TurnCommitted,
@@ -58,7 +58,6 @@ from therapy_notes.engine.turns import (
     TurnStopped,
     VadSettings,
 )
-from therapy_notes.engine.usage import ContextBlock, cached_split, response_usage
 from therapy_notes.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -69,15 +68,8 @@ _log = logging.getLogger(__name__)
 BETA_CLOSE_CODE = 4000
 TRANSCRIPT_WAIT_S = 60.0
 """How long a response waits for turns still being recognised before it composes anyway."""
-HISTORY_TURNS = 240
-"""How many composed turns the composer re-reads for context (questions, earlier values)."""
-CACHED_CONTEXTS = 16
-"""Earlier responses' contexts a new response's prefix is matched against (the cloud keeps
-a prefix cached for minutes; a session asks for a note update about once a minute)."""
-_ROLE_PREFIX = re.compile(r"^\s*(clinician|client|therapist|patient|speaker)\s*:", re.IGNORECASE)
-
 _DELTA_CHARS = 48
-_PCM_BYTES_PER_MS = p.SAMPLE_RATE_HZ * 2 // 1000
+_PCM_BYTES_PER_MS = SAMPLE_RATE_HZ * 2 // 1000
 _APPEND_SLICE_BYTES = 5000 * _PCM_BYTES_PER_MS
 """Five seconds of audio (tens of milliseconds of voice detection): what one append may work
 through before other sessions get their turn. Ordinary appends (20-100 ms) are one slice."""
@@ -102,7 +94,7 @@ TrackerFactory = Callable[[Callable[[], str]], TurnTrackerLike]
 """Builds one tracker for a connection, given the server's item id generator."""
 
 
-def vad_settings(session: p.JsonObject) -> VadSettings | None:
+def vad_settings(session: JsonObject) -> VadSettings | None:
     """The tracker's VAD settings from a session config; None means manual commits only."""
     audio_in = (session.get("audio") or {}).get("input") or {}
     td = audio_in.get("turn_detection")
@@ -128,7 +120,7 @@ def _peer(connection: ServerConnection) -> str:
 
 def _process_request(
     connection: ServerConnection, request: Request, access: AccessPolicy
-) -> Response | None:
+) -> HttpResponse | None:
     """Answer a handshake `handshake.admit` refuses with its HTTP status; admit the rest.
 
     Refusals are logged as one line naming the peer and the reason, never the token.
@@ -277,7 +269,7 @@ class LocalEngine:
             self._requested_port,
             process_request=functools.partial(_process_request, access=self._access),
             select_subprotocol=select_subprotocol,
-            max_size=p.WEBSOCKET_MAX_SIZE,
+            max_size=client.WEBSOCKET_MAX_SIZE,
             max_queue=self._limits.max_queue,
             open_timeout=self._limits.open_timeout_s,
             compression=None,
@@ -349,24 +341,24 @@ class LocalEngine:
 
 
 async def _refuse_full(ws: ServerConnection, max_sessions: int) -> None:
-    violation = p.ProtocolViolation(
+    violation = ProtocolViolation(
         "session_limit_reached",
         f"This engine serves at most {max_sessions} sessions at once and all are in use. "
         "Try again in a minute or ask the administrator to raise --max-sessions.",
     )
     with contextlib.suppress(ConnectionClosed):
-        await ws.send(json.dumps(p.error_event(violation)))
+        await ws.send(json.dumps(events.error_event(violation)))
         await ws.close(SESSION_LIMIT_CLOSE_CODE, "session_limit_reached")
 
 
 async def _refuse_beta(ws: ServerConnection) -> None:
-    violation = p.ProtocolViolation(
+    violation = ProtocolViolation(
         "beta_api_shape_disabled",
         "The Realtime beta API shape is disabled. Remove the 'OpenAI-Beta' header (or the "
         "'openai-beta.realtime-v1' subprotocol) and use the GA event shapes.",
     )
     with contextlib.suppress(ConnectionClosed):
-        await ws.send(json.dumps(p.error_event(violation)))
+        await ws.send(json.dumps(events.error_event(violation)))
         await ws.close(BETA_CLOSE_CODE, "beta_api_shape_disabled")
 
 
@@ -462,36 +454,8 @@ async def serve_forever(
 # --------------------------------------------------------------------------- one connection
 
 
-@dataclass(slots=True)
-class _Item:
-    """A conversation item and what the server knows about it beyond its JSON."""
-
-    item: p.JsonObject
-    audio_seconds: float = 0.0
-    text: str | None = None
-    """Transcript or typed text the composer may use (user items only)."""
-    is_turn: bool = False
-    composed: bool = False
-    emitted: set[str] = field(default_factory=set)
-    """Calls already sent for this turn: a turn cut short by `max_output_tokens` is
-    composed again, and only its calls not yet sent may follow."""
-    ready: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-@dataclass(slots=True)
-class _Response:
-    id: str
-    max_output_tokens: int | str
-    metadata: p.JsonObject | None
-    output: list[p.JsonObject] = field(default_factory=list)
-    usage: p.JsonObject | None = None
-    task: asyncio.Task[None] | None = None
-    context: list[ContextBlock] = field(default_factory=list)
-    """What the conversation held when the response was created: what it is billed for."""
-
-
 class _Connection:
-    """The state of one client connection: session, conversation, tracker, response."""
+    """One client connection: drives its `Conversation` with the socket and the tracker."""
 
     def __init__(
         self,
@@ -503,33 +467,30 @@ class _Connection:
     ) -> None:
         self._ws = ws
         self._limits = limits or EngineLimits()
-        self._session_id = p.new_id("sess")
-        self._conversation_id = p.new_id("conv")
-        self._created_at_s = p.now_s()
-        self._session = p.default_session(session_type, model)
-        self._items: dict[str, _Item] = {}
-        self._order: list[str] = []
-        self._tracker = tracker_factory(lambda: p.new_id("item"))
-        self._response: _Response | None = None
-        self._history: list[ComposerTurn] = []
-        """Turns already composed: the composer reads them for context only."""
-        self._labelled_turns = False
-        self._contexts: list[list[ContextBlock]] = []
-        """What earlier responses read, newest last: their shared start is billed cached."""
+        self._conversation = Conversation(session_type, model)
+        self._tracker = tracker_factory(lambda: events.new_id("item"))
+        self._response_tasks: dict[str, asyncio.Task[None]] = {}
+        self._readiness = asyncio.Event()
+        """Set whenever a turn may have become ready: a waiting response looks again."""
 
     # ---- lifecycle
 
     @property
     def session_id(self) -> str:
-        return self._session_id
+        return self._conversation.session_id
 
     async def run(self) -> None:
-        _log.info("connection %s opened (%s)", self._session_id, self._session["type"])
-        pump = asyncio.create_task(self._pump_turn_events(), name=f"turns-{self._session_id}")
+        conversation = self._conversation
+        _log.info("connection %s opened (%s)", self.session_id, conversation.session["type"])
+        pump = asyncio.create_task(self._pump_turn_events(), name=f"turns-{self.session_id}")
         try:
-            await self._send(p.session_created(self._session, self._session_id, self._created_at_s))
-            await self._send(p.conversation_created(self._conversation_id))
-            self._tracker.set_turn_detection(vad_settings(self._session))
+            await self._send(
+                events.session_created(
+                    conversation.session, conversation.session_id, conversation.created_at_s
+                )
+            )
+            await self._send(events.conversation_created(conversation.conversation_id))
+            self._tracker.set_turn_detection(vad_settings(conversation.session))
             while True:
                 try:
                     async with asyncio.timeout(self._limits.idle_timeout_s):
@@ -546,12 +507,12 @@ class _Connection:
             with contextlib.suppress(asyncio.CancelledError):
                 await pump
             await self._tracker.aclose()
-            _log.info("connection %s closed", self._session_id)
+            _log.info("connection %s closed", self.session_id)
 
     async def _close_idle(self) -> None:
         """A silent client holds a session slot; free it with a reason the client can show."""
         minutes = self._limits.idle_timeout_s / 60
-        _log.info("connection %s idle for %.0f min, closing", self._session_id, minutes)
+        _log.info("connection %s idle for %.0f min, closing", self.session_id, minutes)
         await self._error(
             "idle_timeout",
             f"No client events for {minutes:g} minutes; the session was closed. Reconnect "
@@ -560,7 +521,7 @@ class _Connection:
         )
         await self._ws.close(IDLE_CLOSE_CODE, "idle_timeout")
 
-    async def _on_append(self, event: p.AudioAppend) -> None:
+    async def _on_append(self, event: client.AudioAppend) -> None:
         """Buffer audio unless it would pass the per-session cap (then drop it and say so)."""
         limit_ms = self._limits.max_buffer_s * 1000
         if self._tracker.buffered_ms + len(event.audio) / _PCM_BYTES_PER_MS > limit_ms:
@@ -581,69 +542,69 @@ class _Connection:
             if start + _APPEND_SLICE_BYTES < len(audio):
                 await asyncio.sleep(0)
 
-    async def _send(self, event: p.JsonObject) -> None:
+    async def _send(self, event: JsonObject) -> None:
         await self._ws.send(json.dumps(event))
+
+    async def _refuse(self, violation: ProtocolViolation) -> None:
+        await self._send(events.error_event(violation))
 
     async def _error(
         self, code: str, message: str, event_id: str | None, param: str | None = None
     ) -> None:
-        await self._send(p.error_event(p.ProtocolViolation(code, message, param, event_id)))
+        await self._refuse(ProtocolViolation(code, message, param, event_id))
 
     # ---- client events
 
-    async def _dispatch(self, event: p.ClientEvent | p.ProtocolViolation) -> None:
+    async def _dispatch(self, event: client.ClientEvent | ProtocolViolation) -> None:
+        conversation = self._conversation
         match event:
-            case p.ProtocolViolation():
-                _log.info("refused client event (%s) on %s", event.code, self._session_id)
-                await self._send(p.error_event(event))
-            case p.SessionUpdate():
-                await self._on_session_update(event)
-            case p.AudioAppend():
+            case ProtocolViolation():
+                _log.info("refused client event (%s) on %s", event.code, self.session_id)
+                await self._refuse(event)
+            case client.SessionUpdate():
+                refused = conversation.update_session(event)
+                if refused is not None:
+                    await self._refuse(refused)
+                    return
+                self._tracker.set_turn_detection(vad_settings(conversation.session))
+                await self._send(
+                    events.session_updated(
+                        conversation.session, conversation.session_id, conversation.created_at_s
+                    )
+                )
+            case client.AudioAppend():
                 await self._on_append(event)
-            case p.AudioCommit():
+            case client.AudioCommit():
                 await self._on_commit(event)
-            case p.AudioClear():
+            case client.AudioClear():
                 self._tracker.clear()
-                await self._send(p.buffer_cleared())
-            case p.ItemCreate():
-                await self._on_item_create(event)
-            case p.ItemDelete():
-                await self._on_item_delete(event)
-            case p.ItemRetrieve():
-                item = self._items.get(event.item_id)
-                if item is None:
-                    await self._item_not_found(event.item_id, event.event_id)
+                await self._send(events.buffer_cleared())
+            case client.ItemCreate():
+                added = conversation.create_item(event)
+                if isinstance(added, ProtocolViolation):
+                    await self._refuse(added)
+                    return
+                await self._send(events.item_added(added.item, added.previous_item_id))
+                await self._send(events.item_done(added.item, added.previous_item_id))
+            case client.ItemDelete():
+                refused = conversation.delete_item(event)
+                if refused is not None:
+                    await self._refuse(refused)
+                    return
+                self._readiness.set()
+                await self._send(events.item_deleted(event.item_id))
+            case client.ItemRetrieve():
+                item = conversation.retrieve_item(event)
+                if isinstance(item, ProtocolViolation):
+                    await self._refuse(item)
                 else:
-                    await self._send(p.item_retrieved(item.item))
-            case p.ResponseCreate():
+                    await self._send(events.item_retrieved(item))
+            case client.ResponseCreate():
                 await self._on_response_create(event)
-            case p.ResponseCancel():
+            case client.ResponseCancel():
                 await self._on_response_cancel(event)
 
-    async def _on_session_update(self, event: p.SessionUpdate) -> None:
-        patch = event.session
-        if patch["type"] != self._session["type"]:
-            await self._error(
-                "invalid_value",
-                f"This is a {self._session['type']} session; its type cannot change to "
-                f"{patch['type']!r}. Open a new connection for a different session type.",
-                event.event_id,
-                "session.type",
-            )
-            return
-        if "model" in patch and patch["model"] != self._session.get("model"):
-            await self._error(
-                "invalid_value",
-                "The model cannot change within a session; connect again with ?model=.",
-                event.event_id,
-                "session.model",
-            )
-            return
-        self._session = p.merge_session(self._session, patch)
-        self._tracker.set_turn_detection(vad_settings(self._session))
-        await self._send(p.session_updated(self._session, self._session_id, self._created_at_s))
-
-    async def _on_commit(self, event: p.AudioCommit) -> None:
+    async def _on_commit(self, event: client.AudioCommit) -> None:
         try:
             committed = self._tracker.commit()
         except CommitTooShortError as exc:
@@ -656,143 +617,47 @@ class _Connection:
             return
         await self._on_turn_committed(committed)
 
-    async def _on_item_create(self, event: p.ItemCreate) -> None:
-        raw = event.item
-        item_id = raw.get("id") or p.new_id("item")
-        if item_id in self._items:
-            await self._error(
-                "invalid_value",
-                f"An item with id '{item_id}' already exists in the conversation.",
-                event.event_id,
-                "item.id",
-            )
+    async def _on_response_create(self, event: client.ResponseCreate) -> None:
+        response = self._conversation.start_response(event)
+        if isinstance(response, ProtocolViolation):
+            await self._refuse(response)
             return
-        previous = event.previous_item_id
-        if previous is not None and previous != "root" and previous not in self._items:
-            await self._error(
-                "invalid_value",
-                f"Previous item with id '{previous}' does not exist.",
-                event.event_id,
-                "previous_item_id",
-            )
-            return
-        item = _stored_item(raw, item_id)
-        entry = _Item(item)
-        if item["type"] == "message" and item["role"] == "user":
-            entry.is_turn = True
-            entry.text = _message_text(item)
-            entry.audio_seconds = 0.0
-            if entry.text and _ROLE_PREFIX.match(entry.text):
-                self._labelled_turns = True
-        entry.ready.set()
-        if previous is None:
-            previous = self._order[-1] if self._order else None
-            self._order.append(item_id)
-        elif previous == "root":
-            self._order.insert(0, item_id)
-            previous = None
-        else:
-            self._order.insert(self._order.index(previous) + 1, item_id)
-        self._items[item_id] = entry
-        await self._send(p.item_added(item, previous))
-        await self._send(p.item_done(item, previous))
-
-    async def _on_item_delete(self, event: p.ItemDelete) -> None:
-        entry = self._items.pop(event.item_id, None)
-        if entry is None:
-            await self._item_not_found(event.item_id, event.event_id)
-            return
-        self._order.remove(event.item_id)
-        # A deleted turn is no longer context either: a client that hands a turn over again
-        # (with its speaker corrected) has it composed afresh.
-        self._history = [t for t in self._history if t.item_id != event.item_id]
-        entry.ready.set()
-        await self._send(p.item_deleted(event.item_id))
-
-    async def _item_not_found(self, item_id: str, event_id: str | None) -> None:
-        await self._error(
-            "item_not_found",
-            f"Item with item_id '{item_id[:100]}' not found in the conversation.",
-            event_id,
-            "item_id",
+        await self._send(
+            events.response_created(self._conversation.response_body(response, "in_progress"))
+        )
+        self._response_tasks[response.id] = asyncio.create_task(
+            self._run_response(response, event.response), name=f"response-{response.id}"
         )
 
-    async def _on_response_create(self, event: p.ResponseCreate) -> None:
-        if self._session["type"] == "transcription":
-            await self._error(
-                "invalid_request_for_session_type",
-                "A transcription session produces transcripts only and cannot create "
-                "responses. Connect with ?model= for a realtime session to get tool calls.",
-                event.event_id,
-            )
+    async def _on_response_cancel(self, event: client.ResponseCancel) -> None:
+        response = self._conversation.cancel_response(event)
+        if isinstance(response, ProtocolViolation):
+            await self._refuse(response)
             return
-        if self._response is not None:
-            await self._error(
-                "conversation_already_has_active_response",
-                "Conversation already has an active response in progress: "
-                f"{self._response.id}. Wait until the response is finished before creating "
-                "a new one.",
-                event.event_id,
-            )
-            return
-        overrides = event.response
-        response = _Response(
-            id=p.new_id("resp"),
-            max_output_tokens=overrides.get("max_output_tokens")
-            or self._session.get("max_output_tokens")
-            or "inf",
-            metadata=overrides.get("metadata"),
-        )
-        response.context = self._context(
-            overrides.get("instructions") or self._session.get("instructions") or "",
-            overrides.get("tools") or self._session.get("tools") or [],
-        )
-        self._response = response
-        await self._send(p.response_created(self._response_body(response, "in_progress")))
-        response.task = asyncio.create_task(
-            self._run_response(response, overrides), name=f"response-{response.id}"
-        )
-
-    async def _on_response_cancel(self, event: p.ResponseCancel) -> None:
-        response = self._response
-        if response is None or (event.response_id and event.response_id != response.id):
-            await self._error(
-                "response_cancel_not_active",
-                "Cancellation failed: no active response found.",
-                event.event_id,
-            )
-            return
-        await self._cancel_response()
+        await self._stop_task(response)
         details = {"type": "cancelled", "reason": "client_cancelled"}
         await self._send(
-            p.response_done(self._response_body(response, "cancelled", status_details=details))
+            events.response_done(
+                self._conversation.response_body(response, "cancelled", status_details=details)
+            )
         )
 
     async def _cancel_response(self) -> None:
-        response, self._response = self._response, None
-        if response is None or response.task is None:
+        response = self._conversation.drop_response()
+        if response is not None:
+            await self._stop_task(response)
+
+    async def _stop_task(self, response: Response) -> None:
+        task = self._response_tasks.pop(response.id, None)
+        if task is None:
             return
-        response.task.cancel()
+        task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await response.task
+            await task
 
     # ---- responses
 
-    def _response_body(
-        self, response: _Response, status: str, *, status_details: p.JsonObject | None = None
-    ) -> p.JsonObject:
-        return p.response_body(
-            response.id,
-            self._conversation_id,
-            status=status,
-            output=response.output,
-            max_output_tokens=response.max_output_tokens,
-            metadata=response.metadata,
-            usage=response.usage,
-            status_details=status_details,
-        )
-
-    async def _run_response(self, response: _Response, overrides: p.JsonObject) -> None:
+    async def _run_response(self, response: Response, overrides: JsonObject) -> None:
         try:
             await self._compose_response(response, overrides)
         except ConnectionClosed:
@@ -800,145 +665,80 @@ class _Connection:
         except Exception:  # noqa: BLE001 - a task's top: log, answer `failed`, keep serving
             _log.exception("response %s failed", response.id)
             details = {"type": "failed", "error": {"type": "server_error", "code": "local_engine"}}
-            if self._response is response:
-                self._response = None
+            self._conversation.response_failed(response)
             with contextlib.suppress(ConnectionClosed):
                 await self._send(
-                    p.response_done(self._response_body(response, "failed", status_details=details))
+                    events.response_done(
+                        self._conversation.response_body(response, "failed", status_details=details)
+                    )
                 )
+        finally:
+            self._response_tasks.pop(response.id, None)
 
-    async def _compose_response(self, response: _Response, overrides: p.JsonObject) -> None:
-        pending = [e for e in self._items.values() if e.is_turn and not e.composed]
-        waits = [asyncio.create_task(e.ready.wait()) for e in pending if not e.ready.is_set()]
-        if waits:
-            _, late = await asyncio.wait(waits, timeout=TRANSCRIPT_WAIT_S)
-            for task in late:
-                task.cancel()
-        turns_entries = [
-            (item_id, self._items[item_id])
-            for item_id in self._order
-            if self._items[item_id].is_turn
-            and not self._items[item_id].composed
-            and self._items[item_id].ready.is_set()
-            # A client that hands over labelled text turns ("Client: ...") replaces each
-            # audio turn with one; composing the audio turn too would write it twice.
-            and not (self._labelled_turns and self._items[item_id].audio_seconds > 0)
-        ]
-        turns = [ComposerTurn(i, e.text) for i, e in turns_entries if e.text]
-        tools: list[p.JsonObject] = overrides.get("tools") or self._session.get("tools") or []
-        instructions: str = overrides.get("instructions") or self._session.get("instructions") or ""
+    async def _compose_response(self, response: Response, overrides: JsonObject) -> None:
+        conversation = self._conversation
+        await self._wait_for_transcripts()
+        request = conversation.compose_request(overrides)
         # Composing re-reads the conversation so far: a worker thread, so a long session's
         # note update never holds up another client's audio on this loop.
         composed = await asyncio.to_thread(
             compose,
-            turns,
-            sections_from_session(tools, instructions),
-            available_tools=_allowed_tools(
-                tools, overrides.get("tool_choice", self._session.get("tool_choice"))
-            ),
-            history=self._history[-HISTORY_TURNS:],
+            request.turns,
+            sections_from_session(request.tools, request.instructions),
+            available_tools=request.available_tools,
+            history=request.history,
         )
-        calls = [call for call in composed if not self._already_sent(call)]
-        budget = response.max_output_tokens
-        spent = 0
-        emitted: list[ToolCallSpec] = []
-        status, details = "completed", None
-        for index, call in enumerate(calls):
-            arguments = json.dumps(call.arguments)
-            cost = text_tokens(call.name) + text_tokens(arguments)
-            # Risk calls lead and are never cut: a flag that waits for a later response
-            # is lost when the session ends first.
-            is_risk = call.name == FLAG_RISK
-            if isinstance(budget, int) and emitted and spent + cost > budget and not is_risk:
-                status = "incomplete"
-                details = {"type": "incomplete", "reason": "max_output_tokens"}
-                break
-            await self._emit_call(response, index, call.name, arguments)
-            spent += cost
-            emitted.append(call)
-            for item_id in call.source_item_ids:
-                if item_id in self._items:
-                    self._items[item_id].emitted.add(_call_key(call))
-        left_ids = {i for c in calls[len(emitted) :] for i in c.source_item_ids}
-        # Only the turns before the first one left unfinished count as composed: the next
-        # response composes the rest in the same order with the same context, so its
-        # calls come out the same and those already sent are not sent twice.
-        finished = True
-        for item_id, entry in turns_entries:
-            finished = finished and item_id not in left_ids
-            entry.composed = finished
-            if entry.composed and entry.text:
-                self._history.append(ComposerTurn(item_id, entry.text))
-        response.usage = self._usage(response.context, spent)
-        self._response = None
+        plan = conversation.plan_calls(response, composed)
+        for index, planned in enumerate(plan.calls):
+            await self._emit_call(response, index, planned)
+            conversation.mark_sent(planned)
+        conversation.finish_response(response, request, plan)
         await self._send(
-            p.response_done(self._response_body(response, status, status_details=details))
+            events.response_done(
+                conversation.response_body(
+                    response, plan.status, status_details=plan.status_details
+                )
+            )
         )
-        _log.info("response %s %s with %d calls", response.id, status, len(emitted))
+        _log.info("response %s %s with %d calls", response.id, plan.status, len(plan.calls))
 
-    def _already_sent(self, call: ToolCallSpec) -> bool:
-        key = _call_key(call)
-        sources = [self._items[i] for i in call.source_item_ids if i in self._items]
-        return bool(sources) and all(key in item.emitted for item in sources)
+    async def _wait_for_transcripts(self) -> None:
+        """Wait (a bounded time) for the turns still being recognised when the response began."""
+        pending = self._conversation.unready_turns()
+        if not pending:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(TRANSCRIPT_WAIT_S):
+                while not all(entry.is_ready for entry in pending):
+                    self._readiness.clear()
+                    await self._readiness.wait()
 
-    def _context(self, instructions: str, tools: list[p.JsonObject]) -> list[ContextBlock]:
-        """What a response "sees", in the cloud's order: instructions, tools, every item."""
-        blocks = [ContextBlock("instructions:" + instructions, text_tokens(instructions))]
-        if tools:
-            schema = json.dumps(tools)
-            blocks.append(ContextBlock("tools:" + schema, text_tokens(schema)))
-        for item_id in self._order:
-            entry = self._items[item_id]
-            item = entry.item
-            if entry.audio_seconds > 0:
-                blocks.append(ContextBlock(item_id, audio_tokens(entry.audio_seconds), True))
-                continue
-            if item["type"] == "message":
-                tokens = text_tokens(_message_text(item) or "")
-            elif item["type"] == "function_call":
-                tokens = text_tokens(item.get("name", "")) + text_tokens(item.get("arguments", ""))
-            elif item["type"] == "function_call_output":
-                tokens = text_tokens(item.get("output", ""))
-            else:
-                continue
-            blocks.append(ContextBlock(item_id, tokens))
-        return blocks
-
-    def _usage(self, context: list[ContextBlock], output_text_tokens: int) -> p.JsonObject:
-        """A response's usage; the start it shares with an earlier response is cached."""
-        cached_text, cached_audio = cached_split(context, self._contexts)
-        self._contexts = [*self._contexts[-(CACHED_CONTEXTS - 1) :], context]
-        return response_usage(
-            input_text_tokens=sum(b.tokens for b in context if not b.is_audio),
-            input_audio_tokens=sum(b.tokens for b in context if b.is_audio),
-            output_text_tokens=output_text_tokens,
-            cached_text_tokens=cached_text,
-            cached_audio_tokens=cached_audio,
-        )
-
-    async def _emit_call(self, response: _Response, index: int, name: str, arguments: str) -> None:
-        item_id, call_id = p.new_id("item"), p.new_id("call")
-        previous = self._order[-1] if self._order else None
-        started = p.function_call_item(item_id, call_id, name, "", "in_progress")
-        await self._send(p.output_item_added(response.id, index, started))
-        self._order.append(item_id)
-        entry = _Item(started)
-        entry.ready.set()
-        self._items[item_id] = entry
-        await self._send(p.item_added(started, previous))
+    async def _emit_call(self, response: Response, index: int, planned: PlannedCall) -> None:
+        call = self._conversation.start_call(planned)
+        started = call.entry.item
+        await self._send(events.output_item_added(response.id, index, started))
+        self._conversation.add_call(call)
+        await self._send(events.item_added(started, call.previous_item_id))
+        arguments = call.arguments
         for start in range(0, len(arguments), _DELTA_CHARS):
             await self._send(
-                p.arguments_delta(
-                    response.id, item_id, index, call_id, arguments[start : start + _DELTA_CHARS]
+                events.arguments_delta(
+                    response.id,
+                    call.item_id,
+                    index,
+                    call.call_id,
+                    arguments[start : start + _DELTA_CHARS],
                 )
             )
             await asyncio.sleep(0)
-        await self._send(p.arguments_done(response.id, item_id, index, call_id, name, arguments))
-        finished = p.function_call_item(item_id, call_id, name, arguments, "completed")
-        entry.item = finished
-        response.output.append(finished)
-        await self._send(p.output_item_done(response.id, index, finished))
-        await self._send(p.item_done(finished, previous))
+        await self._send(
+            events.arguments_done(
+                response.id, call.item_id, index, call.call_id, call.name, arguments
+            )
+        )
+        finished = self._conversation.finish_call(response, call)
+        await self._send(events.output_item_done(response.id, index, finished))
+        await self._send(events.item_done(finished, call.previous_item_id))
 
     # ---- turns from the tracker
 
@@ -949,98 +749,53 @@ class _Connection:
         except ConnectionClosed:
             pass
 
-    def _transcribing(self) -> bool:
-        audio_in = (self._session.get("audio") or {}).get("input") or {}
-        return audio_in.get("transcription") is not None
-
     async def _on_turn_event(self, event: TurnEvent) -> None:
+        conversation = self._conversation
         match event:
             case TurnStarted():
-                await self._send(p.speech_started(event.item_id, event.audio_start_ms))
+                await self._send(events.speech_started(event.item_id, event.audio_start_ms))
             case TurnPartial():
-                if self._transcribing() and (event.delta or event.tentative):
+                if conversation.is_transcribing and (event.delta or event.tentative):
                     await self._send(
-                        p.transcription_delta(event.item_id, event.delta, event.tentative)
+                        events.transcription_delta(event.item_id, event.delta, event.tentative)
                     )
             case TurnStopped():
-                await self._send(p.speech_stopped(event.item_id, event.audio_end_ms))
+                await self._send(events.speech_stopped(event.item_id, event.audio_end_ms))
             case TurnCommitted():
                 await self._on_turn_committed(event)
             case TurnFinal():
-                entry = self._items.get(event.item_id)
-                if entry is not None:
-                    entry.text = event.transcript
-                    entry.audio_seconds = event.audio_seconds or entry.audio_seconds
-                    entry.item["content"][0]["transcript"] = event.transcript
-                    entry.ready.set()
-                if self._transcribing():
+                conversation.finish_turn(event.item_id, event.transcript, event.audio_seconds)
+                self._readiness.set()
+                if conversation.is_transcribing:
                     await self._send(
-                        p.transcription_completed(
+                        events.transcription_completed(
                             event.item_id, event.transcript, event.audio_seconds
                         )
                     )
             case TurnFailed():
-                entry = self._items.get(event.item_id)
-                if entry is not None:
-                    entry.ready.set()
-                if self._transcribing():
-                    await self._send(p.transcription_failed(event.item_id, event.message))
+                conversation.fail_turn(event.item_id)
+                self._readiness.set()
+                if conversation.is_transcribing:
+                    await self._send(events.transcription_failed(event.item_id, event.message))
 
     async def _on_turn_committed(self, event: TurnCommitted) -> None:
-        """Add a committed audio turn once, whether it came from `commit()` or the stream."""
-        if event.item_id in self._items:
+        """Announce a committed audio turn once, whether from `commit()` or the stream."""
+        added = self._conversation.add_committed_turn(
+            event.item_id, event.audio_start_ms, event.audio_end_ms
+        )
+        if added is None:
             return
-        previous = self._order[-1] if self._order else None
-        item = p.user_audio_item(event.item_id, None)
-        seconds = max(0, event.audio_end_ms - event.audio_start_ms) / 1000
-        self._items[event.item_id] = _Item(item, audio_seconds=seconds, is_turn=True)
-        self._order.append(event.item_id)
-        await self._send(p.buffer_committed(event.item_id, previous))
-        await self._send(p.item_added(item, previous))
-        await self._send(p.item_done(item, previous))
+        await self._send(events.buffer_committed(event.item_id, added.previous_item_id))
+        await self._send(events.item_added(added.item, added.previous_item_id))
+        await self._send(events.item_done(added.item, added.previous_item_id))
 
 
-async def _parse(message: str | bytes) -> p.ClientEvent | p.ProtocolViolation:
+async def _parse(message: str | bytes) -> client.ClientEvent | ProtocolViolation:
     """Parse a client message; a large one off the event loop, so other sessions keep moving.
 
     A 15 MiB append takes tens of milliseconds to decode; on the loop every other session's
     events would wait that long.
     """
     if len(message) > _OFF_LOOP_BYTES:
-        return await asyncio.to_thread(p.parse_client_event, message)
-    return p.parse_client_event(message)
-
-
-def _stored_item(raw: p.JsonObject, item_id: str) -> p.JsonObject:
-    """The server's copy of a client item: id, object and status set, no audio bytes."""
-    item = {k: v for k, v in raw.items() if k != "id"}
-    item = {"id": item_id, "object": "realtime.item", **item}
-    item.setdefault("status", "completed")
-    if item["type"] == "message":
-        item["content"] = [
-            {k: v for k, v in part.items() if k != "audio"} for part in item["content"]
-        ]
-    return item
-
-
-def _message_text(item: p.JsonObject) -> str | None:
-    texts = [
-        part.get("text") or part.get("transcript") or ""
-        for part in item.get("content", [])
-        if isinstance(part, dict)
-    ]
-    joined = " ".join(t for t in texts if t).strip()
-    return joined or None
-
-
-def _allowed_tools(tools: list[p.JsonObject], tool_choice: Any) -> set[str]:
-    names = tool_names(tools)
-    if tool_choice == "none":
-        return set()
-    if isinstance(tool_choice, dict) and isinstance(tool_choice.get("name"), str):
-        return names & {tool_choice["name"]}
-    return names
-
-
-def _call_key(call: ToolCallSpec) -> str:
-    return call.name + json.dumps(call.arguments, sort_keys=True)
+        return await asyncio.to_thread(client.parse_client_event, message)
+    return client.parse_client_event(message)
