@@ -4,8 +4,8 @@ In the websockets library's sans-I/O shape: the server feeds this the client's p
 events and the tracker's turns, and sends what it gets back; this never awaits, sends,
 sleeps or logs. So the rules that decide what the engine says (where an item goes, what
 a delete forgets, that one response runs at a time, which turns a response composes,
-which calls fit its `max_output_tokens`, what it is billed) are tested without a socket,
-and every reply is answered in the order the server's sends keep.
+which calls fit its `max_output_tokens`, what it is billed) are tested without a socket
+or a speech model, and changing one of them never means touching the code that moves bytes.
 
 The server still drives a response's calls one send at a time: `start_call`, `add_call`,
 `finish_call` and `mark_sent` are separate because a cancel may land between any two of

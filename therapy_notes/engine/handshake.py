@@ -4,7 +4,7 @@ The handshake is where a clinic engine keeps out web pages, strangers and old be
 (PROTOCOL.md section 10, point 1), so its rules are worth testing on their own and reading
 in one place. Every decision here is a plain function of the request path and headers; the
 server turns a `Refusal` into an HTTP response and the one log line naming the peer, so
-this module never logs, responds or sees a socket, and never a token in a message.
+this module never logs, responds or touches a socket, and no refusal echoes a token.
 """
 
 from __future__ import annotations
