@@ -1,9 +1,16 @@
-"""Shared fixtures: the speech models are loaded once per test run (about a second)."""
+"""Shared fixtures: the speech models are loaded once per test run (about a second).
+
+Every test also runs under `logfail` (below): a WARNING or ERROR from the app's loggers
+that the test did not declare with `@pytest.mark.expected_log` fails it at teardown.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import AsyncIterator, Iterator
+import re
+from collections.abc import AsyncIterator, Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import keyring
@@ -20,6 +27,102 @@ from tests.postgres_server import (
 from tests.unlocked import TEST_PASSPHRASE
 from therapy_notes.engine.server import LocalEngine
 from therapy_notes.engine.turns import EngineModels
+
+# --- logfail: an unexpected warning or error from the app fails the test --------------------
+# Modelled on qutebrowser's tests/helpers/logfail.py, but the handler only collects: the test
+# fails at teardown with every unexpected record listed, so a warning logged on a worker
+# thread or inside an `except` that swallows exceptions is caught too. A test whose scenario
+# makes the app warn (a corrupt file, a dropped connection) declares it, narrowly, with
+# `@pytest.mark.expected_log("therapy_notes.x", "WARNING", match="regex")`: only records of
+# exactly that logger and level (and message, if `match` is given) are let through, and at
+# least one must arrive, so the marker is also the assertion that the app did warn.
+
+LOGFAIL_LOGGER = "therapy_notes"
+LOGFAIL_LEVEL = logging.WARNING
+_call_passed = pytest.StashKey[bool]()
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedLog:
+    """One `expected_log` marker: a logger name, a level name and an optional message regex."""
+
+    logger: str
+    level: str
+    match: str | None
+
+    def covers(self, record: logging.LogRecord) -> bool:
+        return (
+            record.name == self.logger
+            and record.levelname == self.level
+            and (self.match is None or re.search(self.match, record.getMessage()) is not None)
+        )
+
+    def __str__(self) -> str:
+        match = "" if self.match is None else f", match={self.match!r}"
+        return f"expected_log({self.logger!r}, {self.level!r}{match})"
+
+
+def _expected_log(logger: str, level: str = "WARNING", *, match: str | None = None) -> ExpectedLog:
+    if level not in ("WARNING", "ERROR", "CRITICAL"):
+        raise ValueError(f"expected_log level must be WARNING, ERROR or CRITICAL, not {level!r}")
+    return ExpectedLog(logger, level, match)
+
+
+def _expected_logs(item: pytest.Item) -> list[ExpectedLog]:
+    return [_expected_log(*m.args, **m.kwargs) for m in item.iter_markers("expected_log")]
+
+
+class LogFailHandler(logging.Handler):
+    """Keeps every record at `LOGFAIL_LEVEL` or above, from whichever thread logs it."""
+
+    def __init__(self) -> None:
+        super().__init__(LOGFAIL_LEVEL)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _describe(record: logging.LogRecord) -> str:
+    where = f"{record.filename}:{record.lineno}"
+    return f"  {record.levelname} {record.name}: {record.getMessage()}  ({where})"
+
+
+@pytest.fixture(autouse=True)
+def logfail(request: pytest.FixtureRequest) -> Iterator[LogFailHandler]:
+    """Fail the test on a WARNING+ record from `therapy_notes.*` it did not declare."""
+    expected = _expected_logs(request.node)
+    handler = LogFailHandler()
+    logger = logging.getLogger(LOGFAIL_LOGGER)
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+    unexpected = [r for r in handler.records if not any(e.covers(r) for e in expected)]
+    if unexpected:
+        pytest.fail(
+            "unexpected log records (fix the cause, or declare them with "
+            "@pytest.mark.expected_log):\n" + "\n".join(_describe(r) for r in unexpected),
+            pytrace=False,
+        )
+    if request.node.stash.get(_call_passed, False):
+        stale = [e for e in expected if not any(e.covers(r) for r in handler.records)]
+        if stale:
+            pytest.fail(
+                "expected log records never came: " + ", ".join(str(e) for e in stale),
+                pytrace=False,
+            )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call":
+        item.stash[_call_passed] = report.passed
+    return report
 
 
 @pytest.fixture(scope="session")

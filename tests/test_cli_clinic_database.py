@@ -127,6 +127,9 @@ def test_export_from_the_clinic_database_named_by_the_environment(
     assert not (data_dir / "therapy_notes.db").exists()
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors", "WARNING", match=r"^database server failure PG_AUTH "
+)
 def test_a_wrong_password_is_said_and_never_shown(
     postgres_url: str,
     data_dir: Path,
@@ -144,6 +147,14 @@ def test_a_wrong_password_is_said_and_never_shown(
     assert WRONG not in _log_text(data_dir)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.postgres",
+    "WARNING",
+    match=r"^the database URL carries a password \(postgresql\+psycopg://clinic_app:\*\*\*@",
+)
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors", "WARNING", match=r"^database server failure PG_AUTH "
+)
 def test_a_password_typed_into_the_url_is_redacted_everywhere(
     postgres_url: str, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -160,6 +171,9 @@ def test_a_password_typed_into_the_url_is_redacted_everywhere(
     assert WRONG not in log
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors", "WARNING", match=r"^database server failure PG_UNREACHABLE "
+)
 def test_an_unreachable_server_is_said(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"postgresql+psycopg://clinic_app@127.0.0.1:{free_port()}/therapy_notes"
     code = main(["--data-dir", str(data_dir), "export", "1", "-o", "-", "--database-url", url])
@@ -169,6 +183,9 @@ def test_an_unreachable_server_is_said(data_dir: Path, capsys: pytest.CaptureFix
     assert "host and port" in err
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors", "WARNING", match=r"^database server failure PG_TLS "
+)
 def test_tls_settings_in_the_url_reach_the_driver(
     postgres_url: str, password: str, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -182,6 +199,9 @@ def test_tls_settings_in_the_url_reach_the_driver(
     assert "certificate" in err
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors", "WARNING", match=r"^database server failure PG_NO_DATABASE "
+)
 def test_a_database_that_does_not_exist_is_said(
     postgres_server: PostgresServer,
     password: str,
@@ -238,6 +258,9 @@ def test_verify_full_against_the_clinic_ca_connects_over_tls(
     assert is_tls is True
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors", "WARNING", match=r"^database server failure PG_TLS "
+)
 def test_a_server_certificate_from_another_ca_is_refused(
     postgres_url: str, password: str, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -250,6 +273,9 @@ def test_a_server_certificate_from_another_ca_is_refused(
     assert "certificate was not trusted" in err
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors", "WARNING", match=r"^database server failure PG_PERMISSION "
+)
 def test_a_role_without_privileges_is_told_to_ask_for_them(
     postgres_url: str, postgres_server: PostgresServer
 ) -> None:
@@ -272,6 +298,9 @@ def test_a_role_without_privileges_is_told_to_ask_for_them(
             conn.execute("DROP ROLE front_desk")
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors", "WARNING", match=r"^database server failure PG_GONE "
+)
 def test_a_dropped_connection_is_said_and_the_next_unit_of_work_reconnects(
     postgres_url: str, postgres_server: PostgresServer, password: str
 ) -> None:

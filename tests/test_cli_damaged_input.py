@@ -70,6 +70,11 @@ def _damaged_data_folder(data_dir: Path, tmp_path: Path) -> tuple[Path, Path, by
     return config.db_path, backup, bytes(raw)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption",
+    "WARNING",
+    match=r"^database damaged: quick_check found \d+ problems$",
+)
 @pytest.mark.parametrize("command", ["export", "transcribe"])
 def test_a_damaged_database_stops_the_command_and_names_the_last_good_backup(
     data_dir: Path,

@@ -155,6 +155,9 @@ def test_pdf_export_runs_headless_in_a_real_process(
     assert base64.b64decode(attachments[1]["attachment"]["data"]).startswith(b"%PDF")
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 def test_tampered_signed_note_is_not_exported(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -203,6 +206,9 @@ ATTACKS = {
 }
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 @pytest.mark.parametrize("attack", list(ATTACKS))
 def test_each_attack_with_raw_sql_is_named_and_the_export_refused(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], attack: str

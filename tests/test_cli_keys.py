@@ -48,6 +48,12 @@ def encrypt(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, st
     return code, capsys.readouterr().err
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption", "WARNING", match=r"^database key rejected$"
+)
+@pytest.mark.expected_log(
+    "therapy_notes.services.keys", "WARNING", match=r"^recovery key does not open the database$"
+)
 def test_a_recovery_key_from_another_folder_changes_nothing_without_a_key_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -93,10 +99,28 @@ def _missing(key_file: Path, _other: Path) -> None:
     key_file.unlink()
 
 
+_UNUSABLE_KEY_FILE = pytest.mark.expected_log(
+    "therapy_notes.services.keys",
+    "WARNING",
+    match=r"^key file unusable; asking for the recovery key$",
+)
+
+
 @pytest.mark.parametrize(
     "damage",
-    [_missing, _truncated, _garbage, _wrong_version, _for_another_database],
-    ids=["missing", "truncated", "garbage", "wrong-version", "another-database"],
+    [
+        pytest.param(_missing, id="missing"),
+        pytest.param(_truncated, id="truncated", marks=_UNUSABLE_KEY_FILE),
+        pytest.param(_garbage, id="garbage", marks=_UNUSABLE_KEY_FILE),
+        pytest.param(_wrong_version, id="wrong-version", marks=_UNUSABLE_KEY_FILE),
+        pytest.param(_for_another_database, id="another-database"),
+    ],
+)
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption", "WARNING", match=r"^database key rejected$"
+)
+@pytest.mark.expected_log(
+    "therapy_notes.services.keys", "WARNING", match=r"^recovery key does not open the database$"
 )
 def test_the_recovery_key_opens_the_database_whatever_the_key_file_holds(
     damage: object,

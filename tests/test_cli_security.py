@@ -87,6 +87,7 @@ def test_transcribed_session_is_unreadable_in_the_files(
         db.close()
 
 
+@pytest.mark.expected_log("therapy_notes.services.keys", "WARNING", match=r"^passphrase rejected$")
 def test_wrong_passphrase_is_a_clear_error_and_changes_nothing(
     transcribed: tuple[Path, list[str], str],
     monkeypatch: pytest.MonkeyPatch,

@@ -182,6 +182,9 @@ async def test_named_device_is_used():
     assert recorder.sample_rate_hz == 16_000
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.audio.recorder", "WARNING", match=r"Microphone stream ended unexpectedly"
+)
 async def test_device_that_goes_away_raises(caplog):
     sd = mic(loop_audio=False)  # the stream ends after 2 s of audio, like an unplugged mic
     recorder = AudioRecorder(sd)

@@ -33,6 +33,7 @@ def test_bundled_model_matches_the_pinned_hash(recognizer: Recognizer) -> None:
     assert file_sha256(bundled_model_dir() / "model.bin") == BUNDLED_MODEL_SHA256
 
 
+@pytest.mark.expected_log("therapy_notes.engine.asr", "ERROR", match=r"^model\.bin hash mismatch")
 def test_tampered_model_is_refused(tmp_path: Path) -> None:
     copy = tmp_path / "model"
     shutil.copytree(bundled_model_dir(), copy)

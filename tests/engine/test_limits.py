@@ -51,6 +51,11 @@ def test_default_limits_scale_with_the_machine() -> None:
     assert p.WEBSOCKET_MAX_SIZE <= 22 * 1024 * 1024
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.engine.server",
+    "WARNING",
+    match=r"^refused a session for this-app: 2 of 2 sessions in use$",
+)
 async def test_session_over_the_limit_gets_an_error_and_a_close(limited: LocalEngine) -> None:
     async with _raw(limited) as first, _raw(limited) as second:
         await _greeting(first)

@@ -460,6 +460,9 @@ async def test_beta_header_is_refused_with_4000(engine: LocalEngine) -> None:
     assert closed.value.rcvd.code == 4000
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.engine.server", "WARNING", match=r": missing or unknown token$"
+)
 async def test_handshake_refusals_and_subprotocol(engine: LocalEngine) -> None:
     base = f"{engine.url}/realtime"
     with pytest.raises(InvalidStatus) as missing_key:

@@ -98,6 +98,9 @@ async def test_right_token_connects_and_the_log_names_its_owner(
     assert all(token not in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.engine.server", "WARNING", match=r": missing or unknown token$"
+)
 async def test_wrong_missing_and_revoked_tokens_get_401(
     clinic_engine: LocalEngine, store: TokenStore, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -123,6 +126,9 @@ async def test_wrong_missing_and_revoked_tokens_get_401(
     )
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.engine.server", "WARNING", match=r": missing or unknown token$"
+)
 async def test_per_run_engine_refuses_any_other_credential(engine: LocalEngine) -> None:
     url = f"{engine.url}/realtime?model=gpt-realtime-2"
     assert await _status(url, {"Authorization": "Bearer local-engine"}) == 401
@@ -130,6 +136,7 @@ async def test_per_run_engine_refuses_any_other_credential(engine: LocalEngine) 
     assert LocalEngine().token != engine.token
 
 
+@pytest.mark.expected_log("therapy_notes.engine.server", "WARNING", match=r": origin not allowed$")
 async def test_browser_origin_is_refused_unless_allowed(
     trackers: FakeTrackers, store: TokenStore, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -248,6 +255,9 @@ def test_bad_tls_files_are_a_clear_error(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- startup policy
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.engine.server", "WARNING", match=r"^PLAINTEXT: serving on \S+ without TLS"
+)
 def test_network_host_needs_tls_or_an_explicit_plaintext_flag(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

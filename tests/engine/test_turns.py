@@ -272,6 +272,9 @@ class _BrokenRecognizer(Recognizer):
         return super().decode(audio_16k, partial)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.engine.turns", "ERROR", match=r"^final decode failed for item_0: RuntimeError"
+)
 async def test_failed_final_is_reported_not_lost(models: EngineModels) -> None:
     broken = _BrokenRecognizer(models.recognizer._model, num_workers=1)
     tracker = _tracker(EngineModels(broken, models.vad), VadSettings())

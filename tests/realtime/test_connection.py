@@ -280,6 +280,12 @@ async def test_tool_calls_of_one_response_run_concurrently_and_the_link_asks_no_
     assert {s["call_id"] for s in sent} == call_ids
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.realtime.tools", "WARNING", match=r"tool boom \(call \w+\) failed: RuntimeError"
+)
+@pytest.mark.expected_log(
+    "therapy_notes.realtime.tools", "WARNING", match=r"tool hang \(call \w+\) timed out"
+)
 async def test_failing_and_timing_out_tools_give_error_outputs_and_the_session_goes_on(
     server: FakeRealtimeServer,
 ) -> None:
@@ -407,6 +413,9 @@ async def test_unreachable_engine_raises_quickly() -> None:
     await link.close()
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.realtime.connection", "WARNING", match=r"ignored a malformed server event"
+)
 async def test_malformed_frame_is_reported_and_the_link_keeps_working(
     server: FakeRealtimeServer,
 ) -> None:

@@ -27,6 +27,11 @@ async def _next(events: AsyncIterator[LinkEvent], kind: type[LinkEvent]) -> Link
     raise AssertionError(f"no {kind.__name__}")
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.realtime.connection",
+    "WARNING",
+    match=r"server error invalid_value \(param response\.max_output_tokens\)",
+)
 async def test_a_refused_create_is_reported_as_a_failed_response(engine: LocalEngine) -> None:
     link = RealtimeConnection(
         LinkSettings("gpt-realtime-2", "Write the note.", ()),

@@ -7,6 +7,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
+
 from therapy_notes.domain.events import ToolCall
 from therapy_notes.realtime.tools import ToolRunner
 
@@ -41,6 +43,9 @@ async def test_calls_run_concurrently_and_results_keep_call_order() -> None:
     assert not any(r.is_error for r in results)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.realtime.tools", "WARNING", match=r"tool broken \(call d\) failed: ValueError"
+)
 async def test_unknown_tool_bad_arguments_and_exceptions_become_error_outputs() -> None:
     runner = ToolRunner({"echo": echo, "broken": broken})
     results = await runner.run_all(
@@ -62,6 +67,9 @@ async def test_unknown_tool_bad_arguments_and_exceptions_become_error_outputs() 
     assert json.loads(results[4].output) == {"echo": None}
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.realtime.tools", "WARNING", match=r"tool echo \(call slow\) timed out"
+)
 async def test_a_slow_tool_times_out_without_delaying_the_others() -> None:
     runner = ToolRunner({"echo": echo}, timeout_s=0.2)
     TIMELINE.clear()

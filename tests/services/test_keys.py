@@ -85,6 +85,7 @@ def test_recovery_key_round_trip_and_typos() -> None:
         decode_recovery_key(text[:-5])
 
 
+@pytest.mark.expected_log("therapy_notes.services.keys", "WARNING", match=r"^passphrase rejected$")
 def test_wrap_detects_a_wrong_passphrase_and_salts_every_wrap() -> None:
     key = DatabaseKey.generate()
     first, second = (
@@ -118,6 +119,14 @@ def test_keyring_mode_stores_the_key_and_shows_the_recovery_key_once(tmp_path: P
     assert len(prompt.shown) == 1
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.keys",
+    "WARNING",
+    match=r"^database key not in the keyring; asking for the recovery key$",
+)
+@pytest.mark.expected_log(
+    "therapy_notes.services.keys", "WARNING", match=r"^key does not match the key file$"
+)
 def test_lost_keyring_is_recovered_with_the_recovery_key(tmp_path: Path) -> None:
     db_path = tmp_path / "therapy_notes.db"
     prompt = RecordingPrompt()
@@ -135,6 +144,7 @@ def test_lost_keyring_is_recovered_with_the_recovery_key(tmp_path: Path) -> None
     assert service(db_path, new_store, {}).unlock().key == original
 
 
+@pytest.mark.expected_log("therapy_notes.services.keys", "WARNING", match=r"^passphrase rejected$")
 def test_passphrase_mode_without_a_keyring(tmp_path: Path) -> None:
     db_path = tmp_path / "therapy_notes.db"
     with pytest.raises(UnlockError, match=PASSPHRASE_ENV):

@@ -295,6 +295,9 @@ async def test_addenda_and_cosignature_after_signing(service: NotesService, seed
     assert json.loads(trail[-2].after or "")["reason"] == "Late entry"
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 async def test_tampering_after_signing_is_reported_on_load_and_export_and_audited(
     service: NotesService, seeded: Seeded
 ) -> None:
@@ -325,6 +328,9 @@ async def test_tampering_after_signing_is_reported_on_load_and_export_and_audite
     assert "cosigned" not in [r.action for r in trail]
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 async def test_tampering_with_a_measurement_or_an_addendum_is_noticed(
     service: NotesService, seeded: Seeded
 ) -> None:
@@ -436,6 +442,9 @@ async def test_an_untouched_signed_and_amended_note_verifies(
     await service.export_document(RAE, seeded.session_id, export_format="md")
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 async def test_editing_an_entry_and_recomputing_the_old_hash_is_detected(
     service: NotesService, seeded: Seeded
 ) -> None:
@@ -475,6 +484,9 @@ async def test_editing_an_entry_and_recomputing_the_old_hash_is_detected(
     await _refused_export(service, seeded, finding)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 async def test_an_added_or_deleted_entry_is_named(service: NotesService, seeded: Seeded) -> None:
     await _signed(service, seeded)
     _tamper(seeded.path, "DELETE FROM note_entries WHERE id = ?", seeded.entry_ids[0])
@@ -499,6 +511,9 @@ async def test_an_added_or_deleted_entry_is_named(service: NotesService, seeded:
     ],
     ids=["text", "speaker", "times"],
 )
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 async def test_editing_a_transcript_segment_is_detected(
     service: NotesService, seeded: Seeded, sql: str
 ) -> None:
@@ -510,6 +525,9 @@ async def test_editing_a_transcript_segment_is_detected(
     await _refused_export(service, seeded, "the transcript was changed")
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 @pytest.mark.parametrize("column", ["name", "identifier"])
 async def test_renaming_the_patient_is_detected(
     service: NotesService, seeded: Seeded, column: str
@@ -521,6 +539,9 @@ async def test_renaming_the_patient_is_detected(
     await _refused_export(service, seeded, "the patient's identity changed")
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 async def test_deleting_an_audit_record_is_detected(service: NotesService, seeded: Seeded) -> None:
     await service.add_entry(ANA, seeded.session_id, "plan", "Home exercises.")
     await _signed(service, seeded)
@@ -533,6 +554,9 @@ async def test_deleting_an_audit_record_is_detected(service: NotesService, seede
     await _refused_export(service, seeded, finding)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 async def test_editing_an_audit_record_is_detected(service: NotesService, seeded: Seeded) -> None:
     await _signed(service, seeded)
     record_id = _audit_id(seeded.path, seeded.session_id, "risk_acknowledged")
@@ -543,6 +567,9 @@ async def test_editing_an_audit_record_is_detected(service: NotesService, seeded
     await _refused_export(service, seeded, finding)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 async def test_rewriting_the_audit_chain_before_signing_is_detected(
     service: NotesService, seeded: Seeded
 ) -> None:
@@ -581,6 +608,9 @@ async def test_rewriting_the_audit_chain_before_signing_is_detected(
     assert review.signature_state is SignatureState.MISMATCH
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 @pytest.mark.parametrize("also_unsign", [False, True], ids=["rows", "rows-and-status"])
 async def test_deleting_the_signature_rows_is_detected_and_the_note_stays_locked(
     service: NotesService, seeded: Seeded, also_unsign: bool
@@ -601,6 +631,9 @@ async def test_deleting_the_signature_rows_is_detected_and_the_note_stays_locked
     await _refused_export(service, seeded, finding)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 async def test_editing_the_second_addendum_is_detected(
     service: NotesService, seeded: Seeded
 ) -> None:
@@ -624,6 +657,9 @@ async def test_editing_the_second_addendum_is_detected(
         await service.add_addendum(ANA, seeded.session_id, "Third", "More.")
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 async def test_removing_an_addendum_is_detected(service: NotesService, seeded: Seeded) -> None:
     await _signed(service, seeded)
     first = await service.add_addendum(ANA, seeded.session_id, "Late entry", "Phoned.")
@@ -634,6 +670,9 @@ async def test_removing_an_addendum_is_detected(service: NotesService, seeded: S
     assert f"an addendum was removed (addendum id {first.id} is in the audit trail)" in findings
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 async def test_a_wrong_signing_key_fails_verification(
     service: NotesService, seeded: Seeded
 ) -> None:
@@ -653,6 +692,9 @@ async def test_a_wrong_signing_key_fails_verification(
     assert (await service.load(RAE, seeded.session_id)).signature_state is SignatureState.VALID
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 async def test_a_signature_from_before_keying_is_still_checked_by_its_hash(
     service: NotesService, seeded: Seeded
 ) -> None:

@@ -236,6 +236,9 @@ async def test_at_the_cap_note_updates_pause_but_transcription_goes_on(
     assert not service.budget().is_exhausted
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.recording", "ERROR", match=r"^session \d+ failed: StorageError$"
+)
 async def test_a_storage_failure_stops_the_session_and_keeps_what_was_saved(
     server: FakeRealtimeServer,
 ) -> None:
@@ -260,6 +263,9 @@ async def test_a_storage_failure_stops_the_session_and_keeps_what_was_saved(
     assert server.open_connections == 0
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.recording", "ERROR", match=r"^listener failed on \w+$"
+)
 async def test_a_failing_listener_does_not_stop_recording(server: FakeRealtimeServer) -> None:
     store = MemoryStore()
     service, listener = make_service(server, store)
@@ -373,6 +379,11 @@ class NoMicrophone:
         self.stopped = True
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.recording",
+    "ERROR",
+    match=r"^session \d+ failed: MicrophoneMissingError$",
+)
 async def test_a_session_that_never_got_audio_is_not_kept_as_failed(
     server: FakeRealtimeServer,
 ) -> None:
@@ -404,6 +415,9 @@ async def test_a_refused_key_at_start_leaves_no_session_and_names_the_cause(
         assert uow.sessions.with_status(SessionStatus.RECORDING) == []
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.recording", "ERROR", match=r"^session \d+ failed: StorageError$"
+)
 async def test_a_session_with_audio_that_fails_later_is_kept(server: FakeRealtimeServer) -> None:
     server.responder = lambda turns: []
     store = MemoryStore(fail_on_write=3, fail_kind="segment")

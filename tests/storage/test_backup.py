@@ -30,6 +30,9 @@ def _stop_at(step: str) -> Callable[[str], None]:
     return hook
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption", "WARNING", match=r"^database key rejected$"
+)
 def test_backup_then_restore_into_an_empty_folder_is_identical(tmp_path: Path) -> None:
     db_path, key = tmp_path / "clinic" / "therapy_notes.db", DatabaseKey.generate()
     fill(db_path, key)
@@ -58,6 +61,9 @@ def test_backup_then_restore_into_an_empty_folder_is_identical(tmp_path: Path) -
         db.close()
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption", "WARNING", match=r"^database key rejected$"
+)
 def test_failed_backup_leaves_the_previous_backup(tmp_path: Path) -> None:
     db_path, key = tmp_path / "therapy_notes.db", DatabaseKey.generate()
     fill(db_path, key, sessions=1)
@@ -77,6 +83,9 @@ def test_failed_backup_leaves_the_previous_backup(tmp_path: Path) -> None:
     assert backup.read_bytes() == b"last week's backup"
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption", "WARNING", match=r"^database key rejected$"
+)
 def test_restore_refuses_a_wrong_key_and_an_existing_database(tmp_path: Path) -> None:
     db_path, key = tmp_path / "a" / "therapy_notes.db", DatabaseKey.generate()
     fill(db_path, key, sessions=1)

@@ -246,6 +246,11 @@ def test_another_desktops_live_recording_is_not_offered_for_recovery_until_it_cr
         assert uow.sessions.interrupted() == []  # this desktop's own is still alive
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.leases",
+    "WARNING",
+    match=r"^recording lease connection lost: OperationalError$",
+)
 def test_a_recording_whose_lease_connection_was_lost_still_stops_and_leases_again(
     clinic: tuple[str, str, Database],
     postgres_server: PostgresServer,

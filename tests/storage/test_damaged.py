@@ -44,6 +44,11 @@ def _unchanged(db_path: Path, before: bytes) -> bool:
     return db_path.read_bytes() == before and not db_path.with_name(db_path.name + "-wal").exists()
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption",
+    "WARNING",
+    match=r"^database damaged: quick_check found \d+ problems$",
+)
 @pytest.mark.parametrize("key", [KEY, None], ids=["encrypted", "plain"])
 def test_random_bytes_in_the_middle_are_refused_and_nothing_is_written(
     tmp_path: Path, key: DatabaseKey | None
@@ -59,6 +64,9 @@ def test_random_bytes_in_the_middle_are_refused_and_nothing_is_written(
     assert _unchanged(db_path, damaged)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption", "WARNING", match=r"^database file is empty$"
+)
 def test_an_empty_file_is_never_replaced_by_a_new_database(tmp_path: Path) -> None:
     db_path = tmp_path / "therapy_notes.db"
     db_path.write_bytes(b"")
@@ -68,6 +76,14 @@ def test_an_empty_file_is_never_replaced_by_a_new_database(tmp_path: Path) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == ["therapy_notes.db"]
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption",
+    "WARNING",
+    match=r"^database damaged: header does not decrypt, other pages do$",
+)
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption", "WARNING", match=r"^database key rejected$"
+)
 def test_garbage_over_the_header_is_damage_not_a_wrong_key(tmp_path: Path) -> None:
     db_path = tmp_path / "therapy_notes.db"
     _filled(db_path)
@@ -81,6 +97,11 @@ def test_garbage_over_the_header_is_damage_not_a_wrong_key(tmp_path: Path) -> No
         open_database(db_path, DatabaseKey.generate())
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption",
+    "WARNING",
+    match=r"^database damaged: header does not decrypt, other pages do$",
+)
 def test_garbage_after_the_salt_is_damage_even_without_the_saved_salt(tmp_path: Path) -> None:
     db_path = tmp_path / "therapy_notes.db"
     _filled(db_path)
@@ -92,6 +113,9 @@ def test_garbage_after_the_salt_is_damage_even_without_the_saved_salt(tmp_path: 
         open_database(db_path, KEY)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption", "WARNING", match=r"^database key rejected$"
+)
 def test_a_wrong_key_on_a_sound_file_is_still_a_wrong_key(tmp_path: Path) -> None:
     db_path = tmp_path / "therapy_notes.db"
     before = _filled(db_path)
@@ -100,6 +124,11 @@ def test_a_wrong_key_on_a_sound_file_is_still_a_wrong_key(tmp_path: Path) -> Non
     assert db_path.read_bytes() == before
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption",
+    "WARNING",
+    match=r"^database damaged: quick_check found \d+ problems$",
+)
 def test_plain_header_with_damaged_pages_is_damage(tmp_path: Path) -> None:
     db_path = tmp_path / "therapy_notes.db"
     _filled(db_path, None)
@@ -110,6 +139,11 @@ def test_plain_header_with_damaged_pages_is_damage(tmp_path: Path) -> None:
     assert db_path.read_bytes()[:16] == b"SQLite format 3\x00"
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption",
+    "WARNING",
+    match=r"^database damaged: quick_check found \d+ problems$",
+)
 def test_the_message_names_the_last_good_backup_and_a_damaged_backup_keeps_it(
     tmp_path: Path,
 ) -> None:
@@ -133,6 +167,9 @@ def test_the_message_names_the_last_good_backup_and_a_damaged_backup_keeps_it(
     assert not (tmp_path / "backups" / "nightly.tnbackup.partial").exists()
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption", "WARNING", match=r"^database file is empty$"
+)
 def test_an_empty_database_is_not_backed_up_over_a_good_backup(tmp_path: Path) -> None:
     db_path = tmp_path / "data" / "therapy_notes.db"
     _filled(db_path)

@@ -117,6 +117,11 @@ def test_foreign_keys_are_enforced(db: Database) -> None:
         )
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors",
+    "WARNING",
+    match=r"^database failure SQLITE_NOTADB \(DatabaseError\)$",
+)
 def test_random_bytes_file_is_refused_and_left_untouched(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -147,6 +152,9 @@ def test_another_programs_database_is_refused_and_left_untouched(tmp_path: Path)
     assert names == {"photos"}
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.database", "WARNING", match=r"^schema upgrade refused: CommandError$"
+)
 def test_database_from_a_newer_version_is_refused(db_path: Path) -> None:
     open_database(db_path).close()
     with sqlite3.connect(db_path) as conn:
@@ -156,6 +164,11 @@ def test_database_from_a_newer_version_is_refused(db_path: Path) -> None:
         open_database(db_path)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors",
+    "WARNING",
+    match=r"^database failure SQLITE_CANTOPEN \(NotADirectoryError\)$",
+)
 def test_a_file_where_the_folder_should_be_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "data"
     blocker.write_text("not a folder")
@@ -219,6 +232,11 @@ def _assert_intact(path: Path, session_id: int, saved: list[Segment], filled: in
         db.close()
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors",
+    "WARNING",
+    match=r"^database failure SQLITE_FULL \(OperationalError\)$",
+)
 @pytest.mark.sqlite_only
 def test_disk_full_by_page_limit_is_a_clear_error_and_keeps_committed_data(
     db: Database, db_path: Path, caplog: pytest.LogCaptureFixture
@@ -272,6 +290,11 @@ def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
             subprocess.run(["umount", str(folder)], check=True)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors",
+    "WARNING",
+    match=r"^database failure SQLITE_FULL \(OperationalError\)$",
+)
 def test_disk_full_on_a_small_filesystem(
     small_disk: SmallDisk, request: pytest.FixtureRequest
 ) -> None:

@@ -119,6 +119,14 @@ def test_new_database_is_encrypted_in_the_file_and_its_wal(db_path: Path, key: D
         reopened.close()
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.encryption", "WARNING", match=r"^database key rejected$"
+)
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors",
+    "WARNING",
+    match=r"^database failure SQLITE_NOTADB \(DatabaseError\)$",
+)
 def test_wrong_key_is_refused_and_the_file_is_untouched(
     db_path: Path, key: DatabaseKey, caplog: pytest.LogCaptureFixture
 ) -> None:

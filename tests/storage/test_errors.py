@@ -32,6 +32,11 @@ def _raised(path: Path, uri_mode: str, sql: str) -> sqlite3.Error:
     raise AssertionError("expected SQLite to fail")
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors",
+    "WARNING",
+    match=r"^database failure SQLITE_READONLY \(OperationalError\)$",
+)
 def test_read_only_database(where: DatabaseLocation) -> None:
     assert where.path is not None
     sqlite3.connect(where.path).close()
@@ -41,6 +46,11 @@ def test_read_only_database(where: DatabaseLocation) -> None:
     assert where.folder in message
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors",
+    "WARNING",
+    match=r"^database failure SQLITE_NOTADB \(DatabaseError\)$",
+)
 def test_not_a_database(where: DatabaseLocation) -> None:
     assert where.path is not None
     where.path.write_bytes(os.urandom(4096))
@@ -49,6 +59,11 @@ def test_not_a_database(where: DatabaseLocation) -> None:
     assert message.startswith(f"{where.path} is not a Therapy Notes database or is damaged")
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors",
+    "WARNING",
+    match=r"^database failure SQLITE_FULL \(OperationalError\)$",
+)
 def test_full_database(where: DatabaseLocation) -> None:
     assert where.path is not None
     conn = sqlite3.connect(where.path)
@@ -64,6 +79,11 @@ def test_full_database(where: DatabaseLocation) -> None:
     )
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors",
+    "WARNING",
+    match=r"^database failure SQLITE_(FULL|READONLY|IOERR) \((OS|Permission)Error\)$",
+)
 def test_os_errors_map_by_errno(where: DatabaseLocation) -> None:
     full = translate(OSError(errno.ENOSPC, "No space left on device"), where)
     denied = translate(PermissionError(errno.EACCES, "Permission denied"), where)
@@ -73,11 +93,19 @@ def test_os_errors_map_by_errno(where: DatabaseLocation) -> None:
     assert "disk I/O error" in str(broken)
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors", "WARNING", match=r"^database failure SQLITE_FULL \(OSError\)$"
+)
 def test_server_databases_are_described_without_a_path() -> None:
     message = str(translate(OSError(errno.ENOSPC, "full"), DatabaseLocation(None)))
     assert "The disk holding the database server is full" in message
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.storage.errors",
+    "WARNING",
+    match=r"^database failure SQLITE_ERROR \(OperationalError\)$",
+)
 def test_context_manager_translates_operational_errors_but_not_bugs(
     where: DatabaseLocation,
 ) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -21,6 +22,9 @@ from therapy_notes.services.notes import SignatureState
 from therapy_notes.ui.dialogs.export_dialog import ExportChoice
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+)
 def test_edit_sign_addendum_cosign_export_and_copy(
     run: Callable[..., Any],
     qtbot: Any,

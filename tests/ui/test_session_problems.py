@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 
 from tests.ui.conftest import MemoryKeyring, wait_for_signal, wait_until
@@ -38,6 +39,11 @@ def _no_microphone(_device: str) -> AudioSource:
     return NoMicrophone()
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.services.recording",
+    "ERROR",
+    match=r"^session \d+ failed: MicrophoneMissingError$",
+)
 def test_no_microphone_shows_the_cause_and_keeps_no_failed_session(
     run: Callable[..., Any],
     qtbot: Any,

@@ -46,6 +46,11 @@ def test_settings_survive_a_restart(tmp_path: Path, qapp: Any) -> None:
     assert "sk-" not in path.read_text()
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.ui.settings_store",
+    "WARNING",
+    match=r"^stored settings were invalid; using defaults$",
+)
 def test_a_damaged_value_falls_back_to_defaults(
     tmp_path: Path, qapp: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -79,6 +84,9 @@ class _NoKeyring(keyring.backend.KeyringBackend):
         raise keyring.errors.NoKeyringError("none")
 
 
+@pytest.mark.expected_log(
+    "therapy_notes.ui.settings_store", "WARNING", match=r"^keyring unavailable: NoKeyringError$"
+)
 def test_no_keyring_backend_is_explained(caplog: pytest.LogCaptureFixture) -> None:
     previous = keyring.get_keyring()
     keyring.set_keyring(_NoKeyring())
