@@ -2,6 +2,7 @@
 
 Every test also runs under `logfail` (below): a WARNING or ERROR from the app's loggers
 that the test did not declare with `@pytest.mark.expected_log` fails it at teardown.
+Tests that use `qapp` (so every test under tests/ui) are marked `gui`.
 """
 
 from __future__ import annotations
@@ -123,6 +124,23 @@ def pytest_runtest_makereport(
     if report.when == "call":
         item.stash[_call_passed] = report.passed
     return report
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `gui` every test that needs a QApplication; run benchmarks only when asked.
+
+    `-m "not gui"` then runs the headless tests. A `-m` on the command line replaces the
+    `-m 'not benchmark'` in addopts, so benchmarks are also left out here unless the
+    expression names them (`pytest tests/benchmarks -m benchmark`).
+    """
+    for item in items:
+        if "qapp" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.gui)
+    if "benchmark" not in config.option.markexpr:
+        benchmarks = [item for item in items if item.get_closest_marker("benchmark")]
+        if benchmarks:
+            config.hook.pytest_deselected(items=benchmarks)
+            items[:] = [item for item in items if not item.get_closest_marker("benchmark")]
 
 
 @pytest.fixture(scope="session")
