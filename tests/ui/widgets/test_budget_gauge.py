@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from therapy_notes.domain.session import RecordingState
-from therapy_notes.domain.usage import TokenUsage
+from therapy_notes.domain.usage import Prices, TokenUsage
 from therapy_notes.services.usage import BudgetSnapshot
 from therapy_notes.ui.tones import DANGER
 from therapy_notes.ui.widgets.budget_gauge import (
@@ -73,3 +73,27 @@ def test_a_stored_session_shows_what_it_used(qtbot: Any) -> None:
     assert not gauge.bar.isVisible()
     gauge.show_budget(None)
     assert gauge.bar.isVisible()
+
+
+def _budget(used: int, cap: int) -> BudgetSnapshot:
+    usage = TokenUsage(input_audio_tokens=used)
+    return BudgetSnapshot(usage, cap, Prices().cost_usd(usage), used >= 0.8 * cap, used >= cap)
+
+
+def test_budget_gauge_turns_amber_then_red(qtbot: Any) -> None:
+    gauge = BudgetGauge()
+    qtbot.addWidget(gauge)
+    gauge.show()
+    gauge.show_recording_state(RecordingState.RECORDING)
+    gauge.show_budget(_budget(100, 1000))
+    assert gauge.level == "normal"
+    assert not gauge.raise_button.isVisible()
+    gauge.show_budget(_budget(800, 1000))
+    assert gauge.level == "amber"
+    assert gauge.raise_button.isVisible()
+    gauge.show_budget(_budget(1000, 1000))
+    assert gauge.level == "red"
+    assert gauge.message.text() == PAUSED_MESSAGE
+    assert gauge.bar.format() == "1,000 / 1,000"
+    with qtbot.waitSignal(gauge.raise_requested, timeout=1000):
+        gauge.raise_button.click()

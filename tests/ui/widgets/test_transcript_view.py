@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QPalette, QTextCharFormat
-from PySide6.QtWidgets import QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
 
 from therapy_notes.domain.session import Segment, SpeakerRole
 from therapy_notes.ui.widgets.transcript_view import (
@@ -140,3 +140,34 @@ def test_the_final_segment_replaces_the_styled_partial(qtbot: Any) -> None:
     item = view.item(0)
     assert item.data(TENTATIVE_ROLE) is None
     assert view.texts() == ["[00:00]  Speaker:  I slipped on Thursday."]
+
+
+def test_final_segment_replaces_its_partial(qtbot: Any) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.show_partial("item_1", "patient reports")
+    view.show_partial("item_1", "patient reports pain")
+    assert view.texts() == ["…  patient reports pain"]
+    view.show_segment(Segment("item_1", 61_000, 64_000, "Patient reports pain."))
+    assert view.texts() == ["[01:01]  Speaker:  Patient reports pain."]
+
+
+def test_auto_scroll_pauses_while_reading_earlier_text(qtbot: Any) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.resize(300, 120)
+    view.show()
+    for i in range(40):
+        view.show_segment(Segment(f"item_{i}", i * 1000, i * 1000 + 900, f"Line {i}."))
+    bar = view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=2000)
+    bar.setValue(0)  # the clinician scrolls up to read
+    view.show_segment(Segment("item_new", 99_000, 99_500, "New speech."))
+    QApplication.processEvents()  # a (wrong) deferred scroll would run now
+    assert bar.value() == 0
+    bar.setValue(bar.maximum())
+    old_maximum = bar.maximum()
+    view.show_segment(Segment("item_newer", 100_000, 100_500, "More speech."))
+    qtbot.waitUntil(
+        lambda: bar.maximum() > old_maximum and bar.value() == bar.maximum(), timeout=2000
+    )
