@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from therapy_notes.audio.wav_source import WavSource
-from therapy_notes.cli import link_factory_for
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.session import Segment
 from therapy_notes.engine.server import LocalEngine
+from therapy_notes.realtime.links import link_factory
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.recording_events import NoteEntryAdded, RecordingEvent
 from therapy_notes.speakers.diarizer import OnlineDiarizer
@@ -57,7 +57,7 @@ async def run_conversation(
     try:
         service = RecordingService(
             uow_factory=database.uow_factory,
-            link_factory=link_factory_for(engine.url, engine.token, is_cloud=False),
+            link_factory=link_factory(engine.url, engine.token, is_cloud=False),
             settings=RecordingSettings(
                 engine_name="local",
                 entry_source=EntrySource.LOCAL_COMPOSER,

@@ -16,7 +16,7 @@ import pytest
 from tests.postgres_server import PostgresServer
 from tests.speech import FIXTURES, LONG_SESSION, SpeechFixture, normalise, word_error_rate
 from therapy_notes.audio.wav_source import WavSource
-from therapy_notes.cli import JsonLinesOutput, link_factory_for, open_store, transcribe
+from therapy_notes.cli import JsonLinesOutput, open_store, transcribe
 from therapy_notes.config import AppConfig
 from therapy_notes.domain.events import (
     LinkEvent,
@@ -29,6 +29,7 @@ from therapy_notes.domain.session import RecordingState, SessionStatus
 from therapy_notes.engine.server import LocalEngine
 from therapy_notes.engine.turns import EngineModels
 from therapy_notes.realtime.connection import RealtimeConnection
+from therapy_notes.realtime.links import link_factory
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.recording_events import RecordingEvent, StateChanged
 from therapy_notes.storage.database import open_database
@@ -44,8 +45,6 @@ async def _stream_fixtures(
     """Stream `fixtures` back to back on one link; every event the link reported."""
     link = RealtimeConnection(
         LinkSettings(model="gpt-realtime-2", instructions="", tools=()),
-        {},
-        lambda _usage: True,
         base_url=engine.url,
         api_key=engine.token,
     )
@@ -177,7 +176,7 @@ async def _run_session(
     try:
         service = RecordingService(
             uow_factory=database.uow_factory,
-            link_factory=link_factory_for(engine_url, token, is_cloud=False),
+            link_factory=link_factory(engine_url, token, is_cloud=False),
             settings=RecordingSettings(),
         )
         service.add_listener(events.append)

@@ -15,7 +15,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,7 +38,6 @@ from therapy_notes.domain.engine_url import (
     credential_kind,
 )
 from therapy_notes.domain.keys import DatabaseKey
-from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.users import User
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
@@ -49,8 +48,6 @@ from therapy_notes.services.patients import PatientsService
 from therapy_notes.services.ports import (
     AudioSource,
     LinkFactory,
-    RealtimeLink,
-    ResponseGate,
     SpeakerDiarizer,
 )
 from therapy_notes.services.recording import RecordingService, RecordingSettings
@@ -461,26 +458,13 @@ def preload_realtime_client() -> None:
 
 
 def _link_factory(endpoint: EngineEndpoint) -> LinkFactory:
-    """Realtime links to the engine; cloud sessions roll over before the 60-minute limit."""
-    from therapy_notes.realtime.connection import CLOUD_ROLLOVER_S, RealtimeConnection
-    from therapy_notes.realtime.tls import engine_ssl_context
+    """Realtime links to the engine the settings chose."""
+    from therapy_notes.realtime.links import link_factory
 
-    ssl_context = engine_ssl_context(Path(endpoint.ca_file) if endpoint.ca_file else None)
-
-    def factory(
-        settings: LinkSettings, tools: Mapping[str, ToolHandler], gate: ResponseGate
-    ) -> RealtimeLink:
-        return RealtimeConnection(
-            settings,
-            tools,
-            gate,
-            base_url=endpoint.url,
-            api_key=endpoint.api_key,
-            ssl_context=ssl_context,
-            rollover_after_s=CLOUD_ROLLOVER_S if endpoint.kind == "cloud" else None,
-        )
-
-    return factory
+    ca_file = Path(endpoint.ca_file) if endpoint.ca_file else None
+    return link_factory(
+        endpoint.url, endpoint.api_key, is_cloud=endpoint.kind == "cloud", ca_file=ca_file
+    )
 
 
 async def _show_fatal(message: str) -> None:

@@ -14,7 +14,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -41,7 +41,6 @@ from therapy_notes.domain.engine_url import (
     credential_kind,
 )
 from therapy_notes.domain.keys import DatabaseKey
-from therapy_notes.domain.link import LinkSettings, ToolHandler
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.session import RecordingState
 from therapy_notes.domain.usage import TokenUsage
@@ -50,6 +49,7 @@ from therapy_notes.errors import UserFacingError
 from therapy_notes.export import ExportFormat, PaperSize
 from therapy_notes.file_modes import write_private_file
 from therapy_notes.logging_setup import configure_logging
+from therapy_notes.realtime.links import link_factory
 from therapy_notes.resource_paths import resource_path
 from therapy_notes.services.keys import (
     KeyService,
@@ -678,37 +678,6 @@ async def engine_url_for(config: AppConfig) -> AsyncIterator[tuple[str, str, str
         yield engine.url, engine.token, "local"
 
 
-def link_factory_for(
-    url: str, api_key: str, *, is_cloud: bool, ca_file: Path | None = None
-) -> Callable[[LinkSettings, Mapping[str, ToolHandler], Callable[[TokenUsage], object]], Any]:
-    """Builds realtime links to `url`; cloud sessions roll over before 60 minutes.
-
-    `api_key` is the credential `engine_url_for` chose for `url`; `ca_file` trusts a clinic
-    engine's own certificate authority.
-    """
-    from therapy_notes.realtime.connection import CLOUD_ROLLOVER_S, RealtimeConnection
-    from therapy_notes.realtime.tls import engine_ssl_context
-
-    ssl_context = engine_ssl_context(ca_file)
-
-    def factory(
-        settings: LinkSettings,
-        tools: Mapping[str, ToolHandler],
-        gate: Callable[[TokenUsage], object],
-    ) -> RealtimeConnection:
-        return RealtimeConnection(
-            settings,
-            tools,
-            gate,
-            base_url=url,
-            api_key=api_key,
-            ssl_context=ssl_context,
-            rollover_after_s=CLOUD_ROLLOVER_S if is_cloud else None,
-        )
-
-    return factory
-
-
 async def transcribe(
     config: AppConfig,
     file: Path,
@@ -736,7 +705,7 @@ async def transcribe(
         async with engine_url_for(config) as (url, key, engine_name):
             service = RecordingService(
                 uow_factory=database.uow_factory,
-                link_factory=link_factory_for(
+                link_factory=link_factory(
                     url, key, is_cloud=engine_name == "cloud", ca_file=config.engine_ca
                 ),
                 settings=RecordingSettings(

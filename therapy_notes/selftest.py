@@ -22,7 +22,6 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -32,9 +31,6 @@ from therapy_notes.errors import UserFacingError
 from therapy_notes.resource_paths import resource_path
 
 if TYPE_CHECKING:
-    from therapy_notes.domain.link import LinkSettings, ToolHandler
-    from therapy_notes.domain.usage import TokenUsage
-    from therapy_notes.realtime.connection import RealtimeConnection
     from therapy_notes.storage.database import Database
 
 _log = logging.getLogger(__name__)
@@ -163,25 +159,6 @@ def _needs_offscreen() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _link_factory(
-    url: str, token: str
-) -> Callable[
-    [LinkSettings, Mapping[str, ToolHandler], Callable[[TokenUsage], object]], RealtimeConnection
-]:
-    from therapy_notes.realtime.connection import RealtimeConnection
-
-    def factory(
-        settings: LinkSettings,
-        tools: Mapping[str, ToolHandler],
-        gate: Callable[[TokenUsage], object],
-    ) -> RealtimeConnection:
-        # The engine's per-run token: what domain.engine_url picks for a non-OpenAI URL.
-        api_key = credential_for(url, EngineCredentials(engine_token=token))
-        return RealtimeConnection(settings, tools, gate, base_url=url, api_key=api_key)
-
-    return factory
-
-
 async def check_session_path(
     report: SelfTestReport,
     *,
@@ -197,6 +174,7 @@ async def check_session_path(
     from therapy_notes.domain.notes import EntrySource
     from therapy_notes.engine.server import LocalEngine
     from therapy_notes.engine.turns import EngineModels
+    from therapy_notes.realtime.links import link_factory
     from therapy_notes.services.recording import RecordingService, RecordingSettings
     from therapy_notes.storage.database import open_database
 
@@ -214,7 +192,12 @@ async def check_session_path(
             async with LocalEngine(models) as engine:
                 service = RecordingService(
                     uow_factory=database.uow_factory,
-                    link_factory=_link_factory(engine.url, engine.token),
+                    link_factory=link_factory(
+                        engine.url,
+                        # The engine's per-run token, as domain.engine_url picks it.
+                        credential_for(engine.url, EngineCredentials(engine_token=engine.token)),
+                        is_cloud=False,
+                    ),
                     settings=RecordingSettings(
                         engine_name="local", entry_source=EntrySource.LOCAL_COMPOSER
                     ),

@@ -201,8 +201,6 @@ class SessionRun:
 async def open_link(url: str) -> RealtimeConnection:
     link = RealtimeConnection(
         LinkSettings(model="gpt-realtime-2", instructions="", tools=()),
-        {},
-        lambda _usage: True,
         base_url=url,
         api_key=API_KEY,
     )

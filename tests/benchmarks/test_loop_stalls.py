@@ -28,7 +28,7 @@ from therapy_notes.audio.wav_source import WavSource
 from therapy_notes.domain.events import ToolCall
 from therapy_notes.engine.pcm import pcm16_to_float32, resample_24k_to_16k
 from therapy_notes.engine.turns import EngineModels, TurnFinal, TurnTracker, VadSettings
-from therapy_notes.realtime.tools import ToolRunner
+from therapy_notes.services.tool_runner import ToolRunner
 
 pytestmark = pytest.mark.benchmark
 

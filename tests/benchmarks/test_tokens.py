@@ -20,7 +20,7 @@ import contextlib
 import os
 import statistics
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -31,11 +31,12 @@ from therapy_notes.domain.events import (
     LinkEvent,
     ResponseCompleted,
     SpeechStarted,
+    ToolResult,
     TranscriptCompleted,
     TranscriptFailed,
 )
 from therapy_notes.domain.keys import DatabaseKey
-from therapy_notes.domain.link import LinkSettings, ToolHandler
+from therapy_notes.domain.link import LinkSettings
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.engine.background import BackgroundEngine
@@ -93,6 +94,9 @@ class TappedLink:
 
     async def request_response(self, *, max_output_tokens: int | None = None) -> None:
         await self._inner.request_response(max_output_tokens=max_output_tokens)
+
+    async def submit_tool_outputs(self, results: Sequence[ToolResult]) -> None:
+        await self._inner.submit_tool_outputs(results)
 
     def predicted_input_tokens(self) -> int:
         return self._inner.predicted_input_tokens()
@@ -162,17 +166,9 @@ async def test_input_tokens_stay_flat(models: EngineModels, tmp_path: Path) -> N
     try:
         async with BackgroundEngine(models, token=API_KEY) as engine:
 
-            def link_factory(
-                settings: LinkSettings,
-                tools: Mapping[str, ToolHandler],
-                gate: Callable[[TokenUsage], object],
-            ) -> TappedLink:
+            def link_factory(settings: LinkSettings) -> TappedLink:
                 links.append(
-                    TappedLink(
-                        RealtimeConnection(
-                            settings, tools, gate, base_url=engine.url, api_key=API_KEY
-                        )
-                    )
+                    TappedLink(RealtimeConnection(settings, base_url=engine.url, api_key=API_KEY))
                 )
                 return links[-1]
 

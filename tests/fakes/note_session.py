@@ -10,17 +10,17 @@ link to do: so a test can check when note updates were asked for and what they c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tests.engine.conftest import BYTES_PER_MS, silence
 from tests.fakes.memory_uow import MemoryStore
-from therapy_notes.domain.events import LinkEvent, ResponseCompleted
-from therapy_notes.domain.link import LinkSettings, ToolHandler
+from therapy_notes.domain.events import LinkEvent, ResponseCompleted, ToolResult
+from therapy_notes.domain.link import LinkSettings
 from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.realtime.connection import RealtimeConnection
-from therapy_notes.services.ports import RealtimeLink, ResponseGate
+from therapy_notes.services.ports import RealtimeLink
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.recording_events import (
     BudgetUpdated,
@@ -113,6 +113,9 @@ class TappedLink:
     def predicted_input_tokens(self) -> int:
         return self.inner.predicted_input_tokens()
 
+    async def submit_tool_outputs(self, results: Sequence[ToolResult]) -> None:
+        await self.inner.submit_tool_outputs(results)
+
     async def add_text_turn(self, replaces_item_id: str, text: str) -> str:
         self.calls.append(Call("turn", text))
         if self._keep_audio_items and replaces_item_id:
@@ -135,13 +138,11 @@ class TappedLink:
 
 def tapped_link_factory(
     url: str, token: str, made: list[TappedLink], *, keep_audio_items: bool = False
-) -> Callable[[LinkSettings, Mapping[str, ToolHandler], ResponseGate], RealtimeLink]:
+) -> Callable[[LinkSettings], RealtimeLink]:
     """A `LinkFactory` whose links go to the engine at `url` and are kept in `made`."""
 
-    def make(
-        settings: LinkSettings, tools: Mapping[str, ToolHandler], record: ResponseGate
-    ) -> RealtimeLink:
-        link = RealtimeConnection(settings, tools, record, base_url=url, api_key=token)
+    def make(settings: LinkSettings) -> RealtimeLink:
+        link = RealtimeConnection(settings, base_url=url, api_key=token)
         made.append(TappedLink(link, keep_audio_items=keep_audio_items))
         return made[-1]
 

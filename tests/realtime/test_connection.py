@@ -22,13 +22,14 @@ from therapy_notes.domain.events import (
     LinkStateChanged,
     ResponseCompleted,
     ServerError,
+    ToolResult,
     TranscriptCompleted,
     TranscriptDelta,
 )
 from therapy_notes.domain.link import LinkSettings, ToolHandler
-from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.errors import AuthError, EngineUnavailableError
 from therapy_notes.realtime.connection import RealtimeConnection
+from therapy_notes.services.tool_runner import ToolRunner
 
 SILENCE_MS = 200
 SETTINGS = LinkSettings("gpt-realtime-2", "Write the note.", (), vad_silence_ms=SILENCE_MS)
@@ -39,14 +40,31 @@ def quick_delays() -> Iterator[float]:
 
 
 class Recorder:
-    """Collects a link's events in the background."""
+    """Collects a link's events in the background, and answers tool calls as a service would.
 
-    def __init__(self, link: RealtimeConnection) -> None:
+    A response's calls are run (concurrently, errors as outputs) and their outputs
+    submitted before the response is recorded, so a recorded response has had its outputs
+    sent; `results` holds them, one tuple per response with calls.
+    """
+
+    def __init__(
+        self,
+        link: RealtimeConnection,
+        tools: Mapping[str, ToolHandler] | None = None,
+        *,
+        tool_timeout_s: float = 10.0,
+    ) -> None:
         self.events: list[LinkEvent] = []
+        self.results: list[tuple[ToolResult, ...]] = []
+        self._runner = ToolRunner(tools or {}, timeout_s=tool_timeout_s)
         self._task = asyncio.create_task(self._collect(link))
 
     async def _collect(self, link: RealtimeConnection) -> None:
         async for event in link.events():
+            if isinstance(event, ResponseCompleted) and event.calls:
+                results = await self._runner.run_all(event.calls)
+                self.results.append(results)
+                await link.submit_tool_outputs(results)
             self.events.append(event)
 
     async def wait_for(
@@ -85,17 +103,9 @@ async def server() -> AsyncIterator[FakeRealtimeServer]:
         await fake.stop()
 
 
-def make_link(
-    server: FakeRealtimeServer,
-    *,
-    tools: Mapping[str, ToolHandler] | None = None,
-    gate: Callable[[TokenUsage], object] = lambda usage: True,
-    **options: Any,
-) -> RealtimeConnection:
+def make_link(server: FakeRealtimeServer, **options: Any) -> RealtimeConnection:
     options.setdefault("delays", quick_delays)
-    return RealtimeConnection(
-        SETTINGS, tools or {}, gate, base_url=server.base_url, api_key="test-key", **options
-    )
+    return RealtimeConnection(SETTINGS, base_url=server.base_url, api_key="test-key", **options)
 
 
 async def speak(link: RealtimeConnection, audio: bytes, *, pace_s: float = 0.0) -> None:
@@ -247,9 +257,9 @@ async def test_tool_calls_of_one_response_run_concurrently_and_the_link_asks_no_
         timeline.append(("end", float(arguments["s"])))
         return json.dumps({"ok": True, "slept": arguments["s"]})
 
-    link = make_link(server, tools={"slow_a": sleeper, "slow_b": sleeper, "slow_c": sleeper})
+    link = make_link(server)
     await link.start()
-    rec = Recorder(link)
+    rec = Recorder(link, {"slow_a": sleeper, "slow_b": sleeper, "slow_c": sleeper})
     await speak(link, utterance(3))
     await rec.wait_for(lambda ev: bool(rec.of(TranscriptCompleted)))
     await link.request_response()
@@ -267,7 +277,8 @@ async def test_tool_calls_of_one_response_run_concurrently_and_the_link_asks_no_
     assert [kind for kind, _ in timeline] == ["start"] * 3 + ["end"] * 3
     assert ended_before_first_response == 3
     first = rec.of(ResponseCompleted)[0]
-    assert [r.is_error for r in first.results] == [False, False, False]
+    assert [c.name for c in first.calls] == ["slow_a", "slow_b", "slow_c"]
+    assert [r.is_error for r in rec.results[0]] == [False, False, False]
     kinds = [e.type for e in server.received if e.type != "input_audio_buffer.append"]
     creates = [i for i, k in enumerate(kinds) if k == "response.create"]
     outputs = [i for i, k in enumerate(kinds) if k == "conversation.item.create"]
@@ -301,9 +312,9 @@ async def test_failing_and_timing_out_tools_give_error_outputs_and_the_session_g
     async def fine(arguments: Mapping[str, Any]) -> str:
         return "fine"
 
-    link = make_link(server, tools={"boom": boom, "hang": hang, "fine": fine}, tool_timeout_s=0.3)
+    link = make_link(server)
     await link.start()
-    rec = Recorder(link)
+    rec = Recorder(link, {"boom": boom, "hang": hang, "fine": fine}, tool_timeout_s=0.3)
     await speak(link, utterance(4))
     await rec.wait_for(lambda ev: bool(rec.of(TranscriptCompleted)))
     await link.request_response()
@@ -313,7 +324,7 @@ async def test_failing_and_timing_out_tools_give_error_outputs_and_the_session_g
     await link.close()
     await rec.finished()
 
-    results = {r.name: r for r in rec.of(ResponseCompleted)[0].results}
+    results = {r.name: r for r in rec.results[0]}
     assert results["boom"].is_error
     assert "tool exploded" in results["boom"].output
     assert results["hang"].is_error
@@ -324,6 +335,46 @@ async def test_failing_and_timing_out_tools_give_error_outputs_and_the_session_g
     assert len(outputs) == 3
     assert json.loads(outputs[0]) == {"ok": False, "error": "tool exploded"}
     assert rec.words() == ["w4", "w5"]
+
+
+async def test_a_response_with_calls_stays_active_until_its_outputs_are_in(
+    server: FakeRealtimeServer,
+) -> None:
+    """A request made while the service runs the calls waits for their outputs."""
+    server.responder = lambda turns: [("note", {})] if turns else []
+    link = make_link(server)
+    busy_while_running: list[bool] = []
+
+    async def note(arguments: Mapping[str, Any]) -> str:
+        busy_while_running.append(link.is_busy)
+        await link.request_response()  # the service asking again, mid-call
+        await asyncio.sleep(0.2)
+        return "ok"
+
+    await link.start()
+    rec = Recorder(link, {"note": note})
+    await speak(link, utterance(6))
+    await rec.wait_for(lambda ev: bool(rec.of(TranscriptCompleted)))
+    await link.request_response()
+    await rec.wait_count(ResponseCompleted, 2)
+    await link.close()
+    await rec.finished()
+
+    assert busy_while_running[0] is True
+    kinds = [e.type for e in server.received if e.type != "input_audio_buffer.append"]
+    creates = [i for i, k in enumerate(kinds) if k == "response.create"]
+    first_output = kinds.index("conversation.item.create")
+    assert len(creates) == 2
+    assert creates[0] < first_output < creates[1]
+    assert not rec.of(ServerError), "never a second active response"
+
+
+async def test_outputs_with_nothing_awaiting_them_are_ignored(server: FakeRealtimeServer) -> None:
+    link = make_link(server)
+    await link.start()
+    await link.submit_tool_outputs([ToolResult("call_x", "note", "ok")])
+    await link.close()
+    assert not server.events_of("conversation.item.create")
 
 
 async def test_requests_during_an_active_response_coalesce_into_one(
@@ -355,9 +406,9 @@ async def run_turns(server: FakeRealtimeServer, turns: int, *, prune_items: bool
     async def note(arguments: Mapping[str, Any]) -> str:
         return "ok"
 
-    link = make_link(server, tools={"note": note}, prune_items=prune_items)
+    link = make_link(server, prune_items=prune_items)
     await link.start()
-    rec = Recorder(link)
+    rec = Recorder(link, {"note": note})
     for turn in range(turns):
         await speak(link, utterance(turn + 1))
         await rec.wait_count(TranscriptCompleted, turn + 1)
@@ -402,8 +453,6 @@ async def test_unreachable_engine_raises_quickly() -> None:
         port = sock.getsockname()[1]
     link = RealtimeConnection(
         SETTINGS,
-        {},
-        lambda usage: True,
         base_url=f"ws://127.0.0.1:{port}/v1",
         api_key="k",
         delays=lambda: itertools.repeat(0.01),

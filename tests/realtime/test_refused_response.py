@@ -35,8 +35,6 @@ async def _next(events: AsyncIterator[LinkEvent], kind: type[LinkEvent]) -> Link
 async def test_a_refused_create_is_reported_as_a_failed_response(engine: LocalEngine) -> None:
     link = RealtimeConnection(
         LinkSettings("gpt-realtime-2", "Write the note.", ()),
-        {},
-        lambda usage: None,
         base_url=engine.url,
         api_key=engine.token,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -13,12 +13,12 @@ import pytest
 from tests.fakes.audio import FakeAudioSource, QueueAudioSource, silence, word
 from tests.fakes.memory_uow import MemoryStore
 from tests.fakes.realtime_server import FakeRealtimeServer, UserTurn
-from therapy_notes.domain.link import LinkSettings, ToolHandler
+from therapy_notes.domain.link import LinkSettings
 from therapy_notes.domain.notes import RiskKind
 from therapy_notes.domain.session import RecordingState, SessionStatus
 from therapy_notes.errors import AuthError, MicrophoneMissingError, NotFoundError
 from therapy_notes.realtime.connection import RealtimeConnection
-from therapy_notes.services.ports import RealtimeLink, ResponseGate
+from therapy_notes.services.ports import RealtimeLink
 from therapy_notes.services.recording import (
     CAP_REACHED_MESSAGE,
     RecordingService,
@@ -41,12 +41,10 @@ def quick_delays() -> Iterator[float]:
 
 def link_factory(
     server: FakeRealtimeServer,
-) -> Callable[[LinkSettings, Mapping[str, ToolHandler], ResponseGate], RealtimeLink]:
-    def make(
-        settings: LinkSettings, tools: Mapping[str, ToolHandler], gate: ResponseGate
-    ) -> RealtimeLink:
+) -> Callable[[LinkSettings], RealtimeLink]:
+    def make(settings: LinkSettings) -> RealtimeLink:
         return RealtimeConnection(
-            settings, tools, gate, base_url=server.base_url, api_key="test-key", delays=quick_delays
+            settings, base_url=server.base_url, api_key="test-key", delays=quick_delays
         )
 
     return make
@@ -287,7 +285,7 @@ async def test_kept_audio_is_saved_whole_and_in_order() -> None:
     from tests.fakes.audio import FakeAudioSource, silence, word
     from tests.fakes.memory_uow import MemoryStore
     from tests.fakes.realtime_server import FakeRealtimeServer
-    from therapy_notes.cli import link_factory_for
+    from therapy_notes.realtime.links import link_factory as real_link_factory
     from therapy_notes.services.recording import RecordingService, RecordingSettings
 
     audio = word(3, ms=400) + silence(600) + word(4, ms=400) + silence(900)
@@ -297,7 +295,7 @@ async def test_kept_audio_is_saved_whole_and_in_order() -> None:
     try:
         service = RecordingService(
             uow_factory=store.uow,
-            link_factory=link_factory_for(server.base_url, "test", is_cloud=False),
+            link_factory=real_link_factory(server.base_url, "test", is_cloud=False),
             settings=RecordingSettings(keep_audio=True),
         )
         await service.start(FakeAudioSource(audio), template="soap")

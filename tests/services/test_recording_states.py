@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Coroutine, Iterator, Mapping
+from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, settings
@@ -19,10 +19,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from tests.fakes.audio import QueueAudioSource, silence, word
 from tests.fakes.memory_uow import MemoryStore
 from tests.fakes.realtime_server import FakeRealtimeServer
-from therapy_notes.domain.link import LinkSettings, ToolHandler
+from therapy_notes.domain.link import LinkSettings
 from therapy_notes.domain.session import RecordingState, SessionStatus
 from therapy_notes.realtime.connection import RealtimeConnection
-from therapy_notes.services.ports import RealtimeLink, ResponseGate
+from therapy_notes.services.ports import RealtimeLink
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 
 T = TypeVar("T")
@@ -54,13 +54,9 @@ class RecordingMachine(RuleBasedStateMachine):
         self.spoken: list[str] = []
         self.values = itertools.count(1)
 
-    def make_link(
-        self, link_settings: LinkSettings, tools: Mapping[str, ToolHandler], gate: ResponseGate
-    ) -> RealtimeLink:
+    def make_link(self, link_settings: LinkSettings) -> RealtimeLink:
         return RealtimeConnection(
             link_settings,
-            tools,
-            gate,
             base_url=self.server.base_url,
             api_key="test-key",
             delays=quick_delays,

@@ -111,12 +111,16 @@ class ToolResult:
 
 @dataclass(frozen=True, slots=True)
 class ResponseCompleted:
-    """A response finished: its status, usage, and the results of its tool calls."""
+    """A response finished: its status, usage, and the tool calls it made.
+
+    With calls, the response stays active on the link until the service has run them
+    and submitted their outputs (`RealtimeLink.submit_tool_outputs`).
+    """
 
     response_id: str
     status: str
     usage: TokenUsage
-    results: tuple[ToolResult, ...] = ()
+    calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,16 @@
 The link survives what a clinic's network does to it: it reconnects with backoff and
 re-sends every byte of audio whose transcript has not come back yet, so a dropped socket
 loses no speech. It rolls a cloud session over to a fresh connection before the 60-minute
-limit without a gap, runs the tool calls of a response concurrently, and deletes
-conversation items once the note reflects them so each response's input stays bounded.
+limit without a gap, and deletes conversation items once the note reflects them so each
+response's input stays bounded.
 
-It never decides on its own to ask for a note update: the service does, before each
-`response.create`, from `predicted_input_tokens` (what the conversation holds now, as the
-engine will bill it) and its budget.
+Data flows one way: the link reports, the service decides. It never calls into the service.
+A response's tool calls arrive in its `ResponseCompleted`; the service runs them and hands
+the outputs back with `submit_tool_outputs` (until then the response counts as active, so a
+held request waits for them). It never asks for a note update on its own either: the
+service does, before each `response.create`, from `predicted_input_tokens` (what the
+conversation holds now, as the engine will bill it) and its budget, having recorded each
+response's usage from the event itself.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import math
 import secrets
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -41,18 +45,18 @@ from therapy_notes.domain.events import (
     ServerError,
     SpeechStarted,
     SpeechStopped,
+    ToolResult,
     TranscriptCompleted,
     TranscriptDelta,
     TranscriptFailed,
     TurnCommitted,
 )
-from therapy_notes.domain.link import LinkSettings, ToolHandler
+from therapy_notes.domain.link import LinkSettings
 from therapy_notes.domain.usage import TokenUsage, estimate_audio_tokens, estimate_text_tokens
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
 from therapy_notes.realtime import codec
 from therapy_notes.realtime.backoff import backoff_delays
 from therapy_notes.realtime.session_config import SAMPLE_RATE_HZ, session_payload
-from therapy_notes.realtime.tools import ToolRunner
 
 _log = logging.getLogger(__name__)
 
@@ -82,6 +86,16 @@ class _Turn:
     end_ms: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _AwaitingOutputs:
+    """A finished response whose tool calls the service is running."""
+
+    conn: AsyncRealtimeConnection
+    status: str
+    seen_items: tuple[str, ...]
+    """The items the response read: pruned once its outputs are in, if it completed."""
+
+
 class _ExpiredError(Exception):
     """The server ended the session (60-minute limit): reconnect at once, no backoff."""
 
@@ -92,22 +106,17 @@ class RealtimeConnection:
     def __init__(
         self,
         settings: LinkSettings,
-        tools: Mapping[str, ToolHandler],
-        record_usage: Callable[[TokenUsage], object],
         *,
         base_url: str,
         api_key: str,
         ssl_context: ssl.SSLContext | None = None,
         rollover_after_s: float | None = None,
-        tool_timeout_s: float = 10.0,
         connect_timeout_s: float = 10.0,
         max_attempts: int = 30,
         delays: Callable[[], Iterator[float]] = backoff_delays,
         prune_items: bool = True,
     ) -> None:
         self._settings = settings
-        self._runner = ToolRunner(tools, timeout_s=tool_timeout_s)
-        self._record_usage = record_usage
         self._client = AsyncOpenAI(api_key=api_key, websocket_base_url=base_url, max_retries=0)
         # A clinic engine with its own certificate authority: websockets takes `ssl` at
         # connect time; the SDK passes the options through but does not declare that key.
@@ -141,6 +150,7 @@ class RealtimeConnection:
         # Responses and conversation items.
         self._response_active = False
         self._response_pending = False
+        self._awaiting_outputs: _AwaitingOutputs | None = None
         self._items: list[str] = []
         self._items_seen_by_response: list[str] = []
         self._item_tokens: dict[str, int] = {}
@@ -420,6 +430,10 @@ class RealtimeConnection:
             self._items.clear()
             self._items_seen_by_response.clear()
             self._item_tokens.clear()
+            if self._awaiting_outputs is not None:
+                # Its calls belong to the old conversation: the response is over.
+                self._awaiting_outputs = None
+                self._response_active = False
             if self._response_active:
                 self._response_active, self._response_pending = False, True
             for start in range(0, len(self._replay), 48_000):
@@ -619,13 +633,41 @@ class RealtimeConnection:
             self._response_active, self._response_pending = False, True
 
     async def _finish_response(self, conn: AsyncRealtimeConnection, response: Any) -> None:
-        """Run the calls concurrently, send every output, prune, then report the response.
+        """Report the response with its calls; without calls it is over at once.
 
-        Whether another response follows (a cut one has more to write, a failed tool may
-        be retried) is the service's decision, made on `ResponseCompleted`.
+        A response with calls stays active until `submit_tool_outputs`: the model's next
+        response must read their outputs. Whether another response follows (a cut one has
+        more to write, a failed tool may be retried) is the service's decision, made on
+        `ResponseCompleted`.
         """
         calls = codec.tool_calls(response.output)
-        results = await self._runner.run_all(calls) if calls else ()
+        seen = tuple(self._items_seen_by_response)
+        self._items_seen_by_response = []
+        status = response.status or "completed"
+        usage = codec.response_usage(response.usage)
+        if self._estimate_at_create > 0 and usage.input_tokens > 0:
+            ratio = usage.input_tokens / self._estimate_at_create
+            self._calibration = max(self._calibration, ratio)
+        if calls:
+            self._awaiting_outputs = _AwaitingOutputs(conn, status, seen)
+            self._emit(ResponseCompleted(response.id or "", status, usage, calls))
+            return
+        await self._prune(conn, status, seen)
+        self._emit(ResponseCompleted(response.id or "", status, usage))
+        await self._response_over(conn)
+
+    async def submit_tool_outputs(self, results: Sequence[ToolResult]) -> None:
+        """Send the outputs of the last response's calls, then let the next response go.
+
+        Outputs for a connection that has since been replaced are dropped: the new
+        conversation never held those calls.
+        """
+        awaiting, self._awaiting_outputs = self._awaiting_outputs, None
+        if awaiting is None:
+            return
+        conn = awaiting.conn
+        if self._conn is not conn:
+            return
         try:
             for result in results:
                 item_id = f"out_{secrets.token_hex(10)}"
@@ -638,22 +680,27 @@ class RealtimeConnection:
                         "output": result.output,
                     }
                 )
-            if self._prune_items and response.status == "completed":
-                for item_id in self._items_seen_by_response:
-                    await conn.conversation.item.delete(item_id=item_id)
-                    self._item_tokens.pop(item_id, None)
         except ConnectionClosed:
             _log.info("connection closed while sending tool outputs")
-        self._items_seen_by_response = []
-        usage = codec.response_usage(response.usage)
-        if self._estimate_at_create > 0 and usage.input_tokens > 0:
-            ratio = usage.input_tokens / self._estimate_at_create
-            self._calibration = max(self._calibration, ratio)
-        self._record_usage(usage)
+            return
+        await self._prune(conn, awaiting.status, awaiting.seen_items)
+        await self._response_over(conn)
+
+    async def _prune(
+        self, conn: AsyncRealtimeConnection, status: str, seen_items: Sequence[str]
+    ) -> None:
+        """Delete the items a completed response has written up (a cut one may need them)."""
+        if not self._prune_items or status != "completed":
+            return
+        try:
+            for item_id in seen_items:
+                await conn.conversation.item.delete(item_id=item_id)
+                self._item_tokens.pop(item_id, None)
+        except ConnectionClosed:
+            _log.info("connection closed while pruning the conversation")
+
+    async def _response_over(self, conn: AsyncRealtimeConnection) -> None:
         self._response_active = False
-        self._emit(
-            ResponseCompleted(response.id or "", response.status or "completed", usage, results)
-        )
         if self._response_pending and self._conn is conn:
             self._response_pending = False
             await self._create_response(conn)

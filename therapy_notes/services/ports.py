@@ -6,14 +6,14 @@ through `asyncio.to_thread` so disk work never runs on the event loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from therapy_notes.domain.audit import AuditAnchor, AuditRecord, SearchHit
-from therapy_notes.domain.events import LinkEvent
-from therapy_notes.domain.link import LinkSettings, ToolHandler
+from therapy_notes.domain.events import LinkEvent, ToolResult
+from therapy_notes.domain.link import LinkSettings
 from therapy_notes.domain.notes import (
     Addendum,
     Measurement,
@@ -102,6 +102,12 @@ class RealtimeLink(Protocol):
         Returns the text item's id, which tool calls then cite.
         """
 
+    async def submit_tool_outputs(self, results: Sequence[ToolResult]) -> None:
+        """Send the outputs of the calls the last `ResponseCompleted` carried.
+
+        The response stays active until then, so a held request waits for the outputs.
+        """
+
     async def flush(self, *, timeout_s: float = 120.0) -> None:
         """Commit what is buffered, wait for every transcript, then emit `LinkFlushed`.
 
@@ -122,13 +128,9 @@ class RealtimeLink(Protocol):
         """Close the connection and end `events()`."""
 
 
-ResponseGate = Callable[[TokenUsage], object]
-"""Given each response's usage as the link receives it, before it reports the response, so
-the budget is never a response behind when the service decides on the next note update. It
-only records: the decision is the service's, made in its own task before each
-`request_response`. (Transcription usage reaches the service on `TranscriptCompleted`.)"""
-
-LinkFactory = Callable[[LinkSettings, Mapping[str, ToolHandler], ResponseGate], RealtimeLink]
+LinkFactory = Callable[[LinkSettings], RealtimeLink]
+"""Builds the link for one session. It only reports (events) and carries out what it is
+told; tools, usage and the budget are the service's, so nothing is passed in to call back."""
 
 
 # --- storage -----------------------------------------------------------------------------

@@ -3,6 +3,10 @@
 Every final segment, tool result and usage record is committed before listeners hear of
 it, so whatever the window shows is already on disk. A failing disk stops the session
 cleanly; a failing network only makes it reconnect.
+
+Everything arrives as the link's events, handled one at a time in one task: a response's
+tool calls are run here after every transcript before them was stored, so the turns they
+cite have their segments already, and the outputs go back through the link.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from therapy_notes.domain.events import (
     LinkStateChanged,
     ResponseCompleted,
     ServerError,
+    ToolResult,
     TranscriptCompleted,
     TranscriptDelta,
     TranscriptFailed,
@@ -74,6 +79,7 @@ from therapy_notes.services.recording_events import (
     StateChanged,
 )
 from therapy_notes.services.templates import load_template
+from therapy_notes.services.tool_runner import ToolRunner
 from therapy_notes.services.usage import BudgetSnapshot, UsageService
 
 _log = logging.getLogger(__name__)
@@ -90,8 +96,6 @@ ONE_VOICE_TURNS = 2
 """Turns of one voice alone after which it is taken for a dictation and not held back."""
 RECENT_AUDIO_MS = 180_000
 """Audio kept in memory for telling voices apart: the longest turn that is labelled whole."""
-SEGMENT_WAIT_S = 5.0
-"""How long a tool call waits for the segments it cites to be saved."""
 NOTE_UPDATE_TURNS = 12
 NOTE_UPDATE_INTERVAL_MS = 60_000
 """A note update is asked for once this much of the session has passed since the last one,
@@ -129,6 +133,8 @@ class RecordingSettings:
     """Keep the session's audio (in the encrypted database, committed about every second)."""
     pace_to_engine: bool = False
     """A file streamed as fast as possible: send no faster than the engine transcribes."""
+    tool_timeout_s: float = 10.0
+    """How long one tool call may take before the model is told it timed out."""
     note_update_turns: int = NOTE_UPDATE_TURNS
     note_update_interval_ms: int = NOTE_UPDATE_INTERVAL_MS
     first_note_update_turns: int = FIRST_NOTE_UPDATE_TURNS
@@ -172,7 +178,7 @@ class RecordingService:
         self._paused = False
         self._partials: dict[str, str] = {}
         self._segment_ids: dict[str, int] = {}
-        self._transcribed: dict[str, asyncio.Event] = {}
+        self._tools = ToolRunner(self._tool_handlers(), timeout_s=settings.tool_timeout_s)
         self._unanswered = 0
         """Turns handed to the model since the last note update was asked for."""
         self._heard_ms = 0
@@ -197,6 +203,10 @@ class RecordingService:
         """Some audio reached the engine: from then on a failed session is kept."""
         self._diarizer = diarizer
         self._roles = RolePolicy()
+        self._speakers_lock = asyncio.Lock()
+        """Held while who-is-who changes or turns are handed over: the event handler and a
+        swap of the roles from the window must not interleave (a turn handed with its old
+        role after the swap re-handed the rest would keep a note entry the swap removed)."""
         self._recent = bytearray()
         self._recent_start_ms = 0
         self._voiced: list[Segment] = []
@@ -257,9 +267,7 @@ class RecordingService:
         self._session_id = record.id
         self._emit(SessionOpened(record.id))
         profile = await self._profile()
-        link = self._link_factory(
-            self._link_settings(profile), self._tool_handlers(), self.usage.record
-        )
+        link = self._link_factory(self._link_settings(profile))
         self._link = link
         self._consume_task = asyncio.create_task(self._consume(link), name="recording-events")
         try:
@@ -454,11 +462,15 @@ class RecordingService:
             await self._on_transcript(link, event)
         elif isinstance(event, TranscriptFailed):
             self._partials.pop(event.item_id, None)
-            self._transcribed_event(event.item_id).set()
             self._emit(Notice(f"A passage could not be transcribed: {event.message}", True))
         elif isinstance(event, ResponseCompleted):
+            self.usage.record(event.usage)  # before any decision on the next update
             await self._save_usage("response", event.usage)
-            await self._on_response(link, event)
+            results: tuple[ToolResult, ...] = ()
+            if event.calls:
+                results = await self._tools.run_all(event.calls)
+                await link.submit_tool_outputs(results)
+            await self._on_response(link, event, results)
         elif isinstance(event, LinkStateChanged):
             self._on_link_state(event)
         elif isinstance(event, ServerError):
@@ -469,7 +481,8 @@ class RecordingService:
             self._ending = True
             # Ending: whatever is still held goes now, with the best roles there are, and
             # one last note update covers every turn not yet asked about.
-            await self._hand_over(link, force=True)
+            async with self._speakers_lock:
+                await self._hand_over(link, force=True)
             await self._update_note(link, due=True)
             if event.untranscribed:
                 self._lost(
@@ -485,22 +498,8 @@ class RecordingService:
         self._partials.pop(event.item_id, None)
         session_id = self._require_session()
         if event.text:
-            for index, (part, cluster) in enumerate(await self._voiced_parts(event)):
-                item_id = event.item_id if index == 0 else f"{event.item_id}.{index}"
-                segment = dataclasses.replace(
-                    part, item_id=item_id, speaker=self._roles.role(cluster)
-                )
-                saved = await self._write(functools.partial(_add_segment, session_id, segment))
-                if saved.id is not None:
-                    self._segment_ids[item_id] = saved.id
-                self._emit(SegmentSaved(saved))
-                self._voiced.append(saved)
-                if self._diarizer is not None:
-                    self._voice_owner.append(len(self._voiced) - 1)
-                self._held.append((len(self._voiced) - 1, event.item_id if index == 0 else ""))
-            await self._settle_speakers()
-            await self._hand_over(link)
-        self._transcribed_event(event.item_id).set()
+            async with self._speakers_lock:
+                await self._store_turn(link, session_id, event)
         self.usage.record_transcription(event.usage)
         await self._save_usage("transcription", event.usage)
         self._heard_ms = max(self._heard_ms, event.end_ms)
@@ -508,10 +507,30 @@ class RecordingService:
             # A turn that may state a risk is written up now, not with the minute's batch.
             await self._update_note(link)
 
-    async def _on_response(self, link: RealtimeLink, event: ResponseCompleted) -> None:
+    async def _store_turn(
+        self, link: RealtimeLink, session_id: int, event: TranscriptCompleted
+    ) -> None:
+        """Save the turn's segments with their speakers, then hand over what is settled."""
+        for index, (part, cluster) in enumerate(await self._voiced_parts(event)):
+            item_id = event.item_id if index == 0 else f"{event.item_id}.{index}"
+            segment = dataclasses.replace(part, item_id=item_id, speaker=self._roles.role(cluster))
+            saved = await self._write(functools.partial(_add_segment, session_id, segment))
+            if saved.id is not None:
+                self._segment_ids[item_id] = saved.id
+            self._emit(SegmentSaved(saved))
+            self._voiced.append(saved)
+            if self._diarizer is not None:
+                self._voice_owner.append(len(self._voiced) - 1)
+            self._held.append((len(self._voiced) - 1, event.item_id if index == 0 else ""))
+        await self._settle_speakers()
+        await self._hand_over(link)
+
+    async def _on_response(
+        self, link: RealtimeLink, event: ResponseCompleted, results: tuple[ToolResult, ...]
+    ) -> None:
         """A note update finished: follow it up if it has more to do, else the next batch."""
         self._updating = False
-        failed_tools = any(r.is_error for r in event.results)
+        failed_tools = any(r.is_error for r in results)
         if event.status == "incomplete":
             # Cut at max_output_tokens: the rest of the same turns is still to be written.
             await self._update_note(link, follow_up=True)
@@ -600,7 +619,6 @@ class RecordingService:
         self._unanswered += 1
         if segment.id is not None:
             self._segment_ids[cited] = segment.id
-        self._transcribed_event(cited).set()
         return segment
 
     async def _voiced_parts(self, event: TranscriptCompleted) -> list[tuple[Segment, int | None]]:
@@ -704,11 +722,12 @@ class RecordingService:
         writes them afresh. Entries the clinician wrote or edited stay; measurements and
         risk flags stay, and the rewrite does not store them twice.
         """
-        self._roles.swapped = not self._roles.swapped
-        diarizer = self._diarizer
-        if diarizer is None:
-            return
-        await self._relabel(await asyncio.to_thread(diarizer.settled))
+        async with self._speakers_lock:
+            self._roles.swapped = not self._roles.swapped
+            diarizer = self._diarizer
+            if diarizer is None:
+                return
+            await self._relabel(await asyncio.to_thread(diarizer.settled))
         link = self._link
         if link is not None and self._handed and self._state in _LINK_OPEN:
             await self._rewrite_note(link)
@@ -720,7 +739,8 @@ class RecordingService:
         try:
             if self._updating:
                 await link.wait_until_idle(timeout_s=REWRITE_WAIT_S)
-            await self._rewrite_entries(link)
+            async with self._speakers_lock:
+                await self._rewrite_entries(link)
         finally:
             self._rewriting = False
         self._update_due = True  # also if the update in flight is still being wound up
@@ -841,22 +861,15 @@ class RecordingService:
             note_tools.GET_PATIENT_PROFILE: self._get_patient_profile,
         }
 
-    def _transcribed_event(self, item_id: str) -> asyncio.Event:
-        return self._transcribed.setdefault(item_id, asyncio.Event())
-
-    async def _segments_of(self, arguments: Mapping[str, Any]) -> tuple[int, ...]:
+    def _segments_of(self, arguments: Mapping[str, Any]) -> tuple[int, ...]:
         """Segment ids of the turns a call cites.
 
-        A response can arrive while its turns' segments are still being written (both come
-        from one connection but are handled by different tasks), so wait briefly for them.
+        Calls are run after every event before their response, so a cited turn that was
+        transcribed has its segment; an id that is not a stored turn is not cited.
         """
         ids = arguments.get("source_item_ids") or ()
         if not isinstance(ids, list | tuple) or not all(isinstance(i, str) for i in ids):
             raise ValueError("source_item_ids must be a list of strings")
-        waits = [self._transcribed_event(i).wait() for i in ids if i not in self._segment_ids]
-        if waits:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.gather(*waits), SEGMENT_WAIT_S)
         return tuple(self._segment_ids[i] for i in ids if i in self._segment_ids)
 
     async def _add_note_entries(self, arguments: Mapping[str, Any]) -> str:
@@ -879,7 +892,7 @@ class RecordingService:
                     section,
                     text.strip(),
                     self._settings.entry_source,
-                    await self._segments_of(item),
+                    self._segments_of(item),
                 )
             )
 
@@ -906,7 +919,7 @@ class RecordingService:
             unit=_text(arguments, "unit"),
             body_part=_text(arguments, "body_part"),
             side=_text(arguments, "side"),
-            segment_ids=await self._segments_of(arguments),
+            segment_ids=self._segments_of(arguments),
         )
         key = _measurement_key(measurement)
         if key in self._kept_measurements:
@@ -926,7 +939,7 @@ class RecordingService:
         if kind in self._kept_risks:
             # Flagged before the note was rewritten: the flag stands, once.
             return json.dumps({"ok": True, "flagged": kind.value, "already_flagged": True})
-        risk = RiskFlag(kind, _text(arguments, "evidence"), await self._segments_of(arguments))
+        risk = RiskFlag(kind, _text(arguments, "evidence"), self._segments_of(arguments))
         saved = await self._write(lambda uow: uow.notes.add_risk(session_id, risk))
         self._emit(RiskFlagged(saved))
         return json.dumps({"ok": True, "flagged": kind.value})

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from therapy_notes.domain.events import ToolCall
-from therapy_notes.realtime.tools import ToolRunner
+from therapy_notes.services.tool_runner import ToolRunner
 
 TIMELINE: list[tuple[str, object]] = []
 """("start" | "end", value) as each echo call begins and returns, in the order they did."""
