@@ -292,10 +292,10 @@ async def test_tool_calls_of_one_response_run_concurrently_and_the_link_asks_no_
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.realtime.tools", "WARNING", match=r"tool boom \(call \w+\) failed: RuntimeError"
+    "therapy_notes.services.tool_runner", "WARNING", match=r"tool boom \(call \w+\) failed: RuntimeError"
 )
 @pytest.mark.expected_log(
-    "therapy_notes.realtime.tools", "WARNING", match=r"tool hang \(call \w+\) timed out"
+    "therapy_notes.services.tool_runner", "WARNING", match=r"tool hang \(call \w+\) timed out"
 )
 async def test_failing_and_timing_out_tools_give_error_outputs_and_the_session_goes_on(
     server: FakeRealtimeServer,

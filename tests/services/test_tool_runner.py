@@ -44,7 +44,7 @@ async def test_calls_run_concurrently_and_results_keep_call_order() -> None:
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.realtime.tools", "WARNING", match=r"tool broken \(call d\) failed: ValueError"
+    "therapy_notes.services.tool_runner", "WARNING", match=r"tool broken \(call d\) failed: ValueError"
 )
 async def test_unknown_tool_bad_arguments_and_exceptions_become_error_outputs() -> None:
     runner = ToolRunner({"echo": echo, "broken": broken})
@@ -68,7 +68,7 @@ async def test_unknown_tool_bad_arguments_and_exceptions_become_error_outputs() 
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.realtime.tools", "WARNING", match=r"tool echo \(call slow\) timed out"
+    "therapy_notes.services.tool_runner", "WARNING", match=r"tool echo \(call slow\) timed out"
 )
 async def test_a_slow_tool_times_out_without_delaying_the_others() -> None:
     runner = ToolRunner({"echo": echo}, timeout_s=0.2)
