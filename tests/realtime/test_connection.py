@@ -292,7 +292,9 @@ async def test_tool_calls_of_one_response_run_concurrently_and_the_link_asks_no_
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.tool_runner", "WARNING", match=r"tool boom \(call \w+\) failed: RuntimeError"
+    "therapy_notes.services.tool_runner",
+    "WARNING",
+    match=r"tool boom \(call \w+\) failed: RuntimeError",
 )
 @pytest.mark.expected_log(
     "therapy_notes.services.tool_runner", "WARNING", match=r"tool hang \(call \w+\) timed out"

@@ -44,7 +44,9 @@ async def test_calls_run_concurrently_and_results_keep_call_order() -> None:
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.tool_runner", "WARNING", match=r"tool broken \(call d\) failed: ValueError"
+    "therapy_notes.services.tool_runner",
+    "WARNING",
+    match=r"tool broken \(call d\) failed: ValueError",
 )
 async def test_unknown_tool_bad_arguments_and_exceptions_become_error_outputs() -> None:
     runner = ToolRunner({"echo": echo, "broken": broken})
