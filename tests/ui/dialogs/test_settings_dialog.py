@@ -1,4 +1,4 @@
-"""Settings in two pages: the clinician's, and Advanced for engine, cost and data."""
+"""Settings in two pages: the clinician's, and Advanced for engine, cost, data and database."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from PySide6.QtWidgets import QWidget
 from tests.ui.conftest import MemoryKeyring
 from therapy_notes.ui.controllers.settings import SettingsController
 from therapy_notes.ui.dialogs.settings_dialog import SettingsDialog, SettingsPage
-from therapy_notes.ui.settings_store import ApiKeyStore, SettingsStore
+from therapy_notes.ui.settings_store import ApiKeyStore, SettingsStore, UiSettings
+
+URL = "postgresql+psycopg://notes@db.clinic.lan/therapy_notes?sslmode=verify-full"
 
 
 @pytest.fixture
@@ -82,3 +84,35 @@ def test_the_default_template_is_saved_in_lower_case(dialog: SettingsDialog) -> 
     ]
     dialog.template.setCurrentIndex(2)
     assert dialog.values().template == "birp"
+
+
+def test_the_database_url_round_trips_through_the_dialog_and_the_store(
+    tmp_path: Path,
+    memory_keyring: MemoryKeyring,
+    run: Callable[[Coroutine[Any, Any, Any]], Any],
+    qtbot: Any,
+) -> None:
+    store = SettingsStore(tmp_path / "settings.ini")
+    store.save(UiSettings(database_url=URL))
+    controller = SettingsController(store, ApiKeyStore(), None)
+
+    async def make() -> SettingsDialog:
+        made = SettingsDialog(controller, template_names=("soap",))
+        await controller.wait_idle()
+        return made
+
+    dialog = run(make())
+    qtbot.addWidget(dialog)
+    try:
+        assert dialog.database_url.text() == URL
+        assert dialog.database_url.accessibleName() == "Clinic database URL"
+        dialog.database_url.setText("  ")
+        assert dialog.values().database_url == ""  # empty: this computer's own database
+        dialog.database_url.setText(URL.replace("db.", "db2."))
+        store.save(dialog.values())
+        assert SettingsStore(tmp_path / "settings.ini").load().database_url == URL.replace(
+            "db.", "db2."
+        )
+    finally:
+        dialog.close()
+        run(controller.shutdown())
