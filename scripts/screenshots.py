@@ -40,7 +40,7 @@ from therapy_notes.ui.controllers.engine import EngineState
 from therapy_notes.ui.controllers.settings import DeviceAccess
 from therapy_notes.ui.dialogs.settings_dialog import SettingsPage
 from therapy_notes.ui.dialogs.sign_in_dialog import SignInDialog
-from therapy_notes.ui.main_window import app_icon
+from therapy_notes.ui.launch import app_icon
 from therapy_notes.ui.settings_store import ENGINE_CUSTOM, ENGINE_LOCAL
 from therapy_notes.ui.theme import ColourScheme
 from therapy_notes.ui.widgets.startup_splash import StartupSplash

@@ -41,7 +41,6 @@ from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.users import User
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
-from therapy_notes.resource_paths import APP_ID
 from therapy_notes.services.keys import KeyService, SystemKeyring, database_password
 from therapy_notes.services.notes import NotesService
 from therapy_notes.services.patients import PatientsService
@@ -73,8 +72,8 @@ from therapy_notes.ui.dialogs.help_dialogs import DataPlaces
 from therapy_notes.ui.dialogs.sign_in_dialog import SignInDialog
 from therapy_notes.ui.dialogs.unlock_dialog import DialogKeyPrompt
 from therapy_notes.ui.gc_collector import GuiThreadCollector
-from therapy_notes.ui.main_window import MainWindow, app_icon
-from therapy_notes.ui.platform_check import xcb_problem
+from therapy_notes.ui.launch import show_splash, start_qt
+from therapy_notes.ui.main_window import MainWindow
 from therapy_notes.ui.settings_store import (
     ENGINE_LOCAL,
     ENGINE_OPENAI,
@@ -517,26 +516,27 @@ async def _run(
     return 0
 
 
-def run_app(config: AppConfig, argv: Sequence[str] | None = None) -> int:
-    """Open the window and run until it closes; returns the process exit code."""
-    existing = QApplication.instance()
-    problem = "" if existing is not None else xcb_problem()
-    if problem:  # Qt would abort with a line most users never see: say what to install
-        sys.stderr.write(problem)
-        return 1
-    app = (
-        existing
-        if isinstance(existing, QApplication)
-        else QApplication(list(argv) if argv is not None else sys.argv)
-    )
-    app.setApplicationName("Therapy Notes")
-    app.setOrganizationName("TherapyNotes")
-    app.setDesktopFileName(APP_ID)  # Linux: the taskbar finds therapy-notes.desktop's icon
-    app.setWindowIcon(app_icon())
-    app.setQuitOnLastWindowClosed(False)  # shutdown is ours: save first, then quit
-    splash = StartupSplash(app.windowIcon())
+def run_app(
+    config: AppConfig,
+    argv: Sequence[str] | None = None,
+    *,
+    splash: StartupSplash | None = None,
+) -> int:
+    """Open the window and run until it closes; returns the process exit code.
+
+    `splash` is the one the launcher already shows (`ui.launch`); without it, Qt is
+    started and the splash shown here.
+    """
+    if splash is None:
+        app_or_problem = start_qt(argv)
+        if isinstance(app_or_problem, str):
+            sys.stderr.write(app_or_problem)
+            return 1
+        splash = show_splash(app_or_problem, "Opening your records…")
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
     splash.show_status("Opening your records…")
-    QApplication.processEvents()  # no event loop yet: map and paint the splash now
+    QApplication.processEvents()
     try:
         config = resolve_data_dir(config)
         # A clinic's server encrypts at rest and this computer keeps no copy: no key.

@@ -371,14 +371,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                     db_key=unlock_key(config),
                 )
             )
-        from therapy_notes.app import run_app
-
-        return run_app(config)
+        return _open_window(config)
     except UserFacingError as exc:
         sys.stderr.write(f"therapy-notes: {redact_urls_in(str(exc))}\n")
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
+
+
+def _open_window(config: AppConfig) -> int:
+    """The splash first (Qt alone loads fast), then the app proper behind it."""
+    from therapy_notes.ui.launch import show_splash, start_qt
+
+    app_or_problem = start_qt()
+    if isinstance(app_or_problem, str):
+        sys.stderr.write(app_or_problem)
+        return EXIT_ERROR
+    splash = show_splash(app_or_problem, "Starting…")
+    from therapy_notes.app import run_app  # over a second of imports, behind the splash
+
+    return run_app(config, splash=splash)
 
 
 def server_main(argv: Sequence[str] | None = None) -> int:

@@ -5,6 +5,8 @@
 folder (seeded by `gui_support.seed_database`; the key comes from the passphrase in the
 environment) and notes, in seconds since the parent launched the process:
 
+- `splash_shown`, `splash_painted`: the start-up splash's Show event and its first Paint
+  event: the first pixels of the app on screen;
 - `sign_in_shown`: the sign-in dialog's Show event (the database is unlocked and open);
 - `sign_in_ready`: the first event-loop turn after it: the first window that takes input;
 - `submitted`: the clinician's credentials typed in and Sign in clicked, at once (no
@@ -73,6 +75,11 @@ class StartupProbe(QObject):
             QTimer.singleShot(0, self._window.close)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if type(watched).__name__ == "StartupSplash":
+            if event.type() == QEvent.Type.Show:
+                self.mark("splash_shown")
+            elif event.type() == QEvent.Type.Paint:
+                self.mark("splash_painted")
         if (
             event.type() == QEvent.Type.Show
             and self._dialog is None

@@ -1,17 +1,23 @@
-"""Start to the first usable window, and sign-in to a usable main window, five cold runs.
+"""Start to the first pixels, to the first usable window, and sign-in to a usable main window.
 
-`python -m therapy_notes` from a cold interpreter on a seeded, passphrase-protected data
-folder: the key is unwrapped, the encrypted database opens, and the sign-in dialog asks who
+Five cold runs of `python -m therapy_notes` from a cold interpreter on a seeded,
+passphrase-protected data folder. **First pixels** is the start-up splash's first paint
+(it says what is happening while the records open and the model loads). Then the key is
+unwrapped, the encrypted database opens, and the sign-in dialog asks who
 is working. **Sign-in usable** is the first event-loop turn after that dialog is shown (a
 key press would be handled). The child then types the clinician's credentials and clicks
 Sign in at once; **main window usable** is when the window is shown, the patient list
 holds every patient and the event loop has turned since, reported from launch and from the
 click. The local engine loads its model meanwhile; when it is ready is reported beside.
 Goal: the sign-in dialog usable within 1.5 s (median of five). Reported, not asserted.
+
+Runs on the Qt platform of the environment when it is `xcb` (a real X server, e.g. Xvfb:
+`QT_QPA_PLATFORM=xcb DISPLAY=:N`), otherwise offscreen; the platform is in the results.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 from pathlib import Path
 
@@ -44,6 +50,11 @@ def test_start_to_usable_window(tmp_path: Path) -> None:
     assert seed_database(data_dir, PATIENTS) == PATIENTS
     unlock_s = unlock_seconds(data_dir)
     load_before = load_average()
+    platform = (
+        "xcb"
+        if os.environ.get("QT_QPA_PLATFORM") == "xcb" and "DISPLAY" in os.environ
+        else "offscreen"
+    )
     runs = []
     for _ in range(RUNS):
         result, _launched = run_child(
@@ -53,11 +64,20 @@ def test_start_to_usable_window(tmp_path: Path) -> None:
             "--patients",
             str(PATIENTS),
             timeout_s=180,
+            env={"QT_QPA_PLATFORM": platform},
         )
         assert result["exit_code"] == 0
         runs.append(result)
     marks = [r["marks_s"] for r in runs]
-    expected = {"sign_in_shown", "sign_in_ready", "submitted", "shown", "usable", "engine_ready"}
+    expected = {
+        "splash_painted",
+        "sign_in_shown",
+        "sign_in_ready",
+        "submitted",
+        "shown",
+        "usable",
+        "engine_ready",
+    }
     assert all(expected <= m.keys() for m in marks), marks
     assert not any(r["first_run_dialog"] for r in runs), "the seeded accounts were not found"
     sign_in = [m["sign_in_ready"] for m in marks]
@@ -69,6 +89,12 @@ def test_start_to_usable_window(tmp_path: Path) -> None:
             "patients_in_database": PATIENTS,
             "runs": RUNS,
             "key_mode": "passphrase (no OS keyring)",
+            "qt_platform_of_the_app": platform,
+            "first_pixels_s": _spread([m["splash_painted"] for m in marks]),
+            "splash_shown_s": _spread([m["splash_shown"] for m in marks]),
+            "first_pixels_to_sign_in_usable_s": _spread(
+                [m["sign_in_ready"] - m["splash_painted"] for m in marks]
+            ),
             "passphrase_unwrap_s_in_parent": round(unlock_s, 3),
             "sign_in_usable_s": _spread(sign_in),
             "goal": {

@@ -13,13 +13,12 @@ from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
     QCloseEvent,
     QGuiApplication,
-    QIcon,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
@@ -41,7 +40,6 @@ from therapy_notes.domain.problems import Remedy, engine_problem
 from therapy_notes.domain.session import RecordingState
 from therapy_notes.domain.sign_off import sign_off_check
 from therapy_notes.domain.users import Role, User
-from therapy_notes.resource_paths import ICON_SIZES_PX, icon_path
 from therapy_notes.services.notes import NoteReview
 from therapy_notes.services.recording import CAP_REACHED_MESSAGE
 from therapy_notes.services.recovery import InterruptedSession
@@ -69,6 +67,7 @@ from therapy_notes.ui.dialogs.settings_dialog import SettingsDialog, SettingsPag
 from therapy_notes.ui.dialogs.sign_dialog import SignDialog
 from therapy_notes.ui.dialogs.users_dialog import UsersDialog
 from therapy_notes.ui.dialogs.voice_dialog import VoiceEnrollmentDialog
+from therapy_notes.ui.launch import app_icon
 from therapy_notes.ui.settings_store import UiSettings
 from therapy_notes.ui.theme import (
     SCHEME_TITLES,
@@ -104,23 +103,6 @@ def settings_shortcuts() -> list[QKeySequence]:
     if not native.isEmpty() and native != keys[0]:
         keys.append(native)
     return keys
-
-
-def app_icon() -> QIcon:
-    """The app icon at every generated size; an empty icon if the assets are missing."""
-    icon = QIcon()
-    try:
-        sizes = [(s, icon_path(s)) for s in ICON_SIZES_PX]
-        source = icon_path()
-    except FileNotFoundError:
-        _log.warning("app icon not found; the window has the platform's default icon")
-        return icon
-    for size_px, path in sizes:
-        if path.is_file():
-            icon.addFile(str(path), QSize(size_px, size_px))
-    if icon.isNull() and source.is_file():
-        icon.addFile(str(source))
-    return icon
 
 
 def app_version() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from therapy_notes.ui.main_window import app_icon
+from therapy_notes.ui.launch import app_icon
 from therapy_notes.ui.widgets.startup_splash import StartupSplash
 
 
