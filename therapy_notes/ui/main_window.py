@@ -384,7 +384,6 @@ class MainWindow(QMainWindow):
         self.patients.session_activated.connect(self.open_session)
         lib.patients_listed.connect(self.patients.show_patients)
         lib.patient_saved.connect(self._on_library_patient_saved)
-        rec.note_rewritten.connect(self._on_recording_note_rewritten)
         lib.sessions_listed.connect(self._on_library_sessions_listed)
         lib.header_loaded.connect(self._on_library_header_loaded)
         lib.usage_loaded.connect(self._on_library_usage_loaded)
