@@ -30,6 +30,7 @@ from therapy_notes.app import AppParts, build_app, pcm16_level, sign_in
 from therapy_notes.audio.wav_source import WavSource
 from therapy_notes.cli import sample_recording
 from therapy_notes.config import AppConfig
+from therapy_notes.domain.engine_choice import EngineChoice
 from therapy_notes.domain.notes import Measurement, RiskFlag, RiskKind
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import RecordingState, SessionStatus
@@ -41,7 +42,6 @@ from therapy_notes.ui.controllers.settings import DeviceAccess
 from therapy_notes.ui.dialogs.settings_dialog import SettingsPage
 from therapy_notes.ui.dialogs.sign_in_dialog import SignInDialog
 from therapy_notes.ui.launch import app_icon
-from therapy_notes.ui.settings_store import ENGINE_CUSTOM, ENGINE_LOCAL
 from therapy_notes.ui.theme import ColourScheme
 from therapy_notes.ui.widgets.startup_splash import StartupSplash
 
@@ -290,7 +290,9 @@ async def _shoot(out: Path, data_dir: Path, scheme: ColourScheme) -> None:
             shown.reject()
 
     parts.settings.save(
-        replace(parts.settings.settings, engine=ENGINE_CUSTOM, custom_url="ws://127.0.0.1:9/v1"),
+        replace(
+            parts.settings.settings, engine=EngineChoice.CUSTOM, custom_url="ws://127.0.0.1:9/v1"
+        ),
         None,
     )
     await parts.settings.wait_idle()
@@ -299,7 +301,7 @@ async def _shoot(out: Path, data_dir: Path, scheme: ColourScheme) -> None:
     await _until(lambda: window.problem_bar.isVisible(), 60)
     await _save(window, out / "05_error_engine_unreachable.png")
 
-    parts.settings.save(replace(parts.settings.settings, engine=ENGINE_LOCAL), None)
+    parts.settings.save(replace(parts.settings.settings, engine=EngineChoice.LOCAL), None)
     await parts.settings.wait_idle()
     await _until(lambda: parts.engine.state is EngineState.READY, 120)
     no_microphone[0] = True

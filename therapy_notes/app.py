@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from therapy_notes.config import CLOUD_URL, AppConfig
 from therapy_notes.domain.database_url import DATABASE_PASSWORD_ENV, DatabaseUrlError, check_url
 from therapy_notes.domain.document import NoteDocument
+from therapy_notes.domain.engine_choice import EngineChoice
 from therapy_notes.domain.engine_url import (
     Credential,
     EngineCredentials,
@@ -75,8 +76,6 @@ from therapy_notes.ui.gc_collector import GuiThreadCollector
 from therapy_notes.ui.launch import show_splash, start_qt
 from therapy_notes.ui.main_window import MainWindow
 from therapy_notes.ui.settings_store import (
-    ENGINE_LOCAL,
-    ENGINE_OPENAI,
     ApiKeyStore,
     SettingsStore,
     UiSettings,
@@ -137,7 +136,7 @@ def local_engine_opener(
         @asynccontextmanager
         async def open_engine() -> AsyncIterator[EngineEndpoint]:
             chosen = settings.settings
-            if chosen.engine == ENGINE_LOCAL:
+            if chosen.engine is EngineChoice.LOCAL:
                 from therapy_notes.engine.background import BackgroundEngine
 
                 engine = BackgroundEngine(models, model_dir=config.asr_model_dir)
@@ -154,7 +153,7 @@ def local_engine_opener(
                 finally:
                     await engine.stop()
                 return
-            url = CLOUD_URL if chosen.engine == ENGINE_OPENAI else chosen.custom_url
+            url = CLOUD_URL if chosen.engine is EngineChoice.OPENAI else chosen.custom_url
             if urlsplit(url.strip()).scheme.lower() not in ("ws", "wss"):
                 raise EngineUnavailableError(
                     "The custom engine URL must start with ws:// or wss:// and end in /v1. "
@@ -171,7 +170,11 @@ def local_engine_opener(
                     )
             else:
                 credentials = EngineCredentials(engine_token=await settings.engine_token())
-            label = "OpenAI" if chosen.engine == ENGINE_OPENAI else (urlsplit(url).hostname or url)
+            label = (
+                "OpenAI"
+                if chosen.engine is EngineChoice.OPENAI
+                else (urlsplit(url).hostname or url)
+            )
             yield EngineEndpoint(
                 url, credential_for(url, credentials), "cloud", label, ca_file=chosen.engine_ca
             )

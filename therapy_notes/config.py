@@ -12,6 +12,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from therapy_notes.domain import defaults
 from therapy_notes.domain.database_url import DATABASE_URL_ENV, is_server_url
 from therapy_notes.domain.engine_url import is_loopback_endpoint
 from therapy_notes.domain.usage import Prices
@@ -20,8 +21,6 @@ APP_NAME = "TherapyNotes"
 DATA_DIR_ENV = "THERAPY_NOTES_DATA_DIR"
 CLOUD_URL = "wss://api.openai.com/v1"
 ENGINE_TOKEN_ENV = "THERAPY_NOTES_ENGINE_TOKEN"
-CLOUD_MODEL = "gpt-realtime-2"
-REASONING_EFFORTS = ("minimal", "low", "medium", "high", "xhigh")
 
 
 def default_data_dir() -> Path:
@@ -48,23 +47,24 @@ class AppConfig:
     """Where a clinic engine's token is read; sent to every engine that is not OpenAI."""
     engine_ca: Path | None = None
     """A PEM file of certificate authorities to trust for a clinic engine's wss:// URL."""
-    model: str = CLOUD_MODEL
-    reasoning_effort: str = "medium"
-    max_output_tokens: int = 250
-    token_cap: int = 200_000
+    model: str = defaults.CLOUD_MODEL
+    reasoning_effort: str = defaults.REASONING_EFFORT
+    max_output_tokens: int = defaults.MAX_OUTPUT_TOKENS
+    token_cap: int = defaults.TOKEN_CAP
     prices: Prices = field(default_factory=Prices)
-    template: str = "soap"
+    template: str = defaults.TEMPLATE
     asr_model_dir: Path | None = None
     """A CTranslate2 Whisper model folder; None uses the bundled tiny.en."""
-    vad_silence_ms: int = 500
+    vad_silence_ms: int = defaults.VAD_SILENCE_MS
     keep_audio: bool = False
     database_url: str | None = None
     """A clinic's PostgreSQL URL (`postgresql+psycopg://...`); None keeps the local file.
     It never holds the password in practice: that comes from the environment or keyring."""
 
     def __post_init__(self) -> None:
-        if self.reasoning_effort not in REASONING_EFFORTS:
-            raise ValueError(f"reasoning effort must be one of {', '.join(REASONING_EFFORTS)}")
+        if self.reasoning_effort not in defaults.REASONING_EFFORTS:
+            efforts = ", ".join(defaults.REASONING_EFFORTS)
+            raise ValueError(f"reasoning effort must be one of {efforts}")
         if self.token_cap <= 0 or self.max_output_tokens <= 0:
             raise ValueError("token cap and max output tokens must be positive")
 

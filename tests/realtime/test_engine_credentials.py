@@ -21,9 +21,10 @@ from tests.speech import FIXTURES
 from therapy_notes.app import local_engine_opener
 from therapy_notes.cli import JsonLinesOutput, transcribe
 from therapy_notes.config import CLOUD_URL, AppConfig
+from therapy_notes.domain.engine_choice import EngineChoice
 from therapy_notes.errors import UserFacingError
 from therapy_notes.ui.controllers.settings import SettingsController
-from therapy_notes.ui.settings_store import ENGINE_CUSTOM, ENGINE_OPENAI, UiSettings
+from therapy_notes.ui.settings_store import UiSettings
 
 OPENAI_KEY = "sk-canary-0123456789-must-never-leave-for-a-stranger"
 ENGINE_TOKEN = "clinic-engine-token-for-room-7"
@@ -136,7 +137,7 @@ async def test_window_sends_a_custom_engine_its_token_only(
     data_dir: Path,
 ) -> None:
     settings = _FakeSettings(
-        UiSettings(engine=ENGINE_CUSTOM, custom_url=custom_url, engine_ca="clinic-ca.pem")
+        UiSettings(engine=EngineChoice.CUSTOM, custom_url=custom_url, engine_ca="clinic-ca.pem")
     )
     endpoint = await _endpoint(settings, data_dir)
     assert endpoint.api_key == ENGINE_TOKEN
@@ -145,6 +146,6 @@ async def test_window_sends_a_custom_engine_its_token_only(
 
 
 async def test_window_sends_openai_the_key(data_dir: Path) -> None:
-    settings = _FakeSettings(UiSettings(engine=ENGINE_OPENAI))
+    settings = _FakeSettings(UiSettings(engine=EngineChoice.OPENAI))
     endpoint = await _endpoint(settings, data_dir)
     assert (endpoint.url, endpoint.api_key, settings.token_reads) == (CLOUD_URL, OPENAI_KEY, 0)

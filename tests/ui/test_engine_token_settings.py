@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.ui.conftest import MemoryKeyring, wait_for_signal
+from therapy_notes.domain.engine_choice import EngineChoice
 from therapy_notes.ui.controllers.settings import SettingsController
 from therapy_notes.ui.dialogs.settings_dialog import SettingsDialog
 from therapy_notes.ui.settings_store import (
-    ENGINE_CUSTOM,
-    ENGINE_LOCAL,
     KEYRING_ENGINE_TOKEN_USER,
     KEYRING_SERVICE,
     ApiKeyStore,
@@ -30,7 +29,7 @@ def test_engine_token_is_kept_in_the_keyring_not_the_ini(
     async def scenario() -> SettingsDialog:
         dialog = SettingsDialog(controller)
         assert not dialog.engine_token.isEnabled()  # local engine: nothing to fill in
-        dialog.engine.setCurrentIndex(dialog.engine.findData(ENGINE_CUSTOM))
+        dialog.engine.setCurrentIndex(dialog.engine.findData(EngineChoice.CUSTOM))
         assert dialog.engine_token.isEnabled()
         assert dialog.engine_ca.isEnabled()
         dialog.custom_url.setText("wss://engine.clinic.example:8765/v1")
@@ -40,7 +39,7 @@ def test_engine_token_is_kept_in_the_keyring_not_the_ini(
         await wait_for_signal(controller.settings_saved)
         await controller.wait_idle()
         assert await controller.engine_token() == "clinic-token-room-7"
-        dialog.engine.setCurrentIndex(dialog.engine.findData(ENGINE_LOCAL))
+        dialog.engine.setCurrentIndex(dialog.engine.findData(EngineChoice.LOCAL))
         assert not dialog.engine_token.isEnabled()
         await controller.shutdown()
         return dialog
@@ -51,5 +50,5 @@ def test_engine_token_is_kept_in_the_keyring_not_the_ini(
     )
     assert "clinic-token" not in ini.read_text()
     reloaded = SettingsStore(ini).load()
-    assert (reloaded.engine, reloaded.engine_ca) == (ENGINE_CUSTOM, "clinic-ca.pem")
+    assert (reloaded.engine, reloaded.engine_ca) == (EngineChoice.CUSTOM, "clinic-ca.pem")
     dialog.close()

@@ -116,7 +116,7 @@ def test_unreachable_engine_is_a_message_not_a_crash(
 ) -> None:
     from dataclasses import replace
 
-    from therapy_notes.ui.settings_store import ENGINE_CUSTOM
+    from therapy_notes.domain.engine_choice import EngineChoice
 
     async def scenario() -> None:
         parts = await make_app(LONG_SESSION.path)
@@ -124,7 +124,9 @@ def test_unreachable_engine_is_a_message_not_a_crash(
         window.show()
         parts.settings.save(
             replace(
-                parts.settings.settings, engine=ENGINE_CUSTOM, custom_url="ws://127.0.0.1:9/v1"
+                parts.settings.settings,
+                engine=EngineChoice.CUSTOM,
+                custom_url="ws://127.0.0.1:9/v1",
             ),
             None,
         )

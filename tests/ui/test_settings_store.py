@@ -15,10 +15,10 @@ import pytest
 from tests.speech import LONG_SESSION
 from tests.ui.conftest import MemoryKeyring, wait_for_signal, wait_until
 from therapy_notes.app import AppParts
+from therapy_notes.domain.engine_choice import EngineChoice
 from therapy_notes.domain.usage import Prices
 from therapy_notes.errors import UserFacingError
 from therapy_notes.ui.settings_store import (
-    ENGINE_OPENAI,
     NO_KEYRING_MESSAGE,
     ApiKeyStore,
     SettingsStore,
@@ -30,7 +30,7 @@ from therapy_notes.ui.settings_store import (
 def test_settings_survive_a_restart(tmp_path: Path, qapp: Any) -> None:
     path = tmp_path / "settings.ini"
     chosen = UiSettings(
-        engine=ENGINE_OPENAI,
+        engine=EngineChoice.OPENAI,
         model="gpt-realtime-2",
         reasoning_effort="high",
         max_output_tokens=400,
@@ -126,7 +126,7 @@ def test_settings_dialog_round_trip(
         saved = (await wait_for_signal(parts.settings.settings_saved))[0]
         assert parts.lock.lock_after_s == 9 * 60
         await parts.settings.wait_idle()
-        assert saved.engine == ENGINE_OPENAI
+        assert saved.engine == EngineChoice.OPENAI
         assert saved.reasoning_effort == "xhigh"
         assert parts.settings.settings.reasoning_effort == "xhigh"  # used by the next session
         assert (
@@ -152,3 +152,26 @@ def test_settings_dialog_round_trip(
         assert SettingsStore(tmp_path / "data" / "settings.ini").load() == saved
 
     run(scenario())
+
+
+@pytest.mark.expected_log(
+    "therapy_notes.ui.settings_store",
+    "WARNING",
+    match=r"^stored settings were invalid; using defaults$",
+)
+@pytest.mark.parametrize("line", ["engine=warp-drive", "token_cap=lots"])
+def test_an_unknown_engine_or_a_damaged_number_falls_back_instead_of_failing(
+    tmp_path: Path, qapp: Any, line: str
+) -> None:
+    path = tmp_path / "settings.ini"
+    path.write_text(f"[settings]\n{line}\n")
+    assert SettingsStore(path).load() == UiSettings()
+
+
+def test_the_engine_choice_is_stored_as_its_name(tmp_path: Path, qapp: Any) -> None:
+    path = tmp_path / "settings.ini"
+    SettingsStore(path).save(UiSettings(engine=EngineChoice.CUSTOM, custom_url="wss://x/v1"))
+    assert "engine=custom" in path.read_text()
+    loaded = SettingsStore(path).load()
+    assert loaded.engine is EngineChoice.CUSTOM
+    assert loaded.is_cloud

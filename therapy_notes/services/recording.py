@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from therapy_notes.domain import defaults
 from therapy_notes.domain import tools as note_tools
 from therapy_notes.domain.audit import AuditRecord
 from therapy_notes.domain.events import (
@@ -120,13 +121,13 @@ CAP_REACHED_MESSAGE = (
 class RecordingSettings:
     """How a session is run: model and budget, from the app's settings."""
 
-    model: str = "gpt-realtime-2"
+    model: str = defaults.CLOUD_MODEL
     engine_name: str = "local"
-    reasoning_effort: str = "medium"
-    max_output_tokens: int = 250
-    token_cap: int = 200_000
+    reasoning_effort: str = defaults.REASONING_EFFORT
+    max_output_tokens: int = defaults.MAX_OUTPUT_TOKENS
+    token_cap: int = defaults.TOKEN_CAP
     prices: Prices = field(default_factory=Prices)
-    vad_silence_ms: int = 500
+    vad_silence_ms: int = defaults.VAD_SILENCE_MS
     actor: str = "clinician"
     entry_source: EntrySource = EntrySource.MODEL
     keep_audio: bool = False

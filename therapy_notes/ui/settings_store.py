@@ -16,14 +16,13 @@ import keyring
 import keyring.errors
 from PySide6.QtCore import QByteArray, QSettings
 
-from therapy_notes.config import REASONING_EFFORTS
+from therapy_notes.domain import defaults
+from therapy_notes.domain.engine_choice import EngineChoice
 from therapy_notes.domain.usage import Prices
 from therapy_notes.errors import UserFacingError
 
 _log = logging.getLogger(__name__)
 
-ENGINE_LOCAL, ENGINE_OPENAI, ENGINE_CUSTOM = "local", "openai", "custom"
-ENGINES = (ENGINE_LOCAL, ENGINE_OPENAI, ENGINE_CUSTOM)
 KEYRING_SERVICE = "TherapyNotes"
 KEYRING_USER = "openai-api-key"
 KEYRING_ENGINE_TOKEN_USER = "engine-token"
@@ -34,14 +33,14 @@ KEYRING_ENGINE_TOKEN_USER = "engine-token"
 class UiSettings:
     """Everything the Settings dialog edits, except the API key."""
 
-    engine: str = ENGINE_LOCAL
+    engine: EngineChoice = EngineChoice.LOCAL
     custom_url: str = ""
     engine_ca: str = ""
     """A PEM file of the clinic engine's certificate authority; "" trusts the system's."""
-    model: str = "gpt-realtime-2"
-    reasoning_effort: str = "medium"
-    max_output_tokens: int = 250
-    token_cap: int = 200_000
+    model: str = defaults.CLOUD_MODEL
+    reasoning_effort: str = defaults.REASONING_EFFORT
+    max_output_tokens: int = defaults.MAX_OUTPUT_TOKENS
+    token_cap: int = defaults.TOKEN_CAP
     prices: Prices = field(default_factory=Prices)
     input_device: str = ""
     """Device name; empty means the system default."""
@@ -51,15 +50,16 @@ class UiSettings:
     computer's encrypted file. Never its password: that is in the keyring or environment.
     Used from the next start; --database-url or THERAPY_NOTES_DATABASE_URL override it."""
     keep_audio: bool = False
-    template: str = "soap"
-    lock_after_min: int = 5
+    template: str = defaults.TEMPLATE
+    lock_after_min: int = defaults.LOCK_AFTER_MIN
     """Minutes without keyboard or mouse input before the window locks."""
 
     def __post_init__(self) -> None:
-        if self.engine not in ENGINES:
-            raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
-        if self.reasoning_effort not in REASONING_EFFORTS:
-            raise ValueError(f"reasoning effort must be one of {', '.join(REASONING_EFFORTS)}")
+        if not isinstance(self.engine, EngineChoice):
+            raise ValueError(f"engine must be one of {', '.join(EngineChoice)}")
+        if self.reasoning_effort not in defaults.REASONING_EFFORTS:
+            efforts = ", ".join(defaults.REASONING_EFFORTS)
+            raise ValueError(f"reasoning effort must be one of {efforts}")
         if self.lock_after_min <= 0:
             raise ValueError("the auto-lock time must be at least one minute")
         if self.max_output_tokens <= 0 or self.token_cap <= 0:
@@ -67,7 +67,7 @@ class UiSettings:
 
     @property
     def is_cloud(self) -> bool:
-        return self.engine != ENGINE_LOCAL
+        return self.engine.is_cloud
 
 
 class SettingsStore:
@@ -79,20 +79,20 @@ class SettingsStore:
     def load(self, defaults: UiSettings | None = None) -> UiSettings:
         """Stored values over `defaults`; a value that no longer parses falls back."""
         base = defaults or UiSettings()
-        values: dict[str, Any] = {}
-        for f in fields(UiSettings):
-            if f.name == "prices":
-                continue
-            raw = self._settings.value(f"settings/{f.name}")
-            if raw is None:
-                continue
-            values[f.name] = _coerce(raw, getattr(base, f.name))
-        price_values: dict[str, Any] = {}
-        for f in fields(Prices):
-            raw = self._settings.value(f"prices/{f.name}")
-            if raw is not None:
-                price_values[f.name] = _coerce(raw, getattr(base.prices, f.name))
         try:
+            values: dict[str, Any] = {}
+            for f in fields(UiSettings):
+                if f.name == "prices":
+                    continue
+                raw = self._settings.value(f"settings/{f.name}")
+                if raw is None:
+                    continue
+                values[f.name] = _coerce(raw, getattr(base, f.name))
+            price_values: dict[str, Any] = {}
+            for f in fields(Prices):
+                raw = self._settings.value(f"prices/{f.name}")
+                if raw is not None:
+                    price_values[f.name] = _coerce(raw, getattr(base.prices, f.name))
             return replace(base, prices=replace(base.prices, **price_values), **values)
         except (TypeError, ValueError):
             _log.warning("stored settings were invalid; using defaults")
@@ -132,6 +132,8 @@ def _coerce(raw: object, like: object) -> object:
     """INI files store text; turn it back into the type of the default."""
     if isinstance(like, bool):
         return raw if isinstance(raw, bool) else str(raw).lower() in ("true", "1", "yes")
+    if isinstance(like, EngineChoice):
+        return EngineChoice(str(raw))  # ValueError for a choice that no longer exists
     if isinstance(like, int):
         return int(str(raw))
     if isinstance(like, float):

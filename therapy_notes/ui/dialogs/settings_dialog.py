@@ -33,23 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapy_notes.config import REASONING_EFFORTS
+from therapy_notes.domain.defaults import REASONING_EFFORTS
+from therapy_notes.domain.engine_choice import EngineChoice
 from therapy_notes.domain.usage import Prices
 from therapy_notes.ui.controllers.settings import SettingsController
-from therapy_notes.ui.settings_store import (
-    ENGINE_CUSTOM,
-    ENGINE_LOCAL,
-    ENGINE_OPENAI,
-    ENGINES,
-    UiSettings,
-)
+from therapy_notes.ui.settings_store import UiSettings
 from therapy_notes.ui.tones import error_text
 
-ENGINE_TITLES = {
-    ENGINE_LOCAL: "Local (offline, built in)",
-    ENGINE_OPENAI: "OpenAI (cloud)",
-    ENGINE_CUSTOM: "Custom URL",
-}
 PRICE_TITLES = {
     "text_in": "Text input",
     "text_cached": "Text input, cached",
@@ -94,9 +84,9 @@ class SettingsDialog(QDialog):
         form = QFormLayout(engine_box)
         self.engine = QComboBox()
         self.engine.setAccessibleName("Engine")
-        for key in ENGINES:
-            self.engine.addItem(ENGINE_TITLES[key], key)
-        self.engine.setCurrentIndex(ENGINES.index(current.engine))
+        for choice in EngineChoice:
+            self.engine.addItem(choice.label, choice)
+        self.engine.setCurrentIndex(list(EngineChoice).index(current.engine))
         self.custom_url = QLineEdit(current.custom_url)
         self.custom_url.setAccessibleName("Custom engine URL")
         self.custom_url.setPlaceholderText("wss://example.org/v1")
@@ -296,7 +286,7 @@ class SettingsDialog(QDialog):
         prices = replace(base.prices, **{k: s.value() for k, s in self.prices.items()})
         return replace(
             base,
-            engine=str(self.engine.currentData()),
+            engine=EngineChoice(self.engine.currentData()),
             custom_url=self.custom_url.text().strip(),
             engine_ca=self.engine_ca.text().strip(),
             model=self.model.text().strip() or base.model,
@@ -326,8 +316,8 @@ class SettingsDialog(QDialog):
     def _on_engine_changed(self) -> None:
         engine = self.engine.currentData()
         for field_edit in (self.custom_url, self.engine_token, self.engine_ca):
-            field_edit.setEnabled(engine == ENGINE_CUSTOM)
-        cloud = engine != ENGINE_LOCAL
+            field_edit.setEnabled(engine == EngineChoice.CUSTOM)
+        cloud = engine != EngineChoice.LOCAL
         for widget in (self.api_key, self.clear_key, self.model):
             widget.setEnabled(cloud)
 
