@@ -33,7 +33,7 @@ from typing import Any, cast
 from openai import AsyncOpenAI
 from openai.resources.realtime.realtime import AsyncRealtimeConnection
 from openai.types.websocket_connection_options import WebSocketConnectionOptions
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 
 from therapy_notes.domain.events import (
     LinkDraining,
@@ -53,8 +53,8 @@ from therapy_notes.domain.events import (
 )
 from therapy_notes.domain.link import LinkSettings
 from therapy_notes.domain.usage import TokenUsage, estimate_audio_tokens, estimate_text_tokens
-from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
-from therapy_notes.realtime import codec
+from therapy_notes.errors import AuthError, UserFacingError
+from therapy_notes.realtime import codec, failures
 from therapy_notes.realtime.backoff import backoff_delays
 from therapy_notes.realtime.session_config import SAMPLE_RATE_HZ, session_payload
 
@@ -65,17 +65,6 @@ PACE_TURNS_AHEAD = 4
 """A file is streamed only this many finished turns ahead of their transcripts."""
 CLOUD_ROLLOVER_S = 55 * 60
 """The cloud ends a session at 60 minutes; roll over well before."""
-_FATAL_CODES = frozenset(
-    {
-        "invalid_api_key",
-        "insufficient_quota",
-        "account_deactivated",
-        "billing_hard_limit_reached",
-        "beta_api_shape_disabled",
-    }
-)
-_EXPIRED_CODES = frozenset({"session_expired"})
-_QUIET_CODES = frozenset({"input_audio_buffer_commit_empty", "item_not_found"})
 
 
 @dataclass(slots=True)
@@ -94,10 +83,6 @@ class _AwaitingOutputs:
     status: str
     seen_items: tuple[str, ...]
     """The items the response read: pruned once its outputs are in, if it completed."""
-
-
-class _ExpiredError(Exception):
-    """The server ended the session (60-minute limit): reconnect at once, no backoff."""
 
 
 class RealtimeConnection:
@@ -360,29 +345,17 @@ class RealtimeConnection:
                 await self._drop_connection()
                 self._fail(exc)
                 return
-            except _ExpiredError:
+            except failures.SessionExpiredError:
                 _log.info("session expired; reconnecting at once")
                 await self._drop_connection()
                 continue
-            except (
-                OSError,
-                TimeoutError,
-                ConnectionClosed,
-                InvalidHandshake,
-                EngineUnavailableError,
-            ) as exc:
-                reason = _describe(exc)
+            except failures.RECONNECT_ERRORS as exc:
+                reason = failures.describe(exc)
                 _log.info("realtime link down (%s)", type(exc).__name__)
             await self._drop_connection()
             attempt += 1
             if attempt > self._max_attempts or (not self._started.is_set() and attempt > 3):
-                self._fail(
-                    EngineUnavailableError(
-                        f"Could not reach the speech engine ({reason}). Check the engine URL and "
-                        "the network, then start recording again. Everything recorded so far "
-                        "is saved."
-                    )
-                )
+                self._fail(failures.unreachable(reason))
                 return
             self._emit(LinkStateChanged(LinkState.RECONNECTING, attempt, reason))
             delays = delays or self._delays()
@@ -400,23 +373,12 @@ class RealtimeConnection:
                 self._connect_timeout_s,
             )
         except InvalidStatus as exc:
-            status = exc.response.status_code
-            if status in (401, 403):
-                raise AuthError(
-                    f"The speech service refused the API key (HTTP {status}). Check the key "
-                    "in Settings; nothing was sent with it."
-                ) from exc
-            if status == 404:
-                raise EngineUnavailableError(
-                    "The engine URL does not serve the Realtime API (HTTP 404). Check the "
-                    "URL in Settings."
-                ) from exc
+            refused = failures.refused_handshake(exc)
+            if refused is not None:
+                raise refused from exc
             raise
         except InvalidURI as exc:
-            raise EngineUnavailableError(
-                f"The engine URL is not a WebSocket address: {exc}. It must start with "
-                "ws:// or wss://."
-            ) from exc
+            raise failures.bad_url(exc) from exc
         self.connections_opened += 1
         try:
             await self._configure(conn)
@@ -456,7 +418,7 @@ class RealtimeConnection:
             if event.type == "session.updated":
                 return
             if event.type == "error":
-                self._check_fatal(event.error.code, event.error.message)
+                failures.check_fatal(event.error.code, event.error.message)
                 self._emit(_server_error(event))
         raise TimeoutError("no session.updated from the engine")
 
@@ -482,7 +444,7 @@ class RealtimeConnection:
         _log.info("rolling the realtime session over to a new connection")
         try:
             new = await self._open()
-        except (OSError, TimeoutError, ConnectionClosed, InvalidHandshake) as exc:
+        except failures.CONNECTION_ERRORS as exc:
             _log.warning("rollover failed (%s); keeping the current connection", type(exc).__name__)
             return old
         task = asyncio.create_task(old.close())
@@ -591,12 +553,13 @@ class RealtimeConnection:
 
     async def _handle_error(self, event: Any) -> None:
         code = event.error.code or ""
-        self._check_fatal(code, event.error.message)
-        if code in _EXPIRED_CODES:
-            raise _ExpiredError
+        kind = failures.classify(code)
+        failures.check_fatal(code, event.error.message)
+        if kind is failures.ServerErrorKind.EXPIRED:
+            raise failures.SessionExpiredError
         if code == "conversation_already_has_active_response":
             self._response_pending = False
-        if code in _QUIET_CODES:
+        if kind is failures.ServerErrorKind.QUIET:
             _log.debug("server error %s (expected)", code)
         else:
             _log.warning("server error %s (param %s)", code, event.error.param)
@@ -606,13 +569,6 @@ class RealtimeConnection:
             # so report the update as failed and let the service decide again.
             self._response_active = False
             self._emit(ResponseCompleted("", "failed", TokenUsage()))
-
-    def _check_fatal(self, code: str | None, message: str) -> None:
-        if code in _FATAL_CODES:
-            raise AuthError(
-                f"The speech service refused the session ({code}): {message} "
-                "Check the API key and the account in Settings."
-            )
 
     # -- responses and tools ----------------------------------------------------------------
 
@@ -731,15 +687,3 @@ class RealtimeConnection:
 def _server_error(event: Any) -> ServerError:
     err = event.error
     return ServerError(err.code or err.type or "error", err.message or "", err.param, err.event_id)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    if isinstance(exc, ConnectionClosed):
-        return "connection lost"
-    if isinstance(exc, InvalidStatus):
-        return f"HTTP {exc.response.status_code}"
-    return str(exc) or type(exc).__name__
