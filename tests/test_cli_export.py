@@ -156,7 +156,7 @@ def test_pdf_export_runs_headless_in_a_real_process(
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 def test_tampered_signed_note_is_not_exported(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -207,7 +207,7 @@ ATTACKS = {
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 @pytest.mark.parametrize("attack", list(ATTACKS))
 def test_each_attack_with_raw_sql_is_named_and_the_export_refused(

@@ -296,7 +296,7 @@ async def test_addenda_and_cosignature_after_signing(service: NotesService, seed
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 async def test_tampering_after_signing_is_reported_on_load_and_export_and_audited(
     service: NotesService, seeded: Seeded
@@ -329,7 +329,7 @@ async def test_tampering_after_signing_is_reported_on_load_and_export_and_audite
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 async def test_tampering_with_a_measurement_or_an_addendum_is_noticed(
     service: NotesService, seeded: Seeded
@@ -443,7 +443,7 @@ async def test_an_untouched_signed_and_amended_note_verifies(
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 async def test_editing_an_entry_and_recomputing_the_old_hash_is_detected(
     service: NotesService, seeded: Seeded
@@ -485,7 +485,7 @@ async def test_editing_an_entry_and_recomputing_the_old_hash_is_detected(
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 async def test_an_added_or_deleted_entry_is_named(service: NotesService, seeded: Seeded) -> None:
     await _signed(service, seeded)
@@ -512,7 +512,7 @@ async def test_an_added_or_deleted_entry_is_named(service: NotesService, seeded:
     ids=["text", "speaker", "times"],
 )
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 async def test_editing_a_transcript_segment_is_detected(
     service: NotesService, seeded: Seeded, sql: str
@@ -526,7 +526,7 @@ async def test_editing_a_transcript_segment_is_detected(
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 @pytest.mark.parametrize("column", ["name", "identifier"])
 async def test_renaming_the_patient_is_detected(
@@ -540,7 +540,7 @@ async def test_renaming_the_patient_is_detected(
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 async def test_deleting_an_audit_record_is_detected(service: NotesService, seeded: Seeded) -> None:
     await service.add_entry(ANA, seeded.session_id, "plan", "Home exercises.")
@@ -555,7 +555,7 @@ async def test_deleting_an_audit_record_is_detected(service: NotesService, seede
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 async def test_editing_an_audit_record_is_detected(service: NotesService, seeded: Seeded) -> None:
     await _signed(service, seeded)
@@ -568,7 +568,7 @@ async def test_editing_an_audit_record_is_detected(service: NotesService, seeded
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 async def test_rewriting_the_audit_chain_before_signing_is_detected(
     service: NotesService, seeded: Seeded
@@ -609,7 +609,7 @@ async def test_rewriting_the_audit_chain_before_signing_is_detected(
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 @pytest.mark.parametrize("also_unsign", [False, True], ids=["rows", "rows-and-status"])
 async def test_deleting_the_signature_rows_is_detected_and_the_note_stays_locked(
@@ -632,7 +632,7 @@ async def test_deleting_the_signature_rows_is_detected_and_the_note_stays_locked
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 async def test_editing_the_second_addendum_is_detected(
     service: NotesService, seeded: Seeded
@@ -658,7 +658,7 @@ async def test_editing_the_second_addendum_is_detected(
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 async def test_removing_an_addendum_is_detected(service: NotesService, seeded: Seeded) -> None:
     await _signed(service, seeded)
@@ -671,7 +671,7 @@ async def test_removing_an_addendum_is_detected(service: NotesService, seeded: S
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 async def test_a_wrong_signing_key_fails_verification(
     service: NotesService, seeded: Seeded
@@ -693,7 +693,7 @@ async def test_a_wrong_signing_key_fails_verification(
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 async def test_a_signature_from_before_keying_is_still_checked_by_its_hash(
     service: NotesService, seeded: Seeded

@@ -23,7 +23,7 @@ from therapy_notes.ui.dialogs.export_dialog import ExportChoice
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.services.notes", "WARNING", match=r"^session \d+: signature check failed"
+    "therapy_notes.services.note_access", "WARNING", match=r"^session \d+: signature check failed"
 )
 def test_edit_sign_addendum_cosign_export_and_copy(
     run: Callable[..., Any],
