@@ -56,23 +56,13 @@ from therapy_notes.domain.usage import TokenUsage, estimate_audio_tokens, estima
 from therapy_notes.errors import AuthError, UserFacingError
 from therapy_notes.realtime import codec, failures
 from therapy_notes.realtime.backoff import backoff_delays
-from therapy_notes.realtime.session_config import SAMPLE_RATE_HZ, session_payload
+from therapy_notes.realtime.replay import AudioReplay
+from therapy_notes.realtime.session_config import session_payload
 
 _log = logging.getLogger(__name__)
 
-BYTES_PER_MS = SAMPLE_RATE_HZ * 2 // 1000
-PACE_TURNS_AHEAD = 4
-"""A file is streamed only this many finished turns ahead of their transcripts."""
 CLOUD_ROLLOVER_S = 55 * 60
 """The cloud ends a session at 60 minutes; roll over well before."""
-
-
-@dataclass(slots=True)
-class _Turn:
-    """A speech turn whose transcript has not come back yet; times in session ms."""
-
-    start_ms: int
-    end_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +113,7 @@ class RealtimeConnection:
         self._start_error: UserFacingError | None = None
         self._closing = False
 
-        # Audio bookkeeping, all in session milliseconds (time since the first byte).
-        self._total_bytes = 0
-        self._replay = bytearray()
-        self._replay_start_ms = 0
-        self._conn_base_ms = 0
-        self._turns: dict[str, _Turn] = {}
-        self._completed_end_ms = 0
+        self._replay = AudioReplay()
         self._fence_passed = False
 
         # Responses and conversation items.
@@ -171,8 +155,7 @@ class RealtimeConnection:
         """Keep the audio for replay, then send it if the link is live."""
         await self._pace()
         async with self._send_lock:
-            self._replay.extend(pcm16)
-            self._total_bytes += len(pcm16)
+            self._replay.append(pcm16)
             conn = self._conn
             if conn is None:
                 return
@@ -233,7 +216,7 @@ class RealtimeConnection:
 
     @property
     def session_audio_ms(self) -> int:
-        return self._total_bytes // BYTES_PER_MS
+        return self._replay.session_audio_ms
 
     def predicted_input_tokens(self) -> int:
         """Input tokens a `response.create` sent now would be billed for.
@@ -275,17 +258,17 @@ class RealtimeConnection:
                 fenced, committed = conn, False
                 await self._fence(conn, commit=False)
             elif conn is not None and self._fence_passed:
-                speaking = [t for t in self._turns.values() if t.end_ms is None]
+                speaking = self._replay.speaking
                 if speaking and not committed:
                     committed = True
                     await self._fence(conn, commit=True)
-                elif len(speaking) == len(self._turns):
+                elif speaking == self._replay.untranscribed:
                     break  # nothing left that can still be transcribed
-            if self._turns and time.monotonic() - reported >= 1.0:
+            if self._replay.untranscribed and time.monotonic() - reported >= 1.0:
                 reported = time.monotonic()
-                self._emit(LinkDraining(len(self._turns)))
+                self._emit(LinkDraining(self._replay.untranscribed))
             await asyncio.sleep(0.02)
-        lost = len([t for t in self._turns.values() if t.end_ms is not None])
+        lost = self._replay.ended
         if lost:
             _log.warning("flushed with %d turn(s) untranscribed", lost)
         self._emit(LinkFlushed(lost))
@@ -304,8 +287,7 @@ class RealtimeConnection:
     async def _pace(self) -> None:
         """Hold a file's audio while the engine is several turns behind (files only)."""
         while self._settings.pace_to_engine and self._conn is not None and not self._closing:
-            ended = sum(1 for t in self._turns.values() if t.end_ms is not None)
-            if ended < PACE_TURNS_AHEAD:
+            if not self._replay.is_ahead:
                 return
             await asyncio.sleep(0.05)
 
@@ -387,8 +369,7 @@ class RealtimeConnection:
                 await conn.close()
             raise
         async with self._send_lock:
-            self._conn_base_ms = self._replay_start_ms
-            self._turns.clear()
+            self._replay.start_connection()
             self._items.clear()
             self._items_seen_by_response.clear()
             self._item_tokens.clear()
@@ -398,8 +379,7 @@ class RealtimeConnection:
                 self._response_active = False
             if self._response_active:
                 self._response_active, self._response_pending = False, True
-            for start in range(0, len(self._replay), 48_000):
-                chunk = bytes(self._replay[start : start + 48_000])
+            for chunk in self._replay.chunks():
                 await conn.input_audio_buffer.append(audio=base64.b64encode(chunk).decode())
             self._conn = conn
         await self._send_text_turns(conn)
@@ -486,20 +466,14 @@ class RealtimeConnection:
 
     async def _handle(self, conn: AsyncRealtimeConnection, event: Any, kind: str) -> None:
         if kind == "input_audio_buffer.speech_started":
-            start = self._conn_base_ms + event.audio_start_ms
-            self._turns[event.item_id] = _Turn(start)
+            start = self._replay.speech_started(event.item_id, event.audio_start_ms)
             self._emit(SpeechStarted(event.item_id, start))
         elif kind == "input_audio_buffer.speech_stopped":
-            end = self._conn_base_ms + event.audio_end_ms
-            self._turns.setdefault(event.item_id, _Turn(self._completed_end_ms)).end_ms = end
+            end = self._replay.speech_stopped(event.item_id, event.audio_end_ms)
             self._emit(SpeechStopped(event.item_id, end))
         elif kind == "input_audio_buffer.committed":
-            turn = self._turns.setdefault(event.item_id, _Turn(self._completed_end_ms))
-            if turn.end_ms is None:
-                turn.end_ms = self.session_audio_ms
-            self._item_tokens[event.item_id] = estimate_audio_tokens(
-                max(turn.end_ms - turn.start_ms, 0) / 1000
-            )
+            span = self._replay.committed(event.item_id)
+            self._item_tokens[event.item_id] = estimate_audio_tokens(span.seconds)
             self._emit(TurnCommitted(event.item_id, event.previous_item_id))
         elif kind == "conversation.item.added":
             if event.item.id and event.item.id not in self._items:
@@ -523,7 +497,7 @@ class RealtimeConnection:
             self._complete_turn(event.item_id, event.transcript or "", event.usage)
         elif kind == "conversation.item.input_audio_transcription.failed":
             message = event.error.message or "transcription failed"
-            self._finish_turn(event.item_id)
+            self._replay.forget(event.item_id)
             self._emit(TranscriptFailed(event.item_id, message))
         elif kind == "session.updated":
             self._fence_passed = True
@@ -533,23 +507,11 @@ class RealtimeConnection:
             await self._handle_error(event)
 
     def _complete_turn(self, item_id: str, transcript: str, usage: Any) -> None:
-        turn = self._turns.get(item_id) or _Turn(self._completed_end_ms, self.session_audio_ms)
-        end = turn.end_ms if turn.end_ms is not None else self.session_audio_ms
-        seconds = max(end - turn.start_ms, 0) / 1000
-        self._finish_turn(item_id)
-        used = codec.transcription_usage(usage, seconds)
-        self._emit(TranscriptCompleted(item_id, transcript.strip(), turn.start_ms, end, used))
-
-    def _finish_turn(self, item_id: str) -> None:
-        """Forget a transcribed turn and the audio no unfinished turn still needs."""
-        turn = self._turns.pop(item_id, None)
-        if turn is not None and turn.end_ms is not None:
-            self._completed_end_ms = max(self._completed_end_ms, turn.end_ms)
-        keep_from = min([t.start_ms for t in self._turns.values()] + [self._completed_end_ms])
-        drop_ms = keep_from - self._replay_start_ms
-        if drop_ms > 0:
-            del self._replay[: drop_ms * BYTES_PER_MS]
-            self._replay_start_ms = keep_from
+        span = self._replay.transcribed(item_id)
+        used = codec.transcription_usage(usage, span.seconds)
+        self._emit(
+            TranscriptCompleted(item_id, transcript.strip(), span.start_ms, span.end_ms, used)
+        )
 
     async def _handle_error(self, event: Any) -> None:
         code = event.error.code or ""
@@ -574,7 +536,9 @@ class RealtimeConnection:
 
     async def _create_response(self, conn: AsyncRealtimeConnection) -> None:
         self._response_active = True
-        self._items_seen_by_response = [i for i in self._items if i not in self._turns]
+        self._items_seen_by_response = [
+            i for i in self._items if i not in self._replay.untranscribed_ids
+        ]
         self._estimate_at_create = self._prefix_tokens + sum(self._item_tokens.values())
         self._create_event_id = f"create_{secrets.token_hex(8)}"
         try:
