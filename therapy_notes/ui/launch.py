@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QMessageLogContext, QSize, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -21,6 +21,27 @@ from therapy_notes.ui.platform_check import xcb_problem
 from therapy_notes.ui.widgets.startup_splash import StartupSplash
 
 _log = logging.getLogger(__name__)
+_qt_log = logging.getLogger("therapy_notes.qt")
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def _on_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    _qt_log.log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+
+
+def route_qt_messages() -> object:
+    """Qt's own warnings go to the app's log (redacted, rotated), not to a lost stderr.
+
+    Returns the handler it replaced.
+    """
+    return qInstallMessageHandler(_on_qt_message)
 
 
 def app_icon() -> QIcon:
@@ -51,6 +72,7 @@ def start_qt(argv: Sequence[str] | None = None) -> QApplication | str:
         problem = xcb_problem()
         if problem:
             return problem
+        route_qt_messages()
     app = (
         existing
         if isinstance(existing, QApplication)
