@@ -20,14 +20,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
 import logging
-import math
 import secrets
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from openai import AsyncOpenAI
@@ -52,27 +49,19 @@ from therapy_notes.domain.events import (
     TurnCommitted,
 )
 from therapy_notes.domain.link import LinkSettings
-from therapy_notes.domain.usage import TokenUsage, estimate_audio_tokens, estimate_text_tokens
+from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.errors import AuthError, UserFacingError
 from therapy_notes.realtime import codec, failures
 from therapy_notes.realtime.backoff import backoff_delays
+from therapy_notes.realtime.conversation import Conversation
 from therapy_notes.realtime.replay import AudioReplay
+from therapy_notes.realtime.responses import ResponsePolicy
 from therapy_notes.realtime.session_config import session_payload
 
 _log = logging.getLogger(__name__)
 
 CLOUD_ROLLOVER_S = 55 * 60
 """The cloud ends a session at 60 minutes; roll over well before."""
-
-
-@dataclass(frozen=True, slots=True)
-class _AwaitingOutputs:
-    """A finished response whose tool calls the service is running."""
-
-    conn: AsyncRealtimeConnection
-    status: str
-    seen_items: tuple[str, ...]
-    """The items the response read: pruned once its outputs are in, if it completed."""
 
 
 class RealtimeConnection:
@@ -102,7 +91,6 @@ class RealtimeConnection:
         self._connect_timeout_s = connect_timeout_s
         self._max_attempts = max_attempts
         self._delays = delays
-        self._prune_items = prune_items
 
         self._events: asyncio.Queue[LinkEvent | None] = asyncio.Queue()
         self._conn: AsyncRealtimeConnection | None = None
@@ -116,30 +104,12 @@ class RealtimeConnection:
         self._replay = AudioReplay()
         self._fence_passed = False
 
-        # Responses and conversation items.
-        self._response_active = False
-        self._response_pending = False
-        self._awaiting_outputs: _AwaitingOutputs | None = None
-        self._items: list[str] = []
-        self._items_seen_by_response: list[str] = []
-        self._item_tokens: dict[str, int] = {}
-        """Estimated input tokens of each item the conversation holds, as the engine bills."""
-        self._prefix_tokens = estimate_text_tokens(settings.instructions) + (
-            estimate_text_tokens(json.dumps([dict(t) for t in settings.tools]))
-            if settings.tools
-            else 0
+        self._conversation = Conversation(settings)
+        self._responses: ResponsePolicy[AsyncRealtimeConnection] = ResponsePolicy(
+            prune_items=prune_items
         )
-        self._estimate_at_create = 0
-        self._max_output_tokens: int | None = None
-        self._create_event_id = ""
-        """The `event_id` of the last `response.create`: an error naming it refused it."""
-        self._calibration = 1.0
-        """Reported over estimated input of the responses so far (never below 1): the cloud's
-        tokenizer is not the estimate's four characters a token."""
         self._last_heard = time.monotonic()
         """When the engine last sent anything: a busy engine is slow, a silent one is gone."""
-        self._text_turns: list[tuple[str, str, str]] = []
-        """Turns to hand over as text: (audio item replaced, text item id, text)."""
         self.connections_opened = 0
 
     # -- public API -------------------------------------------------------------------------
@@ -173,11 +143,10 @@ class RealtimeConnection:
         or while the link is down, is sent as soon as it can be, once. `max_output_tokens`
         overrides the session's for this response (and a held one).
         """
-        self._max_output_tokens = max_output_tokens
-        if self._response_active or self._conn is None:
-            self._response_pending = True
-            return
-        await self._create_response(self._conn)
+        conn = self._conn
+        send_now = self._responses.request(max_output_tokens, is_live=conn is not None)
+        if send_now and conn is not None:
+            await self._create_response(conn)
 
     async def add_text_turn(self, replaces_item_id: str, text: str) -> str:
         """Hand a transcribed turn to the model as text, in place of its audio item.
@@ -186,8 +155,7 @@ class RealtimeConnection:
         audio again in every later response. A turn handed over while the link is down is
         sent once it is back. Returns the text item's id, which the note's tool calls cite.
         """
-        item_id = f"turn_{secrets.token_hex(10)}"
-        self._text_turns.append((replaces_item_id, item_id, text))
+        item_id = self._conversation.queue_text_turn(replaces_item_id, text)
         conn = self._conn
         if conn is not None:
             await self._send_text_turns(conn)
@@ -195,24 +163,23 @@ class RealtimeConnection:
 
     async def _send_text_turns(self, conn: AsyncRealtimeConnection) -> None:
         async with self._send_lock:
-            while self._text_turns:
-                replaces, item_id, text = self._text_turns[0]
+            while (turn := self._conversation.next_text_turn()) is not None:
                 try:
-                    if replaces in self._items:
-                        await conn.conversation.item.delete(item_id=replaces)
-                        self._item_tokens.pop(replaces, None)
-                    self._item_tokens[item_id] = estimate_text_tokens(text)
+                    if self._conversation.holds(turn.replaces_item_id):
+                        await conn.conversation.item.delete(item_id=turn.replaces_item_id)
+                        self._conversation.uncount(turn.replaces_item_id)
+                    self._conversation.count_text(turn.item_id, turn.text)
                     await conn.conversation.item.create(
                         item={
-                            "id": item_id,
+                            "id": turn.item_id,
                             "type": "message",
                             "role": "user",
-                            "content": [{"type": "input_text", "text": text}],
+                            "content": [{"type": "input_text", "text": turn.text}],
                         }
                     )
                 except ConnectionClosed:
                     return
-                self._text_turns.pop(0)
+                self._conversation.text_turn_sent()
 
     @property
     def session_audio_ms(self) -> int:
@@ -226,13 +193,12 @@ class RealtimeConnection:
         largest ratio of reported to estimated input seen so far, so it does not fall short
         on an engine whose tokenizer counts more.
         """
-        estimate = self._prefix_tokens + sum(self._item_tokens.values())
-        return math.ceil(estimate * self._calibration)
+        return self._conversation.predicted_input_tokens()
 
     @property
     def is_busy(self) -> bool:
         """A response is active or held."""
-        return self._response_active or self._response_pending
+        return self._responses.is_busy
 
     async def flush(self, *, timeout_s: float = 120.0) -> None:
         """Commit buffered speech and wait until every turn is transcribed.
@@ -370,23 +336,15 @@ class RealtimeConnection:
             raise
         async with self._send_lock:
             self._replay.start_connection()
-            self._items.clear()
-            self._items_seen_by_response.clear()
-            self._item_tokens.clear()
-            if self._awaiting_outputs is not None:
-                # Its calls belong to the old conversation: the response is over.
-                self._awaiting_outputs = None
-                self._response_active = False
-            if self._response_active:
-                self._response_active, self._response_pending = False, True
+            self._conversation.clear()
+            self._responses.start_connection()
             for chunk in self._replay.chunks():
                 await conn.input_audio_buffer.append(audio=base64.b64encode(chunk).decode())
             self._conn = conn
         await self._send_text_turns(conn)
         self._emit(LinkStateChanged(LinkState.LIVE))
         self._started.set()
-        if self._response_pending:
-            self._response_pending = False
+        if self._responses.take_held():
             await self._create_response(conn)
         return conn
 
@@ -473,21 +431,16 @@ class RealtimeConnection:
             self._emit(SpeechStopped(event.item_id, end))
         elif kind == "input_audio_buffer.committed":
             span = self._replay.committed(event.item_id)
-            self._item_tokens[event.item_id] = estimate_audio_tokens(span.seconds)
+            self._conversation.count_audio(event.item_id, span.seconds)
             self._emit(TurnCommitted(event.item_id, event.previous_item_id))
         elif kind == "conversation.item.added":
-            if event.item.id and event.item.id not in self._items:
-                self._items.append(event.item.id)
+            self._conversation.item_added(event.item.id)
         elif kind == "conversation.item.done":
             if event.item.type == "function_call" and event.item.id:
                 name, arguments = event.item.name or "", event.item.arguments or ""
-                self._item_tokens[event.item.id] = estimate_text_tokens(
-                    name
-                ) + estimate_text_tokens(arguments)
+                self._conversation.count_text(event.item.id, name, arguments)
         elif kind == "conversation.item.deleted":
-            self._item_tokens.pop(event.item_id, None)
-            with contextlib.suppress(ValueError):
-                self._items.remove(event.item_id)
+            self._conversation.item_deleted(event.item_id)
         elif kind == "conversation.item.input_audio_transcription.delta":
             tentative = getattr(event, "tentative", None)  # the local engine's own field
             tentative = tentative if isinstance(tentative, str) else ""
@@ -519,38 +472,32 @@ class RealtimeConnection:
         failures.check_fatal(code, event.error.message)
         if kind is failures.ServerErrorKind.EXPIRED:
             raise failures.SessionExpiredError
-        if code == "conversation_already_has_active_response":
-            self._response_pending = False
+        refused_create = self._responses.server_error(code, event.error.event_id)
         if kind is failures.ServerErrorKind.QUIET:
             _log.debug("server error %s (expected)", code)
         else:
             _log.warning("server error %s (param %s)", code, event.error.param)
             self._emit(_server_error(event))
-        if self._response_active and event.error.event_id == self._create_event_id:
+        if refused_create:
             # The engine refused the `response.create` itself: no `response.done` will come,
             # so report the update as failed and let the service decide again.
-            self._response_active = False
             self._emit(ResponseCompleted("", "failed", TokenUsage()))
 
     # -- responses and tools ----------------------------------------------------------------
 
     async def _create_response(self, conn: AsyncRealtimeConnection) -> None:
-        self._response_active = True
-        self._items_seen_by_response = [
-            i for i in self._items if i not in self._replay.untranscribed_ids
-        ]
-        self._estimate_at_create = self._prefix_tokens + sum(self._item_tokens.values())
-        self._create_event_id = f"create_{secrets.token_hex(8)}"
+        seen = self._conversation.items_except(self._replay.untranscribed_ids)
+        create = self._responses.begin(seen, self._conversation.estimate())
         try:
-            if self._max_output_tokens is None:
-                await conn.response.create(event_id=self._create_event_id)
+            if create.max_output_tokens is None:
+                await conn.response.create(event_id=create.event_id)
             else:
                 await conn.response.create(
-                    event_id=self._create_event_id,
-                    response={"max_output_tokens": self._max_output_tokens},
+                    event_id=create.event_id,
+                    response={"max_output_tokens": create.max_output_tokens},
                 )
         except ConnectionClosed:
-            self._response_active, self._response_pending = False, True
+            self._responses.create_failed()
 
     async def _finish_response(self, conn: AsyncRealtimeConnection, response: Any) -> None:
         """Report the response with its calls; without calls it is over at once.
@@ -561,18 +508,14 @@ class RealtimeConnection:
         `ResponseCompleted`.
         """
         calls = codec.tool_calls(response.output)
-        seen = tuple(self._items_seen_by_response)
-        self._items_seen_by_response = []
         status = response.status or "completed"
         usage = codec.response_usage(response.usage)
-        if self._estimate_at_create > 0 and usage.input_tokens > 0:
-            ratio = usage.input_tokens / self._estimate_at_create
-            self._calibration = max(self._calibration, ratio)
-        if calls:
-            self._awaiting_outputs = _AwaitingOutputs(conn, status, seen)
+        finished = self._responses.finished(conn, status, has_calls=bool(calls))
+        self._conversation.calibrate(finished.estimate_at_create, usage.input_tokens)
+        if finished.awaits_outputs:
             self._emit(ResponseCompleted(response.id or "", status, usage, calls))
             return
-        await self._prune(conn, status, seen)
+        await self._prune(conn, finished.prune)
         self._emit(ResponseCompleted(response.id or "", status, usage))
         await self._response_over(conn)
 
@@ -582,16 +525,16 @@ class RealtimeConnection:
         Outputs for a connection that has since been replaced are dropped: the new
         conversation never held those calls.
         """
-        awaiting, self._awaiting_outputs = self._awaiting_outputs, None
+        awaiting = self._responses.take_awaiting()
         if awaiting is None:
             return
-        conn = awaiting.conn
+        conn = awaiting.connection
         if self._conn is not conn:
             return
         try:
             for result in results:
                 item_id = f"out_{secrets.token_hex(10)}"
-                self._item_tokens[item_id] = estimate_text_tokens(result.output)
+                self._conversation.count_text(item_id, result.output)
                 await conn.conversation.item.create(
                     item={
                         "id": item_id,
@@ -603,26 +546,20 @@ class RealtimeConnection:
         except ConnectionClosed:
             _log.info("connection closed while sending tool outputs")
             return
-        await self._prune(conn, awaiting.status, awaiting.seen_items)
+        await self._prune(conn, awaiting.prune)
         await self._response_over(conn)
 
-    async def _prune(
-        self, conn: AsyncRealtimeConnection, status: str, seen_items: Sequence[str]
-    ) -> None:
-        """Delete the items a completed response has written up (a cut one may need them)."""
-        if not self._prune_items or status != "completed":
-            return
+    async def _prune(self, conn: AsyncRealtimeConnection, item_ids: Sequence[str]) -> None:
+        """Delete the items a completed response has written up (`FinishedResponse.prune`)."""
         try:
-            for item_id in seen_items:
+            for item_id in item_ids:
                 await conn.conversation.item.delete(item_id=item_id)
-                self._item_tokens.pop(item_id, None)
+                self._conversation.uncount(item_id)
         except ConnectionClosed:
             _log.info("connection closed while pruning the conversation")
 
     async def _response_over(self, conn: AsyncRealtimeConnection) -> None:
-        self._response_active = False
-        if self._response_pending and self._conn is conn:
-            self._response_pending = False
+        if self._responses.over(is_current=self._conn is conn):
             await self._create_response(conn)
 
     # -- plumbing ---------------------------------------------------------------------------
