@@ -40,20 +40,15 @@ from therapy_notes.domain.events import (
     LinkStateChanged,
     ResponseCompleted,
     ServerError,
-    SpeechStarted,
-    SpeechStopped,
     ToolResult,
-    TranscriptCompleted,
-    TranscriptDelta,
-    TranscriptFailed,
-    TurnCommitted,
 )
 from therapy_notes.domain.link import LinkSettings
 from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.errors import AuthError, UserFacingError
-from therapy_notes.realtime import codec, failures
+from therapy_notes.realtime import decoding, failures
 from therapy_notes.realtime.backoff import backoff_delays
 from therapy_notes.realtime.conversation import Conversation
+from therapy_notes.realtime.decoding import ServerEventDecoder
 from therapy_notes.realtime.replay import AudioReplay
 from therapy_notes.realtime.responses import ResponsePolicy
 from therapy_notes.realtime.session_config import session_payload
@@ -108,6 +103,7 @@ class RealtimeConnection:
         self._responses: ResponsePolicy[AsyncRealtimeConnection] = ResponsePolicy(
             prune_items=prune_items
         )
+        self._decoder = ServerEventDecoder(self._replay, self._conversation)
         self._last_heard = time.monotonic()
         """When the engine last sent anything: a busy engine is slow, a silent one is gone."""
         self.connections_opened = 0
@@ -357,7 +353,7 @@ class RealtimeConnection:
                 return
             if event.type == "error":
                 failures.check_fatal(event.error.code, event.error.message)
-                self._emit(_server_error(event))
+                self._emit(decoding.server_error(event))
         raise TimeoutError("no session.updated from the engine")
 
     async def _serve(self, conn: AsyncRealtimeConnection) -> None:
@@ -423,50 +419,16 @@ class RealtimeConnection:
         await self._handle(conn, event, kind)
 
     async def _handle(self, conn: AsyncRealtimeConnection, event: Any, kind: str) -> None:
-        if kind == "input_audio_buffer.speech_started":
-            start = self._replay.speech_started(event.item_id, event.audio_start_ms)
-            self._emit(SpeechStarted(event.item_id, start))
-        elif kind == "input_audio_buffer.speech_stopped":
-            end = self._replay.speech_stopped(event.item_id, event.audio_end_ms)
-            self._emit(SpeechStopped(event.item_id, end))
-        elif kind == "input_audio_buffer.committed":
-            span = self._replay.committed(event.item_id)
-            self._conversation.count_audio(event.item_id, span.seconds)
-            self._emit(TurnCommitted(event.item_id, event.previous_item_id))
-        elif kind == "conversation.item.added":
-            self._conversation.item_added(event.item.id)
-        elif kind == "conversation.item.done":
-            if event.item.type == "function_call" and event.item.id:
-                name, arguments = event.item.name or "", event.item.arguments or ""
-                self._conversation.count_text(event.item.id, name, arguments)
-        elif kind == "conversation.item.deleted":
-            self._conversation.item_deleted(event.item_id)
-        elif kind == "conversation.item.input_audio_transcription.delta":
-            tentative = getattr(event, "tentative", None)  # the local engine's own field
-            tentative = tentative if isinstance(tentative, str) else ""
-            if event.delta or tentative:
-                self._emit(TranscriptDelta(event.item_id, event.delta or "", tentative))
-        elif kind == "conversation.item.input_audio_transcription.completed":
-            self._complete_turn(event.item_id, event.transcript or "", event.usage)
-        elif kind == "conversation.item.input_audio_transcription.failed":
-            message = event.error.message or "transcription failed"
-            self._replay.forget(event.item_id)
-            self._emit(TranscriptFailed(event.item_id, message))
-        elif kind == "session.updated":
+        if kind == "session.updated":
             self._fence_passed = True
         elif kind == "response.done":
             self._spawn(self._finish_response(conn, event.response))
         elif kind == "error":
-            await self._handle_error(event)
+            self._handle_error(event)
+        elif (decoded := self._decoder.decode(event)) is not None:
+            self._emit(decoded)
 
-    def _complete_turn(self, item_id: str, transcript: str, usage: Any) -> None:
-        span = self._replay.transcribed(item_id)
-        used = codec.transcription_usage(usage, span.seconds)
-        self._emit(
-            TranscriptCompleted(item_id, transcript.strip(), span.start_ms, span.end_ms, used)
-        )
-
-    async def _handle_error(self, event: Any) -> None:
+    def _handle_error(self, event: Any) -> None:
         code = event.error.code or ""
         kind = failures.classify(code)
         failures.check_fatal(code, event.error.message)
@@ -477,7 +439,7 @@ class RealtimeConnection:
             _log.debug("server error %s (expected)", code)
         else:
             _log.warning("server error %s (param %s)", code, event.error.param)
-            self._emit(_server_error(event))
+            self._emit(decoding.server_error(event))
         if refused_create:
             # The engine refused the `response.create` itself: no `response.done` will come,
             # so report the update as failed and let the service decide again.
@@ -507,16 +469,15 @@ class RealtimeConnection:
         more to write, a failed tool may be retried) is the service's decision, made on
         `ResponseCompleted`.
         """
-        calls = codec.tool_calls(response.output)
-        status = response.status or "completed"
-        usage = codec.response_usage(response.usage)
+        completed = decoding.response_completed(response)
+        status, calls = completed.status, completed.calls
         finished = self._responses.finished(conn, status, has_calls=bool(calls))
-        self._conversation.calibrate(finished.estimate_at_create, usage.input_tokens)
+        self._conversation.calibrate(finished.estimate_at_create, completed.usage.input_tokens)
         if finished.awaits_outputs:
-            self._emit(ResponseCompleted(response.id or "", status, usage, calls))
+            self._emit(completed)
             return
         await self._prune(conn, finished.prune)
-        self._emit(ResponseCompleted(response.id or "", status, usage))
+        self._emit(completed)
         await self._response_over(conn)
 
     async def submit_tool_outputs(self, results: Sequence[ToolResult]) -> None:
@@ -583,8 +544,3 @@ class RealtimeConnection:
             if event is None:
                 return
             yield event
-
-
-def _server_error(event: Any) -> ServerError:
-    err = event.error
-    return ServerError(err.code or err.type or "error", err.message or "", err.param, err.event_id)
