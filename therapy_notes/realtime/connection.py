@@ -13,6 +13,12 @@ held request waits for them). It never asks for a note update on its own either:
 service does, before each `response.create`, from `predicted_input_tokens` (what the
 conversation holds now, as the engine will bill it) and its budget, having recorded each
 response's usage from the event itself.
+
+This module is the I/O shell: it connects, sends, receives and reconnects. What it sends
+and reports is decided without I/O beside it: `replay` (which audio a new connection is
+sent, session time), `conversation` (the items held and their estimated cost),
+`responses` (when `response.create` may go, what is pruned), `decoding` (server events
+-> domain events); `failures` classifies what goes wrong.
 """
 
 from __future__ import annotations
@@ -39,7 +45,6 @@ from therapy_notes.domain.events import (
     LinkState,
     LinkStateChanged,
     ResponseCompleted,
-    ServerError,
     ToolResult,
 )
 from therapy_notes.domain.link import LinkSettings
@@ -410,11 +415,7 @@ class RealtimeConnection:
             kind = event.type
         except (ValueError, TypeError, AttributeError):
             _log.warning("ignored a malformed server event (%d bytes)", len(raw))
-            self._emit(
-                ServerError(
-                    "malformed_server_event", "The engine sent an event that could not be read."
-                )
-            )
+            self._emit(decoding.MALFORMED_EVENT)
             return
         await self._handle(conn, event, kind)
 

@@ -26,6 +26,11 @@ from therapy_notes.realtime import codec
 from therapy_notes.realtime.conversation import Conversation
 from therapy_notes.realtime.replay import AudioReplay
 
+MALFORMED_EVENT = ServerError(
+    "malformed_server_event", "The engine sent an event that could not be read."
+)
+"""Reported for a frame the SDK could not parse (the link ignores it and goes on)."""
+
 
 class ServerEventDecoder:
     """Decodes the server events about audio, turns and items into domain events."""
