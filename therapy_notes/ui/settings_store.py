@@ -12,18 +12,16 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.errors
 from PySide6.QtCore import QByteArray, QSettings
 
 from therapy_notes.domain import defaults
 from therapy_notes.domain.engine_choice import EngineChoice
 from therapy_notes.domain.usage import Prices
 from therapy_notes.errors import UserFacingError
+from therapy_notes.system_keyring import KEYRING_SERVICE, SecretStoreError, SystemKeyring
 
 _log = logging.getLogger(__name__)
 
-KEYRING_SERVICE = "TherapyNotes"
 KEYRING_USER = "openai-api-key"
 KEYRING_ENGINE_TOKEN_USER = "engine-token"
 """The clinic engine's token: a secret like the API key, so it too lives in the keyring."""
@@ -149,10 +147,16 @@ NO_KEYRING_MESSAGE = (
 
 
 class ApiKeyStore:
-    """The cloud API key in the OS keyring; calls may block, so run them off the UI thread."""
+    """The cloud API key (or another secret) in the OS keyring, as the settings need it.
+
+    On `system_keyring.SystemKeyring`, the one keyring adapter; here only what the
+    Settings dialog adds: a blank key deletes the stored one, and a missing or refusing
+    keyring becomes a message that says the local engine works without a key. Calls may
+    block, so run them off the UI thread.
+    """
 
     def __init__(self, service: str = KEYRING_SERVICE, username: str = KEYRING_USER) -> None:
-        self._service = service
+        self._keyring = SystemKeyring(service)
         self._username = username
 
     def get(self) -> str | None:
@@ -162,26 +166,24 @@ class ApiKeyStore:
             UserFacingError: there is no usable keyring backend.
         """
         try:
-            return keyring.get_password(self._service, self._username)
-        except keyring.errors.KeyringError as exc:
+            return self._keyring.get(self._username)
+        except SecretStoreError as exc:
             raise _keyring_error(exc) from exc
 
     def set(self, key: str) -> None:
         """Store `key` (a blank key deletes the stored one)."""
         try:
             if key.strip():
-                keyring.set_password(self._service, self._username, key.strip())
+                self._keyring.set(self._username, key.strip())
             else:
                 self.clear()
-        except keyring.errors.KeyringError as exc:
+        except SecretStoreError as exc:
             raise _keyring_error(exc) from exc
 
     def clear(self) -> None:
         try:
-            keyring.delete_password(self._service, self._username)
-        except keyring.errors.PasswordDeleteError:
-            return
-        except keyring.errors.KeyringError as exc:
+            self._keyring.delete(self._username)
+        except SecretStoreError as exc:
             raise _keyring_error(exc) from exc
 
 
@@ -192,9 +194,9 @@ def masked(key: str | None) -> str:
     return "•" * 8 + key[-4:]
 
 
-def _keyring_error(exc: keyring.errors.KeyringError) -> UserFacingError:
-    _log.warning("keyring unavailable: %s", type(exc).__name__)
-    if isinstance(exc, keyring.errors.NoKeyringError):
+def _keyring_error(exc: SecretStoreError) -> UserFacingError:
+    _log.warning("keyring unavailable: %s", exc.reason)
+    if exc.is_missing:
         return UserFacingError(NO_KEYRING_MESSAGE)
     return UserFacingError(
         "The password store (keyring) refused the request. Unlock it and try again; "
