@@ -20,12 +20,9 @@ import pytest
 
 from tests.unlocked import TEST_PASSPHRASE, folder_key
 from therapy_notes.cli import main
-from therapy_notes.services.keys import (
-    KEY_FILE_NAME,
-    RECOVERY_KEY_ENV,
-    SETUP_LOCK_NAME,
-    decode_recovery_key,
-)
+from therapy_notes.domain.key_record import KEY_FILE_NAME
+from therapy_notes.domain.recovery_key import RECOVERY_KEY_ENV, decode_recovery_key
+from therapy_notes.storage.key_file import SETUP_LOCK_NAME
 
 RECOVERY_KEY = re.compile(r"[A-Z2-7]{5}(?:-[A-Z2-7]{1,5}){5,}")
 

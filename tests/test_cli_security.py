@@ -17,7 +17,7 @@ from tests.storage.test_encryption import digests_of
 from tests.unlocked import TEST_PASSPHRASE, folder_key, open_unlocked
 from therapy_notes.cli import main
 from therapy_notes.domain.patients import Patient
-from therapy_notes.services.keys import RECOVERY_KEY_ENV, decode_recovery_key
+from therapy_notes.domain.recovery_key import RECOVERY_KEY_ENV, decode_recovery_key
 from therapy_notes.storage.database import open_database
 from therapy_notes.storage.encryption import FileState, file_state
 

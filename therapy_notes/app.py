@@ -42,7 +42,8 @@ from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.users import User
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
-from therapy_notes.services.keys import KeyService, SystemKeyring, database_password
+from therapy_notes.services.database_password import database_password
+from therapy_notes.services.keys import KeyService
 from therapy_notes.services.notes import NotesService
 from therapy_notes.services.patients import PatientsService
 from therapy_notes.services.ports import (
@@ -59,6 +60,7 @@ from therapy_notes.services.voices import VoiceEnrollmentService, VoicePrinter
 from therapy_notes.storage.database import Database, open_database, open_url
 from therapy_notes.storage.profile_cache import ProfileCache
 from therapy_notes.storage.signatures import clinic_signing_key, signing_key_for
+from therapy_notes.system_keyring import SystemKeyring
 from therapy_notes.ui.controllers.engine import EngineController, EngineEndpoint, EngineOpener
 from therapy_notes.ui.controllers.library import LibraryController
 from therapy_notes.ui.controllers.lock import CHECK_INTERVAL_MS, IdleLock
@@ -564,9 +566,11 @@ def unlock_database(config: AppConfig) -> DatabaseKey:
     """
     config.db_path.parent.mkdir(parents=True, exist_ok=True)
     from therapy_notes.storage.backup import opens_with
+    from therapy_notes.storage.key_file import KeyFile
 
     service = KeyService(
         config.db_path,
+        key_file=KeyFile(config.db_path),
         keyring=SystemKeyring(),
         prompt=DialogKeyPrompt(),
         opens_database=lambda key: opens_with(config.db_path, key),

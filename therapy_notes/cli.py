@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from therapy_notes.cli_prompt import TerminalPrompt
 from therapy_notes.config import (
     DATA_DIR_ENV,
     ENGINE_TOKEN_ENV,
@@ -51,13 +52,8 @@ from therapy_notes.file_modes import write_private_file
 from therapy_notes.logging_setup import configure_logging
 from therapy_notes.realtime.links import link_factory
 from therapy_notes.resource_paths import resource_path
-from therapy_notes.services.keys import (
-    KeyService,
-    SystemKeyring,
-    TerminalPrompt,
-    database_password,
-    store_database_password,
-)
+from therapy_notes.services.database_password import database_password, store_database_password
+from therapy_notes.services.keys import KeyService
 from therapy_notes.services.ports import SpeakerDiarizer
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.recording_events import (
@@ -73,6 +69,7 @@ from therapy_notes.services.recording_events import (
     StateChanged,
 )
 from therapy_notes.services.templates import available_templates, load_template
+from therapy_notes.system_keyring import SystemKeyring
 
 if TYPE_CHECKING:
     from therapy_notes.domain.signing import SigningKey
@@ -419,9 +416,11 @@ def key_service(config: AppConfig) -> KeyService:
     first run a new key is made and its recovery key goes to stderr, once.
     """
     from therapy_notes.storage.backup import opens_with
+    from therapy_notes.storage.key_file import KeyFile
 
     return KeyService(
         config.db_path,
+        key_file=KeyFile(config.db_path),
         keyring=SystemKeyring(),
         prompt=TerminalPrompt(),
         opens_database=lambda key: opens_with(config.db_path, key),

@@ -173,17 +173,20 @@ def seed_database(data_dir: Path, patients: int) -> int:
     clinician whom the children sign in as. So sign-in costs what it costs a clinician.
     """
     from tests.unlocked import TEST_PASSPHRASE, NoKeyring
+    from therapy_notes.domain.key_wrap import PASSPHRASE_ENV
     from therapy_notes.domain.patients import Patient
     from therapy_notes.domain.users import Role
-    from therapy_notes.services.keys import PASSPHRASE_ENV, KeyService
+    from therapy_notes.services.keys import KeyService
     from therapy_notes.services.users import UsersService
     from therapy_notes.storage.database import open_database
+    from therapy_notes.storage.key_file import KeyFile
 
     db_path = data_dir / "therapy_notes.db"
     db_path.parent.mkdir(parents=True, exist_ok=True)
     key = (
         KeyService(
             db_path,
+            key_file=KeyFile(db_path),
             keyring=NoKeyring(),
             prompt=_Unattended(),
             env={PASSPHRASE_ENV: TEST_PASSPHRASE},

@@ -7,12 +7,15 @@ through `asyncio.to_thread` so disk work never runs on the event loop.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self
 
 from therapy_notes.domain.audit import AuditAnchor, AuditRecord, SearchHit
 from therapy_notes.domain.events import LinkEvent, ToolResult
+from therapy_notes.domain.key_record import KeyRecord
 from therapy_notes.domain.link import LinkSettings
 from therapy_notes.domain.notes import (
     Addendum,
@@ -331,3 +334,61 @@ class NotesUnitOfWork(UnitOfWork, Protocol):
 
 
 NotesUnitOfWorkFactory = Callable[[], NotesUnitOfWork]
+
+
+# --- the database key and other secrets ----------------------------------------------------
+
+
+class SecretStore(Protocol):
+    """Named secrets in the OS keyring (`system_keyring.SystemKeyring`; tests keep a dict)."""
+
+    def is_usable(self) -> bool:
+        """True only for a store that really protects secrets (not a plain or obfuscated file)."""
+        ...
+
+    def get(self, name: str) -> str | None:
+        """The secret, or None when there is none.
+
+        Raises:
+            UserFacingError: the store could not be read.
+        """
+        ...
+
+    def set(self, name: str, value: str) -> None:
+        """Keep `value` as `name`.
+
+        Raises:
+            UserFacingError: the store refused it.
+        """
+        ...
+
+
+class KeyFileStore(Protocol):
+    """A data folder's key file and set-up lock (`storage.key_file.KeyFile`)."""
+
+    @property
+    def path(self) -> Path: ...
+
+    def exists(self) -> bool: ...
+
+    def has_encrypted_database(self) -> bool:
+        """True when the folder already holds an encrypted database file."""
+        ...
+
+    def read(self) -> KeyRecord | None:
+        """The record, or None when there is no key file.
+
+        Raises:
+            KeyFileDamagedError: the file is there but cannot be used (it is left alone).
+        """
+        ...
+
+    def write(self, record: KeyRecord) -> None:
+        """Replace the key file atomically, readable by its owner only."""
+        ...
+
+    def remove(self) -> None: ...
+
+    def setup_lock(self) -> AbstractContextManager[None]:
+        """Held while a key is made, so two first starts make one key."""
+        ...
