@@ -371,6 +371,34 @@ async def test_a_response_with_calls_stays_active_until_its_outputs_are_in(
     assert not rec.of(ServerError), "never a second active response"
 
 
+async def test_a_connection_lost_while_the_calls_run_does_not_ask_for_the_update_again(
+    server: FakeRealtimeServer,
+) -> None:
+    """The calls were carried out (the note has their entries): a new response would
+    write the same turns a second time."""
+    server.responder = lambda turns: [("note", {})] if turns else []
+    link = make_link(server)
+
+    async def note(arguments: Mapping[str, Any]) -> str:
+        await server.drop_all()  # the network goes while the service stores the entries
+        return "ok"
+
+    await link.start()
+    rec = Recorder(link, {"note": note})
+    await speak(link, utterance(7))
+    await rec.wait_for(lambda ev: bool(rec.of(TranscriptCompleted)))
+    await link.request_response()
+    await rec.wait_count(ResponseCompleted, 1)
+    await rec.wait_for(lambda ev: rec.states().count(LinkState.LIVE) >= 2)
+    await asyncio.sleep(0.5)
+    assert not link.is_busy
+    await link.close()
+    await rec.finished()
+
+    assert len(server.events_of("response.create")) == 1
+    assert len(rec.of(ResponseCompleted)) == 1
+
+
 async def test_outputs_with_nothing_awaiting_them_are_ignored(server: FakeRealtimeServer) -> None:
     link = make_link(server)
     await link.start()

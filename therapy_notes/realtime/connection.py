@@ -484,14 +484,16 @@ class RealtimeConnection:
     async def submit_tool_outputs(self, results: Sequence[ToolResult]) -> None:
         """Send the outputs of the last response's calls, then let the next response go.
 
-        Outputs for a connection that has since been replaced are dropped: the new
-        conversation never held those calls.
+        Outputs for a connection that has since been replaced (or lost meanwhile) are
+        dropped: the new conversation never held those calls. The response is over then,
+        and is not asked for again on the next connection: its calls were carried out.
         """
         awaiting = self._responses.take_awaiting()
         if awaiting is None:
             return
         conn = awaiting.connection
         if self._conn is not conn:
+            self._responses.over(is_current=False)
             return
         try:
             for result in results:
@@ -507,6 +509,7 @@ class RealtimeConnection:
                 )
         except ConnectionClosed:
             _log.info("connection closed while sending tool outputs")
+            self._responses.over(is_current=False)
             return
         await self._prune(conn, awaiting.prune)
         await self._response_over(conn)
