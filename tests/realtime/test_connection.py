@@ -399,6 +399,35 @@ async def test_a_connection_lost_while_the_calls_run_does_not_ask_for_the_update
     assert len(rec.of(ResponseCompleted)) == 1
 
 
+async def test_a_turn_handed_over_while_its_response_runs_is_deleted_once(
+    server: FakeRealtimeServer,
+) -> None:
+    """The response read the turn's audio; the turn then went over as text; pruning after
+    the outputs must not delete the audio item a second time (the engine refuses it)."""
+    server.responder = lambda turns: [("note", {})] if turns else []
+    link = make_link(server)
+    audio_items: list[str] = []
+
+    async def note(arguments: Mapping[str, Any]) -> str:
+        await link.add_text_turn(audio_items[0], "Client: w8")  # as the service hands over
+        return "ok"
+
+    await link.start()
+    rec = Recorder(link, {"note": note})
+    await speak(link, utterance(8))
+    await rec.wait_for(lambda ev: bool(rec.of(TranscriptCompleted)))
+    audio_items.append(rec.of(TranscriptCompleted)[0].item_id)
+    await link.request_response()
+    await rec.wait_count(ResponseCompleted, 1)
+    await asyncio.sleep(0.3)  # the deletes' answers
+    await link.close()
+    await rec.finished()
+
+    deleted = [e.payload["item_id"] for e in server.events_of("conversation.item.delete")]
+    assert deleted.count(audio_items[0]) == 1
+    assert not [e for e in rec.of(ServerError) if e.code == "item_not_found"]
+
+
 async def test_outputs_with_nothing_awaiting_them_are_ignored(server: FakeRealtimeServer) -> None:
     link = make_link(server)
     await link.start()

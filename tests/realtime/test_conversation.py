@@ -47,13 +47,16 @@ def test_items_are_held_once_in_order_and_deleted_with_their_cost() -> None:
     assert conv.items_except(()) == ("a", "c")
 
 
-def test_uncounting_an_item_keeps_it_held_until_the_engine_says_it_is_gone() -> None:
+def test_an_item_being_deleted_is_forgotten_at_once_so_it_is_deleted_once() -> None:
     conv = conversation()
     conv.item_added("a")
     conv.count_audio("a", 1.0)
-    conv.uncount("a")
-    assert conv.holds("a")
-    assert conv.estimate() == 10
+    assert conv.forget("a") is True
+    assert not conv.holds("a")
+    assert conv.forget("a") is False  # a prune after the turn's hand-over: no second delete
+    assert conv.estimate() == conversation().estimate()
+    conv.item_deleted("a")  # the engine's confirmation changes nothing more
+    assert conv.items_except(()) == ()
 
 
 def test_a_new_connection_starts_with_an_empty_conversation_but_keeps_calibration() -> None:

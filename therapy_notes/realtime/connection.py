@@ -166,9 +166,8 @@ class RealtimeConnection:
         async with self._send_lock:
             while (turn := self._conversation.next_text_turn()) is not None:
                 try:
-                    if self._conversation.holds(turn.replaces_item_id):
+                    if self._conversation.forget(turn.replaces_item_id):
                         await conn.conversation.item.delete(item_id=turn.replaces_item_id)
-                        self._conversation.uncount(turn.replaces_item_id)
                     self._conversation.count_text(turn.item_id, turn.text)
                     await conn.conversation.item.create(
                         item={
@@ -518,8 +517,8 @@ class RealtimeConnection:
         """Delete the items a completed response has written up (`FinishedResponse.prune`)."""
         try:
             for item_id in item_ids:
-                await conn.conversation.item.delete(item_id=item_id)
-                self._conversation.uncount(item_id)
+                if self._conversation.forget(item_id):  # not replaced by its text meanwhile
+                    await conn.conversation.item.delete(item_id=item_id)
         except ConnectionClosed:
             _log.info("connection closed while pruning the conversation")
 

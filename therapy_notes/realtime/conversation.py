@@ -71,9 +71,19 @@ class Conversation:
     def count_text(self, item_id: str, *texts: str) -> None:
         self._item_tokens[item_id] = sum(estimate_text_tokens(text) for text in texts)
 
-    def uncount(self, item_id: str) -> None:
-        """Stop counting an item the link has deleted (before the engine confirms it)."""
+    def forget(self, item_id: str) -> bool:
+        """The link is deleting `item_id`: True if it was held, so the delete is sent once.
+
+        It stops being held (and counted) now, not when the engine confirms: a turn handed
+        over as text and a pruning response may both name the same audio item, and a
+        second delete of it is refused by the engine (`item_not_found`), which the
+        clinician would see as a problem with the engine.
+        """
         self._item_tokens.pop(item_id, None)
+        if item_id not in self._items:
+            return False
+        self._items.remove(item_id)
+        return True
 
     def clear(self) -> None:
         """A new connection: its conversation starts empty."""
