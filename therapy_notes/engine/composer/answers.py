@@ -1,0 +1,259 @@
+"""Question and answer as one fact: the clinician's question names what the reply gives.
+
+"How's your pain, zero to ten?" answered "About a four." is a pain score of 4/10; "Any
+numbness?" answered "No." is "Client denies numbness"; "How many panic attacks this
+week?" answered "Three." is a count. The client's first sentence after a question is
+paired with it here; a reply that does not answer as a fact is left to be written as an
+ordinary statement.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from therapy_notes.engine.composer import writing
+from therapy_notes.engine.composer.dialogue import Utterance, answer_content
+from therapy_notes.engine.composer.earlier import earlier_number, said_when
+from therapy_notes.engine.composer.facts import Context, Entry, Facts
+from therapy_notes.engine.composer.measurements import body_part, side_of
+from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+from therapy_notes.engine.composer.risks import screened_risks
+from therapy_notes.engine.composer.screening import screen_answer
+from therapy_notes.engine.composer.text import clean_sentence, normalise
+from therapy_notes.engine.composer.values import (
+    bare_rating_number,
+    more_ratings,
+    number_value,
+    record,
+    today_values,
+)
+
+# Words that name a self-rated scale in a question ("where's your mood, zero to ten?").
+_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("pain", re.compile(r"\b(pain|hurt\w*|sore\w*|\w*aches?|aching|discomfort)\b")),
+    ("mood", re.compile(r"\bmood\b")),
+    ("anxiety", re.compile(r"\b(anxiety|anxious|worry|worried|stress\w*|nervous)\b")),
+    ("sleep", re.compile(r"\b(sleep\w*|slept|night|nights|bed)\b")),
+    ("energy", re.compile(r"\b(energy|fatigue|tired\w*)\b")),
+    ("appetite", re.compile(r"\b(appetite|eating|meals?)\b")),
+    ("swallowing", re.compile(r"\b(swallow\w*|chok\w*|cough\w* (when|while) (you )?eat)\b")),
+    ("exercises", re.compile(r"\b(exercises?|home program|homework|stretches)\b")),
+)
+_SCALE = re.compile(r"\b(scale|out of (10|ten)|(0|zero) to (10|ten)|rate|rating)\b")
+_HOW_IS_IT = re.compile(
+    r"\b(feel\w*|been|doing|treating|holding up|behaving|bothering|giving you)\b"
+)
+_HOW_MANY = re.compile(r"\bhow many\s+(\w+)")
+_RATED_THING = re.compile(
+    r"\bhow\s+(?:strong|bad|intense|severe|big|high|loud|hard|much)\s+(?:was|is|were|are|did)\s+"
+    r"((?:the|your)\s+[\w ]+?)(?:\s*,|\s+(?:on|from|zero|0)\b|\?|$)"
+)
+_PERIOD = re.compile(
+    r"\b(this week|this past week|last week|since (?:last time|we last met|our last session)|"
+    r"per week|a week|each week|last night|a night|per night|today|this month)\b"
+)
+
+
+def answer_question(
+    sentence: str, kind: Utterance, item_id: str, context: Context, facts: Facts
+) -> bool:
+    """Turn the clinician's question and this first sentence of the reply into one fact.
+
+    Returns False when the reply does not answer the question as a fact (the sentence is
+    then written as an ordinary statement).
+    """
+    assert context.question is not None
+    question_id, question = context.question
+    ids = (question_id, item_id)
+    answer = normalise(sentence)
+    screened = screened_risks(question)
+    if screened:
+        return screen_answer(sentence, kind, screened, ids, context, facts)
+    q = normalise(question)
+    topic = next((name for name, pattern in _TOPICS if pattern.search(q)), "")
+    how_many = _HOW_MANY.search(q)
+    if how_many is not None and how_many.group(1) not in ("hours", "minutes"):
+        topic = ""  # "How many headaches...?" counts them; it does not rate the pain
+    number = re.search(r"\d+(?:\.\d+)?", spoken_numbers_to_digits(answer))
+    if not topic and body_part(spoken_numbers_to_digits(q)) and _HOW_IS_IT.search(q):
+        # "How's the left ankle feeling?": a number the client gives it is how much it
+        # hurts, if it is said as a rating ("like a two"), not a count or a distance.
+        topic = "pain"
+        number = bare_rating_number(spoken_numbers_to_digits(answer))
+    if (
+        number is not None
+        and topic in ("pain", "mood", "anxiety", "energy")
+        and (_SCALE.search(q) or topic == "pain")
+    ):
+        value = number_value(number.group(0))
+        if value <= 10:
+            m: dict[str, Any] = {"kind": "pain_score", "value": value, "unit": "/10"}
+            if topic == "pain":
+                part = (
+                    body_part(spoken_numbers_to_digits(q))
+                    or ("head" if "headache" in q else "")
+                    or context.part
+                )
+                side = side_of(spoken_numbers_to_digits(q)) or (context.side if part else "")
+                if part:
+                    m["body_part"] = part
+                if side:
+                    m["side"] = side
+            elif topic == "mood":
+                m = {"kind": "mood_score", "value": value, "unit": "/10"}
+            else:
+                m = {"kind": "other", "value": value, "unit": "/10", "name": topic}
+            record(m, ids, context, facts)
+            if m["kind"] == "pain_score":
+                context.rating = m
+            text = (
+                writing.measurement_text(m, self_rated=True)
+                if m["kind"] != "other"
+                else writing.client_report(f"{topic} is {value} out of 10")
+            )
+            facts.entries.append(Entry("subjective", text, ids))
+            rest = _after_number(sentence)
+            earlier = earlier_number(rest)
+            if earlier is not None and m["kind"] != "other":
+                progress = writing.progress_text(m, earlier, when=said_when(normalise(rest)))
+                facts.entries.append(Entry("assessment", progress, ids))
+            elif m["kind"] == "pain_score" and more_ratings(rest, m, ids, context, facts):
+                pass  # "a three in the morning, a five by evening": each is a rating
+            elif len(rest.split()) >= 4:
+                facts.entries.append(Entry("subjective", writing.client_report(rest), ids))
+            return True
+    if number is not None and not topic and kind is not Utterance.NO:
+        counted = _counted(sentence, q, number, ids, context, facts)
+        if counted:
+            return True
+    if number is not None and topic == "sleep" and re.search(r"\bhours?\b|^\W*\w+\W*\d", answer):
+        m = {"kind": "duration", "value": number_value(number.group(0)), "unit": "hours"}
+        record(m, ids, context, facts)
+        facts.entries.append(Entry("subjective", _topic_report("sleep", sentence), ids))
+        return True
+    if kind in (Utterance.YES, Utterance.NO) and _is_yes_no(q):
+        phrase = _question_phrase(question)
+        if not phrase:
+            return False
+        extra = answer_content(sentence)
+        extra = re.sub(
+            r"^(?:i do|i have|i am|i did|i don't|i haven't|i'm not|i didn't)\b\W*",
+            "",
+            extra,
+            flags=re.IGNORECASE,
+        )
+        if kind is Utterance.NO:
+            text = clean_sentence(f"Client denies {phrase}")
+        else:
+            text = clean_sentence(f"Client reports {phrase}")
+        if len(extra.split()) >= 2:
+            detail = writing.client_report(extra)[len("Client reports ") :].rstrip(".")
+            text = clean_sentence(f"{text.rstrip('.')}: {detail}")
+        today_values(sentence, context, ids, facts)
+        facts.entries.append(Entry("subjective", text, ids))
+        return True
+    words = answer.split()
+    if topic and len(words) <= 5 and number is None and kind is Utterance.STATEMENT:
+        detail = writing.client_report(sentence)[len("Client reports ") :].rstrip(".")
+        if detail:
+            facts.entries.append(
+                Entry("subjective", clean_sentence(f"Client describes {topic} as {detail}"), ids)
+            )
+            return True
+    return False
+
+
+def _counted(
+    sentence: str,
+    question: str,
+    number: re.Match[str],
+    ids: tuple[str, ...],
+    context: Context,
+    facts: Facts,
+) -> bool:
+    """An answer to "how many ...?" or to a zero-to-ten rating of anything: one value.
+
+    Clinicians count what they track (panic attacks, nights with nightmares, drinks, words
+    found) and rate what the client feels on the same scale; the number the client gives is
+    the fact, the question names it.
+    """
+    digits = spoken_numbers_to_digits(normalise(sentence))
+    rating = bare_rating_number(digits) or number
+    how_many = _HOW_MANY.search(question)
+    if how_many is not None:
+        value = number_value(number.group(0))
+        noun = how_many.group(1)
+        m: dict[str, Any] = {"kind": "other", "value": value, "unit": noun}
+        record(m, ids, context, facts)
+        period = _PERIOD.search(question)
+        when = f" {period.group(1)}" if period is not None else ""
+        text = clean_sentence(f"Client reports {_number_text(value)} {noun}{when}")
+        facts.entries.append(Entry("subjective", text, ids))
+        return True
+    value = number_value(rating.group(0))
+    if _SCALE.search(question) and float(value) <= 10:
+        rated = _RATED_THING.search(question)
+        thing = rated.group(1) if rated is not None else "it"
+        thing = re.sub(r"\byour\b", "their", thing.strip())
+        m = {"kind": "other", "value": value, "unit": "/10", "name": thing}
+        record(m, ids, context, facts)
+        text = clean_sentence(f"Client rates {thing} {_number_text(value)}/10")
+        facts.entries.append(Entry("subjective", text, ids))
+        return True
+    return False
+
+
+def _number_text(value: float | int) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _topic_report(topic: str, sentence: str) -> str:
+    """An answer that leaves its subject to the question ("Not great, maybe four hours")."""
+    report = writing.client_report(sentence)
+    if re.match(r"^Client reports (they|their|the|it|its|this|that|she|he)\b", report):
+        return report
+    detail = report[len("Client reports ") :]
+    return clean_sentence(f"{topic.capitalize()}: client reports {detail}")
+
+
+def _is_yes_no(question: str) -> bool:
+    return bool(
+        re.match(
+            r"^(?:\W*(?:okay|ok|so|and|now|alright|right)\W+)*(?:do|does|did|are|is|was|were|"
+            r"have|has|had|can|could|would|will|any|anything|been)\b",
+            question,
+        )
+    )
+
+
+def _question_phrase(question: str) -> str:
+    """A yes/no question as the thing asked about.
+
+    "Any numbness or tingling?" -> "numbness or tingling"; "Have you been doing your
+    exercises?" -> "doing their exercises".
+    """
+    text = normalise(question).strip().rstrip("?.! ")
+    text = re.sub(r"^(?:\W*(?:okay|ok|so|and|now|alright|right)\W+)*", "", text)
+    text = re.sub(
+        r"^(?:do|does|did|are|is|was|were|have|has|had|can|could|would|will)\s+"
+        r"(?:you|it|that|there|things|anything|anyone)\s+(?:been\s+|ever\s+|still\s+|also\s+)*",
+        "",
+        text,
+    )
+    text = re.sub(r"^(?:any|anything|been)\s+", "", text)
+    text = re.sub(r"^(?:get|got|have|had)\s+a\s+chance\s+to\s+", "", text)
+    text = re.sub(r"^(?:have|get|got|notice|noticed|feel|had)\s+(?:any\s+)?", "", text)
+    text = re.sub(r",?\s*(?:at all|lately|recently|this week|since (?:last|we) \w+)$", "", text)
+    text = re.sub(r"\byour\b", "their", text)
+    text = re.sub(r"\byourself\b", "themselves", text)
+    text = re.sub(r"\byou\b", "they", text)
+    return spoken_numbers_to_digits(text).strip()
+
+
+def _after_number(sentence: str) -> str:
+    text = spoken_numbers_to_digits(sentence)
+    match = re.search(r"\d+(?:\.\d+)?(?:\s*(?:out of|/)\s*\d+)?", text)
+    if match is None:
+        return ""
+    return text[match.end() :].strip(" ,.;-")

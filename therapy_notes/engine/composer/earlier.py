@@ -1,0 +1,89 @@
+"""Earlier values: whether a number said now is today's or one it is compared with.
+
+"Up from 90 last week", "two weeks ago you were at 50 percent", "that was moderate assist":
+the words around a number say when it was taken. Today's values are recorded; earlier ones
+are only compared with, so this judgement sits apart from the recording of values.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+from therapy_notes.engine.composer.text import normalise
+
+EARLIER_TIME = re.compile(
+    r"\b(last (week|session|time|visit|month|appointment)|the (week|session|visit) before|"
+    r"(\d+|a|two|three|few) (weeks?|months?|days?) ago|at (the|your) (initial |first )?"
+    r"(eval\w*|assessment|intake|start)|when (we|you) (started|began|first came)|"
+    r"initially|at intake|previously|before (surgery|the surgery|treatment))\b"
+)
+EARLIER_BEFORE = re.compile(
+    r"(\b(up|down|improved|increased|decreased|went|came|gone) from|\bfrom|\bcompared (to|with)|"
+    r"\bversus|\bvs\.?|\bused to be|\bused to (get|have|sleep)|"
+    r"\bwas (only |just )?(at |about |around )?|\bwere (only |just )?(at |about |around )?|"
+    r"\bhad been)\s*(a |an |about |around |only )?$"
+)
+PAST = re.compile(r"\b(was|were|had been|used to|last|ago|before|previously)\b")
+_BARE_COPULA = re.compile(r"^\s*\b(was|were)\b")
+_POINTS_BACK = re.compile(r"\b(that|it|this|you|she|he|they|i|we)\s*$")
+"""A pronoun before "was" points back to what was said before ("that was moderate
+assist"): an earlier value; a noun ("the longest block was") is what was just measured."""
+_LATER_FROM = re.compile(r"\b(up|down|improved|increased|decreased|better|worse)?\s*from\s+\d")
+""""You were 82 percent intelligible, up from 68": the value compared with comes after."""
+_PRESENT = re.compile(r"\b(today|now|this (week|time|session|morning))\b")
+
+
+def is_earlier(m: dict[str, Any], text: str, count: int) -> bool:
+    """A value said for comparison ("up from 90 last week") is not today's."""
+    value = m["value"]
+    number = str(int(value)) if float(value).is_integer() else str(value)
+    for match in re.finditer(rf"(?<![\d.]){re.escape(number)}(?![\d])", text):
+        before = text[max(0, match.start() - 30) : match.start()]
+        after = text[match.end() : match.end() + 40]
+        earlier = EARLIER_BEFORE.search(before)
+        said = earlier.group(0) if earlier is not None else ""
+        bare = _BARE_COPULA.search(said) is not None
+        points_back = (
+            bare
+            and not _PRESENT.search(text)
+            and _POINTS_BACK.search(before[: len(before) - len(said)]) is not None
+        )
+        if earlier is not None and not (
+            bare
+            and (
+                _LATER_FROM.search(text[match.end() :])
+                or not (EARLIER_TIME.search(text) or points_back)
+            )
+        ):
+            # "was 90" is earlier only if the sentence says when; "the longest block was
+            # about three seconds" is today's.
+            return True
+        if re.match(r"^\s*(degrees?|/\s*\d+|out of \d+|%|percent|hours?|feet)?\W*", after) and (
+            EARLIER_TIME.match(
+                re.sub(
+                    r"^\s*(degrees?|/\s*\d+|out of \d+|%|percent|hours?|feet)?"
+                    r"\W*",
+                    "",
+                    after,
+                )
+            )
+        ):
+            return True
+    return count == 1 and bool(EARLIER_TIME.search(text)) and not _PRESENT.search(text)
+
+
+def said_when(text: str) -> str:
+    """The words that say when an earlier value was taken ("last week"), or ""."""
+    match = EARLIER_TIME.search(text)
+    return match.group(0) if match is not None else ""
+
+
+def earlier_number(text: str) -> float | None:
+    """The value in "last week it was around a six", if the text gives one."""
+    digits = spoken_numbers_to_digits(normalise(text))
+    number = re.search(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])", digits)
+    if number is None or not EARLIER_TIME.search(digits):
+        return None
+    return float(number.group(0))

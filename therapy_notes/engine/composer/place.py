@@ -1,0 +1,91 @@
+"""Where in the body the conversation is: the joint, side and motion being examined.
+
+A clinician names the joint once ("let's look at the right shoulder") and then gives bare
+values ("flexion is 150", "the left side is twenty"); the place carries from sentence to
+sentence in the context so those values are filed against the right joint and side. A
+one-sided test instruction ("stand on your left leg") is kept apart, for the time or
+distance reported next.
+"""
+
+from __future__ import annotations
+
+import re
+
+from therapy_notes.engine.composer.facts import Context
+from therapy_notes.engine.composer.measurements import body_part, side_of
+from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+from therapy_notes.engine.composer.text import normalise
+
+_MOTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("external rotation", re.compile(r"\b(external(ly)? rotat\w*|rotat\w* out\w*)\b")),
+    (
+        "internal rotation",
+        re.compile(r"\b(internal(ly)? rotat\w*|rotat\w* in\w*|behind (your|the|my) back)\b"),
+    ),
+    ("dorsiflexion", re.compile(r"\bdorsi ?flex\w*|\btoes? up\b")),
+    ("plantarflexion", re.compile(r"\bplantar ?flex\w*|\bpoint (your|the) toes?\b")),
+    ("eversion", re.compile(r"\bever(sion|t\w*)\b")),
+    ("inversion", re.compile(r"\binver(sion|t\w*)\b")),
+    ("abduction", re.compile(r"\babduct\w*|\bout to the side\b|\bout sideways\b")),
+    ("adduction", re.compile(r"\badduct\w*")),
+    ("extension", re.compile(r"\bextension\b|\bextend\w*|\bstraighten\w*")),
+    ("flexion", re.compile(r"\bflexion\b|\bflex\b|\bbend\w*|\b(forward|in front)\b")),
+    ("supination", re.compile(r"\bsupinat\w*|\bpalm up\b")),
+    ("pronation", re.compile(r"\bpronat\w*|\bpalm down\b")),
+)
+# Body words that name no part being examined: "lie back", "come back to", "push against
+# my hand" (the clinician's own hand).
+_INCIDENTAL_PARTS = re.compile(
+    r"\b(?:lie|lay|lying|laying|sit|sitting|lean|leaning|come|coming|go|going|get|bring|"
+    r"put|step|roll|head|be|scoot|move|moving|lay it)\s+back\b|\bback\s+(?:to|in|on|up|down|"
+    r"and|then|from|again|here|there|home|later|soon)\b|\bmy\s+(?:hand|hands|fingers?|arm|arms)\b|"
+    r"\b(?:there|hallway|hall|room|line|door|wall|corner|chair)\s+and\s+back\b"
+)
+_ANKLE_MOTIONS = frozenset({"dorsiflexion", "plantarflexion", "eversion", "inversion"})
+_LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
+"""Limbs named in passing ("lift your arm") while a joint of them is examined."""
+# "The right side is twenty", "left's 95", "and 20 on the right": a bare value and a side.
+BARE_SIDE_VALUE = re.compile(
+    r"^\W*(?:and\s+)?(?:the\s+)?(?:left|right)(?:\s+side)?(?:'s|\s+is|\s+was|\s+at)\s+"
+    r"(?:about\s+|around\s+|at\s+)?\d+(?:\.\d+)?\W*$|"
+    r"^\W*(?:and\s+)?\d+(?:\.\d+)?\s+on\s+the\s+(?:left|right)(?:\s+side)?\W*$"
+)
+
+
+_ONE_SIDED = re.compile(
+    r"\b(?:on|with|using|off)\s+(?:your|the|one)\s+(left|right)\s+(leg|foot|arm|hand)\b|"
+    r"\b(left|right)\s+(leg|foot|arm|hand)\s+only\b"
+)
+
+
+def tested_limb(sentence: str) -> tuple[str, str] | None:
+    """The limb a one-sided test is done on ("stand on your left leg", "hop on the right")."""
+    match = _ONE_SIDED.search(normalise(sentence))
+    if match is None:
+        return None
+    side, limb = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
+    return limb, side
+
+
+def remember_place(sentence: str, context: Context) -> None:
+    """The joint, side and motion being talked about carry to sentences that omit them."""
+    text = _INCIDENTAL_PARTS.sub(" ", spoken_numbers_to_digits(normalise(sentence)))
+    if BARE_SIDE_VALUE.search(text):
+        return  # "The right side is twenty": a comparison, the joint examined stays the same
+    part = body_part(text)
+    if part in _LIMBS and context.part and context.part not in _LIMBS:
+        part = ""
+    if part:
+        if part != context.part:
+            context.motion = ""
+        context.part = part
+        context.side = side_of(text) or (context.side if part == context.part else "")
+    elif side_of(text):
+        context.side = side_of(text)
+    for motion, pattern in _MOTIONS:
+        if pattern.search(text):
+            context.motion = motion
+            break
+    if context.motion in _ANKLE_MOTIONS and context.part in ("toe", "foot", ""):
+        # Toes pulled up or pointed move the ankle: that is the joint measured.
+        context.part = "ankle"

@@ -1,0 +1,196 @@
+"""A sentence that is not the answer to a question, written by who said it.
+
+The client's words are reports ("Client reports ..."), quoted where risk is stated; the
+clinician's are findings, interventions, assessments or plan items, with a dose said
+after a plan item joined to it (a quick reply run into the clinician's own turn goes to
+the answer pairing); unlabelled speech (dictation, a voice not yet told apart) is kept as
+it was said. Every statement is read for risk and for values, whoever spoke.
+"""
+
+from __future__ import annotations
+
+import re
+
+from therapy_notes.engine.composer import writing
+from therapy_notes.engine.composer.answers import answer_question
+from therapy_notes.engine.composer.dialogue import (
+    Speaker,
+    Utterance,
+    has_value,
+    is_homework,
+    utterance_kind,
+)
+from therapy_notes.engine.composer.facts import Context, Entry, Facts
+from therapy_notes.engine.composer.measurements import find_measurements
+from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+from therapy_notes.engine.composer.risks import find_risks
+from therapy_notes.engine.composer.roles import sentence_role
+from therapy_notes.engine.composer.screening import new_risks, risk_summary
+from therapy_notes.engine.composer.text import clean_sentence, normalise
+from therapy_notes.engine.composer.values import (
+    bare_rating_number,
+    earlier_bare_value,
+    earlier_only,
+    number_value,
+    other_side,
+    record,
+    today_values,
+)
+
+# The clinician telling what the client did or said, not what they are to do.
+_REPORTS_PAST = re.compile(
+    r"\b(you've been|you have been|you were|you did|you said|you told|you mentioned|"
+    r"last week|earlier)\b"
+)
+_DOSE = re.compile(
+    r"\b(sets?|reps?|repetitions|times|minutes?|seconds?|a day|daily|each|every|twice|"
+    r"after|before|morning|night|evening|hold)\b"
+)
+_HEDGE_OPEN = re.compile(r"^(i think|i'd say|i would say|i feel like|it seems|i believe)\b")
+
+
+def client_sentence(
+    sentence: str, kind: Utterance, item_id: str, context: Context, facts: Facts
+) -> None:
+    """The client's statement: a report, a rating, or a quote where risk is stated."""
+    if kind in (Utterance.QUESTION, Utterance.GREETING, Utterance.ACKNOWLEDGEMENT):
+        return
+    if kind in (Utterance.YES, Utterance.NO) and len(sentence.split()) <= 4:
+        return  # "Nothing like that." after the answer: the answer already said it
+    ids = (item_id,)
+    stated = find_risks(sentence, first_person=True)
+    if stated:
+        for risk in new_risks(stated, context):
+            facts.risks.append((risk, writing.client_quote(sentence, lead="Client states"), ids))
+            facts.entries.append(risk_summary(risk, ids))
+        facts.entries.append(
+            Entry("subjective", writing.client_quote(sentence, lead="Client states"), ids)
+        )
+        return
+    found = today_values(sentence, context, ids, facts)
+    if not found and context.rating is not None:
+        number = bare_rating_number(spoken_numbers_to_digits(normalise(sentence)))
+        if number is not None and float(number.group(0)) <= 10:
+            m = {**context.rating, "value": number_value(number.group(0))}
+            record(m, ids, context, facts)
+            found = [m]
+    if len(sentence.split()) < 3 and not found:
+        return
+    role = "response" if sentence_role(sentence) == "response" else "subjective"
+    if found and len(sentence.split()) <= 8 and all(m["kind"] != "other" for m in found):
+        for m in found:
+            facts.entries.append(
+                Entry(
+                    role, writing.measurement_text(m, self_rated=True, motion=context.motion), ids
+                )
+            )
+        return
+    facts.entries.append(Entry(role, writing.client_report(sentence), ids))
+
+
+def clinician_sentence(
+    sentence: str, kind: Utterance, item_id: str, context: Context, facts: Facts
+) -> None:
+    """The clinician's sentence: a question kept open, a finding, a plan item or its dose."""
+    ids = (item_id,)
+    if kind is Utterance.QUESTION:
+        context.question = (item_id, sentence)
+        context.rating = None
+        return
+    if context.question is not None and context.question[0] == item_id and _is_reply(sentence):
+        # A quick reply run into the clinician's turn ("How are you sleeping? Five hours,
+        # maybe."): the answer is the client's, whatever the turn's label says.
+        reply_kind = utterance_kind(sentence, Speaker.CLIENT)
+        handled = answer_question(sentence, reply_kind, item_id, context, facts)
+        context.question = None
+        if handled:
+            return
+    if kind in (Utterance.GREETING, Utterance.ACKNOWLEDGEMENT, Utterance.INSTRUCTION):
+        return
+    # Risk is read from every statement, whoever the label says spoke: a label can be
+    # wrong, and a clinician's own account ("she marked better off dead") states it too.
+    stated = find_risks(sentence)
+    if stated:
+        for risk in new_risks(stated, context):
+            facts.risks.append((risk, clean_sentence(sentence), ids))
+            facts.entries.append(risk_summary(risk, ids))
+    role = sentence_role(sentence)
+    if role != "plan" and is_homework(sentence) and not _REPORTS_PAST.search(normalise(sentence)):
+        role = "plan"
+    last = facts.entries[-1] if facts.entries else None
+    if (
+        last is not None
+        and last.role == "plan"
+        and last.item_ids == ids
+        and len(sentence.split()) <= 8
+        and _DOSE.search(normalise(sentence))
+    ):
+        # "Keep the heel slides going. Two sets of fifteen. Twice a day.": the dose of the
+        # plan just given, not a measurement of today.
+        joint = ": " if ":" not in last.text else "; "
+        last.text = f"{last.text.rstrip('.')}{joint}{writing.dose(sentence)}."
+        return
+    if role == "plan":
+        facts.entries.append(Entry("plan", writing.plan_item(sentence), ids))
+        return
+    found = today_values(sentence, context, ids, facts, timed=True) or other_side(
+        sentence, context, ids, facts
+    )
+    if not found and (
+        earlier_bare_value(sentence, context, ids, facts)
+        or earlier_only(sentence, context, ids, facts)
+    ):
+        return
+    if found:
+        for m in found:
+            if m["kind"] in ("pain_score", "mood_score"):
+                text = writing.measurement_text(m, self_rated=True)
+            else:
+                text = writing.measurement_text(m, motion=context.motion)
+            facts.entries.append(Entry("objective", text, ids))
+        return
+    if len(sentence.split()) < 6:
+        return  # "That is a big deal.": a remark to the client, not a finding
+    if role == "intervention":
+        facts.entries.append(Entry("intervention", writing.intervention(sentence), ids))
+    elif role in ("assessment", "response", "goals"):
+        facts.entries.append(Entry(role, writing.clinician_statement(sentence), ids))
+    elif _HEDGE_OPEN.match(normalise(sentence)):
+        facts.entries.append(Entry("assessment", writing.clinician_statement(sentence), ids))
+    else:
+        facts.entries.append(Entry("objective", writing.clinician_statement(sentence), ids))
+
+
+def unlabelled_sentence(
+    sentence: str, kind: Utterance, item_id: str, context: Context, facts: Facts
+) -> None:
+    """Dictation, or a voice not yet told apart: the words are kept as they were said."""
+    if kind in (Utterance.QUESTION, Utterance.GREETING, Utterance.ACKNOWLEDGEMENT):
+        return
+    ids = (item_id,)
+    role = sentence_role(sentence)
+    measurements = [] if role == "plan" else find_measurements(sentence)
+    risks = new_risks(find_risks(sentence), context)
+    if len(sentence.split()) < 3 and not measurements and not risks:
+        return
+    for risk in risks:
+        facts.risks.append((risk, clean_sentence(sentence), ids))
+    for m in measurements:
+        facts.measurements.append(({k: v for k, v in m.items() if k != "name"}, ids))
+    last = facts.entries[-1] if facts.entries else None
+    if last is not None and last.role == role and last.item_ids == ids:
+        last.text = f"{last.text} {clean_sentence(sentence)}"
+    else:
+        facts.entries.append(Entry(role, clean_sentence(sentence), ids))
+
+
+def _is_reply(sentence: str) -> bool:
+    """A yes/no, or a short sentence with a value: what an answer sounds like.
+
+    A scale's anchors ("Zero to ten.") after the question are still the question.
+    """
+    words = sentence.split()
+    kind = utterance_kind(sentence, Speaker.CLIENT)
+    if kind in (Utterance.YES, Utterance.NO):
+        return True
+    return len(words) <= 9 and has_value(normalise(sentence))

@@ -1,0 +1,73 @@
+"""One turn read sentence by sentence: who spoke, what kind of sentence, and where it goes.
+
+A turn's text is split into sentences once (cached, since history is re-read every
+response); the first sentence of a client's turn answers the open question, and each
+sentence goes to the answer pairing or to the statements of its speaker, with the place
+being examined carried along. The result is the turn's facts, not yet tool calls.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from therapy_notes.engine.composer.answers import answer_question
+from therapy_notes.engine.composer.dialogue import Speaker, Utterance, split_speaker, utterance_kind
+from therapy_notes.engine.composer.facts import Context, Facts
+from therapy_notes.engine.composer.numbers import self_corrected
+from therapy_notes.engine.composer.place import remember_place, tested_limb
+from therapy_notes.engine.composer.statements import (
+    client_sentence,
+    clinician_sentence,
+    unlabelled_sentence,
+)
+from therapy_notes.engine.composer.text import normalise, split_sentences
+
+_ANCHOR_ONLY = re.compile(
+    r"^\W*(?:on a scale of\s+)?(?:0|zero|1|one)\s+to\s+(?:10|ten|5|five)\W*$|"
+    r"^\W*(?:out of (?:10|ten|5|five))\W*$"
+)
+
+
+@lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[Speaker, tuple[tuple[str, Utterance], ...]]:
+    """A turn's speaker and its sentences with their kinds (cached: history is re-read)."""
+    speaker, body = split_speaker(text)
+    body = self_corrected(body)
+    sentences: list[str] = []
+    for sentence in split_sentences(body):
+        if sentences and _ANCHOR_ONLY.match(normalise(sentence)):
+            # "Pain in the right knee right now. Zero to ten.": the anchors finish the ask.
+            sentences[-1] = f"{sentences[-1].rstrip('.!?')}, {sentence}"
+        else:
+            sentences.append(sentence)
+    return speaker, tuple((s, utterance_kind(s, speaker)) for s in sentences)
+
+
+def turn_facts(item_id: str, text: str, context: Context) -> Facts:
+    """What one turn (its item id and text) adds to the note; the context moves on."""
+    speaker, sentences = _sentences(text)
+    if speaker is Speaker.CLIENT and context.question is not None and len(sentences) > 1:
+        first, kind = sentences[0]
+        if len(first.split()) <= 3 and kind not in (Utterance.YES, Utterance.NO):
+            merged = f"{first.rstrip('.!')}, {sentences[1][0]}"
+            sentences = ((merged, utterance_kind(merged, speaker)), *sentences[2:])
+    facts = Facts()
+    answered = False
+    for sentence, kind in sentences:
+        remember_place(sentence, context)
+        if speaker is Speaker.CLINICIAN and kind is Utterance.INSTRUCTION:
+            context.tested = tested_limb(sentence)
+        if speaker is Speaker.CLIENT:
+            if context.question is not None and not answered:
+                answered = True
+                if answer_question(sentence, kind, item_id, context, facts):
+                    continue
+            client_sentence(sentence, kind, item_id, context, facts)
+        elif speaker is Speaker.CLINICIAN:
+            clinician_sentence(sentence, kind, item_id, context, facts)
+        else:
+            unlabelled_sentence(sentence, kind, item_id, context, facts)
+    if speaker is Speaker.CLIENT and sentences:
+        context.question = None
+    return facts
