@@ -1,7 +1,7 @@
 """Where the database key comes from: the OS keyring, a passphrase, or the recovery key.
 
 This is the use case (unlock, first set-up, recovery, the keys for a restore); what it
-reads and writes is behind ports that the composition roots (app.py, cli.py) wire in:
+reads and writes is behind ports that the composition roots (app.py, the cli package) wire in:
 the key file and set-up lock (`KeyFileStore`: `storage.key_file`), the OS keyring
 (`SecretStore`: `system_keyring`) and the person at the computer (`KeyPrompt`: the
 terminal, a dialog, or nobody). The values and the crypto are in the domain
