@@ -15,6 +15,7 @@ import keyring
 import keyring.backend
 import pytest
 
+from tests.fakes.keyring_backend import MemoryKeyringBackend
 from tests.postgres_server import PostgresServer, free_port, write_certificate
 from therapy_notes.cli import main
 from therapy_notes.domain.database_url import server_database
@@ -326,25 +327,6 @@ def test_a_dropped_connection_is_said_and_the_next_unit_of_work_reconnects(
         database.close()
 
 
-class _MemoryKeyring(keyring.backend.KeyringBackend):
-    """A working OS keyring that forgets everything after the test."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
-
-
 def test_db_password_keeps_it_in_the_keyring_and_commands_then_use_it(
     empty_url: str,
     postgres_server: PostgresServer,
@@ -352,7 +334,7 @@ def test_db_password_keeps_it_in_the_keyring_and_commands_then_use_it(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    backend = _MemoryKeyring()
+    backend = MemoryKeyringBackend()
     keyring.set_keyring(backend)  # the autouse fixture puts the previous one back
     monkeypatch.setattr("getpass.getpass", lambda _prompt="": postgres_server.password)
     args = ["--data-dir", str(data_dir), "--database-url", empty_url]

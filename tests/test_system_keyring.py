@@ -19,6 +19,7 @@ import keyring.backends.null
 import keyring.errors
 import pytest
 
+from tests.fakes.keyring_backend import MemoryKeyringBackend
 from tests.unlocked import TEST_PASSPHRASE
 from therapy_notes.domain.key_record import KeyMode
 from therapy_notes.domain.key_wrap import PASSPHRASE_ENV
@@ -33,27 +34,7 @@ from therapy_notes.system_keyring import (
 )
 
 
-class MemoryBackend(keyring.backend.KeyringBackend):
-    """A real keyring backend that keeps its entries in a dict."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("no such password")
-
-
-class LockedBackend(MemoryBackend):
+class LockedBackend(MemoryKeyringBackend):
     """A keyring that is there but locked (the user dismissed its unlock prompt)."""
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -92,7 +73,7 @@ def test_obfuscating_keyring_backends_count_as_none() -> None:
 
 
 def test_entries_round_trip_under_the_app_service_name(use_backend: Callable[[Any], Any]) -> None:
-    backend = use_backend(MemoryBackend())
+    backend = use_backend(MemoryKeyringBackend())
     store = SystemKeyring()
     assert store.is_usable()
     assert store.get("openai-api-key") is None
@@ -145,7 +126,7 @@ def test_a_locked_keyring_is_a_refusal_not_a_missing_keyring(
 def test_the_key_service_keeps_the_database_key_in_the_same_keyring(
     use_backend: Callable[[Any], Any], tmp_path: Path
 ) -> None:
-    backend = use_backend(MemoryBackend())
+    backend = use_backend(MemoryKeyringBackend())
     db_path = tmp_path / "therapy_notes.db"
 
     class Shown(NoPrompt):

@@ -23,6 +23,7 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from tests.fakes.keyring_backend import MemoryKeyringBackend
 from therapy_notes.app import AppParts, build_app, local_engine_opener
 from therapy_notes.audio.wav_source import WavSource
 from therapy_notes.config import AppConfig
@@ -34,24 +35,8 @@ from therapy_notes.ui.settings_store import ApiKeyStore
 T = TypeVar("T")
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that forgets everything when the test ends."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("no such password")
+MemoryKeyring = MemoryKeyringBackend
+"""The dict-backed keyring the window's tests use (shared with the other suites)."""
 
 
 @pytest.fixture
