@@ -538,10 +538,11 @@ def run_app(
             sys.stderr.write(app_or_problem)
             return 1
         splash = show_splash(app_or_problem, "Opening your records…")
+    else:
+        splash.show_status("Opening your records…")
+        QApplication.processEvents()  # no event loop yet: paint the new status now
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    splash.show_status("Opening your records…")
-    QApplication.processEvents()
     try:
         config = resolve_data_dir(config)
         # A clinic's server encrypts at rest and this computer keeps no copy: no key.
