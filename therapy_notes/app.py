@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import numpy as np
 import qasync
 from argon2 import PasswordHasher
 from PySide6.QtCore import QCoreApplication
@@ -98,9 +97,9 @@ EngineOpenerFactory = Callable[[SettingsController], EngineOpener]
 def pcm16_level(chunk: bytes) -> float:
     """Loudness 0..1 of a PCM16 chunk, for the level meters."""
     from therapy_notes.audio.dsp import rms_level
+    from therapy_notes.pcm import pcm16_to_float, whole_samples
 
-    samples = np.frombuffer(chunk[: len(chunk) // 2 * 2], dtype="<i2").astype(np.float32)
-    return rms_level(samples / 32768.0) if samples.size else 0.0
+    return rms_level(pcm16_to_float(whole_samples(chunk)))
 
 
 def data_places(config: AppConfig) -> DataPlaces:

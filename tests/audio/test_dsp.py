@@ -8,16 +8,13 @@ from therapy_notes.audio.dsp import (
     DcRemover,
     GainNormaliser,
     StreamConverter,
-    StreamResampler,
-    float_to_pcm16,
     normalise_gain,
-    pcm16_to_float,
     remove_dc,
-    resample,
     rms,
     rms_level,
     to_mono,
 )
+from therapy_notes.pcm import pcm16_to_float
 
 
 def sine(freq_hz: float, rate_hz: int, seconds: float, amplitude: float = 0.5) -> np.ndarray:
@@ -47,51 +44,6 @@ def test_to_mono_keeps_mono_and_single_column():
         to_mono(np.zeros((2, 2, 2)))
 
 
-@pytest.mark.parametrize(
-    ("from_hz", "to_hz"), [(48_000, 24_000), (44_100, 24_000), (16_000, 24_000)]
-)
-def test_resample_length_and_pitch(from_hz, to_hz):
-    x = sine(1000.0, from_hz, 1.0)
-    y = resample(x, from_hz, to_hz)
-    assert y.dtype == np.float32
-    assert abs(len(y) - to_hz) <= 1
-    assert abs(peak_hz(y, to_hz) - 1000.0) < 2.0
-
-
-def test_resample_same_rate_is_a_copy():
-    x = sine(440.0, 24_000, 0.1)
-    y = resample(x, 24_000, 24_000)
-    np.testing.assert_array_equal(x, y)
-    assert y is not x
-
-
-def test_resample_rejects_bad_rates():
-    with pytest.raises(ValueError):
-        resample(np.zeros(10), 0, 24_000)
-
-
-def test_stream_resampler_matches_whole_signal_without_clicks():
-    x = sine(440.0, 44_100, 2.0)
-    stream = StreamResampler(44_100, 24_000)
-    pieces = [stream.process(x[i : i + 4410]) for i in range(0, len(x), 4410)]
-    pieces.append(stream.flush())
-    y = np.concatenate(pieces)
-    assert abs(len(y) - 48_000) <= 1
-    # Chunk boundaries add no clicks: sample-to-sample steps stay those of a 440 Hz sine.
-    max_step = 2 * math.pi * 440 / 24_000 * 0.5
-    assert np.max(np.abs(np.diff(y[100:-100]))) < max_step * 1.05
-    whole = resample(x, 44_100, 24_000)
-    n = min(len(whole), len(y))
-    np.testing.assert_allclose(y[200 : n - 200], whole[200 : n - 200], atol=2e-3)
-
-
-def test_stream_resampler_passthrough_at_same_rate():
-    stream = StreamResampler(24_000, 24_000)
-    x = sine(440.0, 24_000, 0.05)
-    np.testing.assert_array_equal(stream.process(x), x)
-    assert stream.flush().shape == (0,)
-
-
 def test_remove_dc():
     x = sine(440.0, 24_000, 0.5) + np.float32(0.3)
     y = remove_dc(x)
@@ -107,19 +59,6 @@ def test_dc_remover_converges_without_steps():
     assert abs(float(np.mean(out[-rate:]))) < 0.01
     max_step = 2 * math.pi * 300 / rate * 0.3
     assert np.max(np.abs(np.diff(out))) < max_step * 1.1
-
-
-def test_pcm16_round_trip_and_clipping():
-    x = np.array([0.0, 0.5, -0.5, 1.5, -1.5, np.nan, 1.0, -1.0], dtype=np.float32)
-    b = float_to_pcm16(x)
-    assert len(b) == 16
-    ints = np.frombuffer(b, dtype="<i2")
-    assert list(ints) == [0, 16384, -16384, 32767, -32768, 0, 32767, -32768]
-    back = pcm16_to_float(b)
-    assert back.dtype == np.float32
-    np.testing.assert_allclose(back[:3], [0.0, 0.5, -0.5], atol=1 / 32768)
-    with pytest.raises(ValueError):
-        pcm16_to_float(b"\x00")
 
 
 @pytest.mark.parametrize(

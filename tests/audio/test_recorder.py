@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from therapy_notes.audio.devices import load_sounddevice
-from therapy_notes.audio.dsp import pcm16_to_float, rms
+from therapy_notes.audio.dsp import rms
 from therapy_notes.audio.recorder import AudioRecorder
 from therapy_notes.errors import (
     AudioDeviceError,
@@ -12,6 +12,7 @@ from therapy_notes.errors import (
     MicrophoneMissingError,
     MicrophonePermissionError,
 )
+from therapy_notes.pcm import pcm16_to_float
 
 from .fake_sounddevice import FakeSoundDevice
 from .wav_files import tone

@@ -4,9 +4,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from therapy_notes.audio.dsp import pcm16_to_float, resample, rms
+from therapy_notes.audio.dsp import rms
 from therapy_notes.audio.wav_source import WavSource
 from therapy_notes.errors import AudioFileError
+from therapy_notes.pcm import pcm16_to_float, resample
 
 from .wav_files import tone, write_wav
 

@@ -25,9 +25,10 @@ from tests.benchmarks.conftest import ms, percentile, write_results
 from tests.speech import FIXTURES, LONG_SESSION
 from therapy_notes.audio.recorder import AudioRecorder
 from therapy_notes.audio.wav_source import WavSource
+from therapy_notes.domain import audio_format
 from therapy_notes.domain.events import ToolCall
-from therapy_notes.engine.pcm import pcm16_to_float32, resample_24k_to_16k
 from therapy_notes.engine.turns import EngineModels, TurnFinal, TurnTracker, VadSettings
+from therapy_notes.pcm import MODEL_RATE_HZ, pcm16_to_float, resample
 from therapy_notes.services.tool_runner import ToolRunner
 
 pytestmark = pytest.mark.benchmark
@@ -59,7 +60,10 @@ async def _longest_gap_s(work: Awaitable[object], tick_s: float = 0.002) -> floa
 
 
 async def test_loop_stalls_while_decoding_and_feeding(models: EngineModels, tmp_path: Path) -> None:
-    audio = [resample_24k_to_16k(pcm16_to_float32(f.pcm16())) for f in FIXTURES[:2]]
+    audio = [
+        resample(pcm16_to_float(f.pcm16()), audio_format.SAMPLE_RATE_HZ, MODEL_RATE_HZ)
+        for f in FIXTURES[:2]
+    ]
     asr_gap = await _longest_gap_s(
         asyncio.gather(*(models.recognizer.transcribe(a) for a in audio)), tick_s=0.005
     )

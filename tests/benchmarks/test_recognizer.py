@@ -27,16 +27,17 @@ from tests.benchmarks.conftest import (
     write_results,
 )
 from tests.speech import FIXTURES, SAMPLE_RATE_HZ
+from therapy_notes.domain import audio_format
 from therapy_notes.engine.background import BackgroundEngine
-from therapy_notes.engine.pcm import MODEL_RATE_HZ, StreamResampler
 from therapy_notes.engine.turns import EngineModels
+from therapy_notes.pcm import MODEL_RATE_HZ, StreamResampler
 
 REPEATS = 3
 
 
 def _audio_16k(pcm16: bytes) -> np.ndarray:
-    resampler = StreamResampler()
-    return np.concatenate([resampler.push(pcm16), resampler.flush()])
+    resampler = StreamResampler(audio_format.SAMPLE_RATE_HZ, MODEL_RATE_HZ)
+    return np.concatenate([resampler.push_pcm16(pcm16), resampler.flush()])
 
 
 def _timed_decode(models: EngineModels, audio: np.ndarray, *, partial: bool) -> float:

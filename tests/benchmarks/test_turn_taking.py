@@ -48,10 +48,11 @@ import websockets
 
 from tests.benchmarks.conftest import API_KEY, counted, ms, percentile, write_results
 from tests.speech import SAMPLE_RATE_HZ, word_error_rate
+from therapy_notes.domain import audio_format
 from therapy_notes.engine.background import BackgroundEngine
-from therapy_notes.engine.pcm import MODEL_RATE_HZ, StreamResampler
 from therapy_notes.engine.turns import EngineModels
 from therapy_notes.engine.vad import WINDOW_SAMPLES, StreamingVad
+from therapy_notes.pcm import MODEL_RATE_HZ, StreamResampler
 
 SENTENCES: list[tuple[str, int, str]] = [
     ("Range of motion in the left elbow has improved to full extension.", 0, ""),
@@ -136,8 +137,8 @@ def generate_session(work: Path) -> tuple[bytes, list[Spoken]]:
 def inner_quiet_runs(models: EngineModels, pcm: bytes, spoken: list[Spoken]) -> list[float]:
     """Quiet runs (ms) inside sentences as the tracker sees them: from the VAD falling below
     threshold - 0.15 until it rises to the threshold again, before the sentence's end."""
-    resampler = StreamResampler()
-    audio = np.concatenate([resampler.push(pcm), resampler.flush()])
+    resampler = StreamResampler(audio_format.SAMPLE_RATE_HZ, MODEL_RATE_HZ)
+    audio = np.concatenate([resampler.push_pcm16(pcm), resampler.flush()])
     probs = StreamingVad(models.vad).push(audio)
     window_s = WINDOW_SAMPLES / MODEL_RATE_HZ
     runs: list[float] = []

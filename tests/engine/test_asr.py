@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.speech import FIXTURES, word_error_rate
+from therapy_notes.domain import audio_format
 from therapy_notes.engine.asr import (
     BUNDLED_MODEL_SHA256,
     Recognizer,
@@ -16,8 +17,8 @@ from therapy_notes.engine.asr import (
     file_sha256,
     plan_workers,
 )
-from therapy_notes.engine.pcm import pcm16_to_float32, resample_24k_to_16k
 from therapy_notes.errors import ModelError
+from therapy_notes.pcm import MODEL_RATE_HZ, pcm16_to_float, resample
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def recognizer() -> Recognizer:
 
 
 def _audio_16k(pcm16: bytes) -> np.ndarray:
-    return resample_24k_to_16k(pcm16_to_float32(pcm16))
+    return resample(pcm16_to_float(pcm16), audio_format.SAMPLE_RATE_HZ, MODEL_RATE_HZ)
 
 
 def test_bundled_model_matches_the_pinned_hash(recognizer: Recognizer) -> None:

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from tests.speech import FIXTURES
-from therapy_notes.engine.pcm import pcm16_to_float32, resample_24k_to_16k
+from therapy_notes.domain import audio_format
 from therapy_notes.engine.vad import WINDOW_SAMPLES, StreamingVad, VadModel
+from therapy_notes.pcm import MODEL_RATE_HZ, pcm16_to_float, resample
 
 
 @pytest.fixture(scope="module")
@@ -12,7 +13,7 @@ def model() -> VadModel:
 
 
 def _speech_16k() -> np.ndarray:
-    return resample_24k_to_16k(pcm16_to_float32(FIXTURES[0].pcm16()))
+    return resample(pcm16_to_float(FIXTURES[0].pcm16()), audio_format.SAMPLE_RATE_HZ, MODEL_RATE_HZ)
 
 
 def test_silence_scores_low(model: VadModel) -> None:

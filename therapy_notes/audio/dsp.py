@@ -1,4 +1,6 @@
-"""Signal processing for the audio path: mono, DC removal, gain, resampling, PCM16.
+"""Signal processing for the audio path: mono, DC removal, gain, and the stream converter.
+
+Resampling and PCM16 conversion live in `therapy_notes.pcm`, shared with the engine.
 
 Every function takes and returns float32 samples in -1..1, shaped `(frames,)` for mono or
 `(frames, channels)` for several channels. The stateful classes exist because the microphone
@@ -12,12 +14,9 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-import soxr
 
 from therapy_notes.domain import audio_format
-
-Samples = npt.NDArray[np.float32]
-"""Float32 audio in -1..1, `(frames,)` or `(frames, channels)`."""
+from therapy_notes.pcm import Samples, StreamResampler, as_float32, check_rate, float_to_pcm16
 
 OUTPUT_RATE_HZ = audio_format.SAMPLE_RATE_HZ
 """The rate the realtime protocol wants (PROTOCOL.md): mono PCM16 at 24 kHz."""
@@ -25,14 +24,8 @@ OUTPUT_RATE_HZ = audio_format.SAMPLE_RATE_HZ
 LEVEL_FLOOR_DBFS = -60.0
 """The quietest level a meter shows; anything quieter reads as 0."""
 
-_PCM16_SCALE = 32768.0
 _PEAK_CEILING = 0.98
 """Largest peak the gain stages aim for, a little under full scale."""
-_RESAMPLE_QUALITY = "HQ"
-
-
-def _as_float32(x: npt.ArrayLike) -> Samples:
-    return np.ascontiguousarray(x, dtype=np.float32)
 
 
 def to_mono(x: npt.ArrayLike) -> Samples:
@@ -40,7 +33,7 @@ def to_mono(x: npt.ArrayLike) -> Samples:
 
     Averaging (not summing) keeps a full-scale stereo signal within -1..1.
     """
-    a = _as_float32(x)
+    a = as_float32(x)
     if a.ndim == 1:
         return a
     if a.ndim != 2:
@@ -51,24 +44,9 @@ def to_mono(x: npt.ArrayLike) -> Samples:
     return mixed
 
 
-def resample(x: npt.ArrayLike, from_hz: float, to_hz: float) -> Samples:
-    """Resample a whole signal with soxr's high-quality filter.
-
-    For audio that arrives in pieces use `StreamResampler`, which keeps the filter state
-    across pieces; resampling each piece on its own adds a click at every boundary.
-    """
-    _check_rate(from_hz)
-    _check_rate(to_hz)
-    a = _as_float32(x)
-    if from_hz == to_hz:
-        return a.copy()
-    out: Samples = soxr.resample(a, from_hz, to_hz, quality=_RESAMPLE_QUALITY)
-    return _as_float32(out)
-
-
 def remove_dc(x: npt.ArrayLike) -> Samples:
     """Subtract each channel's mean, so a microphone's DC offset does not eat headroom."""
-    a = _as_float32(x)
+    a = as_float32(x)
     if a.size == 0:
         return a.copy()
     centred: Samples = (a - a.mean(axis=0, dtype=np.float64)).astype(np.float32)
@@ -77,7 +55,7 @@ def remove_dc(x: npt.ArrayLike) -> Samples:
 
 def rms(x: npt.ArrayLike) -> float:
     """Root mean square of all samples (0.0 for an empty signal)."""
-    a = _as_float32(x)
+    a = as_float32(x)
     if a.size == 0:
         return 0.0
     return float(np.sqrt(np.mean(np.square(a, dtype=np.float64))))
@@ -108,7 +86,7 @@ def normalise_gain(
     The gain is limited to +-`max_gain_db` (so near-silence is not blown up into noise) and
     so the loudest peak stays below full scale. For a stream use `GainNormaliser`.
     """
-    a = _as_float32(x)
+    a = as_float32(x)
     level = rms(a)
     if level == 0.0:
         return a.copy()
@@ -140,7 +118,7 @@ class GainNormaliser:
         level_window_s: float = 3.0,
         release_s: float = 1.5,
     ) -> None:
-        _check_rate(sample_rate_hz)
+        check_rate(sample_rate_hz)
         self._rate = sample_rate_hz
         self._target_rms = 10 ** (target_dbfs / 20.0)
         self._max_gain = 10 ** (max_gain_db / 20.0)
@@ -157,7 +135,7 @@ class GainNormaliser:
 
     def process(self, x: npt.ArrayLike) -> Samples:
         """Apply the gain to one mono chunk and adapt it for the next."""
-        a = _as_float32(x)
+        a = as_float32(x)
         n = a.shape[0]
         if n == 0:
             return a.copy()
@@ -195,14 +173,14 @@ class DcRemover:
     """
 
     def __init__(self, sample_rate_hz: int, *, window_s: float = 1.0) -> None:
-        _check_rate(sample_rate_hz)
+        check_rate(sample_rate_hz)
         self._rate = sample_rate_hz
         self._window_s = window_s
         self._offset: float | None = None
 
     def process(self, x: npt.ArrayLike) -> Samples:
         """Subtract the tracked offset from one mono chunk."""
-        a = _as_float32(x)
+        a = as_float32(x)
         n = a.shape[0]
         if n == 0:
             return a.copy()
@@ -215,64 +193,6 @@ class DcRemover:
         ramp = np.linspace(self._offset, new_offset, n, endpoint=False, dtype=np.float64)
         self._offset = new_offset
         return (a - ramp).astype(np.float32)
-
-
-class StreamResampler:
-    """Resamples audio that arrives in chunks, keeping the filter state between them.
-
-    Output lengths vary by a sample or so per chunk (the filter's delay and rounding); the
-    total over the stream, after `flush()`, is the input length times `to_hz / from_hz`.
-    """
-
-    def __init__(self, from_hz: float, to_hz: float, channels: int = 1) -> None:
-        _check_rate(from_hz)
-        _check_rate(to_hz)
-        if channels < 1:
-            raise ValueError(f"channels must be at least 1, got {channels}")
-        self._channels = channels
-        self._stream: soxr.ResampleStream | None = None
-        if from_hz != to_hz:
-            self._stream = soxr.ResampleStream(
-                from_hz, to_hz, channels, dtype="float32", quality=_RESAMPLE_QUALITY
-            )
-
-    def process(self, x: npt.ArrayLike) -> Samples:
-        """Resample one chunk; returns what the filter can emit so far."""
-        a = _as_float32(x)
-        if self._stream is None:
-            return a.copy()
-        out: Samples = self._stream.resample_chunk(a, last=False)
-        return _as_float32(out)
-
-    def flush(self) -> Samples:
-        """Emit the samples still held in the filter; call once, at the end of the stream."""
-        shape = (0,) if self._channels == 1 else (0, self._channels)
-        empty = np.zeros(shape, dtype=np.float32)
-        if self._stream is None:
-            return empty
-        out: Samples = self._stream.resample_chunk(empty, last=True)
-        return _as_float32(out)
-
-
-def float_to_pcm16(x: npt.ArrayLike) -> bytes:
-    """Float samples to PCM16 little-endian bytes, clipping instead of wrapping around.
-
-    Without clipping, a sample just over 1.0 would wrap to a loud negative click; NaN
-    (a broken device or filter) becomes silence.
-    """
-    a = np.nan_to_num(_as_float32(x), nan=0.0, posinf=1.0, neginf=-1.0)
-    scaled = np.clip(np.rint(a * _PCM16_SCALE), -32768, 32767)
-    pcm: bytes = scaled.astype("<i2").tobytes()
-    return pcm
-
-
-def pcm16_to_float(b: bytes) -> Samples:
-    """PCM16 little-endian bytes to float samples in -1..1."""
-    if len(b) % 2:
-        raise ValueError(f"PCM16 data must have an even number of bytes, got {len(b)}")
-    return (np.frombuffer(b, dtype="<i2").astype(np.float32) / np.float32(_PCM16_SCALE)).astype(
-        np.float32
-    )
 
 
 class StreamConverter:
@@ -299,8 +219,3 @@ class StreamConverter:
     def flush(self) -> bytes:
         """The converted samples still held by the resampler; call once at the end."""
         return float_to_pcm16(self._resampler.flush())
-
-
-def _check_rate(rate_hz: float) -> None:
-    if not rate_hz > 0:
-        raise ValueError(f"sample rate must be positive, got {rate_hz}")

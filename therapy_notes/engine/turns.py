@@ -33,9 +33,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from therapy_notes.domain import audio_format
 from therapy_notes.engine.asr import Recognizer
-from therapy_notes.engine.pcm import MODEL_RATE_HZ, StreamResampler
 from therapy_notes.engine.vad import WINDOW_SAMPLES, StreamingVad, VadModel
+from therapy_notes.pcm import MODEL_RATE_HZ, StreamResampler
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,8 @@ _T = TypeVar("_T")
 
 MIN_COMMIT_MS = 100
 _SAMPLES_PER_MS = MODEL_RATE_HZ // 1000
+_BYTES_PER_SAMPLE = audio_format.BYTES_PER_MS // _SAMPLES_PER_MS
+"""Protocol bytes behind one model-rate sample (48 bytes a millisecond, 16 samples)."""
 _PARTIAL_INTERVAL_MS = 800
 _FIRST_PARTIAL_MS = 450
 """Speech (not counting prefix padding) before the first partial: about one spoken word."""
@@ -334,7 +337,7 @@ class TurnTracker:
         self._recognizer = models.recognizer
         self._vad = StreamingVad(models.vad)
         self._new_item_id = new_item_id
-        self._resampler = StreamResampler()
+        self._resampler = StreamResampler(audio_format.SAMPLE_RATE_HZ, MODEL_RATE_HZ)
         self._buffer = _AudioBuffer()
         self._settings: VadSettings | None = None
         self._vad_next = 0
@@ -352,14 +355,14 @@ class TurnTracker:
     @property
     def buffered_ms(self) -> float:
         """Audio in the input buffer (since the last commit or clear, less VAD trimming)."""
-        expected = (self._received_bytes - self._flushed_bytes) // 3
+        expected = (self._received_bytes - self._flushed_bytes) // _BYTES_PER_SAMPLE
         in_resampler = max(0, expected - (self._buffer.end - self._flushed_end))
         return (self._buffer.end - self._buffer.start + in_resampler) / _SAMPLES_PER_MS
 
     @property
     def audio_ms(self) -> float:
         """All audio received on this connection."""
-        return self._received_bytes / 2 / 24
+        return self._received_bytes / audio_format.BYTES_PER_MS
 
     def set_turn_detection(self, settings: VadSettings | None) -> None:
         """Switch server VAD on (with these settings) or off (None: manual commits only).
@@ -383,7 +386,7 @@ class TurnTracker:
         """
         self._ensure_pump()
         self._received_bytes += len(pcm16_24k)
-        audio = self._resampler.push(pcm16_24k)
+        audio = self._resampler.push_pcm16(pcm16_24k)
         self._buffer.append(audio)
         if self._settings is None:
             return

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import onnxruntime
-import soxr
 
 from therapy_notes.errors import ModelError
+from therapy_notes.pcm import pcm16_to_float, resample, whole_samples
 from therapy_notes.resource_paths import resource_path
 from therapy_notes.speakers import frontend
 
@@ -53,15 +53,14 @@ def bundled_model_path() -> Path:
 
 
 def pcm16_to_16k(pcm16: bytes, sample_rate_hz: int) -> npt.NDArray[np.float64]:
-    """PCM16 LE mono bytes at any rate -> float audio in [-1, 1] at the model's 16 kHz."""
-    samples = np.frombuffer(pcm16[: len(pcm16) // 2 * 2], dtype="<i2").astype(np.float64)
-    samples /= 32768.0
+    """PCM16 LE mono bytes at any rate -> float audio in [-1, 1] at the model's 16 kHz.
+
+    In float64, which the log-mel frontend computes in (a trailing half sample is dropped).
+    """
+    samples = pcm16_to_float(whole_samples(pcm16)).astype(np.float64)
     if sample_rate_hz == frontend.SAMPLE_RATE_HZ or samples.size == 0:
         return samples
-    resampled: npt.NDArray[np.float64] = soxr.resample(
-        samples, sample_rate_hz, frontend.SAMPLE_RATE_HZ
-    )
-    return resampled
+    return resample(samples, sample_rate_hz, frontend.SAMPLE_RATE_HZ)
 
 
 def speech_seconds(pcm16: bytes, sample_rate_hz: int = 24000) -> float:
