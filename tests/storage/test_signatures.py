@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from therapy_notes.domain.audit import GENESIS_HASH, AuditAnchor, AuditRecord, chain_findings
 from therapy_notes.domain.keys import DatabaseKey
+from therapy_notes.domain.note_lock import NOTE_AUDIT_ENTITY, SIGNED_ACTION
 from therapy_notes.domain.notes import (
     Addendum,
     EntrySource,
@@ -130,6 +131,22 @@ def test_a_signature_row_alone_locks_the_note(
         )
     with pytest.raises(NoteLockedError), uow_factory() as uow:
         uow.notes.update_entry(entry_id, "Changed.", "clinician")
+
+
+def test_an_audited_sign_off_alone_locks_the_note(
+    uow_factory: UowFactory, session_id: int, entry_id: int
+) -> None:
+    """Signature rows deleted and the status reset behind the app's back: still locked."""
+    with uow_factory() as uow:
+        uow.notes.update_entry(entry_id, "Knee pain 5/10.", "clinician")
+        uow.audit.record(
+            AuditRecord("ana", SIGNED_ACTION, NOTE_AUDIT_ENTITY, session_id, at(5), after="{}")
+        )
+    with pytest.raises(NoteLockedError, match="signed"), uow_factory() as uow:
+        uow.notes.update_entry(entry_id, "Changed.", "clinician")
+    with uow_factory() as uow:
+        assert uow.notes.get_entry(entry_id)[1].text == "Knee pain 5/10."
+        assert uow.sessions.get(session_id).status is not SessionStatus.SIGNED
 
 
 # --- the signing key, keyed rows and the audit chain ---------------------------------------

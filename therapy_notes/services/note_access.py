@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from therapy_notes.domain.audit import AuditRecord
+from therapy_notes.domain.note_lock import LOCKED_MESSAGE, NOTE_AUDIT_ENTITY, is_signed
 from therapy_notes.domain.notes import (
     Addendum,
     EntrySource,
@@ -44,20 +45,9 @@ from therapy_notes.services.verification import check_note, recorded_sign_offs
 
 logger = logging.getLogger(__name__)
 
-AUDIT_ENTITY = "session"
-"""Every note change is audited under its session, so one query gives a note's history."""
+AUDIT_ENTITY = NOTE_AUDIT_ENTITY
 
 _T = TypeVar("_T")
-
-
-def is_signed(status: SessionStatus, *, has_signatures: bool, audit_says_signed: bool) -> bool:
-    """The lock rule: a note is signed, so read-only, once any of these says so.
-
-    The session's status, a stored signature, or the audit trail's record of a sign-off:
-    deleting the signature rows (and resetting the status) behind the app's back does not
-    make a signed note editable again.
-    """
-    return status is SessionStatus.SIGNED or has_signatures or audit_says_signed
 
 
 class SignatureState(StrEnum):
@@ -278,10 +268,7 @@ class NoteAccess:
             has_signatures=bool(uow.signatures.signatures_for(session_id)),
             audit_says_signed=bool(recorded_sign_offs(self.trail(uow, session_id))),
         ):
-            raise NoteLockedError(
-                "This note is signed and can no longer be edited. "
-                "Add an addendum to correct or extend it."
-            )
+            raise NoteLockedError(LOCKED_MESSAGE)
         return session
 
     def require_editable(self, uow: NotesUnitOfWork, session_id: int) -> SessionRecord:

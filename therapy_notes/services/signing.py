@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 
+from therapy_notes.domain.note_lock import SIGNED_ACTION
 from therapy_notes.domain.notes import Addendum, Signature, SignatureRole
 from therapy_notes.domain.session import SessionRecord, SessionStatus
 from therapy_notes.domain.sign_off import NOT_A_CLINICIAN, sign_off_check
@@ -78,7 +79,7 @@ class SigningService:
                 raise UserFacingError(" ".join(check.blockers))
             signature = self._signature(uow, actor, session, SignatureRole.AUTHOR)
             uow.sessions.set_status(session_id, SessionStatus.SIGNED)
-            access.audit(uow, actor, "signed", session_id, after=_signature_json(signature))
+            access.audit(uow, actor, SIGNED_ACTION, session_id, after=_signature_json(signature))
             return signature
 
         signature = await access.run(work)

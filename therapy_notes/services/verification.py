@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from therapy_notes.domain.audit import AuditRecord, anchor_findings, chain_findings
+from therapy_notes.domain.note_lock import SIGNED_ACTION
 from therapy_notes.domain.notes import Addendum, Signature, SignatureRole
 from therapy_notes.domain.session import SessionRecord, SessionStatus
 from therapy_notes.domain.signing import (
@@ -44,7 +45,7 @@ def recorded_ids(trail: Sequence[AuditRecord], action: str, key: str) -> list[in
 
 def recorded_sign_offs(trail: Sequence[AuditRecord]) -> list[int]:
     """The author signatures the trail records ("signed"), whatever the rows now say."""
-    return recorded_ids(trail, "signed", "signature_id")
+    return recorded_ids(trail, SIGNED_ACTION, "signature_id")
 
 
 @dataclass(frozen=True, slots=True)

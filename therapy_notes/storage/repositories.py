@@ -15,6 +15,12 @@ from sqlalchemy import CursorResult, delete, exists, func, or_, select, text, up
 from sqlalchemy.orm import Session
 
 from therapy_notes.domain.audit import GENESIS_HASH, AuditAnchor, AuditRecord, record_hash
+from therapy_notes.domain.note_lock import (
+    LOCKED_MESSAGE,
+    NOTE_AUDIT_ENTITY,
+    SIGNED_ACTION,
+    is_signed,
+)
 from therapy_notes.domain.notes import EntrySource, Measurement, Note, NoteEntry, RiskFlag, RiskKind
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus, SpeakerRole
@@ -89,20 +95,30 @@ class _Repository:
     def _require_unsigned(self, session_id: int) -> SessionRow:
         """The session, if its note may still change; a signed note refuses every change.
 
-        This is the last line of the lock: whatever calls a repository (a service, the UI,
-        a script), a signed note's entries, measurements and risks stay as they were signed.
-        The session is held (`_hold_session`), so a sign-off cannot slip in between this
-        check and the change.
+        This is the last line of the lock (`domain.note_lock`, the same rule the services
+        apply): whatever calls a repository (a service, the UI, a script), a signed note's
+        entries, measurements and risks stay as they were signed. The session is held
+        (`_hold_session`), so a sign-off cannot slip in between this check and the change.
         """
         row = self._hold_session(session_id)
-        signed = row.status == SessionStatus.SIGNED.value or bool(
-            self._session.scalar(select(exists().where(SignatureRow.session_id == session_id)))
+        has_signatures = self._session.scalar(
+            select(exists().where(SignatureRow.session_id == session_id))
         )
-        if signed:
-            raise NoteLockedError(
-                f"The note of session {session_id} is signed and can no longer be changed. "
-                "Add an addendum to correct or extend it."
+        audit_says_signed = self._session.scalar(
+            select(
+                exists().where(
+                    AuditRow.entity == NOTE_AUDIT_ENTITY,
+                    AuditRow.entity_id == session_id,
+                    AuditRow.action == SIGNED_ACTION,
+                )
             )
+        )
+        if is_signed(
+            SessionStatus(row.status),
+            has_signatures=bool(has_signatures),
+            audit_says_signed=bool(audit_says_signed),
+        ):
+            raise NoteLockedError(LOCKED_MESSAGE)
         return row
 
 
