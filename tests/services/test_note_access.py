@@ -19,7 +19,6 @@ from therapy_notes.services.note_access import (
     SignatureState,
     editor_source,
     editors,
-    is_signed,
 )
 from therapy_notes.services.ports import NotesUnitOfWork
 from therapy_notes.services.review import ReviewService
@@ -30,26 +29,6 @@ _CHECK_FAILED = r"^session \d+: signature check failed \(\d+ findings\)$"
 
 def test_the_database_file_is_encrypted(encrypted: Seeded) -> None:
     assert not encrypted.path.read_bytes().startswith(b"SQLite format 3\x00")
-
-
-@pytest.mark.parametrize(
-    ("status", "has_signatures", "audit_says_signed", "locked"),
-    [
-        (SessionStatus.DRAFT, False, False, False),
-        (SessionStatus.RECORDING, False, False, False),
-        (SessionStatus.SIGNED, False, False, True),
-        (SessionStatus.DRAFT, True, False, True),  # a signature row, status reset
-        (SessionStatus.DRAFT, False, True, True),  # rows and status reset: the trail remembers
-        (SessionStatus.RECORDING, False, True, True),
-    ],
-)
-def test_the_lock_rule_any_one_sign_of_a_signature_locks(
-    status: SessionStatus, has_signatures: bool, audit_says_signed: bool, locked: bool
-) -> None:
-    assert (
-        is_signed(status, has_signatures=has_signatures, audit_says_signed=audit_says_signed)
-        is locked
-    )
 
 
 def test_editor_source_by_role() -> None:
