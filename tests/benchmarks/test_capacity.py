@@ -29,7 +29,7 @@ from tests.benchmarks.conftest import (
 )
 from tests.speech import LONG_SESSION, word_error_rate
 from therapy_notes.engine.background import BackgroundEngine
-from therapy_notes.engine.server import EngineLimits
+from therapy_notes.engine.limits import EngineLimits
 from therapy_notes.engine.turns import EngineModels
 
 LEVELS = (1, 2, 3, 4, 6, 8)

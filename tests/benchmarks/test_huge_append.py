@@ -22,7 +22,7 @@ from openai import AsyncOpenAI
 from websockets.exceptions import ConnectionClosed
 
 from tests.benchmarks.conftest import ms, percentile, write_results
-from therapy_notes.engine import server as engine_server
+from therapy_notes.engine import client_session
 from therapy_notes.engine.background import BackgroundEngine
 from therapy_notes.engine.protocol import MAX_AUDIO_BYTES
 from therapy_notes.engine.turns import EngineModels
@@ -67,7 +67,7 @@ async def _round(a: Any, b: Any, with_append: bool) -> list[float]:
 async def test_a_huge_append_beside_another_session(models: EngineModels) -> None:
     load_before = os.getloadavg()
     results: dict[str, list[float]] = {"alone": [], "beside_sliced": [], "beside_whole": []}
-    sliced = engine_server._APPEND_SLICE_BYTES
+    sliced = client_session._APPEND_SLICE_BYTES
     dropped: list[str] = []
     async with BackgroundEngine(models, token="local-benchmark") as engine:
         client = AsyncOpenAI(api_key=engine.token, websocket_base_url=engine.url)
@@ -85,7 +85,7 @@ async def test_a_huge_append_beside_another_session(models: EngineModels) -> Non
             try:
                 for _ in range(ROUNDS):
                     for condition in results:
-                        engine_server._APPEND_SLICE_BYTES = (
+                        client_session._APPEND_SLICE_BYTES = (
                             MAX_AUDIO_BYTES if condition == "beside_whole" else sliced
                         )
                         try:
@@ -96,7 +96,7 @@ async def test_a_huge_append_beside_another_session(models: EngineModels) -> Non
                     if dropped:
                         break
             finally:
-                engine_server._APPEND_SLICE_BYTES = sliced
+                client_session._APPEND_SLICE_BYTES = sliced
     figures: dict[str, Any] = {
         "rounds": ROUNDS,
         "connections_dropped": dropped,

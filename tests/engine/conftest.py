@@ -20,7 +20,8 @@ from openai import AsyncOpenAI
 from openai.resources.realtime.realtime import AsyncRealtimeConnection
 from openai.types.realtime import RealtimeServerEvent
 
-from therapy_notes.engine.server import LocalEngine, TurnTrackerLike
+from therapy_notes.engine.client_session import TurnTrackerLike
+from therapy_notes.engine.server import LocalEngine
 from therapy_notes.engine.turns import (
     CommitTooShortError,
     TurnCommitted,

@@ -16,7 +16,8 @@ from websockets.exceptions import ConnectionClosed
 from tests.engine.conftest import BYTES_PER_MS, FakeTrackers, b64, recv_checked, silence, speech
 from tests.engine.test_server import manual_commit_works, note_session, open_session
 from therapy_notes.engine import protocol as p
-from therapy_notes.engine.server import EngineLimits, LocalEngine
+from therapy_notes.engine.limits import EngineLimits
+from therapy_notes.engine.server import LocalEngine
 
 
 @pytest.fixture

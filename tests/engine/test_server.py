@@ -25,8 +25,9 @@ from therapy_notes.domain.tools import (
     tool_schemas,
 )
 from therapy_notes.engine.access import TokenStore
+from therapy_notes.engine.clinic_server import serve_forever
 from therapy_notes.engine.protocol import MAX_AUDIO_BYTES, MAX_MESSAGE_BYTES
-from therapy_notes.engine.server import LocalEngine, serve_forever
+from therapy_notes.engine.server import LocalEngine
 from therapy_notes.engine.turns import EngineModels
 from therapy_notes.services.templates import load_template
 

@@ -24,12 +24,8 @@ from websockets.exceptions import InvalidStatus
 
 from tests.engine.conftest import FakeTrackers, recv_checked
 from therapy_notes.engine.access import TokenChecker, TokenStore, token_digest
-from therapy_notes.engine.server import (
-    LocalEngine,
-    check_exposure,
-    serve_forever,
-    server_ssl_context,
-)
+from therapy_notes.engine.clinic_server import check_exposure, serve_forever, server_ssl_context
+from therapy_notes.engine.server import LocalEngine
 from therapy_notes.errors import UserFacingError
 
 
@@ -256,7 +252,7 @@ def test_bad_tls_files_are_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.expected_log(
-    "therapy_notes.engine.server", "WARNING", match=r"^PLAINTEXT: serving on \S+ without TLS"
+    "therapy_notes.engine.clinic_server", "WARNING", match=r"^PLAINTEXT: serving on \S+ without TLS"
 )
 def test_network_host_needs_tls_or_an_explicit_plaintext_flag(
     caplog: pytest.LogCaptureFixture,

@@ -19,7 +19,8 @@ from therapy_notes.errors import UserFacingError
 def run_server(args: argparse.Namespace) -> int:
     """Manage tokens (`--add-token`, `--revoke-token`) or serve until interrupted."""
     from therapy_notes.engine.access import TokenStore
-    from therapy_notes.engine.server import EngineLimits, serve_forever
+    from therapy_notes.engine.clinic_server import serve_forever
+    from therapy_notes.engine.limits import EngineLimits
 
     if args.tokens is None:
         raise UserFacingError(

@@ -15,7 +15,8 @@ import threading
 from pathlib import Path
 from typing import Self
 
-from therapy_notes.engine.server import EngineLimits, LocalEngine
+from therapy_notes.engine.limits import EngineLimits
+from therapy_notes.engine.server import LocalEngine
 from therapy_notes.engine.turns import EngineModels
 
 _log = logging.getLogger(__name__)
