@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from therapy_notes.storage.errors import translated
 from therapy_notes.storage.orm import AudioChunkRow, SessionRow
-from therapy_notes.storage.repositories import _Repository
+from therapy_notes.storage.repository import Repository
 
 
-class SqlAudioRepository(_Repository):
+class SqlAudioRepository(Repository):
     """`AudioRepository`: append-only PCM chunks per session, read back in order."""
 
     @translated

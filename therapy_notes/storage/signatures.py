@@ -21,7 +21,7 @@ from therapy_notes.errors import StorageError
 from therapy_notes.file_modes import make_private_folder
 from therapy_notes.storage.errors import translated
 from therapy_notes.storage.orm import AddendumRow, SessionRow, SignatureRow
-from therapy_notes.storage.repositories import _Repository
+from therapy_notes.storage.repository import Repository
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def _addendum(row: AddendumRow) -> Addendum:
     )
 
 
-class SqlSignatureRepository(_Repository):
+class SqlSignatureRepository(Repository):
     """Signatures and addenda; there is no update and no delete."""
 
     @translated

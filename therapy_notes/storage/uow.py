@@ -11,18 +11,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from therapy_notes.storage.audio import SqlAudioRepository
+from therapy_notes.storage.audit import SqlAuditRepository
 from therapy_notes.storage.errors import DatabaseLocation, storage_errors
 from therapy_notes.storage.leases import RecordingLeases
-from therapy_notes.storage.repositories import (
-    SqlAuditRepository,
-    SqlNoteRepository,
-    SqlPatientRepository,
-    SqlSegmentRepository,
-    SqlSessionRepository,
-    SqlUsageRepository,
-)
+from therapy_notes.storage.notes import SqlNoteRepository
+from therapy_notes.storage.patients import SqlPatientRepository
 from therapy_notes.storage.search import SqlSearchRepository
+from therapy_notes.storage.sessions import SqlSegmentRepository, SqlSessionRepository
 from therapy_notes.storage.signatures import SqlSignatureRepository
+from therapy_notes.storage.usage import SqlUsageRepository
 from therapy_notes.storage.users import SqlUserRepository
 
 logger = logging.getLogger(__name__)

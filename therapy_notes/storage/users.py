@@ -10,7 +10,7 @@ from therapy_notes.domain.users import Role, User, VoicePrint
 from therapy_notes.errors import NotFoundError, UserFacingError
 from therapy_notes.storage.errors import translated
 from therapy_notes.storage.orm import UserRow, VoicePrintRow
-from therapy_notes.storage.repositories import _Repository
+from therapy_notes.storage.repository import Repository
 
 
 def _user(row: UserRow) -> User:
@@ -23,7 +23,7 @@ def _user(row: UserRow) -> User:
     )
 
 
-class SqlUserRepository(_Repository):
+class SqlUserRepository(Repository):
     """Accounts by user name (`UserRepository`)."""
 
     def _row(self, username: str) -> UserRow | None:
