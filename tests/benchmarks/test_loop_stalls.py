@@ -27,7 +27,9 @@ from therapy_notes.audio.recorder import AudioRecorder
 from therapy_notes.audio.wav_source import WavSource
 from therapy_notes.domain import audio_format
 from therapy_notes.domain.events import ToolCall
-from therapy_notes.engine.turns import EngineModels, TurnFinal, TurnTracker, VadSettings
+from therapy_notes.engine.turn_detection import VadSettings
+from therapy_notes.engine.turn_events import TurnFinal
+from therapy_notes.engine.turns import EngineModels, TurnTracker
 from therapy_notes.pcm import MODEL_RATE_HZ, pcm16_to_float, resample
 from therapy_notes.services.tool_runner import ToolRunner
 

@@ -22,7 +22,8 @@ from openai.types.realtime import RealtimeServerEvent
 
 from therapy_notes.engine.client_session import TurnTrackerLike
 from therapy_notes.engine.server import LocalEngine
-from therapy_notes.engine.turns import (
+from therapy_notes.engine.turn_detection import VadSettings
+from therapy_notes.engine.turn_events import (
     CommitTooShortError,
     TurnCommitted,
     TurnEvent,
@@ -31,7 +32,6 @@ from therapy_notes.engine.turns import (
     TurnPartial,
     TurnStarted,
     TurnStopped,
-    VadSettings,
 )
 
 BYTES_PER_MS = 48  # PCM16 mono at 24 kHz

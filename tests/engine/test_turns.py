@@ -9,9 +9,9 @@ import pytest
 
 from tests.speech import FIXTURES, LONG_SESSION, normalise, word_error_rate
 from therapy_notes.engine.asr import Recognizer
-from therapy_notes.engine.turns import (
+from therapy_notes.engine.turn_detection import VadSettings
+from therapy_notes.engine.turn_events import (
     CommitTooShortError,
-    EngineModels,
     TurnCommitted,
     TurnEvent,
     TurnFailed,
@@ -19,10 +19,8 @@ from therapy_notes.engine.turns import (
     TurnPartial,
     TurnStarted,
     TurnStopped,
-    TurnTracker,
-    VadSettings,
-    utterance_is_complete,
 )
+from therapy_notes.engine.turns import EngineModels, TurnTracker
 
 BYTES_PER_MS = 48
 SILENCE_AFTER = bytes(1_500 * BYTES_PER_MS)
@@ -357,25 +355,6 @@ async def _turns_heard(
     await tracker.aclose()
     await consumer
     return events, scripted
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Patient reports pain of six out of ten.", True),
-        ("Is the pain worse at night?", True),
-        ("Grip strength in the left hand is", False),
-        ("She wants to return to", False),
-        ("Pain is worse in the morning,", False),
-        ("We reviewed the thought record and.", False),
-        ("Knee extension lacks five degrees", None),
-        ("", None),
-    ],
-)
-def test_complete_utterances_are_told_from_unfinished_ones(
-    text: str, expected: bool | None
-) -> None:
-    assert utterance_is_complete(text) is expected
 
 
 async def test_semantic_vad_ends_a_complete_utterance_after_a_short_silence(

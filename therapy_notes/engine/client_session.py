@@ -26,7 +26,8 @@ from therapy_notes.engine.limits import IDLE_CLOSE_CODE, EngineLimits
 from therapy_notes.engine.protocol import client_events as client
 from therapy_notes.engine.protocol import server_events as events
 from therapy_notes.engine.protocol.fields import JsonObject, ProtocolViolation
-from therapy_notes.engine.turns import (
+from therapy_notes.engine.turn_detection import VadSettings
+from therapy_notes.engine.turn_events import (
     CommitTooShortError,
     TurnCommitted,
     TurnEvent,
@@ -35,7 +36,6 @@ from therapy_notes.engine.turns import (
     TurnPartial,
     TurnStarted,
     TurnStopped,
-    VadSettings,
 )
 
 _log = logging.getLogger(__name__)

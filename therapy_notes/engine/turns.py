@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,115 +34,21 @@ import numpy as np
 
 from therapy_notes.domain import audio_format
 from therapy_notes.engine.asr import Recognizer
+from therapy_notes.engine.audio_buffer import AudioBuffer
+from therapy_notes.engine.turn_detection import SemanticWaits, VadSettings, utterance_is_complete
+from therapy_notes.engine.turn_events import (
+    CommitTooShortError,
+    TurnCommitted,
+    TurnEvent,
+    TurnFailed,
+    TurnFinal,
+    TurnPartial,
+    TurnStarted,
+    TurnStopped,
+)
 from therapy_notes.engine.vad import WINDOW_SAMPLES, StreamingVad, VadModel
+from therapy_notes.engine.word_agreement import LocalAgreement
 from therapy_notes.pcm import MODEL_RATE_HZ, StreamResampler
-
-
-@dataclass(frozen=True, slots=True)
-class SemanticWaits:
-    """semantic_vad: the silence (ms) that ends a turn, by what its words so far look like."""
-
-    complete_ms: int
-    """The words make a whole utterance (a full stop, a question, not a dangling word)."""
-    unsure_ms: int
-    """No punctuation to tell, or no text yet (the decode is still running)."""
-    incomplete_ms: int
-    """Mid-phrase: a trailing comma or a word that needs more ("the", "to", "and", "is")."""
-
-
-SEMANTIC_EAGERNESS: dict[str, SemanticWaits] = {
-    "high": SemanticWaits(complete_ms=150, unsure_ms=500, incomplete_ms=2_000),
-    "medium": SemanticWaits(complete_ms=200, unsure_ms=800, incomplete_ms=4_000),
-    "low": SemanticWaits(complete_ms=500, unsure_ms=1_500, incomplete_ms=8_000),
-}
-"""By `eagerness` (`auto` is `medium`); the longest waits are the cloud's 2 s / 4 s / 8 s."""
-
-
-@dataclass(frozen=True, slots=True)
-class VadSettings:
-    """Turn detection from `session.update` (`audio.input.turn_detection`).
-
-    server_vad uses `silence_duration_ms`; semantic_vad (`semantic` set) ends a turn after
-    a silence that depends on the words so far. Both use the threshold and prefix padding.
-    """
-
-    threshold: float = 0.5
-    prefix_padding_ms: int = 300
-    silence_duration_ms: int = 500
-    semantic: SemanticWaits | None = None
-
-    @classmethod
-    def semantic_vad(cls, eagerness: str = "auto") -> VadSettings:
-        """semantic_vad at `eagerness` (low, medium, high or auto; unknown means auto)."""
-        waits = SEMANTIC_EAGERNESS.get(eagerness, SEMANTIC_EAGERNESS["medium"])
-        return cls(silence_duration_ms=waits.unsure_ms, semantic=waits)
-
-
-@dataclass(frozen=True, slots=True)
-class TurnStarted:
-    """VAD heard speech; `audio_start_ms` includes the prefix padding."""
-
-    item_id: str
-    audio_start_ms: int
-
-
-@dataclass(frozen=True, slots=True)
-class TurnPartial:
-    """New text of a turn still being spoken (append-only: deltas concatenate).
-
-    `tentative` is the rest of the latest hypothesis, which no second look has confirmed
-    yet: it belongs after the confirmed text and is replaced by the next partial's.
-    """
-
-    item_id: str
-    delta: str
-    tentative: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class TurnStopped:
-    """VAD saw the end of speech; the turn is committed right after this."""
-
-    item_id: str
-    audio_end_ms: int
-
-
-@dataclass(frozen=True, slots=True)
-class TurnCommitted:
-    """The buffer became a conversation item (auto by VAD, or by a client commit)."""
-
-    item_id: str
-    audio_start_ms: int
-    audio_end_ms: int
-
-
-@dataclass(frozen=True, slots=True)
-class TurnFinal:
-    """The final transcript of a committed turn."""
-
-    item_id: str
-    transcript: str
-    audio_seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class TurnFailed:
-    """The final decode of a committed turn failed; `message` says why."""
-
-    item_id: str
-    message: str
-
-
-TurnEvent = TurnStarted | TurnPartial | TurnStopped | TurnCommitted | TurnFinal | TurnFailed
-
-
-class CommitTooShortError(ValueError):
-    """A client commit of less than 100 ms of audio."""
-
-    def __init__(self, buffered_ms: float) -> None:
-        super().__init__(f"{buffered_ms:.0f} ms buffered")
-        self.buffered_ms = buffered_ms
-
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -170,16 +75,6 @@ _NEG_THRESHOLD_GAP = 0.15
 """Silero's hysteresis: speech ends below threshold - 0.15, as in its reference code."""
 _FLUSH_WAIT_S = 1.5
 """How long a stopping turn waits for its last hypotheses, to send their agreed words."""
-_WORD_RE = re.compile(r"[^\w']+")
-_DANGLING_WORDS = frozenset(
-    (  # noqa: SIM905 - a word list reads better as words
-        "a an the to of in on at for with from by about into onto over under after before "
-        "between without than and or but nor so because if when while whether which who "
-        "whose where is are was were be been being am has have had will would can could "
-        "should may might must do does did my your our their its um uh er"
-    ).split()
-)
-"""Words a complete utterance rarely ends on."""
 
 
 class EngineModels:
@@ -203,43 +98,6 @@ class EngineModels:
         self.recognizer.close()
 
 
-class _AudioBuffer:
-    """16 kHz audio since the last commit or clear, addressed by session sample index."""
-
-    def __init__(self) -> None:
-        self._data = np.zeros(MODEL_RATE_HZ * 4, dtype=np.float32)
-        self._length = 0
-        self.start = 0
-
-    @property
-    def end(self) -> int:
-        return self.start + self._length
-
-    def append(self, audio: np.ndarray) -> None:
-        needed = self._length + audio.shape[0]
-        if needed > self._data.shape[0]:
-            grown = np.zeros(max(needed, 2 * self._data.shape[0]), dtype=np.float32)
-            grown[: self._length] = self._data[: self._length]
-            self._data = grown
-        self._data[self._length : needed] = audio
-        self._length = needed
-
-    def slice(self, start: int, end: int) -> np.ndarray:
-        """A copy, so a decode thread never sees the buffer move under it."""
-        lo = max(start, self.start) - self.start
-        hi = min(end, self.end) - self.start
-        return self._data[lo:hi].copy()
-
-    def drop_before(self, index: int) -> None:
-        cut = min(max(index, self.start), self.end) - self.start
-        if cut == 0:
-            return
-        remaining = self._length - cut
-        self._data[:remaining] = self._data[cut : self._length]
-        self._length = remaining
-        self.start += cut
-
-
 @dataclass(eq=False)
 class _Turn:
     item_id: str
@@ -253,61 +111,8 @@ class _Turn:
     is_closed: bool = False
     speculative: asyncio.Task[str] | None = None
     partial_task: asyncio.Task[str] | None = None
-    previous_words: list[str] | None = None
-    emitted_words: list[str] = field(default_factory=list)
+    words: LocalAgreement = field(default_factory=LocalAgreement)
     tentative_text: str = ""
-
-    def tentative(self) -> str:
-        """The latest hypothesis's words after the confirmed ones."""
-        return " ".join((self.previous_words or [])[len(self.emitted_words) :])
-
-    def agree(self, hypothesis: str, *, is_final: bool = False) -> str | None:
-        """Local agreement: the delta of words two hypotheses in a row agree on, if any.
-
-        The final hypothesis needs no second opinion: when the words sent so far are a
-        prefix of it, the rest of it goes out, so the deltas add up to the final.
-        """
-        words = hypothesis.split()
-        previous, self.previous_words = self.previous_words, words
-        if is_final:
-            previous = words
-        if previous is None:
-            return None
-        agreed = 0
-        for old, new in zip(previous, words, strict=False):
-            if _norm(old) != _norm(new):
-                break
-            agreed += 1
-        sent = len(self.emitted_words)
-        if agreed <= sent or [_norm(w) for w in words[:sent]] != [
-            _norm(w) for w in self.emitted_words
-        ]:
-            return None
-        fresh = words[sent:agreed]
-        self.emitted_words.extend(fresh)
-        return (" " if sent else "") + " ".join(fresh)
-
-
-def _norm(word: str) -> str:
-    return _WORD_RE.sub("", word.lower())
-
-
-def utterance_is_complete(text: str) -> bool | None:
-    """Whether a transcript reads as a whole utterance: True, False (mid-phrase) or None.
-
-    Whisper punctuates what it hears: a full stop, question or exclamation mark after a
-    word that can end a sentence is complete; a trailing comma, colon, dash or ellipsis, or
-    a last word such as "the", "to", "and" or "is", is not; anything else is unsure.
-    """
-    stripped = text.strip()
-    if not stripped:
-        return None
-    last = _norm(stripped.split()[-1])
-    if stripped.endswith(("...", "\u2026", ",", ";", ":", "-")) or last in _DANGLING_WORDS:
-        return False
-    if stripped.endswith((".", "?", "!")):
-        return True
-    return None
 
 
 def _ms(samples: int) -> int:
@@ -338,7 +143,7 @@ class TurnTracker:
         self._vad = StreamingVad(models.vad)
         self._new_item_id = new_item_id
         self._resampler = StreamResampler(audio_format.SAMPLE_RATE_HZ, MODEL_RATE_HZ)
-        self._buffer = _AudioBuffer()
+        self._buffer = AudioBuffer()
         self._settings: VadSettings | None = None
         self._vad_next = 0
         self._received_bytes = 0
@@ -544,7 +349,7 @@ class TurnTracker:
             await asyncio.wait(pending, timeout=_FLUSH_WAIT_S)
             for task in pending:
                 if task.done() and not task.cancelled() and task.exception() is None:
-                    delta = turn.agree(task.result(), is_final=task is decode)
+                    delta = turn.words.agree(task.result(), is_final=task is decode)
                     if delta:
                         events.append(TurnPartial(turn.item_id, delta))
             return [*events, stopped, committed]
@@ -591,8 +396,8 @@ class TurnTracker:
             return
         # A short window can send the greedy decoder round a loop; no one says more words
         # than this in the time, so the rest is not shown even as tentative.
-        delta = turn.agree(" ".join(task.result().split()[:max_words]))
-        tentative = turn.tentative()
+        delta = turn.words.agree(" ".join(task.result().split()[:max_words]))
+        tentative = turn.words.tentative()
         if delta or tentative != turn.tentative_text:
             turn.tentative_text = tentative
             self._outbox.put_nowait(TurnPartial(turn.item_id, delta or "", tentative))
