@@ -3,8 +3,9 @@
 It composes the window's parts and holds no session logic of its own: the session page
 (`pages/session_page.py`) draws the live or reopened session, the review page
 (`pages/review_page.py`) runs review, sign-off, export and copy, and the dialog host
-(`dialog_host.py`) opens and tracks every dialog. What stays here is what belongs to the
-window as a whole: the menus and their shortcuts, the left-hand tabs (patients, Review),
+(`dialog_host.py`) opens and tracks every dialog, and `window_menus.py` builds the menus
+and their shortcuts. What stays here is what belongs to the window as a whole: what each
+menu entry does, the left-hand tabs (patients, Review),
 the colour scheme, the saved layout, the users menu and title, crash recovery's hand-off
 to Review, closing safely while recording, and the lock: after the idle limit an overlay
 hides every patient detail until the signed-in user's password is entered.
@@ -19,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -58,22 +59,13 @@ from therapy_notes.ui.pages.review_page import ReviewPage
 from therapy_notes.ui.pages.session_page import SessionPage, TemplateLookup
 from therapy_notes.ui.settings_store import UiSettings
 from therapy_notes.ui.theme import (
-    SCHEME_TITLES,
     ColourScheme,
     apply_colour_scheme,
     follow_system_scheme,
 )
 from therapy_notes.ui.widgets.lock_overlay import LockOverlay
 from therapy_notes.ui.widgets.patient_panel import PatientPanel
-
-
-def settings_shortcuts() -> list[QKeySequence]:
-    """Ctrl+, everywhere (the README's key), plus the platform's own if it has another."""
-    keys = [QKeySequence("Ctrl+,")]
-    native = QKeySequence(QKeySequence.StandardKey.Preferences)
-    if not native.isEmpty() and native != keys[0]:
-        keys.append(native)
-    return keys
+from therapy_notes.ui.window_menus import MenuTargets, build_window_menus
 
 
 class MainWindow(QMainWindow):
@@ -178,110 +170,47 @@ class MainWindow(QMainWindow):
     # -- setup -------------------------------------------------------------------------------
 
     def _build_actions(self) -> None:
-        self.record_action = QAction("Record / Stop", self)
-        self.record_action.setShortcut(QKeySequence(Qt.Key.Key_F9))
-        self.record_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        self.record_action.triggered.connect(self.session_page.toggle_recording)
-        self.search_action = QAction("Search transcripts and notes…", self)
-        self.search_action.setShortcut(QKeySequence.StandardKey.Find)
-        self.search_action.triggered.connect(self.dialogs.open_search)
-        self.settings_action = QAction("Settings…", self)
-        self.settings_action.setShortcuts(settings_shortcuts())
-        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-        self.settings_action.triggered.connect(lambda: self.open_settings())
-        self.new_patient_action = QAction("New patient…", self)
-        self.new_patient_action.setShortcut(QKeySequence.StandardKey.New)
-        self.new_patient_action.triggered.connect(lambda: self.dialogs.open_patient(None))
-        self.export_action = QAction("Export…", self)
-        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.export_action.triggered.connect(self.review_page.open_export)
-        self.copy_action = QAction("Copy note", self)
-        self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
-        self.copy_action.triggered.connect(self.review_page.copy_note)
-        self.users_action = QAction("Users…", self)
-        self.users_action.triggered.connect(self.dialogs.open_users)
-        self.users_action.setEnabled(False)
-        self.enroll_voice_action = QAction("Enroll my voice…", self)
-        self.enroll_voice_action.setToolTip(
-            "Read a short passage once so sessions know which voice is yours"
+        actions = build_window_menus(
+            self,
+            MenuTargets(
+                toggle_recording=self.session_page.toggle_recording,
+                swap_speakers=self._recording.swap_speakers,
+                search=self.dialogs.open_search,
+                settings=lambda: self.open_settings(),
+                new_patient=lambda: self.dialogs.open_patient(None),
+                export=self.review_page.open_export,
+                copy_note=self.review_page.copy_note,
+                users=self.dialogs.open_users,
+                enroll_voice=self.dialogs.open_voice_enrollment,
+                can_enroll_voice=self.dialogs.can_enroll_voice,
+                review=self.review_page.review_shown_session,
+                progress=self.open_progress,
+                lock=self._lock.lock,
+                quit=self.close,
+                shortcuts=self.open_shortcuts,
+                data_protection=self.open_data_protection,
+                about=self.dialogs.open_about,
+                colour_scheme=self.set_colour_scheme,
+            ),
         )
-        self.enroll_voice_action.triggered.connect(self.dialogs.open_voice_enrollment)
-        self.enroll_voice_action.setEnabled(self.dialogs.can_enroll_voice)
-        self.review_action = QAction("Review and sign", self)
-        self.review_action.setShortcut(QKeySequence("Ctrl+R"))
-        self.review_action.triggered.connect(self.review_page.review_shown_session)
-        self.swap_speakers_action = QAction("Swap clinician and client", self)
-        self.swap_speakers_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
-        self.swap_speakers_action.setToolTip(
-            "The voices were told apart but the roles are the wrong way round: swap them "
-            "for this session."
-        )
-        self.swap_speakers_action.triggered.connect(self._recording.swap_speakers)
-        self.progress_action = QAction("Progress over time…", self)
-        self.progress_action.triggered.connect(self.open_progress)
-        self.lock_action = QAction("Lock now", self)
-        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.lock_action.triggered.connect(self._lock.lock)
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        menu = self.menuBar().addMenu("&File")
-        menu.addAction(self.new_patient_action)
-        menu.addAction(self.export_action)
-        menu.addAction(self.copy_action)
-        menu.addSeparator()
-        menu.addAction(self.settings_action)
-        menu.addAction(self.users_action)
-        menu.addAction(self.enroll_voice_action)
-        menu.addAction(self.lock_action)
-        menu.addSeparator()
-        menu.addAction(quit_action)
-        session_menu = self.menuBar().addMenu("&Session")
-        session_menu.addAction(self.record_action)
-        session_menu.addAction(self.swap_speakers_action)
-        session_menu.addAction(self.search_action)
-        session_menu.addAction(self.review_action)
-        session_menu.addAction(self.progress_action)
-        self.shortcuts_action = QAction("Keyboard shortcuts…", self)
-        self.shortcuts_action.setShortcut(QKeySequence("F1"))
-        self.shortcuts_action.triggered.connect(self.open_shortcuts)
-        self.data_action = QAction("Your data and how it is protected…", self)
-        self.data_action.triggered.connect(self.open_data_protection)
-        self.about_action = QAction("About Therapy Notes", self)
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.about_action.triggered.connect(self.dialogs.open_about)
-        view_menu = self.menuBar().addMenu("&View")
-        appearance = view_menu.addMenu("Appearance")
-        self.scheme_actions: dict[ColourScheme, QAction] = {}
-        schemes = QActionGroup(self)
-        schemes.setExclusive(True)
-        for scheme in ColourScheme:
-            action = QAction(SCHEME_TITLES[scheme], self)
-            action.setCheckable(True)
-            action.triggered.connect(lambda _c=False, s=scheme: self.set_colour_scheme(s))
-            schemes.addAction(action)
-            appearance.addAction(action)
-            self.scheme_actions[scheme] = action
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self.shortcuts_action)
-        help_menu.addAction(self.data_action)
-        help_menu.addSeparator()
-        help_menu.addAction(self.about_action)
-        self._menu_actions = [
-            a for m in (menu, session_menu, help_menu) for a in m.actions() if not a.isSeparator()
-        ]
-        self._guarded_actions = (
-            self.record_action,
-            self.swap_speakers_action,
-            self.search_action,
-            self.settings_action,
-            self.new_patient_action,
-            self.export_action,
-            self.copy_action,
-            self.review_action,
-            self.progress_action,
-            self.lock_action,
-        )
+        self.record_action = actions.record
+        self.search_action = actions.search
+        self.settings_action = actions.settings
+        self.new_patient_action = actions.new_patient
+        self.export_action = actions.export
+        self.copy_action = actions.copy_note
+        self.users_action = actions.users
+        self.enroll_voice_action = actions.enroll_voice
+        self.review_action = actions.review
+        self.swap_speakers_action = actions.swap_speakers
+        self.progress_action = actions.progress
+        self.lock_action = actions.lock
+        self.shortcuts_action = actions.shortcuts
+        self.data_action = actions.data_protection
+        self.about_action = actions.about
+        self.scheme_actions = actions.schemes
+        self._menu_actions = actions.in_menus
+        self._guarded_actions = actions.guarded
         for action in self._guarded_actions:
             self.addAction(action)
 
