@@ -24,19 +24,15 @@ from typing import Any
 from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.errors import StorageError, UnlockError
 from therapy_notes.file_modes import make_private_folder, write_private_file
+from therapy_notes.storage.database_copy import TableDigest, export_to, verify
+from therapy_notes.storage.database_files import fsync_folder, remove_with_sidecars, sibling
 from therapy_notes.storage.encryption import (
     FileState,
     StepHook,
-    TableDigest,
     check_database,
     connect,
     dbapi,
-    export_to,
     file_state,
-    fsync_folder,
-    remove_with_sidecars,
-    sibling,
-    verify,
 )
 from therapy_notes.storage.errors import DatabaseLocation, message_for, storage_errors
 

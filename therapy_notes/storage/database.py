@@ -30,6 +30,7 @@ from therapy_notes.errors import StorageError
 from therapy_notes.file_modes import create_private_file, make_private_folder, tighten_data_folder
 from therapy_notes.storage import encryption, postgres
 from therapy_notes.storage.backup import damaged_message
+from therapy_notes.storage.encrypt_in_place import encrypt_in_place
 from therapy_notes.storage.errors import DatabaseLocation, message_for, storage_errors, translate
 from therapy_notes.storage.leases import RecordingLeases
 from therapy_notes.storage.uow import SqlUnitOfWork
@@ -223,7 +224,7 @@ def open_database(path: Path, key: DatabaseKey | None = None) -> Database:
 
     With `key` (the app and the command line always pass one) the file is SQLCipher-encrypted:
     a new file is created encrypted, and a plain file from before encryption is first
-    encrypted in place (`encryption.encrypt_in_place`). `key=None` opens a plain file, for
+    encrypted in place (`encrypt_in_place`). `key=None` opens a plain file, for
     tests and tools.
 
     Raises:
@@ -250,7 +251,7 @@ def open_database(path: Path, key: DatabaseKey | None = None) -> Database:
         _probe_sqlite_file(path, where)  # an encrypted file reads as "not a database" here
         database = open_url(f"sqlite:///{path}", where)
     else:
-        encryption.encrypt_in_place(path, key)
+        encrypt_in_place(path, key)
         _probe_encrypted_file(path, key, where)
         engine = create_engine(
             f"sqlite:///{path}",
