@@ -10,6 +10,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from therapy_notes.domain.addenda import (
+    addendum_mac,
+    addendum_matches,
+    addendum_sha256,
+    chain_value,
+    check_addenda,
+)
 from therapy_notes.domain.audit import (
     GENESIS_HASH,
     AuditAnchor,
@@ -37,12 +44,7 @@ from therapy_notes.domain.session import Segment, SpeakerRole
 from therapy_notes.domain.signing import (
     SignedContent,
     SigningKey,
-    addendum_mac,
-    addendum_matches,
-    addendum_sha256,
     canonical_content,
-    chain_value,
-    check_addenda,
     check_signature,
     content_sha256,
     sign_note,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from therapy_notes.domain.addenda import addendum_sha256
 from therapy_notes.domain.audit import GENESIS_HASH, record_hash
 from therapy_notes.domain.notes import (
     EntrySource,
@@ -27,7 +28,6 @@ from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment, SessionStatus
 from therapy_notes.domain.signing import (
     SigningKey,
-    addendum_sha256,
     content_sha256,
     signature_matches,
 )

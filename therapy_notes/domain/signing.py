@@ -10,9 +10,7 @@ identity (id, name, identifier), plus the signer, credentials, time of signing a
 audit chain head at that moment. The MAC proves the manifest; the per-part digests say
 exactly what changed ("entry 12 in Assessment was changed after signing").
 
-Addenda are chained: each addendum's MAC covers its own content and the MAC before it (the
-author's signature for the first), so an addendum cannot be edited, reordered or moved to
-another note unseen.
+Addenda are chained to the signature and to each other (`domain.addenda`).
 
 Version 1 (`canonical_content`, `content_sha256`, `addendum_sha256`) is the unkeyed form
 of earlier releases, kept so signatures made then can still be checked, and still stored
@@ -32,7 +30,6 @@ from typing import Any
 from therapy_notes.domain.audit import AuditAnchor
 from therapy_notes.domain.keys import KEY_BYTES, DatabaseKey
 from therapy_notes.domain.notes import (
-    Addendum,
     Measurement,
     Note,
     NoteEntry,
@@ -48,7 +45,7 @@ CANONICAL_VERSION = 1
 """Bumped if the canonical form ever changes, so old signatures stay checkable."""
 
 
-def _instant(at: datetime | None) -> str | None:
+def canonical_instant(at: datetime | None) -> str | None:
     """An aware instant as UTC ISO 8601 with microseconds; naive times are refused."""
     if at is None:
         return None
@@ -66,7 +63,8 @@ def _ordered_entries(note: Note, section_order: Sequence[str]) -> list[NoteEntry
     return known + others
 
 
-def _dumps(document: dict[str, Any]) -> bytes:
+def canonical_json(document: dict[str, Any]) -> bytes:
+    """Sorted keys, no insignificant whitespace, UTF-8: one byte string per document."""
     return json.dumps(
         document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")
@@ -84,7 +82,7 @@ def canonical_content(
     signed_at: datetime,
 ) -> bytes:
     """The exact bytes a signature's hash is taken over."""
-    return _dumps(
+    return canonical_json(
         {
             "version": CANONICAL_VERSION,
             "session_id": note.session_id,
@@ -99,7 +97,7 @@ def canonical_content(
                 "display_name": display_name,
                 "credentials": credentials,
             },
-            "signed_at": _instant(signed_at),
+            "signed_at": canonical_instant(signed_at),
         }
     )
 
@@ -147,29 +145,6 @@ def signature_matches(
         signed_at=signature.signed_at,
     )
     return hmac.compare_digest(expected, signature.content_sha256)
-
-
-def addendum_sha256(addendum: Addendum) -> str:
-    """The hex SHA-256 of an addendum's own content: its note, author, time, reason and text."""
-    return hashlib.sha256(
-        _dumps(
-            {
-                "version": CANONICAL_VERSION,
-                "session_id": addendum.session_id,
-                "username": addendum.username,
-                "display_name": addendum.display_name,
-                "credentials": addendum.credentials,
-                "at": _instant(addendum.at),
-                "reason": addendum.reason,
-                "text": addendum.text,
-            }
-        )
-    ).hexdigest()
-
-
-def addendum_matches(addendum: Addendum) -> bool:
-    """True when an addendum is unchanged since it was written."""
-    return hmac.compare_digest(addendum_sha256(addendum), addendum.content_sha256)
 
 
 # --- keyed signatures (version 2) ----------------------------------------------------------
@@ -238,7 +213,7 @@ class SignedContent:
 
 
 def _sha(document: Any) -> str:
-    return hashlib.sha256(_dumps({"v": KEYED_VERSION, "d": document})).hexdigest()
+    return hashlib.sha256(canonical_json({"v": KEYED_VERSION, "d": document})).hexdigest()
 
 
 def _entry_fields(entry: NoteEntry) -> dict[str, Any]:
@@ -270,7 +245,7 @@ def _risk_fields(r: RiskFlag) -> dict[str, Any]:
         "kind": r.kind.value,
         "evidence": r.evidence,
         "segment_ids": list(r.segment_ids),
-        "acknowledged_at": _instant(r.acknowledged_at),
+        "acknowledged_at": canonical_instant(r.acknowledged_at),
     }
 
 
@@ -343,12 +318,12 @@ def sign_note(
             "display_name": display_name,
             "credentials": credentials,
         },
-        "signed_at": _instant(signed_at),
+        "signed_at": canonical_instant(signed_at),
         "audit_head": None
         if audit_head is None
         else {"id": audit_head.record_id, "hash": audit_head.record_hash},
     }
-    raw = _dumps(manifest)
+    raw = canonical_json(manifest)
     return SignedManifest(raw.decode("utf-8"), key.mac(raw))
 
 
@@ -429,7 +404,7 @@ def check_signature(signature: Signature, content: SignedContent, key: SigningKe
         "credentials": signature.credentials,
     }
     findings: list[str] = []
-    if stored["signer"] != signer or stored["signed_at"] != _instant(signature.signed_at):
+    if stored["signer"] != signer or stored["signed_at"] != canonical_instant(signature.signed_at):
         findings.append(f"the signer, credentials or time of {label} were changed")
     current = _parts(content)
     if stored["session_id"] != current["session_id"] or stored["template"] != current["template"]:
@@ -445,62 +420,4 @@ def check_signature(signature: Signature, content: SignedContent, key: SigningKe
     findings += _changed_items("risk flag", stored["risks"], current["risks"])
     if stored["transcript"] != current["transcript"]:
         findings.append("the transcript was changed")
-    return findings
-
-
-def _addendum_document(addendum: Addendum, previous_mac: str) -> bytes:
-    return _dumps(
-        {
-            "format": "therapy-notes addendum",
-            "version": KEYED_VERSION,
-            "session_id": addendum.session_id,
-            "username": addendum.username,
-            "display_name": addendum.display_name,
-            "credentials": addendum.credentials,
-            "at": _instant(addendum.at),
-            "reason": addendum.reason,
-            "text": addendum.text,
-            "previous": previous_mac,
-        }
-    )
-
-
-def addendum_mac(addendum: Addendum, previous_mac: str, key: SigningKey) -> str:
-    """The MAC of an addendum chained to `previous_mac` (the signature's, or the last one's)."""
-    return key.mac(_addendum_document(addendum, previous_mac))
-
-
-def chain_value(item: Signature | Addendum) -> str:
-    """What the next addendum is chained to: the MAC, or the v1 hash of an older item."""
-    return item.mac or item.content_sha256
-
-
-def check_addenda(
-    addenda: Sequence[Addendum], author: Signature | None, key: SigningKey
-) -> list[tuple[Addendum, str]]:
-    """Each addendum that no longer verifies, with why ("addendum 2 was changed").
-
-    Addenda are numbered as the note shows them (1 is the oldest). The first must be
-    chained to the author's signature, each later one to the addendum before it, so a
-    removed, reordered or moved addendum shows as well as an edited one. Without the
-    author's signature (reported on its own) only each addendum's own MAC is checked.
-    """
-    findings: list[tuple[Addendum, str]] = []
-    expected_previous = None if author is None else chain_value(author)
-    for number, addendum in enumerate(addenda, start=1):
-        if addendum.mac is None:
-            if not addendum_matches(addendum):
-                findings.append((addendum, f"addendum {number} was changed"))
-        elif addendum.previous_mac is None or not key.verifies(
-            _addendum_document(addendum, addendum.previous_mac), addendum.mac
-        ):
-            findings.append((addendum, f"addendum {number} was changed"))
-        elif expected_previous is not None and addendum.previous_mac != expected_previous:
-            problem = (
-                f"an addendum before addendum {number} was removed or changed"
-                if number > 1
-                else "addendum 1 is not chained to this note's signature"
-            )
-            findings.append((addendum, problem))
-        expected_previous = chain_value(addendum)
     return findings

@@ -17,6 +17,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from therapy_notes.domain.addenda import check_addenda
 from therapy_notes.domain.audit import AuditRecord, anchor_findings, chain_findings
 from therapy_notes.domain.note_lock import SIGNED_ACTION
 from therapy_notes.domain.notes import Addendum, Signature, SignatureRole
@@ -24,7 +25,6 @@ from therapy_notes.domain.session import SessionRecord, SessionStatus
 from therapy_notes.domain.signing import (
     SignedContent,
     SigningKey,
-    check_addenda,
     check_signature,
     signature_label,
     signed_audit_head,
