@@ -7,8 +7,8 @@ import io
 import pytest
 
 from therapy_notes.cli_prompt import NEW_PASSPHRASE_TRIES, TerminalPrompt
+from therapy_notes.domain.key_wrap import MIN_PASSPHRASE_CHARS
 from therapy_notes.errors import UnlockError
-from therapy_notes.services.keys import MIN_PASSPHRASE_CHARS
 
 
 def test_terminal_prompt_asks_only_at_a_terminal() -> None:

@@ -13,9 +13,9 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from therapy_notes.domain.key_wrap import MIN_PASSPHRASE_CHARS
 from therapy_notes.domain.recovery_key import RECOVERY_KEY_ENV
 from therapy_notes.errors import UnlockError
-from therapy_notes.services.keys import MIN_PASSPHRASE_CHARS
 
 NEW_PASSPHRASE_TRIES = 3
 

@@ -11,9 +11,8 @@ import pytest
 
 from tests.engine.conftest import FakeTrackers
 from tests.fakes.note_session import NoteSession
-from therapy_notes.domain.usage import CACHE_STEP_TOKENS, TokenUsage
+from therapy_notes.domain.usage import CACHE_STEP_TOKENS, CAP_REACHED_MESSAGE, TokenUsage
 from therapy_notes.engine.server import LocalEngine
-from therapy_notes.services.recording import CAP_REACHED_MESSAGE
 
 TURN_MS = 1500
 SAYINGS = (

@@ -16,6 +16,7 @@ import pytest
 
 from therapy_notes.domain.addenda import addendum_sha256
 from therapy_notes.domain.audit import GENESIS_HASH, record_hash
+from therapy_notes.domain.note_review import SignatureState
 from therapy_notes.domain.notes import (
     EntrySource,
     Measurement,
@@ -38,7 +39,7 @@ from therapy_notes.errors import (
     SignatureMismatchError,
     UserFacingError,
 )
-from therapy_notes.services.notes import NotesService, SignatureState
+from therapy_notes.services.notes import NotesService
 from therapy_notes.storage import Database, open_database
 from therapy_notes.storage.signatures import signing_key_for
 

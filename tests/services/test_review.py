@@ -8,6 +8,7 @@ import pytest
 
 from tests.services.conftest import NOW
 from tests.services.test_notes import ADMIN, ANA, RAE, Seeded
+from therapy_notes.domain.note_review import SignatureState
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.session import SessionStatus
 from therapy_notes.errors import (
@@ -16,7 +17,7 @@ from therapy_notes.errors import (
     PermissionDeniedError,
     UserFacingError,
 )
-from therapy_notes.services.note_access import NoteAccess, SignatureState
+from therapy_notes.services.note_access import NoteAccess
 from therapy_notes.services.review import ReviewService
 from therapy_notes.services.signing import SigningService
 

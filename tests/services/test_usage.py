@@ -49,6 +49,16 @@ def test_raising_the_cap_resumes_updates_and_must_raise_it() -> None:
     assert service.reserve(851), "raising the cap resumes refused updates"
 
 
+def test_raise_cap_without_a_figure_doubles_it_and_always_passes_what_is_used() -> None:
+    service = UsageService(100)
+    assert service.raise_cap() == 200
+    assert service.snapshot().cap_tokens == 200
+    service.record(TokenUsage(input_text_tokens=450))
+    assert service.snapshot().used_tokens == 450
+    assert service.raise_cap() == 451
+    assert service.reserve(0)
+
+
 def test_cost_uses_the_prices_given() -> None:
     prices = Prices(
         text_in=1.0, text_cached=0.5, text_out=2.0, audio_in=10.0, audio_cached=1.0, audio_out=20.0

@@ -20,10 +20,10 @@ from tests.postgres_server import PostgresServer
 from tests.storage import clinic_desktop
 from tests.storage.clinic_desktop import ANA, BO, START, service
 from therapy_notes.domain.audit import chain_findings
+from therapy_notes.domain.note_review import SignatureState
 from therapy_notes.domain.notes import EntrySource, NoteEntry
 from therapy_notes.domain.session import SessionStatus
 from therapy_notes.errors import UserFacingError
-from therapy_notes.services.notes import SignatureState
 from therapy_notes.services.recovery import RecoveryService
 from therapy_notes.storage.database import Database, open_url
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from tests.speech import LONG_SESSION
 from tests.ui.conftest import wait_for_signal, wait_until
 from therapy_notes.app import AppParts
-from therapy_notes.services.recording import CAP_REACHED_MESSAGE
+from therapy_notes.domain.usage import CAP_REACHED_MESSAGE
 from therapy_notes.ui.controllers.engine import EngineState
 from therapy_notes.ui.widgets.budget_gauge import PAUSED_MESSAGE
 

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from tests.ui.conftest import MemoryKeyring, wait_for_signal
 from therapy_notes.domain.notes import EntrySource, Note, NoteEntry, RiskFlag, RiskKind
 from therapy_notes.domain.patients import Patient
+from therapy_notes.domain.session import InterruptedSession
 from therapy_notes.domain.sign_off import sign_off_check
-from therapy_notes.services.recovery import InterruptedSession
 from therapy_notes.services.templates import available_templates, load_template
 from therapy_notes.services.users import UsersService
 from therapy_notes.storage import Database, open_database

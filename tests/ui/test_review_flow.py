@@ -16,9 +16,9 @@ from tests.speech import LONG_SESSION
 from tests.ui.accounts import PATIENT_NAME, build, create_accounts, seed_note, sign_in
 from tests.ui.conftest import wait_for_signal, wait_until
 from therapy_notes.config import AppConfig
+from therapy_notes.domain.note_review import SignatureState
 from therapy_notes.domain.notes import RiskFlag, RiskKind
 from therapy_notes.engine.turns import EngineModels
-from therapy_notes.services.notes import SignatureState
 from therapy_notes.ui.dialogs.export_dialog import ExportChoice
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from therapy_notes.services.keys import MIN_PASSPHRASE_CHARS
+from therapy_notes.domain.key_wrap import MIN_PASSPHRASE_CHARS
 from therapy_notes.ui.dialogs.unlock_dialog import DialogKeyPrompt
 
 

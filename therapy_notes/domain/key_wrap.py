@@ -22,6 +22,8 @@ from therapy_notes.errors import UnlockError
 
 PASSPHRASE_ENV = "THERAPY_NOTES_PASSPHRASE"
 """The environment variable an unattended run reads the passphrase from (as restic, borg)."""
+MIN_PASSPHRASE_CHARS = 8
+"""The shortest passphrase a new key file takes (the window, the terminal and the service)."""
 
 SCRYPT_N = 2**15
 SCRYPT_R = 8

@@ -68,3 +68,14 @@ class SessionRecord:
     started_at: datetime
     ended_at: datetime | None = None
     title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptedSession:
+    """A session left in "recording", with what it saved before it stopped."""
+
+    session_id: int
+    patient_id: int | None
+    template: str
+    started_at: datetime
+    segment_count: int

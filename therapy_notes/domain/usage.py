@@ -180,3 +180,31 @@ class Budget:
             raise ValueError("a raised cap must be larger than the current one")
         self.cap_tokens = new_cap_tokens
         self.is_refused = False
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetSnapshot:
+    """What the budget gauge draws."""
+
+    used: TokenUsage
+    """Note updates: what the cap limits."""
+    cap_tokens: int
+    cost_usd: float
+    """Note updates and the live transcript together."""
+    is_warning: bool
+    is_exhausted: bool
+    transcription: TokenUsage = field(default_factory=TokenUsage)
+
+    @property
+    def used_tokens(self) -> int:
+        return self.used.total_tokens
+
+    @property
+    def ratio(self) -> float:
+        return self.used_tokens / self.cap_tokens if self.cap_tokens else 1.0
+
+
+CAP_REACHED_MESSAGE = (
+    "The next note update would pass this session's token cap, so note updates have paused; "
+    "the transcript keeps recording. Raise the cap to resume note updates."
+)

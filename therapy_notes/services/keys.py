@@ -39,6 +39,7 @@ from therapy_notes.domain.key_record import (
     key_check,
 )
 from therapy_notes.domain.key_wrap import (
+    MIN_PASSPHRASE_CHARS,
     PASSPHRASE_ENV,
     SCRYPT_N,
     WrongPassphraseError,
@@ -55,8 +56,6 @@ from therapy_notes.errors import UnlockError, UserFacingError
 from therapy_notes.services.ports import KeyFileStore, SecretStore
 
 logger = logging.getLogger(__name__)
-
-MIN_PASSPHRASE_CHARS = 8
 
 
 class KeyPrompt(Protocol):

@@ -17,25 +17,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import TypeVar
 
 from therapy_notes.domain.audit import AuditRecord
 from therapy_notes.domain.note_lock import LOCKED_MESSAGE, NOTE_AUDIT_ENTITY, is_signed
+from therapy_notes.domain.note_review import NoteReview, SignatureState
 from therapy_notes.domain.notes import (
-    Addendum,
     EntrySource,
-    Note,
-    NoteEntry,
     NoteTemplate,
-    Signature,
-    SignatureRole,
 )
-from therapy_notes.domain.patients import Patient
-from therapy_notes.domain.session import Segment, SessionRecord, SessionStatus
+from therapy_notes.domain.session import SessionRecord, SessionStatus
 from therapy_notes.domain.signing import SignedContent, SigningKey
 from therapy_notes.domain.users import Role, User
 from therapy_notes.errors import NoteLockedError, PermissionDeniedError, UserFacingError
@@ -48,61 +41,6 @@ logger = logging.getLogger(__name__)
 AUDIT_ENTITY = NOTE_AUDIT_ENTITY
 
 _T = TypeVar("_T")
-
-
-class SignatureState(StrEnum):
-    """What the check of a note's signatures found when it was opened or exported."""
-
-    UNSIGNED = "unsigned"
-    VALID = "valid"
-    MISMATCH = "mismatch"
-    """The stored note no longer matches what was signed: changed outside the app."""
-
-
-@dataclass(frozen=True, slots=True)
-class NoteReview:
-    """A note as loaded for review: content, provenance, signatures and their check."""
-
-    session: SessionRecord
-    patient: Patient | None
-    template: NoteTemplate
-    note: Note
-    segments: tuple[Segment, ...]
-    signatures: tuple[Signature, ...]
-    addenda: tuple[Addendum, ...]
-    signature_state: SignatureState
-    mismatches: tuple[str, ...] = ()
-    """Which signatures or addenda failed the check, e.g. "signature 1 (author, ana)"."""
-    findings: tuple[str, ...] = ()
-    """What exactly no longer verifies, in words for the clinician, e.g. "the transcript
-    was changed" or "an audit record is missing or edited (record 40)"."""
-    audit_says_signed: bool = False
-    """The audit trail records a sign-off, whatever the signature rows now say."""
-    editors: Mapping[int, str] = field(default_factory=dict)
-    """Entry id -> user name of whoever last added or edited it in review (from the audit
-    trail); entries the model or local composer wrote and nobody touched are absent."""
-
-    @property
-    def is_locked(self) -> bool:
-        """True once signed: entries can no longer change, only addenda be added."""
-        return is_signed(
-            self.session.status,
-            has_signatures=bool(self.signatures),
-            audit_says_signed=self.audit_says_signed,
-        )
-
-    @property
-    def author_signature(self) -> Signature | None:
-        return next((s for s in self.signatures if s.role is SignatureRole.AUTHOR), None)
-
-    def last_edited_by(self, entry: NoteEntry) -> str | None:
-        """The user who last added or edited `entry`, or None if no one has."""
-        return self.editors.get(entry.id) if entry.id is not None else None
-
-    def segments_of(self, entry: NoteEntry) -> list[Segment]:
-        """The transcript segments an entry came from, in transcript order."""
-        wanted = set(entry.segment_ids)
-        return [s for s in self.segments if s.id in wanted]
 
 
 def editors(trail: list[AuditRecord]) -> dict[int, str]:

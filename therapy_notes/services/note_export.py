@@ -14,8 +14,9 @@ import json
 from datetime import UTC, datetime, tzinfo
 
 from therapy_notes.domain.document import NoteDocument, build_document
+from therapy_notes.domain.note_review import SignatureState
 from therapy_notes.domain.users import Role, User
-from therapy_notes.services.note_access import NoteAccess, SignatureState
+from therapy_notes.services.note_access import NoteAccess
 from therapy_notes.services.ports import NotesUnitOfWork
 from therapy_notes.services.verification import Refused, mismatch_error
 

@@ -17,18 +17,19 @@ from datetime import datetime, tzinfo
 
 from therapy_notes.domain.audit import AuditRecord
 from therapy_notes.domain.document import NoteDocument
+from therapy_notes.domain.note_review import NoteReview
 from therapy_notes.domain.notes import Addendum, NoteEntry, NoteTemplate, Signature
 from therapy_notes.domain.session import SessionRecord
 from therapy_notes.domain.signing import SigningKey
 from therapy_notes.domain.users import User
-from therapy_notes.services.note_access import NoteAccess, NoteReview, SignatureState, utc_now
+from therapy_notes.services.note_access import NoteAccess, utc_now
 from therapy_notes.services.note_export import NoteExportService
 from therapy_notes.services.ports import NotesUnitOfWorkFactory
 from therapy_notes.services.review import ReviewService
 from therapy_notes.services.signing import SigningService
 from therapy_notes.services.templates import load_template
 
-__all__ = ["NoteReview", "NotesService", "SignatureState"]
+__all__ = ["NotesService"]
 
 
 class NotesService:

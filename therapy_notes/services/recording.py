@@ -40,7 +40,7 @@ from therapy_notes.domain.notes import NoteTemplate
 from therapy_notes.domain.patients import PatientProfile
 from therapy_notes.domain.session import RecordingState, SessionStatus
 from therapy_notes.domain.speakers import RolePolicy
-from therapy_notes.domain.usage import TokenUsage
+from therapy_notes.domain.usage import CAP_REACHED_MESSAGE, BudgetSnapshot, TokenUsage
 from therapy_notes.errors import StorageError, TranscriptionIncompleteError, UserFacingError
 from therapy_notes.services.note_tools import NoteTools
 from therapy_notes.services.note_updates import NoteUpdatePolicy, UpdateAction
@@ -67,17 +67,12 @@ from therapy_notes.services.templates import load_template
 from therapy_notes.services.tool_runner import ToolRunner
 from therapy_notes.services.turn_handover import TurnHandover
 from therapy_notes.services.turn_voices import TurnVoices
-from therapy_notes.services.usage import BudgetSnapshot, UsageService
+from therapy_notes.services.usage import UsageService
 
 _log = logging.getLogger(__name__)
 
 KEPT_AUDIO_CHUNK_BYTES = 48_000
 """Kept audio is committed about once a second: a crash loses at most the last second."""
-
-CAP_REACHED_MESSAGE = (
-    "The next note update would pass this session's token cap, so note updates have paused; "
-    "the transcript keeps recording. Raise the cap to resume note updates."
-)
 
 
 Listener = Callable[[RecordingEvent], None]
@@ -220,10 +215,10 @@ class RecordingService:
         if self._pump_task is not None:
             await asyncio.gather(self._pump_task, return_exceptions=True)
 
-    def raise_cap(self, new_cap_tokens: int) -> None:
-        """Raise this session's cap (recorded in the audit log) and resume note updates."""
+    def raise_cap(self, new_cap_tokens: int | None = None) -> None:
+        """Raise this session's cap (None: double it), audited, and resume note updates."""
         before = self.usage.snapshot().cap_tokens
-        self.usage.raise_cap(new_cap_tokens)
+        new_cap_tokens = self.usage.raise_cap(new_cap_tokens)
         self._updates.cap_raised()
         self._emit(BudgetUpdated(self.usage.snapshot()))
         session_id = self._session_id

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from therapy_notes.domain.notes import Measurement, Note, NoteEntry, RiskFlag
 from therapy_notes.domain.session import RecordingState, Segment
-from therapy_notes.services.usage import BudgetSnapshot
+from therapy_notes.domain.usage import BudgetSnapshot
 
 
 @dataclass(frozen=True, slots=True)

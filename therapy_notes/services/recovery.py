@@ -11,28 +11,16 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from therapy_notes.domain.audit import AuditRecord
-from therapy_notes.domain.session import SessionStatus
+from therapy_notes.domain.session import InterruptedSession, SessionStatus
 from therapy_notes.errors import UserFacingError
 from therapy_notes.services.ports import UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
 RECOVER_ACTION = "recover_interrupted_session"
-
-
-@dataclass(frozen=True, slots=True)
-class InterruptedSession:
-    """A session left in "recording", with what it saved before it stopped."""
-
-    session_id: int
-    patient_id: int | None
-    template: str
-    started_at: datetime
-    segment_count: int
 
 
 def _utc_now() -> datetime:

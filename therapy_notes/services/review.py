@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 
 from therapy_notes.domain.audit import AuditRecord
+from therapy_notes.domain.note_review import NoteReview
 from therapy_notes.domain.notes import EntrySource, NoteEntry
 from therapy_notes.domain.session import SessionRecord, SessionStatus
 from therapy_notes.domain.users import User
 from therapy_notes.errors import EditConflictError, UserFacingError
-from therapy_notes.services.note_access import NoteAccess, NoteReview, editor_source, editors
+from therapy_notes.services.note_access import NoteAccess, editor_source, editors
 from therapy_notes.services.ports import NotesUnitOfWork
 
 

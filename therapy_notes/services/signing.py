@@ -17,13 +17,14 @@ import logging
 
 from therapy_notes.domain.addenda import addendum_mac, addendum_sha256, chain_value
 from therapy_notes.domain.note_lock import SIGNED_ACTION
+from therapy_notes.domain.note_review import SignatureState
 from therapy_notes.domain.notes import Addendum, Signature, SignatureRole
 from therapy_notes.domain.session import SessionRecord, SessionStatus
 from therapy_notes.domain.sign_off import NOT_A_CLINICIAN, sign_off_check
 from therapy_notes.domain.signing import content_sha256, sign_note
 from therapy_notes.domain.users import Role, User
 from therapy_notes.errors import PermissionDeniedError, UserFacingError
-from therapy_notes.services.note_access import NoteAccess, SignatureState, editor_source
+from therapy_notes.services.note_access import NoteAccess, editor_source
 from therapy_notes.services.ports import NotesUnitOfWork
 from therapy_notes.services.verification import Refused, mismatch_error
 

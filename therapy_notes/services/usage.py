@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 
-from therapy_notes.domain.usage import Budget, Prices, TokenUsage
-
-
-@dataclass(frozen=True, slots=True)
-class BudgetSnapshot:
-    """What the budget gauge draws."""
-
-    used: TokenUsage
-    """Note updates: what the cap limits."""
-    cap_tokens: int
-    cost_usd: float
-    """Note updates and the live transcript together."""
-    is_warning: bool
-    is_exhausted: bool
-    transcription: TokenUsage = field(default_factory=TokenUsage)
-
-    @property
-    def used_tokens(self) -> int:
-        return self.used.total_tokens
-
-    @property
-    def ratio(self) -> float:
-        return self.used_tokens / self.cap_tokens if self.cap_tokens else 1.0
+from therapy_notes.domain.usage import Budget, BudgetSnapshot, Prices, TokenUsage
 
 
 class UsageService:
-    """Adds every usage as the link sees it and answers whether a note update fits.
+    """Adds every usage the session reports and answers whether a note update fits.
 
-    `record` is given to the link, which calls it synchronously as each response's usage
-    arrives, so the budget is never one response behind when `reserve` is asked before the
-    next; the service adds each turn's transcription with `record_transcription`.
+    The recording service calls `record` as it handles each `ResponseCompleted`, before it
+    decides on the next note update, so the budget is never one response behind; it adds
+    each turn's transcription with `record_transcription`.
     """
 
     def __init__(self, cap_tokens: int, prices: Prices | None = None) -> None:
@@ -72,10 +49,21 @@ class UsageService:
     def transcription_cost_usd(self, usage: TokenUsage) -> float:
         return self._budget.prices.transcription_cost_usd(usage)
 
-    def raise_cap(self, new_cap_tokens: int) -> None:
-        """Raise this session's cap; note updates resume if it is now below the cap."""
+    def raise_cap(self, new_cap_tokens: int | None = None) -> int:
+        """Raise this session's cap (None: double it); returns the new cap.
+
+        Doubling is what the gauge's "Raise cap" offers: enough for as long again, and
+        always past what is used, so note updates resume.
+        """
         with self._lock:
-            self._budget.raise_cap(new_cap_tokens)
+            b = self._budget
+            new = (
+                max(b.cap_tokens * 2, b.used.total_tokens + 1)
+                if new_cap_tokens is None
+                else new_cap_tokens
+            )
+            b.raise_cap(new)
+            return new
 
     def snapshot(self) -> BudgetSnapshot:
         with self._lock:

@@ -18,8 +18,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from therapy_notes.domain.patients import Patient
+from therapy_notes.domain.session import InterruptedSession
 from therapy_notes.domain.sign_off import SignOffCheck
-from therapy_notes.services.recovery import InterruptedSession
 from therapy_notes.ui.controllers.notes import ProgressPoint
 from therapy_notes.ui.controllers.settings import SettingsController
 from therapy_notes.ui.controllers.users import UsersController

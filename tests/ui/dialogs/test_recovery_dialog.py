@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from therapy_notes.services.recovery import InterruptedSession
+from therapy_notes.domain.session import InterruptedSession
 from therapy_notes.ui.dialogs.recovery_dialog import RecoveryDialog
 from therapy_notes.ui.widgets.patient_panel import local_time
 

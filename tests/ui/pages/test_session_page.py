@@ -11,7 +11,7 @@ from tests.ui.conftest import wait_for_signal, wait_until
 from tests.ui.pages.conftest import SAID, Pages, seed_session
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.session import Segment
-from therapy_notes.services.recording import CAP_REACHED_MESSAGE
+from therapy_notes.domain.usage import CAP_REACHED_MESSAGE
 from therapy_notes.services.templates import load_template
 from therapy_notes.ui.controllers.engine import EngineState
 from therapy_notes.ui.dialogs.settings_dialog import SettingsPage

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from therapy_notes.domain.session import RecordingState
-from therapy_notes.domain.usage import Prices, TokenUsage
-from therapy_notes.services.usage import BudgetSnapshot
+from therapy_notes.domain.usage import BudgetSnapshot, Prices, TokenUsage
 from therapy_notes.ui.tones import DANGER
 from therapy_notes.ui.widgets.budget_gauge import (
     NEAR_CAP_MESSAGE,

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from therapy_notes.domain.note_review import NoteReview, SignatureState
 from therapy_notes.domain.notes import Addendum, EntrySource, Note, NoteEntry
 from therapy_notes.domain.session import SessionRecord, SessionStatus
-from therapy_notes.services.notes import NoteReview, SignatureState
 from therapy_notes.services.templates import load_template
 from therapy_notes.ui.widgets.review_view import ReviewView
 

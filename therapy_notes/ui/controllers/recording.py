@@ -208,8 +208,7 @@ class RecordingController(QObject):
         """Double the session's token cap (audited by the service); note updates resume."""
         if self._service is None:
             return
-        snapshot = self._service.budget()
-        self._service.raise_cap(max(snapshot.cap_tokens * 2, snapshot.used_tokens + 1))
+        self._service.raise_cap()
 
     async def wait_idle(self) -> None:
         """Until the running start or stop has finished (shutdown and tests)."""

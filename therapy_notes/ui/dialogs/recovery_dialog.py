@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapy_notes.services.recovery import InterruptedSession
+from therapy_notes.domain.session import InterruptedSession
 from therapy_notes.ui.widgets.patient_panel import local_time
 
 SESSION_ID_ROLE = Qt.ItemDataRole.UserRole + 1

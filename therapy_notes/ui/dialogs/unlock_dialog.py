@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QWidget
 
-from therapy_notes.services.keys import MIN_PASSPHRASE_CHARS
+from therapy_notes.domain.key_wrap import MIN_PASSPHRASE_CHARS
 
 
 class DialogKeyPrompt:

@@ -16,9 +16,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 
+from therapy_notes.domain.note_review import NoteReview
 from therapy_notes.domain.notes import NoteEntry
 from therapy_notes.domain.sign_off import sign_off_check
-from therapy_notes.services.notes import NoteReview
 from therapy_notes.ui.controllers.notes import NotesController
 from therapy_notes.ui.controllers.users import UsersController
 from therapy_notes.ui.dialog_host import DialogHost

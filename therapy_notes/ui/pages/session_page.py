@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+from therapy_notes.domain.note_review import NoteReview
 from therapy_notes.domain.notes import Note, NoteEntry, NoteTemplate, RiskFlag
 from therapy_notes.domain.patient_header import PatientHeader
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.problems import Remedy, engine_problem
 from therapy_notes.domain.session import RecordingState, Segment
-from therapy_notes.services.notes import NoteReview
-from therapy_notes.services.recording import CAP_REACHED_MESSAGE
+from therapy_notes.domain.usage import CAP_REACHED_MESSAGE
 from therapy_notes.ui.controllers.engine import EngineController, EngineState
 from therapy_notes.ui.controllers.library import LibraryController, SessionDetail
 from therapy_notes.ui.controllers.recording import (

@@ -12,8 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from therapy_notes.domain.session import RecordingState
-from therapy_notes.domain.usage import TokenUsage
-from therapy_notes.services.usage import BudgetSnapshot
+from therapy_notes.domain.usage import BudgetSnapshot, TokenUsage
 from therapy_notes.ui.tones import DANGER, WARNING
 
 AMBER = WARNING.background

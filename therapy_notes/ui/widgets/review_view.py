@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from therapy_notes.domain.document import RISK_TITLES
+from therapy_notes.domain.note_review import NoteReview, SignatureState
 from therapy_notes.domain.notes import EntrySource, NoteEntry
-from therapy_notes.services.notes import NoteReview, SignatureState
 from therapy_notes.ui.tones import DANGER, INFO
 from therapy_notes.ui.widgets.patient_panel import local_time
 
