@@ -23,6 +23,7 @@ from therapy_notes.engine.composer.screening import screen_answer
 from therapy_notes.engine.composer.text import clean_sentence, normalise
 from therapy_notes.engine.composer.values import (
     bare_rating_number,
+    body_weight,
     more_ratings,
     number_value,
     record,
@@ -39,8 +40,15 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("appetite", re.compile(r"\b(appetite|eating|meals?)\b")),
     ("swallowing", re.compile(r"\b(swallow\w*|chok\w*|cough\w* (when|while) (you )?eat)\b")),
     ("exercises", re.compile(r"\b(exercises?|home program|homework|stretches)\b")),
+    ("weight", re.compile(r"\b(weight|weigh\w*)\b")),
 )
-_SCALE = re.compile(r"\b(scale|out of (10|ten)|(0|zero) to (10|ten)|rate|rating)\b")
+# A self-rating is asked with a scale's name, its range, or its anchors alone ("zero being
+# the worst and ten the best", "if one is rock bottom"): numeric rating scales are given by
+# their end points as often as by their name.
+_SCALE = re.compile(
+    r"\b(scale|out of (10|ten)|(0|zero) to (10|ten)|rate|rating|"
+    r"(0|zero|1|one|10|ten) (being|is|means|meaning|=|for|as)\b)"
+)
 _HOW_IS_IT = re.compile(
     r"\b(feel\w*|been|doing|treating|holding up|behaving|bothering|giving you)\b"
 )
@@ -76,6 +84,10 @@ def answer_question(
     if how_many is not None and how_many.group(1) not in ("hours", "minutes"):
         topic = ""  # "How many headaches...?" counts them; it does not rate the pain
     number = re.search(r"\d+(?:\.\d+)?", spoken_numbers_to_digits(answer))
+    if topic == "weight":
+        if body_weight(sentence, context, ids, facts, asked=True) is not None:
+            return True
+        context.topic = "weight"  # "I lost three pounds. I'm at one twenty-six now."
     if not topic and body_part(spoken_numbers_to_digits(q)) and _HOW_IS_IT.search(q):
         # "How's the left ankle feeling?": a number the client gives it is how much it
         # hurts, if it is said as a rating ("like a two"), not a count or a distance.
@@ -127,6 +139,14 @@ def answer_question(
         counted = _counted(sentence, q, number, ids, context, facts)
         if counted:
             return True
+    if number is not None and how_many is not None and how_many.group(1) in ("hours", "minutes"):
+        # "How many hours did you get?" "Six, six and a half.": the unit is the question's.
+        m = {"kind": "duration", "value": number_value(number.group(0)), "unit": how_many.group(1)}
+        record(m, ids, context, facts)
+        noun = topic if topic in ("sleep", "exercises") else ""
+        text = _topic_report(noun, sentence) if noun else writing.client_report(sentence)
+        facts.entries.append(Entry("subjective", _with_unit(text, m), ids))
+        return True
     if number is not None and topic == "sleep" and re.search(r"\bhours?\b|^\W*\w+\W*\d", answer):
         m = {"kind": "duration", "value": number_value(number.group(0)), "unit": "hours"}
         record(m, ids, context, facts)
@@ -202,6 +222,14 @@ def _counted(
         facts.entries.append(Entry("subjective", text, ids))
         return True
     return False
+
+
+def _with_unit(text: str, m: dict[str, Any]) -> str:
+    """A bare number in the answer gets the unit the question asked for ("6.5" -> "6.5 hours")."""
+    value = _number_text(m["value"])
+    if re.search(rf"\b{re.escape(value)}\s+{m['unit']}", text):
+        return text
+    return re.sub(rf"(?<![\d.]){re.escape(value)}(?![\d.])", f"{value} {m['unit']}", text, count=1)
 
 
 def _number_text(value: float | int) -> str:

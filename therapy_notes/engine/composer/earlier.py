@@ -15,8 +15,9 @@ from therapy_notes.engine.composer.text import normalise
 
 EARLIER_TIME = re.compile(
     r"\b(last (week|session|time|visit|month|appointment)|the (week|session|visit) before|"
-    r"(\d+|a|two|three|few) (weeks?|months?|days?) ago|at (the|your) (initial |first )?"
-    r"(eval\w*|assessment|intake|start)|when (we|you) (started|began|first came)|"
+    r"(\d+|a|two|three|few|a few|a couple of) (weeks?|months?|days?) (ago|back)|"
+    r"at (the|your) (initial |first )?(eval\w*|assessment|intake|start)|"
+    r"when (we|you) (started|began|first came)|"
     r"initially|at intake|previously|before (surgery|the surgery|treatment))\b"
 )
 EARLIER_BEFORE = re.compile(
@@ -26,6 +27,8 @@ EARLIER_BEFORE = re.compile(
     r"\bhad been)\s*(a |an |about |around |only )?$"
 )
 PAST = re.compile(r"\b(was|were|had been|used to|last|ago|before|previously)\b")
+PAST_TENSE = re.compile(r"\b(was|were|had|did|needed|used to|got|scored|managed)\b")
+"""A reply in the past tense, for a value told about an earlier time the question named."""
 _BARE_COPULA = re.compile(r"^\s*\b(was|were)\b")
 _POINTS_BACK = re.compile(r"\b(that|it|this|you|she|he|they|i|we)\s*$")
 """A pronoun before "was" points back to what was said before ("that was moderate

@@ -53,3 +53,20 @@ class Context:
     rating: dict[str, Any] | None = None
     """The rating the client is giving ("stairs it's a two, jogging maybe a four"): later
     bare numbers of the same reply rate the same thing."""
+    counting: bool = False
+    """The last instruction asked for a count ("as many times as you can in thirty
+    seconds", "let's do ten"): the number reported next is repetitions."""
+    earlier_frame: str = ""
+    """An earlier time the client's question named ("last week you had to do most of it,
+    didn't you?"): what the clinician's reply tells in the past tense is of that time."""
+    said: frozenset[str] = frozenset()
+    """Numbers the clinician stated (not asked) in the last turn: a client repeating one
+    ("Six out of ten?") adds no value."""
+    topic: str = ""
+    """What the question being answered asks about, for the rest of the reply."""
+    asked: str = ""
+    """A client's question about their own care ("Do I still need to ice it?"), as a
+    phrase, which the clinician's reply answers as a plan item."""
+    professional: str = ""
+    """The last professional named ("Dr. Patel", "the dietitian"), whom a plan item's
+    "her" or "him" stands for."""

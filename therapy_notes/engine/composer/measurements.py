@@ -114,9 +114,20 @@ def body_part(clause: str) -> str:
     return ""
 
 
+# "Right" as an adverb or an agreement names no side: "right next to you", "right now",
+# "all right", "that's right", "right along the scar", "right at the start".
+_NOT_A_SIDE = re.compile(
+    r"\bright(?=\s+(?:next|behind|beside|in front|here|there|now|away|after|before|along|"
+    r"out|over|into|around|at|by|through|then|where|when|as|under|on top|up to|off|down the|"
+    r"up the|back (?:to|in|at|here|there)|enough|thing|call|words?|answer)\b)|"
+    r"\b(?:all|that's|thats|you're|youre|that is|you are|is that|okay|ok|yeah|yes|alright)"
+    r"\s+right\b|\bright\s*\?"
+)
+
+
 def side_of(clause: str) -> str:
     """Left, right or bilateral, if the clause says."""
-    match = _SIDE.search(clause)
+    match = _SIDE.search(_NOT_A_SIDE.sub(" ", clause))
     if match is None:
         return ""
     word = match.group(1)
@@ -368,6 +379,15 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         # Oxygen saturation said without "percent": "oxygen dipped to 89".
         if 50 <= float(m.group(1)) <= 100:
             add("other", m.group(1), "%", located=False, at=m.start(1))
+    for m in re.finditer(rf"{_NUM}\s*(?:decibels?|db)\b", clause):
+        # Loudness as a voice clinician measures it: a sound level meter's dB.
+        add("other", m.group(1), "dB", located=False, at=m.start())
+    for m in re.finditer(rf"{_NUM}\s*(millimet(?:er|re)s?|mm|centimet(?:er|re)s?|cm)\b", clause):
+        # Jaw opening is measured in millimetres between the incisors: the jaw's range of
+        # motion. Other lengths (a wound, a swelling) are values of their own.
+        unit = "millimeters" if m.group(2).startswith("m") else "centimeters"
+        opening = part in ("jaw", "mouth") or re.search(r"\b(open\w*|jaw|trismus)\b", clause)
+        add("range_of_motion" if opening else "other", m.group(1), unit, at=m.start())
     for pattern, level in _FIM_LEVELS:
         match = pattern.search(clause)
         if match is None:
@@ -375,4 +395,22 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         fim = level if level is not None else _FIM_BY_WORD[match.group(1)]
         add("assistance_level", str(fim), "FIM level", located=False)
         break
+    share = _ASSIST_SHARE.search(clause)
+    if share is not None:
+        # "Minimal assist, about 25 percent help from me": one level of assistance, said
+        # as the share of the task the clinician did (the more exact of the two).
+        value = _value(share.group(1) or share.group(2))
+        out = [
+            e
+            for e in out
+            if e["kind"] != "assistance_level" and not (e["unit"] == "%" and e["value"] == value)
+        ]
+        out.append({"kind": "assistance_level", "value": value, "unit": "%"})
     return out
+
+
+_ASSIST_SHARE = re.compile(
+    rf"{_NUM}\s*(?:%|percent\b|per cent\b)\s+(?:of\s+(?:the\s+)?)?(?:physical\s+)?"
+    rf"(?:help|assist\w*)\b|\b(?:assist\w*|help)\s*,?\s+(?:(?:of|at|with|or|about|around|"
+    rf"roughly|so)\s+)*{_NUM}\s*(?:%|percent\b|per cent\b)"
+)

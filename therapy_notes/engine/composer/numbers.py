@@ -153,10 +153,20 @@ _REFINED = re.compile(
 )
 
 
+# The correction marked after the new value: "thirty-one seconds. Hmm, thirty-two really".
+_AMENDED = re.compile(
+    rf"\b{_WORD_NUMBER}(?P<unit>\s+[a-z]+)?\s*[.,]\s*(?:(?:hmm+|um+|uh+|well|oh|okay)\W+)?"
+    rf"(?P<meant>{_WORD_NUMBER})\s+(?:really|actually|rather|to be exact)\b(?=\s*[,.;!?]|\s*$)",
+    re.IGNORECASE,
+)
+
+
 def self_corrected(text: str) -> str:
     """A speaker's corrected number in place of the slip: "three. no, four" -> "four".
 
     People correct themselves mid-answer ("Three. No, four, there was a small one",
-    "three, three and a half"); the value meant is the last one said.
+    "three, three and a half", "thirty-one seconds, hmm, thirty-two really"); the value
+    meant is the last one said, with the unit said with the first.
     """
+    text = _AMENDED.sub(lambda m: f"{m.group('meant')}{m.group('unit') or ''}", text)
     return _REFINED.sub(r"\g<meant>", _CORRECTION.sub(r"\g<meant>", text))

@@ -30,6 +30,8 @@ _MOTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("adduction", re.compile(r"\badduct\w*")),
     ("extension", re.compile(r"\bextension\b|\bextend\w*|\bstraighten\w*")),
     ("flexion", re.compile(r"\bflexion\b|\bflex\b|\bbend\w*|\b(forward|in front)\b")),
+    ("radial deviation", re.compile(r"\bradial(ly)? deviat\w*|\btoward (your|the) thumb\b")),
+    ("ulnar deviation", re.compile(r"\bulnar(ly)? deviat\w*|\btoward (your|the) (little|pinky)\b")),
     ("supination", re.compile(r"\bsupinat\w*|\bpalm up\b")),
     ("pronation", re.compile(r"\bpronat\w*|\bpalm down\b")),
 )
@@ -39,9 +41,11 @@ _INCIDENTAL_PARTS = re.compile(
     r"\b(?:lie|lay|lying|laying|sit|sitting|lean|leaning|come|coming|go|going|get|bring|"
     r"put|step|roll|head|be|scoot|move|moving|lay it)\s+back\b|\bback\s+(?:to|in|on|up|down|"
     r"and|then|from|again|here|there|home|later|soon)\b|\bmy\s+(?:hand|hands|fingers?|arm|arms)\b|"
-    r"\b(?:there|hallway|hall|room|line|door|wall|corner|chair)\s+and\s+back\b"
+    r"\b(?:there|hallway|hall|room|line|door|wall|corner|chair)\s+and\s+back\b|"
+    r"\b(?:weeks?|months?|days?|years?|while|ways)\s+back\b"
 )
 _ANKLE_MOTIONS = frozenset({"dorsiflexion", "plantarflexion", "eversion", "inversion"})
+_WRIST_MOTIONS = frozenset({"flexion", "extension", "radial deviation", "ulnar deviation"})
 _LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
 """Limbs named in passing ("lift your arm") while a joint of them is examined."""
 # "The right side is twenty", "left's 95", "and 20 on the right": a bare value and a side.
@@ -56,13 +60,21 @@ _ONE_SIDED = re.compile(
     r"\b(?:on|with|using|off)\s+(?:your|the|one)\s+(left|right)\s+(leg|foot|arm|hand)\b|"
     r"\b(left|right)\s+(leg|foot|arm|hand)\s+only\b"
 )
+# Hop, jump and single-leg stance tests are done on a leg, named or not: "three hops
+# forward on the left", "balance on the right".
+_ON_A_LEG = re.compile(
+    r"\b(?:hops?|hopping|jump\w*|bound\w*|stand\w*|balanc\w*|stance)\b[^.?!]*?"
+    r"\bon\s+(?:the|your)\s+(left|right)\b(?!\s+(?:arm|hand|side of))"
+)
 
 
 def tested_limb(sentence: str) -> tuple[str, str] | None:
     """The limb a one-sided test is done on ("stand on your left leg", "hop on the right")."""
-    match = _ONE_SIDED.search(normalise(sentence))
+    text = normalise(sentence)
+    match = _ONE_SIDED.search(text)
     if match is None:
-        return None
+        leg = _ON_A_LEG.search(text)
+        return ("leg", leg.group(1)) if leg is not None else None
     side, limb = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
     return limb, side
 
@@ -89,3 +101,7 @@ def remember_place(sentence: str, context: Context) -> None:
     if context.motion in _ANKLE_MOTIONS and context.part in ("toe", "foot", ""):
         # Toes pulled up or pointed move the ankle: that is the joint measured.
         context.part = "ankle"
+    if context.motion in _WRIST_MOTIONS and context.part == "hand":
+        # The hand bent back or down, or tipped to the side, moves at the wrist (goniometry
+        # of the wrist); the fingers' own joints are named as fingers.
+        context.part = "wrist"

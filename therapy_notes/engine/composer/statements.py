@@ -10,6 +10,7 @@ it was said. Every statement is read for risk and for values, whoever spoke.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from therapy_notes.engine.composer import writing
 from therapy_notes.engine.composer.answers import answer_question
@@ -29,8 +30,11 @@ from therapy_notes.engine.composer.screening import new_risks, risk_summary
 from therapy_notes.engine.composer.text import clean_sentence, normalise
 from therapy_notes.engine.composer.values import (
     bare_rating_number,
+    body_weight,
+    counted_repetitions,
     earlier_bare_value,
     earlier_only,
+    earlier_told,
     number_value,
     other_side,
     record,
@@ -46,6 +50,7 @@ _DOSE = re.compile(
     r"\b(sets?|reps?|repetitions|times|minutes?|seconds?|a day|daily|each|every|twice|"
     r"after|before|morning|night|evening|hold)\b"
 )
+_NUMBERS = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])")
 _HEDGE_OPEN = re.compile(r"^(i think|i'd say|i would say|i feel like|it seems|i believe)\b")
 
 
@@ -58,6 +63,8 @@ def client_sentence(
     if kind in (Utterance.YES, Utterance.NO) and len(sentence.split()) <= 4:
         return  # "Nothing like that." after the answer: the answer already said it
     ids = (item_id,)
+    if is_echo(sentence, context):
+        return  # "Six out of ten. So I forget the other four?": the clinician's value again
     stated = find_risks(sentence, first_person=True)
     if stated:
         for risk in new_risks(stated, context):
@@ -66,6 +73,9 @@ def client_sentence(
         facts.entries.append(
             Entry("subjective", writing.client_quote(sentence, lead="Client states"), ids)
         )
+        return
+    if body_weight(sentence, context, ids, facts, asked=context.topic == "weight"):
+        context.topic = ""
         return
     found = today_values(sentence, context, ids, facts)
     if not found and context.rating is not None:
@@ -96,6 +106,7 @@ def clinician_sentence(
     if kind is Utterance.QUESTION:
         context.question = (item_id, sentence)
         context.rating = None
+        context.counting = False
         return
     if context.question is not None and context.question[0] == item_id and _is_reply(sentence):
         # A quick reply run into the clinician's turn ("How are you sleeping? Five hours,
@@ -133,8 +144,12 @@ def clinician_sentence(
     if role == "plan":
         facts.entries.append(Entry("plan", writing.plan_item(sentence), ids))
         return
-    found = today_values(sentence, context, ids, facts, timed=True) or other_side(
-        sentence, context, ids, facts
+    if earlier_told(sentence, context, ids, facts):
+        return
+    found = (
+        counted_repetitions(sentence, context, ids, facts)
+        or today_values(sentence, context, ids, facts, timed=True)
+        or other_side(sentence, context, ids, facts)
     )
     if not found and (
         earlier_bare_value(sentence, context, ids, facts)
@@ -182,6 +197,21 @@ def unlabelled_sentence(
         last.text = f"{last.text} {clean_sentence(sentence)}"
     else:
         facts.entries.append(Entry(role, clean_sentence(sentence), ids))
+
+
+def is_echo(sentence: str, context: Context) -> bool:
+    """A short sentence of the client's that only repeats numbers the clinician just said."""
+    if not context.said or len(sentence.split()) > 6:
+        return False
+    numbers = set(_NUMBERS.findall(spoken_numbers_to_digits(normalise(sentence))))
+    return bool(numbers) and numbers <= context.said
+
+
+def said_numbers(sentences: Sequence[str]) -> frozenset[str]:
+    """The numbers a clinician's turn states, for telling a client's echo of them."""
+    return frozenset(
+        n for s in sentences for n in _NUMBERS.findall(spoken_numbers_to_digits(normalise(s)))
+    )
 
 
 def _is_reply(sentence: str) -> bool:

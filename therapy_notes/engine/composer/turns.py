@@ -12,16 +12,25 @@ import re
 from functools import lru_cache
 
 from therapy_notes.engine.composer.answers import answer_question
-from therapy_notes.engine.composer.dialogue import Speaker, Utterance, split_speaker, utterance_kind
+from therapy_notes.engine.composer.dialogue import (
+    Speaker,
+    Utterance,
+    is_homework,
+    split_speaker,
+    utterance_kind,
+)
+from therapy_notes.engine.composer.earlier import said_when
 from therapy_notes.engine.composer.facts import Context, Facts
-from therapy_notes.engine.composer.numbers import self_corrected
+from therapy_notes.engine.composer.numbers import self_corrected, spoken_numbers_to_digits
 from therapy_notes.engine.composer.place import remember_place, tested_limb
 from therapy_notes.engine.composer.statements import (
     client_sentence,
     clinician_sentence,
+    said_numbers,
     unlabelled_sentence,
 )
 from therapy_notes.engine.composer.text import normalise, split_sentences
+from therapy_notes.engine.composer.values import asks_for_count
 
 _ANCHOR_ONLY = re.compile(
     r"^\W*(?:on a scale of\s+)?(?:0|zero|1|one)\s+to\s+(?:10|ten|5|five)\W*$|"
@@ -58,6 +67,12 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
         remember_place(sentence, context)
         if speaker is Speaker.CLINICIAN and kind is Utterance.INSTRUCTION:
             context.tested = tested_limb(sentence)
+        elif speaker is Speaker.CLINICIAN and kind is not Utterance.QUESTION:
+            # "Three hops forward on the left, as far as you can.": a one-sided test set up
+            # in a statement as much as in an imperative.
+            context.tested = tested_limb(sentence) or context.tested
+        if speaker is Speaker.CLINICIAN and asks_for_count(sentence) and not is_homework(sentence):
+            context.counting = True
         if speaker is Speaker.CLIENT:
             if context.question is not None and not answered:
                 answered = True
@@ -70,4 +85,19 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
             unlabelled_sentence(sentence, kind, item_id, context, facts)
     if speaker is Speaker.CLIENT and sentences:
         context.question = None
+        context.said = frozenset()
+        context.topic = ""
+        # "Last week you had to do most of it, didn't you?": the reply tells of that time.
+        context.earlier_frame = next(
+            (
+                said_when(spoken_numbers_to_digits(normalise(s)))
+                for s, k in sentences
+                if k is Utterance.QUESTION and said_when(spoken_numbers_to_digits(normalise(s)))
+            ),
+            "",
+        )
+    elif speaker is Speaker.CLINICIAN:
+        context.earlier_frame = ""
+        asked = any(k is Utterance.QUESTION for _, k in sentences)
+        context.said = frozenset() if asked else said_numbers([s for s, _ in sentences])
     return facts

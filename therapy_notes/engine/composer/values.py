@@ -16,6 +16,7 @@ from therapy_notes.engine.composer.earlier import (
     EARLIER_BEFORE,
     EARLIER_TIME,
     PAST,
+    PAST_TENSE,
     is_earlier,
     said_when,
 )
@@ -41,6 +42,7 @@ _GOAL = re.compile(
     r"^\W*(?:\w+\W+){0,2}?(?:goal|goals|target|aim)\b|\b(?:goal|target) (?:is|for)\b"
 )
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_PRESENT = re.compile(r"\b(today|now|this (week|time|session|morning))\b")
 _RATING = re.compile(
     r"(?:^|\b(?:a|at|to|about|around|like|maybe|probably|say|call it)\s+(?:a\s+)?)"
     r"(\d+(?:\.\d+)?)\b(?!\s*(?:degrees?|%|percent|seconds?|minutes?|hours?|days?|weeks?|"
@@ -67,6 +69,7 @@ def today_values(
         return []  # "Goal for the next two weeks: eight out of ten": not today's value
     found = find_measurements(sentence)
     today: list[dict[str, Any]] = []
+    tested_used = False
     for i, m in enumerate(found):
         last = context.last[0] if context.last is not None else None
         if (
@@ -81,6 +84,12 @@ def today_values(
             if side:
                 m["side"] = side
             found[i] = m
+        if (
+            m["kind"] == "other"
+            and m.get("unit") in ("millimeters", "centimeters")
+            and context.part in ("jaw", "mouth")
+        ):
+            m = {**m, "kind": "range_of_motion"}  # "Open wide... Forty-two millimeters."
         located = m["kind"] in ("range_of_motion", "strength_grade", "pain_score") or m.get(
             "unit"
         ) in (*_FORCE_UNITS, *TEST_COUNT_UNITS)
@@ -88,13 +97,17 @@ def today_values(
             m = {**m, "body_part": context.part}
         if timed and m["kind"] in ("duration", "distance") and not m.get("body_part"):
             # "Stand on your left leg... Eleven seconds.": the limb and side the test
-            # instruction just named, or the joint being examined.
+            # instruction just named, or (for a timed task) the joint being examined. A
+            # distance walked is the whole body's; only a hop names a leg.
             if context.tested is not None:
                 part, side = context.tested
                 m = {**m, "body_part": part, "side": side}
-            elif context.part in _JOINTS:
+                tested_used = True
+            elif context.part in _JOINTS and m["kind"] == "duration":
                 m = {**m, "body_part": context.part}
                 located = True
+        if m["kind"] == "range_of_motion" and m.get("body_part") == "hand":
+            m = {**m, "body_part": "wrist"}  # the hand bent back or down moves at the wrist
         if located and m.get("body_part") == context.part and context.side and not m.get("side"):
             # The side was said once for the joint ("on the right"), not with every value.
             m = {**m, "side": context.side}
@@ -104,6 +117,8 @@ def today_values(
         today.append(m)
     for m in today:
         record(m, ids, context, facts)
+    if tested_used:
+        context.tested = None  # the one-sided test has its result
     if today:
         # "..., down from 19", "you were at 30 last visit": the earlier value said with
         # today's, as a bare number.
@@ -122,6 +137,128 @@ def today_values(
                 facts.entries.append(Entry("assessment", progress, ids))
                 break
     return today
+
+
+# An instruction that asks for a count: "as many times as you can in thirty seconds",
+# "let's do ten", "do eight of those". The number reported next is what was done.
+_COUNT_ASKED = re.compile(
+    r"\bas many (?:times|reps|repetitions|as (?:you|she|he|they) can)\b|"
+    r"\b(?:let's|let us|we'll|we will|we're going to|i want)\s+(?:you to\s+)?do\s+\d+\b|"
+    r"\bdo\s+\d+\s+(?:of (?:those|them|these)|more|times|reps|repetitions)\b|"
+    r"\b\d+\s+(?:times|reps|repetitions)\b|\bhow many (?:times|reps)\b"
+)
+_COUNT_REPORTED = re.compile(
+    r"^\W*(?:that's\s+|that was\s+|(?:you|she|he|they)\s+(?:did|got|managed|completed)\s+)?"
+    r"(\d+)(?:\s*(?:out of|/|of)\s*(?:the\s+)?(\d+))?\b(?!\s*(?:degrees?|%|percent|seconds?|"
+    r"minutes?|hours?|feet|foot|meters?|pounds?|lbs?|kilos?|kgs?|per|a (?:second|minute)|\.\d))"
+)
+
+
+# Body weight, not weight bearing ("putting weight through the leg", "shift your weight").
+_WEIGHT_WORD = re.compile(
+    r"\bweigh(?:s|ed|ing)?\b(?!\s+(?:on|through|into|onto))|"
+    r"(?<!\bput )(?<!\bputting )(?<!\bbear )(?<!\bbearing )(?<!\bshift )(?<!\bshift your )"
+    r"(?<!\bfull )(?<!\bpartial )\bweight\b(?![- ]?(?:bearing|shift\w*|on|through|onto|into))"
+)
+_WEIGHT_CHANGE = re.compile(
+    r"\b(?:lost|lose|losing|gained|gain|gaining|dropped|put on|down|up|by|another|about)\s+$"
+)
+
+
+def body_weight(
+    sentence: str, context: Context, ids: tuple[str, ...], facts: Facts, *, asked: bool = False
+) -> dict[str, Any] | None:
+    """A body weight the client gives ("I'm at one twenty-six now"), recorded once.
+
+    Weights are said in hundreds and tens with the hundred left out ("one twenty-six"), and
+    without a unit once weight is the subject; a change ("lost three pounds") is a few
+    pounds and is not the weight. `asked`: the question being answered is about weight.
+    """
+    digits = spoken_numbers_to_digits(normalise(sentence))
+    if not asked and not _WEIGHT_WORD.search(digits):
+        return None
+    digits = re.sub(r"\b1 ([1-9]\d)\b", r"1\1", digits)
+    unit = "kg" if re.search(r"\bkilo\w*|\bkgs?\b", digits) else "pounds"
+    for said in re.finditer(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])", digits):
+        value = number_value(said.group(0))
+        if (
+            not 30 <= float(value) <= 700
+            or _WEIGHT_CHANGE.search(digits[: said.start()])
+            or re.match(
+                r"\s*(?:%|percent|degrees?|seconds?|minutes?|feet|steps?)", digits[said.end() :]
+            )
+        ):
+            continue
+        m: dict[str, Any] = {"kind": "other", "value": value, "unit": unit, "name": "weight"}
+        if is_earlier(m, digits, _count_numbers(digits)):
+            continue
+        record(m, ids, context, facts)
+        text = writing.client_report(f"weight {_number_text(value)} {unit}")
+        facts.entries.append(Entry("subjective", text, ids))
+        return m
+    return None
+
+
+def _number_text(value: float | int) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def asks_for_count(sentence: str) -> bool:
+    """Whether an instruction asks for a count of repetitions, to be reported next."""
+    return _COUNT_ASKED.search(spoken_numbers_to_digits(normalise(sentence))) is not None
+
+
+def counted_repetitions(
+    sentence: str, context: Context, ids: tuple[str, ...], facts: Facts
+) -> list[dict[str, Any]]:
+    """The count reported after an instruction asked for one ("Nine.", "Ten out of ten").
+
+    A 30-second chair stand is documented as the number of stands, a set of effortful
+    swallows as how many were done: the bare number is a count of repetitions, not a score.
+    """
+    if not context.counting:
+        return []
+    digits = spoken_numbers_to_digits(normalise(sentence))
+    match = _COUNT_REPORTED.match(digits)
+    if match is None or (match.group(2) and float(match.group(1)) > float(match.group(2))):
+        return []
+    m: dict[str, Any] = {
+        "kind": "repetitions",
+        "value": number_value(match.group(1)),
+        "unit": "repetitions",
+    }
+    record(m, ids, context, facts)
+    context.counting = False
+    return [m]
+
+
+def earlier_told(sentence: str, context: Context, ids: tuple[str, ...], facts: Facts) -> bool:
+    """A value told in the past tense in reply to a question about an earlier time.
+
+    "Last week you had to do most of it, didn't you?" "I did. That was moderate assist.":
+    the value is last week's, compared with today's, and not recorded as today's.
+    """
+    digits = spoken_numbers_to_digits(normalise(sentence))
+    if not context.earlier_frame or not PAST_TENSE.search(digits) or _PRESENT.search(digits):
+        return False
+    found = find_measurements(sentence)
+    if not found:
+        return False
+    for m in found:
+        context.values[_key(m, context)] = (float(m["value"]), context.earlier_frame)
+    if context.last is not None:
+        last, last_ids = context.last
+        same = [m for m in found if m["kind"] == last["kind"] and m["unit"] == last["unit"]]
+        if same:
+            progress = writing.progress_text(
+                {**last, "value": same[0]["value"]},
+                float(last["value"]),
+                motion=_motion(last, context),
+                when=context.earlier_frame,
+                reverse=True,
+            )
+            facts.entries.append(Entry("assessment", progress, (*last_ids, *ids)))
+    return True
 
 
 def more_ratings(
@@ -177,7 +314,8 @@ def other_side(
 def earlier_bare_value(sentence: str, context: Context, ids: tuple[str, ...], facts: Facts) -> bool:
     """An earlier value of what was just measured ("last week you were at ninety")."""
     digits = spoken_numbers_to_digits(normalise(sentence))
-    number = re.findall(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])", digits)
+    # "Three weeks ago you were at forty": the number in the time phrase is not a value.
+    number = re.findall(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])", EARLIER_TIME.sub(" ", digits))
     if len(number) != 1 or not EARLIER_TIME.search(digits) or context.last is None:
         return False
     last, last_ids = context.last

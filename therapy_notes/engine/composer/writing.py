@@ -264,6 +264,9 @@ def measurement_text(m: Mapping[str, Any], *, motion: str = "", self_rated: bool
     if kind == "mood_score":
         return _sentence(f"Client rates mood {value}{unit or '/10'}")
     if kind == "range_of_motion":
+        if unit in ("millimeters", "centimeters"):
+            subject = "jaw opening" if str(m.get("body_part")) in ("jaw", "mouth", "") else where
+            return _sentence(f"{subject} {value} {unit}")
         return _sentence(
             " ".join(w for w in (where, motion or "range of motion") if w) + f" {value} degrees"
         )
@@ -277,6 +280,8 @@ def measurement_text(m: Mapping[str, Any], *, motion: str = "", self_rated: bool
     if kind == "sets":
         return _sentence(f"{value} sets")
     if kind == "assistance_level":
+        if unit == "%":
+            return _sentence(f"Assistance level {value}% (share of the task assisted)")
         return _sentence(f"Assistance level FIM {value}")
     if kind == "distance":
         return _sentence(f"Distance {value} {unit}")
@@ -308,15 +313,23 @@ def progress_text(
         value, earlier = earlier, value
     where = _where(m)
     name = _NAMES.get(str(m.get("name") or "").lower(), str(m.get("unit") or ""))
-    lower_is_better = kind == "pain_score" or (kind == "other" and name in _LOWER_IS_BETTER)
+    unit = str(m.get("unit") or "")
+    # Less pain, fewer symptoms on an instrument, and a smaller share of the task done by
+    # the clinician are all better.
+    lower_is_better = (
+        kind == "pain_score"
+        or (kind == "other" and name in _LOWER_IS_BETTER)
+        or (kind == "assistance_level" and unit == "%")
+    )
     if value == earlier:
         trend = "unchanged at"
     elif (value < earlier) == lower_is_better:
         trend = "improved from"
     else:
         trend = "declined from" if kind != "pain_score" else "increased from"
-    unit = str(m.get("unit") or "")
-    unit_text = " degrees" if kind == "range_of_motion" else (unit if unit.startswith("/") else "")
+    unit_text = unit if unit.startswith("/") or unit == "%" else ""
+    if kind == "range_of_motion":
+        unit_text = f" {unit}" if unit in ("millimeters", "centimeters") else " degrees"
     if unit in ("kg", "lb"):
         unit_text = f" {unit}"
         kind = "strength_grade"
@@ -325,7 +338,7 @@ def progress_text(
         "range_of_motion": " ".join(w for w in (where, motion or "range of motion") if w),
         "strength_grade": f"{where} strength" if where else "Strength",
         "mood_score": "Mood",
-        "other": f"{name} score" if name and not name.startswith("/") else "Score",
+        "other": f"{name} score" if name and name[0].isalpha() else "Score",
     }.get(kind, kind.replace("_", " ").capitalize())
     since = f" since {when}" if when else ""
     if trend == "unchanged at":

@@ -1,0 +1,124 @@
+"""Values as clinicians name them, with the joint, side and time they belong to."""
+
+from __future__ import annotations
+
+from tests.engine.composer_calls import composed, measured, texts
+from therapy_notes.engine.composer import find_measurements
+from therapy_notes.engine.composer.numbers import self_corrected
+
+
+def test_a_hand_bent_up_or_down_is_measured_at_the_wrist() -> None:
+    calls = composed(
+        ("Clinician", "Rest your forearm here and bend your left hand down toward the floor."),
+        ("Clinician", "That's sixty degrees of flexion."),
+        ("Clinician", "Now grip this as hard as you can. Grip is thirty pounds."),
+    )
+    rom, grip = measured(calls)
+    assert (rom["kind"], rom["body_part"], rom["side"]) == ("range_of_motion", "wrist", "left")
+    assert grip["body_part"] == "hand"
+
+
+def test_a_time_phrase_with_a_number_still_marks_the_earlier_value() -> None:
+    calls = composed(
+        ("Clinician", "Let's look at the right elbow. Straighten it as far as you can."),
+        ("Clinician", "That's minus ten degrees. Two weeks ago you were at twenty-five."),
+        (
+            "Clinician",
+            "Bend it now. A hundred and thirty degrees. Four weeks back you had a hundred"
+            " and five.",
+        ),
+    )
+    assert [m["value"] for m in measured(calls)] == [-10, 130] or [
+        m["value"] for m in measured(calls)
+    ] == [10, 130]
+    assert not any("ago client was" in t or "back client had" in t for t in texts(calls))
+
+
+def test_a_correction_said_after_the_value_wins() -> None:
+    assert "23 really" not in self_corrected("Twenty-two seconds. Well, twenty-three really.")
+    calls = composed(("Clinician", "Twenty-two seconds. Hmm, twenty-three really, I was slow."))
+    assert [m["value"] for m in measured(calls)] == [23]
+
+
+def test_a_hop_test_is_measured_on_the_leg_it_is_done_on() -> None:
+    calls = composed(
+        ("Clinician", "Do a single hop forward on the right, as far as you can."),
+        ("Clinician", "Five feet."),
+    )
+    assert measured(calls) == [
+        {"kind": "distance", "value": 5, "unit": "feet", "body_part": "leg", "side": "right"}
+    ]
+
+
+def test_a_distance_walked_has_no_body_part_and_right_next_to_is_no_side() -> None:
+    calls = composed(
+        ("Clinician", "Let me clip this on your thumb. I'll be right behind you."),
+        ("Clinician", "Four hundred feet, two rests."),
+    )
+    assert measured(calls) == [{"kind": "distance", "value": 400, "unit": "feet"}]
+
+
+def test_a_count_asked_for_by_the_instruction_is_repetitions() -> None:
+    calls = composed(
+        ("Clinician", "Stand up and sit down as many times as you can in thirty seconds."),
+        ("Clinician", "Twelve. Good effort."),
+        ("Clinician", "Now the tongue presses. Let's do eight of those."),
+        ("Clinician", "Eight out of eight, nice and strong."),
+    )
+    assert [(m["kind"], m["value"]) for m in measured(calls)] == [
+        ("repetitions", 12),
+        ("repetitions", 8),
+    ]
+
+
+def test_a_share_of_help_is_the_assistance_level_once() -> None:
+    calls = composed(
+        ("Clinician", "She needed moderate assist for the transfer, about fifty percent help."),
+    )
+    assert measured(calls) == [{"kind": "assistance_level", "value": 50, "unit": "%"}]
+
+
+def test_a_value_said_in_answer_to_a_question_about_before_is_earlier() -> None:
+    calls = composed(
+        ("Client", "A month ago I needed a lot more help with this, didn't I?"),
+        ("Clinician", "You did. That was maximal assist."),
+    )
+    assert measured(calls) == []
+
+
+def test_jaw_opening_in_millimetres_is_its_range_of_motion() -> None:
+    calls = composed(
+        ("Clinician", "Open your mouth as wide as it goes."),
+        ("Clinician", "Forty-two millimeters."),
+    )
+    assert measured(calls) == [
+        {"kind": "range_of_motion", "value": 42, "unit": "millimeters", "body_part": "mouth"}
+    ]
+
+
+def test_loudness_in_decibels_is_a_value() -> None:
+    assert find_measurements("Her reading voice averaged sixty-eight decibels.") == [
+        {"kind": "other", "value": 68, "unit": "dB"}
+    ]
+    assert find_measurements("He was at 74 dB in conversation.") == [
+        {"kind": "other", "value": 74, "unit": "dB"}
+    ]
+
+
+def test_a_weight_said_in_hundreds_and_tens() -> None:
+    assert [m["value"] for m in measured(composed(("Client", "I weigh one forty-two now.")))] == [
+        142
+    ]
+    assert measured(composed(("Client", "I lost three pounds since Easter."))) == []
+    bearing = composed(
+        ("Clinician", "Are you putting full weight through the leg yet?"),
+        ("Client", "About half, maybe fifty percent of my weight."),
+    )
+    assert [m for m in measured(bearing) if m.get("unit") in ("pounds", "kg")] == []
+    calls = composed(
+        ("Clinician", "How has your weight been?"),
+        ("Client", "I'm down to one thirty-eight. Two pounds since the last visit."),
+    )
+    assert [(m["kind"], m["value"], m["unit"]) for m in measured(calls)] == [
+        ("other", 138, "pounds")
+    ]
