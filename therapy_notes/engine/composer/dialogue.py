@@ -105,7 +105,10 @@ _INSTRUCTION_VERBS = (
     r"go ahead|"
     r"let's|let us|slide|kick|tap|open|close|swallow|take a (?:deep |slow )?(?:breath|sip|bite)|"
     r"count|name|put|place|pick|stack|roll|march|shift|come back|bring|move|stop|rest|"
-    r"notice|close your eyes|one more|again|back to|up|down|scoot"
+    r"notice|close your eyes|one more|again|back to|up|down|scoot|hook|hop|tuck|curl|spread|"
+    r"wiggle|tip|tilt|nod|shrug|squat|clap|blow|hum|pucker|stick out|"
+    # A resisted test is given as a negative: "don't let me push it down".
+    r"don't let me|do not let me|don't move|do not move"
 )
 _INSTRUCTION = re.compile(
     rf"^{_FILLER}(?:(?:can|could|would) you\s+|i(?:'d| would) like you to\s+|i want you to\s+|"
@@ -123,7 +126,56 @@ _IN_SESSION = re.compile(
     r"(?:\s+with)?\s+|move on to\s+)?(?:the|a|some|one|another)\b[^.]*?\b(?:test|walk|trial|"
     r"task|measure\w*|numbers|reading|screen\w*)\b)"
 )
+# Material handed over or read out in the room: "I'll read you five words", "I'm going to
+# show you some pictures", "I'll write down where to find them" (not "I'll give you a
+# call", which is a follow-up).
+_MATERIAL = re.compile(
+    rf"^{_FILLER}(?:i'm going to|i am going to|i'll|i will|let me)\s+(?:(?:read|show|ask|hand|"
+    r"play|give)\s+(?:you|him|her)\b(?!\s+a\s+(?:call|ring|shout|text))|write (?:\w+ )?down\b|"
+    r"jot\b|print\b)"
+)
 _FOR_ME = re.compile(r"\bfor me\b\W*$")
+# The verbs a directive to the client starts with, in the room or for daily life.
+IMPERATIVE = re.compile(
+    r"^(?:please\s+|just\s+|also\s+|always\s+|never\s+|only\s+)*(?:use|wear|take|try|do|practi[cs]e|"
+    r"keep|put|get|buy|order|call|text|phone|email|write|read|say|tell|ask|bring|drink|eat|"
+    r"avoid|stop|skip|start|go|walk|sit|stand|lie|rest|ice|heat|stretch|breathe|count|step|"
+    r"hold|leave|set|switch|swap|cut|limit|add|schedule|book|check|look|listen|notice|"
+    r"remember|think|focus|move|lift|bend|squeeze|massage|apply|wash|sleep|nap|pace|spend|"
+    r"give|make|turn|open|close|pick|place|record|track|log|fill|finish|repeat|hum|sing|"
+    r"speak|talk|slow|pause|swallow|chew|sip|moisten|soak|elevate|wrap|change|reach|push|"
+    r"pull|press|raise|lower|roll|slide|tap|play|join|visit|see|meet|plan|let|don't|do not)\b"
+    r"(?:\s+(?:the|your|a|an|it|them|this|that|these|those|some|any|up|down|out|off|on|in|to|"
+    r"for|with|back|over|yourself|at|one|each|every|all|more|less|no|not|slowly|\w+ing)\b|\s*$)"
+)
+# A condition of daily life before a directive: "when the cravings hit, text your sponsor",
+# "for the dizziness, try sitting first", "until the rail is in, please use the chair". A
+# cue for the room ("when I say go", "for this one") leads an instruction instead.
+_DAILY_LEAD = re.compile(
+    r"^(?:when|whenever|if|until|till|once|before|after|each time|every time|any ?time|while|"
+    r"for (?:the|your|that|those|any)|between|over the|at (?:night|home|work|school))\b"
+)
+_SESSION_LEAD = re.compile(
+    r"^(?:when i (?:say|count|tell|tap|point)|on (?:my|the) (?:count|signal)|for (?:this|that|"
+    r"the next|the last) (?:one|test|side|trial|set|round)|if you can|if it (?:hurts|pinches)|"
+    r"while i\b)"
+)
+
+
+def lead_and_directive(text: str) -> str:
+    """Whether a directive follows a leading phrase: "daily", "session" or "".
+
+    "When the cravings hit, text your sponsor" is advice for daily life; "arms crossed on
+    your chest, stand up" and "when I say go, walk" are steps of a test in the room.
+    """
+    lead, comma, rest = text.partition(", ")
+    if not comma or len(lead.split()) > 9 or not IMPERATIVE.match(rest.strip()):
+        return ""
+    if _DAILY_LEAD.match(lead) and not _SESSION_LEAD.match(lead):
+        return "daily"
+    return "session"
+
+
 # What makes an instruction homework rather than a step in the session.
 _AT_HOME = re.compile(
     r"\b(at home|home program|homework|a day|daily|every (day|morning|night|evening)|"
@@ -132,7 +184,7 @@ _AT_HOME = re.compile(
     r"twice|three times|keep (doing|working|using|practicing|practising|icing)|continue|"
     r"from now on|going forward|over the (week|weekend|next)|follow[- ]?up|in \d+ weeks?|"
     r"tonight|tomorrow|this weekend|safety plan|crisis line|988|before you leave|"
-    r"keep (the|your|up|on|going|doing|working|using|practicing|practising|icing|wearing)|"
+    r"keep (the|your|up|on|going with|doing|working|using|practicing|practising|icing|wearing)|"
     # Equipment and habits for daily life: "wear the brace for every practice", "use the
     # cane in the house", "get a non-slip mat for the tub".
     r"for (every|each|all) \w+|in the (house|home|shower|tub|kitchen|car)|around the house|"
@@ -217,7 +269,9 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
     if not words:
         return Utterance.ACKNOWLEDGEMENT
     clinician = speaker is Speaker.CLINICIAN
-    asks = text.endswith("?") or (clinician and _QUESTION_START.match(text))
+    led = lead_and_directive(re.sub(rf"^{_FILLER}", "", text)) if clinician else ""
+    # "When the cravings hit, text your sponsor": a "when" that leads a directive asks nothing.
+    asks = text.endswith("?") or (clinician and _QUESTION_START.match(text) and not led)
     if asks and not (text.endswith(".") and len(words) > 12):
         return Utterance.QUESTION
     if clinician and _SCALE_PROMPT.search(text) and not has_value(text):
@@ -232,12 +286,12 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
         _INSTRUCTION.match(text)
         or _IN_SESSION.match(text)
         or (_FOR_ME.search(text) and len(words) <= 14)
+        or led == "session"
     )
     if (
         speaker is not Speaker.CLIENT
         and not _AT_HOME.search(text)
-        and directs
-        and not find_measurements(text)
+        and (_MATERIAL.match(text) or (directs and not find_measurements(text)))
     ):
         return Utterance.INSTRUCTION
     if (

@@ -35,6 +35,7 @@ _POINTS_BACK = re.compile(r"\b(that|it|this|you|she|he|they|i|we)\s*$")
 assist"): an earlier value; a noun ("the longest block was") is what was just measured."""
 _LATER_FROM = re.compile(r"\b(up|down|improved|increased|decreased|better|worse)?\s*from\s+\d")
 """"You were 82 percent intelligible, up from 68": the value compared with comes after."""
+_NEW_CLAUSE = re.compile(r",\s*(?:and|but|so|though|although|while)\s+|;\s*")
 _PRESENT = re.compile(r"\b(today|now|this (week|time|session|morning))\b")
 
 
@@ -74,7 +75,14 @@ def is_earlier(m: dict[str, Any], text: str, count: int) -> bool:
             )
         ):
             return True
-    return count == 1 and bool(EARLIER_TIME.search(text)) and not _PRESENT.search(text)
+    if count != 1 or _PRESENT.search(text):
+        return False
+    # "Seventy-two decibels, and I didn't hear the strain you had last month": the time
+    # belongs to the clause that says it, not to a value in another clause.
+    for clause in _NEW_CLAUSE.split(text):
+        if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", clause):
+            return bool(EARLIER_TIME.search(clause))
+    return bool(EARLIER_TIME.search(text))
 
 
 def said_when(text: str) -> str:

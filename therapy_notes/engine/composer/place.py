@@ -44,6 +44,10 @@ _INCIDENTAL_PARTS = re.compile(
     r"\b(?:there|hallway|hall|room|line|door|wall|corner|chair)\s+and\s+back\b|"
     r"\b(?:weeks?|months?|days?|years?|while|ways)\s+back\b"
 )
+_SYMPTOM = re.compile(
+    r"\b(pain\w*|ache|aches|aching|achy|hurts?|hurting|sore\w*|stiff\w*|numb\w*|tingl\w*|"
+    r"swell\w*|swollen|throb\w*|burn\w*|weak\w*|tight\w*|out of \d+|\d+ out of)\b"
+)
 _ANKLE_MOTIONS = frozenset({"dorsiflexion", "plantarflexion", "eversion", "inversion"})
 _WRIST_MOTIONS = frozenset({"flexion", "extension", "radial deviation", "ulnar deviation"})
 _LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
@@ -79,9 +83,16 @@ def tested_limb(sentence: str) -> tuple[str, str] | None:
     return limb, side
 
 
-def remember_place(sentence: str, context: Context) -> None:
-    """The joint, side and motion being talked about carry to sentences that omit them."""
+def remember_place(sentence: str, context: Context, *, by_client: bool = False) -> None:
+    """The joint, side and motion being talked about carry to sentences that omit them.
+
+    The clinician's words set the place examined; the client's move it only to where
+    they have a symptom ("my left shoulder aches"), not to a part named in passing ("I
+    grabbed the rail with my left", "bruised my hip a little").
+    """
     text = _INCIDENTAL_PARTS.sub(" ", spoken_numbers_to_digits(normalise(sentence)))
+    if by_client and context.part and not _SYMPTOM.search(text):
+        return
     if BARE_SIDE_VALUE.search(text):
         return  # "The right side is twenty": a comparison, the joint examined stays the same
     part = body_part(text)

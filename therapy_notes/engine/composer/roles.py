@@ -16,7 +16,7 @@ _PLAN = re.compile(
     r"refer|referral|referred|recommend\w*|discharged?|"
     r"next (session|visit|appointment|week|time))\b|"
     r"\w'll\b|\b(we're|we are) going to\b|"
-    r"\bi(?:'d| would)? (like|want)\s+(him|her|them|you)\s+to\b|"
+    r"\bi(?:'d| would)? (?:also |really |just |still )*(like|want)\s+(him|her|them|you)\s+to\b|"
     # The next appointment however it is said: "see you Friday", "Thursday at four.".
     r"\bsee you\s+(on\s+|next\s+|in\s+|again\s+)?(monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|tomorrow|\d+|two|three|a week|next)\b|"

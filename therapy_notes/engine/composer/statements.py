@@ -24,6 +24,7 @@ from therapy_notes.engine.composer.dialogue import (
 from therapy_notes.engine.composer.facts import Context, Entry, Facts
 from therapy_notes.engine.composer.measurements import find_measurements
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+from therapy_notes.engine.composer.plan import is_directive, plan_role, with_professional
 from therapy_notes.engine.composer.risks import find_risks
 from therapy_notes.engine.composer.roles import sentence_role
 from therapy_notes.engine.composer.screening import new_risks, risk_summary
@@ -50,6 +51,7 @@ _DOSE = re.compile(
     r"\b(sets?|reps?|repetitions|times|minutes?|seconds?|a day|daily|each|every|twice|"
     r"after|before|morning|night|evening|hold)\b"
 )
+_PROGNOSIS_OPEN = re.compile(r"^\W*(?:(?:okay|so|and|but|well)\W+)*(?:it|that|this|things)\b")
 _NUMBERS = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])")
 _HEDGE_OPEN = re.compile(r"^(i think|i'd say|i would say|i feel like|it seems|i believe)\b")
 
@@ -118,6 +120,11 @@ def clinician_sentence(
             return
     if kind in (Utterance.GREETING, Utterance.ACKNOWLEDGEMENT, Utterance.INSTRUCTION):
         return
+    if context.asked:
+        # "Do I still need to ice it?" "Only if it's sore after the putty.": one plan item.
+        asked, context.asked = context.asked, ""
+        facts.entries.append(Entry("plan", writing.asked_and_advised(asked, sentence), ids))
+        return
     # Risk is read from every statement, whoever the label says spoke: a label can be
     # wrong, and a clinician's own account ("she marked better off dead") states it too.
     stated = find_risks(sentence)
@@ -128,6 +135,9 @@ def clinician_sentence(
     role = sentence_role(sentence)
     if role != "plan" and is_homework(sentence) and not _REPORTS_PAST.search(normalise(sentence)):
         role = "plan"
+    role = plan_role(sentence, role)
+    if not role:
+        return  # "We'll come back to that.": the session's agenda, not a step after it
     last = facts.entries[-1] if facts.entries else None
     if (
         last is not None
@@ -141,8 +151,26 @@ def clinician_sentence(
         joint = ": " if ":" not in last.text else "; "
         last.text = f"{last.text.rstrip('.')}{joint}{writing.dose(sentence)}."
         return
+    if (
+        role == "plan"
+        and last is not None
+        and last.role == "plan"
+        and last.item_ids == ids
+        and is_directive(sentence)
+        and not re.search(r"\d", last.text)
+        and not _DOSE.search(normalise(last.text))
+    ):
+        # "We'll start imagery rehearsal today. Write a new ending and read it every
+        # night.": the treatment started and how to do it are one plan item.
+        detail = re.sub(r"^Client to ", "", writing.plan_item(sentence))
+        last.text = f"{last.text.rstrip('.')}: {detail[:1].lower()}{detail[1:]}"
+        return
     if role == "plan":
-        facts.entries.append(Entry("plan", writing.plan_item(sentence), ids))
+        text = writing.plan_item(with_professional(sentence, context))
+        facts.entries.append(Entry("plan", text, ids))
+        return
+    if role == "assessment" and _PROGNOSIS_OPEN.match(normalise(sentence)):
+        facts.entries.append(Entry("assessment", writing.prognosis(sentence), ids))
         return
     if earlier_told(sentence, context, ids, facts):
         return

@@ -23,6 +23,7 @@ from therapy_notes.engine.composer.earlier import said_when
 from therapy_notes.engine.composer.facts import Context, Facts
 from therapy_notes.engine.composer.numbers import self_corrected, spoken_numbers_to_digits
 from therapy_notes.engine.composer.place import remember_place, tested_limb
+from therapy_notes.engine.composer.plan import care_question, remember_professional
 from therapy_notes.engine.composer.statements import (
     client_sentence,
     clinician_sentence,
@@ -64,7 +65,7 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
     facts = Facts()
     answered = False
     for sentence, kind in sentences:
-        remember_place(sentence, context)
+        remember_place(sentence, context, by_client=speaker is Speaker.CLIENT)
         if speaker is Speaker.CLINICIAN and kind is Utterance.INSTRUCTION:
             context.tested = tested_limb(sentence)
         elif speaker is Speaker.CLINICIAN and kind is not Utterance.QUESTION:
@@ -73,6 +74,8 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
             context.tested = tested_limb(sentence) or context.tested
         if speaker is Speaker.CLINICIAN and asks_for_count(sentence) and not is_homework(sentence):
             context.counting = True
+        if speaker is Speaker.CLIENT and kind is Utterance.QUESTION:
+            context.asked = care_question(sentence) or context.asked
         if speaker is Speaker.CLIENT:
             if context.question is not None and not answered:
                 answered = True
@@ -83,6 +86,7 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
             clinician_sentence(sentence, kind, item_id, context, facts)
         else:
             unlabelled_sentence(sentence, kind, item_id, context, facts)
+        remember_professional(sentence, context)
     if speaker is Speaker.CLIENT and sentences:
         context.question = None
         context.said = frozenset()
@@ -98,6 +102,7 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
         )
     elif speaker is Speaker.CLINICIAN:
         context.earlier_frame = ""
+        context.asked = ""
         asked = any(k is Utterance.QUESTION for _, k in sentences)
         context.said = frozenset() if asked else said_numbers([s for s, _ in sentences])
     return facts

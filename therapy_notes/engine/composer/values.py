@@ -101,7 +101,7 @@ def today_values(
             # distance walked is the whole body's; only a hop names a leg.
             if context.tested is not None:
                 part, side = context.tested
-                m = {**m, "body_part": part, "side": side}
+                m = {**m, "body_part": part, "side": m.get("side") or side}
                 tested_used = True
             elif context.part in _JOINTS and m["kind"] == "duration":
                 m = {**m, "body_part": context.part}

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from therapy_notes.engine.composer.dialogue import IMPERATIVE
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.text import clean_sentence
 
@@ -28,7 +29,7 @@ _INNER_FILLER = re.compile(
 _CAPITALISED = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|"
     r"april|june|july|august|september|october|november|december|phq|gad|tylenol|advil|"
-    r"ibuprofen|english|christmas|easter|thanksgiving)\b"
+    r"ibuprofen|english|christmas|easter|thanksgiving)(s?)\b"
 )
 
 # First person -> third person, longest forms first. "They" keeps verb agreement simple:
@@ -74,7 +75,7 @@ def _tidy(text: str) -> str:
     text = _INNER_FILLER.sub("", text)
     text = _LEADING_FILLER.sub("", text)
     text = re.sub(r"\s+", " ", text).strip(" ,;:-")
-    text = _CAPITALISED.sub(lambda m: m.group(1).capitalize(), text)
+    text = _CAPITALISED.sub(lambda m: m.group(1).capitalize() + m.group(2), text)
     return re.sub(r"\bphq\b|\bgad\b", lambda m: m.group(0).upper(), text, flags=re.IGNORECASE)
 
 
@@ -125,7 +126,22 @@ def clinician_statement(sentence: str) -> str:
 _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
-            r"^(?:so\s+)?(?:i(?:'d| would)? (?:also |really )?(?:like|want) you to|"
+            r"^(?:i've got|i have|i got|got|we've got|we have)\s+(?:you|client)\s+(?:down\s+|"
+            r"booked\s+|scheduled\s+)?(?:for\s+|on\s+)?(.*)$"
+        ),
+        "Follow up {0}",
+    ),
+    (
+        re.compile(
+            r"^((?:same time\b|(?:next\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
+            r"sunday)s?\b).*)$",
+            re.IGNORECASE,
+        ),
+        "Follow up {0}",
+    ),
+    (
+        re.compile(
+            r"^(?:so\s+)?(?:i(?:'d| would)? (?:also |really |just |still )*(?:like|want) you to|"
             r"i (?:also )?need you to|you should|"
             r"you'll want to|make sure (?:that )?you|remember to|try to|please|you're going to|"
             r"your homework is to|for homework,?)\s+(.*)$"
@@ -134,7 +150,8 @@ _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"^(?:for home|at home|for homework|homework|home program)\s*,?\s*"
+            r"^(?:for home|at home|for homework|homework|home program|(?:here's|here is) "
+            r"(?:the|your) (?:homework|home program))\s*[,:]?\s*"
             r"(?:(?:i want|i'd like|i would like|i need)\s+(?:you to\s+)?)?(.*)$"
         ),
         "Home program: {0}",
@@ -194,9 +211,27 @@ _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# "Until the rail goes in, please use the shower chair": the condition said first.
+_PLAN_LEAD = re.compile(
+    r"^((?:when|whenever|if|until|till|once|before|after|each time|every time|any ?time|while|"
+    r"for (?:the|your|that|those|any)|between|over the|at (?:night|home|work|school))\b[^,]{0,60}),"
+    r"\s*(?:please\s+|just\s+)?(.*)$",
+    re.IGNORECASE,
+)
+
+
 def plan_item(sentence: str) -> str:
-    """A clinician's statement of what happens next, as a plan entry."""
+    """A clinician's statement of what happens next, as a plan entry.
+
+    A directive becomes the client's step ("Client to use the shower chair until the rail
+    goes in"), the clinician's own steps and the next visit keep who does them.
+    """
     text = _tidy(sentence)
+    lead = _PLAN_LEAD.match(text)
+    if lead is not None and IMPERATIVE.match(lead.group(2).lower()):
+        step = _swap(lead.group(2).strip().rstrip(".!"), _CLINICIAN_PRONOUNS)
+        condition = _swap(lead.group(1).strip(), _CLINICIAN_PRONOUNS)
+        return _sentence(f"Client to {step} {condition}")
     for pattern, form in _PLAN_FORMS:
         match = pattern.match(text)
         if match is not None:
@@ -205,7 +240,25 @@ def plan_item(sentence: str) -> str:
                 for i, g in enumerate(match.groups())
             ]
             return _sentence(form.format(*parts))
+    if IMPERATIVE.match(text.lower()):
+        return _sentence(
+            f"Client to {_swap(text, _CLINICIAN_PRONOUNS)[:1].lower()}"
+            f"{_swap(text, _CLINICIAN_PRONOUNS)[1:]}"
+        )
     return _sentence(_swap(text, _CLINICIAN_PRONOUNS))
+
+
+def asked_and_advised(asked: str, reply: str) -> str:
+    """A client's question about their care and the clinician's answer, as one plan item."""
+    question = _swap(_tidy(asked), _CLIENT_PRONOUNS)
+    return _sentence(f"Client asked whether {question}; advised: {dose(reply)}")
+
+
+def prognosis(sentence: str) -> str:
+    """What the clinician expects to happen ("It'll keep climbing"), as their judgement."""
+    text = _swap(_tidy(sentence), _CLINICIAN_PRONOUNS)
+    text = re.sub(r"^(it|that|this|things)'ll\b", r"\1 will", text)
+    return _sentence(f"Clinician expects {text[:1].lower()}{text[1:]}")
 
 
 def dose(sentence: str) -> str:

@@ -1,0 +1,95 @@
+"""Plan items: what happens next, however it is said, and talk that only sounds like it.
+
+Sentences here are new (not from the labelled conversations), in several phrasings, with
+negative cases: the session's agenda, a prognosis, a step that names nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.composer_calls import composed, texts
+
+
+@pytest.mark.parametrize(
+    ("said", "words"),
+    [
+        ("I'd also like you to keep a food diary this week.", ["food diary"]),
+        ("I'd really like you to call your sister before Sunday.", ["sister"]),
+        ("Until the rail goes in, please use the shower chair.", ["shower chair"]),
+        ("For the stairs, please hold the rail with both hands.", ["rail"]),
+        (
+            "For the dizziness, try sitting on the edge of the bed for a minute before you stand.",
+            ["edge of the bed"],
+        ),
+        ("When the cravings hit, text your sponsor first.", ["sponsor"]),
+        ("I've got you down for Thursday at two.", ["Thursday"]),
+        ("Yep, Friday at nine again.", ["Friday"]),
+    ],
+)
+def test_a_next_step_however_it_is_said_is_a_plan_item(said: str, words: list[str]) -> None:
+    plan = texts(composed(("Clinician", said)), "plan")
+    assert len(plan) == 1, plan
+    assert all(w.lower() in plan[0].lower() for w in words), plan
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "We'll get back to your sleep in a minute.",
+        "Let's come back to the stairs before you go.",
+        "It'll loosen up as the swelling goes down.",
+        "That'll get easier with practice.",
+        "We're going to sort this out together.",
+        "I'm going to read you a short story, and then I'll ask you some questions about it.",
+        "I'll show you how to put it on.",
+        "On Monday you told me the stairs were the worst part.",
+    ],
+)
+def test_talk_about_the_session_itself_or_a_prediction_is_no_plan_item(said: str) -> None:
+    assert texts(composed(("Clinician", said)), "plan") == []
+
+
+def test_a_pronoun_in_a_plan_item_names_the_professional_it_stands_for() -> None:
+    calls = composed(
+        ("Clinician", "Dr. Alvarez should see that rash. I'll email her the photos today."),
+    )
+    plan = texts(calls, "plan")
+    assert any("Dr. Alvarez" in p and "photos" in p for p in plan), plan
+
+
+def test_a_clients_question_about_their_care_and_the_answer_are_one_plan_item() -> None:
+    calls = composed(
+        ("Client", "Can I drive yet?"),
+        ("Clinician", "Not until you can turn your head all the way to both sides."),
+        ("Client", "Should I keep the brace on at night?"),
+        ("Clinician", "Yes, every night for now."),
+    )
+    plan = texts(calls, "plan")
+    assert any("drive" in p and "turn" in p for p in plan), plan
+    assert any("brace" in p and "every night" in p for p in plan), plan
+
+
+def test_a_treatment_started_and_how_to_do_it_are_one_plan_item() -> None:
+    calls = composed(
+        (
+            "Clinician",
+            "We'll start a sleep diary today. Write down when you go to bed and when you "
+            "wake up, every night.",
+        ),
+    )
+    plan = texts(calls, "plan")
+    assert len(plan) == 1, plan
+    assert "sleep diary" in plan[0]
+    assert "every night" in plan[0]
+
+
+def test_a_goal_for_the_coming_weeks_is_in_the_plan_a_goal_worked_on_is_a_goal() -> None:
+    calls = composed(
+        ("Clinician", "Your goal for this month was to walk to the mailbox without stopping."),
+        ("Clinician", "Goal for the next three weeks is to walk to the corner and back."),
+        template="girp",
+    )
+    assert any("mailbox" in t for t in texts(calls, "goals"))
+    assert any("corner" in t for t in texts(calls, "plan"))
+    assert not any("mailbox" in t for t in texts(calls, "plan"))
