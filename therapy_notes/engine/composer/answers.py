@@ -173,6 +173,12 @@ def answer_question(
         today_values(sentence, context, ids, facts)
         facts.entries.append(Entry("subjective", text, ids))
         return True
+    if (
+        kind is Utterance.STATEMENT
+        and number is None
+        and _choice_answer(question, sentence, ids, facts)
+    ):
+        return True
     words = answer.split()
     if topic and len(words) <= 5 and number is None and kind is Utterance.STATEMENT:
         detail = writing.client_report(sentence)[len("Client reports ") :].rstrip(".")
@@ -182,6 +188,56 @@ def answer_question(
             )
             return True
     return False
+
+
+_CONTENT = re.compile(r"[a-z']{3,}")
+_FUNCTION_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        "the and was were did does you your that this with just for from have had any more "
+        "what when how it's its there they them then than been being into over",
+    )
+)
+_CHOICE = re.compile(r"^(?P<first>.+?),?\s+or\s+(?P<second>[^,]+?)\W*$")
+_PRESENCE = re.compile(
+    r"^(?:\W*(?:okay|ok|so|and|now)\W+)*(?:any|anything|were you|was there|did you (?:feel|"
+    r"notice|have|get)|do you (?:feel|notice|have|get)|have you (?:felt|noticed|had))\b"
+)
+_SUBJECT = re.compile(
+    r"^(?:\W*(?:okay|ok|so|and|now)\W+)*(?:did|does|do|is|was|were|are|has|have|had)\s+"
+    r"(?:the|your|that|this)\s+([a-z]+)"
+)
+
+
+def _choice_answer(question: str, sentence: str, ids: tuple[str, ...], facts: Facts) -> bool:
+    """A reply that picks one side of an either-or question, written with the question.
+
+    "Any dizziness before it, or was it just the bowl?" "Just the bowl." is a denial of
+    dizziness; "Did the numbness come on suddenly, or gradually?" "Gradually." is the
+    numbness's onset. The reply alone ("Client reports just the bowl") says nothing.
+    """
+    choice = _CHOICE.match(normalise(question).strip().rstrip("?"))
+    if choice is None:
+        return False
+    first, second = (_content(choice.group(g)) for g in ("first", "second"))
+    said = _content(normalise(sentence))
+    if not said & second or len(said & second) <= len(said & first):
+        return False
+    detail = writing.client_report(sentence)[len("Client reports ") :].rstrip(".")
+    if _PRESENCE.match(choice.group("first")):
+        asked = _question_phrase(choice.group("first") + "?")
+        text = f"Client denies {asked}; reports {detail}"
+    else:
+        subject = _SUBJECT.match(choice.group("first"))
+        if subject is None:
+            return False
+        text = f"{subject.group(1).capitalize()}: client reports {detail}"
+    facts.entries.append(Entry("subjective", clean_sentence(text), ids))
+    return True
+
+
+def _content(text: str) -> set[str]:
+    return {w for w in _CONTENT.findall(text) if w not in _FUNCTION_WORDS}
 
 
 def _counted(

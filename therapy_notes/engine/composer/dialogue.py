@@ -58,7 +58,7 @@ def split_speaker(text: str) -> tuple[Speaker, str]:
 
 
 _FILLER = (
-    r"(?:(?:okay|ok|alright|all right|so|now|well|um+|uh+|and|oh|hmm+|right|great|good|"
+    r"(?:(?:okay|ok|alright|all right|so|now|well|um+|uh+|and|but|oh|hmm+|right|great|good|"
     r"perfect|excellent|nice|yeah|yes|mm-?hmm|uh-?huh)\W+)*"
 )
 _QUESTION_START = re.compile(
@@ -81,7 +81,22 @@ _COURTESY = re.compile(
     rf"^{_FILLER}(?:i'm (?:so |really )?sorry|i am sorry|that (?:sounds|must be|must have been) "
     r"(?:hard|tough|difficult|rough|scary|frustrating|a lot)|thank you|thanks|i appreciate|"
     r"here you go|there you go|here we go|no worries|don't worry|you're welcome|"
-    r"i hear you|that makes sense|fair enough)\b"
+    r"i hear you|that makes sense|fair enough|no (?:hurry|rush)|take your time|"
+    r"sorry (?:for|about) (?:the|keeping)|sorry (?:i'm|i am|to be) (?:late|behind|a (?:few|bit))|"
+    r"i'm (?:really |so |very )?glad (?:you|i|to|that|we)|i (?:really |truly )?appreciate|"
+    r"that's (?:exactly )?what i (?:was hoping|wanted|like|love) to (?:hear|see)|"
+    r"that's (?:good|great|wonderful|lovely) (?:news|to hear)|let me (?:grab|get) you|"
+    r"(?:that's )?(?:a )?(?:good|great|fair) question)\b"
+)
+# A client closing the topic or agreeing to a step: "that's about it", "nothing else",
+# "fine by me", "I can do that".
+_CLOSING = re.compile(
+    rf"^{_FILLER}(?:(?:i think|i guess|i suppose|well|sure|yeah|okay)\W+)*(?:(?:that's|that is)\s+"
+    r"(?:about |pretty much |basically |probably |really |just )?(?:it|all|everything)\b|"
+    r"nothing (?:else|more)\b|not (?:much|a lot|really anything) (?:else|more)\b|"
+    r"(?:fine|good|okay|ok) (?:by|with) me\b|(?:that )?works for me\b|i can do that\b|"
+    r"i'll (?:try|take it|do that|do my best|give it a (?:try|go|shot))\b|will do\b|"
+    r"sounds like a plan\b|(?:that's )?all i(?:'ve got| have| can think of)\b)"
 )
 # "Night splint, got it.": the client repeating what they were told, and agreeing.
 # A goodbye that names the next visit is the plan's follow-up, not a greeting.
@@ -278,7 +293,9 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
         return Utterance.QUESTION
     if _GREETING.match(text) and len(words) <= 10 and not _NEXT_VISIT.search(text):
         return Utterance.GREETING
-    if speaker is not Speaker.CLIENT and _COURTESY.match(text) and len(words) <= 12:
+    if speaker is not Speaker.CLIENT and _COURTESY.match(text) and len(words) <= 14:
+        return Utterance.ACKNOWLEDGEMENT
+    if speaker is Speaker.CLIENT and _CLOSING.match(text) and len(words) <= 8:
         return Utterance.ACKNOWLEDGEMENT
     if len(words) <= 5 and all(w in _ACK_WORDS for w in words):
         return Utterance.ACKNOWLEDGEMENT

@@ -67,6 +67,10 @@ class Context:
     asked: str = ""
     """A client's question about their own care ("Do I still need to ice it?"), as a
     phrase, which the clinician's reply answers as a plan item."""
+    small_talk: bool = False
+    """The clinician's last question or greeting was small talk (the drive in, the game),
+    or the client opened with an apology for being late: the reply is kept only where it
+    says something clinical."""
     professional: str = ""
     """The last professional named ("Dr. Patel", "the dietitian"), whom a plan item's
     "her" or "him" stands for."""

@@ -134,6 +134,12 @@ _OTHER_EXPERIENCER = re.compile(
     r"\b(himself|herself|themselves|themself)\b|"
     rf"\b(my|our)\s+{_PERSON}\s+(\w+\s+){{0,3}}?(tried|attempted|has|had|was|is|wants|said)\b"
 )
+# A clinician's reasoning about falls is no fall: "these help prevent falls", "lower your
+# risk of a fall", "in the range where I'd worry about falls".
+_FALL_REASONING = re.compile(
+    r"\b(?:prevent\w*|avoid\w*|reduc\w*|lower\w*|lessen\w*|minimi[sz]\w*|cut down on|"
+    r"(?:i'd|i would|we'd|would|'d)\s+(?:be\s+)?(?:worr\w*|concerned|nervous))\b[^.;]{0,25}$"
+)
 # "If it ever got that bad...", "in case you ever...": a condition, not a statement.
 _HYPOTHETICAL = re.compile(r"\b(if|in case|whenever|should you|what if)\b")
 _NOT_ABUSE = re.compile(r"\b(substance|alcohol|drug|opioid|cannabis|marijuana|steroid)\s+abus")
@@ -165,6 +171,8 @@ def _risks_in(sentence: str, first_person: bool) -> tuple[RiskKind, ...]:
                 ):
                     continue
                 if _is_negated(clause, match.start(), match.end()):
+                    continue
+                if kind is RiskKind.FALL_RISK and _FALL_REASONING.search(clause[: match.start()]):
                     continue
                 if (
                     first_person
@@ -222,7 +230,9 @@ _SCREENS: dict[RiskKind, re.Pattern[str]] = {
         r"\bhomicid\w*"
     ),
     RiskKind.ABUSE_OR_NEGLECT: re.compile(
-        r"\bsafe at home\b|\b(anyone|someone|somebody|anybody)\s+(\w+\s+){0,2}"
+        r"\bsafe at home\b|\b(?:feel|feeling|are you|keep you|is it)\b[^.?]{0,15}\bsafe\b"
+        r"(?![^.?]{0,30}\b(?:yourself|tonight|right now))|"
+        r"\b(anyone|someone|somebody|anybody)\s+(\w+\s+){0,2}"
         r"(hurt|hit|hurting|hitting|threaten\w*|scar\w*)\s+you\b|\babus\w*|\bneglect\w*|"
         r"\bafraid of (anyone|someone|him|her|them)\b"
     ),

@@ -8,6 +8,7 @@ one is flagged with the question and answer as evidence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from therapy_notes.domain.notes import RiskKind
@@ -15,7 +16,7 @@ from therapy_notes.engine.composer import writing
 from therapy_notes.engine.composer.dialogue import Utterance
 from therapy_notes.engine.composer.facts import Context, Entry, Facts
 from therapy_notes.engine.composer.risks import find_risks
-from therapy_notes.engine.composer.text import clean_sentence
+from therapy_notes.engine.composer.text import clean_sentence, normalise
 
 _RISK_PHRASES = {
     RiskKind.SELF_HARM: "suicidal ideation or self-harm",
@@ -23,6 +24,24 @@ _RISK_PHRASES = {
     RiskKind.ABUSE_OR_NEGLECT: "abuse or neglect",
     RiskKind.FALL_RISK: "falls",
 }
+
+
+_ASKS_SAFE = re.compile(r"\bsafe\b")
+_FEELS_SAFE = re.compile(
+    r"\b(?:feel|am|i'm|totally|completely|perfectly|very|quite)\s+(?:\w+\s+)?safe\b"
+)
+_NOT_SAFE = re.compile(
+    r"\b(?:not|don't|do not|never|no longer|isn't|wouldn't)\s+(?:\w+\s+){0,2}safe\b|\bunsafe\b"
+)
+
+
+def is_screen_reply(sentence: str, kind: Utterance) -> bool:
+    """Whether a sentence answers a risk screen: a yes or no, a risk, or safety."""
+    return (
+        kind in (Utterance.YES, Utterance.NO)
+        or bool(find_risks(sentence, first_person=True))
+        or _ASKS_SAFE.search(normalise(sentence)) is not None
+    )
 
 
 def new_risks(kinds: Sequence[RiskKind], context: Context) -> list[RiskKind]:
@@ -52,8 +71,20 @@ def screen_answer(
     context: Context,
     facts: Facts,
 ) -> bool:
-    """A reply to a risk screen: a denial is documented, anything else is flagged."""
+    """A reply to a risk screen: a denial is documented, anything else is flagged.
+
+    A screen for safety at home asks the other way round ("Do you feel safe there?"): a
+    yes, or "I feel safe", is the denial, and a no is what is flagged.
+    """
     stated = find_risks(sentence, first_person=True)
+    question = normalise(context.question[1]) if context.question else ""
+    if RiskKind.ABUSE_OR_NEGLECT in screened and _ASKS_SAFE.search(question):
+        text = normalise(sentence)
+        unsafe = kind is Utterance.NO or _NOT_SAFE.search(text) is not None
+        if not unsafe and (kind is Utterance.YES or _FEELS_SAFE.search(text)):
+            kind = Utterance.NO
+        elif unsafe:
+            kind = Utterance.YES
     if kind is Utterance.NO and not stated:
         for risk in screened:
             if risk in context.denied:

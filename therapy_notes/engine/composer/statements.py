@@ -28,6 +28,7 @@ from therapy_notes.engine.composer.plan import is_directive, plan_role, with_pro
 from therapy_notes.engine.composer.risks import find_risks
 from therapy_notes.engine.composer.roles import sentence_role
 from therapy_notes.engine.composer.screening import new_risks, risk_summary
+from therapy_notes.engine.composer.social import is_small_talk
 from therapy_notes.engine.composer.text import clean_sentence, normalise
 from therapy_notes.engine.composer.values import (
     bare_rating_number,
@@ -50,6 +51,19 @@ _REPORTS_PAST = re.compile(
 _DOSE = re.compile(
     r"\b(sets?|reps?|repetitions|times|minutes?|seconds?|a day|daily|each|every|twice|"
     r"after|before|morning|night|evening|hold)\b"
+)
+# Said to the client rather than about them: an explanation that leans on "that" or "it"
+# for its subject ("it's what keeps the ankle from rolling", "that's a big part of it"),
+# and the normalising preamble and clarification of a screening question ("sometimes when
+# people lose a spouse...", "this is something I ask everyone", "even a slide counts").
+_TALK_TO_CLIENT = re.compile(
+    r"^\W*(?:(?:okay|so|and|but|well|yeah)\W+)*(?:(?:that's|that is|it's|it is|this is)\s+"
+    r"(?:what|why|how|because|a (?:big |large |small )?part\b|part of|the (?:worst|best|hardest|"
+    r"easiest|main|whole|tricky) (?:place|part|thing|reason|time|point|bit)|the reason|"
+    r"one of (?:them|those)|where|when|something i (?:ask|check))\b|"
+    r"(?:sometimes|often|a lot of|many|most|lots of)\s+(?:when\s+)?(?:people|clients|patients|"
+    r"folks)\b|i (?:ask|check) (?:this|that|everyone|all|every)\b|even (?:a|an|one|if)\b.*"
+    r"\bcounts?\b|there's no (?:right|wrong) answer)"
 )
 _PROGNOSIS_OPEN = re.compile(r"^\W*(?:(?:okay|so|and|but|well)\W+)*(?:it|that|this|things)\b")
 _NUMBERS = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])")
@@ -109,7 +123,10 @@ def clinician_sentence(
         context.question = (item_id, sentence)
         context.rating = None
         context.counting = False
+        context.small_talk = is_small_talk(sentence)
         return
+    if kind in (Utterance.GREETING, Utterance.ACKNOWLEDGEMENT) and is_small_talk(sentence):
+        context.small_talk = True  # "Sorry for the wait": the reply waves it off
     if context.question is not None and context.question[0] == item_id and _is_reply(sentence):
         # A quick reply run into the clinician's turn ("How are you sleeping? Five hours,
         # maybe."): the answer is the client's, whatever the turn's label says.
@@ -148,8 +165,9 @@ def clinician_sentence(
     ):
         # "Keep the heel slides going. Two sets of fifteen. Twice a day.": the dose of the
         # plan just given, not a measurement of today.
-        joint = ": " if ":" not in last.text else "; "
-        last.text = f"{last.text.rstrip('.')}{joint}{writing.dose(sentence)}."
+        head = last.text.rstrip(".")
+        joint = " " if head.endswith(":") else (": " if ":" not in head else "; ")
+        last.text = f"{head}{joint}{writing.dose(sentence)}."
         return
     if (
         role == "plan"
@@ -192,8 +210,10 @@ def clinician_sentence(
                 text = writing.measurement_text(m, motion=context.motion)
             facts.entries.append(Entry("objective", text, ids))
         return
-    if len(sentence.split()) < 6:
-        return  # "That is a big deal.": a remark to the client, not a finding
+    if len(sentence.split()) < 6 or _TALK_TO_CLIENT.match(normalise(sentence)):
+        # "That is a big deal.", "That's why we practice it under pressure.", "Sometimes
+        # people who lose a spouse...": a remark, an explanation or a screen's preamble.
+        return
     if role == "intervention":
         facts.entries.append(Entry("intervention", writing.intervention(sentence), ids))
     elif role in ("assessment", "response", "goals"):

@@ -24,6 +24,9 @@ from therapy_notes.engine.composer.facts import Context, Facts
 from therapy_notes.engine.composer.numbers import self_corrected, spoken_numbers_to_digits
 from therapy_notes.engine.composer.place import remember_place, tested_limb
 from therapy_notes.engine.composer.plan import care_question, remember_professional
+from therapy_notes.engine.composer.risks import screened_risks
+from therapy_notes.engine.composer.screening import is_screen_reply
+from therapy_notes.engine.composer.social import is_clinical, is_courtesy_about_lateness
 from therapy_notes.engine.composer.statements import (
     client_sentence,
     clinician_sentence,
@@ -54,6 +57,31 @@ def _sentences(text: str) -> tuple[Speaker, tuple[tuple[str, Utterance], ...]]:
     return speaker, tuple((s, utterance_kind(s, speaker)) for s in sentences)
 
 
+# A screen asked second in a compound question: "Who helps you at home, and do you feel
+# safe there?"
+_COMPOUND = re.compile(r",?\s+(?:and|or)\s+(?=(?:do|does|did|are|is|has|have|had|any|would)\b)")
+
+
+def _screen_answer_index(
+    speaker: Speaker, sentences: tuple[tuple[str, Utterance], ...], context: Context
+) -> int:
+    """Which sentence of a client's reply answers the screen the question ends with.
+
+    A compound question ("How are things with your partner, and has anyone hurt you?") is
+    answered in order: the first sentence answers the first part, and the screen is
+    answered by the first sentence that says yes, no, a risk or safety.
+    """
+    if speaker is not Speaker.CLIENT or context.question is None or len(sentences) < 2:
+        return 0
+    question = normalise(context.question[1])
+    parts = _COMPOUND.split(question, maxsplit=1)
+    if len(parts) < 2 or screened_risks(parts[0]) or not screened_risks(parts[1]):
+        return 0
+    if is_screen_reply(*sentences[0]):
+        return 0
+    return next((i for i, s in enumerate(sentences) if is_screen_reply(*s)), 0)
+
+
 def turn_facts(item_id: str, text: str, context: Context) -> Facts:
     """What one turn (its item id and text) adds to the note; the context moves on."""
     speaker, sentences = _sentences(text)
@@ -64,7 +92,14 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
             sentences = ((merged, utterance_kind(merged, speaker)), *sentences[2:])
     facts = Facts()
     answered = False
-    for sentence, kind in sentences:
+    answer_at = _screen_answer_index(speaker, sentences, context)
+    if speaker is Speaker.CLIENT and context.small_talk:
+        context.question = None  # "How was the drive in?" is answered, not documented
+    for index, (sentence, kind) in enumerate(sentences):
+        if speaker is Speaker.CLIENT:
+            context.small_talk = context.small_talk or is_courtesy_about_lateness(sentence)
+            if context.small_talk and not is_clinical(sentence):
+                continue
         remember_place(sentence, context, by_client=speaker is Speaker.CLIENT)
         if speaker is Speaker.CLINICIAN and kind is Utterance.INSTRUCTION:
             context.tested = tested_limb(sentence)
@@ -77,7 +112,7 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
         if speaker is Speaker.CLIENT and kind is Utterance.QUESTION:
             context.asked = care_question(sentence) or context.asked
         if speaker is Speaker.CLIENT:
-            if context.question is not None and not answered:
+            if context.question is not None and not answered and index >= answer_at:
                 answered = True
                 if answer_question(sentence, kind, item_id, context, facts):
                     continue
@@ -89,6 +124,7 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
         remember_professional(sentence, context)
     if speaker is Speaker.CLIENT and sentences:
         context.question = None
+        context.small_talk = False
         context.said = frozenset()
         context.topic = ""
         # "Last week you had to do most of it, didn't you?": the reply tells of that time.

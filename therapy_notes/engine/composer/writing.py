@@ -215,7 +215,7 @@ _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
 _PLAN_LEAD = re.compile(
     r"^((?:when|whenever|if|until|till|once|before|after|each time|every time|any ?time|while|"
     r"for (?:the|your|that|those|any)|between|over the|at (?:night|home|work|school))\b[^,]{0,60}),"
-    r"\s*(?:please\s+|just\s+)?(.*)$",
+    r"\s*(please\s+|just\s+)?(.*)$",
     re.IGNORECASE,
 )
 
@@ -228,8 +228,8 @@ def plan_item(sentence: str) -> str:
     """
     text = _tidy(sentence)
     lead = _PLAN_LEAD.match(text)
-    if lead is not None and IMPERATIVE.match(lead.group(2).lower()):
-        step = _swap(lead.group(2).strip().rstrip(".!"), _CLINICIAN_PRONOUNS)
+    if lead is not None and (lead.group(2) or IMPERATIVE.match(lead.group(3).lower())):
+        step = _swap(lead.group(3).strip().rstrip(".!"), _CLINICIAN_PRONOUNS)
         condition = _swap(lead.group(1).strip(), _CLINICIAN_PRONOUNS)
         return _sentence(f"Client to {step} {condition}")
     for pattern, form in _PLAN_FORMS:

@@ -1,0 +1,65 @@
+"""A question and its answer as one fact: anchored scales, counts, choices, fragments."""
+
+from __future__ import annotations
+
+from tests.conversation_set import is_verbatim
+from tests.engine.composer_calls import composed, measured, texts
+
+
+def test_a_scale_given_by_its_anchors_is_a_scale() -> None:
+    calls = composed(
+        ("Clinician", "And your mood since Monday, if one is rock bottom and ten is great?"),
+        ("Client", "Maybe a five, I suppose."),
+        ("Clinician", "How anxious were you on the bus, zero meaning calm and ten the worst?"),
+        ("Client", "Probably a seven."),
+    )
+    values = [(m["kind"], m["value"]) for m in measured(calls)]
+    assert values == [("mood_score", 5), ("other", 7)]
+
+
+def test_an_effort_rating_between_anchors_is_recorded() -> None:
+    calls = composed(
+        (
+            "Clinician",
+            "How tiring was that climb, if zero is no effort and ten is the most you could do?",
+        ),
+        ("Client", "Six, I'd say. My calves are burning."),
+    )
+    assert [(m["kind"], m["value"]) for m in measured(calls)] == [("other", 6)]
+
+
+def test_hours_asked_for_are_the_unit_of_the_answer() -> None:
+    calls = composed(
+        ("Clinician", "How many hours did you get last night?"),
+        ("Client", "Six, six and a half."),
+    )
+    assert measured(calls) == [{"kind": "duration", "value": 6.5, "unit": "hours"}]
+
+
+def test_a_reply_picking_one_side_of_a_choice_is_joined_to_the_question() -> None:
+    sentences = ["Gradually.", "By dinner I couldn't feel my fingertips."]
+    calls = composed(
+        ("Clinician", "Did the numbness come on suddenly, or gradually over the day?"),
+        ("Client", " ".join(sentences)),
+    )
+    written = texts(calls)
+    assert any("numbness" in t.lower() and "gradual" in t.lower() for t in written), written
+    assert not any(is_verbatim(t, sentences) for t in written), written
+
+
+def test_a_choice_between_a_symptom_and_a_cause_denies_the_symptom() -> None:
+    calls = composed(
+        ("Clinician", "Were you lightheaded beforehand, or did the rug just catch your toe?"),
+        ("Client", "Just the rug. I was carrying laundry."),
+    )
+    written = texts(calls)
+    assert any("denies" in t.lower() and "lightheaded" in t.lower() for t in written), written
+    assert not any(t.startswith("Client reports just the rug") for t in written), written
+
+
+def test_a_client_echoing_the_clinicians_number_records_nothing_new() -> None:
+    calls = composed(
+        ("Clinician", "You got nine out of twelve on the recall list."),
+        ("Client", "Nine out of twelve. Is that okay?"),
+    )
+    assert [m["value"] for m in measured(calls)] == [9]
