@@ -122,3 +122,32 @@ def test_a_weight_said_in_hundreds_and_tens() -> None:
     assert [(m["kind"], m["value"], m["unit"]) for m in measured(calls)] == [
         ("other", 138, "pounds")
     ]
+
+
+def test_a_range_of_motion_said_without_its_unit_once_the_motion_is_named() -> None:
+    calls = composed(
+        ("Clinician", "Knee flexion is up to one twenty, from a hundred last week."),
+        (
+            "Clinician",
+            "On the right, shoulder flexion is 140 degrees, and external rotation is sixty.",
+        ),
+    )
+    assert [(m["kind"], m["value"]) for m in measured(calls)] == [
+        ("range_of_motion", 120),
+        ("range_of_motion", 140),
+        ("range_of_motion", 60),
+    ]
+    assert find_measurements("Eversion is four out of five.")[0]["kind"] == "strength_grade"
+
+
+def test_a_mood_rated_once_the_scale_is_known_and_a_count_aloud_is_no_rating() -> None:
+    assert find_measurements("My mood's been around a three most days.") == [
+        {"kind": "mood_score", "value": 3, "unit": "/10"}
+    ]
+    calls = composed(
+        ("Clinician", "How's your anxiety been, one to ten?"),
+        ("Client", "Like a six, maybe seven on bad days."),
+        ("Clinician", "Now count from one to ten for me, nice and loud."),
+        ("Client", "One, two, three, four, five, six, seven, eight, nine, ten."),
+    )
+    assert [(m["kind"], m["value"]) for m in measured(calls)] == [("other", 6)]

@@ -46,7 +46,8 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # the worst and ten the best", "if one is rock bottom"): numeric rating scales are given by
 # their end points as often as by their name.
 _SCALE = re.compile(
-    r"\b(scale|out of (10|ten)|(0|zero) to (10|ten)|rate|rating|"
+    r"\b(scale|out of (10|ten)|(?<!count from )(?<!counting from )(0|zero|1|one) to (10|ten)|"
+    r"rate|rating|"
     r"(0|zero|1|one|10|ten) (being|is|means|meaning|=|for|as)\b)"
 )
 _HOW_IS_IT = re.compile(

@@ -176,6 +176,8 @@ def _bare_rating(clause: str, part: str) -> re.Match[str] | None:
     number after "a", "at" or "to" that follows "pain" or a body part is that rating.
     """
     anchor = re.search(_PAIN_WORDS, clause)
+    if anchor is None and _MOTION_WORD.search(clause):
+        return None  # "knee flexion is up to one twenty": a range of motion, not a rating
     if anchor is None and part and not _OTHER_SCALE.search(clause):
         anchor = re.search(rf"\b{part}", clause)
     if anchor is None:
@@ -198,6 +200,19 @@ _THRESHOLD_BEFORE = re.compile(
     r"goal\w*(\s+\w+){0,3}?|target\w*(\s+\w+){0,3}?|aim\w*\s+for|until\s+(\w+\s+){0,5}?"
     r"(is|are|gets?|comes?|reach\w*)|within|no more than|as many\s+\w+\s+as\s+"
     r"(you|she|he|they)\s+can\s+in)\s+(about\s+|around\s+|a\s+)?$"
+)
+
+
+_MOTION_WORD = re.compile(
+    r"\b(?:flexion|extension|abduction|adduction|rotation|dorsiflexion|plantarflexion|"
+    r"supination|pronation|eversion|inversion)\b"
+)
+_MOTION_VALUE = re.compile(
+    r"\b(?:flexion|extension|abduction|adduction|(?:internal|external) rotation|dorsiflexion|"
+    r"plantarflexion|supination|pronation|eversion|inversion)\b(?:\s+\w+){0,3}?\s+(?:is|was|of|at|"
+    r"to|reaches|reached|measures|measured|gets to|got to)\s+(?:up to\s+|about\s+|around\s+|"
+    r"only\s+)?(\d+)\b(?!\s*(?:/|out of|over|%|percent|seconds?|minutes?|reps|times|pounds?|"
+    r"lbs?|kgs?|kilo\w*|plus|minus|\.\d))"
 )
 
 
@@ -310,6 +325,13 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         ):
             if float(m.group(1)) <= float(m.group(2)):
                 add("other", m.group(1), f"/{m.group(2)}", located=False)
+    if not out and re.search(r"\bmood\b", clause):
+        # "My mood's been around a three": a mood rating once the scale is known.
+        mood = re.search(
+            rf"\bmood\b.*?\b(?:a|at|to|around|about)\s+(?:a\s+)?{_NUM}\b{_NOT_A_RATING}", clause
+        )
+        if mood is not None and float(mood.group(1)) <= 10:
+            add("mood_score", mood.group(1), "/10", located=False)
     if not out:
         pain = re.search(
             rf"\bpain\b(?:\s+(?:score|level|rating))?\s+(?:is|was|of|at|as|rated)\s+"
@@ -328,6 +350,15 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         add("other", m.group(1) or m.group(2), "bpm", located=False)
     for m in re.finditer(rf"{_NUM}\s*(?:degrees?|°)(?!\s*(?:fahrenheit|celsius|f\b|c\b))", clause):
         add("range_of_motion", m.group(1), "degrees", at=m.start())
+    # Goniometry said without its unit once the motion is named: "flexion is up to one
+    # twenty", "external rotation is sixty" (degrees; a grade would be out of five).
+    joined = re.sub(r"\b1 ([1-9]\d)\b", r"1\1", clause)
+    for m in _MOTION_VALUE.finditer(joined):
+        taken = any(
+            e["kind"] == "range_of_motion" and e["value"] == _value(m.group(1)) for e in out
+        )
+        if float(m.group(1)) >= 10 and not taken and not is_threshold(joined, m.start()):
+            add("range_of_motion", m.group(1), "degrees")
     if re.search(r"\b(grip|pinch|strength|dynamometer)\b", clause) or _SIDE_PAIR.search(clause):
         # A force in pounds or kilograms with a side is a strength reading, not a weight.
         for m in re.finditer(rf"{_NUM}\s*(kilograms?|kilos?|kgs?|pounds?|lbs?)\b", clause):

@@ -165,7 +165,7 @@ def clinician_sentence(
     ):
         # "Keep the heel slides going. Two sets of fifteen. Twice a day.": the dose of the
         # plan just given, not a measurement of today.
-        head = last.text.rstrip(".")
+        head = last.text.rstrip(". ")
         joint = " " if head.endswith(":") else (": " if ":" not in head else "; ")
         last.text = f"{head}{joint}{writing.dose(sentence)}."
         return
