@@ -16,19 +16,11 @@ from therapy_notes.domain.notes import (
     NoteEntry,
     NoteTemplate,
     RiskFlag,
-    RiskKind,
     Signature,
     SignatureRole,
 )
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import Segment, SessionRecord
-
-RISK_TITLES = {
-    RiskKind.SELF_HARM: "Risk of self-harm",
-    RiskKind.HARM_TO_OTHERS: "Risk of harm to others",
-    RiskKind.ABUSE_OR_NEGLECT: "Abuse or neglect",
-    RiskKind.FALL_RISK: "Fall risk",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +124,7 @@ def describe_measurement(m: Measurement) -> str:
 
 def describe_risk(r: RiskFlag) -> str:
     """A risk flag as a line: its title, then the evidence."""
-    return f"{RISK_TITLES.get(r.kind, r.kind.value)}: {r.evidence}"
+    return f"{r.kind.display_name}: {r.evidence}"
 
 
 def format_clock(ms: int) -> str:

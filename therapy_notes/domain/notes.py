@@ -28,6 +28,19 @@ class RiskKind(StrEnum):
     ABUSE_OR_NEGLECT = "abuse_or_neglect"
     FALL_RISK = "fall_risk"
 
+    @property
+    def display_name(self) -> str:
+        """How the window, the exported note and the sign-off check name this risk."""
+        return _RISK_TITLES[self]
+
+
+_RISK_TITLES = {
+    RiskKind.SELF_HARM: "Risk of self-harm",
+    RiskKind.HARM_TO_OTHERS: "Risk of harm to others",
+    RiskKind.ABUSE_OR_NEGLECT: "Abuse or neglect",
+    RiskKind.FALL_RISK: "Fall risk",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class TemplateSection:

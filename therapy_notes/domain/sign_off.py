@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from therapy_notes.domain.document import RISK_TITLES
 from therapy_notes.domain.notes import Note, NoteTemplate
 from therapy_notes.domain.users import Role, User
 
@@ -63,7 +62,7 @@ def sign_off_check(note: Note, template: NoteTemplate, signer: User | None = Non
         blockers.append(NO_ENTRIES)
     for risk in note.risks:
         if risk.acknowledged_at is None:
-            title = RISK_TITLES.get(risk.kind, risk.kind.value.replace("_", " "))
+            title = risk.kind.display_name
             evidence = f" (“{risk.evidence}”)" if risk.evidence else ""
             blockers.append(
                 f"{title} is flagged and not acknowledged yet{evidence}: "

@@ -14,7 +14,7 @@ def test_risk_banner_waits_for_each_acknowledgement(qtbot: Any) -> None:
     banner.add_risk(RiskFlag(RiskKind.SELF_HARM, "thoughts of self harm", id=7))
     banner.add_risk(RiskFlag(RiskKind.FALL_RISK, "two falls", id=8))
     assert banner.isVisibleTo(banner.parentWidget() or banner)
-    assert "Self-harm" in banner.label.text()
+    assert "Risk of self-harm" in banner.label.text()
     assert "1 more" in banner.label.text()
     with qtbot.waitSignal(banner.acknowledged, timeout=1000) as ack:
         banner.button.click()

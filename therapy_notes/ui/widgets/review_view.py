@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapy_notes.domain.document import RISK_TITLES
 from therapy_notes.domain.note_review import NoteReview, SignatureState
 from therapy_notes.domain.notes import EntrySource, NoteEntry
 from therapy_notes.ui.tones import DANGER, INFO
@@ -373,7 +372,7 @@ class ReviewView(QScrollArea):
         for risk in review.note.risks:
             row = QHBoxLayout()
             row.setContentsMargins(4, 1, 4, 1)
-            title = RISK_TITLES.get(risk.kind, risk.kind.value.replace("_", " "))
+            title = risk.kind.display_name
             label = QLabel(f"<b>{escape(title)}</b>: {escape(risk.evidence)}")
             label.setWordWrap(True)
             row.addWidget(label, 1)

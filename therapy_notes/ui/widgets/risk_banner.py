@@ -5,15 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from therapy_notes.domain.notes import RiskFlag, RiskKind
+from therapy_notes.domain.notes import RiskFlag
 from therapy_notes.ui.tones import DANGER
 
-RISK_TITLES = {
-    RiskKind.SELF_HARM: "Self-harm",
-    RiskKind.HARM_TO_OTHERS: "Harm to others",
-    RiskKind.ABUSE_OR_NEGLECT: "Abuse or neglect",
-    RiskKind.FALL_RISK: "Fall risk",
-}
 BANNER_STYLE = (
     f"QFrame#riskBanner {{ background-color: {DANGER.background}; border-radius: 4px; }}"
     f" QFrame#riskBanner QLabel {{ color: {DANGER.foreground}; }}"
@@ -75,9 +69,8 @@ class RiskBanner(QFrame):
         more = f" ({len(self._pending) - 1} more)" if len(self._pending) > 1 else ""
         evidence = f": “{risk.evidence}”" if risk.evidence else ""
         self.label.setText(
-            f"<b>Risk stated — {RISK_TITLES.get(risk.kind, risk.kind.value)}"
-            f"</b>{evidence}{more}<br>Review it and follow your safety "
-            "protocol, then acknowledge."
+            f"<b>{risk.kind.display_name}</b>{evidence}{more}<br>A risk was stated: review it "
+            "and follow your safety protocol, then acknowledge."
         )
         self.show()
 
