@@ -14,8 +14,8 @@ import pytest
 from tests.local_config import local_engine_config
 from tests.speech import FIXTURES
 from therapy_notes.cli import TextOutput, export_note, main, transcribe, unlock_key
+from therapy_notes.domain.export_formats import ExportFormat
 from therapy_notes.engine.server import LocalEngine
-from therapy_notes.export import ExportFormat
 from therapy_notes.logging_setup import configure_logging
 
 

@@ -187,7 +187,7 @@ def local_engine_opener(
 
 def render_note(document: NoteDocument, export_format: str, paper: str) -> bytes:
     """The export adapter for the window: a note document in the chosen format."""
-    from therapy_notes.export import ExportFormat, PaperSize
+    from therapy_notes.domain.export_formats import ExportFormat, PaperSize
     from therapy_notes.export.render import render
 
     return render(document, ExportFormat(export_format), paper=PaperSize(paper))

@@ -8,7 +8,7 @@ import pypdf
 from PySide6.QtWidgets import QApplication
 
 from therapy_notes.domain.document import NoteDocument
-from therapy_notes.export import PaperSize
+from therapy_notes.domain.export_formats import PaperSize
 from therapy_notes.export.pdf import to_pdf
 
 from .conftest import make_document

@@ -20,9 +20,9 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from tests.services.test_notes import ADMIN, ANA, RAE, Seeded
+from therapy_notes.domain.export_formats import ExportFormat, PaperSize
 from therapy_notes.domain.signing import SigningKey
 from therapy_notes.errors import SignatureMismatchError
-from therapy_notes.export import ExportFormat, PaperSize
 from therapy_notes.export.render import render
 from therapy_notes.services.note_access import NoteAccess
 from therapy_notes.services.note_export import NoteExportService

@@ -32,8 +32,8 @@ from therapy_notes.cli.session_output import JsonLinesOutput, SessionOutput, Tex
 from therapy_notes.cli.transcribing import engine_url_for, sample_recording, transcribe
 from therapy_notes.config import AppConfig, default_data_dir, default_database_url
 from therapy_notes.domain.database_url import DatabaseUrlError, check_url, redact_urls_in
+from therapy_notes.domain.export_formats import ExportFormat, PaperSize
 from therapy_notes.errors import UserFacingError
-from therapy_notes.export import ExportFormat, PaperSize
 from therapy_notes.logging_setup import configure_logging
 
 __all__ = [

@@ -14,10 +14,10 @@ from pathlib import Path
 from therapy_notes.cli.database_access import open_store, signing_key
 from therapy_notes.cli.exit_codes import EXIT_OK
 from therapy_notes.config import AppConfig
+from therapy_notes.domain.export_formats import ExportFormat, PaperSize
 from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.domain.users import Role, User
 from therapy_notes.errors import UserFacingError
-from therapy_notes.export import ExportFormat, PaperSize
 from therapy_notes.file_modes import write_private_file
 
 

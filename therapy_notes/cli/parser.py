@@ -12,7 +12,7 @@ from pathlib import Path
 
 from therapy_notes.config import DATA_DIR_ENV, ENGINE_TOKEN_ENV
 from therapy_notes.domain.database_url import DATABASE_PASSWORD_ENV, DATABASE_URL_ENV
-from therapy_notes.export import ExportFormat, PaperSize
+from therapy_notes.domain.export_formats import ExportFormat, PaperSize
 from therapy_notes.services.templates import available_templates
 
 

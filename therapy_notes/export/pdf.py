@@ -14,7 +14,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF
 from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from therapy_notes.domain.document import NoteDocument, describe_measurement, format_span
-from therapy_notes.export import PaperSize
+from therapy_notes.domain.export_formats import PaperSize
 
 _PAGE_SIZES = {PaperSize.A4: QPageSize.PageSizeId.A4, PaperSize.LETTER: QPageSize.PageSizeId.Letter}
 MARGIN_MM = 0.0

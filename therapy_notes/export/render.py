@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 from therapy_notes.domain.document import NoteDocument
-from therapy_notes.export import ExportFormat, PaperSize
-
-SUFFIXES = {
-    ExportFormat.PDF: ".pdf",
-    ExportFormat.DOCX: ".docx",
-    ExportFormat.MARKDOWN: ".md",
-    ExportFormat.FHIR: ".json",
-    ExportFormat.TEXT: ".txt",
-}
-"""The usual file name ending of each format, for save dialogs."""
+from therapy_notes.domain.export_formats import ExportFormat, PaperSize
 
 
 def render(

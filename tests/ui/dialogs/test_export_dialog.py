@@ -7,7 +7,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton
 
-from therapy_notes.ui.dialogs.export_dialog import FORMATS, ExportChoice, ExportDialog
+from therapy_notes.domain.export_formats import WINDOW_FORMATS
+from therapy_notes.ui.dialogs.export_dialog import ExportChoice, ExportDialog
 
 
 def _open(qtbot: Any) -> ExportDialog:
@@ -31,11 +32,18 @@ def test_the_default_is_a_pdf_on_a4_without_the_transcript(qtbot: Any) -> None:
 
 def test_each_format_gives_its_suffix_and_paper_is_only_for_pdf(qtbot: Any) -> None:
     dialog = _open(qtbot)
-    for index, (_label, value, suffix) in enumerate(FORMATS):
+    seen = []
+    for index, export_format in enumerate(WINDOW_FORMATS):
         dialog.format.setCurrentIndex(index)
         choice = dialog.choice()
-        assert (choice.export_format, choice.suffix) == (value, suffix)
-        assert dialog.paper.isEnabled() == (value == "pdf")
+        seen.append((dialog.format.currentText(), choice.export_format, choice.suffix))
+        assert dialog.paper.isEnabled() == (export_format == "pdf")
+    assert seen == [
+        ("PDF", "pdf", ".pdf"),
+        ("Word (DOCX)", "docx", ".docx"),
+        ("Markdown", "md", ".md"),
+        ("FHIR DocumentReference (JSON)", "fhir", ".json"),
+    ]
 
 
 def test_ok_accepts_with_the_options_chosen(qtbot: Any) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from therapy_notes.domain.document import NoteDocument
+from therapy_notes.domain.export_formats import ExportFormat, PaperSize
 from therapy_notes.domain.session import SessionRecord
 from therapy_notes.domain.users import User
 from therapy_notes.errors import EditConflictError, UserFacingError
@@ -34,9 +35,6 @@ _log = logging.getLogger(__name__)
 Renderer = Callable[[NoteDocument, str, str], bytes]
 """(document, export format, paper) -> file bytes; the composition root supplies it."""
 CurrentUser = Callable[[], User | None]
-
-PDF = "pdf"
-TEXT = "text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +246,7 @@ class NotesController(QObject):
         document = await self._document(session_id, export_format, include_transcript)
         if document is None:
             return
-        if export_format == PDF:  # QTextDocument layout belongs on the UI thread
+        if export_format == ExportFormat.PDF:  # QTextDocument layout belongs on the UI thread
             data = self._render(document, export_format, paper)
         else:
             data = await asyncio.to_thread(self._render, document, export_format, paper)
@@ -266,9 +264,11 @@ class NotesController(QObject):
         self.audit_listed.emit(session_id, trail)
 
     async def _copy(self, session_id: int) -> None:
-        document = await self._document(session_id, TEXT, False)
+        document = await self._document(session_id, ExportFormat.TEXT, False)
         if document is not None:
-            text = (await asyncio.to_thread(self._render, document, TEXT, "a4")).decode("utf-8")
+            text = (
+                await asyncio.to_thread(self._render, document, ExportFormat.TEXT, PaperSize.A4)
+            ).decode("utf-8")
             self.note_copied.emit(text)
 
     async def _progress(self, patient_id: int) -> None:

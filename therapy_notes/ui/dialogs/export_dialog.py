@@ -13,13 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-FORMATS = (
-    ("PDF", "pdf", ".pdf"),
-    ("Word (DOCX)", "docx", ".docx"),
-    ("Markdown", "md", ".md"),
-    ("FHIR DocumentReference (JSON)", "fhir", ".json"),
-)
-PAPERS = (("A4", "a4"), ("US Letter", "letter"))
+from therapy_notes.domain.export_formats import WINDOW_FORMATS, ExportFormat, PaperSize
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +35,19 @@ class ExportDialog(QDialog):
         self.setAccessibleName("Export note")
         form = QFormLayout(self)
         self.format = QComboBox()
-        for label, value, suffix in FORMATS:
-            self.format.addItem(label, (value, suffix))
+        for export_format in WINDOW_FORMATS:
+            self.format.addItem(
+                export_format.display_name, (export_format.value, export_format.suffix)
+            )
         self.paper = QComboBox()
-        for label, value in PAPERS:
-            self.paper.addItem(label, value)
+        for paper in PaperSize:
+            self.paper.addItem(paper.display_name, paper.value)
         self.transcript = QCheckBox("Append the transcript")
         form.addRow("Format", self.format)
         form.addRow("Paper (PDF)", self.paper)
         form.addRow(self.transcript)
         self.format.currentIndexChanged.connect(
-            lambda _i: self.paper.setEnabled(self.choice().export_format == "pdf")
+            lambda _i: self.paper.setEnabled(self.choice().export_format == ExportFormat.PDF)
         )
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
