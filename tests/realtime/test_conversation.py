@@ -59,6 +59,20 @@ def test_an_item_being_deleted_is_forgotten_at_once_so_it_is_deleted_once() -> N
     assert conv.items_except(()) == ()
 
 
+def test_an_item_the_link_created_is_deleted_even_before_the_engine_confirms_it() -> None:
+    """A turn handed over again at once (its role changed) replaces its text item."""
+    conv = conversation()
+    conv.item_created("turn_1")
+    assert conv.forget("turn_1") is True, "its replacement deletes it"
+    conv.item_added("turn_1")  # the engine's confirmation of the create, after the delete
+    assert not conv.holds("turn_1")
+    conv.item_deleted("turn_1")  # and of the delete
+    assert conv.items_except(()) == ()
+    conv.item_created("turn_2")
+    conv.item_added("turn_2")  # confirmed: held once
+    assert conv.items_except(()) == ("turn_2",)
+
+
 def test_a_new_connection_starts_with_an_empty_conversation_but_keeps_calibration() -> None:
     conv = conversation()
     conv.item_added("a")

@@ -179,6 +179,7 @@ class RealtimeConnection:
                     )
                 except ConnectionClosed:
                     return
+                self._conversation.item_created(turn.item_id)
                 self._conversation.text_turn_sent()
 
     @property

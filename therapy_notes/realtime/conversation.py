@@ -35,6 +35,8 @@ class Conversation:
 
     def __init__(self, settings: LinkSettings) -> None:
         self._items: list[str] = []
+        self._deleting: set[str] = set()
+        """Items forgotten (their delete is sent) that the engine has not said are gone."""
         self._item_tokens: dict[str, int] = {}
         """Estimated input tokens of each item the conversation holds, as the engine bills."""
         self._prefix_tokens = estimate_text_tokens(settings.instructions) + (
@@ -50,11 +52,22 @@ class Conversation:
     # -- items ----------------------------------------------------------------------------
 
     def item_added(self, item_id: str | None) -> None:
-        if item_id and item_id not in self._items:
+        """The engine says it holds `item_id` (an item deleted meanwhile stays forgotten)."""
+        if item_id and item_id not in self._items and item_id not in self._deleting:
             self._items.append(item_id)
+
+    def item_created(self, item_id: str) -> None:
+        """The link sent `item_id` itself: held from now, not from the engine's word.
+
+        A turn handed over again right after it was handed (its role changed) replaces a
+        text item the engine may not have confirmed yet; it must still be deleted, or the
+        model reads the turn twice, once with its old role.
+        """
+        self.item_added(item_id)
 
     def item_deleted(self, item_id: str) -> None:
         self._item_tokens.pop(item_id, None)
+        self._deleting.discard(item_id)
         if item_id in self._items:
             self._items.remove(item_id)
 
@@ -83,11 +96,13 @@ class Conversation:
         if item_id not in self._items:
             return False
         self._items.remove(item_id)
+        self._deleting.add(item_id)
         return True
 
     def clear(self) -> None:
         """A new connection: its conversation starts empty."""
         self._items.clear()
+        self._deleting.clear()
         self._item_tokens.clear()
 
     # -- tokens ---------------------------------------------------------------------------
