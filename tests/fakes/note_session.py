@@ -16,14 +16,18 @@ from typing import Any
 
 from tests.engine.conftest import BYTES_PER_MS, silence
 from tests.fakes.memory_uow import MemoryStore
-from therapy_notes.domain.events import LinkEvent, ResponseCompleted, ToolResult
+from therapy_notes.domain.events import (
+    LinkEvent,
+    ResponseCompleted,
+    ToolResult,
+    TranscriptCompleted,
+)
 from therapy_notes.domain.link import LinkSettings
 from therapy_notes.domain.usage import TokenUsage
 from therapy_notes.realtime.connection import RealtimeConnection
-from therapy_notes.services.ports import RealtimeLink
+from therapy_notes.services.ports import RealtimeLink, SpeakerDiarizer, UnitOfWork
 from therapy_notes.services.recording import RecordingService, RecordingSettings
 from therapy_notes.services.recording_events import (
-    BudgetUpdated,
     Notice,
     RecordingEvent,
     SegmentSaved,
@@ -72,6 +76,10 @@ class TappedLink:
         self.inner = inner
         self.calls: list[Call] = []
         self._keep_audio_items = keep_audio_items
+        self.transcripts_handled = 0
+        """Turns (transcripts with text) the service has finished handling."""
+        self.responses_handled = 0
+        """Responses the service has finished handling (tool calls run, any update after)."""
 
     @property
     def creates(self) -> list[Call]:
@@ -96,6 +104,11 @@ class TappedLink:
                 at_ms = self.inner.session_audio_ms
                 self.calls.append(Call("done", usage=event.usage, status=event.status, at_ms=at_ms))
             yield event
+            # The consumer asks for the next event only once it has handled this one.
+            if isinstance(event, TranscriptCompleted) and event.text:
+                self.transcripts_handled += 1
+            elif isinstance(event, ResponseCompleted):
+                self.responses_handled += 1
 
     async def request_response(self, *, max_output_tokens: int | None = None) -> None:
         predicted = self.inner.predicted_input_tokens()
@@ -181,12 +194,15 @@ class SpokenTurns:
 
 
 class NoteSession:
-    """A recording service with in-memory storage on the engine at `url`, fed turn by turn.
+    """A recording service on the engine at `url`, fed turn by turn.
 
     Each turn is sent once the one before it is handled (saved, handed over, and any note
     update it made due asked for); with `wait_for_updates`, also once no update is in
     flight, so the order of turns and updates is fixed. Without it, turns go on during
-    updates, as in a live session.
+    updates, as in a live session. `after_turn(index)` then runs before the next turn is
+    sent (a swap of the roles, say), so what it does lands at a fixed point of the session.
+
+    Storage is in memory unless `uow_factory` (a real database's) is given.
     """
 
     def __init__(
@@ -196,29 +212,29 @@ class NoteSession:
         *,
         keep_audio_items: bool = False,
         wait_for_updates: bool = True,
+        uow_factory: Callable[[], UnitOfWork] | None = None,
+        diarizer: SpeakerDiarizer | None = None,
+        after_turn: Callable[[int], Awaitable[None]] | None = None,
         **settings: Any,
     ) -> None:
         self.store = MemoryStore()
         self.links: list[TappedLink] = []
         self.events: list[RecordingEvent] = []
         self.service = RecordingService(
-            uow_factory=self.store.uow,
+            uow_factory=uow_factory or self.store.uow,
             link_factory=tapped_link_factory(
                 url, token, self.links, keep_audio_items=keep_audio_items
             ),
             settings=RecordingSettings(**settings),
+            diarizer=diarizer,
         )
         self.service.add_listener(self._heard)
         self._wait_for_updates = wait_for_updates
-        self._budgeted_segments = 0
+        self._after_turn = after_turn
         self.source: SpokenTurns | None = None
 
     def _heard(self, event: RecordingEvent) -> None:
         self.events.append(event)
-        if isinstance(event, BudgetUpdated) and self.segments() > self._budgeted_segments:
-            # The first budget update after a segment is its turn's transcription; what the
-            # service does next (hand the turn over, maybe ask for an update) is synchronous.
-            self._budgeted_segments = self.segments()
 
     @property
     def link(self) -> TappedLink:
@@ -232,11 +248,14 @@ class NoteSession:
         return [e.message for e in self.events if isinstance(e, Notice)]
 
     async def _handled(self, index: int) -> None:
+        link = self.link
         while True:
-            idle = not self._wait_for_updates or len(self.link.creates) == len(self.link.responses)
-            if self._budgeted_segments > index and idle:
-                return
+            idle = not self._wait_for_updates or len(link.creates) == link.responses_handled
+            if link.transcripts_handled > index and idle:
+                break
             await asyncio.sleep(0.005)
+        if self._after_turn is not None:
+            await self._after_turn(index)
 
     async def run(self, turns: Sequence[tuple[str, int]], *, timeout_s: float = 60.0) -> int:
         """Record `turns` ((text, ms) each) from start to stop; returns the session id."""

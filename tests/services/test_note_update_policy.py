@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from therapy_notes.services.note_updates import (
     NoteUpdatePolicy,
     UpdateAction,
@@ -32,7 +34,7 @@ def hand(p: NoteUpdatePolicy, turns: int) -> None:
         p.turn_handed()
 
 
-def decide(p: NoteUpdatePolicy, **kwargs: bool) -> UpdateDecision:
+def decide(p: NoteUpdatePolicy, **kwargs: Any) -> UpdateDecision:
     return p.decide(predicted_input_tokens=lambda: 1_000, **kwargs)
 
 
@@ -58,13 +60,63 @@ def test_nothing_is_asked_while_one_is_in_flight_turns_are_held_or_the_note_is_r
     p = policy(cap)
     hand(p, 3)
     assert decide(p, is_holding=True).action is UpdateAction.WAIT
-    p.begin_rewrite()
+    assert decide(p, stale_turns=3).action is UpdateAction.REWRITE
+    assert p.is_updating, "turns are being handed over again"
     assert decide(p, due=True).action is UpdateAction.WAIT
+    hand(p, 3)
     p.end_rewrite()
     assert decide(p).action is UpdateAction.ASK
     hand(p, 10)
     assert decide(p, due=True).action is UpdateAction.WAIT, "the first is in flight"
-    assert cap.asked == [1_250], "the cap is not asked about updates that are not due"
+    assert decide(p, due=True, stale_turns=13).action is UpdateAction.WAIT, "even to rewrite"
+    assert cap.asked == [1_250, 1_250], "the cap is not asked about updates that are not due"
+
+
+def test_stale_turns_are_handed_again_once_when_the_next_update_is_due() -> None:
+    """However many relabels came, the turns go again once, just before the update."""
+    cap = Cap()
+    p = policy(cap)
+    hand(p, 3)
+    assert decide(p) == UpdateDecision(UpdateAction.ASK, 250)
+    p.response_done(is_incomplete=False, has_failed_tools=False)
+    hand(p, 1)
+    # Every handed turn goes again (an update read them): not yet, no update is due.
+    assert decide(p, stale_turns=4).action is UpdateAction.WAIT
+    hand(p, 5)
+    # Nine turns to write then: the allowance is reserved for all of them before any goes.
+    assert decide(p, stale_turns=9) == UpdateDecision(UpdateAction.REWRITE, 750)
+    hand(p, 9)
+    p.end_rewrite()
+    assert decide(p) == UpdateDecision(UpdateAction.ASK, 750), "at once, for the nine"
+    assert cap.asked == [1_250, 1_750, 1_750]
+
+
+def test_turns_no_update_has_read_are_handed_again_without_being_counted_twice() -> None:
+    p = policy(Cap())
+    hand(p, 2)
+    p.mark_due()
+    assert decide(p, stale_turns=1) == UpdateDecision(UpdateAction.REWRITE, 250)
+    hand(p, 1)
+    p.end_rewrite()
+    assert decide(p) == UpdateDecision(UpdateAction.ASK, 250)
+    p.response_done(is_incomplete=True, has_failed_tools=False)
+    assert decide(p, follow_up=True, stale_turns=1).action is UpdateAction.REWRITE, (
+        "a follow-up would still write from the old role"
+    )
+
+
+def test_a_rewrite_that_would_not_fit_under_the_cap_removes_nothing() -> None:
+    cap = Cap(tokens=1_400)
+    p = policy(cap)
+    hand(p, 6)
+    assert decide(p, due=True, stale_turns=6) == UpdateDecision(
+        UpdateAction.PAUSED, is_first_pause=True
+    )
+    assert not p.is_updating
+    cap.tokens = 10_000
+    p.cap_raised()
+    assert decide(p, due=True, stale_turns=6) == UpdateDecision(UpdateAction.REWRITE, 500)
+    assert cap.asked == [1_500, 1_500]
 
 
 def test_time_passed_a_risk_cue_and_the_end_make_an_update_due_but_never_without_turns() -> None:

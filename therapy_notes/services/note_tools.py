@@ -3,9 +3,10 @@
 Notes are built through tool calls, not free text: `add_note_entries`,
 `record_measurement`, `flag_risk` and `get_patient_profile`. This module checks each
 call's arguments, stores what it adds and tells the listeners, and remembers what it
-wrote, so a swap of the roles can remove the model's entries and the rewrite stores
-measurements and risk flags only once. The calls are run by `ToolRunner`; this module
-knows nothing of the link or of when an update is asked for.
+wrote, so when turns it wrote from change role (a swap, or a settled relabel) the model's
+entries can be removed and the rewrite stores measurements and risk flags only once. The
+calls are run by `ToolRunner`; this module knows nothing of the link or of when an update
+is asked for.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class NoteTools:
         self._profile = profile
         self._segment_of = segment_of
         self._written: list[int] = []
-        """Note entries the model wrote this session (ids), rewritten when roles swap."""
+        """Note entries the model wrote this session (ids), rewritten when roles change."""
         self._kept_measurements: list[MeasurementKey] = []
         self._kept_risks: set[RiskKind] = set()
         """What a rewrite must not store twice: measurements and risks stored before it."""

@@ -6,6 +6,12 @@ note empty while the clinician watches. This policy decides (batches of turns, t
 passed, a risk cue, the end of the session, follow-ups of cut or failed responses) and
 checks the token cap before every request. It does no I/O: the recording service asks
 it, then talks to the link.
+
+When turns the model already has changed role (the diarizer settled differently, or the
+clinician swapped the roles), they must be handed over again before the next update reads
+them, and a note written from the old roles must be written again. That is decided here
+too, as one more step before an update: however many relabels came since the last
+update, the turns are handed over again once, when the next update is due.
 """
 
 from __future__ import annotations
@@ -37,6 +43,9 @@ class UpdateAction(enum.Enum):
     """No update now (none due, one in flight, turns held back, or the note is rewritten)."""
     ASK = "ask"
     """Ask for an update with `max_output_tokens`; the policy counts it as asked."""
+    REWRITE = "rewrite"
+    """An update is due but turns the model has changed role: hand them over again first
+    (and remove what was written from them), call `end_rewrite`, then decide again."""
     PAUSED = "paused"
     """One is due but would cross the token cap: updates pause until the cap is raised."""
 
@@ -80,10 +89,10 @@ class NoteUpdatePolicy:
         """A note update was asked for and its response is not handled yet."""
         self._updates_asked = 0
         self._rewriting = False
-        """The roles were swapped and the note is being written again: no update meanwhile."""
+        """Turns are being handed over again with new roles: no update meanwhile."""
         self._update_due = False
-        """The next update is asked for at once: a turn handed over may state a risk, or the
-        note is being written again after a swap of the roles."""
+        """The next update is asked for at once: a turn handed over may state a risk, the
+        clinician swapped the roles, or turns were just handed over again."""
         self._tool_error_follow_ups = 0
         self._ending = False
         self._allowance = max_output_tokens
@@ -92,7 +101,8 @@ class NoteUpdatePolicy:
 
     @property
     def is_updating(self) -> bool:
-        return self._updating
+        """An update is in flight, or turns are being handed over again ahead of one."""
+        return self._updating or self._rewriting
 
     def turn_handed(self) -> None:
         """A turn went to the model: one more for the next update to write up."""
@@ -103,18 +113,17 @@ class NoteUpdatePolicy:
         self._heard_ms = max(self._heard_ms, end_ms)
 
     def mark_due(self) -> None:
-        """The next update goes at once (a risk cue, or a rewrite after a swap)."""
+        """The next update goes at once (a risk cue, or a swap of the roles)."""
         self._update_due = True
 
     def end(self) -> None:
         """The session is ending: every turn not yet asked about is asked about."""
         self._ending = True
 
-    def begin_rewrite(self) -> None:
-        self._rewriting = True
-
     def end_rewrite(self) -> None:
+        """The turns of a `REWRITE` were handed over again: the update follows at once."""
         self._rewriting = False
+        self._update_due = True
 
     def cap_raised(self) -> None:
         """The cap was raised: a later pause is announced again."""
@@ -127,6 +136,7 @@ class NoteUpdatePolicy:
         due: bool = False,
         follow_up: bool = False,
         is_holding: bool = False,
+        stale_turns: int = 0,
     ) -> UpdateDecision:
         """Whether to ask for an update now, and only if it fits under the token cap.
 
@@ -135,31 +145,59 @@ class NoteUpdatePolicy:
         is ending, or a response wants a follow-up (`follow_up`).
         The cap is checked with the whole of the request (the input the conversation
         holds now plus the output allowance), so it is never crossed.
+
+        `stale_turns` handed turns would be handed over again because roles changed: then
+        a due update is preceded by `REWRITE`, and only if the update after it (which
+        writes those turns again) fits under the cap; otherwise nothing is removed.
         """
         if self._updating or is_holding or self._rewriting:
             return _WAIT
         due = due or self._update_due
+        waited_ms = self._heard_ms - self._last_update_ms
+        batch_due = (
+            self._unanswered >= self._update_turns
+            or waited_ms >= self._update_interval_ms
+            or (self._updates_asked == 0 and self._unanswered >= self._first_update_turns)
+        )
+        if stale_turns:
+            if not (due or follow_up or self._ending or batch_due):
+                return _WAIT
+            return self._rewrite(predicted_input_tokens, stale_turns)
         if not follow_up:
-            waited_ms = self._heard_ms - self._last_update_ms
-            batch_due = (
-                self._unanswered >= self._update_turns
-                or waited_ms >= self._update_interval_ms
-                or (self._updates_asked == 0 and self._unanswered >= self._first_update_turns)
-            )
             if self._unanswered == 0 or not (due or self._ending or batch_due):
                 return _WAIT
-            share = math.ceil(self._unanswered / OUTPUT_ALLOWANCE_TURNS)
-            self._allowance = self._max_output_tokens * max(1, share)
+            self._allowance = self._allowance_for(self._unanswered)
         if not self._reserve(predicted_input_tokens() + self._allowance):
-            is_first_pause = not self._cap_notice_given
-            self._cap_notice_given = True
-            return UpdateDecision(UpdateAction.PAUSED, is_first_pause=is_first_pause)
+            return self._paused()
         self._updating = True
         self._update_due = False
         self._updates_asked += 1
         self._unanswered = 0
         self._last_update_ms = self._heard_ms
         return UpdateDecision(UpdateAction.ASK, self._allowance)
+
+    def _rewrite(self, predicted_input_tokens: Callable[[], int], turns: int) -> UpdateDecision:
+        """Hand `turns` over again, if the update that writes them up then fits the cap.
+
+        The turns handed again are counted again as they are handed, so they are taken off
+        the turns waiting now (all of them, when every handed turn goes again).
+        """
+        waiting = max(0, self._unanswered - turns)
+        allowance = self._allowance_for(waiting + turns)
+        if not self._reserve(predicted_input_tokens() + allowance):
+            return self._paused()
+        self._unanswered = waiting
+        self._rewriting = True
+        self._tool_error_follow_ups = 0
+        return UpdateDecision(UpdateAction.REWRITE, allowance)
+
+    def _allowance_for(self, turns: int) -> int:
+        return self._max_output_tokens * max(1, math.ceil(turns / OUTPUT_ALLOWANCE_TURNS))
+
+    def _paused(self) -> UpdateDecision:
+        is_first_pause = not self._cap_notice_given
+        self._cap_notice_given = True
+        return UpdateDecision(UpdateAction.PAUSED, is_first_pause=is_first_pause)
 
     def response_done(self, *, is_incomplete: bool, has_failed_tools: bool) -> bool:
         """A note update's response was handled; True if a follow-up is due at once.

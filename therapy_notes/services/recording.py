@@ -43,7 +43,7 @@ from therapy_notes.domain.speakers import RolePolicy
 from therapy_notes.domain.usage import CAP_REACHED_MESSAGE, BudgetSnapshot, TokenUsage
 from therapy_notes.errors import StorageError, TranscriptionIncompleteError, UserFacingError
 from therapy_notes.services.note_tools import NoteTools
-from therapy_notes.services.note_updates import NoteUpdatePolicy, UpdateAction
+from therapy_notes.services.note_updates import NoteUpdatePolicy, UpdateAction, UpdateDecision
 from therapy_notes.services.ports import (
     AudioSource,
     LinkFactory,
@@ -417,6 +417,7 @@ class RecordingService:
         self, link: RealtimeLink, event: ResponseCompleted, results: tuple[ToolResult, ...]
     ) -> None:
         """A note update finished: follow it up if it has more to do, else the next batch."""
+        self._turns.mark_read()
         follow_up = self._updates.response_done(
             is_incomplete=event.status == "incomplete",
             has_failed_tools=any(r.is_error for r in results),
@@ -426,13 +427,22 @@ class RecordingService:
     async def _update_note(
         self, link: RealtimeLink, *, due: bool = False, follow_up: bool = False
     ) -> None:
-        """Ask for a note update if the policy says one is due and it fits under the cap."""
-        decision = self._updates.decide(
-            predicted_input_tokens=link.predicted_input_tokens,
-            due=due,
-            follow_up=follow_up,
-            is_holding=self._turns.is_holding,
-        )
+        """Ask for a note update if the policy says one is due and it fits under the cap.
+
+        Turns whose role changed since the model was given them (`stale_turns`) are handed
+        over again first, once for however many relabels came since the last update; if
+        an update may have written from them, the model's entries nobody edited are
+        removed first (`NoteRewritten`), and the update asked for next writes them afresh.
+        This runs only while no update is in flight, so one that still writes from the
+        old roles has finished and its entries are among those removed.
+        """
+        decision = self._decide(link, due=due, follow_up=follow_up)
+        while decision.action is UpdateAction.REWRITE:
+            try:
+                await self._turns.hand_over_again(link, self._note_tools.remove_written)
+            finally:
+                self._updates.end_rewrite()
+            decision = self._decide(link)
         if decision.action is UpdateAction.ASK:
             await link.request_response(max_output_tokens=decision.max_output_tokens)
         elif decision.action is UpdateAction.PAUSED:
@@ -441,33 +451,34 @@ class RecordingService:
             if decision.is_first_pause:
                 self._emit(Notice(CAP_REACHED_MESSAGE))
 
+    def _decide(
+        self, link: RealtimeLink, *, due: bool = False, follow_up: bool = False
+    ) -> UpdateDecision:
+        return self._updates.decide(
+            predicted_input_tokens=link.predicted_input_tokens,
+            due=due,
+            follow_up=follow_up,
+            is_holding=self._turns.is_holding,
+            stale_turns=self._turns.stale_turns,
+        )
+
     async def swap_speakers(self) -> None:
         """The clinician and the client the other way round, and the note written again.
 
         Entries written from the wrong roles ("Client reports..." for the clinician's
-        words) would stay wrong, so the model's entries that nobody has edited are removed
-        and every turn is handed over again with its new role; the next note update
-        writes them afresh. Entries the clinician wrote or edited stay; measurements and
-        risk flags stay, and the rewrite does not store them twice.
+        words) would stay wrong, so, as for any relabel of turns the model has (see
+        `_update_note`), the model's entries that nobody has edited are removed and every
+        turn is handed over again with its new role; the next note update writes them
+        afresh. Entries the clinician wrote or edited stay; measurements and risk flags
+        stay, and the rewrite does not store them twice. The clinician asked for it, so it
+        happens now (after an update in flight), not with the next batch.
         """
         if not await self._turns.swap_roles():
             return
         link = self._link
-        if link is not None and self._turns.has_handed and self._state in _LINK_OPEN:
-            await self._rewrite_note(link)
-
-    async def _rewrite_note(self, link: RealtimeLink) -> None:
-        # A note update in flight still writes from the old roles: let it finish (and ask
-        # for no other) before its entries are removed and the turns handed over again.
-        self._updates.begin_rewrite()
-        try:
-            if self._updates.is_updating:
-                await link.wait_until_idle(timeout_s=REWRITE_WAIT_S)
-            await self._turns.hand_over_again(link, self._note_tools.remove_written)
-        finally:
-            self._updates.end_rewrite()
-        self._updates.mark_due()  # also if the update in flight is still being wound up
-        await self._update_note(link)
+        if link is not None and self._turns.stale_turns and self._state in _LINK_OPEN:
+            self._updates.mark_due()
+            await self._update_note(link)
 
     def _on_link_state(self, event: LinkStateChanged) -> None:
         if event.state is LinkState.RECONNECTING and self._state is RecordingState.RECORDING:
@@ -545,8 +556,6 @@ class RecordingService:
                 _log.exception("listener failed on %s", type(event).__name__)
 
 
-REWRITE_WAIT_S = 30.0
-"""How long a note update in flight may take to finish before the note is rewritten."""
 _LINK_OPEN = (RecordingState.RECORDING, RecordingState.RECONNECTING, RecordingState.STOPPING)
 """States in which the engine still answers: the last turns are being transcribed."""
 

@@ -78,9 +78,11 @@ class NoteEntryAdded:
 
 @dataclass(frozen=True, slots=True)
 class NoteRewritten:
-    """The model's entries were removed to be written again (the roles were swapped).
+    """The model's entries were removed to be written again: turns it had changed role.
 
-    `note` is what stays: entries the clinician wrote or edited, measurements and risks.
+    The clinician swapped the roles, or the diarizer settled differently on turns the
+    note was already written from. `note` is what stays: entries the clinician wrote or
+    edited, measurements and risks; the entries written afresh follow as `NoteEntryAdded`.
     """
 
     note: Note

@@ -4,12 +4,20 @@ Until both voices have said enough to tell the clinician from the client, a turn
 is a guess, and a note written from a wrong guess ("Client reports ..." for the
 clinician's words) stays wrong. So each turn is stored with its best role at once, but
 held back from the model until roles settle, then handed over in order as labelled
-text. When more of the session changes who is who, earlier segments are relabelled;
-when the clinician swaps the roles, every handed turn is handed over again.
+text. When more of the session changes who is who, earlier segments are relabelled, and
+when the clinician swaps the roles, all of them are.
+
+A relabelled turn the model already has must reach it again with its new role, or the
+note keeps what was written from the old one and the transcript disagrees with what the
+model was told. Each handed turn remembers the role it was given; a swap and a settled
+guess make turns stale the same way, and `hand_over_again` is the one way they are
+handed over again. It costs little while no note update has read the stale turns (only
+they, and the turns after them, are handed again); once one has, the model's entries are
+removed and every handed turn goes again, in order, for the next update to write afresh.
 
 One lock serialises all of this: the event handler storing and handing over turns, and
 a swap from the window, must not interleave (a turn handed with its old role after the
-swap re-handed the rest would keep a note entry the swap removed).
+rest were handed again would keep a note entry the rewrite removed).
 """
 
 from __future__ import annotations
@@ -67,8 +75,10 @@ class TurnHandover:
         """Turns not yet handed to the model: (index in `_voiced`, audio item replaced)."""
         self._voice_owner: list[int] = []
         """For each turn the diarizer was given, the index of its segment in `_voiced`."""
-        self._handed: list[tuple[int, str]] = []
-        """Turns handed to the model: (index in `_voiced`, the text item that carries it)."""
+        self._handed: list[_Handed] = []
+        """Turns handed to the model, in the order the model has them."""
+        self._read = 0
+        """How many of `_handed` (from the first) a note update may have read."""
 
     @property
     def has_turns(self) -> bool:
@@ -81,8 +91,20 @@ class TurnHandover:
         return bool(self._held)
 
     @property
-    def has_handed(self) -> bool:
-        return bool(self._handed)
+    def stale_turns(self) -> int:
+        """Turns `hand_over_again` would hand over again (0: the model has every role right).
+
+        From the first turn whose role changed on; every handed turn once an update may
+        have written from one of them.
+        """
+        first = self._first_stale()
+        if first is None:
+            return 0
+        return len(self._handed) - (0 if first < self._read else first)
+
+    def mark_read(self) -> None:
+        """A note update finished: it may have written from every turn handed so far."""
+        self._read = len(self._handed)
 
     def segment_of(self, item_id: str) -> int | None:
         """The segment id of an item the model cites (None: not a stored turn)."""
@@ -118,7 +140,10 @@ class TurnHandover:
             await self._hand_over(link, force=True)
 
     async def swap_roles(self) -> bool:
-        """The clinician and the client the other way round; False without a diarizer."""
+        """The clinician and the client the other way round; False without a diarizer.
+
+        Handed turns become stale (`stale_turns`) like any relabelled turn.
+        """
         async with self._lock:
             self._roles.swapped = not self._roles.swapped
             settled = await self._voices.settled()
@@ -130,12 +155,29 @@ class TurnHandover:
     async def hand_over_again(
         self, link: RealtimeLink, clear_note: Callable[[], Awaitable[object]]
     ) -> None:
-        """After `clear_note`, every handed turn again with its role now, in order."""
+        """Stale turns again with their role now, in order, each in place of its old item.
+
+        If a note update may have read one of them, `clear_note` runs first and every
+        handed turn goes again; otherwise the turns from the first stale one on go again
+        (moved together to the end, so the model has them in the order they were said).
+        """
         async with self._lock:
-            await clear_note()
-            handed, self._handed = self._handed, []
-            for index, old_item in handed:
-                await self._give_turn(link, index, old_item)
+            first = self._first_stale()
+            if first is None:
+                return
+            if first < self._read:
+                await clear_note()
+                first = self._read = 0
+            again, self._handed = self._handed[first:], self._handed[:first]
+            for turn in again:
+                await self._give_turn(link, turn.index, turn.item_id)
+
+    def _first_stale(self) -> int | None:
+        """Position in `_handed` of the first turn whose role is not the one it was given."""
+        for position, turn in enumerate(self._handed):
+            if self._voiced[turn.index].speaker is not turn.role:
+                return position
+        return None
 
     async def _relabel(self, settled: list[int | None]) -> None:
         """Give each segment the role of its voice now (diarizer turns map onto segments)."""
@@ -185,11 +227,20 @@ class TurnHandover:
         """Hand segment `index` to the model as labelled text in place of item `replaces`."""
         segment = self._voiced[index]
         cited = await link.add_text_turn(replaces, f"{segment.speaker.label}: {segment.text}")
-        self._handed.append((index, cited))
+        self._handed.append(_Handed(index, cited, segment.speaker))
         self._updates.turn_handed()
         if segment.id is not None:
             self._segment_ids[cited] = segment.id
         return segment
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Handed:
+    """A turn the model has: its segment (index in `_voiced`), text item, and role given."""
+
+    index: int
+    item_id: str
+    role: SpeakerRole
 
 
 def _add_segment(session_id: int, segment: Segment, uow: UnitOfWork) -> Segment:

@@ -278,7 +278,7 @@ class SessionPage(QWidget):
         self.note.add_entry(entry)
 
     def _on_recording_note_rewritten(self, note: Note) -> None:
-        """The roles were swapped: what stays is shown, the rewritten entries follow."""
+        """Turns changed role (a swap, a settled guess): what stays shows, new entries follow."""
         self.note.flush()
         self.note.show_note(self._template_for(note.template), note)
 
