@@ -16,6 +16,7 @@ from therapy_notes.services.recording_events import (
     Draining,
     MeasurementRecorded,
     NoteEntryAdded,
+    NoteRewritten,
     Notice,
     RecordingEvent,
     RiskFlagged,
@@ -76,6 +77,10 @@ class TextOutput(SessionOutput):
             self.write(f"Session {event.session_id}")
         elif isinstance(event, RiskFlagged):
             self.write(f"!! Risk flagged: {event.risk.kind.value}: {event.risk.evidence}")
+        elif isinstance(event, NoteRewritten):
+            self.write(
+                "(Who said what changed: the note is being written again from the new roles)"
+            )
         elif isinstance(event, Notice):
             self.write(("Error: " if event.is_error else "Note: ") + event.message)
         elif (
@@ -156,6 +161,9 @@ class JsonLinesOutput(SessionOutput):
                     "segment_ids": list(e.segment_ids),
                 }
             )
+        elif isinstance(event, NoteRewritten):
+            kept = [e.id for e in event.note.entries if e.id is not None]
+            self.emit({"type": "note_rewritten", "kept_entry_ids": kept})
         elif isinstance(event, MeasurementRecorded):
             m = event.measurement
             self.emit(
