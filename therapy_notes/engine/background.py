@@ -1,9 +1,11 @@
-"""The local engine on a thread and event loop of its own.
+"""The local engine on a thread and event loop of its own, for the command line and tests.
 
-Inside the desktop app the engine must not share the window's event loop: voice activity
-detection, resampling and protocol work for every 100 ms of audio would queue behind (and
-ahead of) the UI. On its own loop the engine only competes for the GIL, which the native
-recognizer, VAD and resampler release while they compute.
+The engine must not share its caller's event loop: voice activity detection, resampling
+and protocol work for every 100 ms of audio would queue behind (and ahead of) everything
+else. On its own loop it still competes for the GIL, which is why the window runs it in a
+process of its own instead (`engine.process`); the command line has no window to keep
+smooth, and tests that inject `EngineModels` need them in this process (`engine.launcher`
+chooses).
 """
 
 from __future__ import annotations
@@ -73,6 +75,11 @@ class BackgroundEngine:
             await asyncio.to_thread(self._thread.join)
             self._thread = None
             raise
+
+    async def wait_lost(self) -> str:
+        """Never returns: the thread ends only when `stop` ends it."""
+        forever: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        return await forever
 
     async def stop(self) -> None:
         """Close every connection, stop the engine's loop and join its thread."""
