@@ -1,9 +1,10 @@
 """The desktop app's composition root: builds everything, runs the qasync loop, shuts down.
 
 The window appears first; the database opens on a worker thread and the local engine loads
-its model in its own threads while the window already shows "starting", so the UI never
-freezes. Shutdown runs in order: the running session is stopped and saved, pending note
-edits are written, the engine stops, the database closes.
+its model in a process of its own while the window already shows "starting", so the UI
+never freezes (nor shares its GIL with the engine's work). Shutdown runs in order: the
+running session is stopped and saved, pending note edits are written, the engine stops,
+the database closes.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from therapy_notes.domain.engine_url import (
 from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.domain.users import User
+from therapy_notes.engine.launcher import local_engine
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
 from therapy_notes.services.database_password import database_password
 from therapy_notes.services.keys import KeyService
@@ -131,16 +133,18 @@ def list_microphones() -> list[str]:
 def local_engine_opener(
     config: AppConfig, models: EngineModels | None = None
 ) -> EngineOpenerFactory:
-    """Opens the engine the settings name: the in-process local engine, or a cloud URL."""
+    """Opens the engine the settings name: the local engine, or a cloud URL.
+
+    The local engine runs in a process of its own, restarted if it ends while the app runs;
+    with `models` given (tests) it runs on a thread of this process (`engine.launcher`).
+    """
 
     def for_settings(settings: SettingsController) -> EngineOpener:
         @asynccontextmanager
         async def open_engine() -> AsyncIterator[EngineEndpoint]:
             chosen = settings.settings
             if chosen.engine is EngineChoice.LOCAL:
-                from therapy_notes.engine.background import BackgroundEngine
-
-                engine = BackgroundEngine(models, model_dir=config.asr_model_dir)
+                engine = local_engine(models, model_dir=config.asr_model_dir)
                 try:
                     await engine.start()
                 except OSError as exc:
@@ -150,7 +154,9 @@ def local_engine_opener(
                         "connections to this computer (127.0.0.1)."
                     ) from exc
                 try:
-                    yield EngineEndpoint(engine.url, engine.token, "local", "Local")
+                    yield EngineEndpoint(
+                        engine.url, engine.token, "local", "Local", lost=engine.wait_lost
+                    )
                 finally:
                     await engine.stop()
                 return

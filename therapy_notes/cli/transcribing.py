@@ -65,10 +65,15 @@ async def engine_url_for(config: AppConfig) -> AsyncIterator[tuple[str, str, str
             )
         yield url, credential_for(url, credentials), "local" if config.is_local else "cloud"
         return
-    from therapy_notes.engine.background import BackgroundEngine
+    from therapy_notes.engine.launcher import local_engine
 
-    async with BackgroundEngine(model_dir=config.asr_model_dir) as engine:
+    # On a thread: no window to keep smooth here, and no second interpreter to start.
+    engine = local_engine(model_dir=config.asr_model_dir, own_process=False)
+    await engine.start()
+    try:
         yield engine.url, engine.token, "local"
+    finally:
+        await engine.stop()
 
 
 async def transcribe(

@@ -1,17 +1,20 @@
-"""Keeps the speech engine running: the in-process local engine, or a cloud endpoint.
+"""Keeps the speech engine running: the local engine beside the window, or a cloud endpoint.
 
 The local engine loads its model for about a second; that happens in the engine's own
-threads while the window is already on screen, showing "starting".
+process while the window is already on screen, showing "starting". If the engine ends
+for good while the app runs (its process could not be started again), the indicator
+says so and the next Record explains why.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -27,6 +30,8 @@ class EngineEndpoint:
 
     `api_key` is whatever `domain.engine_url.credential_for` chose for `url`: the OpenAI key
     only for OpenAI's hosts, else the engine token. `ca_file` names a clinic CA to trust.
+    `lost`, for an engine this app runs, waits until it has ended for good and returns what
+    to tell the user.
     """
 
     url: str
@@ -34,6 +39,7 @@ class EngineEndpoint:
     kind: str
     label: str
     ca_file: str = ""
+    lost: Callable[[], Awaitable[str]] | None = field(default=None, compare=False)
 
 
 class EngineState(StrEnum):
@@ -128,7 +134,10 @@ class EngineController(QObject):
             async with self._opener() as endpoint:
                 self._endpoint = endpoint
                 self._set(EngineState.READY, endpoint.label)
-                await self._stop.wait()
+                lost = await self._stopped_or_lost(endpoint)
+                if lost is not None:
+                    self._endpoint = None
+                    raise EngineUnavailableError(lost)
         except UserFacingError as exc:
             self._failure = str(exc)
             self._set(EngineState.FAILED, str(exc))
@@ -136,6 +145,24 @@ class EngineController(QObject):
             self._endpoint = None
             if self._state is EngineState.READY:
                 self._set(EngineState.STOPPED, "")
+
+    async def _stopped_or_lost(self, endpoint: EngineEndpoint) -> str | None:
+        """Wait for shutdown or a restart (None), or for the engine to end for good."""
+        stopped = asyncio.ensure_future(self._stop.wait())
+        waiting: set[asyncio.Future[Any]] = {stopped}
+        lost: asyncio.Future[str] | None = None
+        if endpoint.lost is not None:
+            lost = asyncio.ensure_future(endpoint.lost())
+            waiting.add(lost)
+        try:
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for future in waiting:
+                future.cancel()
+            await asyncio.gather(*waiting, return_exceptions=True)
+        if lost is not None and not stopped.done() and not lost.cancelled():
+            return lost.result()
+        return None
 
     def _set(self, state: EngineState, message: str) -> None:
         self._state = state
