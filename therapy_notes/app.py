@@ -350,6 +350,9 @@ async def build_app(
 
     async def make_service(request: SessionRequest) -> RecordingService:
         endpoint = await engine.endpoint()
+        # The link's modules (the openai SDK, pydantic, httpx) are the preload's to import:
+        # one package tree is never imported by two threads at once.
+        await realtime_client_imported
         chosen = settings.settings
         return RecordingService(
             uow_factory=database.uow_factory,
@@ -372,7 +375,7 @@ async def build_app(
             diarizer=await diarizer(),
         )
 
-    preload_realtime_client()
+    realtime_client_imported = preload_realtime_client()
     recording = RecordingController(
         make_service, lambda: audio_factory(settings.settings.input_device), pcm16_level
     )
@@ -454,16 +457,20 @@ async def sign_in(
 _preloads: set[asyncio.Future[Any]] = set()
 
 
-def preload_realtime_client() -> None:
+def preload_realtime_client() -> asyncio.Future[object]:
     """Import the realtime client (and the openai SDK) on a worker thread, in advance.
 
     Imported on first use, it cost the window a 1.3 s freeze when Record was first pressed.
+    Whoever needs those modules awaits the returned future first: a thread that imported
+    them meanwhile could be handed a partially initialised module (a pydantic ImportError
+    seen once). The engine's imports are its own process's.
     """
-    future = asyncio.ensure_future(
+    future: asyncio.Future[object] = asyncio.ensure_future(
         asyncio.to_thread(importlib.import_module, "therapy_notes.realtime.connection")
     )
     _preloads.add(future)
     future.add_done_callback(_preloads.discard)
+    return future
 
 
 def _link_factory(endpoint: EngineEndpoint) -> LinkFactory:
