@@ -155,12 +155,12 @@ class EngineController(QObject):
             lost = asyncio.ensure_future(endpoint.lost())
             waiting.add(lost)
         try:
-            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            done, _pending = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for future in waiting:
                 future.cancel()
             await asyncio.gather(*waiting, return_exceptions=True)
-        if lost is not None and not stopped.done() and not lost.cancelled():
+        if lost is not None and lost in done and stopped not in done:
             return lost.result()
         return None
 
