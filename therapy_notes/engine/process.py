@@ -43,6 +43,7 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import multiprocessing.popen_spawn_win32
 else:
     import multiprocessing.popen_spawn_posix
+    import multiprocessing.resource_tracker
 
 _log = logging.getLogger(__name__)
 
