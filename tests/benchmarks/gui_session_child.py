@@ -1,13 +1,14 @@
 """Child process of the long-session benchmark: the real app through a long streamed session.
 
 `python -m tests.benchmarks.gui_session_child --data-dir D --wav W --speed S --launched T
-[--sample-stalls]` builds the app as `run_app` does (local engine on its own thread loading
-its own model over loopback, the encrypted database in `D` opened with the folder's key,
-garbage collection on the GUI thread), signs the seeded clinician in through the sign-in
-dialog, shows the window, picks a patient and records `W` through the record button, paced
-at `S` times real time. A 5 ms heartbeat on the UI thread records every
-gap between its ticks from the press of Record until the session is saved. Memory is read at
-start, once the engine has loaded its model, and at the end.
+[--sample-stalls] [--engine process|thread]` builds the app as `run_app` does (the local
+engine in a process of its own loading its own model, over loopback; the encrypted database
+in `D` opened with the folder's key; garbage collection on the GUI thread), signs the
+seeded clinician in through the sign-in dialog, shows the window, picks a patient and
+records `W` through the record button, paced at `S` times real time. A 5 ms heartbeat on
+the UI thread records every gap between its ticks from the press of Record until the
+session is saved. Memory is read at start, once the engine has loaded its model, and at
+the end: the window's process, and the engine's child process apart.
 
 With `--sample-stalls`, a watchdog thread also samples the UI thread's stack whenever the
 heartbeat is late, to say which code the stalls are spent in.
@@ -32,6 +33,7 @@ from tests.benchmarks.gui_support import (
     CLINICIAN_USERNAME,
     Heartbeat,
     StallSampler,
+    children_rss_mb,
     emit_result,
     load_average,
     peak_rss_mb,
@@ -82,6 +84,11 @@ async def until(predicate: Callable[[], bool], timeout_s: float, what: str) -> N
         await asyncio.sleep(0.05)
 
 
+def _engine_rss_mb() -> float:
+    """The engine's process (the window's only child), or 0 for an engine on a thread."""
+    return round(sum(children_rss_mb().values()), 1)
+
+
 def type_credentials(dialog: SignInDialog) -> None:
     """Fill in the seeded clinician's name and password and click Sign in."""
     dialog.username.setText(CLINICIAN_USERNAME)
@@ -111,11 +118,19 @@ async def session(args: argparse.Namespace) -> dict[str, Any]:
         return sources[-1]
 
     config = AppConfig(data_dir=args.data_dir)
+    # `--engine thread`: the engine the window ran before it had a process of its own
+    # (models loaded in this process), to compare the two on the same machine and load.
+    # (Imported only then: the speech libraries must not count in the window's memory.)
+    models = None
+    if args.engine == "thread":
+        from therapy_notes.engine.turns import EngineModels
+
+        models = await asyncio.to_thread(EngineModels.load)
     parts = await build_app(
         config,
         audio_factory=open_wav,
         devices=DeviceAccess(lambda: ["Benchmark WAV"], open_wav, pcm16_level),
-        engine_opener=local_engine_opener(config),
+        engine_opener=local_engine_opener(config, models),
         keys=ApiKeyStore(),
         db_key=folder_key(config.db_path),
     )
@@ -131,6 +146,7 @@ async def session(args: argparse.Namespace) -> dict[str, Any]:
     await until(lambda: parts.engine.state is EngineState.READY, 120, "engine ready")
     await until(lambda: window.patients.patients.count() > 1, 30, "patient list")
     figures["rss_mb"]["engine_ready"] = round(rss_mb(), 1)
+    figures["engine_rss_mb"] = {"engine_ready": _engine_rss_mb()}
     window.patients.patients.setCurrentRow(1)
 
     heartbeat = Heartbeat()
@@ -152,6 +168,7 @@ async def session(args: argparse.Namespace) -> dict[str, Any]:
                     "wall_s": round(last_report - started),
                     "audio_s": round(sources[0].sent_s),
                     "rss_mb": round(rss_mb(), 1),
+                    "engine_rss_mb": _engine_rss_mb(),
                     "load_1m": round(load_average()[0], 2),
                     **sizes(parts),
                 }
@@ -169,6 +186,7 @@ async def session(args: argparse.Namespace) -> dict[str, Any]:
         sampler.stop()
     figures["rss_mb"]["end"] = round(rss_mb(), 1)
     figures["rss_mb"]["peak"] = round(peak_rss_mb(), 1)
+    figures["engine_rss_mb"]["end"] = _engine_rss_mb()
     figures["recording_state"] = str(parts.recording.state)
     figures["stopped_cleanly"] = parts.recording.state is RecordingState.STOPPED
     figures["audio_s"] = round(sources[0].sent_s, 1)
@@ -198,6 +216,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--wav", type=Path, required=True)
     parser.add_argument("--speed", type=float, required=True)
     parser.add_argument("--sample-stalls", action="store_true")
+    parser.add_argument("--engine", choices=("process", "thread"), default="process")
     parser.add_argument("--launched", type=float, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)

@@ -8,6 +8,7 @@ line `RESULT {json}`; the test reads it back, prints the figures and saves them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -141,11 +142,27 @@ def load_average() -> tuple[float, float, float]:
     return os.getloadavg()
 
 
-def _status_kb(key: str) -> float:
-    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+def children_rss_mb() -> dict[int, float]:
+    """Resident memory of each child process of this one (the engine's), by pid, in MiB.
+
+    A child belongs to the thread that started it, so every thread's list is read.
+    """
+    pids: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):
+            pids.update(int(p) for p in (task / "children").read_text(encoding="ascii").split())
+    sizes: dict[int, float] = {}
+    for pid in sorted(pids):
+        with contextlib.suppress(OSError, LookupError):
+            sizes[pid] = _status_kb("VmRSS", f"/proc/{pid}/status") / 1024
+    return sizes
+
+
+def _status_kb(key: str, path: str = "/proc/self/status") -> float:
+    for line in Path(path).read_text(encoding="ascii").splitlines():
         if line.startswith(key + ":"):
             return float(line.split()[1])
-    raise LookupError(f"{key} is not in /proc/self/status")
+    raise LookupError(f"{key} is not in {path}")
 
 
 # --------------------------------------------------------------------------- data
