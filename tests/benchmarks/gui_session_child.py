@@ -85,8 +85,23 @@ async def until(predicate: Callable[[], bool], timeout_s: float, what: str) -> N
 
 
 def _engine_rss_mb() -> float:
-    """The engine's process (the window's only child), or 0 for an engine on a thread."""
-    return round(sum(children_rss_mb().values()), 1)
+    """The engine's process, or 0 for an engine on a thread.
+
+    The window's other child, multiprocessing's small resource tracker, is left out.
+    """
+    engine = {
+        pid: size
+        for pid, size in children_rss_mb().items()
+        if b"resource_tracker" not in _cmdline(pid)
+    }
+    return round(sum(engine.values()), 1)
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def type_credentials(dialog: SignInDialog) -> None:
