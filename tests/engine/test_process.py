@@ -4,6 +4,7 @@ clear failures, and no child left behind by a parent that dies."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -138,3 +139,19 @@ async def test_the_child_exits_when_its_parent_dies() -> None:
         parent.send_signal(signal.SIGKILL)  # no clean-up code of the parent runs
         await parent.wait()
     await wait_until_ended(child)
+
+
+async def test_quitting_while_the_model_loads_leaves_no_process() -> None:
+    engine = EngineProcess()
+    starting = asyncio.create_task(engine.start())
+    for _ in itertools.count():  # until the child exists; it is still loading its model
+        if engine.pid is not None or starting.done():
+            break
+        await asyncio.sleep(0.01)
+    pid = engine.pid
+    assert pid is not None
+    starting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await starting
+    assert engine.pid is None
+    assert not is_running(pid)

@@ -173,13 +173,13 @@ class EngineProcess:
         try:
             self._bound_port = await asyncio.wait_for(asyncio.shield(watch.ready), START_TIMEOUT_S)
         except TimeoutError:
-            await self._end_child()
+            await self.stop()
             raise EngineUnavailableError(
                 "The local speech engine did not start in time. Restart the app; if it keeps "
                 "happening, close other programs that keep this computer busy."
             ) from None
-        except BaseException:
-            await self._end_child()
+        except BaseException:  # failed, or cancelled (the app quit while it was loading)
+            await self.stop()
             raise
         _log.info("local engine process %s listening on port %s", process.pid, self._bound_port)
 
