@@ -74,7 +74,7 @@ async def test_a_killed_engine_is_started_again_and_the_session_loses_no_turn(
             database.close()
         second_pid = engine.pid
         assert killed == [first_pid]
-        assert engine.restarts == 1
+        assert engine.restarts == 1, engine.restarts
         assert second_pid not in (None, first_pid)
         assert engine.port == first_port  # the link reconnects to the address it knows
     assert second_pid is not None
@@ -82,9 +82,9 @@ async def test_a_killed_engine_is_started_again_and_the_session_loses_no_turn(
     assert not is_running(second_pid)  # stop ended the new child too
 
     states = [e.state for e in events if isinstance(e, StateChanged)]
-    assert RecordingState.RECONNECTING in states
-    assert states[states.index(RecordingState.RECONNECTING) + 1] is RecordingState.RECORDING
-    assert states[-1] is RecordingState.STOPPED
+    assert RecordingState.RECONNECTING in states, states
+    assert states[states.index(RecordingState.RECONNECTING) + 1] is RecordingState.RECORDING, states
+    assert states[-1] is RecordingState.STOPPED, states
     # Every sentence once, in order: each stored turn is nearest to its own sentence
     # (a replayed turn may decode a word differently; tests/realtime has the word-exact
     # replay proof against the protocol fake).
@@ -92,8 +92,8 @@ async def test_a_killed_engine_is_started_again_and_the_session_loses_no_turn(
     assert len(stored) == len(sentences), stored
     for index, heard in enumerate(stored):
         nearest = min(range(len(sentences)), key=lambda j: word_error_rate([sentences[j]], [heard]))
-        assert nearest == index, (index, heard)
-    assert word_error_rate([LONG_SESSION.text], [" ".join(stored)]) <= 0.3
+        assert nearest == index, (index, heard, stored)
+    assert word_error_rate([LONG_SESSION.text], [" ".join(stored)]) <= 0.3, stored
 
 
 @pytest.mark.expected_log(

@@ -354,8 +354,17 @@ async def _serve(conn: Connection, sender: _PipeSender, options: ChildOptions) -
         model_dir=Path(options.model_dir) if options.model_dir is not None else None,
         token=options.token,
     )
+    starting = asyncio.ensure_future(engine.start())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait((starting, stopping), return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        # Asked to stop (or orphaned) while the model loads: nothing is served yet, and the
+        # loading thread cannot be interrupted, nor would the loop's shutdown wait for it.
+        conn.close()
+        os._exit(0)
+    stopping.cancel()
     try:
-        await engine.start()
+        await starting
     except ModelError as exc:
         sender.send((_FAILED, _MODEL, str(exc), 0))
         return
