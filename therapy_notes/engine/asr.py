@@ -392,8 +392,15 @@ class Recognizer:
             if not is_reserved:
                 self._idle_general -= 1
 
-    def close(self) -> None:
-        """Stop the workers once running decodes finish; waiting decodes are cancelled."""
+    def close(self, *, timeout_s: float = 30.0) -> None:
+        """Stop the workers once running decodes finish; waiting decodes are cancelled.
+
+        Waits (up to `timeout_s`) for the workers to end. Otherwise the last reference to
+        the model could go with a worker thread as it exits, and CTranslate2 freed there
+        aborts the process at interpreter exit ("terminate called without an active
+        exception"): a clinic server stopped with Ctrl+C would exit with SIGABRT. Blocking:
+        call it off the event loop.
+        """
         with self._ready:
             self._is_closed = True
             for job in (*self._finals, *self._partials):
@@ -401,3 +408,7 @@ class Recognizer:
             self._finals.clear()
             self._partials.clear()
             self._ready.notify_all()
+        current = threading.current_thread()
+        for thread in self._threads:
+            if thread is not current:
+                thread.join(timeout_s)

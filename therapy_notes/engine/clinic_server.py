@@ -7,7 +7,9 @@ TLS, and a refusal to serve patient audio in the clear beyond this machine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import ssl
 from collections.abc import Sequence
 from pathlib import Path
@@ -75,7 +77,10 @@ async def serve_forever(
     allowed_origins: Sequence[str] = (),
     limits: EngineLimits | None = None,
 ) -> None:
-    """Run a clinic engine until cancelled (the `therapy-notes-server` command).
+    """Run a clinic engine until cancelled or asked to stop (the `therapy-notes-server` command).
+
+    SIGTERM (what systemd and `docker stop` send) stops it as Ctrl+C does: every session
+    gets a close frame, the model is released, and the process exits 0.
 
     Raises:
         UserFacingError: unsafe exposure, unreadable TLS files, or an empty tokens file.
@@ -91,19 +96,29 @@ async def serve_forever(
             f"therapy-notes-server --add-token NAME --tokens {tokens}"
         )
     context = server_ssl_context(tls_cert, tls_key) if tls_cert and tls_key else None
-    async with LocalEngine(
-        host=host,
-        port=port,
-        model_dir=model_dir,
-        tokens=store,
-        allowed_origins=allowed_origins,
-        ssl_context=context,
-        limits=limits,
-    ) as engine:
-        _log.info(
-            "serving the Realtime protocol at %s for %d tokens, at most %d sessions",
-            engine.url,
-            len(names),
-            engine.max_sessions,
-        )
-        await asyncio.Future()
+    # Before the model loads, so a stop asked for while it loads is not lost either.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, AttributeError):  # Windows: no signals
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        async with LocalEngine(
+            host=host,
+            port=port,
+            model_dir=model_dir,
+            tokens=store,
+            allowed_origins=allowed_origins,
+            ssl_context=context,
+            limits=limits,
+        ) as engine:
+            _log.info(
+                "serving the Realtime protocol at %s for %d tokens, at most %d sessions",
+                engine.url,
+                len(names),
+                engine.max_sessions,
+            )
+            await stop.wait()
+            _log.info("asked to stop (SIGTERM): closing every session")
+    finally:
+        with contextlib.suppress(NotImplementedError, AttributeError):
+            loop.remove_signal_handler(signal.SIGTERM)

@@ -215,7 +215,7 @@ class LocalEngine:
         await server.wait_closed()
         if self._owns_models and self._models is not None:
             # Models this engine loaded itself are released; a later `start` loads again.
-            self._models.close()
+            await asyncio.to_thread(self._models.close)
             self._models, self._owns_models, self._tracker_factory = None, False, None
         _log.info("local engine on port %s stopped", self._bound_port)
 
