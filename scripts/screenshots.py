@@ -26,10 +26,11 @@ import keyring.errors
 import qasync
 from PySide6.QtWidgets import QApplication, QWidget
 
-from therapy_notes.app import AppParts, build_app, pcm16_level, sign_in
+from therapy_notes.app import AppParts, build_app, pcm16_level
 from therapy_notes.audio.wav_source import WavSource
 from therapy_notes.cli import sample_recording
 from therapy_notes.config import AppConfig
+from therapy_notes.desktop import sign_in
 from therapy_notes.domain.engine_choice import EngineChoice
 from therapy_notes.domain.notes import Measurement, RiskFlag, RiskKind
 from therapy_notes.domain.patients import Patient

@@ -136,7 +136,7 @@ def check_qt() -> str:
     """
     from PySide6.QtWidgets import QApplication
 
-    import therapy_notes.app  # noqa: F401  (the window's code and its libraries import)
+    import therapy_notes.desktop  # noqa: F401  (the window's code and its libraries import)
 
     app = QApplication.instance()
     if app is None:

@@ -40,9 +40,10 @@ from tests.benchmarks.gui_support import (
     rss_mb,
 )
 from tests.unlocked import folder_key
-from therapy_notes.app import AppParts, build_app, local_engine_opener, pcm16_level, sign_in
+from therapy_notes.app import AppParts, build_app, local_engine_opener, pcm16_level
 from therapy_notes.audio.wav_source import WavSource
 from therapy_notes.config import AppConfig
+from therapy_notes.desktop import sign_in
 from therapy_notes.domain.session import RecordingState
 from therapy_notes.ui.controllers.engine import EngineState
 from therapy_notes.ui.controllers.settings import DeviceAccess

@@ -21,7 +21,7 @@ from tests.ui.accounts import (
     sign_in,
 )
 from tests.ui.conftest import wait_for_signal, wait_until
-from therapy_notes.app import sign_in as app_sign_in
+from therapy_notes.desktop import sign_in as app_sign_in
 from therapy_notes.domain.patients import Patient
 from therapy_notes.domain.session import RecordingState, Segment, SessionStatus
 from therapy_notes.engine.turns import EngineModels

@@ -148,7 +148,7 @@ def _open_window(config: AppConfig) -> int:
         sys.stderr.write(app_or_problem)
         return EXIT_ERROR
     splash = show_splash(app_or_problem, "Starting…")
-    from therapy_notes.app import run_app  # over a second of imports, behind the splash
+    from therapy_notes.desktop import run_app  # over a second of imports, behind the splash
 
     return run_app(config, splash=splash)
 
