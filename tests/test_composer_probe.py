@@ -1,0 +1,57 @@
+"""The probe set's own integrity: every label parses, the split rule holds, both halves count."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from tests.composer_probe import load_probe
+
+MEASURED = {"rom", "strength", "pain", "vitals", "timed", "score", "speech", "sleep", "mood"}
+NOTHING = {"dose", "goal", "none", "clinician_talk"}
+
+
+def test_both_halves_load_and_are_large_enough() -> None:
+    dev, heldout = load_probe("dev"), load_probe("heldout")
+    assert len(dev) >= 80
+    assert len(heldout) >= 80
+    for items in (dev, heldout):
+        risky = [i for i in items if i.session.risks]
+        assert len(risky) >= 20
+        assert {r.status for i in risky for r in i.session.risks} == {"stated", "denied"}
+
+
+def test_items_alternate_between_the_halves_within_each_category() -> None:
+    for split in ("dev", "heldout"):
+        for item in load_probe(split):
+            match = re.fullmatch(r"([a-z_]+)_(\d\d)", item.session.id)
+            assert match, item.session.id
+            assert match.group(1) == item.category, item.session.id
+            assert item.session.split == split
+            assert int(match.group(2)) % 2 == (1 if split == "dev" else 0), item.session.id
+    dev_categories = Counter(i.category for i in load_probe("dev"))
+    heldout_categories = Counter(i.category for i in load_probe("heldout"))
+    assert set(dev_categories) == set(heldout_categories)
+
+
+def test_labels_fit_their_category() -> None:
+    for split in ("dev", "heldout"):
+        for item in load_probe(split):
+            s = item.session
+            assert 1 <= len(s.turns) <= 3, s.id
+            if item.category in MEASURED:
+                assert any(not m.earlier for m in s.measurements), s.id
+            if item.category in NOTHING or item.category.startswith("risk"):
+                assert not s.measurements, s.id
+            if item.category.startswith("risk"):
+                status = item.category.removeprefix("risk_")
+                assert s.risks, s.id
+                assert all(r.status == status for r in s.risks), s.id
+                assert all(s.turns[r.turn].speaker == "client" for r in s.risks), s.id
+            else:
+                assert not s.risks, s.id
+
+
+def test_ids_are_unique_across_the_halves() -> None:
+    ids = [i.session.id for split in ("dev", "heldout") for i in load_probe(split)]
+    assert len(ids) == len(set(ids))
