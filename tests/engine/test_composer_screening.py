@@ -44,3 +44,82 @@ def test_a_screen_answered_in_a_later_sentence_of_the_reply() -> None:
     )
     assert flagged(calls) == []
     assert any("denies abuse" in t for t in texts(calls, "assessment"))
+
+
+def test_a_no_in_any_words_is_a_documented_denial_never_a_flag() -> None:
+    for reply in (
+        "Certainly not.",
+        "Oh gosh, no.",
+        "I could never do that to my mother.",
+        "It has never once crossed my mind.",
+        "Nobody, no.",
+        "Honestly, no.",
+        "No, I'm okay.",
+    ):
+        calls = composed(
+            ("Clinician", "Have you had thoughts of ending your life lately?"), ("Client", reply)
+        )
+        assert flagged(calls) == [], reply
+        assert any("denies suicidal" in t for t in texts(calls, "assessment")), reply
+
+
+def test_a_no_that_goes_on_to_state_a_risk_or_hedges_is_flagged() -> None:
+    for reply in (
+        "No, but last month I swallowed a handful of my sleeping pills.",
+        "I'm not sure, some nights maybe.",
+        "Not that I'd act on.",
+        "I don't know, maybe.",
+        "Not every night.",
+    ):
+        calls = composed(
+            ("Clinician", "Any thoughts of killing yourself this week?"), ("Client", reply)
+        )
+        assert flagged(calls) == ["self_harm"], reply
+
+
+def test_stated_risks_in_the_words_clients_use() -> None:
+    for said, kind in (
+        ("Most mornings I lie there praying I don't wake up tomorrow.", "self_harm"),
+        ("I feel like a dead weight on my family's shoulders.", "self_harm"),
+        ("The kids would be happier without me, honestly.", "self_harm"),
+        ("I've been having thoughts of death since the diagnosis.", "self_harm"),
+        ("Last week I gave my cat to my neighbour and wrote out a will.", "self_harm"),
+        ("If he touches my daughter again I'll put him in the ground.", "harm_to_others"),
+        ("My grandson stole my pension money from the drawer.", "abuse_or_neglect"),
+        ("My daughter refuses to bring my medicine when she visits.", "abuse_or_neglect"),
+        ("I almost went down on the ice yesterday.", "fall_risk"),
+        ("I keep tripping over the dog.", "fall_risk"),
+    ):
+        assert flagged(composed(("Client", said))) == [kind], said
+
+
+def test_risk_words_that_state_no_risk() -> None:
+    for who, said in (
+        ("Clinician", "Taking the stairs slowly lowers the odds of a fall."),
+        ("Client", "We took a road trip to the coast, it was lovely."),
+        ("Client", "If I ever felt like hurting myself, I'd call you."),
+        ("Client", "My wife takes my checks to the bank on Fridays."),
+        ("Clinician", "People think about death more after a loss, that's normal."),
+        ("Client", "I think about my dad's death a lot."),
+    ):
+        assert flagged(composed((who, said))) == [], said
+
+
+def test_follow_up_questions_about_method_and_intent_are_screens() -> None:
+    calls = composed(
+        ("Clinician", "When those thoughts come, would you act on them?"),
+        ("Client", "Maybe. Some nights I think I could."),
+    )
+    assert flagged(calls) == ["self_harm"]
+    calls = composed(
+        ("Clinician", "Has anyone been using your savings without asking?"),
+        ("Client", "No, my accounts are all in my name."),
+    )
+    assert flagged(calls) == []
+    assert any("denies abuse" in t for t in texts(calls, "assessment"))
+    calls = composed(
+        ("Clinician", "Do you ever feel like you want to get back at your brother?"),
+        ("Client", "I'd never lay a finger on him."),
+    )
+    assert flagged(calls) == []
+    assert any("denies thoughts of harming others" in t for t in texts(calls, "assessment"))

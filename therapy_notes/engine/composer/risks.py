@@ -64,14 +64,24 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"see)\s+(him|her|them|my)\b|"
         r"\b(wish|wished|wishing|hope|hoped|hoping|pray|prayed|praying)\w*\b[^.?!]{0,30}?"
         r"(wouldn't|would not|won't|"
-        r"didn't|did not|never|not)\s+wake\s+up\b|"
+        r"didn't|did not|don't|do not|dont|never|not)\s+wake\s+up\b|"
         r"\bno (reason|point) (to|in|for) (live|living|going on|being here|anything)\b|"
         r"\b(a|such a|just a|being a)\s+burden\b|"
+        # The burden said as a picture or as others' relief: "a weight around her neck",
+        # "they'd be happier without me" (perceived burdensomeness, C-SSRS/INQ).
+        r"\b(a|just a|such a|the)\s+(dead\s+)?(weight|millstone|drain|drag)\s+(around|on)\s+"
+        r"[\w']+(\s+[\w']+)?\s+(neck|shoulders|back)\b|"
+        r"\b(be|are|is|'d be|would be|'re|'s)\s+(so\s+much\s+)?(happier|freer|better|easier|"
+        r"lighter)(\s+off)?\s+without\s+me\b|"
         r"\bhopeless\w*|\bno hope\b|\b(can't|cannot|can not)\s+(go on|keep going|do this "
         r"anymore|take (it|this) anymore)\b|\bno way out\b|"
         r"\b(nothing|it)('s| is| will| is ever| will ever)?\s+(ever\s+)?(going to\s+)?"
         r"(get|be)\s+better\s+(again\s+)?ever\b|"
         # Thoughts, plans, means, intent, preparation, attempts.
+        r"\b(i|he|she|they)\s+(\w+\s+)?(think|thinks|thought|thinking|dream|dreams)\s+(about|of)\s+"
+        r"(dying|death|being dead|not being (here|alive|around)|ending (it|things))\b|"
+        r"\b(i|he|she|they)('ve| have| has| keep| kept)?\s+(been\s+)?(having|had|get|getting|have)"
+        r"\s+(\w+\s+)?thoughts\s+(of|about)\s+(dying|death|being dead|ending (it|things))\b|"
         r"\b(thought|thinking|thoughts|think)\s+(about|of)\s+(how|ways|when|where)\s+"
         r"(i|to|he|she|they)\b[^.?!]{0,30}?\b(do it|die|end|kill|go through)|"
         r"\b(saving|saved|stockpil\w*|hoard\w*|collect\w*)\s+(up\s+)?(my\s+|some\s+|the\s+)?"
@@ -79,6 +89,11 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"\b(bought|buy|buying|got|get)\s+(a\s+)?(gun|rope|firearm)\b|"
         r"\b(goodbye|suicide|final)\s+(note|letter|letters|notes)\b|"
         r"\bgave\s+away\s+(my|his|her|their)\s+(things|stuff|belongings|possessions)\b|"
+        # Preparatory acts (C-SSRS): giving away a pet or valuables, a will, affairs in order.
+        r"\b(gave|given|giving|give)\s+(away\s+)?(my|his|her|their)\s+(dog|cat|pets?|things|"
+        r"stuff|belongings|possessions|valuables|jewel\w*|savings)\s+(away|to)\b|"
+        r"\b(wrote|written|writing|write|made|making)\s+(out\s+)?(my|his|her|their|a)\s+will\b|"
+        r"\b(put|putting|got|getting)\s+(my|his|her|their)\s+affairs\s+in\s+order\b|"
         r"\b(tried|try|trying|attempted|attempt|attempting)\s+(to\s+)?(kill|end|hurt|take)\b|"
         # An overdose told as what was taken: "took a whole bottle of my sleeping pills".
         r"\b(took|take|swallowed|swallow)\s+(a|the|my|an)?\s*(whole|entire|full)?\s*"
@@ -99,7 +114,10 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"\bhomicid\w*|"
         rf"\b{_VIOLENT_VERB}\s+{_OTHERS}\b|"
         rf"\bi\s+(?:\w+\s+)?{_ABUSE_VERB}\s+(?:her|him|them)\b|"
-        r"\bviolen\w*\s+(toward|towards|against)\b|\bthreaten\w*\s+to\s+(kill|hurt|harm)\b"
+        r"\bviolen\w*\s+(toward|towards|against)\b|\bthreaten\w*\s+to\s+(kill|hurt|harm)\b|"
+        # An injury promised in a figure of speech: "put him in the hospital".
+        rf"\b(?:put|putting|send|sending|land|landing)\s+{_OTHERS}\s+in\s+(?:the\s+)?"
+        r"(?:hospital|grave|ground|morgue|er)\b"
     ),
     RiskKind.ABUSE_OR_NEGLECT: re.compile(
         r"\babus\w*|\bneglect\w*|\bdomestic violence\b|\bunsafe at home\b|"
@@ -110,6 +128,19 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"\s+(in|for)\s+(about\s+|over\s+|nearly\s+|almost\s+)?(a|\d+|two|three|four|five|six|"
         r"several|a few|a couple of)\s+(days|weeks|months|week|month)\b|"
         rf"(?<!\bi )\b{_ABUSE_VERB}\s+(me|her|him|them)\b|"
+        # Financial exploitation and deprivation of necessities (EASI items): someone taking
+        # the client's money, withholding food or medicine, no food in the house for days.
+        # Taking alone is often help ("takes my checks to the bank"): it is exploitation when
+        # stolen or spent, or when taken without leave or with something withheld.
+        r"\b(?:(steals|stole|stealing|spends|spent|pockets|pocketed)|"
+        r"(takes|took|taking|cashes|cashed|keeps|kept)(?=[^.;]{0,60}\b(won't|wouldn't|doesn't|"
+        r"without|never|for (himself|herself|themselves)|against my will|and (keeps|spends|kept|"
+        r"spent))))\s+(all\s+(of\s+)?)?(my|her|his|their)\s+(money|pension|benefits|savings|"
+        r"social security|checks?|cheques?|bank card|paychecks?|wages)\b|"
+        r"\b(won't|wouldn't|doesn't|didn't|refuses to|refused to|never)\s+(buy|get|give|bring)\s+"
+        r"(me\s+|her\s+|him\s+)?(my\s+|her\s+|his\s+|any\s+)?(food|groceries|meals|medicine|"
+        r"medications?|meds|pills)\b|"
+        r"\bno\s+food\s+(in\s+the\s+house\s+)?for\s+(days|a week|weeks|a few days)\b|"
         rf"\b(afraid|scared|frightened|terrified)\s+of\s+(my|his|her|their)\s+{_PERSON}\b|"
         rf"\b(he|she|they|{_PERSON})\s+(scares|frightens|terrifies)\s+(me|her|him|them)\b|"
         # An injury put down to someone close: "bruises her partner caused", "a black eye
@@ -123,7 +154,10 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
     RiskKind.FALL_RISK: re.compile(
         r"\bfell\b(?!\s+asleep)|\bfalls?\b(?!\s+asleep)|\bfalling\b(?!\s+asleep)|"
         r"\bnear[- ]falls?\b|\blos(t|es|ing)\s+(my\s+|his\s+|her\s+|their\s+)?balance\b|"
-        r"\btripped\b|\bunsteady\b|\bslipped\b|\bwent down\b(?!\s+to\b)|"
+        r"\btripped\b|\btripping\b|\btrips?\s+(over|on)\b|\bunsteady\b|"
+        # A near fall is screened with the falls (STEADI): "nearly went over", "almost fell".
+        r"\b(nearly|almost)\s+(went\s+(over|down)|fell|fall|hit\s+the\s+(floor|ground))\b|"
+        r"\bslipped\b|\bwent down\b(?!\s+to\b)|"
         r"\blanded on (my|his|her|their|the) (bottom|back|side|knees?|hip|floor|face)\b|"
         r"\b(couldn't|could not|can't) get (back )?up\b|\bon the floor for\b"
     ),
@@ -137,11 +171,15 @@ _OTHER_EXPERIENCER = re.compile(
 # A clinician's reasoning about falls is no fall: "these help prevent falls", "lower your
 # risk of a fall", "in the range where I'd worry about falls".
 _FALL_REASONING = re.compile(
-    r"\b(?:prevent\w*|avoid\w*|reduc\w*|lower\w*|lessen\w*|minimi[sz]\w*|cut down on|"
+    r"\b(?:prevent\w*|avoid\w*|reduc\w*|lower\w*|lessen\w*|minimi[sz]\w*|cut\w* down(?: on)?|"
+    r"(?:chance|odds|likelihood|possibility) of|"
     r"(?:i'd|i would|we'd|would|'d)\s+(?:be\s+)?(?:worr\w*|concerned|nervous))\b[^.;]{0,25}$"
 )
 # "If it ever got that bad...", "in case you ever...": a condition, not a statement.
 _HYPOTHETICAL = re.compile(r"\b(if|in case|whenever|should you|what if)\b")
+# ...unless the risk is the promised consequence: "if he shows up again, I swear I'll hurt
+# him" is a conditional threat, documented as stated.
+_CONSEQUENT = re.compile(r"\b(i'll|i will|i'm going to|i am going to|i'm gonna|i swear)\b")
 _NOT_ABUSE = re.compile(r"\b(substance|alcohol|drug|opioid|cannabis|marijuana|steroid)\s+abus")
 _DENIAL = re.compile(r"\b(denies|denied|deny|denying|negative for|rules? out|ruled out)\b")
 _NEGATOR = re.compile(r"\b(no|not|never|without|free of|absence of|nor|none)\b|n't\b")
@@ -180,7 +218,10 @@ def _risks_in(sentence: str, first_person: bool) -> tuple[RiskKind, ...]:
                     and _OTHER_EXPERIENCER.search(clause[max(0, match.start() - 40) : match.end()])
                 ):
                     continue
-                if _HYPOTHETICAL.search(clause[: match.start()]):
+                condition = list(_HYPOTHETICAL.finditer(clause[: match.start()]))
+                if condition and not _CONSEQUENT.search(
+                    clause[condition[-1].end() : match.start()]
+                ):
                     continue
                 if kind not in found:
                     found.append(kind)
@@ -223,18 +264,29 @@ _SCREENS: dict[RiskKind, re.Pattern[str]] = {
         r"\b(wish|wished|wishing|want)\w*\s+(you|to)\s+(were|was|be)?\s*dead\b|"
         r"\bnot\s+wak\w*\s+up\b|\bbetter off\b|\bself[- ]?harm\w*|\bhopeless\w*|"
         r"\b(thoughts?|thinking|think) (of|about) (dying|death|not being here|ending)|"
-        r"\btried to\b.{0,20}\b(kill|hurt|end)|\bsafe\b.{0,30}\b(yourself|tonight|right now)"
+        r"\btried to\b.{0,20}\b(kill|hurt|end)|\bsafe\b.{0,30}\b(yourself|tonight|right now)|"
+        # The C-SSRS follow-ups ask about the thoughts without naming them again: method
+        # ("how you would do it") and intent ("act on these thoughts").
+        r"\b(act|acting)\s+on\s+(these|those|the|your|them|that|this|it)\b|"
+        r"\bhow\s+you\s+(would|might|could|'d|will)\s+(do|go about)\s+(it|this|that)\b"
     ),
     RiskKind.HARM_TO_OTHERS: re.compile(
         r"\b(hurt|harm|kill)\w*\s+(anyone|someone|somebody|anybody|others|other people)\b|"
-        r"\bhomicid\w*"
+        r"\bhomicid\w*|"
+        # The person named: "any urge to hurt him?", "to get back at your brother?"
+        rf"\b{_VIOLENT_VERB}\s+(?:him|her|them|your\s+{_PERSON})\b|\bget(?:ting)?\s+back\s+at\b"
     ),
     RiskKind.ABUSE_OR_NEGLECT: re.compile(
         r"\bsafe at home\b|\b(?:feel|feeling|are you|keep you|is it)\b[^.?]{0,15}\bsafe\b"
         r"(?![^.?]{0,30}\b(?:yourself|tonight|right now))|"
         r"\b(anyone|someone|somebody|anybody)\s+(\w+\s+){0,2}"
         r"(hurt|hit|hurting|hitting|threaten\w*|scar\w*)\s+you\b|\babus\w*|\bneglect\w*|"
-        r"\bafraid of (anyone|someone|him|her|them)\b"
+        r"\bafraid of (anyone|someone|him|her|them)\b|"
+        # The Elder Abuse Suspicion Index's items: money used against the client's will,
+        # kept from food, medicine or people, made afraid.
+        r"\b(take|taking|taken|took|use|using|used)\s+your\s+(money|pension|benefits|savings|"
+        r"cards?|checks?)\b|\b(keep|keeping|kept|prevent\w*|stop\w*)\s+you\s+from\b|"
+        r"\bmake\w*\s+you\s+(feel\s+)?(afraid|scared|unsafe|frightened)\b|\bagainst your will\b"
     ),
     RiskKind.FALL_RISK: re.compile(r"\b(fall|falls|fallen|fell|trip\w*|los\w* your balance)\b"),
 }

@@ -35,10 +35,56 @@ _NOT_SAFE = re.compile(
 )
 
 
+# What a reply to a screening question may open with before its answer: an exclamation or
+# a hedge ("God, no.", "Honestly, no.", "Lord, no.").
+_OPENER = (
+    r"(?:(?:oh|oh my god|my god|god|gosh|lord|heavens|goodness|jeez|geez|honestly|truthfully|"
+    r"thankfully|luckily|fortunately|um+|uh+|er+m?|well|look|so|and|but|no|nope|ma'am|sir)"
+    r"(?:\W+|$))*"
+)
+# A denial is said in many more ways than "no": a negative word first ("Nothing like that",
+# "Nobody", "Not once", "Never"), an emphatic negative ("Absolutely not", "Of course not",
+# "Hell no"), or a main clause whose verb is negated ("I would never", "I wouldn't do that to
+# my kids", "It's never crossed my mind", "That's not me", "I'm not suicidal"). Screening
+# guidance (C-SSRS, ASQ) scores any of these as a "no" to the item.
+_DENIAL_FORM = re.compile(
+    rf"^{_OPENER}(?:"
+    r"(?:no|nope|nah|never|not|none|nothing|nobody|no one|noone|neither|nor|zero)\b|"
+    r"(?:absolutely|definitely|certainly|of course|surely|hell|heck|god|gosh|lord|honestly)"
+    r"\W+(?:not|no)\b|"
+    r"(?:i|it|that|this|nobody|no one|he|she|they|we)(?:'s|'d|'ve|'m|'ll|'re|\s+would|"
+    r"\s+could|\s+will|\s+have|\s+has|\s+am|\s+is|\s+do|\s+did|\s+does|\s+was)?"
+    r"\s+(?:\w+\s+)?(?:never|not)\b|"
+    r"(?:i|it|that|this|he|she|they|we)\s+(?:wouldn't|couldn't|won't|haven't|hasn't|hadn't|"
+    r"don't|doesn't|didn't|isn't|wasn't|aren't|weren't|can't|cannot)\b"
+    r")"
+)
+# Negative in form, yes in substance: uncertainty ("I'm not sure"), a thought that will not
+# go away ("I can't stop thinking about it"), a yes with a limit ("Not that I'd act on",
+# "Not every day", "Not as often"), or a disclosure kept secret ("I never told anyone").
+_NOT_A_DENIAL = re.compile(
+    r"\bnot\s+(?:really\s+)?(?:sure|certain)\b|\bdon't know\b|\bdo not know\b|"
+    r"\b(?:can't|cannot|couldn't|won't|haven't been able to|not able to)\s+(?:\w+\s+)?"
+    r"(?:stop|shake|quit|get (?:it|them|that|those) out)\b|"
+    r"\bnot that (?:i|i'd|i would|i will|i'll|i'm)\b|"
+    r"\bnot\s+(?:as|so)\s+(?:much|often|bad|strong|many)\b|"
+    r"\bnot\s+(?:every|all the|each)\b|\bnot\s+(?:yet|until|right now|today)\b|"
+    r"\bnever\s+(?:told|said|mentioned|admitted)\b|\bno (?:more|less|longer) than\b|"
+    r"\bnot (?:anymore|any more) (?:than|since)\b|\bnot (?:only|just)\b"
+)
+
+
+def is_denial(sentence: str) -> bool:
+    """Whether a reply says no to the question before it, in any of the ways people do."""
+    text = normalise(sentence).strip()
+    return _DENIAL_FORM.match(text) is not None and _NOT_A_DENIAL.search(text) is None
+
+
 def is_screen_reply(sentence: str, kind: Utterance) -> bool:
     """Whether a sentence answers a risk screen: a yes or no, a risk, or safety."""
     return (
         kind in (Utterance.YES, Utterance.NO)
+        or is_denial(sentence)
         or bool(find_risks(sentence, first_person=True))
         or _ASKS_SAFE.search(normalise(sentence)) is not None
     )
@@ -85,6 +131,12 @@ def screen_answer(
             kind = Utterance.NO
         elif unsafe:
             kind = Utterance.YES
+    elif is_denial(sentence):
+        # Safety first: a reply that says no in any words is documented as a denial, never
+        # flagged; a risk it goes on to state ("No, but I've been cutting") is still flagged.
+        kind = Utterance.NO
+    elif kind is Utterance.NO and _NOT_A_DENIAL.search(normalise(sentence)):
+        kind = Utterance.STATEMENT  # "I don't know, maybe.": not a no, so it is reviewed
     if kind is Utterance.NO and not stated:
         for risk in screened:
             if risk in context.denied:
