@@ -151,3 +151,105 @@ def test_a_mood_rated_once_the_scale_is_known_and_a_count_aloud_is_no_rating() -
         ("Client", "One, two, three, four, five, six, seven, eight, nine, ten."),
     )
     assert [(m["kind"], m["value"]) for m in measured(calls)] == [("other", 6)]
+
+
+def _values(*lines: tuple[str, str]) -> list[tuple[str, object, str]]:
+    return [(m["kind"], m["value"], m["unit"]) for m in measured(composed(*lines))]
+
+
+def test_a_hundred_and_tens_said_as_one_number_but_not_a_clock_time() -> None:
+    assert _values(("Clinician", "He walked one eighty feet with the rollator.")) == [
+        ("distance", 180, "feet")
+    ]
+    assert _values(("Clinician", "See you Friday at one forty-five.")) == []
+
+
+def test_a_decimal_said_without_its_zero() -> None:
+    assert _values(("Clinician", "Walking speed came to point nine meters per second.")) == [
+        ("other", 0.9, "meters per second")
+    ]
+    assert _values(("Clinician", "At this point five of the ten cards are sorted.")) == []
+
+
+def test_blood_pressure_said_as_two_numbers_over_each_other() -> None:
+    assert _values(("Clinician", "Standing, your pressure is one forty-four over ninety-two.")) == [
+        ("other", 144, "/92 mmHg")
+    ]
+    assert _values(("Clinician", "Pain is a four over ten when you kneel.")) == [
+        ("pain_score", 4, "/10")
+    ]
+
+
+def test_a_muscle_grade_with_its_plus_or_minus_and_its_own_side() -> None:
+    calls = composed(
+        ("Clinician", "Triceps are four out of five on the right, three plus on the left.")
+    )
+    grades = [(m["value"], m["unit"], m.get("side")) for m in measured(calls)]
+    assert (3, "+/5", "left") in grades
+    assert (4, "/5", "right") in grades
+    assert not any(
+        m[0] == "strength_grade" for m in _values(("Clinician", "Extension is minus ten degrees."))
+    )
+
+
+def test_a_score_said_before_the_instrument_and_the_number_in_a_tests_name() -> None:
+    assert _values(("Clinician", "She scored twelve on the GAD-7 this morning.")) == [
+        ("other", 12, "GAD-7")
+    ]
+    assert _values(("Clinician", "Two minute step test, you did sixty-one steps.")) == []
+    assert _values(("Clinician", "On the ten meter walk you took nine seconds.")) == [
+        ("duration", 9, "seconds")
+    ]
+
+
+def test_where_a_value_was_measured_from_is_no_value() -> None:
+    assert _values(
+        ("Clinician", "Sustained vowel was seventy-two decibels at fifty centimetres.")
+    ) == [("other", 72, "dB")]
+
+
+def test_a_bare_reading_after_a_joint_is_moved_is_its_range() -> None:
+    calls = composed(
+        ("Clinician", "Now bend your left elbow as far as it will go."),
+        ("Clinician", "About one thirty-five."),
+    )
+    assert measured(calls) == [
+        {
+            "kind": "range_of_motion",
+            "value": 135,
+            "unit": "degrees",
+            "body_part": "elbow",
+            "side": "left",
+        }
+    ]
+    calls = composed(("Clinician", "Let's do some breathing first."), ("Clinician", "Twelve."))
+    assert measured(calls) == []
+
+
+def test_forearm_rotation_is_measured_at_the_forearm() -> None:
+    calls = composed(
+        ("Clinician", "Rotate your right palm down toward the table."),
+        ("Clinician", "Pronation is sixty-five degrees."),
+    )
+    (m,) = measured(calls)
+    assert (m["body_part"], m["side"], m["value"]) == ("forearm", "right", 65)
+
+
+def test_a_rating_given_as_a_range_and_a_distance_walked() -> None:
+    calls = composed(
+        ("Clinician", "How's the elbow pain today, zero to ten?"), ("Client", "A six or seven.")
+    )
+    assert [m["value"] for m in measured(calls)] == [6.5]
+    calls = composed(
+        ("Clinician", "How far do you get on your morning walk?"), ("Client", "A mile, maybe.")
+    ) + composed(("Clinician", "How far can you go?"), ("Client", "Three laps of the park."))
+    assert [(m["kind"], m["value"]) for m in measured(calls)] == [("distance", 3)]
+
+
+def test_a_completed_count_and_items_picked_to_work_on() -> None:
+    calls = composed(
+        ("Clinician", "Let's do twelve of the wall push-ups."),
+        ("Clinician", "All twelve, nice."),
+    )
+    assert [(m["kind"], m["value"]) for m in measured(calls)] == [("repetitions", 12)]
+    assert _values(("Clinician", "Read me the next ten words on the card.")) == []

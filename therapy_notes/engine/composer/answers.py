@@ -54,6 +54,15 @@ _HOW_IS_IT = re.compile(
     r"\b(feel\w*|been|doing|treating|holding up|behaving|bothering|giving you)\b"
 )
 _HOW_MANY = re.compile(r"\bhow many\s+(\w+)")
+# A rating given as a range ("between five and six", "a six or seven"), recorded at its
+# midpoint: the tool's value is one number, and the midpoint is where the range sits.
+_RATING_RANGE = re.compile(
+    r"\bbetween\s+(?:a\s+)?(\d+)\s+and\s+(?:a\s+)?(\d+)\b|\b(\d+)\s*(?:-|to|or)\s*(\d+)\b"
+)
+_HOW_FAR = re.compile(r"\bhow far\b|\bhow (?:long|much) (?:a )?distance\b")
+_WALKED = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(blocks?|miles?|laps?|feet|foot|yards?|meters?|metres?|kilometers?)\b"
+)
 _RATED_THING = re.compile(
     r"\bhow\s+(?:strong|bad|intense|severe|big|high|loud|hard|much)\s+(?:was|is|were|are|did)\s+"
     r"((?:the|your)\s+[\w ]+?)(?:\s*,|\s+(?:on|from|zero|0)\b|\?|$)"
@@ -100,6 +109,11 @@ def answer_question(
         and (_SCALE.search(q) or topic == "pain")
     ):
         value = number_value(number.group(0))
+        span = _RATING_RANGE.search(spoken_numbers_to_digits(answer))
+        if span is not None:
+            low, high = (float(g) for g in span.groups() if g is not None)
+            if 0 < high - low <= 2 and high <= 10:
+                value = number_value(str((low + high) / 2))  # "between five and six"
         if value <= 10:
             m: dict[str, Any] = {"kind": "pain_score", "value": value, "unit": "/10"}
             if topic == "pain":
@@ -136,6 +150,15 @@ def answer_question(
             elif len(rest.split()) >= 4:
                 facts.entries.append(Entry("subjective", writing.client_report(rest), ids))
             return True
+    far = _HOW_FAR.search(q)
+    walked = _WALKED.search(spoken_numbers_to_digits(answer)) if far else None
+    if walked is not None:
+        # "How far can you walk?" "About two blocks.": the distance walked, which has no
+        # body part (the leg named in the question is what stops the walk).
+        m = {"kind": "distance", "value": number_value(walked.group(1)), "unit": walked.group(2)}
+        record(m, ids, context, facts)
+        facts.entries.append(Entry("subjective", writing.client_report(sentence), ids))
+        return True
     if number is not None and not topic and kind is not Utterance.NO:
         counted = _counted(sentence, q, number, ids, context, facts)
         if counted:

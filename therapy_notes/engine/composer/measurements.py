@@ -209,8 +209,8 @@ _MOTION_WORD = re.compile(
 )
 _MOTION_VALUE = re.compile(
     r"\b(?:flexion|extension|abduction|adduction|(?:internal|external) rotation|dorsiflexion|"
-    r"plantarflexion|supination|pronation|eversion|inversion)\b(?:\s+\w+){0,3}?\s+(?:is|was|of|at|"
-    r"to|reaches|reached|measures|measured|gets to|got to)\s+(?:up to\s+|about\s+|around\s+|"
+    r"plantarflexion|supination|pronation|eversion|inversion)\b(?:(?:\s+\w+){0,5}?\s+(?:is|was|of|"
+    r"at|to|reaches|reached|measures|measured|gets to|got to))?\s+(?:up to\s+|about\s+|around\s+|"
     r"only\s+)?(\d+)\b(?!\s*(?:/|out of|over|%|percent|seconds?|minutes?|reps|times|pounds?|"
     r"lbs?|kgs?|kilo\w*|plus|minus|\.\d))"
 )
@@ -250,6 +250,16 @@ _INSTRUMENTS = (
     ("TUG", r"tug|timed up and go"),
     ("Oswestry", r"oswestry|odi"),
     ("DASH", r"quick ?dash|dash"),
+    ("KOOS", r"koos"),
+    ("HOOS", r"hoos"),
+    ("LEFS", r"lefs|lower extremity functional scale"),
+    ("DGI", r"dgi|dynamic gait index"),
+    ("FGA", r"fga|functional gait assessment"),
+    ("ABC", r"abc(?: scale)?|activities[- ]specific balance confidence"),
+    ("NDI", r"ndi|neck disability index"),
+    ("SPADI", r"spadi"),
+    ("EAT-10", r"eat[- ]?10"),
+    ("VHI", r"vhi(?:[- ]?10)?|voice handicap index"),
 )
 _INSTRUMENT = re.compile(
     r"\b(" + "|".join(p for _, p in _INSTRUMENTS) + r")\b(?:\s+(?:score|total))?"
@@ -258,8 +268,15 @@ _INSTRUMENT = re.compile(
 )
 
 
-def _instrument(match: re.Match[str]) -> str:
-    said = match.group(1)
+# The score said first: "you scored nineteen on the PHQ-9".
+_SCORED_ON = re.compile(
+    r"\bscored?\s+(?:a |an |about |around )?(\d+(?:\.\d+)?)(?:\s*%|\s+percent)?\s+(?:on|in)\s+"
+    r"(?:the|your|her|his|their)?\s*(" + "|".join(p for _, p in _INSTRUMENTS) + r")\b"
+)
+
+
+def _instrument(match: re.Match[str], group: int = 1) -> str:
+    said = match.group(group)
     return next(name for name, pattern in _INSTRUMENTS if re.fullmatch(pattern, said))
 
 
@@ -275,8 +292,21 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
                 "name": name.lower().replace("-", ""),
             }
         )
+    for m in _SCORED_ON.finditer(clause):
+        name = _instrument(m, 2)
+        out.append(
+            {
+                "kind": "other",
+                "value": _value(m.group(1)),
+                "unit": name,
+                "name": name.lower().replace("-", ""),
+            }
+        )
     if out:
         return out
+    # A timed test's name carries a number that is no value: "six minute walk", "ten meter
+    # walk", "thirty second sit to stand" (their results are the distance, time or count).
+    clause = _TEST_NAME.sub(r"\1-\2 \3", clause)
     part, side = body_part(clause), side_of(clause)
 
     def add(kind: str, value: str, unit: str, *, located: bool = True, at: int = -1) -> None:
@@ -289,6 +319,21 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             entry["side"] = side
         out.append(entry)
 
+    for m in _BLOOD_PRESSURE.finditer(clause):
+        # "One thirty over eighty-five": systolic over diastolic, the one reading said as
+        # two numbers over each other (a scale's "over ten" or "over five" is not one).
+        systolic, diastolic = int(m.group(1)), int(m.group(2))
+        if 70 <= systolic <= 260 and 30 <= diastolic <= 160 and systolic > diastolic:
+            out.append({"kind": "other", "value": systolic, "unit": f"/{diastolic} mmHg"})
+    for m in _PLUS_MINUS_GRADE.finditer(clause):
+        # A manual muscle test grade with its plus or minus ("four minus", "3+/5"): the
+        # grade, with the sign kept in the unit as it is documented ("4-/5").
+        if re.search(r"\b(strength|mmt|grade|muscle)\b", clause) or _MUSCLE_TEST.search(clause):
+            sign = "+" if m.group(2) in ("plus", "+") else "-"
+            add("strength_grade", m.group(1), f"{sign}/5")
+            after = re.match(r"\s+(?:on\s+the\s+)?(left|right)\b", clause[m.end() :])
+            if after is not None and out and out[-1]["kind"] == "strength_grade":
+                out[-1]["side"] = after.group(1)  # "3/5 on the left, 2- on the right"
     for m in re.finditer(rf"{_NUM}\s*(?:out of|/|over)\s*(10|5)\b", clause):
         value, scale = m.group(1), m.group(2)
         if float(value) > float(scale):
@@ -377,6 +422,8 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         unit = {"s": "seconds", "m": "minutes", "h": "hours"}[m.group(2)[0]]
         add("duration", m.group(1), unit, located=False, at=m.start())
     for m in re.finditer(rf"{_NUM}\s*(feet|foot|ft|meters?|metres?|yards?|miles?)\b", clause):
+        if _RATE_AFTER.match(clause, m.end()) or _CONDITION_BEFORE.search(clause[: m.start()]):
+            continue  # a speed ("0.8 meters per second"), or where it was measured from
         unit = {"f": "feet", "m": "meters" if m.group(2)[1] == "e" else "miles", "y": "yards"}[
             m.group(2)[0]
         ]
@@ -397,13 +444,18 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
     for m in re.finditer(rf"{_NUM}\s+({_TEST_COUNTS})\b", clause):
         # What a timed dexterity or naming test counts: "38 blocks", "14 pegs", "12 words"
         # (not the total of "six of the ten blocks", which is a share).
-        share = re.search(r"\b(of|out of)\s+(the\s+)?$", clause[: m.start()])
+        share = re.search(
+            r"\b(of|out of)\s+(the\s+)?$|\b(first|last|next|other|another|these|those)\s+$",
+            clause[: m.start()],
+        )  # nor "the first five words", which picks the items to work on
         rate = re.match(r"\s+(per|a|an)\s+(second|minute)\b", clause[m.end() :])
         if share is None and rate is None:
             add("other", m.group(1), m.group(2), at=m.start())
-    for m in re.finditer(rf"{_NUM}\s+(?:\w+\s+)?(?:per|a|an)\s+(second|minute)\b", clause):
-        # A rate: syllables per second, breaths a minute.
-        add("other", m.group(1), f"per {m.group(2)}", located=False, at=m.start())
+    for m in re.finditer(rf"{_NUM}\s+(?:(\w+)\s+)?(?:per|a|an)\s+(second|minute)\b", clause):
+        # A rate: syllables per second, breaths a minute; a speed keeps its length unit.
+        length = m.group(2) if m.group(2) in ("meters", "metres", "feet") else ""
+        unit = f"{'meters' if length == 'metres' else length} per {m.group(3)}".strip()
+        add("other", m.group(1), unit, located=False, at=m.start())
     for m in re.finditer(
         rf"\b(?:oxygen|o2|spo2|sats?|saturation)\b\D{{0,25}}?{_NUM}\b(?!\s*(?:%|percent))", clause
     ):
@@ -416,6 +468,8 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
     for m in re.finditer(rf"{_NUM}\s*(millimet(?:er|re)s?|mm|centimet(?:er|re)s?|cm)\b", clause):
         # Jaw opening is measured in millimetres between the incisors: the jaw's range of
         # motion. Other lengths (a wound, a swelling) are values of their own.
+        if out and _CONDITION_BEFORE.search(clause[: m.start()]):
+            continue  # "78 dB at 30 centimeters": the distance the meter was held at
         unit = "millimeters" if m.group(2).startswith("m") else "centimeters"
         opening = part in ("jaw", "mouth") or re.search(r"\b(open\w*|jaw|trismus)\b", clause)
         add("range_of_motion" if opening else "other", m.group(1), unit, at=m.start())
@@ -440,6 +494,16 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
     return out
 
 
+_TEST_NAME = re.compile(
+    r"\b(\d+)\s+(minute|min|meter|metre|m|second|sec|foot|yard|hole)\s+"
+    r"(walk|step|chair|sit|stand|peg|run|push|hop|shuttle)"
+)
+_BLOOD_PRESSURE = re.compile(r"\b(\d{2,3})\s*(?:over|/)\s*(\d{2,3})\b(?!\s*(?:%|percent|degrees))")
+_PLUS_MINUS_GRADE = re.compile(
+    r"\b([0-5])\s*(plus|minus|\+|-)(?!\s*\d)(?:\s*(?:/|out of|over)\s*5\b)?"
+)
+_RATE_AFTER = re.compile(r"\s*(?:per|a|an|each)\s+(?:second|minute|hour)\b")
+_CONDITION_BEFORE = re.compile(r"\b(?:at|from)\s+(?:a distance of\s+)?(?:about\s+)?$")
 _ASSIST_SHARE = re.compile(
     rf"{_NUM}\s*(?:%|percent\b|per cent\b)\s+(?:of\s+(?:the\s+)?)?(?:physical\s+)?"
     rf"(?:help|assist\w*)\b|\b(?:assist\w*|help)\s*,?\s+(?:(?:of|at|with|or|about|around|"

@@ -64,7 +64,23 @@ def spoken_numbers_to_digits(text: str) -> str:
             out.append(tokens[i])
             i += 1
     # "three and a half" -> "3.5" (the halves people say for hours, ratings and scores).
-    return _AND_A_HALF.sub(lambda m: f"{m.group(1)}.5", "".join(out))
+    digits = _AND_A_HALF.sub(lambda m: f"{m.group(1)}.5", "".join(out))
+    return _ONE_HUNDRED_AND.sub(_hundreds, digits)
+
+
+# "One fifty", "one thirty over eighty-five", "one twenty-two": a value from 120 to 199
+# said as its hundred and its tens (how ranges of motion, pressures, weights and distances
+# are read out), but not a clock time ("at one thirty", "one fifteen pm").
+_ONE_HUNDRED_AND = re.compile(r"(?<![\d.])\b1 ([2-9]\d)\b(?![-\d:]|\s*(?:am|pm|a\.m|p\.m|o'clock))")
+_CLOCK_BEFORE = re.compile(
+    r"\b(?:at|by|until|till|til|from|before|after|noon|on|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday|tomorrow|tonight|morning|afternoon)\s+(?:about\s+|around\s+)?$"
+)
+
+
+def _hundreds(match: re.Match[str]) -> str:
+    before = match.string[max(0, match.start() - 20) : match.start()]
+    return match.group(0) if _CLOCK_BEFORE.search(before) else f"1{match.group(1)}"
 
 
 def _read_number(tokens: list[str], start: int) -> tuple[str, int]:
@@ -103,7 +119,11 @@ def _read_number(tokens: list[str], start: int) -> tuple[str, int]:
         ):
             i += 1
             continue
-        elif tok == "point" and seen and _next_word(tokens, i) in _UNITS:
+        elif (
+            tok == "point"
+            and (seen or _leads_a_decimal(tokens, start))
+            and (_next_word(tokens, i) in _UNITS)
+        ):
             digits = []
             j = i + 1
             while j < len(tokens) and (tokens[j].isspace() or tokens[j] in _UNITS):
@@ -122,6 +142,50 @@ def _read_number(tokens: list[str], start: int) -> tuple[str, int]:
     if not seen:
         return "", 0
     return str(total + current), last_end - start
+
+
+# "Point eight meters per second": a decimal said without its zero, but not "at this point
+# five of them" (a point in time or an argument takes a determiner).
+_NOT_BEFORE_A_DECIMAL = frozenset(
+    (
+        "a",
+        "the",
+        "this",
+        "that",
+        "one",
+        "which",
+        "what",
+        "any",
+        "some",
+        "no",
+        "my",
+        "your",
+        "his",
+        "her",
+        "their",
+        "our",
+        "each",
+        "every",
+        "next",
+        "first",
+        "last",
+        "good",
+        "main",
+        "key",
+        "starting",
+        "turning",
+        "sore",
+        "pressure",
+        "trigger",
+        "tender",
+        "end",
+    )
+)
+
+
+def _leads_a_decimal(tokens: list[str], start: int) -> bool:
+    previous = next((t for t in reversed(tokens[:start]) if not t.isspace()), "")
+    return previous not in _NOT_BEFORE_A_DECIMAL and not previous.isdigit()
 
 
 def _is_a(tokens: list[str], start: int, index: int) -> bool:

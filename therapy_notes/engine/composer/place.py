@@ -48,6 +48,7 @@ _SYMPTOM = re.compile(
     r"\b(pain\w*|ache|aches|aching|achy|hurts?|hurting|sore\w*|stiff\w*|numb\w*|tingl\w*|"
     r"swell\w*|swollen|throb\w*|burn\w*|weak\w*|tight\w*|out of \d+|\d+ out of)\b"
 )
+_FOREARM_TURN = re.compile(r"\b(?:supinat|pronat|turn|rotat|flip|twist)\w*")
 _ANKLE_MOTIONS = frozenset({"dorsiflexion", "plantarflexion", "eversion", "inversion"})
 _WRIST_MOTIONS = frozenset({"flexion", "extension", "radial deviation", "ulnar deviation"})
 _LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
@@ -112,6 +113,14 @@ def remember_place(sentence: str, context: Context, *, by_client: bool = False) 
     if context.motion in _ANKLE_MOTIONS and context.part in ("toe", "foot", ""):
         # Toes pulled up or pointed move the ankle: that is the joint measured.
         context.part = "ankle"
+    if (
+        context.motion in ("supination", "pronation")
+        and context.part in ("hand", "wrist", "")
+        and _FOREARM_TURN.search(text)
+    ):
+        # The palm turned up or down turns the forearm: goniometry of forearm rotation (a
+        # palm resting down while the hand lifts is the wrist's starting position).
+        context.part = "forearm"
     if context.motion in _WRIST_MOTIONS and context.part == "hand":
         # The hand bent back or down, or tipped to the side, moves at the wrist (goniometry
         # of the wrist); the fingers' own joints are named as fingers.

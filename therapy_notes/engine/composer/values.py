@@ -149,6 +149,7 @@ _COUNT_ASKED = re.compile(
 )
 _COUNT_REPORTED = re.compile(
     r"^\W*(?:that's\s+|that was\s+|(?:you|she|he|they)\s+(?:did|got|managed|completed)\s+)?"
+    r"(?:all\s+)?"
     r"(\d+)(?:\s*(?:out of|/|of)\s*(?:the\s+)?(\d+))?\b(?!\s*(?:degrees?|%|percent|seconds?|"
     r"minutes?|hours?|feet|foot|meters?|pounds?|lbs?|kilos?|kgs?|per|a (?:second|minute)|\.\d))"
 )
@@ -229,6 +230,36 @@ def counted_repetitions(
     }
     record(m, ids, context, facts)
     context.counting = False
+    return [m]
+
+
+# A goniometer reading said as a bare number once the joint and motion are set ("Bend the
+# knee back as far as it goes." "That's one twenty."): degrees, as range of motion is
+# documented; a grade or a count would have its scale or its instruction.
+_BARE_READING = re.compile(
+    r"^\W*(?:that's|that is|you're at|you are at|it's|it is|she's at|he's at)?\s*"
+    r"(?:about|around|roughly|just about|almost|nearly)?\s*(\d+)\s*(?:degrees)?\W*$"
+)
+
+
+def bare_range_value(
+    sentence: str, context: Context, ids: tuple[str, ...], facts: Facts
+) -> list[dict[str, Any]]:
+    """A bare number read after a joint was moved, as that joint's range of motion."""
+    if not context.motion or context.part not in _JOINTS | {"forearm", "neck", "cervical"}:
+        return []
+    match = _BARE_READING.match(spoken_numbers_to_digits(normalise(sentence)))
+    if match is None or not 5 <= float(match.group(1)) <= 180:
+        return []
+    m: dict[str, Any] = {
+        "kind": "range_of_motion",
+        "value": number_value(match.group(1)),
+        "unit": "degrees",
+        "body_part": context.part,
+    }
+    if context.side:
+        m["side"] = context.side
+    record(m, ids, context, facts)
     return [m]
 
 
