@@ -123,3 +123,33 @@ def test_follow_up_questions_about_method_and_intent_are_screens() -> None:
     )
     assert flagged(calls) == []
     assert any("denies thoughts of harming others" in t for t in texts(calls, "assessment"))
+
+
+def test_more_of_the_screens_vocabulary_is_a_stated_risk() -> None:
+    for said, kind in (
+        ("Honestly I'm just tired of living.", "self_harm"),
+        ("Everyone would be fine if I was gone.", "self_harm"),
+        ("Nothing's ever going to get better for me.", "self_harm"),
+        ("I searched online for how many tablets it would take.", "self_harm"),
+        ("There's a loaded shotgun under the bed.", "self_harm"),
+        ("I bang my head against the door on purpose when I'm furious.", "self_harm"),
+        ("I keep thinking about swerving into the oncoming lane.", "self_harm"),
+        ("He leaves me alone for days without my medication.", "abuse_or_neglect"),
+        ("She won't let me call my sister.", "abuse_or_neglect"),
+        ("My left leg buckled on the curb.", "fall_risk"),
+        ("I took another tumble in the garden.", "fall_risk"),
+    ):
+        assert flagged(composed(("Client", said))) == [kind], said
+
+
+def test_falls_and_hopelessness_as_a_topic_or_someone_elses_are_no_flag() -> None:
+    for who, said in (
+        ("Clinician", "Hopelessness may ease as the medication starts working."),
+        ("Clinician", "Falls are common in the first month after a stroke."),
+        ("Clinician", "His fall risk score has come down a lot."),
+        ("Client", "My father fell off a ladder in the spring."),
+        ("Client", "Prices fell at the market this week."),
+        ("Client", "I always trip over my tongue on the phone."),
+        ("Client", "My birthday falls on a Sunday this year."),
+    ):
+        assert flagged(composed((who, said))) == [], said

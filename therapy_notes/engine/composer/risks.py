@@ -31,6 +31,12 @@ _ABUSE_VERB = (
     r"locked|burns|burned|burnt)"
 )
 _INJURY = r"(?:bruis\w*|black eyes?|welts?|marks|injur\w*|fractur\w*|burns|cuts|scratches)"
+# "Fall asleep", "fell apart", "falls on a Monday", "fell behind": the verb, not a fall.
+_NOT_A_FALL = (
+    r"(?!\s+(?:asleep|apart|behind|through|in love|short|ill|sick|silent|into place|for it|"
+    r"on (?:a |the )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|"
+    r"holiday)))"
+)
 _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
     # The published screening vocabulary (C-SSRS ideation and behaviour, ASQ, PHQ-9 item 9):
     # wishes to be dead or not wake up, being a burden, hopelessness, thoughts, plans, means,
@@ -67,6 +73,15 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"didn't|did not|don't|do not|dont|never|not)\s+wake\s+up\b|"
         r"\bno (reason|point) (to|in|for) (live|living|going on|being here|anything)\b|"
         r"\b(a|such a|just a|being a)\s+burden\b|"
+        r"\b(tired|sick|weary)\s+of\s+(living|life|being alive)\b|\bdone with (living|life)\b|"
+        r"\b(fine|okay|ok|better|easier|happier)\s+(if\s+(i|he|she|they)\s+(were|was)\s+gone|"
+        r"if\s+(i|he|she|they)\s+(wasn't|weren't)\s+(here|around))\b|"
+        r"\b(dragging|bringing|pulling)\s+(everyone|everybody|them|my family|us all|you all)\s+"
+        r"down\b|"
+        r"\bnothing('s| is| will)?\s+(ever\s+)?(going to|gonna|will)?\s*(change|get better|"
+        r"improve)\b|"
+        r"\b(easier|better)\s+(to\s+)?(just\s+)?(end it|end things|not be here|die|be dead|"
+        r"not wake up)\b|"
         # The burden said as a picture or as others' relief: "a weight around her neck",
         # "they'd be happier without me" (perceived burdensomeness, C-SSRS/INQ).
         r"\b(a|just a|such a|the)\s+(dead\s+)?(weight|millstone|drain|drag)\s+(around|on)\s+"
@@ -78,6 +93,15 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"\b(nothing|it)('s| is| will| is ever| will ever)?\s+(ever\s+)?(going to\s+)?"
         r"(get|be)\s+better\s+(again\s+)?ever\b|"
         # Thoughts, plans, means, intent, preparation, attempts.
+        r"\b(think|thought|thinking|thoughts)\w*\s+(about|of)\s+(driving|crashing|steering|"
+        r"jumping|stepping|walking|swerving)\s+(\w+\s+)?(into|off|in front of)\b|"
+        r"\b(looked|look|looking|searched|searching|googled|googling|researched)\s+(up\s+)?"
+        r"[^.?!]{0,30}?\b(how many|how much|how to|ways to)\b[^.?!]{0,40}?\b(pills|tablets|take|"
+        r"die|kill|overdose|end)\b|"
+        r"\bloaded\s+(gun|pistol|rifle|handgun|firearm|shotgun|revolver)\b|"
+        r"\b(hurt|injur\w*|broke|break|cut|burn\w*|hit|punch\w*|bang\w*|scratch\w*|bit|bite)\s+"
+        r"(myself|my\s+\w+|the wall)\b[^.?!]{0,40}?\b(on purpose|deliberately|intentionally|"
+        r"to punish myself)\b|"
         r"\b(i|he|she|they)\s+(\w+\s+)?(think|thinks|thought|thinking|dream|dreams)\s+(about|of)\s+"
         r"(dying|death|being dead|not being (here|alive|around)|ending (it|things))\b|"
         r"\b(i|he|she|they)('ve| have| has| keep| kept)?\s+(been\s+)?(having|had|get|getting|have)"
@@ -141,6 +165,11 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"(me\s+|her\s+|him\s+)?(my\s+|her\s+|his\s+|any\s+)?(food|groceries|meals|medicine|"
         r"medications?|meds|pills)\b|"
         r"\bno\s+food\s+(in\s+the\s+house\s+)?for\s+(days|a week|weeks|a few days)\b|"
+        r"\b(leaves|left|leaving)\s+(me|her|him)\b[^.?!]{0,30}?\b(all day|for hours|for days|"
+        r"overnight|without\s+(food|water|meals|help|my\s+(meds|medicine|medication)))\b|"
+        # Isolation and control (EASI): kept from people, a phone or money.
+        r"\b(won't|doesn't|wouldn't|didn't|never)\s+let\s+(me|her|him)\s+(see|call|talk to|leave|"
+        r"go out|visit|have\s+(any\s+)?(money|my phone|a phone))\b|"
         rf"\b(afraid|scared|frightened|terrified)\s+of\s+(my|his|her|their)\s+{_PERSON}\b|"
         rf"\b(he|she|they|{_PERSON})\s+(scares|frightens|terrifies)\s+(me|her|him|them)\b|"
         # An injury put down to someone close: "bruises her partner caused", "a black eye
@@ -152,9 +181,15 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         rf"(?:my|his|her|their)\s+(?:ex-)?{_PERSON}\b"
     ),
     RiskKind.FALL_RISK: re.compile(
-        r"\bfell\b(?!\s+asleep)|\bfalls?\b(?!\s+asleep)|\bfalling\b(?!\s+asleep)|"
+        rf"\bfell\b{_NOT_A_FALL}|\bfalls?\b{_NOT_A_FALL}|\bfalling\b{_NOT_A_FALL}|"
+        # A fall as screening defines it (STEADI, WHO): coming to rest on the floor or
+        # ground without meaning to, however it is told.
+        r"\bended up on the (floor|ground)\b|\btook (a|another) (tumble|spill|fall)\b|"
+        r"\b(knees?|legs?|ankles?|hips?)\s+(buckled|gave way|gave out|went out)\b|"
+        r"\bhit the (floor|ground|deck|pavement)\b|"
         r"\bnear[- ]falls?\b|\blos(t|es|ing)\s+(my\s+|his\s+|her\s+|their\s+)?balance\b|"
-        r"\btripped\b|\btripping\b|\btrips?\s+(over|on)\b|\bunsteady\b|"
+        r"\b(tripped|tripping|trips?\s+(over|on))\b(?!\s+(over\s+)?(my|his|her|their)\s+"
+        r"(words|tongue))|\bunsteady\b|"
         # A near fall is screened with the falls (STEADI): "nearly went over", "almost fell".
         r"\b(nearly|almost)\s+(went\s+(over|down)|fell|fall|hit\s+the\s+(floor|ground))\b|"
         r"\bslipped\b|\bwent down\b(?!\s+to\b)|"
@@ -186,6 +221,26 @@ _NEGATOR = re.compile(r"\b(no|not|never|without|free of|absence of|nor|none)\b|n
 _POST_NEGATION = re.compile(r"^\W*(\w+\W+){0,3}?(denied|absent|ruled out|none)\b")
 
 
+# A risk named as a topic, not as what happened: "hopelessness can be part of depression",
+# "falls are the main reason we do balance work", "your fall risk on the Berg has come down".
+_TOPIC_AFTER = re.compile(
+    r"^\W*(?:risk\s+)?(?:can|may|might|could|tends? to|often|usually|is common|are common|"
+    r"(?:is|are)\s+(?:common|normal|part of|the main reason|a (?:common\s+)?(?:sign|symptom|"
+    r"part|reason)|why|what|something|one of)|(?:risk|score)\s+(?:on|has|is|was|went|came))\b"
+)
+# Someone else falling, told by the client: "my mother fell", "she fell at the home".
+_OTHER_FALLER = re.compile(
+    rf"(?:\b(?:my|our|his|her|their)\s+(?:\w+\s+)?{_PERSON}|^\W*(?:he|she|they))"
+    r"(?:\s+(?!i\b|me\b)\w+)?\s*$"
+)
+# Things that fall are no fall: "the leaves are falling", "prices fell".
+_THING_FALLS = re.compile(
+    r"\b(?:leaves|snow|rain|prices?|numbers?|scores?|sales|temperatures?|stocks?|hair|"
+    r"ratings?|grades?|levels?|rates?|sugars?|readings?|it|that|things|pieces|shelf|"
+    r"books?|boxes?|glass|cup|plate|phone)\s+(?:\w+\s+)?$"
+)
+
+
 def find_risks(sentence: str, *, first_person: bool = False) -> list[RiskKind]:
     """Risks stated (not denied) in one sentence.
 
@@ -210,7 +265,13 @@ def _risks_in(sentence: str, first_person: bool) -> tuple[RiskKind, ...]:
                     continue
                 if _is_negated(clause, match.start(), match.end()):
                     continue
-                if kind is RiskKind.FALL_RISK and _FALL_REASONING.search(clause[: match.start()]):
+                if kind is RiskKind.FALL_RISK and (
+                    _FALL_REASONING.search(clause[: match.start()])
+                    or _THING_FALLS.search(clause[: match.start()])
+                    or (first_person and _OTHER_FALLER.search(clause[: match.start()]))
+                ):
+                    continue
+                if not first_person and _TOPIC_AFTER.match(clause[match.end() :]):
                     continue
                 if (
                     first_person
