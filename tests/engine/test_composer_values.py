@@ -168,7 +168,9 @@ def test_a_decimal_said_without_its_zero() -> None:
     assert _values(("Clinician", "Walking speed came to point nine meters per second.")) == [
         ("other", 0.9, "meters per second")
     ]
-    assert _values(("Clinician", "At this point five of the ten cards are sorted.")) == []
+    assert _values(("Clinician", "At this point five of the ten cards are sorted.")) == [
+        ("other", 5, "/10")
+    ]
 
 
 def test_blood_pressure_said_as_two_numbers_over_each_other() -> None:
@@ -196,7 +198,9 @@ def test_a_score_said_before_the_instrument_and_the_number_in_a_tests_name() -> 
     assert _values(("Clinician", "She scored twelve on the GAD-7 this morning.")) == [
         ("other", 12, "GAD-7")
     ]
-    assert _values(("Clinician", "Two minute step test, you did sixty-one steps.")) == []
+    assert _values(("Clinician", "Two minute step test, you did sixty-one steps.")) == [
+        ("repetitions", 61, "repetitions")
+    ]
     assert _values(("Clinician", "On the ten meter walk you took nine seconds.")) == [
         ("duration", 9, "seconds")
     ]
@@ -253,3 +257,47 @@ def test_a_completed_count_and_items_picked_to_work_on() -> None:
     )
     assert [(m["kind"], m["value"]) for m in measured(calls)] == [("repetitions", 12)]
     assert _values(("Clinician", "Read me the next ten words on the card.")) == []
+
+
+def test_a_deficit_or_a_reading_with_a_remark_after_the_joint_is_moved() -> None:
+    calls = composed(
+        ("Clinician", "Straighten the left elbow for me."),
+        ("Clinician", "You're missing about ten."),
+    )
+    assert [(m["value"], m["body_part"], m["side"]) for m in measured(calls)] == [
+        (10, "elbow", "left")
+    ]
+    calls = composed(
+        ("Clinician", "Lift your arm up over your head."), ("Clinician", "One sixty, nice.")
+    )
+    assert [(m["kind"], m["value"], m["body_part"]) for m in measured(calls)] == [
+        ("range_of_motion", 160, "shoulder")
+    ]
+
+
+def test_how_is_a_body_part_on_a_scale_asks_its_pain() -> None:
+    calls = composed(
+        ("Clinician", "On a zero to ten scale, how's your neck?"), ("Client", "Like a four-ish.")
+    )
+    assert [(m["kind"], m["value"], m["body_part"]) for m in measured(calls)] == [
+        ("pain_score", 4, "neck")
+    ]
+
+
+def test_timed_tests_counts_and_doses() -> None:
+    assert _values(("Clinician", "Timed up and go today was twelve point four seconds.")) == [
+        ("duration", 12.4, "seconds")
+    ]
+    assert _values(("Clinician", "Five times sit to stand, nineteen seconds.")) == [
+        ("duration", 19, "seconds")
+    ]
+    assert _values(("Clinician", "In thirty seconds you did ten stands.")) == [
+        ("repetitions", 10, "repetitions")
+    ]
+    assert _values(("Clinician", "Hold it for ten seconds, five times.")) == []
+    assert _values(("Clinician", "Your PHQ-9 is down to eight.")) == [("other", 8, "PHQ-9")]
+    assert _values(("Clinician", "You named seven of the ten objects.")) == [("other", 7, "/10")]
+    assert _values(("Clinician", "Pressure is one eighteen over seventy-six.")) == [
+        ("other", 118, "/76 mmHg")
+    ]
+    assert _values(("Clinician", "I'll call you at one fifteen.")) == []

@@ -51,7 +51,8 @@ _SCALE = re.compile(
     r"(0|zero|1|one|10|ten) (being|is|means|meaning|=|for|as)\b)"
 )
 _HOW_IS_IT = re.compile(
-    r"\b(feel\w*|been|doing|treating|holding up|behaving|bothering|giving you)\b"
+    r"\b(feel\w*|been|doing|treating|holding up|behaving|bothering|giving you)\b|"
+    r"\bhow(?:'s| is| are)\s+(?:your|the|that)\b"
 )
 _HOW_MANY = re.compile(r"\bhow many\s+(\w+)")
 # A rating given as a range ("between five and six", "a six or seven"), recorded at its

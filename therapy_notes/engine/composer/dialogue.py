@@ -13,6 +13,7 @@ import re
 from enum import StrEnum
 
 from therapy_notes.engine.composer.measurements import find_measurements
+from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.text import normalise
 
 
@@ -309,7 +310,7 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
     if (
         speaker is not Speaker.CLIENT
         and not _AT_HOME.search(text)
-        and (_MATERIAL.match(text) or (directs and not find_measurements(text)))
+        and (_MATERIAL.match(text) or (directs and not find_measurements(_undosed(text))))
     ):
         return Utterance.INSTRUCTION
     if (
@@ -324,6 +325,18 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
         if _YES.match(text):
             return Utterance.YES
     return Utterance.STATEMENT
+
+
+# The dose of a step being asked for ("hold it for ten seconds, five times"): how long and
+# how often to do it, which is the instruction's content, not a result.
+_DOSE_OF_STEP = re.compile(
+    r"\bfor\s+(?:about\s+|another\s+|a\s+)?\d+(?:\.\d+)?\s*(?:seconds?|secs?|minutes?|mins?|"
+    r"reps|repetitions|breaths|counts?)\b|\b\d+\s+(?:times|reps|repetitions|sets)\b"
+)
+
+
+def _undosed(text: str) -> str:
+    return _DOSE_OF_STEP.sub(" ", spoken_numbers_to_digits(text))
 
 
 def has_value(text: str) -> bool:

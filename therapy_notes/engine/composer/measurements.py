@@ -216,6 +216,11 @@ _MOTION_VALUE = re.compile(
 )
 
 
+def without_test_names(text: str) -> str:
+    """The text with a timed test's number joined to its name ("6-minute walk")."""
+    return _TEST_NAME.sub(r"\1-\2 \3", text)
+
+
 def is_threshold(clause: str, start: int) -> bool:
     """Whether the number at `start` of `clause` is a goal or a limit, not a measurement."""
     return _THRESHOLD_BEFORE.search(clause[max(0, start - 60) : start]) is not None
@@ -264,7 +269,8 @@ _INSTRUMENTS = (
 _INSTRUMENT = re.compile(
     r"\b(" + "|".join(p for _, p in _INSTRUMENTS) + r")\b(?:\s+(?:score|total))?"
     r"[^.;]{0,25}?\b(?:is|was|of|at|came out at|came back at|came in at|scored?|=|totals?|"
-    r"total of|comes to|came to)\s+(?:a |an |about |around )?(\d+(?:\.\d+)?)\b"
+    r"total of|comes to|came to)\s+(?:(?:down|up|back)\s+(?:to\s+)?|dropped to\s+|rose to\s+)?"
+    r"(?:a |an |about |around )?(\d+(?:\.\d+)?)\b"
 )
 
 
@@ -284,6 +290,10 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for m in _INSTRUMENT.finditer(clause):
         name = _instrument(m)
+        if name == "TUG":
+            # A timed test's result is its time: "TUG 12.4 seconds".
+            out.append({"kind": "duration", "value": _value(m.group(2)), "unit": "seconds"})
+            continue
         out.append(
             {
                 "kind": "other",
@@ -306,7 +316,7 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         return out
     # A timed test's name carries a number that is no value: "six minute walk", "ten meter
     # walk", "thirty second sit to stand" (their results are the distance, time or count).
-    clause = _TEST_NAME.sub(r"\1-\2 \3", clause)
+    clause = without_test_names(clause)
     part, side = body_part(clause), side_of(clause)
 
     def add(kind: str, value: str, unit: str, *, located: bool = True, at: int = -1) -> None:
@@ -365,7 +375,8 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         for m in re.finditer(
             rf"{_NUM}\s+(?:of|out of)\s+(?:the\s+)?{_NUM}\b(?=(?:\s+\w+){{0,2}}?\s+"
             r"(?:trials?|items?|words?|sentences?|attempts?|opportunities|questions?|targets?|"
-            r"tries|times|correct\w*|accurate\w*)\b)",
+            r"tries|times|correct\w*|accurate\w*|objects?|pictures?|cards?|photos?|phrases?|"
+            r"names?|nouns?|verbs?|steps?|directions?|commands?)\b)",
             clause,
         ):
             if float(m.group(1)) <= float(m.group(2)):
@@ -418,7 +429,14 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             add("sets", m.group(1), "sets", located=False)
         for m in re.finditer(rf"{_NUM}\s*(?:reps|repetitions)\b", clause):
             add("repetitions", m.group(1), "repetitions", located=False)
+    for m in _DID_COUNT.finditer(clause):
+        # "You did ten stands", "she completed twelve": what was done, counted.
+        add("repetitions", m.group(1), "repetitions", located=False, at=m.start(1))
     for m in re.finditer(rf"{_NUM}\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?)\b", clause):
+        if _DID_COUNT.search(clause) and re.search(
+            r"\b(?:in|within|over)\s+$", clause[: m.start()]
+        ):
+            continue  # "in thirty seconds you did ten stands": the count's time window
         unit = {"s": "seconds", "m": "minutes", "h": "hours"}[m.group(2)[0]]
         add("duration", m.group(1), unit, located=False, at=m.start())
     for m in re.finditer(rf"{_NUM}\s*(feet|foot|ft|meters?|metres?|yards?|miles?)\b", clause):
@@ -495,8 +513,14 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
 
 
 _TEST_NAME = re.compile(
-    r"\b(\d+)\s+(minute|min|meter|metre|m|second|sec|foot|yard|hole)\s+"
+    r"\b(\d+)\s+(minute|min|meter|metre|m|second|sec|foot|yard|hole|times?)\s+"
     r"(walk|step|chair|sit|stand|peg|run|push|hop|shuttle)"
+)
+_DID_COUNT = re.compile(
+    r"\b(?:did|completed|managed|got through|performed)\s+(\d+)\s+(?!(?:seconds?|minutes?|"
+    r"hours?|feet|foot|meters?|metres?|yards?|miles?|degrees|percent|pounds?|lbs?|kilos?|days?|"
+    r"weeks?|months?|years?|times a|out of|of|sessions?|visits?|sets?|reps|repetitions)\b)"
+    r"[a-z][a-z-]*"
 )
 _BLOOD_PRESSURE = re.compile(r"\b(\d{2,3})\s*(?:over|/)\s*(\d{2,3})\b(?!\s*(?:%|percent|degrees))")
 _PLUS_MINUS_GRADE = re.compile(

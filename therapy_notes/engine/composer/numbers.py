@@ -71,7 +71,10 @@ def spoken_numbers_to_digits(text: str) -> str:
 # "One fifty", "one thirty over eighty-five", "one twenty-two": a value from 120 to 199
 # said as its hundred and its tens (how ranges of motion, pressures, weights and distances
 # are read out), but not a clock time ("at one thirty", "one fifteen pm").
-_ONE_HUNDRED_AND = re.compile(r"(?<![\d.])\b1 ([2-9]\d)\b(?![-\d:]|\s*(?:am|pm|a\.m|p\.m|o'clock))")
+_ONE_HUNDRED_AND = re.compile(
+    r"(?<![\d.])\b1 ([2-9]\d|1\d(?=\s*(?:over|/|degrees|feet|pounds|lbs)\b))\b"
+    r"(?![-\d:]|\s*(?:am|pm|a\.m|p\.m|o'clock))"
+)
 _CLOCK_BEFORE = re.compile(
     r"\b(?:at|by|until|till|til|from|before|after|noon|on|monday|tuesday|wednesday|thursday|"
     r"friday|saturday|sunday|tomorrow|tonight|morning|afternoon)\s+(?:about\s+|around\s+)?$"

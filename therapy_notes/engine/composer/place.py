@@ -48,6 +48,10 @@ _SYMPTOM = re.compile(
     r"\b(pain\w*|ache|aches|aching|achy|hurts?|hurting|sore\w*|stiff\w*|numb\w*|tingl\w*|"
     r"swell\w*|swollen|throb\w*|burn\w*|weak\w*|tight\w*|out of \d+|\d+ out of)\b"
 )
+_ARM_RAISED = re.compile(
+    r"\b(?:lift|raise|reach|bring)\w*\s+(?:your|the|her|his)\s+(?:left\s+|right\s+)?arms?\s+"
+    r"(?:up|over|out|forward|in front|above|toward the ceiling)"
+)
 _FOREARM_TURN = re.compile(r"\b(?:supinat|pronat|turn|rotat|flip|twist)\w*")
 _ANKLE_MOTIONS = frozenset({"dorsiflexion", "plantarflexion", "eversion", "inversion"})
 _WRIST_MOTIONS = frozenset({"flexion", "extension", "radial deviation", "ulnar deviation"})
@@ -80,6 +84,10 @@ def tested_limb(sentence: str) -> tuple[str, str] | None:
     if match is None:
         leg = _ON_A_LEG.search(text)
         return ("leg", leg.group(1)) if leg is not None else None
+    if match.group(2 if match.group(1) else 4) == "foot" and _ON_A_LEG.search(
+        text.replace("foot", "leg")
+    ):
+        return "leg", match.group(1) or match.group(3)  # single-leg stance, on either foot
     side, limb = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
     return limb, side
 
@@ -110,6 +118,11 @@ def remember_place(sentence: str, context: Context, *, by_client: bool = False) 
         if pattern.search(text):
             context.motion = motion
             break
+    if context.part in ("head", "") and _ARM_RAISED.search(text):
+        # An arm lifted forward, overhead or out to the side moves at the shoulder: that
+        # is the joint a goniometer measures.
+        context.part = "shoulder"
+        context.motion = context.motion or "flexion"
     if context.motion in _ANKLE_MOTIONS and context.part in ("toe", "foot", ""):
         # Toes pulled up or pointed move the ankle: that is the joint measured.
         context.part = "ankle"

@@ -21,7 +21,12 @@ from therapy_notes.engine.composer.earlier import (
     said_when,
 )
 from therapy_notes.engine.composer.facts import Context, Entry, Facts
-from therapy_notes.engine.composer.measurements import TEST_COUNT_UNITS, find_measurements, side_of
+from therapy_notes.engine.composer.measurements import (
+    TEST_COUNT_UNITS,
+    find_measurements,
+    side_of,
+    without_test_names,
+)
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.place import BARE_SIDE_VALUE
 from therapy_notes.engine.composer.text import normalise
@@ -206,7 +211,8 @@ def _number_text(value: float | int) -> str:
 
 def asks_for_count(sentence: str) -> bool:
     """Whether an instruction asks for a count of repetitions, to be reported next."""
-    return _COUNT_ASKED.search(spoken_numbers_to_digits(normalise(sentence))) is not None
+    text = without_test_names(spoken_numbers_to_digits(normalise(sentence)))
+    return _COUNT_ASKED.search(text) is not None
 
 
 def counted_repetitions(
@@ -219,7 +225,7 @@ def counted_repetitions(
     """
     if not context.counting:
         return []
-    digits = spoken_numbers_to_digits(normalise(sentence))
+    digits = without_test_names(spoken_numbers_to_digits(normalise(sentence)))
     match = _COUNT_REPORTED.match(digits)
     if match is None or (match.group(2) and float(match.group(1)) > float(match.group(2))):
         return []
@@ -237,8 +243,10 @@ def counted_repetitions(
 # knee back as far as it goes." "That's one twenty."): degrees, as range of motion is
 # documented; a grade or a count would have its scale or its instruction.
 _BARE_READING = re.compile(
-    r"^\W*(?:that's|that is|you're at|you are at|it's|it is|she's at|he's at)?\s*"
-    r"(?:about|around|roughly|just about|almost|nearly)?\s*(\d+)\s*(?:degrees)?\W*$"
+    r"^\W*(?:that's|that is|you're at|you are at|it's|it is|she's at|he's at|"
+    r"(?:you're|you are|she's|he's|it's)?\s*(?:missing|lacking|short(?: by)?))?\s*"
+    r"(?:about|around|roughly|just about|almost|nearly)?\s*(\d+)\s*(?:degrees)?"
+    r"(?:\W+(?:nice|good|great|perfect|excellent|okay|ok|lovely|well done))?\W*$"
 )
 
 
