@@ -153,3 +153,27 @@ def test_falls_and_hopelessness_as_a_topic_or_someone_elses_are_no_flag() -> Non
         ("Client", "My birthday falls on a Sunday this year."),
     ):
         assert flagged(composed((who, said))) == [], said
+
+
+def test_a_question_about_lethal_means_is_a_screen() -> None:
+    calls = composed(
+        ("Clinician", "Is there a firearm kept anywhere in the house?"),
+        ("Client", "My brother's shotgun is in the basement."),
+    )
+    assert flagged(calls) == ["self_harm"]
+    calls = composed(("Clinician", "Do you have any weapons at home?"), ("Client", "None at all."))
+    assert flagged(calls) == []
+    assert any("denies suicidal" in t for t in texts(calls, "assessment"))
+
+
+def test_rehearsal_overdose_no_future_and_sliding_to_the_floor() -> None:
+    for said, kind in (
+        ("Last night I sat holding the razor to my wrist for an hour.", "self_harm"),
+        ("I took too many of my sleeping pills on Friday.", "self_harm"),
+        ("Would anybody even care if I died?", "self_harm"),
+        ("I can't see any future for me.", "self_harm"),
+        ("I slid out of the wheelchair yesterday.", "fall_risk"),
+    ):
+        assert flagged(composed(("Client", said))) == [kind], said
+    for said in ("I can see a future now.", "I took too long getting ready."):
+        assert flagged(composed(("Client", said))) == [], said

@@ -28,6 +28,7 @@ _VIOLENT_VERB = (
 _ABUSE_VERB = (
     r"(?:hits|hit|beats|beat|kicks|kicked|chokes|choked|slaps|slapped|pushes|pushed|shoves|"
     r"shoved|grabs|grabbed|punches|punched|strangles|strangled|threatens|threatened|locks|"
+    r"pinches|pinched|bites|slaps|"
     r"locked|burns|burned|burnt)"
 )
 _INJURY = r"(?:bruis\w*|black eyes?|welts?|marks|injur\w*|fractur\w*|burns|cuts|scratches)"
@@ -93,6 +94,16 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"\b(nothing|it)('s| is| will| is ever| will ever)?\s+(ever\s+)?(going to\s+)?"
         r"(get|be)\s+better\s+(again\s+)?ever\b|"
         # Thoughts, plans, means, intent, preparation, attempts.
+        r"\b(notice|care|miss me|matter)\b[^.?!]{0,15}\bif\s+(i|he|she)\s+(died|was gone|were gone|"
+        r"disappeared|was dead|wasn't here|weren't here)\b|"
+        r"\b(don't|do not|can't|cannot|couldn't)\s+see\s+(a|any)\s+"
+        r"(future|way out|reason to live)\b|"
+        r"\bno future\b|"
+        # Rehearsal (C-SSRS preparatory behaviour): the means held, ready.
+        r"\b(with|holding|held|hold)\s+(the\s+|my\s+|a\s+)?(pills|tablets|gun|rope|knife|blade|"
+        r"razor)\s+(in\s+(my|his|her)\s+hands?|to\s+(my|his|her)\s+(head|throat|wrist|chest))\b|"
+        r"\b(took|taken|swallowed)\s+(too many|a lot of|loads of|all)\s+(of\s+)?"
+        r"(my\s+|the\s+|her\s+|his\s+)?(sleeping\s+)?(pills|tablets|meds|medications?|painkillers)\b|"
         r"\b(think|thought|thinking|thoughts)\w*\s+(about|of)\s+(driving|crashing|steering|"
         r"jumping|stepping|walking|swerving)\s+(\w+\s+)?(into|off|in front of)\b|"
         r"\b(looked|look|looking|searched|searching|googled|googling|researched)\s+(up\s+)?"
@@ -185,6 +196,8 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         # A fall as screening defines it (STEADI, WHO): coming to rest on the floor or
         # ground without meaning to, however it is told.
         r"\bended up on the (floor|ground)\b|\btook (a|another) (tumble|spill|fall)\b|"
+        r"\b(slid|slipped|slumped|rolled|sank)\s+(off|out of|down)\s+(the\s+|my\s+|a\s+)?"
+        r"(bed|chair|toilet|couch|sofa|wheelchair|commode)\b|\bonto the (floor|ground)\b|"
         r"\b(knees?|legs?|ankles?|hips?)\s+(buckled|gave way|gave out|went out)\b|"
         r"\bhit the (floor|ground|deck|pavement)\b|"
         r"\bnear[- ]falls?\b|\blos(t|es|ing)\s+(my\s+|his\s+|her\s+|their\s+)?balance\b|"
@@ -329,7 +342,13 @@ _SCREENS: dict[RiskKind, re.Pattern[str]] = {
         # The C-SSRS follow-ups ask about the thoughts without naming them again: method
         # ("how you would do it") and intent ("act on these thoughts").
         r"\b(act|acting)\s+on\s+(these|those|the|your|them|that|this|it)\b|"
-        r"\bhow\s+you\s+(would|might|could|'d|will)\s+(do|go about)\s+(it|this|that)\b"
+        r"\bhow\s+you\s+(would|might|could|'d|will)\s+(do|go about)\s+(it|this|that)\b|"
+        # Lethal means (the screens' access questions, counselling on access to means).
+        r"\b(guns?|firearms?|weapons?|rifles?|pistols?)\b[^.?]{0,25}\b(home|house|access|around|"
+        r"keep|own)\b|\b(home|house|access to|keep|own)\b[^.?]{0,25}\b(guns?|firearms?|weapons?)\b|"
+        r"\b(pills?|meds|medications?|tablets)\s+(saved|stockpiled|stored|put away|hidden)\b|"
+        r"\b(saved|saving|stockpil\w*|hoard\w*)\s+(up\s+)?(any\s+)?(pills|meds|medications?|"
+        r"tablets)\b"
     ),
     RiskKind.HARM_TO_OTHERS: re.compile(
         r"\b(hurt|harm|kill)\w*\s+(anyone|someone|somebody|anybody|others|other people)\b|"
