@@ -301,3 +301,32 @@ def test_timed_tests_counts_and_doses() -> None:
         ("other", 118, "/76 mmHg")
     ]
     assert _values(("Clinician", "I'll call you at one fifteen.")) == []
+
+
+def test_a_score_compared_and_given_for_today_in_one_sentence() -> None:
+    assert _values(("Clinician", "Two months ago your GAD-7 was fifteen, today it's nine.")) == [
+        ("other", 9, "GAD-7")
+    ]
+    assert _values(("Clinician", "Since January your DGI went from twelve to nineteen.")) == [
+        ("other", 19, "DGI")
+    ]
+    assert _values(("Clinician", "Last month your GAD-7 was fifteen.")) == []
+
+
+def test_more_vital_signs_a_signed_range_and_inches() -> None:
+    assert _values(("Clinician", "Respirations are twenty-two at rest.")) == [
+        ("other", 22, "breaths per minute")
+    ]
+    assert _values(("Clinician", "Her temperature is thirty-seven point two.")) == [
+        ("other", 37.2, "°C")
+    ]
+    assert _values(("Clinician", "Elbow extension is minus fifteen.")) == [
+        ("range_of_motion", -15, "degrees")
+    ]
+    assert _values(("Clinician", "Fingertip to floor is nine inches.")) == [("other", 9, "inches")]
+    assert _values(("Clinician", "Two point discrimination is five millimetres.")) == [
+        ("other", 5, "millimeters")
+    ]
+    assert _values(("Clinician", "Reading rate was one fifteen words per minute.")) == [
+        ("other", 115, "per minute")
+    ]

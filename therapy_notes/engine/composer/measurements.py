@@ -211,8 +211,8 @@ _MOTION_VALUE = re.compile(
     r"\b(?:flexion|extension|abduction|adduction|(?:internal|external) rotation|dorsiflexion|"
     r"plantarflexion|supination|pronation|eversion|inversion)\b(?:(?:\s+\w+){0,5}?\s+(?:is|was|of|"
     r"at|to|reaches|reached|measures|measured|gets to|got to))?\s+(?:up to\s+|about\s+|around\s+|"
-    r"only\s+)?(\d+)\b(?!\s*(?:/|out of|over|%|percent|seconds?|minutes?|reps|times|pounds?|"
-    r"lbs?|kgs?|kilo\w*|plus|minus|\.\d))"
+    r"only\s+)?(minus\s+|-)?(\d+)\b(?!\s*(?:/|out of|over|%|percent|seconds?|minutes?|reps|times|"
+    r"pounds?|lbs?|kgs?|kilo\w*|plus|minus|\.\d))"
 )
 
 
@@ -231,11 +231,24 @@ def find_measurements(sentence: str) -> list[dict[str, Any]]:
     return [dict(m) for m in _measurements_of(sentence)]
 
 
+# The same score said again for today in the next clause: "three weeks ago your PHQ-9 was
+# eighteen, today it's twelve".
+_TODAYS_AGAIN = re.compile(
+    r"^\W*(?:and\s+|but\s+)?(?:(?:today|now|this (?:week|time|session|visit))\b[^\d.;]{0,15}?"
+    r"(\d+(?:\.\d+)?)\b|(?:it's|it is|you're at|you are at|she's at|he's at)\s+(?:a\s+)?"
+    r"(\d+(?:\.\d+)?)\s+(?:today|now)\b)"
+)
+
+
 @lru_cache(maxsize=16384)
 def _measurements_of(sentence: str) -> tuple[dict[str, Any], ...]:
     found: list[dict[str, Any]] = []
     for clause in clauses(spoken_numbers_to_digits(sentence)):
-        found.extend(_clause_measurements(clause))
+        values = _clause_measurements(clause)
+        again = _TODAYS_AGAIN.match(clause)
+        if not values and again is not None and found and "name" in found[-1]:
+            values = [{**found[-1], "value": _value(again.group(1) or again.group(2))}]
+        found.extend(values)
     unique: list[dict[str, Any]] = []
     for m in found:
         if m not in unique:
@@ -269,7 +282,9 @@ _INSTRUMENTS = (
 _INSTRUMENT = re.compile(
     r"\b(" + "|".join(p for _, p in _INSTRUMENTS) + r")\b(?:\s+(?:score|total))?"
     r"[^.;]{0,25}?\b(?:is|was|of|at|came out at|came back at|came in at|scored?|=|totals?|"
-    r"total of|comes to|came to)\s+(?:(?:down|up|back)\s+(?:to\s+)?|dropped to\s+|rose to\s+)?"
+    r"total of|comes to|came to|(?:went|gone|moved|improved|rose|dropped|fell|come|came)?\s*from\s+"
+    r"\d+(?:\.\d+)?\s+(?:up\s+|down\s+)?to)\s+(?:(?:down|up|back)\s+(?:to\s+)?|dropped to\s+|"
+    r"rose to\s+)?"
     r"(?:a |an |about |around )?(\d+(?:\.\d+)?)\b"
 )
 
@@ -294,14 +309,12 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             # A timed test's result is its time: "TUG 12.4 seconds".
             out.append({"kind": "duration", "value": _value(m.group(2)), "unit": "seconds"})
             continue
-        out.append(
-            {
-                "kind": "other",
-                "value": _value(m.group(2)),
-                "unit": name,
-                "name": name.lower().replace("-", ""),
-            }
-        )
+        score = {"kind": "other", "unit": name, "name": name.lower().replace("-", "")}
+        out.append({**score, "value": _value(m.group(2))})
+        for piece in re.split(r"[,;]", clause[m.end() :])[1:]:
+            again = _TODAYS_AGAIN.match(piece)
+            if again is not None:
+                out.append({**score, "value": _value(again.group(1) or again.group(2))})
     for m in _SCORED_ON.finditer(clause):
         name = _instrument(m, 2)
         out.append(
@@ -329,6 +342,16 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             entry["side"] = side
         out.append(entry)
 
+    for m in _VITALS.finditer(clause):
+        # Respiratory rate and temperature, the vital signs beside pressure and pulse.
+        if m.group(1).startswith("temp"):
+            unit = "°F" if float(m.group(2)) >= 50 else "°C"
+            out.append({"kind": "other", "value": _value(m.group(2)), "unit": unit})
+        else:
+            breaths = {"kind": "other", "value": _value(m.group(2)), "unit": "breaths per minute"}
+            out.append(breaths)
+    for m in re.finditer(rf"{_NUM}\s*(?:inches|inch)\b", clause):
+        add("other", m.group(1), "inches", at=m.start())  # fingertip to floor, a girth
     for m in _BLOOD_PRESSURE.finditer(clause):
         # "One thirty over eighty-five": systolic over diastolic, the one reading said as
         # two numbers over each other (a scale's "over ten" or "over five" is not one).
@@ -410,11 +433,14 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
     # twenty", "external rotation is sixty" (degrees; a grade would be out of five).
     joined = re.sub(r"\b1 ([1-9]\d)\b", r"1\1", clause)
     for m in _MOTION_VALUE.finditer(joined):
+        # A motion short of neutral is said with its sign ("extension is minus five").
+        said = f"-{m.group(2)}" if m.group(1) else m.group(2)
         taken = any(
-            e["kind"] == "range_of_motion" and e["value"] == _value(m.group(1)) for e in out
+            e["kind"] == "range_of_motion" and abs(e["value"]) == _value(m.group(2)) for e in out
         )
-        if float(m.group(1)) >= 10 and not taken and not is_threshold(joined, m.start()):
-            add("range_of_motion", m.group(1), "degrees")
+        big = float(m.group(2)) >= 10 or m.group(1)
+        if big and not taken and not is_threshold(joined, m.start()):
+            add("range_of_motion", said, "degrees")
     if re.search(r"\b(grip|pinch|strength|dynamometer)\b", clause) or _SIDE_PAIR.search(clause):
         # A force in pounds or kilograms with a side is a strength reading, not a weight.
         for m in re.finditer(rf"{_NUM}\s*(kilograms?|kilos?|kgs?|pounds?|lbs?)\b", clause):
@@ -513,8 +539,12 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
 
 
 _TEST_NAME = re.compile(
-    r"\b(\d+)\s+(minute|min|meter|metre|m|second|sec|foot|yard|hole|times?)\s+"
-    r"(walk|step|chair|sit|stand|peg|run|push|hop|shuttle)"
+    r"\b(\d+)\s+(minute|min|meter|metre|m|second|sec|foot|yard|hole|times?|point)\s+"
+    r"(walk|step|chair|sit|stand|peg|run|push|hop|shuttle|discrimination)"
+)
+_VITALS = re.compile(
+    r"\b(respiratory rate|resp rate|breathing rate|respirations|temperature|temp)\b"
+    r"(?:\s+(?:is|are|was|were|of|at|today))*\s+(?:about\s+)?(\d+(?:\.\d+)?)\b"
 )
 _DID_COUNT = re.compile(
     r"\b(?:did|completed|managed|got through|performed)\s+(\d+)\s+(?!(?:seconds?|minutes?|"

@@ -72,7 +72,8 @@ def spoken_numbers_to_digits(text: str) -> str:
 # said as its hundred and its tens (how ranges of motion, pressures, weights and distances
 # are read out), but not a clock time ("at one thirty", "one fifteen pm").
 _ONE_HUNDRED_AND = re.compile(
-    r"(?<![\d.])\b1 ([2-9]\d|1\d(?=\s*(?:over|/|degrees|feet|pounds|lbs)\b))\b"
+    r"(?<![\d.])\b1 ([2-9]\d|1\d(?=\s*(?:over|/|degrees|feet|pounds|lbs|words|wpm|beats|bpm|"
+    r"steps|meters|metres|yards)\b))\b"
     r"(?![-\d:]|\s*(?:am|pm|a\.m|p\.m|o'clock))"
 )
 _CLOCK_BEFORE = re.compile(
