@@ -177,3 +177,23 @@ def test_rehearsal_overdose_no_future_and_sliding_to_the_floor() -> None:
         assert flagged(composed(("Client", said))) == [kind], said
     for said in ("I can see a future now.", "I took too long getting ready."):
         assert flagged(composed(("Client", said))) == [], said
+
+
+def test_a_long_abuse_screen_with_several_acts_is_a_screen() -> None:
+    for template in ("soap", "dap", "birp", "girp"):
+        calls = composed(
+            (
+                "Clinician",
+                "Has anybody you live with ever pushed you, threatened you, or taken money"
+                " from you without asking?",
+            ),
+            ("Client", "No to all of those."),
+            template=template,
+        )
+        assert flagged(calls) == [], template
+        assert any("denies abuse" in t for t in texts(calls)), template
+    calls = composed(
+        ("Clinician", "Is there someone who can push you in the chair to the car?"),
+        ("Client", "Yes, my son."),
+    )
+    assert flagged(calls) == []

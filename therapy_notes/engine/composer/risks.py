@@ -359,8 +359,11 @@ _SCREENS: dict[RiskKind, re.Pattern[str]] = {
     RiskKind.ABUSE_OR_NEGLECT: re.compile(
         r"\bsafe at home\b|\b(?:feel|feeling|are you|keep you|is it)\b[^.?]{0,15}\bsafe\b"
         r"(?![^.?]{0,30}\b(?:yourself|tonight|right now))|"
-        r"\b(anyone|someone|somebody|anybody)\s+(\w+\s+){0,2}"
-        r"(hurt|hit|hurting|hitting|threaten\w*|scar\w*)\s+you\b|\babus\w*|\bneglect\w*|"
+        r"\b(anyone|someone|somebody|anybody)\b[^.?]{0,40}?\b(hurt|hit|hurting|hitting|threaten\w*|"
+        r"scar\w*|pushed|shoved|slapped|kicked|grabbed|forced|frightened)\s+you\b|"
+        r"\btouched you\s+(in a way|in ways|without|against)\b|"
+        r"\b(taken|took|take|taking)\s+(things|money|anything|stuff)\s+from\s+you\b|"
+        r"\babus\w*|\bneglect\w*|"
         r"\bafraid of (anyone|someone|him|her|them)\b|"
         # The Elder Abuse Suspicion Index's items: money used against the client's will,
         # kept from food, medicine or people, made afraid.
