@@ -16,7 +16,8 @@ import pytest
 from tests.postgres_server import PostgresServer
 from tests.speech import FIXTURES, LONG_SESSION, SpeechFixture, normalise, word_error_rate
 from therapy_notes.audio.wav_source import WavSource
-from therapy_notes.cli import JsonLinesOutput, open_store, transcribe
+from therapy_notes.bootstrap import open_configured_database
+from therapy_notes.cli import JsonLinesOutput, transcribe
 from therapy_notes.config import AppConfig
 from therapy_notes.domain.events import (
     LinkEvent,
@@ -146,7 +147,7 @@ async def test_transcribe_stores_session_and_prints_json_lines(
     usage = lines[-1]
     assert int(str(usage["input_audio_tokens"])) >= 10 * 15  # ~20 s of audio at 10 tokens/s
 
-    database = open_store(config, None)
+    database = open_configured_database(config, None)
     assert database.is_server is (backend == "postgresql")
     assert config.db_path.exists() is (backend == "sqlite")  # a clinic desktop keeps no copy
     try:

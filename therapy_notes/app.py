@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import os
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -24,8 +23,9 @@ from urllib.parse import urlsplit
 from argon2 import PasswordHasher
 from PySide6.QtCore import QCoreApplication
 
+from therapy_notes.bootstrap import configured_signing_key, open_configured_database
 from therapy_notes.config import CLOUD_URL, AppConfig
-from therapy_notes.domain.database_url import DATABASE_PASSWORD_ENV, DatabaseUrlError, check_url
+from therapy_notes.domain.database_url import DatabaseUrlError, check_url
 from therapy_notes.domain.document import NoteDocument
 from therapy_notes.domain.engine_choice import EngineChoice
 from therapy_notes.domain.engine_url import (
@@ -38,7 +38,6 @@ from therapy_notes.domain.keys import DatabaseKey
 from therapy_notes.domain.notes import EntrySource
 from therapy_notes.engine.launcher import local_engine
 from therapy_notes.errors import AuthError, EngineUnavailableError, UserFacingError
-from therapy_notes.services.database_password import database_password
 from therapy_notes.services.notes import NotesService
 from therapy_notes.services.patients import PatientsService
 from therapy_notes.services.ports import (
@@ -52,10 +51,8 @@ from therapy_notes.services.sessions import SessionsService
 from therapy_notes.services.templates import available_templates, load_template
 from therapy_notes.services.users import UsersService
 from therapy_notes.services.voices import VoiceEnrollmentService, VoicePrinter
-from therapy_notes.storage.database import Database, open_database, open_url
+from therapy_notes.storage.database import Database
 from therapy_notes.storage.profile_cache import ProfileCache
-from therapy_notes.storage.signatures import clinic_signing_key, signing_key_for
-from therapy_notes.system_keyring import SystemKeyring
 from therapy_notes.ui.controllers.engine import EngineController, EngineEndpoint, EngineOpener
 from therapy_notes.ui.controllers.library import LibraryController
 from therapy_notes.ui.controllers.lock import CHECK_INTERVAL_MS, IdleLock
@@ -243,22 +240,6 @@ def resolve_data_dir(config: AppConfig) -> AppConfig:
     return config
 
 
-def open_configured_database(config: AppConfig, db_key: DatabaseKey | None) -> Database:
-    """The clinic's PostgreSQL database when one is configured, else this computer's file.
-
-    The server's password comes from THERAPY_NOTES_DATABASE_PASSWORD or the OS keyring
-    (`therapy-notes db password`); blocking, so it runs on a worker thread.
-    """
-    if config.database_url is not None and config.is_shared_database:
-        password = database_password(
-            config.database_url,
-            from_env=os.environ.get(DATABASE_PASSWORD_ENV),
-            keyring=SystemKeyring(),
-        )
-        return open_url(config.database_url, password=password)
-    return open_database(config.db_path, db_key)
-
-
 async def build_app(
     config: AppConfig,
     *,
@@ -367,10 +348,7 @@ async def build_app(
     recording = RecordingController(
         make_service, lambda: audio_factory(settings.settings.input_device), pcm16_level
     )
-    if config.is_shared_database:  # one secret for every desktop of the clinic
-        signing_key = await asyncio.to_thread(clinic_signing_key, config.data_dir)
-    else:
-        signing_key = await asyncio.to_thread(signing_key_for, config.db_path, db_key)
+    signing_key = await asyncio.to_thread(configured_signing_key, config, db_key)
     notes_service = NotesService(database.uow_factory, signing_key=signing_key)
     patients = PatientsService(database.uow_factory, profiles=profiles)
     library = LibraryController(

@@ -16,13 +16,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
-from therapy_notes.cli.database_access import (
-    key_service,
-    open_store,
-    server_password,
-    signing_key,
-    unlock_key,
-)
+from therapy_notes.cli.database_access import key_service, unlock_key
 from therapy_notes.cli.database_commands import run_database_command, run_db_command
 from therapy_notes.cli.exit_codes import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from therapy_notes.cli.export_command import cli_actor, export_note
@@ -49,11 +43,8 @@ __all__ = [
     "export_note",
     "key_service",
     "main",
-    "open_store",
     "sample_recording",
     "server_main",
-    "server_password",
-    "signing_key",
     "transcribe",
     "unlock_key",
 ]

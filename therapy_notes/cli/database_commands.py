@@ -11,7 +11,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from therapy_notes.cli.database_access import key_service, server_password, unlock_key
+from therapy_notes.bootstrap import server_password
+from therapy_notes.cli.database_access import key_service, unlock_key
 from therapy_notes.cli.exit_codes import EXIT_OK
 from therapy_notes.config import AppConfig
 from therapy_notes.domain.database_url import DATABASE_URL_ENV, redacted

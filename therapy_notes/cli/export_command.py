@@ -11,7 +11,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from therapy_notes.cli.database_access import open_store, signing_key
+from therapy_notes.bootstrap import configured_signing_key, open_configured_database
 from therapy_notes.cli.exit_codes import EXIT_OK
 from therapy_notes.config import AppConfig
 from therapy_notes.domain.export_formats import ExportFormat, PaperSize
@@ -53,9 +53,9 @@ async def export_note(
         raise UserFacingError(
             f"There is no database at {config.db_path}: nothing to export. Check --data-dir."
         )
-    database = await asyncio.to_thread(open_store, config, db_key)
+    database = await asyncio.to_thread(open_configured_database, config, db_key)
     try:
-        key = await asyncio.to_thread(signing_key, config, db_key)
+        key = await asyncio.to_thread(configured_signing_key, config, db_key)
         service = NotesService(database.uow_factory, signing_key=key)
         document = await service.export_document(
             cli_actor(),

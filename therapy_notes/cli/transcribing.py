@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from therapy_notes.cli.database_access import open_store
+from therapy_notes.bootstrap import open_configured_database
 from therapy_notes.cli.exit_codes import EXIT_OK
 from therapy_notes.cli.session_output import SessionOutput
 from therapy_notes.config import AppConfig
@@ -97,7 +97,7 @@ async def transcribe(
     source = WavSource(file, realtime=realtime)
     for warning in read_wav_info(file).warnings:
         out.warning(warning)
-    database = await asyncio.to_thread(open_store, config, db_key)
+    database = await asyncio.to_thread(open_configured_database, config, db_key)
     try:
         profiles = ProfileCache(database.uow_factory)
         async with engine_url_for(config) as (url, key, engine_name):
