@@ -197,3 +197,39 @@ def test_a_long_abuse_screen_with_several_acts_is_a_screen() -> None:
         ("Client", "Yes, my son."),
     )
     assert flagged(calls) == []
+
+
+def test_others_relief_at_the_clients_absence_is_passive_ideation() -> None:
+    # Perceived burdensomeness said as how others would feel: C-SSRS wish to be dead.
+    for said in (
+        "Honestly, my kids would be happier if I just disappeared.",
+        "Everyone would be fine if I simply wasn't around anymore.",
+    ):
+        calls = composed(("Clinician", "How has the week been?"), ("Client", said))
+        assert flagged(calls) == ["self_harm"], said
+
+
+def test_being_happier_somewhere_else_is_no_risk() -> None:
+    calls = composed(
+        ("Clinician", "How is the new job?"),
+        ("Client", "Good. I'd be happier if the commute just disappeared, though."),
+    )
+    assert flagged(calls) == []
+
+
+def test_a_car_left_running_in_a_closed_garage_is_a_method_and_flagged() -> None:
+    # Carbon monoxide: an aborted or interrupted attempt told as what was done.
+    for said in (
+        "Last Sunday I sat in the garage with the engine running for a while.",
+        "I shut the garage door and left the car on, then my daughter came home.",
+    ):
+        calls = composed(("Clinician", "What happened after the argument?"), ("Client", said))
+        assert flagged(calls) == ["self_harm"], said
+
+
+def test_a_car_warming_up_in_the_driveway_is_no_risk() -> None:
+    calls = composed(
+        ("Clinician", "How do you manage the cold mornings?"),
+        ("Client", "I leave the car running in the driveway for ten minutes before I go."),
+    )
+    assert flagged(calls) == []

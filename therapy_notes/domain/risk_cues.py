@@ -20,7 +20,7 @@ _CUES = re.compile(
     r"\bgun|\brifle|\bpistol|\brope\b|\bweapon|\bcutting|\bcut (myself|my)|\bbridge|"
     r"\bfell\b|\bfall(s|ing|en)?\b(?! asleep)|\btripped|\bslipped|lost (my )?balance|"
     r"went down|\bhit\b|\bhits\b|\bbeat|abus|neglect|\bsafe\b|scared of|afraid of|\bthreat|"
-    r"haven't (eaten|showered|bathed)",
+    r"haven't (eaten|showered|bathed)|disappear|\bgarage\b|exhaust",
     re.IGNORECASE,
 )
 

@@ -75,8 +75,14 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"\bno (reason|point) (to|in|for) (live|living|going on|being here|anything)\b|"
         r"\b(a|such a|just a|being a)\s+burden\b|"
         r"\b(tired|sick|weary)\s+of\s+(living|life|being alive)\b|\bdone with (living|life)\b|"
-        r"\b(fine|okay|ok|better|easier|happier)\s+(if\s+(i|he|she|they)\s+(were|was)\s+gone|"
-        r"if\s+(i|he|she|they)\s+(wasn't|weren't)\s+(here|around))\b|"
+        r"\b(fine|okay|ok|better|easier|happier)\s+(off\s+)?if\s+(i|he|she|they)\s+"
+        r"(just\s+|simply\s+)?((were|was)\s+(gone|dead)|(wasn't|weren't|was not|were not)\s+"
+        r"(here|around|alive)|disappeared|vanished|died)\b|"
+        # Carbon monoxide (C-SSRS: an interrupted or aborted attempt told as what was done):
+        # an engine left running in a closed garage, in either order.
+        r"\bgarage\b[^.?!]{0,60}?\b(engine|car|motor)\s+(running|on)\b|"
+        r"\b(engine|car|motor)\s+(running|on)\b[^.?!]{0,40}?\b(in|inside)\s+the\s+garage\b|"
+        r"\b(hose|tube)\b[^.?!]{0,30}?\bexhaust\b|"
         r"\b(dragging|bringing|pulling)\s+(everyone|everybody|them|my family|us all|you all)\s+"
         r"down\b|"
         r"\bnothing('s| is| will)?\s+(ever\s+)?(going to|gonna|will)?\s*(change|get better|"
