@@ -62,6 +62,7 @@ async def test_the_child_transcribes_real_speech_and_stop_leaves_no_process() ->
     pid = engine.pid
     assert pid is not None
     assert pid != os.getpid()
+    exited = asyncio.ensure_future(engine.wait_exited())
     try:
         refused = AsyncOpenAI(api_key="someone-else", websocket_base_url=engine.url)
         with pytest.raises(Exception, match="401"):
@@ -85,6 +86,8 @@ async def test_the_child_transcribes_real_speech_and_stop_leaves_no_process() ->
         await engine.stop()
     assert not is_running(pid)
     assert engine.pid is None
+    # A clean stop is a clean exit: the parent must not read a crash (SIGABRT) into it.
+    assert await exited == 0
     await engine.stop()  # a second stop is harmless
 
 

@@ -325,11 +325,6 @@ def serve_in_child(conn: Connection, options: ChildOptions) -> None:
     finally:
         root.removeHandler(handler)
         conn.close()
-    # The engine has stopped and closed every connection; nothing is left to write. Skip
-    # the interpreter's teardown: the recogniser's native runtime aborts there (SIGABRT,
-    # "terminate called without an active exception") when the thread that loaded the
-    # model has ended before it, which would read as a crash to the parent.
-    os._exit(0)
 
 
 async def _serve(conn: Connection, sender: _PipeSender, options: ChildOptions) -> None:
