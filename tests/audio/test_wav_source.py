@@ -1,4 +1,5 @@
 import asyncio
+import types
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +30,12 @@ def band_energy(x: np.ndarray, rate_hz: int, f_hz: float) -> float:
     return float(spectrum[np.abs(freqs - f_hz) < 10].sum())
 
 
-def check_output(chunks: list[bytes], seconds: float, chunk_bytes: int = 4800) -> np.ndarray:
+def check_output(chunks: list[bytes], expected_samples: int, chunk_bytes: int = 4800) -> np.ndarray:
     assert all(len(c) == chunk_bytes for c in chunks[:-1])
     assert 0 < len(chunks[-1]) <= chunk_bytes
     assert len(chunks[-1]) % 2 == 0
     y = pcm16_to_float(b"".join(chunks))
-    assert abs(len(y) - seconds * 24_000) <= 2  # length preserved to the sample
+    assert abs(len(y) - expected_samples) <= 2  # length preserved to the sample
     return y
 
 
@@ -57,7 +58,7 @@ async def test_every_format_becomes_24k_mono_pcm16(tmp_path, fmt, rate, channels
     source = WavSource(path)
     assert source.duration_s == pytest.approx(seconds, abs=1 / rate)
     assert (source.sample_rate_hz, source.channels) == (rate, channels)
-    y = check_output(await collect(source), seconds)
+    y = check_output(await collect(source), round(seconds * 24_000))
     body = y[2400:-2400]
     # Both tones survive resampling with their power (each 0.3 amplitude -> RMS 0.3).
     assert rms(body) == pytest.approx(0.3, rel=0.02)
@@ -70,7 +71,7 @@ async def test_dominant_frequency_is_preserved(tmp_path):
     rate = 44_100
     x = tone(rate, 1.0, freqs_hz=(1234.0,), amplitude=0.5)
     path = write_wav(tmp_path / "f.wav", np.stack([x, x], axis=1), rate, "s16")
-    y = check_output(await collect(WavSource(path)), 1.0)
+    y = check_output(await collect(WavSource(path)), 24_000)
     assert abs(peak_hz(y, 24_000) - 1234.0) < 2.0
 
 
@@ -79,7 +80,7 @@ async def test_stereo_is_mixed_to_mono(tmp_path):
     left = tone(rate, 1.0, freqs_hz=(440.0,), amplitude=0.6)
     right = tone(rate, 1.0, freqs_hz=(1000.0,), amplitude=0.2)
     path = write_wav(tmp_path / "lr.wav", np.stack([left, right], axis=1), rate, "f32")
-    y = check_output(await collect(WavSource(path)), 1.0)
+    y = check_output(await collect(WavSource(path)), 24_000)
     expected = (left + right) / 2
     np.testing.assert_allclose(y, expected, atol=2 / 32768)
 
@@ -110,7 +111,7 @@ async def test_full_scale_input_clips_safely(tmp_path):
 async def test_custom_chunk_size(tmp_path):
     path = write_wav(tmp_path / "c.wav", tone(24_000, 0.5), 24_000, "s16")
     chunks = await collect(WavSource(path, chunk_ms=20))
-    check_output(chunks, 0.5, chunk_bytes=960)
+    check_output(chunks, 12_000, chunk_bytes=960)
     assert len(chunks) == 25
 
 
@@ -129,14 +130,57 @@ async def test_realtime_pacing_takes_the_files_duration(tmp_path):
     assert all(at >= 0.1 * (k + 1) - 0.01 for k, at in enumerate(arrivals))
 
 
-async def test_speed_scales_the_pacing(tmp_path):
+class _ScheduleClock:
+    """The pacing's clock and waits, faked: each wait is recorded and passes at once.
+
+    What the source waits for is then its schedule alone, whatever the machine's load:
+    the test asserts the schedule, not how long a wall clock took.
+    """
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def timeout(self, delay: float) -> "_PassedWait":
+        self.waits.append(delay)
+        self.now += delay
+        return _PassedWait()
+
+
+class _PassedWait:
+    async def __aenter__(self) -> None:
+        raise TimeoutError  # the wait is over as soon as it starts
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize(("speed", "expected_s"), [(1.0, 2.0), (4.0, 0.5)])
+async def test_speed_scales_the_pacing(tmp_path, monkeypatch, speed, expected_s):
+    from therapy_notes.audio import wav_source
+
     path = write_wav(tmp_path / "fast.wav", tone(16_000, 2.0), 16_000, "s16")
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    chunks = await collect(WavSource(path, realtime=True, speed=4.0))
-    elapsed = loop.time() - started
+    clock = _ScheduleClock()
+    fake_asyncio = types.SimpleNamespace(
+        **{name: getattr(asyncio, name) for name in ("Event", "sleep", "to_thread")},
+        timeout=clock.timeout,
+    )
+    monkeypatch.setattr(wav_source, "time", clock)
+    monkeypatch.setattr(wav_source, "asyncio", fake_asyncio)
+    chunks = await collect(WavSource(path, realtime=True, speed=speed))
     assert len(chunks) == 20
-    assert elapsed >= 0.49  # 2 s of audio at 4x: never sooner than half a second
+    # Each chunk waits until its audio would have been heard at `speed`: 2 s of audio at
+    # 4x is released over half a second, at 1x over two.
+    assert len(clock.waits) == 20
+    assert all(wait == pytest.approx(0.1 / speed) for wait in clock.waits)
+    assert clock.now == pytest.approx(expected_s)
+
+
+def test_speed_must_be_positive(tmp_path):
+    path = write_wav(tmp_path / "fast.wav", tone(16_000, 0.2), 16_000, "s16")
     with pytest.raises(ValueError):
         WavSource(path, speed=0)
 
