@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from tests.audio.test_dsp import peak_hz, sine
 from therapy_notes.pcm import (
     MODEL_RATE_HZ,
     StreamResampler,
@@ -13,16 +14,6 @@ from therapy_notes.pcm import (
     resample,
     whole_samples,
 )
-
-
-def sine(freq_hz: float, rate_hz: int, seconds: float, amplitude: float = 0.5) -> np.ndarray:
-    t = np.arange(round(rate_hz * seconds)) / rate_hz
-    return (amplitude * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
-
-
-def peak_hz(x: np.ndarray, rate_hz: int) -> float:
-    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
-    return float(np.fft.rfftfreq(len(x), 1 / rate_hz)[np.argmax(spectrum)])
 
 
 @pytest.mark.parametrize(

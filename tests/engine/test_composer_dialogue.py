@@ -2,66 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from tests.engine import composer_calls as calls_of
 from therapy_notes.domain.tools import (
-    ADD_NOTE_ENTRIES,
     FLAG_RISK,
     RECORD_MEASUREMENT,
-    session_instructions,
-    tool_schemas,
 )
 from therapy_notes.engine.composer import (
     ComposerTurn,
-    NoteSection,
     compose,
     find_measurements,
     find_risks,
     screened_risks,
-    sections_from_session,
 )
-from therapy_notes.services.templates import load_template
-
-
-def _sections(name: str = "soap") -> list[NoteSection]:
-    template = load_template(name)
-    return sections_from_session(tool_schemas(template), session_instructions(template))
-
-
-def _turns(*lines: tuple[str, str]) -> list[ComposerTurn]:
-    return [ComposerTurn(f"item_{i}", f"{who}: {text}") for i, (who, text) in enumerate(lines)]
-
-
-def _entries(calls: list[Any]) -> list[tuple[str, str]]:
-    return [
-        (e["section"], e["text"])
-        for c in calls
-        if c.name == ADD_NOTE_ENTRIES
-        for e in c.arguments["entries"]
-    ]
-
-
-def _measured(calls: list[Any]) -> list[dict[str, Any]]:
-    return [
-        {k: v for k, v in c.arguments.items() if k != "source_item_ids"}
-        for c in calls
-        if c.name == RECORD_MEASUREMENT
-    ]
 
 
 def test_a_question_and_its_answer_are_one_fact_and_the_question_no_entry() -> None:
     calls = compose(
-        _turns(
+        calls_of.turns(
             ("Clinician", "Let's look at your left knee."),
             ("Clinician", "On a scale of zero to ten, where would you put the pain today?"),
             ("Client", "About a six."),
         ),
-        _sections(),
+        calls_of.sections(),
     )
-    assert _measured(calls) == [
+    assert calls_of.measured(calls) == [
         {"kind": "pain_score", "value": 6, "unit": "/10", "body_part": "knee", "side": "left"}
     ]
-    entries = _entries(calls)
+    entries = calls_of.entries(calls)
     assert ("subjective", "Client rates left knee pain 6/10.") in entries
     assert not [t for _, t in entries if t.endswith("?") or "scale" in t.lower()]
     answer = next(c for c in calls if c.name == RECORD_MEASUREMENT)
@@ -70,62 +37,63 @@ def test_a_question_and_its_answer_are_one_fact_and_the_question_no_entry() -> N
 
 def test_greetings_instructions_and_acknowledgements_are_not_entries() -> None:
     calls = compose(
-        _turns(
+        calls_of.turns(
             ("Clinician", "Hi Sam, good to see you. Have a seat."),
             ("Client", "Thanks."),
             ("Clinician", "Now squeeze this for me."),
             ("Clinician", "Okay, good."),
         ),
-        _sections(),
+        calls_of.sections(),
     )
     assert calls == []
 
 
 def test_client_statements_are_reported_in_the_third_person() -> None:
     calls = compose(
-        _turns(("Client", "My shoulder has been sore since I moved house.")), _sections()
+        calls_of.turns(("Client", "My shoulder has been sore since I moved house.")),
+        calls_of.sections(),
     )
-    assert _entries(calls) == [
+    assert calls_of.entries(calls) == [
         ("subjective", "Client reports their shoulder has been sore since they moved house.")
     ]
 
 
 def test_an_earlier_value_is_progress_not_todays_measurement() -> None:
     calls = compose(
-        _turns(
+        calls_of.turns(
             ("Clinician", "Raise your right arm forward as high as you can."),
             ("Clinician", "That's a hundred and ten degrees. Last week you were at ninety."),
         ),
-        _sections(),
+        calls_of.sections(),
     )
-    assert [m["value"] for m in _measured(calls)] == [110]
+    assert [m["value"] for m in calls_of.measured(calls)] == [110]
     assert (
         "assessment",
         "Right arm flexion improved from 90 degrees to 110 degrees since last week.",
-    ) in _entries(calls)
+    ) in calls_of.entries(calls)
 
 
 def test_a_denied_screen_is_documented_and_never_flagged() -> None:
     calls = compose(
-        _turns(
+        calls_of.turns(
             ("Clinician", "Have you had any thoughts of hurting yourself?"),
             ("Client", "No, nothing like that."),
         ),
-        _sections(),
+        calls_of.sections(),
     )
     assert not [c for c in calls if c.name == FLAG_RISK]
-    assert _entries(calls) == [
+    assert calls_of.entries(calls) == [
         ("assessment", "Client denies suicidal ideation or self-harm when screened.")
     ]
 
 
 def test_a_stated_risk_leads_the_calls_and_quotes_the_client() -> None:
     calls = compose(
-        _turns(
+        calls_of.turns(
             ("Client", "My knee is better this week."),
             ("Client", "Some days I think my family would be better off without me."),
         ),
-        _sections(),
+        calls_of.sections(),
     )
     assert calls[0].name == FLAG_RISK
     assert calls[0].arguments["kind"] == "self_harm"
@@ -134,11 +102,11 @@ def test_a_stated_risk_leads_the_calls_and_quotes_the_client() -> None:
 
 def test_a_yes_to_a_screen_is_flagged_with_the_question_in_evidence() -> None:
     calls = compose(
-        _turns(
+        calls_of.turns(
             ("Clinician", "Do you ever wish you could go to sleep and not wake up?"),
             ("Client", "Sometimes, yeah."),
         ),
-        _sections(),
+        calls_of.sections(),
     )
     flags = [c for c in calls if c.name == FLAG_RISK]
     assert [f.arguments["kind"] for f in flags] == ["self_harm"]
@@ -158,32 +126,36 @@ def test_screening_vocabulary_tolerates_recogniser_slips_and_scopes_negation() -
 
 
 def test_history_gives_the_question_a_new_turn_answers() -> None:
-    history = _turns(("Clinician", "How would you rate your mood, zero to ten?"))
-    calls = compose([ComposerTurn("item_9", "Client: Maybe a four.")], _sections(), history=history)
-    assert _measured(calls) == [{"kind": "mood_score", "value": 4, "unit": "/10"}]
+    history = calls_of.turns(("Clinician", "How would you rate your mood, zero to ten?"))
+    calls = compose(
+        [ComposerTurn("item_9", "Client: Maybe a four.")], calls_of.sections(), history=history
+    )
+    assert calls_of.measured(calls) == [{"kind": "mood_score", "value": 4, "unit": "/10"}]
 
 
 def test_the_same_turns_compose_to_the_same_calls() -> None:
-    turns = _turns(
+    turns = calls_of.turns(
         ("Clinician", "Where's the pain today, zero to ten?"),
         ("Client", "A five."),
         ("Clinician", "I want you to ice it twice a day."),
     )
-    assert compose(turns, _sections("birp")) == compose(turns, _sections("birp"))
-    plan = [t for s, t in _entries(compose(turns, _sections("birp"))) if s == "plan"]
+    assert compose(turns, calls_of.sections("birp")) == compose(turns, calls_of.sections("birp"))
+    plan = [
+        t for s, t in calls_of.entries(compose(turns, calls_of.sections("birp"))) if s == "plan"
+    ]
     assert plan == ["Client to ice it twice a day."]
 
 
 def test_incidental_body_words_do_not_move_the_examined_joint() -> None:
     calls = compose(
-        _turns(
+        calls_of.turns(
             ("Clinician", "Let's check the right knee."),
             ("Clinician", "Lie back for me and push against my hand."),
             ("Clinician", "That's a hundred and ten degrees of flexion."),
         ),
-        _sections(),
+        calls_of.sections(),
     )
-    assert _measured(calls) == [
+    assert calls_of.measured(calls) == [
         {
             "kind": "range_of_motion",
             "value": 110,
@@ -218,15 +190,15 @@ def test_more_of_the_screening_vocabulary_is_heard_and_its_lookalikes_are_not() 
 
 def test_a_rating_given_to_a_named_joint_is_its_pain_and_goals_are_not_values() -> None:
     calls = compose(
-        _turns(
+        calls_of.turns(
             ("Clinician", "How has your right elbow been feeling this week?"),
             ("Client", "Mornings it's like a three. After gardening maybe a five."),
             ("Clinician", "Keep walking until you can do it in under ten minutes."),
             ("Clinician", "Elbow flexion on the right is 120 degrees. The left side is 140."),
         ),
-        _sections(),
+        calls_of.sections(),
     )
-    assert _measured(calls) == [
+    assert calls_of.measured(calls) == [
         {"kind": "pain_score", "value": 3, "unit": "/10", "body_part": "elbow", "side": "right"},
         {"kind": "pain_score", "value": 5, "unit": "/10", "body_part": "elbow", "side": "right"},
         {
@@ -248,14 +220,14 @@ def test_a_rating_given_to_a_named_joint_is_its_pain_and_goals_are_not_values() 
 
 def test_muscle_grades_and_ankle_motions_and_paired_sides() -> None:
     calls = compose(
-        _turns(
+        calls_of.turns(
             ("Clinician", "Pull your toes up toward you for me, on the left."),
             ("Clinician", "Eversion is four out of five."),
             ("Clinician", "Grip is thirty pounds on the right, forty on the left."),
         ),
-        _sections(),
+        calls_of.sections(),
     )
-    measured = _measured(calls)
+    measured = calls_of.measured(calls)
     assert measured[0] == {
         "kind": "strength_grade",
         "value": 4,
@@ -271,26 +243,26 @@ def test_muscle_grades_and_ankle_motions_and_paired_sides() -> None:
 
 def test_counts_ratings_and_self_corrections_become_one_value_each() -> None:
     calls = compose(
-        _turns(
+        calls_of.turns(
             ("Clinician", "How many headaches did you have this week?"),
             ("Client", "Two. No, three, one was mild."),
             ("Clinician", "And how bad was the worst one, from zero to ten?"),
             ("Client", "The one on Monday was about a seven."),
         ),
-        _sections("dap"),
+        calls_of.sections("dap"),
     )
-    assert _measured(calls) == [
+    assert calls_of.measured(calls) == [
         {"kind": "other", "value": 3, "unit": "headaches"},
         {"kind": "other", "value": 7, "unit": "/10"},
     ]
-    texts = [text for _, text in _entries(calls)]
+    texts = [text for _, text in calls_of.entries(calls)]
     assert "Client reports 3 headaches this week." in texts
     assert "Client rates the worst one 7/10." in texts
 
 
 def test_next_visits_referrals_and_daily_life_directives_are_plan_steps_of_a_test_are_not() -> None:
     calls = compose(
-        _turns(
+        calls_of.turns(
             ("Clinician", "Let's do the balance test now. I'll count."),
             ("Clinician", "Please get a shower chair before next week."),
             ("Clinician", "Wear the wrist splint at night."),
@@ -298,9 +270,9 @@ def test_next_visits_referrals_and_daily_life_directives_are_plan_steps_of_a_tes
             ("Client", "Okay."),
             ("Clinician", "See you Thursday, same time."),
         ),
-        _sections(),
+        calls_of.sections(),
     )
-    plan = [text for section, text in _entries(calls) if section == "plan"]
+    plan = [text for section, text in calls_of.entries(calls) if section == "plan"]
     assert len(plan) == 4, plan
     assert any("shower chair" in p for p in plan)
     assert any("splint" in p for p in plan)
@@ -324,16 +296,16 @@ def test_a_walk_there_and_back_is_not_measured_on_the_back_a_one_legged_test_is_
     None
 ):
     calls = compose(
-        _turns(
+        calls_of.turns(
             ("Clinician", "Right knee flexion is 100 degrees."),
             ("Clinician", "Let's walk the hallway and back with the cane."),
             ("Clinician", "150 feet, no rest."),
             ("Clinician", "Now stand on your left leg only, eyes open."),
             ("Clinician", "Twelve seconds."),
         ),
-        _sections(),
+        calls_of.sections(),
     )
-    walked, stood = _measured(calls)[1:]
+    walked, stood = calls_of.measured(calls)[1:]
     assert walked["kind"] == "distance"
     assert walked.get("body_part") != "back"
     assert stood == {
@@ -360,14 +332,14 @@ def test_rates_saturation_test_counts_and_a_share_of_a_total() -> None:
 
 def test_a_headache_is_rated_at_the_head_and_the_longest_was_is_today() -> None:
     calls = compose(
-        _turns(
+        calls_of.turns(
             ("Clinician", "How are the headaches at work?"),
             ("Client", "Mornings it's a three, by evening a five, maybe five and a half."),
             ("Clinician", "The longest pause was about two seconds."),
         ),
-        _sections(),
+        calls_of.sections(),
     )
-    measured = _measured(calls)
+    measured = calls_of.measured(calls)
     assert [(m["kind"], m["value"], m.get("body_part")) for m in measured] == [
         ("pain_score", 3, "head"),
         ("pain_score", 5.5, "head"),
