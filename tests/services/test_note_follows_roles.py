@@ -111,6 +111,10 @@ async def engine() -> AsyncIterator[LocalEngine]:
         yield running
 
 
+UPDATE_EVERY_3_TURNS: dict[str, Any] = {"first_note_update_turns": 3, "note_update_turns": 3}
+"""Note updates after every three turns, so each test's relabel lands between two."""
+
+
 async def record(
     engine: LocalEngine,
     folder: Path,
@@ -120,6 +124,7 @@ async def record(
     after_turn: Callable[[NoteSession, int], Awaitable[None]] | None = None,
     **settings: Any,
 ) -> Run:
+    await asyncio.to_thread(folder.mkdir, exist_ok=True)
     database = await asyncio.to_thread(open_database, folder / "therapy_notes.db")
     try:
         hook: Callable[[int], Awaitable[None]] | None = None
@@ -190,18 +195,19 @@ async def test_a_turn_written_up_then_relabelled_is_written_again_from_its_new_r
     the client's. Before the next update the model's entries go, and every turn is given
     again with the roles now; the note is the one the final roles write."""
     settled_voices = (0, 1, 1, 1, 0, 1)
-    (tmp_path / "relabel").mkdir()
-    (tmp_path / "final").mkdir()
-    options: dict[str, Any] = {"first_note_update_turns": 3, "note_update_turns": 3}
     run = await record(
         engine,
         tmp_path / "relabel",
         SettlingDiarizer(ALTERNATING, {4: {2: 1}}),
         turns=6,
-        **options,
+        **UPDATE_EVERY_3_TURNS,
     )
     final = await record(
-        engine, tmp_path / "final", SettlingDiarizer(settled_voices), turns=6, **options
+        engine,
+        tmp_path / "final",
+        SettlingDiarizer(settled_voices),
+        turns=6,
+        **UPDATE_EVERY_3_TURNS,
     )
 
     first, now = said(ALTERNATING), said(settled_voices)
@@ -231,14 +237,19 @@ async def test_relabels_in_a_burst_are_followed_once_before_the_next_update(
     next update; a third relabel that comes and goes before it rewrites nothing more."""
     settles = {4: {2: 1, 0: 1}, 5: {1: 0, 0: 0}}
     settled_voices = (0, 0, 1, 1, 0, 1)
-    (tmp_path / "burst").mkdir()
-    (tmp_path / "final").mkdir()
-    options: dict[str, Any] = {"first_note_update_turns": 3, "note_update_turns": 3}
     run = await record(
-        engine, tmp_path / "burst", SettlingDiarizer(ALTERNATING, settles), turns=6, **options
+        engine,
+        tmp_path / "burst",
+        SettlingDiarizer(ALTERNATING, settles),
+        turns=6,
+        **UPDATE_EVERY_3_TURNS,
     )
     final = await record(
-        engine, tmp_path / "final", SettlingDiarizer(settled_voices), turns=6, **options
+        engine,
+        tmp_path / "final",
+        SettlingDiarizer(settled_voices),
+        turns=6,
+        **UPDATE_EVERY_3_TURNS,
     )
 
     first, now = said(ALTERNATING), said(settled_voices)
@@ -283,18 +294,19 @@ async def test_a_turn_not_yet_written_up_is_handed_again_and_the_note_kept(
     """Turn 3 is relabelled after it was handed over but before any update read it: it
     and the turns after it are given again, in order, and the note is not cleared."""
     settled_voices = (0, 1, 0, 0, 0, 1)
-    (tmp_path / "relabel").mkdir()
-    (tmp_path / "final").mkdir()
-    options: dict[str, Any] = {"first_note_update_turns": 3, "note_update_turns": 3}
     run = await record(
         engine,
         tmp_path / "relabel",
         SettlingDiarizer(ALTERNATING, {5: {3: 0}}),
         turns=6,
-        **options,
+        **UPDATE_EVERY_3_TURNS,
     )
     final = await record(
-        engine, tmp_path / "final", SettlingDiarizer(settled_voices), turns=6, **options
+        engine,
+        tmp_path / "final",
+        SettlingDiarizer(settled_voices),
+        turns=6,
+        **UPDATE_EVERY_3_TURNS,
     )
 
     first, now = said(ALTERNATING), said(settled_voices)
@@ -321,16 +333,13 @@ async def test_a_swap_then_a_later_relabel_leaves_the_note_of_the_final_roles(
                 await asyncio.sleep(0.005)
 
     settled_voices = (0, 0, 0, 1, 0, 1, 0, 1)
-    (tmp_path / "swap").mkdir()
-    (tmp_path / "final").mkdir()
-    options: dict[str, Any] = {"first_note_update_turns": 3, "note_update_turns": 3}
     run = await record(
         engine,
         tmp_path / "swap",
         SettlingDiarizer(ALTERNATING, {6: {1: 0}}),
         turns=8,
         after_turn=swap_after_turn_3,
-        **options,
+        **UPDATE_EVERY_3_TURNS,
     )
     # Voice 0 is the client once the roles are swapped.
     final = await record(
@@ -338,7 +347,7 @@ async def test_a_swap_then_a_later_relabel_leaves_the_note_of_the_final_roles(
         tmp_path / "final",
         SettlingDiarizer(settled_voices, clinician=1),
         turns=8,
-        **options,
+        **UPDATE_EVERY_3_TURNS,
     )
 
     first, swapped, now = (
