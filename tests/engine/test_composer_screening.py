@@ -233,3 +233,14 @@ def test_a_car_warming_up_in_the_driveway_is_no_risk() -> None:
         ("Client", "I leave the car running in the driveway for ten minutes before I go."),
     )
     assert flagged(calls) == []
+
+
+def test_a_reply_about_a_risk_reads_as_the_topic_asked_about() -> None:
+    calls = composed(
+        ("Clinician", "You fell last week, what happened?"),
+        ("Client", "I tripped on the rug in the hall and landed on my hip."),
+    )
+    assert flagged(calls) == ["fall_risk"]
+    quoted = [t for t in texts(calls, "subjective") if "tripped on the rug" in t]
+    assert quoted and quoted[0].startswith("Asked about falls, client states"), quoted
+    assert not any("When screened" in t for t in texts(calls))

@@ -156,9 +156,9 @@ def screen_answer(
     for risk in kinds:
         facts.risks.append((risk, evidence, ids))
         facts.entries.append(risk_summary(risk, ids))
-    facts.entries.append(
-        Entry(
-            "subjective", writing.client_quote(sentence, lead="When screened, client states"), ids
-        )
-    )
+    # The topic asked about, not "when screened": a follow-up such as "You fell, what
+    # happened?" is no screen, and the note should read the way it was asked.
+    topic = " and ".join(_RISK_PHRASES[risk] for risk in screened)
+    lead = f"Asked about {topic}, client states" if topic else "Client states"
+    facts.entries.append(Entry("subjective", writing.client_quote(sentence, lead=lead), ids))
     return True
