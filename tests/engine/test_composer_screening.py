@@ -242,5 +242,40 @@ def test_a_reply_about_a_risk_reads_as_the_topic_asked_about() -> None:
     )
     assert flagged(calls) == ["fall_risk"]
     quoted = [t for t in texts(calls, "subjective") if "tripped on the rug" in t]
-    assert quoted and quoted[0].startswith("Asked about falls, client states"), quoted
+    assert quoted, texts(calls)
+    assert quoted[0].startswith("Asked about falls, client states"), quoted
     assert not any("When screened" in t for t in texts(calls))
+
+
+_SCREEN = "Any thoughts of ending your life lately?"
+
+
+def test_a_no_taken_back_in_part_is_flagged_for_review_not_documented_as_a_denial() -> None:
+    for reply in (
+        "Not really, I mean, maybe once or twice I thought about it.",
+        "No, but the thought is there some nights.",
+        "Nothing I'd act on, though it crosses my mind at times.",
+        "Not much. Kind of, here and there.",
+    ):
+        calls = composed(("Clinician", _SCREEN), ("Client", reply))
+        assert flagged(calls) == ["self_harm"], reply
+        assert not any("denies" in t for t in texts(calls, "assessment")), reply
+
+
+def test_a_no_with_an_unrelated_but_is_still_a_denial() -> None:
+    for reply in ("No, but my sleep has been awful.", "No, not since last year."):
+        calls = composed(("Clinician", _SCREEN), ("Client", reply))
+        assert flagged(calls) == [], reply
+        assert any("denies suicidal" in t for t in texts(calls, "assessment")), reply
+
+
+def test_a_hedge_does_not_negate_the_statement_after_it() -> None:
+    for said in (
+        "I don't know, sometimes I just want to die.",
+        "Not gonna lie, I've thought about ending my life.",
+        "I dunno. I wish I was dead most mornings.",
+    ):
+        assert flagged(composed(("Clinician", "How has the week been?"), ("Client", said))) == [
+            "self_harm"
+        ], said
+    assert flagged(composed(("Client", "I don't know, I don't want to die or anything."))) == []

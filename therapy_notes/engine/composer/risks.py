@@ -320,10 +320,21 @@ _CLAUSE_START = re.compile(
 )
 
 
+# Hedges carry a negative word and negate nothing: "I don't know, sometimes I want to die",
+# "not gonna lie, I've thought about ending it". They are dropped before negation is looked
+# for, so the statement after them stands.
+_HEDGE = re.compile(
+    r"\b(?:i\s+(?:don't|do not|dont)\s+know|i\s+dunno|dunno|(?:i'm\s+|i am\s+)?not\s+"
+    r"(?:gonna|going to)\s+lie|(?:i'm\s+|i am\s+)?not\s+(?:really\s+)?sure|no\s+offen[cs]e|"
+    r"no\s+joke|not\s+(?:gonna|going to)\s+pretend|i\s+(?:can't|cannot)\s+lie|"
+    r"(?:i\s+)?(?:don't|do not)\s+get\s+me\s+wrong|no\s+doubt)\b"
+)
+
+
 def _is_negated(clause: str, start: int, end: int) -> bool:
     if _DENIAL.search(clause[start:end]):
         return True
-    before = clause[:start]
+    before = _HEDGE.sub(" ", clause[:start])
     starts = list(_CLAUSE_START.finditer(before))
     if starts:
         before = before[starts[-1].start() :]

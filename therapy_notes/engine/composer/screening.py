@@ -70,7 +70,18 @@ _NOT_A_DENIAL = re.compile(
     r"\bnot\s+(?:as|so)\s+(?:much|often|bad|strong|many)\b|"
     r"\bnot\s+(?:every|all the|each)\b|\bnot\s+(?:yet|until|right now|today)\b|"
     r"\bnever\s+(?:told|said|mentioned|admitted)\b|\bno (?:more|less|longer) than\b|"
-    r"\bnot (?:anymore|any more) (?:than|since)\b|\bnot (?:only|just)\b"
+    r"\bnot (?:anymore|any more) (?:than|since)\b|\bnot (?:only|just)\b|"
+    # A no taken back in part: "Not really, I mean, maybe once or twice", "No, but the
+    # thought is there", "Nothing I'd act on, but sometimes". Screening scores these as a yes
+    # to be explored, not a denial.
+    r"\b(?:maybe|perhaps|possibly|probably)\b(?![^.?!]{0,20}\b(?:not|never)\b)|"
+    r"\b(?:once or twice|a few times|a couple (?:of )?times|now and (?:then|again)|"
+    r"here and there|on and off|off and on|from time to time|every so often|occasionally|"
+    r"kind of|kinda|sort of|sorta|a little|a bit|in a way|i guess|i suppose)\b|"
+    r"\b(?:but|except|although|though)\b[^.?!]{0,60}?\b(?:sometimes|the thoughts?|"
+    r"thought (?:about|of) it|think (?:about|of) it|thinking (?:about|of) it|crossed my mind|"
+    r"crosses my mind|pops? (?:up|into)|comes? (?:up|back)|there are (?:times|days|nights)|"
+    r"some (?:days|nights|times)|at times|lately|recently|last (?:week|night|month))\b"
 )
 
 
