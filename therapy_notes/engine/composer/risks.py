@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 from therapy_notes.domain.notes import RiskKind
+from therapy_notes.engine.composer.ideation import ideation_spans
 from therapy_notes.engine.composer.text import clauses
 
 _PERSON = (
@@ -34,7 +35,8 @@ _ABUSE_VERB = (
 _INJURY = r"(?:bruis\w*|black eyes?|welts?|marks|injur\w*|fractur\w*|burns|cuts|scratches)"
 # "Fall asleep", "fell apart", "falls on a Monday", "fell behind": the verb, not a fall.
 _NOT_A_FALL = (
-    r"(?!\s+(?:asleep|apart|behind|through|in love|short|ill|sick|silent|into place|for it|"
+    r"(?!\s+(?:semester|term|season|break|colou?rs|leaves|classes|quarter|festival|fashion|"
+    r"asleep|apart|behind|through|in love|short|ill|sick|silent|into place|for it|"
     r"on (?:a |the )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|"
     r"holiday)))"
 )
@@ -51,7 +53,8 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"(bridge|building|roof|balcony|train|car|cliff)\b|"
         r"end(ing|s|ed)?\s*(it all|(my|his|her|their)\s+(own\s+)?life)\b|"
         r"\btake\s+(my|his|her|their)\s+(own\s+)?life\b|"
-        r"\b(want|wants|wanted|wanting|wish|wishes|wished|wishing)\s+(to\s+(die|be dead|disappear)|"
+        r"\b(want|wants|wanted|wanting|wish|wishes|wished|wishing)\s+(to\s+(die|be dead|disappear"
+        r"(?!\s+(into|to|for a|for the|off|on|in)\b))|"
         r"(i|he|she|they)\s+(was|were|could be|'d|had)\s*(been\s+)?(dead|gone|never born|not here|"
         r"not around))\b|\boverdos\w*|"
         # Passive ideation, in the words clients use for it.
@@ -213,7 +216,9 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"\b(nearly|almost)\s+(went\s+(over|down)|fell|fall|hit\s+the\s+(floor|ground))\b|"
         r"\bslipped\b|\bwent down\b(?!\s+to\b)|"
         r"\blanded on (my|his|her|their|the) (bottom|back|side|knees?|hip|floor|face)\b|"
-        r"\b(couldn't|could not|can't) get (back )?up\b|\bon the floor for\b"
+        r"\b(couldn't|could not|can't) get (back )?up\b|"
+        r"\bon\s+the\s+(\w+\s+)?(floor|ground)\s+(for|until|till|all night|overnight)\b|"
+        r"\bfound\s+(me|him|her)\s+on\s+the\s+(\w+\s+)?(floor|ground)\b"
     ),
 }
 # Someone other than the speaker does the act: "himself", "herself", or a relative as the
@@ -222,6 +227,22 @@ _OTHER_EXPERIENCER = re.compile(
     r"\b(himself|herself|themselves|themself)\b|"
     rf"\b(my|our)\s+{_PERSON}\s+(\w+\s+){{0,3}}?(tried|attempted|has|had|was|is|wants|said)\b"
 )
+# A client's cue with "he" or "she" inside it ("I think about when she died") tells of
+# someone else; in a clinician's dictation the same pronoun is the client.
+_THIRD_PERSON = re.compile(r"\b(?:he|she|they|he'd|she'd|they'd|he's|she's|they're)\b")
+_THIRD_PERSON_SUBJECT = re.compile(
+    r"\b(?:he|she|they)\s+(?:\w+\s+)?(?:(?:has|have|had|is|was|keeps?|kept)\s+)?$"
+)
+_SELF = re.compile(r"\b(?:i|me|myself|i'm|i'd|i've|i'll)\b")
+
+
+def _someone_else(before: str, cue: str) -> bool:
+    """Whether another person, not the client speaking, is the one in a self-harm cue."""
+    if _THIRD_PERSON_SUBJECT.search(before):
+        return True
+    return _THIRD_PERSON.search(cue) is not None and _SELF.search(cue) is None
+
+
 # A clinician's reasoning about falls is no fall: "these help prevent falls", "lower your
 # risk of a fall", "in the range where I'd worry about falls".
 _FALL_REASONING = re.compile(
@@ -252,6 +273,13 @@ _OTHER_FALLER = re.compile(
     rf"(?:\b(?:my|our|his|her|their)\s+(?:\w+\s+)?{_PERSON}|^\W*(?:he|she|they))"
     r"(?:\s+(?!i\b|me\b)\w+)?\s*$"
 )
+# The season, not a fall: "I start classes in the fall", "this fall", "next fall".
+_SEASON = re.compile(
+    r"\b(?:this|next|every|each)\s+$|"
+    r"\b(?:start\w*|begin\w*|mov\w*|graduat\w*|enrol\w*|planting|harvest|classes|school|"
+    r"college|university|semester|term|wedding|trip|holiday|vacation|back)\b[^.;]{0,40}"
+    r"\b(?:in|by|until|before|after)\s+the\s+$"
+)
 # Things that fall are no fall: "the leaves are falling", "prices fell".
 _THING_FALLS = re.compile(
     r"\b(?:leaves|snow|rain|prices?|numbers?|scores?|sales|temperatures?|stocks?|hair|"
@@ -272,41 +300,68 @@ def find_risks(sentence: str, *, first_person: bool = False) -> list[RiskKind]:
     return list(_risks_in(sentence, first_person))
 
 
+# Words a recogniser splits or glues ("kill my self", "over dose", "suicide all" for
+# "suicidal"), joined back before any cue is looked for.
+_RECOGNISER_SPLITS = (
+    (re.compile(r"\b(my|him|her|them|your|our)\s+(self|selves)\b"), r"\1\2"),
+    (re.compile(r"\bover\s+dos(e|ed|es|ing)\b"), r"overdos\1"),
+    (re.compile(r"\bsuicide\s+(?:all|al|ol)\b"), "suicidal"),
+    (re.compile(r"\bself\s+harm"), "self-harm"),
+)
+
+
+def _rejoined(text: str) -> str:
+    for pattern, replacement in _RECOGNISER_SPLITS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _cue_spans(kind: RiskKind, clause: str) -> list[tuple[int, int]]:
+    spans = [(m.start(), m.end()) for m in _RISK_CUES[kind].finditer(clause)]
+    if kind is RiskKind.SELF_HARM:
+        spans.extend(ideation_spans(clause))
+    return spans
+
+
 @lru_cache(maxsize=16384)
 def _risks_in(sentence: str, first_person: bool) -> tuple[RiskKind, ...]:
     found: list[RiskKind] = []
-    for clause in clauses(sentence.lower().replace("\u2019", "'")):
-        for kind, pattern in _RISK_CUES.items():
-            for match in pattern.finditer(clause):
-                if kind is RiskKind.ABUSE_OR_NEGLECT and _NOT_ABUSE.search(
-                    clause[max(0, match.start() - 12) : match.end()]
-                ):
-                    continue
-                if _is_negated(clause, match.start(), match.end()):
-                    continue
-                if kind is RiskKind.FALL_RISK and (
-                    _FALL_REASONING.search(clause[: match.start()])
-                    or _THING_FALLS.search(clause[: match.start()])
-                    or (first_person and _OTHER_FALLER.search(clause[: match.start()]))
-                ):
-                    continue
-                if not first_person and _TOPIC_AFTER.match(clause[match.end() :]):
-                    continue
-                if (
-                    first_person
-                    and kind is RiskKind.SELF_HARM
-                    and _OTHER_EXPERIENCER.search(clause[max(0, match.start() - 40) : match.end()])
-                ):
-                    continue
-                condition = list(_HYPOTHETICAL.finditer(clause[: match.start()]))
-                if condition and not _CONSEQUENT.search(
-                    clause[condition[-1].end() : match.start()]
-                ):
-                    continue
-                if kind not in found:
-                    found.append(kind)
-                break
+    for clause in clauses(_rejoined(sentence.lower().replace("\u2019", "'"))):
+        for kind in _RISK_CUES:
+            if kind not in found and any(
+                _stated(kind, clause, start, end, first_person)
+                for start, end in _cue_spans(kind, clause)
+            ):
+                found.append(kind)
     return tuple(found)
+
+
+def _stated(kind: RiskKind, clause: str, start: int, end: int, first_person: bool) -> bool:
+    """Whether the cue at clause[start:end] states the risk, not negates or supposes it."""
+    if kind is RiskKind.ABUSE_OR_NEGLECT and _NOT_ABUSE.search(clause[max(0, start - 12) : end]):
+        return False
+    if _is_negated(clause, start, end):
+        return False
+    if kind is RiskKind.FALL_RISK and (
+        _FALL_REASONING.search(clause[:start])
+        or _THING_FALLS.search(clause[:start])
+        or _SEASON.search(clause[:start])
+        or (first_person and _OTHER_FALLER.search(clause[:start]))
+    ):
+        return False
+    if not first_person and _TOPIC_AFTER.match(clause[end:]):
+        return False
+    if (
+        first_person
+        and kind is RiskKind.SELF_HARM
+        and (
+            _OTHER_EXPERIENCER.search(clause[max(0, start - 40) : end])
+            or _someone_else(clause[max(0, start - 25) : start], clause[start:end])
+        )
+    ):
+        return False
+    condition = list(_HYPOTHETICAL.finditer(clause[:start]))
+    return not condition or _CONSEQUENT.search(clause[condition[-1].end() : start]) is not None
 
 
 # Where a new clause starts inside a sentence: a conjunction that brings its own subject
