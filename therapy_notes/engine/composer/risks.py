@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 from therapy_notes.domain.notes import RiskKind
+from therapy_notes.engine.composer.harm_concepts import concept_spans
 from therapy_notes.engine.composer.ideation import ideation_spans
 from therapy_notes.engine.composer.text import clauses
 
@@ -31,6 +32,11 @@ _ABUSE_VERB = (
     r"shoved|grabs|grabbed|punches|punched|strangles|strangled|threatens|threatened|locks|"
     r"pinches|pinched|bites|slaps|"
     r"locked|burns|burned|burnt)"
+)
+# Winning is no violence: "we beat them in the final", "she beat me at chess".
+_NOT_SPORT = (
+    r"(?!\s+(?:in|at|on)\s+(?:the\s+)?(?:final|game|match|race|round|semis?|league|chess|cards|"
+    r"tennis|golf|pool|darts|quiz|tournament|cup|play-?offs?)\b|\s+to\s+it\b)"
 )
 _INJURY = r"(?:bruis\w*|black eyes?|welts?|marks|injur\w*|fractur\w*|burns|cuts|scratches)"
 # "Fall asleep", "fell apart", "falls on a Monday", "fell behind": the verb, not a fall.
@@ -156,7 +162,7 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
     ),
     RiskKind.HARM_TO_OTHERS: re.compile(
         r"\bhomicid\w*|"
-        rf"\b{_VIOLENT_VERB}\s+{_OTHERS}\b|"
+        rf"\b{_VIOLENT_VERB}\s+{_OTHERS}\b{_NOT_SPORT}|"
         rf"\bi\s+(?:\w+\s+)?{_ABUSE_VERB}\s+(?:her|him|them)\b|"
         r"\bviolen\w*\s+(toward|towards|against)\b|\bthreaten\w*\s+to\s+(kill|hurt|harm)\b|"
         # An injury promised in a figure of speech: "put him in the hospital".
@@ -171,7 +177,7 @@ _RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"decent\s+|hot\s+)?(bath|shower|wash|meal)|bathed|showered|washed|eaten(\s+properly)?)"
         r"\s+(in|for)\s+(about\s+|over\s+|nearly\s+|almost\s+)?(a|\d+|two|three|four|five|six|"
         r"several|a few|a couple of)\s+(days|weeks|months|week|month)\b|"
-        rf"(?<!\bi )\b{_ABUSE_VERB}\s+(me|her|him|them)\b|"
+        rf"(?<!\bi )(?<!\bwe )\b{_ABUSE_VERB}\s+(me|her|him|them)\b{_NOT_SPORT}|"
         # Financial exploitation and deprivation of necessities (EASI items): someone taking
         # the client's money, withholding food or medicine, no food in the house for days.
         # Taking alone is often help ("takes my checks to the bank"): it is exploitation when
@@ -320,6 +326,8 @@ def _cue_spans(kind: RiskKind, clause: str) -> list[tuple[int, int]]:
     spans = [(m.start(), m.end()) for m in _RISK_CUES[kind].finditer(clause)]
     if kind is RiskKind.SELF_HARM:
         spans.extend(ideation_spans(clause))
+    else:
+        spans.extend(concept_spans(kind, clause))
     return spans
 
 

@@ -1,0 +1,89 @@
+"""Harm to others, abuse and falls told in a client's own words, by the screens' concepts.
+
+The cues in `risks` name the acts; clients tell them by intent, effect or picture. The
+concepts here follow the screens' items rather than their wording: for harm to others an
+intent or fantasy aimed at a person (HCR-20, the C-SSRS homicidal items); for abuse the
+HITS items (hurt, insult, threaten, scream), coercion and deprivation (EASI); for falls
+STEADI's definition (coming to rest on the floor or ground without meaning to) and its
+near-falls. Negation, conditions and the speaker are decided in `risks`, as for every cue.
+"""
+
+from __future__ import annotations
+
+import re
+
+from therapy_notes.domain.notes import RiskKind
+
+_TARGET = (
+    r"(?:him|her|them|his|their|my\s+(?:ex|boss|neighbou?r|brother|sister|father|dad|mother|mum|"
+    r"mom|husband|wife|partner|boyfriend|girlfriend|son|daughter|stepdad|stepfather|landlord|"
+    r"manager|coworker|co-worker|colleague|roommate|flatmate)\w*|that\s+(?:guy|man|woman|girl|"
+    r"boy|kid|bitch|bastard|idiot))"
+)
+_HARM_TO_OTHERS = re.compile(
+    # An intent or a fantasy, then an act aimed at a person: "I keep picturing smashing his
+    # face in", "I want to make her suffer".
+    r"\b(?:want|wanna|going\s+to|gonna|'ll|will|swear|fantasi[sz]\w*|pictur\w*|imagin\w*|"
+    r"think\w*\s+about|thought\s+about|urges?\s+to|tempted\s+to|plann?\w*|ready\s+to|"
+    r"could\s+(?:easily|just)|dream\w*\s+(?:of|about))\b[^.?!]{0,25}?\b(?:smash\w*|punch\w*|"
+    r"stab\w*|shoot\w*|strangl\w*|chok\w*|kill\w*|hurt\w*|beat\w*|batter\w*|break\w*|snap\w*|"
+    r"run\w*\s+over|burn\w*|set\w*\s+fire\s+to|torch\w*|poison\w*|get\w*\s+back\s+at|"
+    r"mak\w*)\s+(?:\w+\s+)?" + _TARGET + r"\b(?!\s+(?:laugh|smile|dinner|breakfast|lunch|"
+    r"happy|proud|a\s+(?:card|cake|coffee|cup)))|"
+    r"\bmake\s+(?:him|her|them)\s+(?:pay|suffer|sorry|regret)\b|"
+    r"\b(?:burn|torch|set\s+fire\s+to|smash\w*\s+up)\s+(?:his|her|their)\s+(?:house|car|place|"
+    r"flat|apartment|home|shop)\b|"
+    r"\b(?:bought|got|carry|carrying|keep|kept|sharpened|brought)\s+(?:a|the|my)\s+(?:knife|"
+    r"gun|bat|blade|machete|weapon)\b[^.?!]{0,40}?\b(?:get\s+(?:him|her|them)|for\s+(?:him|"
+    r"her|them)|if\s+(?:he|she|they)|teach|back\s+at|revenge|pay)\b"
+)
+_ABUSE = re.compile(
+    # HITS: scream, insult, threaten; said of someone close.
+    r"\b(?:he|she|they|my\s+\w+)\s+(?:\w+\s+)?(?:screams|yells|shouts|swears|curses|screamed|"
+    r"yelled|shouted|swore|cursed)\s+at\s+me\b|"
+    r"\b(?:insults|belittles|humiliates|degrades|mocks|insulted|belittled|humiliated)\s+me\b|"
+    r"\bcalls?\s+me\s+(?:\w+\s+)?(?:names|worthless|stupid|useless|fat|ugly|pathetic|"
+    r"a\s+(?:\w+\s+)?(?:idiot|bitch|whore|slut|loser|failure|burden))\b|"
+    # Sexual coercion.
+    r"\b(?:forced|forces|made|makes|pressured|pressures)\s+me\s+(?:to\s+)?(?:have\s+sex|do\s+"
+    r"(?:sexual|things)|sleep\s+with)\b|\braped\b|\bsexually\s+(?:assaulted|abused)\b|"
+    r"\btouched\s+me\s+(?:when|after|even\s+though|without|against)\b|"
+    # Deprivation: food, medicine or help not brought.
+    r"\b(?:nobody|no\s+one|nobody's|no\s+one's|no-one)\s+(?:has\s+)?(?:brought|given|fed|"
+    r"helped|come|checked\s+on)\s+(?:me\s+)?(?:any\s+)?(?:food|meals|my\s+(?:meds|medicine|"
+    r"tablets)|me)?\b[^.?!]{0,10}?\b(?:since|for|in)\s+(?:days|a\s+week|weeks|\w+day|two|three|"
+    r"four|five|several)\b|"
+    # Fear of someone at home.
+    r"\b(?:scared|afraid|frightened|terrified)\s+(?:to\s+go\s+home|of\s+going\s+home|of\s+what\s+"
+    r"(?:he|she|they)(?:'ll|\s+will|'d|\s+would|\s+might)\s+do)\b|"
+    # Control: watched and kept from people (EASI, coercive control).
+    r"\b(?:checks|reads|goes\s+through|tracks|monitors)\s+(?:all\s+)?my\s+(?:phone|texts|messages|"
+    r"emails|location)\b[^.?!]{0,40}?\b(?:won't|doesn't|never|not)\s+let\b"
+)
+_FALLS = re.compile(
+    r"\b(?:legs?|knees?|ankles?|hips?)\s+(?:just\s+|suddenly\s+|completely\s+)?(?:gave\s+way|"
+    r"gave\s+out|buckled|went\s+(?:out|from\s+under))\b|"
+    r"\bdown\s+i\s+went\b|\bwent\s+(?:over|down)\s+on\s+(?:my|the)\b|"
+    r"\b(?:los\w+|lost)\s+my\s+footing\b|"
+    r"\b(?:had|took)\s+(?:a|another)\s+(?:little\s+|bit\s+of\s+a\s+|nasty\s+|bad\s+)?(?:tumble|"
+    r"spill|fall)\b|"
+    r"\bended\s+up\s+(?:on|flat\s+on)\s+(?:the|my)\s+(?:\w+\s+)?(?:floor|ground|back|face)\b|"
+    r"\bcouldn't\s+get\s+(?:myself\s+)?(?:back\s+)?up\b"
+)
+_CONCEPTS = {
+    RiskKind.HARM_TO_OTHERS: _HARM_TO_OTHERS,
+    RiskKind.ABUSE_OR_NEGLECT: _ABUSE,
+    RiskKind.FALL_RISK: _FALLS,
+}
+
+
+def concept_spans(kind: RiskKind, clause: str) -> list[tuple[int, int]]:
+    """Where a clause tells of harm to others, abuse or a fall by its concept: spans.
+
+    `clause` is lower case with straight apostrophes. Self-harm has its own module
+    (`ideation`); it returns nothing here.
+    """
+    pattern = _CONCEPTS.get(kind)
+    if pattern is None:
+        return []
+    return [(m.start(), m.end()) for m in pattern.finditer(clause)]
