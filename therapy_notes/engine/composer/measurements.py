@@ -163,6 +163,12 @@ _SIDE_PAIR = re.compile(
     rf"{_NUM}\s+(?:on\s+(?:the\s+)?)?(left|right)\b"
 )
 
+# The side said first: "right forty, left thirty-five", "right's a four, left a four".
+_SIDE_FIRST_PAIR = re.compile(
+    rf"\b(left|right)(?:'s|\s+is|\s+side)?\s+(?:a\s+|at\s+|about\s+)?{_NUM}\b[^\d]{{0,12}}?"
+    rf"\b(left|right)(?:'s|\s+is|\s+side)?\s+(?:a\s+|at\s+|about\s+)?{_NUM}\b"
+)
+
 
 TEST_COUNT_UNITS = ("blocks", "pegs", "cubes", "coins", "beads", "words", "syllables", "errors")
 """What a timed dexterity or naming test counts: a value of the hand or the task tested."""
@@ -205,14 +211,19 @@ _THRESHOLD_BEFORE = re.compile(
 
 _MOTION_WORD = re.compile(
     r"\b(?:flexion|extension|abduction|adduction|rotation|dorsiflexion|plantarflexion|"
-    r"supination|pronation|eversion|inversion)\b"
+    r"supination|pronation|eversion|inversion|deviation|side[- ]?bending)\b"
 )
+# A motion and its reading, with what people put between: a verb ("is", "measures"), a
+# contraction ("rotation's sixty") or the side ("plantarflexion, right forty").
 _MOTION_VALUE = re.compile(
-    r"\b(?:flexion|extension|abduction|adduction|(?:internal|external) rotation|dorsiflexion|"
-    r"plantarflexion|supination|pronation|eversion|inversion)\b(?:(?:\s+\w+){0,5}?\s+(?:is|was|of|"
-    r"at|to|reaches|reached|measures|measured|gets to|got to))?\s+(?:up to\s+|about\s+|around\s+|"
-    r"only\s+)?(minus\s+|-)?(\d+)\b(?!\s*(?:/|out of|over|%|percent|seconds?|minutes?|reps|times|"
-    r"pounds?|lbs?|kgs?|kilo\w*|plus|minus|\.\d))"
+    r"\b(?:flexion|extension|abduction|adduction|(?:internal|external|thoracic|trunk|cervical|"
+    r"lumbar) rotation|rotation|dorsiflexion|plantarflexion|supination|pronation|eversion|"
+    r"inversion|(?:radial|ulnar) deviation|side[- ]?bending)\b"
+    r"(?:'s|(?:(?:\s+\w+){0,5}?\s+(?:is|was|of|at|to|reaches|reached|measures|measured|gets to|"
+    r"got to))|,?\s+(?:on\s+the\s+)?(?:left|right)(?:\s+side)?(?:'s|\s+is)?)?"
+    r"\W{0,2}\s*(?:up to\s+|about\s+|around\s+|only\s+|roughly\s+|just\s+)?(minus\s+|-)?(\d+)\b"
+    r"(?!\s*(?:/|out of|over|%|percent|seconds?|minutes?|reps|times|pounds?|lbs?|kgs?|kilo\w*|"
+    r"plus|minus|\.\d))"
 )
 
 
@@ -441,7 +452,9 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         big = float(m.group(2)) >= 10 or m.group(1)
         if big and not taken and not is_threshold(joined, m.start()):
             add("range_of_motion", said, "degrees")
-    if re.search(r"\b(grip|pinch|strength|dynamometer)\b", clause) or _SIDE_PAIR.search(clause):
+    if re.search(r"\b(grip|pinch|strength|dynamometer|force)\b", clause) or _SIDE_PAIR.search(
+        clause
+    ):
         # A force in pounds or kilograms with a side is a strength reading, not a weight.
         for m in re.finditer(rf"{_NUM}\s*(kilograms?|kilos?|kgs?|pounds?|lbs?)\b", clause):
             unit = "kg" if m.group(2).startswith("k") else "lb"
@@ -472,19 +485,23 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             m.group(2)[0]
         ]
         add("distance", m.group(1), unit, located=False, at=m.start())
-    for pair in _SIDE_PAIR.finditer(clause):
-        first = next((e for e in out if e["value"] == _value(pair.group(1))), None)
+    pairs = [(p.group(1), p.group(2), p.group(3), p.group(4)) for p in _SIDE_PAIR.finditer(clause)]
+    pairs += [
+        (p.group(2), p.group(1), p.group(4), p.group(3)) for p in _SIDE_FIRST_PAIR.finditer(clause)
+    ]
+    for first_said, first_side, second_said, second_side in pairs:
+        first = next((e for e in out if e["value"] == _value(first_said)), None)
         if first is None:
             continue
-        first["side"] = pair.group(2)
-        second_value = _value(pair.group(3))
+        first["side"] = first_side
+        second_value = _value(second_said)
         second = next(
             (e for e in out if e["value"] == second_value and e["kind"] == first["kind"]), None
         )
         if second is None:
-            out.append({**first, "value": second_value, "side": pair.group(4)})
+            out.append({**first, "value": second_value, "side": second_side})
         else:
-            second["side"] = pair.group(4)
+            second["side"] = second_side
     for m in re.finditer(rf"{_NUM}\s+({_TEST_COUNTS})\b", clause):
         # What a timed dexterity or naming test counts: "38 blocks", "14 pegs", "12 words"
         # (not the total of "six of the ten blocks", which is a share).

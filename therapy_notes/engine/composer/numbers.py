@@ -71,20 +71,25 @@ def spoken_numbers_to_digits(text: str) -> str:
 # "One fifty", "one thirty over eighty-five", "one twenty-two": a value from 120 to 199
 # said as its hundred and its tens (how ranges of motion, pressures, weights and distances
 # are read out), but not a clock time ("at one thirty", "one fifteen pm").
+# Goniometry is read the same way with a hyphen or an "oh" ("one-forty", "one oh five").
 _ONE_HUNDRED_AND = re.compile(
-    r"(?<![\d.])\b1 ([2-9]\d|1\d(?=\s*(?:over|/|degrees|feet|pounds|lbs|words|wpm|beats|bpm|"
-    r"steps|meters|metres|yards)\b))\b"
+    r"(?<![\d.])\b1(?: |-)(?:oh(?: |-)(?P<oh>[1-9])|(?P<tens>[2-9]\d|1\d(?=\s*(?:over|/|degrees|"
+    r"feet|pounds|lbs|words|wpm|beats|bpm|steps|meters|metres|yards)\b)))\b"
     r"(?![-\d:]|\s*(?:am|pm|a\.m|p\.m|o'clock))"
 )
+# "At one thirty" is a time, but "you're at one thirty" is a level reached.
 _CLOCK_BEFORE = re.compile(
-    r"\b(?:at|by|until|till|til|from|before|after|noon|on|monday|tuesday|wednesday|thursday|"
+    r"\b(?:(?<!you're )(?<!you are )(?<!she's )(?<!he's )(?<!it's )(?<!we're )(?<!i'm )at|"
+    r"by|until|till|til|from|before|after|noon|on|monday|tuesday|wednesday|thursday|"
     r"friday|saturday|sunday|tomorrow|tonight|morning|afternoon)\s+(?:about\s+|around\s+)?$"
 )
 
 
 def _hundreds(match: re.Match[str]) -> str:
     before = match.string[max(0, match.start() - 20) : match.start()]
-    return match.group(0) if _CLOCK_BEFORE.search(before) else f"1{match.group(1)}"
+    if _CLOCK_BEFORE.search(before):
+        return match.group(0)
+    return f"10{match.group('oh')}" if match.group("oh") else f"1{match.group('tens')}"
 
 
 def _read_number(tokens: list[str], start: int) -> tuple[str, int]:

@@ -28,13 +28,24 @@ _MOTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("inversion", re.compile(r"\binver(sion|t\w*)\b")),
     ("abduction", re.compile(r"\babduct\w*|\bout to the side\b|\bout sideways\b")),
     ("adduction", re.compile(r"\badduct\w*")),
+    (
+        "lateral flexion",
+        re.compile(
+            r"\blateral(ly)? flex\w*|\bside[- ]?bend\w*|\bear\s+(toward|towards|to|down to)\s+"
+            r"(your|the)\b"
+        ),
+    ),
     ("extension", re.compile(r"\bextension\b|\bextend\w*|\bstraighten\w*")),
     ("flexion", re.compile(r"\bflexion\b|\bflex\b|\bbend\w*|\b(forward|in front)\b")),
     ("radial deviation", re.compile(r"\bradial(ly)? deviat\w*|\btoward (your|the) thumb\b")),
     ("ulnar deviation", re.compile(r"\bulnar(ly)? deviat\w*|\btoward (your|the) (little|pinky)\b")),
     ("supination", re.compile(r"\bsupinat\w*|\bpalm up\b")),
     ("pronation", re.compile(r"\bpronat\w*|\bpalm down\b")),
+    ("rotation", re.compile(r"\brotat\w*|\bturn\w* (your|the) (head|neck|trunk|shoulders)\b")),
 )
+_SPINE = re.compile(r"\b(thoracic|lumbar|cervical|trunk)\b")
+_SPINE_MOTIONS = frozenset({"rotation", "lateral flexion", "flexion", "extension"})
+_SHOULDER_ROTATIONS = frozenset({"internal rotation", "external rotation", "rotation"})
 # Body words that name no part being examined: "lie back", "come back to", "push against
 # my hand" (the clinician's own hand).
 _INCIDENTAL_PARTS = re.compile(
@@ -43,6 +54,12 @@ _INCIDENTAL_PARTS = re.compile(
     r"and|then|from|again|here|there|home|later|soon)\b|\bmy\s+(?:hand|hands|fingers?|arm|arms)\b|"
     r"\b(?:there|hallway|hall|room|line|door|wall|corner|chair)\s+and\s+back\b|"
     r"\b(?:weeks?|months?|days?|years?|while|ways)\s+back\b"
+)
+# A direction named by a body part ("bend it up toward your shoulder", "ear toward your
+# right shoulder"): the part is where the movement goes, its side is the movement's side.
+_TOWARD_A_PART = re.compile(
+    r"\btowards?\s+(?:your|the|her|his)\s+(left\s+|right\s+|other\s+)?(?:shoulder|chest|nose|"
+    r"face|mouth|head|hip|knee|bottom|back)s?\b(?!\s+(?:blade|joint))"
 )
 _SYMPTOM = re.compile(
     r"\b(pain\w*|ache|aches|aching|achy|hurts?|hurting|sore\w*|stiff\w*|numb\w*|tingl\w*|"
@@ -100,6 +117,7 @@ def remember_place(sentence: str, context: Context, *, by_client: bool = False) 
     grabbed the rail with my left", "bruised my hip a little").
     """
     text = _INCIDENTAL_PARTS.sub(" ", spoken_numbers_to_digits(normalise(sentence)))
+    text = _TOWARD_A_PART.sub(lambda m: f" toward the {m.group(1) or ''}side ", text)
     if by_client and context.part and not _SYMPTOM.search(text):
         return
     if BARE_SIDE_VALUE.search(text):
@@ -134,6 +152,19 @@ def remember_place(sentence: str, context: Context, *, by_client: bool = False) 
         # The palm turned up or down turns the forearm: goniometry of forearm rotation (a
         # palm resting down while the hand lifts is the wrist's starting position).
         context.part = "forearm"
+    # A motion names its joint where the words name a neighbour: the wrist deviates, a
+    # shoulder rotates with the elbow bent, the neck bends the ear toward the shoulder.
+    spine = _SPINE.search(text)
+    if context.motion in ("radial deviation", "ulnar deviation"):
+        context.part = "wrist"
+    elif spine is not None and context.motion in _SPINE_MOTIONS:
+        context.part = spine.group(1)
+    elif context.motion == "lateral flexion" and context.part in ("shoulder", "head", ""):
+        context.part = "neck"
+    elif context.motion in _SHOULDER_ROTATIONS and context.part in ("elbow", "arm", "hand"):
+        context.part = "shoulder"
+    elif context.motion in ("abduction", "adduction") and context.part in ("arm", "leg"):
+        context.part = "shoulder" if context.part == "arm" else "hip"
     if context.motion in _WRIST_MOTIONS and context.part == "hand":
         # The hand bent back or down, or tipped to the side, moves at the wrist (goniometry
         # of the wrist); the fingers' own joints are named as fingers.

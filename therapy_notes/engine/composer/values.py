@@ -243,18 +243,45 @@ def counted_repetitions(
 # knee back as far as it goes." "That's one twenty."): degrees, as range of motion is
 # documented; a grade or a count would have its scale or its instruction.
 _BARE_READING = re.compile(
-    r"^\W*(?:that's|that is|you're at|you are at|it's|it is|she's at|he's at|"
-    r"(?:you're|you are|she's|he's|it's)?\s*(?:missing|lacking|short(?: by)?))?\s*"
-    r"(?:about|around|roughly|just about|almost|nearly)?\s*(\d+)\s*(?:degrees)?"
-    r"(?:\W+(?:nice|good|great|perfect|excellent|okay|ok|lovely|well done))?\W*$"
+    r"^\W*(?:that's|that is|you're at|you are at|it's|it is|she's at|he's at|call it|"
+    r"let's say|let's call it|say|i get|i've got|i'm getting|i'm reading|it reads|reads|"
+    r"looks like|(?:you're|you are|she's|he's|it's)?\s*(?:missing|lacking|short(?: by)?))?\s*"
+    r"(?:about|around|roughly|just about|almost|nearly|maybe)?\s*(\d+)(?:-?ish)?\s*(?:degrees)?"
+    r"(?:\W+(?:nice|good|great|perfect|excellent|okay|ok|lovely|well done|pretty stiff|stiff|"
+    r"tight|that's (?:better|good|great|tight|stiff|limited)|limited|not bad|"
+    r"and (?:the )?other (?:way|side)|now (?:the )?other (?:way|side)))?\W*$"
+)
+# A force read off a dynamometer as a bare number of pounds or kilograms once a body part
+# is being tested ("Key pinch next, right hand." "Twelve pounds.").
+_BARE_FORCE = re.compile(
+    r"^\W*(?:that's|that is|it's|it is|you're at|about|around)?\s*(\d+(?:\.\d+)?)\s*"
+    r"(pounds?|lbs?|kilos?|kilograms?|kgs?)\b(?!\s+(?:of\s+)?(?:weight|heavier|lighter|lost|"
+    r"gained|down|up))"
 )
 
 
 def bare_range_value(
     sentence: str, context: Context, ids: tuple[str, ...], facts: Facts
 ) -> list[dict[str, Any]]:
-    """A bare number read after a joint was moved, as that joint's range of motion."""
-    if not context.motion or context.part not in _JOINTS | {"forearm", "neck", "cervical"}:
+    """A bare number read after a joint was moved, as that joint's range of motion.
+
+    The joint is enough: a clinician moving it ("tip your ear toward your shoulder") and
+    reading a number off the goniometer seldom names the motion as well.
+    """
+    force = _BARE_FORCE.match(spoken_numbers_to_digits(normalise(sentence)))
+    if force is not None and context.part and len(sentence.split()) <= 8:
+        unit = "kg" if force.group(2).startswith("k") else "lb"
+        strength: dict[str, Any] = {
+            "kind": "strength_grade",
+            "value": number_value(force.group(1)),
+            "unit": unit,
+            "body_part": context.part,
+        }
+        if context.side:
+            strength["side"] = context.side
+        record(strength, ids, context, facts)
+        return [strength]
+    if context.part not in _JOINTS | {"forearm", "neck", "cervical"}:
         return []
     match = _BARE_READING.match(spoken_numbers_to_digits(normalise(sentence)))
     if match is None or not 5 <= float(match.group(1)) <= 180:

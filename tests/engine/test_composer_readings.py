@@ -1,0 +1,99 @@
+"""Readings as clinicians say them while measuring: goniometer numbers, motions that name
+their joint, sides said first, forces in pounds, and a body part rated on a scale.
+
+Exchanges written for these tests, not taken from the labelled sets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.engine.composer_calls import composed, measured
+from therapy_notes.engine.composer import ToolCallSpec
+from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+
+
+@pytest.mark.parametrize(
+    ("said", "digits"),
+    [
+        ("one-forty", "140"),
+        ("one oh five", "105"),
+        ("one-oh-eight", "108"),
+        ("one-ten degrees", "110 degrees"),
+        ("on a scale of one-ten", "on a scale of 1-10"),
+        ("at one-thirty", "at 1-30"),
+    ],
+)
+def test_a_goniometer_number_said_with_a_hyphen_or_an_oh(said: str, digits: str) -> None:
+    assert spoken_numbers_to_digits(said) == digits
+
+
+def _one(calls: list[ToolCallSpec]) -> dict[str, Any]:
+    values = measured(calls)
+    assert len(values) == 1, values
+    return values[0]
+
+
+def test_a_bare_reading_once_the_joint_is_moved_needs_no_motion_named() -> None:
+    m = _one(
+        composed(
+            ("Clinician", "We're doing the left elbow now. Bend it up toward your shoulder."),
+            ("Clinician", "You're at about one thirty-five."),
+        )
+    )
+    assert (m["kind"], m["value"], m["unit"], m["body_part"]) == (
+        "range_of_motion",
+        135,
+        "degrees",
+        "elbow",
+    )
+
+
+def test_a_motion_with_a_contraction_and_its_joint_implied() -> None:
+    m = _one(
+        composed(
+            ("Clinician", "Left arm, elbow bent at your side, turn the hand out toward the door."),
+            ("Clinician", "External rotation's fifty-five."),
+        )
+    )
+    assert (m["value"], m["body_part"], m["side"]) == (55, "shoulder", "left")
+
+
+def test_wrist_deviation_is_the_wrist_whatever_finger_is_named() -> None:
+    values = measured(
+        composed(
+            ("Clinician", "Right hand flat, slide it toward your little finger."),
+            ("Clinician", "Ulnar deviation thirty, radial deviation twenty."),
+        )
+    )
+    assert {(v["value"], v["body_part"]) for v in values} == {(30, "wrist"), (20, "wrist")}
+
+
+def test_the_side_said_before_each_value() -> None:
+    values = measured(composed(("Clinician", "Hip abduction, left thirty-two, right forty.")))
+    assert {(v["value"], v["side"]) for v in values} == {(32, "left"), (40, "right")}
+
+
+def test_a_bare_force_in_pounds_is_the_tested_part_strength() -> None:
+    m = _one(
+        composed(
+            ("Clinician", "Tip pinch now, left hand, thumb to the tip of the index finger."),
+            ("Clinician", "Six and a half pounds."),
+        )
+    )
+    assert (m["kind"], m["value"], m["unit"], m["body_part"], m["side"]) == (
+        "strength_grade",
+        6.5,
+        "lb",
+        "hand",
+        "left",
+    )
+
+
+def test_a_body_part_rated_on_a_scale_is_a_pain_rating() -> None:
+    m = _one(
+        composed(("Clinician", "Rate the left hip for me, zero to ten."), ("Client", "A five."))
+    )
+    assert (m["kind"], m["value"], m["body_part"]) == ("pain_score", 5, "hip")
