@@ -6,13 +6,14 @@ Exchanges written for these tests, not taken from the labelled sets.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from tests.engine.composer_calls import composed, measured
 from therapy_notes.engine.composer import ToolCallSpec
-from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+from therapy_notes.engine.composer.numbers import self_corrected, spoken_numbers_to_digits
 
 
 @pytest.mark.parametrize(
@@ -97,3 +98,54 @@ def test_a_body_part_rated_on_a_scale_is_a_pain_rating() -> None:
         composed(("Clinician", "Rate the left hip for me, zero to ten."), ("Client", "A five."))
     )
     assert (m["kind"], m["value"], m["body_part"]) == ("pain_score", 5, "hip")
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [
+        ("Eighty-two over sixty... no, I'm misreading it, it's ninety-two over sixty.", 92),
+        ("Thirty-one... no, hold on, I miscounted the last row. Twenty-nine.", 29),
+        ("Seven. Well, no. More like six.", 6),
+    ],
+)
+def test_a_value_taken_back_is_replaced_by_the_one_meant(said: str, meant: int) -> None:
+    digits = spoken_numbers_to_digits(self_corrected(said))
+    assert next(int(n) for n in re.findall(r"\d+", digits)) == meant, digits
+
+
+def test_a_no_that_takes_nothing_back_leaves_the_value() -> None:
+    for said in ("Pain is a three, no worse than last week.", "Two blocks, no problem at all."):
+        assert self_corrected(said) == said
+
+
+@pytest.mark.parametrize(
+    ("said", "unit", "value"),
+    [
+        ("The insomnia severity index came out at twelve.", "ISI", 12),
+        ("Her AUDIT score is nine.", "AUDIT", 9),
+        ("The MoCA today, twenty-six.", "MoCA", 26),
+    ],
+)
+def test_a_score_on_a_named_instrument(said: str, unit: str, value: int) -> None:
+    m = _one(composed(("Clinician", said)))
+    assert (m["unit"], m["value"]) == (unit, value)
+
+
+def test_the_everyday_words_are_no_score_or_time() -> None:
+    assert measured(composed(("Clinician", "We did an audit of 5 days of your diary."))) == []
+    assert measured(composed(("Clinician", "We have about ten minutes left, one more go."))) == []
+
+
+def test_a_share_done_without_help_is_no_assistance_level() -> None:
+    values = measured(composed(("Clinician", "Eight out of ten without any help.")))
+    assert [v["kind"] for v in values] == ["other"]
+
+
+def test_a_reading_said_with_today() -> None:
+    m = _one(
+        composed(
+            ("Clinician", "Left knee, bend it back as far as it goes."),
+            ("Clinician", "Today, a hundred and twelve."),
+        )
+    )
+    assert (m["value"], m["body_part"], m["side"]) == (112, "knee", "left")

@@ -289,13 +289,20 @@ _INSTRUMENTS = (
     ("SPADI", r"spadi"),
     ("EAT-10", r"eat[- ]?10"),
     ("VHI", r"vhi(?:[- ]?10)?|voice handicap index"),
+    ("ISI", r"isi|insomnia severity index"),
+    ("AUDIT", r"audit(?:[- ]c)?"),
+    ("EPDS", r"epds|edinburgh(?: postnatal)?(?: depression scale)?"),
+    ("DASS-21", r"dass(?:[- ]?21)?"),
+    ("CAT", r"copd assessment test"),
+    ("MLU", r"mlu|mean length of utterance"),
+    ("SUDS", r"suds"),
 )
 _INSTRUMENT = re.compile(
     r"\b(" + "|".join(p for _, p in _INSTRUMENTS) + r")\b(?:\s+(?:score|total))?"
-    r"[^.;]{0,25}?\b(?:is|was|of|at|came out at|came back at|came in at|scored?|=|totals?|"
+    r"[^.;]{0,25}?(?:\b(?:is|was|of|at|came out at|came back at|came in at|scored?|=|totals?|"
     r"total of|comes to|came to|(?:went|gone|moved|improved|rose|dropped|fell|come|came)?\s*from\s+"
-    r"\d+(?:\.\d+)?\s+(?:up\s+|down\s+)?to)\s+(?:(?:down|up|back)\s+(?:to\s+)?|dropped to\s+|"
-    r"rose to\s+)?"
+    r"\d+(?:\.\d+)?\s+(?:up\s+|down\s+)?to)|\s+(?:today|now|this (?:week|time|visit))\s*,?|\s*,)"
+    r"\s+(?:(?:down|up|back)\s+(?:to\s+)?|dropped to\s+|rose to\s+)?"
     r"(?:a |an |about |around )?(\d+(?:\.\d+)?)\b"
 )
 
@@ -307,6 +314,9 @@ _SCORED_ON = re.compile(
 )
 
 
+_AUDIT_SCORE = re.compile(r"(?:[- ]c)?(?:\s+(?:score|total|came|is|was|today|this)\b|,)")
+
+
 def _instrument(match: re.Match[str], group: int = 1) -> str:
     said = match.group(group)
     return next(name for name, pattern in _INSTRUMENTS if re.fullmatch(pattern, said))
@@ -316,6 +326,8 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for m in _INSTRUMENT.finditer(clause):
         name = _instrument(m)
+        if name == "AUDIT" and not _AUDIT_SCORE.match(clause, m.end(1)):
+            continue  # "an audit of your week": the everyday word, not the test
         if name == "TUG":
             # A timed test's result is its time: "TUG 12.4 seconds".
             out.append({"kind": "duration", "value": _value(m.group(2)), "unit": "seconds"})
@@ -476,6 +488,11 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             r"\b(?:in|within|over)\s+$", clause[: m.start()]
         ):
             continue  # "in thirty seconds you did ten stands": the count's time window
+        if re.match(
+            r"\s+(?:left|to go|remaining|more|in (?:the|this) session|early|late)\b",
+            clause[m.end() :],
+        ):
+            continue  # "about ten minutes left": the session's clock, not a value measured
         unit = {"s": "seconds", "m": "minutes", "h": "hours"}[m.group(2)[0]]
         add("duration", m.group(1), unit, located=False, at=m.start())
     for m in re.finditer(rf"{_NUM}\s*(feet|foot|ft|meters?|metres?|yards?|miles?)\b", clause):
@@ -538,6 +555,8 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         match = pattern.search(clause)
         if match is None:
             continue
+        if level == 7 and re.search(rf"{_NUM}\s+(?:out of|of)\s+{_NUM}", clause):
+            break  # "seven out of ten without any help": a task's score, not a FIM level
         fim = level if level is not None else _FIM_BY_WORD[match.group(1)]
         add("assistance_level", str(fim), "FIM level", located=False)
         break

@@ -234,6 +234,33 @@ _AMENDED = re.compile(
 )
 
 
+# A value taken back with a reason before the one meant: "one fifty over ninety... no, I'm
+# misreading it, it's one-forty over ninety", "forty-one... no, hold on, I double-counted the
+# stool item. Thirty-nine", "Five. Well, no. More like four." The slip and the retraction
+# go; the sentence goes on with the value meant. A "no" that is not a retraction ("a
+# three, no worse than last week") is neither followed by a reason nor by a number.
+_RETRACTION_REASON = (
+    r"(?:hold on|hang on|wait|sorry|actually|i'm misreading (?:it|that|this)|i misread (?:it|that)|"
+    r"that's wrong|scratch that|let me (?:re)?check|my mistake|my bad|i (?:double[- ]counted|"
+    r"miscounted|misscored|added (?:it )?wrong)[^.?!]*|i have it written here)"
+)
+_SLIP_NUMBER = rf"\b{_WORD_NUMBER}(?:[- ]{_WORD_NUMBER})*"
+_SLIP = (
+    rf"{_SLIP_NUMBER}(?:\s+(?:over|/)\s+{_SLIP_NUMBER})?"
+    r"\s*(?:\.{2,}|\u2026|[.,])\s*(?:(?:well|oh|um+|uh+|hmm+)[\s,]+)?no\b[\s,.]*"
+)
+_RETRACTED = re.compile(
+    rf"{_SLIP}"
+    rf"(?:(?:{_RETRACTION_REASON})[\s,.]*)+",
+    re.IGNORECASE,
+)
+_RETRACTED_TO_NUMBER = re.compile(
+    rf"{_SLIP}"
+    rf"(?=(?:more like|like|maybe|it's|it is|make that|call it|i'd say)?\s*{_WORD_NUMBER}\b)",
+    re.IGNORECASE,
+)
+
+
 def self_corrected(text: str) -> str:
     """A speaker's corrected number in place of the slip: "three. no, four" -> "four".
 
@@ -241,5 +268,6 @@ def self_corrected(text: str) -> str:
     "three, three and a half", "thirty-one seconds, hmm, thirty-two really"); the value
     meant is the last one said, with the unit said with the first.
     """
+    text = _RETRACTED_TO_NUMBER.sub("", _RETRACTED.sub("", text))
     text = _AMENDED.sub(lambda m: f"{m.group('meant')}{m.group('unit') or ''}", text)
     return _REFINED.sub(r"\g<meant>", _CORRECTION.sub(r"\g<meant>", text))

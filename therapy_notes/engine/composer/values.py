@@ -243,10 +243,12 @@ def counted_repetitions(
 # knee back as far as it goes." "That's one twenty."): degrees, as range of motion is
 # documented; a grade or a count would have its scale or its instruction.
 _BARE_READING = re.compile(
-    r"^\W*(?:that's|that is|you're at|you are at|it's|it is|she's at|he's at|call it|"
+    r"^\W*(?:(?:and\s+)?(?:today|now|this time)\W*)?"
+    r"(?:that's|that is|you're at|you are at|it's|it is|she's at|he's at|call it|"
     r"let's say|let's call it|say|i get|i've got|i'm getting|i'm reading|it reads|reads|"
     r"looks like|(?:you're|you are|she's|he's|it's)?\s*(?:missing|lacking|short(?: by)?))?\s*"
     r"(?:about|around|roughly|just about|almost|nearly|maybe)?\s*(\d+)(?:-?ish)?\s*(?:degrees)?"
+    r"(?:\s+(?:today|now|this time))?"
     r"(?:\W+(?:nice|good|great|perfect|excellent|okay|ok|lovely|well done|pretty stiff|stiff|"
     r"tight|that's (?:better|good|great|tight|stiff|limited)|limited|not bad|"
     r"and (?:the )?other (?:way|side)|now (?:the )?other (?:way|side)))?\W*$"
