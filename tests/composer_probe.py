@@ -22,7 +22,12 @@ from tests.conversation_set import (
     score_risks,
 )
 
-PROBE_DIR = Path(__file__).resolve().parent / "fixtures" / "composer_probe"
+_FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PROBE_DIR = _FIXTURES / "composer_probe"
+# A later set written by an author who had not read the rules: measurements as clinicians
+# say them while measuring.
+MEASURE_PROBE_DIR = _FIXTURES / "measure_probe"
+PROBE_SETS = {"probe": PROBE_DIR, "measure_probe": MEASURE_PROBE_DIR}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +38,11 @@ class ProbeItem:
     session: ConversationSession
 
 
-def load_probe(split: str) -> list[ProbeItem]:
-    """The items of one half (``dev`` or ``heldout``), in file order."""
+def load_probe(split: str, folder: Path = PROBE_DIR) -> list[ProbeItem]:
+    """The items of one half (``dev`` or ``heldout``) of a probe set, in file order."""
     if split not in TEXT_SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {TEXT_SPLITS}")
-    rows: list[dict[str, Any]] = json.loads((PROBE_DIR / f"{split}.json").read_text("utf-8"))
+    rows: list[dict[str, Any]] = json.loads((folder / f"{split}.json").read_text("utf-8"))
     return [ProbeItem(str(r["category"]), _session_from_dict(r)) for r in rows]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from tests.composer_probe import load_probe
+from tests.composer_probe import MEASURE_PROBE_DIR, load_probe
 
 MEASURED = {"rom", "strength", "pain", "vitals", "timed", "score", "speech", "sleep", "mood"}
 NOTHING = {"dose", "goal", "none", "clinician_talk"}
@@ -55,3 +55,27 @@ def test_labels_fit_their_category() -> None:
 def test_ids_are_unique_across_the_halves() -> None:
     ids = [i.session.id for split in ("dev", "heldout") for i in load_probe(split)]
     assert len(ids) == len(set(ids))
+
+
+def test_the_measurement_probe_set_keeps_the_same_split_rule() -> None:
+    ids: list[str] = []
+    for split in ("dev", "heldout"):
+        items = load_probe(split, MEASURE_PROBE_DIR)
+        assert len(items) >= 80, split
+        for item in items:
+            s = item.session
+            match = re.fullmatch(r"([a-z_]+)_(\d\d)", s.id)
+            assert match, s.id
+            assert match.group(1) == item.category, s.id
+            assert s.split == split
+            assert int(match.group(2)) % 2 == (1 if split == "dev" else 0), s.id
+            ids.append(s.id)
+    assert len(ids) == len(set(ids))
+
+
+def test_the_measurement_probe_set_holds_values_and_non_values() -> None:
+    for split in ("dev", "heldout"):
+        items = load_probe(split, MEASURE_PROBE_DIR)
+        assert sum(len(i.session.measurements) for i in items) >= 60
+        assert any(not i.session.measurements for i in items)
+        assert not any(i.session.risks for i in items)
