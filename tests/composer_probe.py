@@ -24,10 +24,11 @@ from tests.conversation_set import (
 
 _FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PROBE_DIR = _FIXTURES / "composer_probe"
-# A later set written by an author who had not read the rules: measurements as clinicians
-# say them while measuring.
+# Two later sets, each written by an author who had not read the rules: risk statements and
+# their look-alikes, and measurements as clinicians say them while measuring.
+RISK_PROBE_DIR = _FIXTURES / "risk_probe"
 MEASURE_PROBE_DIR = _FIXTURES / "measure_probe"
-PROBE_SETS = {"probe": PROBE_DIR, "measure_probe": MEASURE_PROBE_DIR}
+PROBE_SETS = {"probe": PROBE_DIR, "risk_probe": RISK_PROBE_DIR, "measure_probe": MEASURE_PROBE_DIR}
 
 
 @dataclass(frozen=True, slots=True)

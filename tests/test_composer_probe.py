@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
-from tests.composer_probe import MEASURE_PROBE_DIR, load_probe
+import pytest
+
+from tests.composer_probe import MEASURE_PROBE_DIR, RISK_PROBE_DIR, load_probe
 
 MEASURED = {"rom", "strength", "pain", "vitals", "timed", "score", "speech", "sleep", "mood"}
 NOTHING = {"dose", "goal", "none", "clinician_talk"}
@@ -57,10 +60,11 @@ def test_ids_are_unique_across_the_halves() -> None:
     assert len(ids) == len(set(ids))
 
 
-def test_the_measurement_probe_set_keeps_the_same_split_rule() -> None:
+@pytest.mark.parametrize("folder", [MEASURE_PROBE_DIR, RISK_PROBE_DIR], ids=["measure", "risk"])
+def test_the_later_probe_sets_keep_the_same_split_rule(folder: Path) -> None:
     ids: list[str] = []
     for split in ("dev", "heldout"):
-        items = load_probe(split, MEASURE_PROBE_DIR)
+        items = load_probe(split, folder)
         assert len(items) >= 80, split
         for item in items:
             s = item.session
@@ -69,8 +73,17 @@ def test_the_measurement_probe_set_keeps_the_same_split_rule() -> None:
             assert match.group(1) == item.category, s.id
             assert s.split == split
             assert int(match.group(2)) % 2 == (1 if split == "dev" else 0), s.id
+            assert all(s.turns[r.turn].speaker == "client" for r in s.risks), s.id
             ids.append(s.id)
     assert len(ids) == len(set(ids))
+
+
+def test_the_risk_probe_set_holds_statements_denials_and_look_alikes() -> None:
+    for split in ("dev", "heldout"):
+        items = load_probe(split, RISK_PROBE_DIR)
+        assert {r.status for i in items for r in i.session.risks} == {"stated", "denied"}
+        assert sum(1 for i in items if not i.session.risks) >= 20
+        assert not any(i.session.measurements for i in items)
 
 
 def test_the_measurement_probe_set_holds_values_and_non_values() -> None:

@@ -3,8 +3,8 @@
 The conversation sets measure whole sessions; a probe set isolates one documentation
 pattern per item (a muscle grade said as "four minus", a denial said as "God, no."), so a
 gap between its halves says which patterns the rules were fitted to rather than learned.
-The first probe set was written with the rules; the measurement set was written later by
-an author who had not read them. Rules were written against `dev` only; the
+The first probe set was written with the rules; the risk and measurement sets were written
+later by an author who had not read them. Rules were written against `dev` only; the
 `heldout` figures are the ones to quote.
 """
 
