@@ -99,14 +99,13 @@ def answer_question(
         if body_weight(sentence, context, ids, facts, asked=True) is not None:
             return True
         context.topic = "weight"  # "I lost three pounds. I'm at one twenty-six now."
-    rates_a_part = _SCALE.search(q) is not None and (
-        bool(body_part(spoken_numbers_to_digits(q))) or "headache" in q
-    )
+    part_named = body_part(spoken_numbers_to_digits(q))
+    rates_a_part = _SCALE.search(q) is not None and (bool(part_named) or "headache" in q)
     if not topic and rates_a_part:
         # "Rate the neck, zero to ten.", "Scale of one to ten, the back?": a body part
         # rated on a numeric scale is rated for pain, as a numeric pain rating is asked.
         topic = "pain"
-    elif not topic and body_part(spoken_numbers_to_digits(q)) and _HOW_IS_IT.search(q):
+    elif not topic and part_named and _HOW_IS_IT.search(q):
         # "How's the left ankle feeling?": a number the client gives it is how much it
         # hurts, if it is said as a rating ("like a two"), not a count or a distance.
         topic = "pain"

@@ -31,6 +31,7 @@ from therapy_notes.engine.composer.screening import new_risks, risk_summary
 from therapy_notes.engine.composer.social import is_small_talk
 from therapy_notes.engine.composer.text import clean_sentence, normalise
 from therapy_notes.engine.composer.values import (
+    bare_force_value,
     bare_range_value,
     bare_rating_number,
     body_weight,
@@ -199,6 +200,7 @@ def clinician_sentence(
         counted_repetitions(sentence, context, ids, facts)
         or today_values(sentence, context, ids, facts, timed=True)
         or other_side(sentence, context, ids, facts)
+        or bare_force_value(sentence, context, ids, facts)
         or bare_range_value(sentence, context, ids, facts)
     )
     if not found and (

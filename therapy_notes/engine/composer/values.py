@@ -262,14 +262,10 @@ _BARE_FORCE = re.compile(
 )
 
 
-def bare_range_value(
+def bare_force_value(
     sentence: str, context: Context, ids: tuple[str, ...], facts: Facts
 ) -> list[dict[str, Any]]:
-    """A bare number read after a joint was moved, as that joint's range of motion.
-
-    The joint is enough: a clinician moving it ("tip your ear toward your shoulder") and
-    reading a number off the goniometer seldom names the motion as well.
-    """
+    """A bare dynamometer reading once a body part is being tested, as its strength."""
     force = _BARE_FORCE.match(spoken_numbers_to_digits(normalise(sentence)))
     if force is not None and context.part and len(sentence.split()) <= 8:
         unit = "kg" if force.group(2).startswith("k") else "lb"
@@ -283,6 +279,17 @@ def bare_range_value(
             strength["side"] = context.side
         record(strength, ids, context, facts)
         return [strength]
+    return []
+
+
+def bare_range_value(
+    sentence: str, context: Context, ids: tuple[str, ...], facts: Facts
+) -> list[dict[str, Any]]:
+    """A bare number read after a joint was moved, as that joint's range of motion.
+
+    The joint is enough: a clinician moving it ("tip your ear toward your shoulder") and
+    reading a number off the goniometer seldom names the motion as well.
+    """
     if context.part not in _JOINTS | {"forearm", "neck", "cervical"}:
         return []
     match = _BARE_READING.match(spoken_numbers_to_digits(normalise(sentence)))
