@@ -55,6 +55,7 @@ import pytest
 
 from tests.benchmarks.conftest import write_results
 from tests.conversation_set import ConversationSession, load_sessions, load_text_sessions
+from therapy_notes.engine.composer import risk_cues
 from therapy_notes.engine.composer import risks as risks_module
 from therapy_notes.engine.composer.risks import find_risks
 from therapy_notes.engine.composer.text import split_sentences
@@ -178,7 +179,7 @@ class MedspacyRisks:
         self.nlp.get_pipe("medspacy_target_matcher").add(
             [
                 target_matcher.TargetRule(kind.value, kind.value, pattern=pattern.pattern)
-                for kind, pattern in risks_module._RISK_CUES.items()
+                for kind, pattern in risk_cues.RISK_CUES.items()
             ]
         )
         self.version = str(medspacy.__version__)

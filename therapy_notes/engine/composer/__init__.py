@@ -1,7 +1,8 @@
 """The local stand-in for the cloud model: transcript turns -> note tool calls, by rules.
 
 By concern, reading words: `dialogue` (who spoke, what kind of utterance), `numbers`,
-`measurements`, `risks` (stated, denied, screened), `roles` (the clinical role of a
+`measurements`, `risk_cues` (where a clause names a risk, with `ideation` and
+`harm_concepts`), `risks` (stated, denied, screened), `roles` (the clinical role of a
 sentence), `sections` (which template section a role goes to), `writing` (clinical
 language), `text`. Following the conversation: `facts` (what a turn adds, and the running
 context), `place` (joint, side and motion examined), `earlier` (today's value or one

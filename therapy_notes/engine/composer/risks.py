@@ -6,237 +6,25 @@ import re
 from functools import lru_cache
 
 from therapy_notes.domain.notes import RiskKind
-from therapy_notes.engine.composer.harm_concepts import concept_spans
-from therapy_notes.engine.composer.ideation import ideation_spans
+from therapy_notes.engine.composer.risk_cues import (
+    PERSON,
+    RISK_CUES,
+    VIOLENT_VERB,
+    cue_spans,
+    rejoined,
+)
 from therapy_notes.engine.composer.text import clauses
 
-_PERSON = (
-    r"(?:ex|wife|husband|spouse|partner|fianc\w*|boyfriend|girlfriend|mother|father|mom|mum|"
-    r"dad|parents?|step(?:mom|mum|dad|father|mother)|son|daughter|child|children|kids?|baby|"
-    r"brother|sister|siblings?|cousin|uncle|aunt|grand\w+|nephew|niece|family|friends?|"
-    r"roommates?|flatmates?|boss|manager|supervisor|co-?workers?|colleagues?|neighbou?rs?|"
-    r"landlord|teacher|classmates?|teammates?|caregiver|carer|doctor|nurse|therapist|"
-    r"stranger|guy|man|woman|girl|boy)"
-)
-_OTHERS = (
-    rf"(?:him|them|someone|somebody|anyone|anybody|others|other people|people|"
-    rf"(?:my|his|her|their|a|the|that)\s+(?:ex-|own\s+|former\s+)?{_PERSON})"
-)
-_VIOLENT_VERB = (
-    r"(?:kill|hurt|harm|attack|assault|shoot|shot|stab|hit|punch|beat|kick|choke|strangle|"
-    r"push|shove|slap)(?:s|es|ed|ing|ten|bed|bing|ting)?"
-)
-# Controlling or violent acts done to the client, as the client or a carer tells them.
-_ABUSE_VERB = (
-    r"(?:hits|hit|beats|beat|kicks|kicked|chokes|choked|slaps|slapped|pushes|pushed|shoves|"
-    r"shoved|grabs|grabbed|punches|punched|strangles|strangled|threatens|threatened|locks|"
-    r"pinches|pinched|bites|slaps|"
-    r"locked|burns|burned|burnt)"
-)
-# Winning is no violence: "we beat them in the final", "she beat me at chess".
-_NOT_SPORT = (
-    r"(?!\s+(?:in|at|on)\s+(?:the\s+)?(?:final|game|match|race|round|semis?|league|chess|cards|"
-    r"tennis|golf|pool|darts|quiz|tournament|cup|play-?offs?)\b|\s+to\s+it\b)"
-)
-_INJURY = r"(?:bruis\w*|black eyes?|welts?|marks|injur\w*|fractur\w*|burns|cuts|scratches)"
-# "Fall asleep", "fell apart", "falls on a Monday", "fell behind": the verb, not a fall.
-_NOT_A_FALL = (
-    r"(?!\s+(?:semester|term|season|break|colou?rs|leaves|classes|quarter|festival|fashion|"
-    r"asleep|apart|behind|through|in love|short|ill|sick|silent|into place|for it|"
-    r"on (?:a |the )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|"
-    r"holiday)))"
-)
-_RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
-    # The published screening vocabulary (C-SSRS ideation and behaviour, ASQ, PHQ-9 item 9):
-    # wishes to be dead or not wake up, being a burden, hopelessness, thoughts, plans, means,
-    # intent, preparatory acts and past attempts. Stems carry no leading word boundary where
-    # a recogniser glues words ("outending my life", "killmyself").
-    RiskKind.SELF_HARM: re.compile(
-        r"suicid\w*|\bself[- ]?harm\w*|\bself[- ]?injur\w*|\bunalive\w*|"
-        r"(kill|hurt|harm|cut|hang|shoot|shot|stab|burn|poison|drown|strangle|choke|off)"
-        r"(ing|s|ed|t|ted|bed|bing)?\s*(myself|himself|herself|themselves|themself)\b|"
-        r"\bjump(s|ed|ing)?\s+(off|from|in front of)\s+(a|the)\s+"
-        r"(bridge|building|roof|balcony|train|car|cliff)\b|"
-        r"end(ing|s|ed)?\s*(it all|(my|his|her|their)\s+(own\s+)?life)\b|"
-        r"\btake\s+(my|his|her|their)\s+(own\s+)?life\b|"
-        r"\b(want|wants|wanted|wanting|wish|wishes|wished|wishing)\s+(to\s+(die|be dead|disappear"
-        r"(?!\s+(into|to|for a|for the|off|on|in)\b))|"
-        r"(i|he|she|they)\s+(was|were|could be|'d|had)\s*(been\s+)?(dead|gone|never born|not here|"
-        r"not around))\b|\boverdos\w*|"
-        # Passive ideation, in the words clients use for it.
-        r"\bbetter off\s+(dead|without\s+(me|him|her|them)|if\s+(i|he|she|they)\s+"
-        r"(was|were|wasn't|weren't|wasnt|werent|died|disappeared|(was|were)\s+gone|"
-        r"(was|were)\s+not\s+(here|around)))|"
-        r"\b(don't|do not|doesn't|does not|didn't|did not|dont)\s+want\s+to\s+"
-        r"(be (here|alive|around)( anymore)?|live|go on|wake up|exist)\b|"
-        r"\b(go|went|going)\s+to\s+sleep\s+and\s+(not|never)\s+wak\w*|"
-        # "I wouldn't mind if I didn't wake up", "wouldn't care if it all ended".
-        r"\b(wouldn't|would not|don't|do not|wouldnt|dont)\s+(mind|care)\s+(if\s+(i|it all)\s+"
-        r"(didn't|did not|never|don't|do not|wouldn't)\s+(wake|woke)\s+up|if\s+(i|it all)\s+"
-        r"(died|ended|was gone|were gone|wasn't here|weren't here|wasn't around)|dying|"
-        r"not waking up|being dead)\b|"
-        # Joining someone who died: "go to sleep and be with him", "die and be with her".
-        r"\b(go to sleep|fall asleep|die|pass away|not wake up)\s+and\s+(just\s+)?(be with|join|"
-        r"see)\s+(him|her|them|my)\b|"
-        r"\b(wish|wished|wishing|hope|hoped|hoping|pray|prayed|praying)\w*\b[^.?!]{0,30}?"
-        r"(wouldn't|would not|won't|"
-        r"didn't|did not|don't|do not|dont|never|not)\s+wake\s+up\b|"
-        r"\bno (reason|point) (to|in|for) (live|living|going on|being here|anything)\b|"
-        r"\b(a|such a|just a|being a)\s+burden\b|"
-        r"\b(tired|sick|weary)\s+of\s+(living|life|being alive)\b|\bdone with (living|life)\b|"
-        r"\b(fine|okay|ok|better|easier|happier)\s+(off\s+)?if\s+(i|he|she|they)\s+"
-        r"(just\s+|simply\s+)?((were|was)\s+(gone|dead)|(wasn't|weren't|was not|were not)\s+"
-        r"(here|around|alive)|disappeared|vanished|died)\b|"
-        # Carbon monoxide (C-SSRS: an interrupted or aborted attempt told as what was done):
-        # an engine left running in a closed garage, in either order.
-        r"\bgarage\b[^.?!]{0,60}?\b(engine|car|motor)\s+(running|on)\b|"
-        r"\b(engine|car|motor)\s+(running|on)\b[^.?!]{0,40}?\b(in|inside)\s+the\s+garage\b|"
-        r"\b(hose|tube)\b[^.?!]{0,30}?\bexhaust\b|"
-        r"\b(dragging|bringing|pulling)\s+(everyone|everybody|them|my family|us all|you all)\s+"
-        r"down\b|"
-        r"\bnothing('s| is| will)?\s+(ever\s+)?(going to|gonna|will)?\s*(change|get better|"
-        r"improve)\b|"
-        r"\b(easier|better)\s+(to\s+)?(just\s+)?(end it|end things|not be here|die|be dead|"
-        r"not wake up)\b|"
-        # The burden said as a picture or as others' relief: "a weight around her neck",
-        # "they'd be happier without me" (perceived burdensomeness, C-SSRS/INQ).
-        r"\b(a|just a|such a|the)\s+(dead\s+)?(weight|millstone|drain|drag)\s+(around|on)\s+"
-        r"[\w']+(\s+[\w']+)?\s+(neck|shoulders|back)\b|"
-        r"\b(be|are|is|'d be|would be|'re|'s)\s+(so\s+much\s+)?(happier|freer|better|easier|"
-        r"lighter)(\s+off)?\s+without\s+me\b|"
-        r"\bhopeless\w*|\bno hope\b|\b(can't|cannot|can not)\s+(go on|keep going|do this "
-        r"anymore|take (it|this) anymore)\b|\bno way out\b|"
-        r"\b(nothing|it)('s| is| will| is ever| will ever)?\s+(ever\s+)?(going to\s+)?"
-        r"(get|be)\s+better\s+(again\s+)?ever\b|"
-        # Thoughts, plans, means, intent, preparation, attempts.
-        r"\b(notice|care|miss me|matter)\b[^.?!]{0,15}\bif\s+(i|he|she)\s+(died|was gone|were gone|"
-        r"disappeared|was dead|wasn't here|weren't here)\b|"
-        r"\b(don't|do not|can't|cannot|couldn't)\s+see\s+(a|any)\s+"
-        r"(future|way out|reason to live)\b|"
-        r"\bno future\b|"
-        # Rehearsal (C-SSRS preparatory behaviour): the means held, ready.
-        r"\b(with|holding|held|hold)\s+(the\s+|my\s+|a\s+)?(pills|tablets|gun|rope|knife|blade|"
-        r"razor)\s+(in\s+(my|his|her)\s+hands?|to\s+(my|his|her)\s+(head|throat|wrist|chest))\b|"
-        r"\b(took|taken|swallowed)\s+(too many|a lot of|loads of|all)\s+(of\s+)?"
-        r"(my\s+|the\s+|her\s+|his\s+)?(sleeping\s+)?(pills|tablets|meds|medications?|painkillers)\b|"
-        r"\b(think|thought|thinking|thoughts)\w*\s+(about|of)\s+(driving|crashing|steering|"
-        r"jumping|stepping|walking|swerving)\s+(\w+\s+)?(into|off|in front of)\b|"
-        r"\b(looked|look|looking|searched|searching|googled|googling|researched)\s+(up\s+)?"
-        r"[^.?!]{0,30}?\b(how many|how much|how to|ways to)\b[^.?!]{0,40}?\b(pills|tablets|take|"
-        r"die|kill|overdose|end)\b|"
-        r"\bloaded\s+(gun|pistol|rifle|handgun|firearm|shotgun|revolver)\b|"
-        r"\b(hurt|injur\w*|broke|break|cut|burn\w*|hit|punch\w*|bang\w*|scratch\w*|bit|bite)\s+"
-        r"(myself|my\s+\w+|the wall)\b[^.?!]{0,40}?\b(on purpose|deliberately|intentionally|"
-        r"to punish myself)\b|"
-        r"\b(i|he|she|they)\s+(\w+\s+)?(think|thinks|thought|thinking|dream|dreams)\s+(about|of)\s+"
-        r"(dying|death|being dead|not being (here|alive|around)|ending (it|things))\b|"
-        r"\b(i|he|she|they)('ve| have| has| keep| kept)?\s+(been\s+)?(having|had|get|getting|have)"
-        r"\s+(\w+\s+)?thoughts\s+(of|about)\s+(dying|death|being dead|ending (it|things))\b|"
-        r"\b(thought|thinking|thoughts|think)\s+(about|of)\s+(how|ways|when|where)\s+"
-        r"(i|to|he|she|they)\b[^.?!]{0,30}?\b(do it|die|end|kill|go through)|"
-        r"\b(saving|saved|stockpil\w*|hoard\w*|collect\w*)\s+(up\s+)?(my\s+|some\s+|the\s+)?"
-        r"(pills|meds|medications?|tablets)\b|"
-        r"\b(bought|buy|buying|got|get)\s+(a\s+)?(gun|rope|firearm)\b|"
-        r"\b(goodbye|suicide|final)\s+(note|letter|letters|notes)\b|"
-        r"\bgave\s+away\s+(my|his|her|their)\s+(things|stuff|belongings|possessions)\b|"
-        # Preparatory acts (C-SSRS): giving away a pet or valuables, a will, affairs in order.
-        r"\b(gave|given|giving|give)\s+(away\s+)?(my|his|her|their)\s+(dog|cat|pets?|things|"
-        r"stuff|belongings|possessions|valuables|jewel\w*|savings)\s+(away|to)\b|"
-        r"\b(wrote|written|writing|write|made|making)\s+(out\s+)?(my|his|her|their|a)\s+will\b|"
-        r"\b(put|putting|got|getting)\s+(my|his|her|their)\s+affairs\s+in\s+order\b|"
-        r"\b(tried|try|trying|attempted|attempt|attempting)\s+(to\s+)?(kill|end|hurt|take)\b|"
-        # An overdose told as what was taken: "took a whole bottle of my sleeping pills".
-        r"\b(took|take|swallowed|swallow)\s+(a|the|my|an)?\s*(whole|entire|full)?\s*"
-        r"(bottle|handful|box|pack|packet|bunch|month's supply)\s+of\s+"
-        r"(my\s+|his\s+|her\s+|the\s+)?"
-        r"([\w']+\s+){0,2}?(pills|meds|medications?|tablets|capsules|painkillers|sleepers|"
-        r"tylenol|paracetamol|acetaminophen|aspirin|insulin)\b|"
-        r"\b(took|swallowed)\s+(all|every one|the rest)\s+of\s+(my|his|her|the)\s+(pills|meds|"
-        r"medications?|tablets)\b|\b(pumped|pump)\s+(my|his|her)\s+stomach\b|"
-        r"\bslit\s+(my|his|her|their)\s+wrists?\b|"
-        # Self-injury named by its method: "been cutting again", "scratching her arms".
-        r"\b(been|started|start|starting|back to|keeps?|kept)\s+(cutting|burning)\b|"
-        r"\bcutting\s+again\b|"
-        r"\b(cut|cutting|cuts|burn(s|ed|t|ing)?|scratch(es|ed|ing)?)\s+(on\s+)?"
-        r"(my|his|her|their)\s+(arms?|wrists?|legs?|thighs?|skin|stomach|body)\b"
-    ),
-    RiskKind.HARM_TO_OTHERS: re.compile(
-        r"\bhomicid\w*|"
-        rf"\b{_VIOLENT_VERB}\s+{_OTHERS}\b{_NOT_SPORT}|"
-        rf"\bi\s+(?:\w+\s+)?{_ABUSE_VERB}\s+(?:her|him|them)\b|"
-        r"\bviolen\w*\s+(toward|towards|against)\b|\bthreaten\w*\s+to\s+(kill|hurt|harm)\b|"
-        # An injury promised in a figure of speech: "put him in the hospital".
-        rf"\b(?:put|putting|send|sending|land|landing)\s+{_OTHERS}\s+in\s+(?:the\s+)?"
-        r"(?:hospital|grave|ground|morgue|er)\b"
-    ),
-    RiskKind.ABUSE_OR_NEGLECT: re.compile(
-        r"\babus\w*|\bneglect\w*|\bdomestic violence\b|\bunsafe at home\b|"
-        # Self-neglect, in the words of elder self-neglect screens: personal care or food
-        # gone for days or weeks ("haven't had a proper bath in two weeks").
-        r"\b(haven't|hasn't|have not|has not|havent|hasnt|not)\s+(had\s+(a\s+)?(proper\s+|real\s+|"
-        r"decent\s+|hot\s+)?(bath|shower|wash|meal)|bathed|showered|washed|eaten(\s+properly)?)"
-        r"\s+(in|for)\s+(about\s+|over\s+|nearly\s+|almost\s+)?(a|\d+|two|three|four|five|six|"
-        r"several|a few|a couple of)\s+(days|weeks|months|week|month)\b|"
-        rf"(?<!\bi )(?<!\bwe )\b{_ABUSE_VERB}\s+(me|her|him|them)\b{_NOT_SPORT}|"
-        # Financial exploitation and deprivation of necessities (EASI items): someone taking
-        # the client's money, withholding food or medicine, no food in the house for days.
-        # Taking alone is often help ("takes my checks to the bank"): it is exploitation when
-        # stolen or spent, or when taken without leave or with something withheld.
-        r"\b(?:(steals|stole|stealing|spends|spent|pockets|pocketed)|"
-        r"(takes|took|taking|cashes|cashed|keeps|kept)(?=[^.;]{0,60}\b(won't|wouldn't|doesn't|"
-        r"without|never|for (himself|herself|themselves)|against my will|and (keeps|spends|kept|"
-        r"spent))))\s+(all\s+(of\s+)?)?(my|her|his|their)\s+(money|pension|benefits|savings|"
-        r"social security|checks?|cheques?|bank card|paychecks?|wages)\b|"
-        r"\b(won't|wouldn't|doesn't|didn't|refuses to|refused to|never)\s+(buy|get|give|bring)\s+"
-        r"(me\s+|her\s+|him\s+)?(my\s+|her\s+|his\s+|any\s+)?(food|groceries|meals|medicine|"
-        r"medications?|meds|pills)\b|"
-        r"\bno\s+food\s+(in\s+the\s+house\s+)?for\s+(days|a week|weeks|a few days)\b|"
-        r"\b(leaves|left|leaving)\s+(me|her|him)\b[^.?!]{0,30}?\b(all day|for hours|for days|"
-        r"overnight|without\s+(food|water|meals|help|my\s+(meds|medicine|medication)))\b|"
-        # Isolation and control (EASI): kept from people, a phone or money.
-        r"\b(won't|doesn't|wouldn't|didn't|never)\s+let\s+(me|her|him)\s+(see|call|talk to|leave|"
-        r"go out|visit|have\s+(any\s+)?(money|my phone|a phone))\b|"
-        rf"\b(afraid|scared|frightened|terrified)\s+of\s+(my|his|her|their)\s+{_PERSON}\b|"
-        rf"\b(he|she|they|{_PERSON})\s+(scares|frightens|terrifies)\s+(me|her|him|them)\b|"
-        # An injury put down to someone close: "bruises her partner caused", "a black eye
-        # from her boyfriend".
-        rf"\b{_INJURY}\b[^.;]{{0,60}}?\b(?:(?:caused|given|done|made|left)\s+by\s+|from\s+)?"
-        rf"(?:my|his|her|their)\s+(?:ex-)?{_PERSON}\b(?:\s+\w+){{0,2}}?\s+"
-        r"(?:caused|gave|did|made|left)\b|"
-        rf"\b{_INJURY}\b[^.;]{{0,60}}?\b(?:(?:caused|given|done|made|left)\s+by|from)\s+"
-        rf"(?:my|his|her|their)\s+(?:ex-)?{_PERSON}\b"
-    ),
-    RiskKind.FALL_RISK: re.compile(
-        rf"\bfell\b{_NOT_A_FALL}|\bfalls?\b{_NOT_A_FALL}|\bfalling\b{_NOT_A_FALL}|"
-        # A fall as screening defines it (STEADI, WHO): coming to rest on the floor or
-        # ground without meaning to, however it is told.
-        r"\bended up on the (floor|ground)\b|\btook (a|another) (tumble|spill|fall)\b|"
-        r"\b(slid|slipped|slumped|rolled|sank)\s+(off|out of|down)\s+(the\s+|my\s+|a\s+)?"
-        r"(bed|chair|toilet|couch|sofa|wheelchair|commode)\b|\bonto the (floor|ground)\b|"
-        r"\b(knees?|legs?|ankles?|hips?)\s+(buckled|gave way|gave out|went out)\b|"
-        r"\bhit the (floor|ground|deck|pavement)\b|"
-        r"\bnear[- ]falls?\b|\blos(t|es|ing)\s+(my\s+|his\s+|her\s+|their\s+)?balance\b|"
-        r"\b(tripped|tripping|trips?\s+(over|on))\b(?!\s+(over\s+)?(my|his|her|their)\s+"
-        r"(words|tongue))|\bunsteady\b|"
-        # A near fall is screened with the falls (STEADI): "nearly went over", "almost fell".
-        r"\b(nearly|almost)\s+(went\s+(over|down)|fell|fall|hit\s+the\s+(floor|ground))\b|"
-        r"\bslipped\b|\bwent down\b(?!\s+to\b)|"
-        r"\blanded on (my|his|her|their|the) (bottom|back|side|knees?|hip|floor|face)\b|"
-        r"\b(couldn't|could not|can't) get (back )?up\b|"
-        r"\bon\s+the\s+(\w+\s+)?(floor|ground)\s+(for|until|till|all night|overnight)\b|"
-        r"\bfound\s+(me|him|her)\s+on\s+the\s+(\w+\s+)?(floor|ground)\b"
-    ),
-}
 # Someone other than the speaker does the act: "himself", "herself", or a relative as the
 # subject ("my brother tried to..."). Only consulted for a client speaking of themselves.
 _OTHER_EXPERIENCER = re.compile(
     r"\b(himself|herself|themselves|themself)\b|"
-    rf"\b(my|our)\s+{_PERSON}\s+(\w+\s+){{0,3}}?(tried|attempted|has|had|was|is|wants|said)\b"
+    rf"\b(my|our)\s+{PERSON}\s+(\w+\s+){{0,3}}?(tried|attempted|has|had|was|is|wants|said)\b"
 )
 # A client's cue with "he" or "she" inside it ("I think about when she died") tells of
 # someone else; in a clinician's dictation the same pronoun is the client.
-_THIRD_PERSON = re.compile(r"\b(?:he|she|they|he'd|she'd|they'd|he's|she's|they're)\b")
-_THIRD_PERSON_SUBJECT = re.compile(
+_THIRDPERSON = re.compile(r"\b(?:he|she|they|he'd|she'd|they'd|he's|she's|they're)\b")
+_THIRDPERSON_SUBJECT = re.compile(
     r"\b(?:he|she|they)\s+(?:\w+\s+)?(?:(?:has|have|had|is|was|keeps?|kept)\s+)?$"
 )
 _SELF = re.compile(r"\b(?:i|me|myself|i'm|i'd|i've|i'll)\b")
@@ -244,9 +32,9 @@ _SELF = re.compile(r"\b(?:i|me|myself|i'm|i'd|i've|i'll)\b")
 
 def _someone_else(before: str, cue: str) -> bool:
     """Whether another person, not the client speaking, is the one in a self-harm cue."""
-    if _THIRD_PERSON_SUBJECT.search(before):
+    if _THIRDPERSON_SUBJECT.search(before):
         return True
-    return _THIRD_PERSON.search(cue) is not None and _SELF.search(cue) is None
+    return _THIRDPERSON.search(cue) is not None and _SELF.search(cue) is None
 
 
 # A clinician's reasoning about falls is no fall: "these help prevent falls", "lower your
@@ -276,7 +64,7 @@ _TOPIC_AFTER = re.compile(
 )
 # Someone else falling, told by the client: "my mother fell", "she fell at the home".
 _OTHER_FALLER = re.compile(
-    rf"(?:\b(?:my|our|his|her|their)\s+(?:\w+\s+)?{_PERSON}|^\W*(?:he|she|they))"
+    rf"(?:\b(?:my|our|his|her|their)\s+(?:\w+\s+)?{PERSON}|^\W*(?:he|she|they))"
     r"(?:\s+(?!i\b|me\b)\w+)?\s*$"
 )
 # The season, not a fall: "I start classes in the fall", "this fall", "next fall".
@@ -306,39 +94,14 @@ def find_risks(sentence: str, *, first_person: bool = False) -> list[RiskKind]:
     return list(_risks_in(sentence, first_person))
 
 
-# Words a recogniser splits or glues ("kill my self", "over dose", "suicide all" for
-# "suicidal"), joined back before any cue is looked for.
-_RECOGNISER_SPLITS = (
-    (re.compile(r"\b(my|him|her|them|your|our)\s+(self|selves)\b"), r"\1\2"),
-    (re.compile(r"\bover\s+dos(e|ed|es|ing)\b"), r"overdos\1"),
-    (re.compile(r"\bsuicide\s+(?:all|al|ol)\b"), "suicidal"),
-    (re.compile(r"\bself\s+harm"), "self-harm"),
-)
-
-
-def _rejoined(text: str) -> str:
-    for pattern, replacement in _RECOGNISER_SPLITS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def _cue_spans(kind: RiskKind, clause: str) -> list[tuple[int, int]]:
-    spans = [(m.start(), m.end()) for m in _RISK_CUES[kind].finditer(clause)]
-    if kind is RiskKind.SELF_HARM:
-        spans.extend(ideation_spans(clause))
-    else:
-        spans.extend(concept_spans(kind, clause))
-    return spans
-
-
 @lru_cache(maxsize=16384)
 def _risks_in(sentence: str, first_person: bool) -> tuple[RiskKind, ...]:
     found: list[RiskKind] = []
-    for clause in clauses(_rejoined(sentence.lower().replace("\u2019", "'"))):
-        for kind in _RISK_CUES:
+    for clause in clauses(rejoined(sentence.lower().replace("\u2019", "'"))):
+        for kind in RISK_CUES:
             if kind not in found and any(
                 _stated(kind, clause, start, end, first_person)
-                for start, end in _cue_spans(kind, clause)
+                for start, end in cue_spans(kind, clause)
             ):
                 found.append(kind)
     return tuple(found)
@@ -434,7 +197,7 @@ _SCREENS: dict[RiskKind, re.Pattern[str]] = {
         r"\b(hurt|harm|kill)\w*\s+(anyone|someone|somebody|anybody|others|other people)\b|"
         r"\bhomicid\w*|"
         # The person named: "any urge to hurt him?", "to get back at your brother?"
-        rf"\b{_VIOLENT_VERB}\s+(?:him|her|them|your\s+{_PERSON})\b|\bget(?:ting)?\s+back\s+at\b"
+        rf"\b{VIOLENT_VERB}\s+(?:him|her|them|your\s+{PERSON})\b|\bget(?:ting)?\s+back\s+at\b"
     ),
     RiskKind.ABUSE_OR_NEGLECT: re.compile(
         r"\bsafe at home\b|\b(?:feel|feeling|are you|keep you|is it)\b[^.?]{0,15}\bsafe\b"
