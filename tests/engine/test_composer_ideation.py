@@ -37,11 +37,24 @@ STATED = [
     "I don't see the point in carrying on.",
     "I punched the wall until my knuckles bled, I wanted to feel something.",
     "They'd all be relieved if I was gone.",
+    # A wish for something to end the speaker, another agent standing between.
+    "Sometimes I wish the accident had taken me instead.",
+    "My son would be better off if the cancer had finished me last year.",
+    "I keep hoping something bad happens to me on the way home.",
+    "I wish I wasn't alive some days.",
+    "There's no reason for me to keep going.",
+    "What's the use of me being around anyway.",
+    # At a place of means, about to go; medicine held back and kept; indifference.
+    "Last night I sat on the railings of the car park roof and I was ready to jump.",
+    "I stopped taking my evening pills and I've been keeping them in a box.",
+    "I swallowed a bunch of my sleeping tablets on Friday.",
+    "Honestly I don't care if I crash the car.",
 ]
 # What a recogniser makes of the words: split, glued or misheard.
 RECOGNISED = [
     "I think about killing my self a lot.",
     "I've been having suicide all thoughts again.",
+    "I've been self arming again since Christmas.",
     "I took an over dose in March.",
 ]
 EVERYDAY = [
@@ -57,6 +70,11 @@ EVERYDAY = [
     "I thought I was going to die of embarrassment.",
     "I want to disappear into a good book this weekend.",
     "I want to end it with him, but I'm scared to.",
+    "I wish something good would happen to me for once.",
+    "I think something happened to me when I was little that I can't remember.",
+    "There's no reason to keep going with the old exercises.",
+    "I wasn't born yet when they moved here.",
+    "At the pool I was about to jump in when the lifeguard blew the whistle.",
     "My plan is to visit my sister.",
     "I went to my grandmother's funeral on Friday.",
     "I start classes in the fall.",

@@ -36,6 +36,8 @@ _OWN_END = re.compile(
     r"\b(?:not|never|no\s+longer|stop|stopped|quit)\s+(?:\w+\s+)?(?:exist\w*|be(?:ing)?\s+"
     r"(?:here|around|alive|in\s+this\s+world)|liv(?:e|ing)|wak(?:e|ing)\s+up|breath\w*)\b|"
     r"\bceas\w*\s+to\s+exist\b|"
+    r"\bi\s+(?:wasn't|weren't|was\s+not|were\s+not)\s+(?:alive|born)\b(?!\s+yet)|"
+    r"\b(?:was|were|had\s+been)\s+never\s+born\b|\bhadn't\s+been\s+born\b|"
     r"\b(?:sleep|asleep)\b[^.?!]{0,20}?\b(?:forever|for\s+good|for\s+ever|permanently|"
     r"and\s+(?:never|not)\s+wak\w*)|\bstay\s+asleep\b|\bnever\s+wak\w*\s+up\b|"
     r"\b(?:disappear|vanish)\w*\b(?!\s+(?:into|to|for\s+a|for\s+the|off|on|in|from\s+(?:work|"
@@ -63,9 +65,10 @@ _STANDALONE = re.compile(
     r"\b(?:don't|do\s+not|doesn't|dont)\s+deserve\s+to\s+(?:live|be\s+alive|be\s+here|exist)\b|"
     r"\bgiv\w*\s+up\s+on\s+(?:life|living|everything|myself)\b|"
     r"\b(?:no|what's\s+the|what\s+is\s+the|whats\s+the|what\s+the|don't\s+see\s+the|can't\s+see\s+the|"
-    r"do\s+not\s+see\s+the|cannot\s+see\s+the|see\s+no|lost\s+the)\s+point\s+(?:in|of|to)?\s*"
-    r"(?:me\s+)?(?:my\s+)?(?:being\s+(?:here|around|alive)|living|life|going\s+on|carrying\s+on|"
-    r"keep(?:ing)?\s+going|any\s+of\s+it|anything(?:\s+anymore)?|it\s+all|existing|"
+    r"do\s+not\s+see\s+the|cannot\s+see\s+the|see\s+no|lost\s+the)\s+(?:point|use|sense|reason)\s+"
+    r"(?:in|of|to|for)?\s*(?:me\s+)?(?:to\s+)?(?:still\s+)?(?:my\s+)?(?:being\s+(?:here|around|alive)|"
+    r"living|life|going\s+on|carrying\s+on(?!\s+(?:with|at)\b)|"
+    r"keep(?:ing)?\s+going(?!\s+(?:with|to|at|on)\b)|any\s+of\s+it|anything(?:\s+anymore)?|it\s+all|existing|"
     r"trying\s+anymore|waking\s+up|me\b)|"
     r"\b(?:can't|cannot|can\s+not|don't|do\s+not)\s+see\s+(?:myself|me)\s+(?:being\s+)?(?:here|"
     r"around|alive|lasting|making\s+it)\b|"
@@ -93,11 +96,41 @@ _STANDALONE = re.compile(
     r"\b(?:bridge|tracks|platform|ledge|roof|rooftop|cliff|balcony|overpass|car\s+park)\b"
     r"[^.?!]{0,50}?\b(?:thought\s+about\s+(?:it|jumping|going\s+over)|thinking\s+about\s+"
     r"(?:it|jumping)|wondered\s+(?:what|how|if))\b|"
+    # At a place of means, about to go (C-SSRS aborted attempt): "stood on the bridge, I was
+    # going to go over".
+    r"\b(?:river|canal|bridge|cliff|cliffs|ledge|roof|rooftop|tracks|platform|railings?|balcony|"
+    r"overpass|car\s+park|quarry|motorway)\b[^.?!]{0,80}?\bi\s+(?:was|were|felt|am|'m)\s+(?:\w+\s+)?"
+    r"(?:going\s+to|about\s+to|gonna|ready\s+to|so\s+close\s+to)\s+(?:just\s+)?(?:go\s+in|jump|step\s+"
+    r"(?:off|out|in)|go\s+over|let\s+go|throw\s+myself)\b|"
+    # Medication held back from taking and kept (C-SSRS preparatory behaviour).
+    r"\b(?:haven't|have\s+not|not|stopped|quit)\s+(?:been\s+)?tak\w*\b[^.?!]{0,60}?\b(?:sav\w*|"
+    r"stockpil\w*|hoard\w*|keep\w*|kept|stash\w*|collect\w*|hid\w*|putting|put)\s+(?:them|those|"
+    r"these|it)\s+(?:up|away|aside|in|by)\b|"
+    # Indifference to one's own death or injury: "I don't care if I crash".
+    r"\b(?:don't|do\s+not|dont|wouldn't|would\s+not)\s+(?:really\s+|even\s+|honestly\s+)?(?:care|"
+    r"mind)\s+(?:if|whether)\s+i\s+(?:crash\w*|die|died|get\s+killed|got\s+killed|get\s+hurt|"
+    r"got\s+hurt|live|lived|make\s+it|made\s+it|wake\s+up|woke\s+up)\b|"
     # Self-injury told by its effect or purpose: "punched the wall until my knuckles bled".
     r"\b(?:punch\w*|hit|hitting|bang\w*|smash\w*|slam\w*)\s+(?:the\s+wall|walls|my\s+head|"
     r"myself|my\s+(?:fists?|hands?|arms?))\b[^.?!]{0,50}?\b(?:bled|bleed|bleeding|bruised|"
     r"broke|to\s+feel\s+(?:something|anything|pain|it)|on\s+purpose|to\s+punish)\b"
 )
+# A wish whose object is something ending the speaker: "I wish the accident had taken me",
+# "she'd be better off if the stroke had finished me", "I hope something happens to me".
+# Another person may stand between ("if the cancer had..."): "me" keeps it the speaker's.
+_WISH = re.compile(
+    r"\b(?:wish\w*|hope|hoped|hoping|pray\w*|better\s+off|(?:would|'d)\s+have\s+been\s+"
+    r"(?:better|kinder|easier))\b"
+)
+_ENDS_ME = re.compile(
+    r"\b(?:had|would\s+have|'d\s+have|would've)\s+(?:just\s+)?(?:finished|killed|taken|got)\s+me"
+    r"(?:\s+off)?\b|"
+    r"\bsomething\s+(?:bad\s+|terrible\s+|awful\s+)?(?:happens|happen|happened|would\s+happen|will\s+"
+    r"happen)\s+to\s+me\b|"
+    r"\b(?:get|got|getting|be)\s+(?:hit|run\s+over|knocked\s+down)\s+by\s+(?:a|the)\b"
+)
+
+
 # Someone else between the frame and the death makes it theirs: "I wish my dad hadn't
 # died", "I think about when she died", "I pictured him dead".
 _OTHER_PERSON = re.compile(
@@ -126,4 +159,8 @@ def ideation_spans(clause: str) -> list[tuple[int, int]]:
         if _OTHER_PERSON.search(between) and not re.search(r"\bif\s+i\b", reach[: end.end()]):
             continue
         spans.append((frame.start(), frame.end() + end.end()))
+    for wish in _WISH.finditer(clause):
+        ends_me = _ENDS_ME.search(clause, wish.end(), wish.end() + _FRAME_REACH)
+        if ends_me is not None:
+            spans.append((wish.start(), ends_me.end()))
     return sorted(spans)

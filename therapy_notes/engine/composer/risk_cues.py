@@ -121,7 +121,8 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         # Rehearsal (C-SSRS preparatory behaviour): the means held, ready.
         r"\b(with|holding|held|hold)\s+(the\s+|my\s+|a\s+)?(pills|tablets|gun|rope|knife|blade|"
         r"razor)\s+(in\s+(my|his|her)\s+hands?|to\s+(my|his|her)\s+(head|throat|wrist|chest))\b|"
-        r"\b(took|taken|swallowed)\s+(too many|a lot of|loads of|all)\s+(of\s+)?"
+        r"\b(took|taken|swallowed)\s+(too many|a lot of|lots of|loads of|a load of|a bunch of|"
+        r"a heap of|heaps of|a pile of|a stack of|a fistful of|all)\s+(of\s+)?"
         r"(my\s+|the\s+|her\s+|his\s+)?(sleeping\s+)?(pills|tablets|meds|medications?|painkillers)\b|"
         r"\b(think|thought|thinking|thoughts)\w*\s+(about|of)\s+(driving|crashing|steering|"
         r"jumping|stepping|walking|swerving)\s+(\w+\s+)?(into|off|in front of)\b|"
@@ -201,6 +202,17 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"\b(won't|doesn't|wouldn't|didn't|never)\s+let\s+(me|her|him)\s+(see|call|talk to|leave|"
         r"go out|visit|have\s+(any\s+)?(money|my phone|a phone))\b|"
         rf"\b(afraid|scared|frightened|terrified)\s+of\s+(my|his|her|their)\s+{PERSON}\b|"
+        r"\b(afraid|scared|frightened|terrified)\s+of\s+(him|her)\b|"
+        # Control of money, a phone or people (EASI, coercive control).
+        r"\bnot\s+allowed\s+(a|my|any|my own)\s+(own\s+)?(bank card|card|money|phone|cash)\b|"
+        r"\bnot\s+allowed\s+to\s+(see|call|ring|visit|talk to|phone)\s+(my|any)\s+\w+|"
+        # Neglect seen in the client's care: the same clothes for days, a carer who has not
+        # come and the medicine or food that goes with it.
+        r"\b(in|wearing|worn|had on)\s+the\s+same\s+clothes\s+(since|for)\b|"
+        r"\b(carer|caregiver|aide|helper|she|he|they)('s|\s+has|\s+have)?\s+(missed|not\s+(come|been|"
+        r"turned up)|hasn't\s+(come|been|turned up)|didn't\s+(come|turn up|show))\b[^.?!]{0,60}?"
+        r"\b(haven't|hasn't|not|no|without)\b[^.?!]{0,20}?\b(tablets|meds|medications?|medicine|"
+        r"insulin|food|meals|eaten|washed|changed)\b|"
         rf"\b(he|she|they|{PERSON})\s+(scares|frightens|terrifies)\s+(me|her|him|them)\b|"
         # An injury put down to someone close: "bruises her partner caused", "a black eye
         # from her boyfriend".
@@ -239,6 +251,7 @@ _RECOGNISER_SPLITS = (
     (re.compile(r"\bover\s+dos(e|ed|es|ing)\b"), r"overdos\1"),
     (re.compile(r"\bsuicide\s+(?:all|al|ol)\b"), "suicidal"),
     (re.compile(r"\bself\s+harm"), "self-harm"),
+    (re.compile(r"\bself[- ]arm(ing|ed|s)?\b"), r"self-harm\1"),
 )
 
 

@@ -49,6 +49,16 @@ _HYPOTHETICAL = re.compile(r"\b(if|in case|whenever|should you|what if)\b")
 # ...unless the risk is the promised consequence: "if he shows up again, I swear I'll hurt
 # him" is a conditional threat, documented as stated.
 _CONSEQUENT = re.compile(r"\b(i'll|i will|i'm going to|i am going to|i'm gonna|i swear)\b")
+_CONDITION_CLOSED = re.compile(r"[,;]\s*(?:and|so|then|yet)\s+")
+# Abuse in another household, told by the client: "my friend's boyfriend hits her".
+_OTHER_HOUSEHOLD = re.compile(rf"\b\w+'s\s+(?:ex-)?{PERSON}\s+(?:\w+\s+)?$")
+# A clinician teaching about risk, not reporting it: "some people feel like a burden",
+# "warning signs include talking about wanting to die".
+_GENERIC_PEOPLE = re.compile(
+    r"\b(?:some|many|most|a\s+lot\s+of|lots\s+of|other)\s+(?:people|clients|patients|folks)\b|"
+    r"\bpeople\s+(?:who|often|sometimes|usually|can|may|might|tend)\b|\bwarning\s+signs?\b|"
+    r"\bsigns?\s+(?:like|such\s+as|include|to\s+(?:watch|look))\b|\b(?:anyone|someone|somebody)\s+who\b"
+)
 _NOT_ABUSE = re.compile(r"\b(substance|alcohol|drug|opioid|cannabis|marijuana|steroid)\s+abus")
 _DENIAL = re.compile(r"\b(denies|denied|deny|denying|negative for|rules? out|ruled out)\b")
 _NEGATOR = re.compile(r"\b(no|not|never|without|free of|absence of|nor|none)\b|n't\b")
@@ -65,7 +75,7 @@ _TOPIC_AFTER = re.compile(
 # Someone else falling, told by the client: "my mother fell", "she fell at the home".
 _OTHER_FALLER = re.compile(
     rf"(?:\b(?:my|our|his|her|their)\s+(?:\w+\s+)?{PERSON}|^\W*(?:he|she|they))"
-    r"(?:\s+(?!i\b|me\b)\w+)?\s*$"
+    r"(?:\s+(?!i\b|me\b)\w+){0,2}\s*$"
 )
 # The season, not a fall: "I start classes in the fall", "this fall", "next fall".
 _SEASON = re.compile(
@@ -73,6 +83,11 @@ _SEASON = re.compile(
     r"\b(?:start\w*|begin\w*|mov\w*|graduat\w*|enrol\w*|planting|harvest|classes|school|"
     r"college|university|semester|term|wedding|trip|holiday|vacation|back)\b[^.;]{0,40}"
     r"\b(?:in|by|until|before|after)\s+the\s+$"
+)
+# ...or named by the months after it: "in the fall, probably October".
+_SEASON_AFTER = re.compile(
+    r"^\W*(?:\w+\W+){0,2}?(?:september|october|november|semester|term)\b|^\s+of\s+(?:\d{4}|this|next|"
+    r"last)\b"
 )
 # Things that fall are no fall: "the leaves are falling", "prices fell".
 _THING_FALLS = re.compile(
@@ -117,6 +132,7 @@ def _stated(kind: RiskKind, clause: str, start: int, end: int, first_person: boo
         _FALL_REASONING.search(clause[:start])
         or _THING_FALLS.search(clause[:start])
         or _SEASON.search(clause[:start])
+        or _SEASON_AFTER.search(clause[end:])
         or (first_person and _OTHER_FALLER.search(clause[:start]))
     ):
         return False
@@ -131,8 +147,32 @@ def _stated(kind: RiskKind, clause: str, start: int, end: int, first_person: boo
         )
     ):
         return False
-    condition = list(_HYPOTHETICAL.finditer(clause[:start]))
-    return not condition or _CONSEQUENT.search(clause[condition[-1].end() : start]) is not None
+    if (
+        first_person
+        and kind is RiskKind.ABUSE_OR_NEGLECT
+        and _OTHER_HOUSEHOLD.search(clause[:start])
+        and not _SELF.search(clause[start:end])
+    ):
+        return False
+    if not first_person and _GENERIC_PEOPLE.search(clause[:start]):
+        return False
+    return not _supposed(clause, start, end)
+
+
+def _supposed(clause: str, start: int, end: int) -> bool:
+    """Whether a condition before the cue governs it ("if it ever got that bad, ...").
+
+    A condition closed by a new coordinate clause ("whenever he is, and lately I pray...")
+    governs nothing after it; a threat promised as its consequence ("if he says one more
+    thing I'm going to...") is stated.
+    """
+    conditions = list(_HYPOTHETICAL.finditer(clause[:start]))
+    if not conditions:
+        return False
+    after = clause[conditions[-1].end() : start]
+    if _CONDITION_CLOSED.search(after):
+        return False
+    return _CONSEQUENT.search(clause[conditions[-1].end() : end]) is None
 
 
 # Where a new clause starts inside a sentence: a conjunction that brings its own subject
