@@ -21,6 +21,7 @@ _FRAME = re.compile(
     r"to|tempted|urges?|feel\s+like|felt\s+like|feels\s+like|rather|prefer|ready\s+to|part\s+of\s+"
     r"me|think|thinks|thought|thoughts|thinking|wonder\w*|imagin\w*|pictur\w*|fantasi[sz]\w*|"
     r"daydream\w*|dream\w*|consider\w*|plann?\w*|might\s+as\s+well|"
+    r"\bhow\s+(?:nice|peaceful|easy|easier|good|quiet|calm)\s+it\s+(?:would|'d)\s+be|"
     r"(?:would|'d|could|might)\s+(?:just\s+)?be\s+(?:so\s+)?(?:nice|easier|better|a\s+relief|"
     r"peaceful|simpler|best|kinder|a\s+mercy)|"
     r"(?:wouldn't|would\s+not|wouldnt|don't|do\s+not|dont)\s+(?:really\s+)?(?:care|mind)|"
@@ -37,7 +38,13 @@ _OWN_END = re.compile(
     r"(?:here|around|alive|in\s+this\s+world)|liv(?:e|ing)|wak(?:e|ing)\s+up|breath\w*)\b|"
     r"\bceas\w*\s+to\s+exist\b|"
     r"\bi\s+(?:wasn't|weren't|was\s+not|were\s+not)\s+(?:alive|born)\b(?!\s+yet)|"
-    r"\b(?:was|were|had\s+been)\s+never\s+born\b|\bhadn't\s+been\s+born\b|"
+    r"\b(?:was|were|had\s+been|'d)\s+never\s+been\s+born\b|\b(?:was|were)\s+never\s+born\b|"
+    r"\bhadn't\s+been\s+born\b|\bnot\s+coming\s+back\b(?!\s+to\b)|"
+    r"\bif\s+i\s+(?:just\s+)?(?:stopped|went|ended\s+it|was\s+gone|wasn't\s+here)\b|"
+    r"\b(?:tak\w+|took|swallow\w*)\s+(?:the\s+whole|a\s+whole|an\s+entire|the\s+entire)\s+(?:packet|"
+    r"bottle|box|lot|pack|strip|tub)\b|"
+    r"\b(?:tak\w+|took|swallow\w*)\s+(?:all\s+of\s+them|them\s+all|every\s+(?:last\s+)?one)\s+(?:at\s+"
+    r"once|in\s+one\s+go|together)\b|"
     r"\b(?:sleep|asleep)\b[^.?!]{0,20}?\b(?:forever|for\s+good|for\s+ever|permanently|"
     r"and\s+(?:never|not)\s+wak\w*)|\bstay\s+asleep\b|\bnever\s+wak\w*\s+up\b|"
     r"\b(?:disappear|vanish)\w*\b(?!\s+(?:into|to|for\s+a|for\s+the|off|on|in|from\s+(?:work|"
@@ -106,20 +113,79 @@ _STANDALONE = re.compile(
     r"\b(?:haven't|have\s+not|not|stopped|quit)\s+(?:been\s+)?tak\w*\b[^.?!]{0,60}?\b(?:sav\w*|"
     r"stockpil\w*|hoard\w*|keep\w*|kept|stash\w*|collect\w*|hid\w*|putting|put)\s+(?:them|those|"
     r"these|it)\s+(?:up|away|aside|in|by)\b|"
+    # Disappointed to have survived the night: "annoyed I woke up", "sorry I'm still here".
+    r"\b(?:disappointed|annoyed|sorry|upset|angry|gutted|cross)\b[^.?!]{0,15}?\bi(?:'m|\s+am|\s+was)?\s+"
+    r"(?:still\s+(?:here|alive|breathing|around)|woke\s+up|survived)\b|"
+    # Perceived burdensomeness and worthlessness in the Interpersonal Needs Questionnaire's
+    # sense: taking up space, a waste of space; others who would be better without me.
+    r"\bi(?:'m|\s+am)\s+(?:just\s+|only\s+)?(?:taking\s+up\s+space|a\s+waste\s+of\s+(?:space|"
+    r"oxygen|air|skin))\b|"
+    r"\b(?:everyone|everybody|they|people|my\s+(?:family|kids|children|wife|husband|partner|"
+    r"parents|son|daughter)|the\s+world)\b[^.?!]{0,10}?(?:would|'d|will)\s+[^.?!]{0,25}?\b(?:better|"
+    r"fine|okay|ok|happier|easier|move\s+on|manage|cope|get\s+on|get\s+over\s+it)\b[^.?!]{0,25}?"
+    r"\bwithout\s+me\b|"
+    r"\b(?:life|living|everything|it\s+all|my\s+life)(?:'s|\s+is|\s+feels|\s+seems)\s+(?:so\s+|just\s+|"
+    r"completely\s+|totally\s+)?(?:pointless|meaningless|worthless|not\s+worth\s+it)\b|"
+    r"\b(?:just\s+)?want(?:s|ed)?\s+out\b(?!\s+of\b)|\bwant\s+it\s+(?:all\s+)?(?:to\s+be\s+)?over\b"
+    r"(?!\s+with\b)|"
+    # Planning the method, and means laid out ready.
+    r"\b(?:worked\s+out|figured\s+out|planned|thought\s+through|decided)\s+(?:exactly\s+)?(?:how|when|"
+    r"where)\s+i(?:'d|\s+would|'ll|\s+will|'m\s+going\s+to)\s+do\s+it\b|"
+    r"\b(?:pills|tablets|meds|painkillers)\s+(?:all\s+)?(?:lined\s+up|laid\s+out|hidden\s+away)\b|"
+    r"\b(?:stash|stockpile|hoard)\s+of\s+[^.?!]{0,20}?\b(?:tablets|pills|meds|medications?|"
+    r"painkillers)\b|"
+    # Death welcomed: "I'd welcome it", "it'd be a release", with death named just before.
+    r"(?:(?<=dying, i'd )|(?<=death, i'd ))welcome\s+it\b|"
+    r"\b(?:death|dying)\b[^.?!]{0,40}?\b(?:it'd|it\s+would)\s+be\s+a\s+(?:release|relief|blessing|"
+    r"mercy)\b|"
+    r"\b(?:asking|ask|asked|begging|beg|begged|praying\s+for|want)\s+(?:god|the\s+lord|jesus|him\s+"
+    r"upstairs)\s+to\s+(?:take|call)\s+me\b|\bhad\s+my\s+innings\b|\bready\s+to\s+meet\s+my\s+maker\b|"
+    # A condition that is itself the wish: "if I could just not exist, that would be good".
+    r"\bif\s+i\s+could\s+(?:just\s+)?(?:not\s+exist|disappear|die|not\s+wake\s+up|stop\s+existing|"
+    r"not\s+be\s+here)\b[^.?!]{0,30}?\b(?:would|'d)\s+be\s+(?:good|nice|great|a\s+relief|better|"
+    r"easier|best|lovely)\b|"
+    # Rehearsal and research: a ligature round the neck, the means looked at anew, how
+    # people do it, all the pills counted out, a plan with only the day to choose.
+    r"\b(?:belt|rope|cord|scarf|noose|ligature|tie|cable|lead)\s+(?:round|around)\s+my\s+neck\b|"
+    r"\blook\w*\s+at\s+(?:the\s+|my\s+)?(?:knives|knife|pills|tablets|rope|bridge|tracks|trains|gun|"
+    r"razors?|blades?)\s+(?:\w+\s+){0,3}?differently\b|"
+    r"\b(?:read\w*|look\w*\s+up|research\w*|googl\w*|search\w*|watch\w*)\s+(?:about\s+|up\s+)?"
+    r"(?:how|ways)\s+(?:people|to)\s+(?:do\s+it|kill|end|die|overdose)\b|"
+    r"\b(?:counted|lined|laid|set)\s+(?:out|up)\s+all\s+(?:of\s+)?my\s+(?:pills|tablets|meds)\b|"
+    r"\b(?:a|the)\s+plan\b[^.?!]{0,40}?\b(?:picked|chosen|set|decided\s+on)\s+(?:a|the)\s+(?:day|date)\b|"
+    r"\b(?:bridge|cliff|ledge|roof|rooftop|multi-?storey|car\s+park|balcony|overpass|tower)\b"
+    r"[^.?!]{0,40}?\b(?:looked|leaned|leant|peered)\s+over\b|"
+    r"\b(?:took|swallowed|taken)\s+(?:about\s+|like\s+|around\s+|over\s+)?(?:\d{2,}|ten|fifteen|twenty|"
+    r"thirty|forty|fifty|sixty|a\s+hundred)\s+(?:of\s+(?:my|the|his|her)\s+\w+|(?:\w+\s+)?(?:pills|"
+    r"tablets|capsules|painkillers|paracetamol|sleepers))\b|"
+    # An attempt named as such; self-injury named as a habit relapsed into.
+    r"\b(?:my|the|last|previous|first|second|an)\s+(?:suicide\s+)?attempts?\b(?!\s+(?:at|to|on)\b)|"
+    r"\brelaps\w*\b[^.?!]{0,20}?\b(?:cutting|self-harm\w*|burning|hurting\s+myself)\b|"
+    r"\b(?:the|my)\s+cutting\b(?!\s+(?:board|edge|room|mat|tool|machine|list|back|down))|"
+    r"\b(?:don't|do\s+not)\s+think\s+i'll\s+(?:be\s+(?:here|around)|make\s+it)\s+(?:for|to|till|"
+    r"until|by)\b|"
+    r"\b(?:step\w*|walk\w*)\s+(?:off|out|into)\s+(?:the\s+)?(?:kerb|curb|road|traffic)\b[^.?!]{0,30}?"
+    r"\b(?:on\s+purpose|deliberately|hoping)\b|"
+    r"\bnot\s+sure\s+(?:i|if\s+i|whether\s+i)\s+(?:want|wanna)\s+to\s+(?:be\s+alive|live)\b|"
     # Indifference to one's own death or injury: "I don't care if I crash".
     r"\b(?:don't|do\s+not|dont|wouldn't|would\s+not)\s+(?:really\s+|even\s+|honestly\s+)?(?:care|"
-    r"mind)\s+(?:if|whether)\s+i\s+(?:crash\w*|die|died|get\s+killed|got\s+killed|get\s+hurt|"
-    r"got\s+hurt|live|lived|make\s+it|made\s+it|wake\s+up|woke\s+up)\b|"
+    r"mind|be\s+(?:sad|upset|bothered))\s+(?:if|whether)\s+i\s+(?:crash\w*|die|died|get\s+killed|"
+    r"got\s+killed|get\s+hurt|got\s+hurt|live|lived|make\s+it|made\s+it|wake\s+up|woke\s+up|"
+    r"(?:got|get|had|have)\s+(?:a\s+)?(?:terminal|cancer|something\s+terminal)|didn't\s+make\s+it|"
+    r"don't\s+make\s+it)\b|"
     # Self-injury told by its effect or purpose: "punched the wall until my knuckles bled".
-    r"\b(?:punch\w*|hit|hitting|bang\w*|smash\w*|slam\w*)\s+(?:the\s+wall|walls|my\s+head|"
-    r"myself|my\s+(?:fists?|hands?|arms?))\b[^.?!]{0,50}?\b(?:bled|bleed|bleeding|bruised|"
-    r"broke|to\s+feel\s+(?:something|anything|pain|it)|on\s+purpose|to\s+punish)\b"
+    r"\b(?:pick\w*\s+at|pull\w*)\s+my\s+(?:skin|hair|scabs?|nails)\b[^.?!]{0,30}?\b(?:raw|bleed\w*|"
+    r"bled|(?:i\s+like\s+that\s+)?it\s+hurts)\b|"
+    r"\b(?:punch\w*|hit|hitting|bang\w*|smash\w*|slam\w*|bite|bites|biting|bit)\s+(?:the\s+wall|"
+    r"walls|myself|my\s+(?:own\s+)?(?:head|fists?|hands?|arms?|wrists?|legs?|fingers?|lips?))\b"
+    r"[^.?!]{0,50}?\b(?:bled|bleed\w*|bruis\w*|broke|marks|(?:it|they)\s+hurts?|to\s+feel\s+"
+    r"(?:something|anything|pain|it)|on\s+purpose|to\s+punish)\b"
 )
 # A wish whose object is something ending the speaker: "I wish the accident had taken me",
 # "she'd be better off if the stroke had finished me", "I hope something happens to me".
 # Another person may stand between ("if the cancer had..."): "me" keeps it the speaker's.
 _WISH = re.compile(
-    r"\b(?:wish\w*|hope|hoped|hoping|pray\w*|better\s+off|(?:would|'d)\s+have\s+been\s+"
+    r"\b(?:wish\w*|hopes?|hoped|hoping|pray\w*|asking\s+god|better\s+off|(?:would|'d)\s+have\s+been\s+"
     r"(?:better|kinder|easier))\b"
 )
 _ENDS_ME = re.compile(
@@ -127,7 +193,10 @@ _ENDS_ME = re.compile(
     r"(?:\s+off)?\b|"
     r"\bsomething\s+(?:bad\s+|terrible\s+|awful\s+)?(?:happens|happen|happened|would\s+happen|will\s+"
     r"happen)\s+to\s+me\b|"
-    r"\b(?:get|got|getting|be)\s+(?:hit|run\s+over|knocked\s+down)\s+by\s+(?:a|the)\b"
+    r"\b(?:get|got|getting|be)\s+(?:hit|run\s+over|knocked\s+down)\s+by\s+(?:a|the)\b|"
+    r"\b(?:surgery|operation|treatment|chemo|scan|biopsy)\s+(?:doesn't|won't|didn't|does\s+not)\s+"
+    r"(?:go\s+well|work)\b|"
+    r"\bi\s+(?:don't|won't|didn't|do\s+not)\s+(?:make\s+it|survive|pull\s+through|come\s+round)\b"
 )
 
 
@@ -138,6 +207,7 @@ _OTHER_PERSON = re.compile(
     r"your|you|someone|somebody|everyone|everybody|people|the\s+(?!whole\b|rest\b)\w+)\b"
 )
 _FRAME_REACH = 60
+_FEARED = re.compile(r"\b(?:going\s+to|gonna|about\s+to|was\s+to|thought\s+i'd)\s+$")
 
 
 def ideation_spans(clause: str) -> list[tuple[int, int]]:
@@ -154,6 +224,9 @@ def ideation_spans(clause: str) -> list[tuple[int, int]]:
         if end is None:
             continue
         between = reach[: end.start()]
+        # "I felt like I was going to die on that hike": fear, not a wish.
+        if _FEARED.search(between):
+            continue
         # "Everyone would be relieved if I was gone": the others are the appraisers, and
         # "if I" brings the speaker back as the one who is gone.
         if _OTHER_PERSON.search(between) and not re.search(r"\bif\s+i\b", reach[: end.end()]):

@@ -19,22 +19,30 @@ from therapy_notes.engine.composer.text import clauses
 # subject ("my brother tried to..."). Only consulted for a client speaking of themselves.
 _OTHER_EXPERIENCER = re.compile(
     r"\b(himself|herself|themselves|themself)\b|"
-    rf"\b(my|our)\s+{PERSON}\s+(\w+\s+){{0,3}}?(tried|attempted|has|had|was|is|wants|said)\b"
+    rf"\b(my|our)\s+{PERSON}\s+((?!it\b|like\b)\w+\s+){{0,3}}?(tried|attempted|has|had|was|is|wants|"
+    r"said)\b"
 )
 # A client's cue with "he" or "she" inside it ("I think about when she died") tells of
 # someone else; in a clinician's dictation the same pronoun is the client.
-_THIRDPERSON = re.compile(r"\b(?:he|she|they|he'd|she'd|they'd|he's|she's|they're)\b")
-_THIRDPERSON_SUBJECT = re.compile(
+_THIRD_PERSON = re.compile(r"\b(?:he|she|they|he'd|she'd|they'd|he's|she's|they're)\b")
+_THIRD_PERSON_SUBJECT = re.compile(
     r"\b(?:he|she|they)\s+(?:\w+\s+)?(?:(?:has|have|had|is|was|keeps?|kept)\s+)?$"
+)
+# "My brother overdosed", "my friend self harms": a relative or friend just before the cue.
+_RELATIVE_SUBJECT = re.compile(
+    rf"\b(?:my|our|his|her|their|a)\s+(?:\w+\s+)?{PERSON}(?:'s\s+\w+)?\s+"
+    r"(?:(?!i\b|i'\w+|me\b)\w+\s+){0,2}$"
 )
 _SELF = re.compile(r"\b(?:i|me|myself|i'm|i'd|i've|i'll)\b")
 
 
 def _someone_else(before: str, cue: str) -> bool:
     """Whether another person, not the client speaking, is the one in a self-harm cue."""
-    if _THIRDPERSON_SUBJECT.search(before):
+    if _THIRD_PERSON_SUBJECT.search(before):
         return True
-    return _THIRDPERSON.search(cue) is not None and _SELF.search(cue) is None
+    if _RELATIVE_SUBJECT.search(before) and _SELF.search(cue) is None:
+        return True
+    return _THIRD_PERSON.search(cue) is not None and _SELF.search(cue) is None
 
 
 # A clinician's reasoning about falls is no fall: "these help prevent falls", "lower your
@@ -49,6 +57,9 @@ _HYPOTHETICAL = re.compile(r"\b(if|in case|whenever|should you|what if)\b")
 # ...unless the risk is the promised consequence: "if he shows up again, I swear I'll hurt
 # him" is a conditional threat, documented as stated.
 _CONSEQUENT = re.compile(r"\b(i'll|i will|i'm going to|i am going to|i'm gonna|i swear)\b")
+# "I could kill my brother for eating my cake": anger in a figure of speech, no intent.
+_HYPERBOLE_BEFORE = re.compile(r"\bcould\s+(?:have\s+|just\s+|honestly\s+|literally\s+)?$")
+_HYPERBOLE_AFTER = re.compile(r"\s+(?:\w+\s+){0,2}?for\s+(?:\w+ing|being|not)\b|\s+sometimes\b")
 _CONDITION_CLOSED = re.compile(r"[,;]\s*(?:and|so|then|yet)\s+")
 # Abuse in another household, told by the client: "my friend's boyfriend hits her".
 _OTHER_HOUSEHOLD = re.compile(rf"\b\w+'s\s+(?:ex-)?{PERSON}\s+(?:\w+\s+)?$")
@@ -74,7 +85,8 @@ _TOPIC_AFTER = re.compile(
 )
 # Someone else falling, told by the client: "my mother fell", "she fell at the home".
 _OTHER_FALLER = re.compile(
-    rf"(?:\b(?:my|our|his|her|their)\s+(?:\w+\s+)?{PERSON}|^\W*(?:he|she|they))"
+    rf"(?:\b(?:my|our|his|her|their)\s+(?:\w+\s+)?{PERSON}|^\W*(?:he|she|they)|^\W*(?:mum|mom|mam|"
+    r"dad|nan|nana|gran|granny|grandad|grandpa|grandma|grandmother|grandfather|mother|father))"
     r"(?:\s+(?!i\b|me\b)\w+){0,2}\s*$"
 )
 # The season, not a fall: "I start classes in the fall", "this fall", "next fall".
@@ -154,6 +166,12 @@ def _stated(kind: RiskKind, clause: str, start: int, end: int, first_person: boo
         and not _SELF.search(clause[start:end])
     ):
         return False
+    if (
+        kind is RiskKind.HARM_TO_OTHERS
+        and _HYPERBOLE_BEFORE.search(clause[:start])
+        and _HYPERBOLE_AFTER.match(clause[end:])
+    ):
+        return False
     if not first_person and _GENERIC_PEOPLE.search(clause[:start]):
         return False
     return not _supposed(clause, start, end)
@@ -180,7 +198,7 @@ def _supposed(clause: str, start: int, end: int) -> bool:
 # past it ("not sleeping and has been thinking of killing himself").
 _CLAUSE_START = re.compile(
     r"(?:\b(?:and|or|so|then|because|since|while|when|after|until|unless|if)|,)\s+"
-    r"(?:(?:i|i'm|i've|he|he's|she|she's|they|they're|we|his|her|my|their)\b|"
+    r"(?:(?:i|i'm|i've|he|he's|she|she's|they|they're|we|his|her|my|their|it|it's|it'd|that)\b|"
     r"(?:has|have|had|is|was|says|said|reports|reported|admits|admitted|wants|wanted|tells|"
     r"told|feels|felt|started|keeps|kept)\b)"
 )
