@@ -28,7 +28,14 @@ PROBE_DIR = _FIXTURES / "composer_probe"
 # their look-alikes, and measurements as clinicians say them while measuring.
 RISK_PROBE_DIR = _FIXTURES / "risk_probe"
 MEASURE_PROBE_DIR = _FIXTURES / "measure_probe"
-PROBE_SETS = {"probe": PROBE_DIR, "risk_probe": RISK_PROBE_DIR, "measure_probe": MEASURE_PROBE_DIR}
+# A third, from another author who had not read the rules either: risk in many voices.
+RISK_VOICES_DIR = _FIXTURES / "risk_voices"
+PROBE_SETS = {
+    "probe": PROBE_DIR,
+    "risk_probe": RISK_PROBE_DIR,
+    "measure_probe": MEASURE_PROBE_DIR,
+    "risk_voices": RISK_VOICES_DIR,
+}
 
 
 @dataclass(frozen=True, slots=True)

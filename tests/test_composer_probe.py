@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.composer_probe import MEASURE_PROBE_DIR, RISK_PROBE_DIR, load_probe
+from tests.composer_probe import MEASURE_PROBE_DIR, RISK_PROBE_DIR, RISK_VOICES_DIR, load_probe
 
 MEASURED = {"rom", "strength", "pain", "vitals", "timed", "score", "speech", "sleep", "mood"}
 NOTHING = {"dose", "goal", "none", "clinician_talk"}
@@ -60,7 +60,11 @@ def test_ids_are_unique_across_the_halves() -> None:
     assert len(ids) == len(set(ids))
 
 
-@pytest.mark.parametrize("folder", [MEASURE_PROBE_DIR, RISK_PROBE_DIR], ids=["measure", "risk"])
+@pytest.mark.parametrize(
+    "folder",
+    [MEASURE_PROBE_DIR, RISK_PROBE_DIR, RISK_VOICES_DIR],
+    ids=["measure", "risk", "risk_voices"],
+)
 def test_the_later_probe_sets_keep_the_same_split_rule(folder: Path) -> None:
     ids: list[str] = []
     for split in ("dev", "heldout"):
@@ -78,9 +82,10 @@ def test_the_later_probe_sets_keep_the_same_split_rule(folder: Path) -> None:
     assert len(ids) == len(set(ids))
 
 
-def test_the_risk_probe_set_holds_statements_denials_and_look_alikes() -> None:
+@pytest.mark.parametrize("folder", [RISK_PROBE_DIR, RISK_VOICES_DIR], ids=["risk", "risk_voices"])
+def test_the_risk_sets_hold_statements_denials_and_look_alikes(folder: Path) -> None:
     for split in ("dev", "heldout"):
-        items = load_probe(split, RISK_PROBE_DIR)
+        items = load_probe(split, folder)
         assert {r.status for i in items for r in i.session.risks} == {"stated", "denied"}
         assert sum(1 for i in items if not i.session.risks) >= 20
         assert not any(i.session.measurements for i in items)
