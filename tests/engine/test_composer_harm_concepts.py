@@ -96,5 +96,20 @@ def test_a_clinician_teaching_about_risk_reports_none() -> None:
     assert find_risks("Client reports feeling like a burden to her family.") == [RiskKind.SELF_HARM]
 
 
+def test_the_risk_of_the_person_spoken_of_last_is_theirs() -> None:
+    for said in (
+        "My roommate told me she's been thinking about suicide again.",
+        "One of the patients on my unit took an overdose during my shift.",
+        "He keeps saying he wants to hurt the kid who took his bike.",
+        "We had two overdoses in the department on Friday.",
+    ):
+        assert find_risks(said, first_person=True) == [], said
+    for said in (
+        "My sister found me after I took an overdose.",
+        "My dad's got a shotgun in the loft and I've thought about it.",
+    ):
+        assert find_risks(said, first_person=True) == [RiskKind.SELF_HARM], said
+
+
 def test_self_harm_is_left_to_the_ideation_module() -> None:
     assert concept_spans(RiskKind.SELF_HARM, "i want to die") == []

@@ -55,6 +55,7 @@ def test_a_no_in_any_words_is_a_documented_denial_never_a_flag() -> None:
         "Nobody, no.",
         "Honestly, no.",
         "No, I'm okay.",
+        "Ah, no. No, I wouldn't go there.",
     ):
         calls = composed(
             ("Clinician", "Have you had thoughts of ending your life lately?"), ("Client", reply)
@@ -279,3 +280,36 @@ def test_a_hedge_does_not_negate_the_statement_after_it() -> None:
             "self_harm"
         ], said
     assert flagged(composed(("Client", "I don't know, I don't want to die or anything."))) == []
+
+
+def test_a_screen_asked_by_reference_to_the_sentence_before_it() -> None:
+    calls = composed(
+        (
+            "Clinician",
+            "When things pile up, some people start to think about suicide. "
+            "Is that something that has happened for you?",
+        ),
+        ("Client", "Honestly, no, never."),
+    )
+    assert flagged(calls) == []
+    assert any("denies suicidal" in t for t in texts(calls, "assessment"))
+
+
+def test_asking_leave_to_screen_is_no_screen_itself() -> None:
+    calls = composed(
+        (
+            "Clinician",
+            "Next I ask everyone whether anyone at home is hurting them. Is that okay with you?",
+        ),
+        ("Client", "Sure, go on."),
+    )
+    assert flagged(calls) == []
+
+
+def test_the_question_said_back_before_the_answer_is_not_a_statement() -> None:
+    calls = composed(
+        ("Clinician", "Any thoughts of harming another person?"),
+        ("Client", "Harming someone? No, never, not me."),
+    )
+    assert flagged(calls) == []
+    assert any("denies thoughts of harming" in t for t in texts(calls, "assessment"))

@@ -71,6 +71,9 @@ class Context:
     """The clinician's last question or greeting was small talk (the drive in, the game),
     or the client opened with an apology for being late: the reply is kept only where it
     says something clinical."""
+    lead_in: str = ""
+    """The clinician's last statement in this turn: a screen asked after it by reference
+    ("Some people think about suicide. Has that crossed your mind?") asks about it."""
     professional: str = ""
     """The last professional named ("Dr. Patel", "the dietitian"), whom a plan item's
     "her" or "him" stands for."""

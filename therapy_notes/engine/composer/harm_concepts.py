@@ -24,7 +24,7 @@ _HARM_TO_OTHERS = re.compile(
     # An intent or a fantasy, then an act aimed at a person: "I keep picturing smashing his
     # face in", "I want to make her suffer".
     r"\b(?:want|wanna|going\s+to|gonna|'ll|will|swear|fantasi[sz]\w*|pictur\w*|imagin\w*|"
-    r"think\w*\s+about|thought\s+about|urges?\s+to|tempted\s+to|plann?\w*|ready\s+to|"
+    r"think\w*\s+about|thought\s+about|urges?\s+to|tempted\s+to|plan|plans|planned|planning|ready\s+to|feel\s+like|felt\s+like|"
     r"could\s+(?:easily|just)|dream\w*\s+(?:of|about))\b[^.?!]{0,25}?\b(?:smash\w*|punch\w*|"
     r"stab\w*|shoot\w*|strangl\w*|chok\w*|kill\w*|hurt\w*|beat\w*|batter\w*|break\w*|snap\w*|"
     r"run\w*\s+over|burn\w*|set\w*\s+fire\s+to|torch\w*|poison\w*|get\w*\s+back\s+at|get\w*\s+even\s+with|"
@@ -34,6 +34,12 @@ _HARM_TO_OTHERS = re.compile(
     r"think\w*\s+about|thought\s+about|urges?\s+to|tempted\s+to)\b[^.?!]{0,25}?\b(?:throw\w*|threw|"
     r"hurl\w*|chuck\w*|lob\w*|swing\w*|swung)\s+(?:\w+\s+){1,3}?at\s+" + _TARGET + r"\b|"
     r"\bmake\s+(?:him|her|them)\s+(?:pay|suffer|sorry|regret)\b|"
+    r"\b(?:i'll|i\s+will|i'm\s+going\s+to|i'm\s+gonna)\s+(?:cut|slash|glass|knife)\s+(?:him|her|them)\b|"
+    r"\bwant\s+(?:him|her|them)\s+to\s+(?:feel\s+)?(?:scared|afraid|frightened|suffer|hurt|pay)\b|"
+    r"\bteach\s+(?:him|her|them|that\s+\w+)\s+a\s+lesson\b|"
+    r"\bwhat\s+i(?:'d|\s+would|'ll|\s+will|'m\s+going\s+to)\s+do\s+to\s+(?:him|her|them|his|her|their)\b|"
+    r"\b(?:going|go|went|gone)\s+round\s+(?:there\s+|to\s+his\s+|to\s+her\s+)?(?:\w+\s+)?with\s+(?:a|the|my)\s+"
+    r"(?:\w+\s+)?(?:hammer|knife|bat|gun|crowbar|machete|blade|axe)\b|"
     r"\b(?:want|wanna|going\s+to|gonna|'ll|will|could)(?:\s+to)?\s+(?:just\s+)?run\s+(?:him|her|them)\s+"
     r"(?:over|down|off\s+the\s+road)\b|"
     r"\bmy\s+hands?\s+(?:round|around|on)\s+(?:his|her|their)\s+(?:throat|neck)\b|"
@@ -58,6 +64,15 @@ _ABUSE = re.compile(
     r"\b(?:forced|forces|made|makes|pressured|pressures)\s+me\s+(?:to\s+)?(?:have\s+sex|do\s+"
     r"(?:sexual|things)|sleep\s+with)\b|\braped\b|\bsexually\s+(?:assaulted|abused)\b|"
     r"\btouched\s+me\s+(?:when|after|even\s+though|without|against)\b|"
+    r"\b(?:push\w*|pressur\w*|nag\w*)\s+(?:me\s+)?for\s+sex\b|\bsex\s+when\s+i(?:'ve|\s+have)?\s+said\s+no\b|"
+    r"\b(?:says|said|say|told\s+me|tells\s+me)\s+i\s+(?:cannot|can't|can\s+not|am\s+not\s+allowed\s+to|"
+    r"mustn't|must\s+not)\s+(?:see|call|talk\s+to|visit|phone|go\s+out|leave|have)\b|"
+    r"\b(?:broke|breaks|break|smashed|smashes|smash)\s+my\s+phone\b|"
+    r"\b(?:throws|threw|throwing|hurls|hurled|chucks|chucked)\s+(?:things|stuff|\w+)\s+at\s+me\b|"
+    r"\b(?:tells|told|calls|says|said)\s+me\s+(?:that\s+)?i'm\s+(?:nothing|worthless|useless|stupid|ugly|"
+    r"fat|pathetic|disgusting|a\s+\w+)\b|"
+    r"\b(?:keeps|kept|takes|has)\s+(?:all\s+)?my\s+(?:pension|benefits|money|wages|savings)\s+and\s+"
+    r"(?:gives|lets)\s+me\b|"
     # Deprivation: food, medicine or help not brought.
     r"\b(?:nobody|no\s+one|nobody's|no\s+one's|no-one)\s+(?:has\s+)?(?:brought|given|fed|"
     r"helped|come|checked\s+on)\s+(?:me\s+)?(?:any\s+)?(?:food|meals|my\s+(?:meds|medicine|"
@@ -81,7 +96,7 @@ _FALLS = re.compile(
     r"\b(?:had|took)\s+(?:a|another)\s+(?:little\s+|bit\s+of\s+a\s+|nasty\s+|bad\s+)?(?:tumble|"
     r"spill|fall)\b|"
     r"\bended\s+up\s+(?:on|flat\s+on)\s+(?:the|my)\s+(?:\w+\s+)?(?:floor|ground|back|face)\b|"
-    r"\bcouldn't\s+get\s+(?:myself\s+)?(?:back\s+)?up\b"
+    r"\bcouldn't\s+get\s+(?:myself\s+)?(?:back\s+)?(?:up|off\s+the\s+floor)\b|\bcame\s+a\s+cropper\b"
 )
 _CONCEPTS = {
     RiskKind.HARM_TO_OTHERS: _HARM_TO_OTHERS,

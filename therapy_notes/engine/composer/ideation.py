@@ -20,7 +20,7 @@ _FRAME = re.compile(
     r"\b(?:want|wants|wanted|wanting|wanna|wish\w*|hope|hoped|hoping|pray\w*|long(?:ed|ing)?\s+"
     r"to|tempted|urges?|feel\s+like|felt\s+like|feels\s+like|rather|prefer|ready\s+to|part\s+of\s+"
     r"me|think|thinks|thought|thoughts|thinking|wonder\w*|imagin\w*|pictur\w*|fantasi[sz]\w*|"
-    r"daydream\w*|dream\w*|consider\w*|plann?\w*|might\s+as\s+well|"
+    r"daydream\w*|dream\w*|consider\w*|plan|plans|planned|planning|might\s+as\s+well|"
     r"\bhow\s+(?:nice|peaceful|easy|easier|good|quiet|calm)\s+it\s+(?:would|'d)\s+be|"
     r"(?:would|'d|could|might)\s+(?:just\s+)?be\s+(?:so\s+)?(?:nice|easier|better|a\s+relief|"
     r"peaceful|simpler|best|kinder|a\s+mercy)|"
@@ -31,7 +31,8 @@ _FRAME = re.compile(
 # names something ordinary is held to its sense: "dying to see it", "dead tired",
 # "disappear into a book", "end it with him".
 _OWN_END = re.compile(
-    r"\b(?:die|dying|died)\b(?!\s+(?:to|for|of|from|laughing|down|out|off|away|on\s+me))|"
+    r"\b(?:die|dying|died)\b(?!\s+(?:to|for|of|from|laughing|down|out|off|away|on\s+me|than|"
+    r"(?:my|her|his|the)\s+(?:\w+\s+)?(?:hair|fabric|clothes|wool|eggs|beard)))|"
     r"\b(?:be|being|was|were|am|i'm)\s+dead\b(?!\s+(?:tired|on|set|serious|wrong|easy|quiet|"
     r"beat|bored|ringer|inside))|"
     r"\b(?:not|never|no\s+longer|stop|stopped|quit)\s+(?:\w+\s+)?(?:exist\w*|be(?:ing)?\s+"
@@ -46,7 +47,7 @@ _OWN_END = re.compile(
     r"\b(?:tak\w+|took|swallow\w*)\s+(?:all\s+of\s+them|them\s+all|every\s+(?:last\s+)?one)\s+(?:at\s+"
     r"once|in\s+one\s+go|together)\b|"
     r"\b(?:sleep|asleep)\b[^.?!]{0,20}?\b(?:forever|for\s+good|for\s+ever|permanently|"
-    r"and\s+(?:never|not)\s+wak\w*)|\bstay\s+asleep\b|\bnever\s+wak\w*\s+up\b|"
+    r"and\s+(?:never|not)\s+wak\w*)|\bstay\s+asleep\b|\bnever\s+(?:have\s+to\s+)?wak\w*\s+up\b|"
     r"\b(?:disappear|vanish)\w*\b(?!\s+(?:into|to|for\s+a|for\s+the|off|on|in|from\s+(?:work|"
     r"class|school)))|"
     r"\bgone\s+(?:for\s+good|forever|for\s+ever|permanently)\b|"
@@ -74,13 +75,13 @@ _STANDALONE = re.compile(
     r"\b(?:no|what's\s+the|what\s+is\s+the|whats\s+the|what\s+the|don't\s+see\s+the|can't\s+see\s+the|"
     r"do\s+not\s+see\s+the|cannot\s+see\s+the|see\s+no|lost\s+the)\s+(?:point|use|sense|reason)\s+"
     r"(?:in|of|to|for)?\s*(?:me\s+)?(?:to\s+)?(?:still\s+)?(?:my\s+)?(?:being\s+(?:here|around|alive)|"
-    r"living|life|going\s+on|carrying\s+on(?!\s+(?:with|at)\b)|"
+    r"living|live|life|going\s+on|carrying\s+on(?!\s+(?:with|at)\b)|"
     r"keep(?:ing)?\s+going(?!\s+(?:with|to|at|on)\b)|any\s+of\s+it|anything(?:\s+anymore)?|it\s+all|existing|"
     r"trying\s+anymore|waking\s+up|me\b)|"
     r"\b(?:can't|cannot|can\s+not|don't|do\s+not)\s+see\s+(?:myself|me)\s+(?:being\s+)?(?:here|"
     r"around|alive|lasting|making\s+it)\b|"
     r"\bnot\s+(?:be|being)\s+(?:here|around)\s+(?:much|any)\s+longer\b|"
-    r"\b(?:rather|prefer\s+to)\s+(?:be\s+dead|die|not\s+(?:be\s+)?(?:here|alive|exist))\b|"
+    r"\b(?:rather|prefer\s+to)\s+(?:be\s+dead|die|not\s+(?:be\s+)?(?:here|alive|exist))\b(?!\s+than)|"
     r"\b(?:doing|do|did)\s+(?:everyone|everybody|them|the\s+world|my\s+family|us\s+all)\s+a\s+"
     r"(?:big\s+)?favou?r\b[^.?!]{0,25}?\b(?:if|by|when)\s+i\b|"
     r"\b(?:everyone|everybody|they|people|my\s+(?:family|kids|wife|husband|partner|parents)|"
@@ -109,6 +110,9 @@ _STANDALONE = re.compile(
     r"overpass|car\s+park|quarry|motorway)\b[^.?!]{0,80}?\bi\s+(?:was|were|felt|am|'m)\s+(?:\w+\s+)?"
     r"(?:going\s+to|about\s+to|gonna|ready\s+to|so\s+close\s+to)\s+(?:just\s+)?(?:go\s+in|jump|step\s+"
     r"(?:off|out|in)|go\s+over|let\s+go|throw\s+myself)\b|"
+    r"\b(?:river|canal|bridge|cliff|cliffs|ledge|roof|rooftop|tracks|platform|railings?|balcony|"
+    r"overpass|quarry|motorway)\b[^.?!]{0,60}?\bwhat\s+if\s+i\s+(?:just\s+)?(?:stepped|jumped|went|"
+    r"let\s+go|leaned|fell|stepped\s+forward)\b|"
     # Medication held back from taking and kept (C-SSRS preparatory behaviour).
     r"\b(?:haven't|have\s+not|not|stopped|quit)\s+(?:been\s+)?tak\w*\b[^.?!]{0,60}?\b(?:sav\w*|"
     r"stockpil\w*|hoard\w*|keep\w*|kept|stash\w*|collect\w*|hid\w*|putting|put)\s+(?:them|those|"
@@ -128,6 +132,31 @@ _STANDALONE = re.compile(
     r"completely\s+|totally\s+)?(?:pointless|meaningless|worthless|not\s+worth\s+it)\b|"
     r"\b(?:just\s+)?want(?:s|ed)?\s+out\b(?!\s+of\b)|\bwant\s+it\s+(?:all\s+)?(?:to\s+be\s+)?over\b"
     r"(?!\s+with\b)|"
+    r"\bbetter\s+(?:if\s+)?i\s+(?:am|was|were|be)\s+(?:not\s+alive|dead|not\s+here|gone)\b|"
+    r"\bpart\s+of\s+me\s+(?:doesn't|does\s+not|don't)\s+(?:really\s+)?care\b|"
+    r"\b(?:don't|do\s+not|doesn't)\s+(?:really\s+)?care\s+what\s+happens\s+to\s+me\b|"
+    # Means turned on oneself, or held to the body: "using it on myself", "the knife
+    # against my wrist".
+    r"\b(?:using|use|used|turn\w*)\s+(?:it|that|them|one)\s+on\s+myself\b|"
+    r"\b(?:knife|knives|blade|razor|one|it|glass|scissors)\s+(?:against|to|on)\s+my\s+(?:wrist|"
+    r"wrists|throat|neck|arm|skin)\b|"
+    r"\b(?:dig\w*|press\w*|stick\w*|jab\w*)\s+(?:my\s+)?(?:nails|fingernails|pins?|needles?|"
+    r"compass)\s+into\s+(?:my\s+)?\w+|"
+    r"\b(?:the\s+day|the\s+night|the\s+weekend)\s+i(?:'ll|\s+will|'m\s+going\s+to|'m\s+gonna)\s+do\s+it\b|"
+    r"\b(?:passwords|bank\s+details|pin\s+numbers)\b[^.?!]{0,30}?\b(?:envelope|for\s+my\s+\w+)\b|"
+    r"\b(?:found|sorted)\s+(?:the|my)\s+(?:cat|dog|pets?)\s+(?:out\s+with\s+)?a\s+new\s+home\b|"
+    r"\brehom\w+\s+(?:the|my)\s+(?:cat|dog|pets?)\b|"
+    r"\b(?:think|thinking|thought)\s+about\s+(?:the\s+)?(?:railway|train\s+line|tracks|bridge|"
+    r"reservoir|cliff|cliffs|quarry)\b(?!\s+(?:trip|walk|holiday|visit))|"
+    r"\bmy\s+(?:wrists?|arms?|thighs?|legs?|stomach)\s+(?:have|has|are\s+covered\s+in)\s+(?:fresh\s+|"
+    r"new\s+)?(?:marks|cuts|scars|burns)\b|\b(?:fresh|new)\s+(?:cuts|burns)\s+on\s+my\b|"
+    r"\bi(?:'d|\s+would)\s+(?:be\s+dead|not\s+be\s+here)\b[^.?!]{0,15}?\bif\s+[^.?!]{0,30}?\b(?:hadn't|"
+    r"had\s+not|didn't)\s+(?:come|found|stopped|called|rung|walked|got)\b|"
+    r"\b(?:keep|kept|keeping|hid|hidden|hide|hiding|stash\w*)\s+(?:my\s+|the\s+|some\s+)?(?:\w+'s\s+)?"
+    r"(?:old\s+|spare\s+)?(?:pills|tablets|meds|painkillers)\b[^.?!]{0,20}?\bin\s+case\b|"
+    r"\b(?:stop|stopped)\s+(?:eating|drinking)\s+and\s+let\s+it\s+happen\b|"
+    r"\b(?:be\s+with|join)\s+(?:my\s+)?(?:late\s+)?(?:husband|wife|mum|mom|dad|son|daughter|him|her)\b"
+    r"[^.?!]{0,30}?\b(?:wherever\s+(?:he|she)\s+is|in\s+heaven|up\s+there|on\s+the\s+other\s+side)\b|"
     # Planning the method, and means laid out ready.
     r"\b(?:worked\s+out|figured\s+out|planned|thought\s+through|decided)\s+(?:exactly\s+)?(?:how|when|"
     r"where)\s+i(?:'d|\s+would|'ll|\s+will|'m\s+going\s+to)\s+do\s+it\b|"
@@ -179,13 +208,13 @@ _STANDALONE = re.compile(
     r"\b(?:punch\w*|hit|hitting|bang\w*|smash\w*|slam\w*|bite|bites|biting|bit)\s+(?:the\s+wall|"
     r"walls|myself|my\s+(?:own\s+)?(?:head|fists?|hands?|arms?|wrists?|legs?|fingers?|lips?))\b"
     r"[^.?!]{0,50}?\b(?:bled|bleed\w*|bruis\w*|broke|marks|(?:it|they)\s+hurts?|to\s+feel\s+"
-    r"(?:something|anything|pain|it)|on\s+purpose|to\s+punish)\b"
+    r"(?:something|anything|pain|it)|on\s+purpose|to\s+punish|swell\w*|swollen)\b"
 )
 # A wish whose object is something ending the speaker: "I wish the accident had taken me",
 # "she'd be better off if the stroke had finished me", "I hope something happens to me".
 # Another person may stand between ("if the cancer had..."): "me" keeps it the speaker's.
 _WISH = re.compile(
-    r"\b(?:wish\w*|hopes?|hoped|hoping|pray\w*|asking\s+god|better\s+off|(?:would|'d)\s+have\s+been\s+"
+    r"\b(?:wish\w*|hopes?|hoped|hoping|pray\w*|asking\s+god|want|wants|wanted|wanting|better\s+off|(?:would|'d)\s+have\s+been\s+"
     r"(?:better|kinder|easier))\b"
 )
 _ENDS_ME = re.compile(
@@ -194,6 +223,9 @@ _ENDS_ME = re.compile(
     r"\bsomething\s+(?:bad\s+|terrible\s+|awful\s+)?(?:happens|happen|happened|would\s+happen|will\s+"
     r"happen)\s+to\s+me\b|"
     r"\b(?:get|got|getting|be)\s+(?:hit|run\s+over|knocked\s+down)\s+by\s+(?:a|the)\b|"
+    r"\bi\s+(?:get|got)\s+(?:really\s+|very\s+|seriously\s+|terminally\s+)?(?:sick|ill)\b[^.?!]{0,20}?"
+    r"\b(?:over|die|end|gone)\b|"
+    r"\b(?:everything|it\s+all)\s+to\s+(?:go\s+dark|go\s+black|fade\s+(?:out|away))\b|"
     r"\b(?:surgery|operation|treatment|chemo|scan|biopsy)\s+(?:doesn't|won't|didn't|does\s+not)\s+"
     r"(?:go\s+well|work)\b|"
     r"\bi\s+(?:don't|won't|didn't|do\s+not)\s+(?:make\s+it|survive|pull\s+through|come\s+round)\b"

@@ -20,7 +20,8 @@ PERSON = (
     r"brother|sister|siblings?|cousin|uncle|aunt|grand\w+|nephew|niece|family|friends?|"
     r"roommates?|flatmates?|boss|manager|supervisor|co-?workers?|colleagues?|neighbou?rs?|"
     r"landlord|teacher|classmates?|teammates?|caregiver|carer|doctor|nurse|therapist|"
-    r"stranger|guy|man|woman|girl|boy)"
+    r"stranger|guy|man|woman|girl|boy|mate|pal|bestie|buddy|gran|granny|nan|nana|residents?|"
+    r"patients?)"
 )
 OTHERS = (
     rf"(?:him|them|someone|somebody|anyone|anybody|others|other people|people|"
@@ -56,10 +57,12 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
     # intent, preparatory acts and past attempts. Stems carry no leading word boundary where
     # a recogniser glues words ("outending my life", "killmyself").
     RiskKind.SELF_HARM: re.compile(
-        r"suicid\w*|\bself[- ]?harm\w*|\bself[- ]?injur\w*|\bunalive\w*|"
+        r"suicid\w*+(?!\s+(squad|prevention|awareness))|\bself[- ]?harm\w*|\bself[- ]?injur\w*|"
+        r"\bunalive\w*|"
         r"(kill|hurt|harm|cut|hang|shoot|shot|stab|burn|poison|drown|strangle|choke|off)"
         r"(ing|s|ed|t|ted|bed|bing)?\s*(myself|himself|herself|themselves|themself)\b"
         r"(?!\s+laugh|\s+(shaving|chopping|cooking|gardening|by accident|accidentally)|"
+        r"\s+(in|at)\s+(the\s+)?(gym|game|match|training|practice|work|lower back|back|garden)\b|"
         r"\s+(on|with)\s+(the|a|my)\s+(\w+\s+)?(oven|stove|hob|iron|kettle|pan|tray|grill|straighteners|glass|tin|"
         r"can|paper|knife|saw|edge|door))|"
         r"\bjump(s|ed|ing)?\s+(off|from|in front of)\s+(a|the)\s+"
@@ -83,7 +86,8 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"\bi\s+(\w+\s+)?(want\s+to|wanna)\s+(kill|hurt|harm)\s+me\b|"
         r"\b(go|went|going)\s+to\s+sleep\s+and\s+(not|never)\s+wak\w*|"
         # "I wouldn't mind if I didn't wake up", "wouldn't care if it all ended".
-        r"\b(wouldn't|would not|don't|do not|wouldnt|dont)\s+(mind|care)\s+(if\s+(i|it all)\s+"
+        r"\b(wouldn't|would not|don't|do not|wouldnt|dont)\s+(really\s+|honestly\s+)?(mind|care)\s+"
+        r"(if\s+(i|it all)\s+"
         r"(didn't|did not|never|don't|do not|wouldn't)\s+(wake|woke)\s+up|if\s+(i|it all)\s+"
         r"(died|ended|was gone|were gone|wasn't here|weren't here|wasn't around)|dying|"
         r"not waking up|being dead)\b|"
@@ -95,7 +99,13 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"didn't|did not|don't|do not|dont|never|not)\s+wake\s+up\b|"
         r"\bno (reason|point) (to|in|for) (live|living|going on|being here|anything)\b|"
         r"\b(a|such a|just a|being a)\s+burden\b|"
-        r"\b(tired|sick|weary)\s+of\s+(living|life|being alive)\b|\bdone with (living|life)\b|"
+        r"\b(tired|sick|weary|fed up|bored|exhausted|done)\s+(of|with)\s+(living|life|being alive|"
+        r"existing|everything|it all)\b|"
+        r"\b(can't|cannot)\s+be\s+bothered\s+(to\s+)?(live|living|being\s+alive|with\s+life|existing)\b|"
+        r"\bmy\s+life\b[^.?!]{0,20}?\b(is|'s|feels|seems)\s+(like\s+it's\s+|\w+\s+)?(over|done|finished)\b|"
+        r"\b(don't|do not)\s+want\s+(my\s+life|life|it)\s+(any\s*more)\b|"
+        r"\bbetter\s+dead\b|"
+        r"\b(nobody|no one|no-one)\s+would\s+(even\s+)?(miss|notice|care\s+about)\s+me\b|"
         r"\b(fine|okay|ok|better|easier|happier)\s+(off\s+)?if\s+(i|he|she|they)\s+"
         r"(just\s+|simply\s+)?((were|was)\s+(gone|dead)|(wasn't|weren't|was not|were not)\s+"
         r"(here|around|alive)|disappeared|vanished|died)\b|"
@@ -156,8 +166,8 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"(i|to|he|she|they)\b[^.?!]{0,30}?\b(do it|die|end|kill|go through)|"
         r"\b(saving|saved|stockpil\w*|hoard\w*|collect\w*)\s+(up\s+)?(my\s+|some\s+|the\s+)?"
         r"(pills|meds|medications?|tablets)\b|"
-        r"\b(bought|buy|buying|got|get)\s+(a\s+)?(gun|rope|firearm)\b|"
-        r"\b(goodbye|suicide|final)\s+(note|letter|letters|notes)\b|"
+        r"\b(bought|buy|buying|got|get)\s+(a\s+)?(gun|rope|firearm|shotgun|rifle|pistol|handgun)\b|"
+        r"\b(goodbye|suicide|final)\s+(note|letter|letters|notes|messages?|texts?|videos?|emails?)\b|"
         r"\bgave\s+away\s+(my|his|her|their)\s+(things|stuff|belongings|possessions)\b|"
         # Preparatory acts (C-SSRS): giving away a pet or valuables, a will, affairs in order.
         r"\b(gave|given|giving|give)\s+(all\s+)?my\s+(?!old\b|spare\b|unused\b|outgrown\b|extra\b|"
@@ -219,7 +229,8 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"overnight|without\s+(food|water|meals|help|my\s+(meds|medicine|medication)))\b|"
         # Isolation and control (EASI): kept from people, a phone or money.
         r"\b(won't|doesn't|wouldn't|didn't|never)\s+let\s+(me|her|him)\s+(see|call|talk to|leave|"
-        r"go out|visit|have\s+(any\s+|my\s+|a\s+)?(own\s+)?(money|phone|cards?|keys|bank card))\b|"
+        r"go to|go out|visit|have\s+(any\s+|my\s+|a\s+)?(own\s+)?(money|phone|cards?|keys|"
+        r"bank card))\b|"
         r"\b(took|takes|taken|taking|has|keeps|kept)\s+my\s+(phone|money|cards?|bank card|keys|"
         r"car keys|passport)\b[^.?!]{0,20}?\b(won't|doesn't|wouldn't|never)\s+(give|hand)\s+"
         r"(it|them)\s+back\b|"

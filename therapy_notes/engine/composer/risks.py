@@ -33,7 +33,24 @@ _RELATIVE_SUBJECT = re.compile(
     rf"\b(?:my|our|his|her|their|a)\s+(?:\w+\s+)?{PERSON}(?:'s\s+\w+)?\s+"
     r"(?:(?!i\b|i'\w+|me\b)\w+\s+){0,2}$"
 )
-_SELF = re.compile(r"\b(?:i|me|myself|i'm|i'd|i've|i'll)\b")
+_SELF = re.compile(r"\b(?:i|me|myself|my|i'm|i'd|i've|i'll)\b")
+# Who is spoken of last before a cue: the speaker ("I"), or someone else ("she's", "my
+# flatmate", "one of the residents"). "My flatmate told me she's been thinking about
+# suicide" is the flatmate's risk; "my mum found me after I took an overdose" the client's.
+_SUBJECT = re.compile(
+    r"\b(?:(?P<self>i|i'm|i've|i'd|i'll)|(?P<other>he|she|they|we|he's|she's|they're|they've|"
+    r"we've|we're|he'd|she'd|they'd)|(?P<person>(?:my|our|his|her|their|the|one\s+of\s+(?:the|my|"
+    rf"our))\s+(?:\w+\s+)?{PERSON}|\w+'s\s+{PERSON}))\b"
+)
+
+
+# Means in the house are the client's access whoever owns them: "my dad's got a gun".
+_MEANS = re.compile(r"\b(?:gun|guns|firearm|rifle|shotgun|pistol|rope|pills|tablets)\b")
+
+
+def _spoken_of_last_is_other(before: str) -> bool:
+    mentions = list(_SUBJECT.finditer(before))
+    return bool(mentions) and mentions[-1].group("self") is None
 
 
 def _someone_else(before: str, cue: str) -> bool:
@@ -65,8 +82,10 @@ _CONDITION_CLOSED = re.compile(r"[,;]\s*(?:and|so|then|yet)\s+")
 _OTHER_HOUSEHOLD = re.compile(rf"\b\w+'s\s+(?:ex-)?{PERSON}\s+(?:\w+\s+)?$")
 # A clinician teaching about risk, not reporting it: "some people feel like a burden",
 # "warning signs include talking about wanting to die".
+_THIRD_PARTY_VICTIM = re.compile(r"\s(?:him|her|them)$")
 _GENERIC_PEOPLE = re.compile(
     r"\b(?:some|many|most|a\s+lot\s+of|lots\s+of|other)\s+(?:people|clients|patients|folks)\b|"
+    r"(?<!\bmy\s)\bpeople\b|\b(?:ask|asking|asks)\s+(?:\w+\s+){0,3}?(?:whether|if|about)\b|\b(?:avoid\w*|prevent\w*|instead\s+of|rather\s+than)\b[^.;]{0,30}$|"
     r"\bpeople\s+(?:who|often|sometimes|usually|can|may|might|tend)\b|\bwarning\s+signs?\b|"
     r"\bsigns?\s+(?:like|such\s+as|include|to\s+(?:watch|look))\b|\b(?:anyone|someone|somebody)\s+who\b"
 )
@@ -81,7 +100,8 @@ _POST_NEGATION = re.compile(r"^\W*(\w+\W+){0,3}?(denied|absent|ruled out|none)\b
 _TOPIC_AFTER = re.compile(
     r"^\W*(?:risk\s+)?(?:can|may|might|could|tends? to|often|usually|is common|are common|"
     r"(?:is|are)\s+(?:common|normal|part of|the main reason|a (?:common\s+)?(?:sign|symptom|"
-    r"part|reason)|why|what|something|one of)|(?:risk|score)\s+(?:on|has|is|was|went|came))\b"
+    r"part|reason)|why|what|something|one of)|(?:risk|score)\s+(?:on|has|is|was|went|came)|"
+    r"(?:are|is)\s+(?:more|less)\s+likely)\b"
 )
 # Someone else falling, told by the client: "my mother fell", "she fell at the home".
 _OTHER_FALLER = re.compile(
@@ -101,6 +121,8 @@ _SEASON_AFTER = re.compile(
     r"^\W*(?:\w+\W+){0,2}?(?:september|october|november|semester|term)\b|^\s+of\s+(?:\d{4}|this|next|"
     r"last)\b"
 )
+# "That's the only falling I've done": the fall named to say there was none.
+_ONLY_THAT = re.compile(r"\b(?:that's|that\s+was|it's|it\s+was)\s+the\s+only\s+$")
 # Things that fall are no fall: "the leaves are falling", "prices fell".
 _THING_FALLS = re.compile(
     r"\b(?:leaves|snow|rain|prices?|numbers?|scores?|sales|temperatures?|stocks?|hair|"
@@ -121,9 +143,15 @@ def find_risks(sentence: str, *, first_person: bool = False) -> list[RiskKind]:
     return list(_risks_in(sentence, first_person))
 
 
+# A short question a client says back before answering: "Hurting someone?", "Me?".
+_ECHO = re.compile(r"^\W*(?:\S+\s+){0,3}\S+\?\W*$")
+
+
 @lru_cache(maxsize=16384)
 def _risks_in(sentence: str, first_person: bool) -> tuple[RiskKind, ...]:
     found: list[RiskKind] = []
+    if first_person and _ECHO.match(sentence):
+        return ()  # "Hurting someone? God, no.": the question said back, then answered
     for clause in clauses(rejoined(sentence.lower().replace("\u2019", "'"))):
         for kind in RISK_CUES:
             if kind not in found and any(
@@ -145,6 +173,7 @@ def _stated(kind: RiskKind, clause: str, start: int, end: int, first_person: boo
         or _THING_FALLS.search(clause[:start])
         or _SEASON.search(clause[:start])
         or _SEASON_AFTER.search(clause[end:])
+        or _ONLY_THAT.search(clause[:start])
         or (first_person and _OTHER_FALLER.search(clause[:start]))
     ):
         return False
@@ -154,11 +183,26 @@ def _stated(kind: RiskKind, clause: str, start: int, end: int, first_person: boo
         first_person
         and kind is RiskKind.SELF_HARM
         and (
-            _OTHER_EXPERIENCER.search(clause[max(0, start - 40) : end])
+            _OTHER_EXPERIENCER.search(clause[max(0, start - 40) : end + 12])
             or _someone_else(clause[max(0, start - 25) : start], clause[start:end])
         )
     ):
         return False
+    if (
+        first_person
+        and kind in (RiskKind.SELF_HARM, RiskKind.HARM_TO_OTHERS)
+        and _SELF.search(clause[start:end]) is None
+        and _MEANS.search(clause[start:end]) is None
+        and _spoken_of_last_is_other(clause[:start])
+    ):
+        return False
+    if (
+        first_person
+        and kind is RiskKind.ABUSE_OR_NEGLECT
+        and _THIRD_PARTY_VICTIM.search(clause[start:end])
+        and not _SUBJECT.search(clause[max(0, start - 40) : start])
+    ):
+        return False  # "I... hit. Hit him.": the client as the one who hit, not abuse
     if (
         first_person
         and kind is RiskKind.ABUSE_OR_NEGLECT
@@ -252,7 +296,8 @@ _SCREENS: dict[RiskKind, re.Pattern[str]] = {
         r"tablets)\b"
     ),
     RiskKind.HARM_TO_OTHERS: re.compile(
-        r"\b(hurt|harm|kill)\w*\s+(anyone|someone|somebody|anybody|others|other people)\b|"
+        r"\b(hurt|harm|kill)\w*\s+(anyone|someone|somebody|anybody|others|other people|another "
+        r"person|another|a person|people)\b|"
         r"\bhomicid\w*|"
         # The person named: "any urge to hurt him?", "to get back at your brother?"
         rf"\b{VIOLENT_VERB}\s+(?:him|her|them|your\s+{PERSON})\b|\bget(?:ting)?\s+back\s+at\b"

@@ -38,7 +38,8 @@ _NOT_SAFE = re.compile(
 # What a reply to a screening question may open with before its answer: an exclamation or
 # a hedge ("God, no.", "Honestly, no.", "Lord, no.").
 _OPENER = (
-    r"(?:(?:oh|oh my god|my god|god|gosh|lord|heavens|goodness|jeez|geez|honestly|truthfully|"
+    r"(?:(?:oh|ah|aw|och|ach|hmm+|mm+|oh my god|my god|god|gosh|lord|heavens|goodness|jeez|geez|"
+    r"honestly|truthfully|"
     r"thankfully|luckily|fortunately|um+|uh+|er+m?|well|look|so|and|but|no|nope|ma'am|sir)"
     r"(?:\W+|$))*"
 )

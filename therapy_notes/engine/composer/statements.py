@@ -25,7 +25,7 @@ from therapy_notes.engine.composer.facts import Context, Entry, Facts
 from therapy_notes.engine.composer.measurements import find_measurements
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.plan import is_directive, plan_role, with_professional
-from therapy_notes.engine.composer.risks import find_risks
+from therapy_notes.engine.composer.risks import find_risks, screened_risks
 from therapy_notes.engine.composer.roles import sentence_role
 from therapy_notes.engine.composer.screening import new_risks, risk_summary
 from therapy_notes.engine.composer.social import is_small_talk
@@ -118,12 +118,28 @@ def client_sentence(
     facts.entries.append(Entry(role, writing.client_report(sentence), ids))
 
 
+# A screen that asks by reference to what was just said ("Has that crossed your mind?",
+# "Is that something you've felt?"), not for leave to ask ("Is that alright?").
+_BY_REFERENCE = re.compile(
+    r"\b(?:that|this|it|those|these|anything like that|something like that)\b"
+    r"(?![^?]*\b(?:alright|all right|okay|ok|fine|good with you)\b)",
+    re.IGNORECASE,
+)
+
+
 def clinician_sentence(
     sentence: str, kind: Utterance, item_id: str, context: Context, facts: Facts
 ) -> None:
     """The clinician's sentence: a question kept open, a finding, a plan item or its dose."""
     ids = (item_id,)
     if kind is Utterance.QUESTION:
+        if (
+            context.lead_in
+            and _BY_REFERENCE.search(sentence)
+            and not screened_risks(sentence)
+            and screened_risks(context.lead_in)
+        ):
+            sentence = f"{context.lead_in} {sentence}"
         context.question = (item_id, sentence)
         context.rating = None
         context.counting = False

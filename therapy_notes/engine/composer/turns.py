@@ -74,6 +74,9 @@ def _screen_answer_index(
     if speaker is not Speaker.CLIENT or context.question is None or len(sentences) < 2:
         return 0
     question = normalise(context.question[1])
+    first, first_kind = sentences[0]
+    if first_kind is Utterance.QUESTION and len(first.split()) <= 4 and screened_risks(question):
+        return 1  # "Hurting someone? God, no.": the screen said back, then answered
     parts = _COMPOUND.split(question, maxsplit=1)
     if len(parts) < 2 or screened_risks(parts[0]) or not screened_risks(parts[1]):
         return 0
@@ -87,7 +90,8 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
     speaker, sentences = _sentences(text)
     if speaker is Speaker.CLIENT and context.question is not None and len(sentences) > 1:
         first, kind = sentences[0]
-        if len(first.split()) <= 3 and kind not in (Utterance.YES, Utterance.NO):
+        echo = kind is Utterance.QUESTION and bool(screened_risks(context.question[1]))
+        if len(first.split()) <= 3 and kind not in (Utterance.YES, Utterance.NO) and not echo:
             merged = f"{first.rstrip('.!')}, {sentences[1][0]}"
             sentences = ((merged, utterance_kind(merged, speaker)), *sentences[2:])
     facts = Facts()
@@ -119,9 +123,11 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
             client_sentence(sentence, kind, item_id, context, facts)
         elif speaker is Speaker.CLINICIAN:
             clinician_sentence(sentence, kind, item_id, context, facts)
+            context.lead_in = sentence
         else:
             unlabelled_sentence(sentence, kind, item_id, context, facts)
         remember_professional(sentence, context)
+    context.lead_in = ""
     if speaker is Speaker.CLIENT and sentences:
         context.question = None
         context.small_talk = False
