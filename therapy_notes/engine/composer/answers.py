@@ -68,6 +68,13 @@ _RATED_THING = re.compile(
     r"\bhow\s+(?:strong|bad|intense|severe|big|high|loud|hard|much)\s+(?:was|is|were|are|did)\s+"
     r"((?:the|your)\s+[\w ]+?)(?:\s*,|\s+(?:on|from|zero|0)\b|\?|$)"
 )
+# A question about how long a task takes or can be kept up, not how long ago a thing began.
+_HOW_LONG_TO = re.compile(
+    r"\bhow\s+long\s+(?:does|did|will|would)\s+it\s+take\b|"
+    r"\bhow\s+long\s+(?:can|could)\s+you\b|\bhow\s+long\s+(?:do|did)\s+you\s+(?:sleep|nap|walk|"
+    r"stand|sit|last|manage)\b|\bhow\s+long\s+(?:is|was)\s+(?:the|your|a)\s+(?:nap|walk)\b"
+)
+_TIME_SAID = re.compile(r"(\d+(?:\.\d+)?)\s*(seconds|minutes|hours|second|minute|hour)\b")
 _PERIOD = re.compile(
     r"\b(this week|this past week|last week|since (?:last time|we last met|our last session)|"
     r"per week|a week|each week|last night|a night|per night|today|this month)\b"
@@ -91,6 +98,13 @@ def answer_question(
         return screen_answer(sentence, kind, screened, ids, context, facts)
     q = normalise(question)
     topic = next((name for name, pattern in _TOPICS if pattern.search(q)), "")
+    lead = normalise(context.question_lead)
+    if not topic and lead and not body_part(spoken_numbers_to_digits(q)):
+        # "You mentioned headaches. How bad is it right now, on a ten-point scale?": the
+        # question asks about what the sentence before it named.
+        topic = next((name for name, pattern in _TOPICS if pattern.search(lead)), "")
+        if topic or body_part(spoken_numbers_to_digits(lead)):
+            q = f"{lead} {q}"
     how_many = _HOW_MANY.search(q)
     if how_many is not None and how_many.group(1) not in ("hours", "minutes"):
         topic = ""  # "How many headaches...?" counts them; it does not rate the pain
@@ -177,6 +191,15 @@ def answer_question(
         noun = topic if topic in ("sleep", "exercises") else ""
         text = _topic_report(noun, sentence) if noun else writing.client_report(sentence)
         facts.entries.append(Entry("subjective", _with_unit(text, m), ids))
+        return True
+    took = _HOW_LONG_TO.search(q)
+    timed = _TIME_SAID.search(spoken_numbers_to_digits(answer)) if took else None
+    if timed is not None:
+        # "How long does it take you to fall asleep?" "Forty-five minutes, at least.": the
+        # time a task takes, in the unit the reply gives.
+        m = {"kind": "duration", "value": number_value(timed.group(1)), "unit": timed.group(2)}
+        record(m, ids, context, facts)
+        facts.entries.append(Entry("subjective", writing.client_report(sentence), ids))
         return True
     if number is not None and topic == "sleep" and re.search(r"\bhours?\b|^\W*\w+\W*\d", answer):
         m = {"kind": "duration", "value": number_value(number.group(0)), "unit": "hours"}

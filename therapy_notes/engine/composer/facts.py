@@ -71,6 +71,14 @@ class Context:
     """The clinician's last question or greeting was small talk (the drive in, the game),
     or the client opened with an apology for being late: the reply is kept only where it
     says something clinical."""
+    announced: tuple[str, tuple[float, float]] | None = None
+    """A measure named without its value ("Let me feel your pulse"): how its value is said
+    in full, and the range a value of it can take. The next bare number is its value."""
+    announced_turns: int = 0
+    """Turns the announcement has waited for its value; it lapses after a few."""
+    question_lead: str = ""
+    """What the clinician said just before the open question ("You mentioned headaches."),
+    which names what a question by reference ("How bad is it?") asks about."""
     lead_in: str = ""
     """The clinician's last statement in this turn: a screen asked after it by reference
     ("Some people think about suicide. Has that crossed your mind?") asks about it."""

@@ -296,6 +296,7 @@ _INSTRUMENTS = (
     ("CAT", r"copd assessment test"),
     ("MLU", r"mlu|mean length of utterance"),
     ("SUDS", r"suds"),
+    ("RPE", r"rpe|borg(?: scale)?|rate of perceived exertion"),
 )
 _INSTRUMENT = re.compile(
     r"\b(" + "|".join(p for _, p in _INSTRUMENTS) + r")\b(?:\s+(?:score|total))?"

@@ -84,7 +84,8 @@ BARE_SIDE_VALUE = re.compile(
 
 _ONE_SIDED = re.compile(
     r"\b(?:on|with|using|off)\s+(?:your|the|one)\s+(left|right)\s+(leg|foot|arm|hand)\b|"
-    r"\b(left|right)\s+(leg|foot|arm|hand)\s+only\b"
+    r"\b(left|right)\s+(leg|foot|arm|hand)\s+only\b|"
+    r"^\W*(left|right)\s+(leg|foot)\s+(?:again|now|next|first|this\s+time)\b"
 )
 # Hop, jump and single-leg stance tests are done on a leg, named or not: "three hops
 # forward on the left", "balance on the right".
@@ -101,11 +102,10 @@ def tested_limb(sentence: str) -> tuple[str, str] | None:
     if match is None:
         leg = _ON_A_LEG.search(text)
         return ("leg", leg.group(1)) if leg is not None else None
-    if match.group(2 if match.group(1) else 4) == "foot" and _ON_A_LEG.search(
-        text.replace("foot", "leg")
-    ):
-        return "leg", match.group(1) or match.group(3)  # single-leg stance, on either foot
-    side, limb = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
+    groups = match.groups()
+    side, limb = next((groups[i], groups[i + 1]) for i in range(0, len(groups), 2) if groups[i])
+    if limb == "foot" and _ON_A_LEG.search(text.replace("foot", "leg")):
+        return "leg", side  # single-leg stance, on either foot
     return limb, side
 
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from therapy_notes.engine.composer import writing
+from therapy_notes.engine.composer.announced import announced_value
 from therapy_notes.engine.composer.answers import answer_question
 from therapy_notes.engine.composer.dialogue import (
     Speaker,
@@ -97,7 +98,9 @@ def client_sentence(
     if body_weight(sentence, context, ids, facts, asked=context.topic == "weight"):
         context.topic = ""
         return
-    found = today_values(sentence, context, ids, facts)
+    found = announced_value(sentence, context, ids, facts) or today_values(
+        sentence, context, ids, facts
+    )
     if not found and context.rating is not None:
         number = bare_rating_number(spoken_numbers_to_digits(normalise(sentence)))
         if number is not None and float(number.group(0)) <= 10:
@@ -141,6 +144,7 @@ def clinician_sentence(
         ):
             sentence = f"{context.lead_in} {sentence}"
         context.question = (item_id, sentence)
+        context.question_lead = context.lead_in if _BY_REFERENCE.search(sentence) else ""
         context.rating = None
         context.counting = False
         context.small_talk = is_small_talk(sentence)
@@ -155,6 +159,13 @@ def clinician_sentence(
         context.question = None
         if handled:
             return
+    called_out = announced_value(sentence, context, ids, facts)
+    if called_out:
+        # "Thirty, that's the max, you can put it down.": the value of what was announced,
+        # however the sentence goes on.
+        for m in called_out:
+            facts.entries.append(Entry("objective", writing.measurement_text(m), ids))
+        return
     if kind in (Utterance.GREETING, Utterance.ACKNOWLEDGEMENT, Utterance.INSTRUCTION):
         return
     if context.asked:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from therapy_notes.engine.composer.announced import remember_announced
 from therapy_notes.engine.composer.answers import answer_question
 from therapy_notes.engine.composer.dialogue import (
     Speaker,
@@ -85,6 +86,10 @@ def _screen_answer_index(
     return next((i for i, s in enumerate(sentences) if is_screen_reply(*s)), 0)
 
 
+# Turns an announced measure waits for its value: the call-out, a reply, one more.
+_ANNOUNCED_TURNS = 3
+
+
 def turn_facts(item_id: str, text: str, context: Context) -> Facts:
     """What one turn (its item id and text) adds to the note; the context moves on."""
     speaker, sentences = _sentences(text)
@@ -105,6 +110,8 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
             if context.small_talk and not is_clinical(sentence):
                 continue
         remember_place(sentence, context, by_client=speaker is Speaker.CLIENT)
+        if speaker is Speaker.CLINICIAN:
+            remember_announced(sentence, context)
         if speaker is Speaker.CLINICIAN and kind is Utterance.INSTRUCTION:
             context.tested = tested_limb(sentence)
         elif speaker is Speaker.CLINICIAN and kind is not Utterance.QUESTION:
@@ -128,6 +135,10 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
             unlabelled_sentence(sentence, kind, item_id, context, facts)
         remember_professional(sentence, context)
     context.lead_in = ""
+    if context.announced is not None:
+        context.announced_turns += 1
+        if context.announced_turns > _ANNOUNCED_TURNS:
+            context.announced, context.announced_turns = None, 0
     if speaker is Speaker.CLIENT and sentences:
         context.question = None
         context.small_talk = False

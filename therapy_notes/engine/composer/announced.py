@@ -1,0 +1,97 @@
+"""A measure named first and its value called out after ("Let me feel your pulse." "72.").
+
+Clinicians announce what they are about to measure ("This is the Timed Up and Go. Go.",
+"What's your distress, zero to a hundred?", "Look at this chart: six is no effort at
+all...") and then call out, or hear, a bare number. The number alone means nothing; the
+announcement gives it its name and unit. This module keeps the last announcement and, for
+the next bare number, writes the value as if the two had been said together, so the
+measurement readers (`measurements`) name it the one way they name every other reading.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from therapy_notes.engine.composer.facts import Context, Facts
+from therapy_notes.engine.composer.measurements import find_measurements
+from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+from therapy_notes.engine.composer.text import normalise
+from therapy_notes.engine.composer.values import number_value, record
+
+# What is announced, and how its value is said in full. Order matters where one name holds
+# another ("pulse oximeter" before "pulse").
+_ANNOUNCED: tuple[tuple[re.Pattern[str], str, tuple[float, float]], ...] = (
+    (
+        re.compile(r"\b(?:sats|saturations?|oxygen\s+(?:level|sat\w*)|spo2|pulse\s+ox\w*)\b"),
+        "sats {} percent",
+        (50, 100),
+    ),
+    (re.compile(r"\b(?:pulse|heart\s*rate)\b"), "heart rate {} bpm", (25, 250)),
+    (
+        re.compile(r"\b(?:respiratory|resp|breathing)\s+rate\b|\bbreaths\s+(?:per|a)\s+minute\b"),
+        "respiratory rate {}",
+        (4, 70),
+    ),
+    (re.compile(r"\btimed\s+up\s+and\s+go\b|\btug\b"), "timed up and go {} seconds", (2, 300)),
+    (
+        re.compile(
+            r"\b(?:single|one)[- ]leg(?:ged)?\s+(?:stance|balance|stand)\b|"
+            r"\beyes\s+(?:open|closed)\b"
+        ),
+        "single leg stance {} seconds",
+        (0, 120),
+    ),
+    (
+        re.compile(r"\b(?:rpe|borg|perceived\s+exertion|no\s+effort\s+at\s+all)\b"),
+        "RPE is {}",
+        (6, 20),
+    ),
+    (
+        re.compile(r"\bsuds\b|\bdistress\b[^.?!]{0,40}\b(?:a\s+)?(?:hundred|100)\b"),
+        "SUDS is {}",
+        (0, 100),
+    ),
+)
+# A value called out on its own: "Seventy-two, nice and regular.", "Eleven point four.",
+# "Thirty, that's the max." A unit or a scale after the number makes it another reading.
+_BARE = re.compile(
+    r"^\W*(?:(?:about|around|like|maybe|roughly|so|okay|ok|that's|it's|you're\s+at|i'd\s+say)"
+    r"\W+)*(\d+(?:\.\d+)?)(?!\s*(?:/|out\s+of|percent|%|degrees?|pounds?|lbs?|kg|kilos?|reps?|"
+    r"times|seconds?|secs?|minutes?|mins?|hours?|words|feet|foot|inches|met(?:er|re)s?|cm|bpm|"
+    r"beats|breaths|and\s+\d|\d|-|to\s+\d))\b"
+)
+_MAX_WORDS = 14
+
+
+def remember_announced(sentence: str, context: Context) -> None:
+    """Keep the measure a sentence announces without giving its value."""
+    text = normalise(sentence)
+    for pattern, said_as, bounds in _ANNOUNCED:
+        if pattern.search(text):
+            if not find_measurements(sentence):
+                context.announced = (said_as, bounds)
+            return
+
+
+def announced_value(
+    sentence: str, context: Context, ids: tuple[str, ...], facts: Facts
+) -> list[dict[str, Any]]:
+    """The announced measure's value, when this sentence calls it out bare."""
+    if context.announced is None or len(sentence.split()) > _MAX_WORDS:
+        return []
+    bare = _BARE.match(spoken_numbers_to_digits(normalise(sentence)))
+    if bare is None:
+        return []
+    said_as, (low, high) = context.announced
+    if not low <= float(bare.group(1)) <= high:
+        return []
+    found = find_measurements(said_as.format(bare.group(1)))
+    if not found:
+        return []
+    m = {**found[0], "value": number_value(bare.group(1))}
+    if m["kind"] == "duration" and context.tested is not None:
+        m["body_part"], m["side"] = context.tested  # "Right leg again, eyes open." "Thirty."
+    context.announced = None
+    record(m, ids, context, facts)
+    return [m]
