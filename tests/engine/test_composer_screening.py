@@ -313,3 +313,37 @@ def test_the_question_said_back_before_the_answer_is_not_a_statement() -> None:
     )
     assert flagged(calls) == []
     assert any("denies thoughts of harming" in t for t in texts(calls, "assessment"))
+
+
+def test_a_no_taken_back_in_the_next_sentence_is_one_answer_for_review() -> None:
+    calls = composed(
+        ("Clinician", "Have you had any thoughts of killing yourself this month?"),
+        ("Client", "No... um. A couple of times, late, when I couldn't sleep."),
+    )
+    assert flagged(calls) == ["self_harm"]
+    assert not any("denies suicidal" in t for t in texts(calls, "assessment"))
+
+
+def test_a_no_then_another_subject_is_still_a_denial() -> None:
+    calls = composed(
+        ("Clinician", "Have you had any thoughts of killing yourself this month?"),
+        ("Client", "No. Maybe I should tell you about my shoulder though, it clicks."),
+    )
+    assert flagged(calls) == []
+    assert any("denies suicidal" in t for t in texts(calls, "assessment"))
+
+
+def test_the_thought_owned_by_reference_after_a_denied_act_is_stated() -> None:
+    calls = composed(
+        ("Clinician", "How has the week been?"),
+        ("Client", "I would never actually end my life. I do think about it though, most nights."),
+    )
+    assert flagged(calls) == ["self_harm"]
+
+
+def test_thinking_about_someone_elses_risk_is_not_the_clients() -> None:
+    calls = composed(
+        ("Clinician", "How was the book?"),
+        ("Client", "The main character kills herself at the end. I keep thinking about it."),
+    )
+    assert flagged(calls) == []

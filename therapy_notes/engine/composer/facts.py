@@ -79,6 +79,9 @@ class Context:
     question_lead: str = ""
     """What the clinician said just before the open question ("You mentioned headaches."),
     which names what a question by reference ("How bad is it?") asks about."""
+    risk_named: tuple[RiskKind, ...] = ()
+    """Risks the client's turn has named so far, said or denied: a later sentence that owns
+    the thought by reference ("I just think about it") states it."""
     lead_in: str = ""
     """The clinician's last statement in this turn: a screen asked after it by reference
     ("Some people think about suicide. Has that crossed your mind?") asks about it."""

@@ -143,6 +143,39 @@ def find_risks(sentence: str, *, first_person: bool = False) -> list[RiskKind]:
     return list(_risks_in(sentence, first_person))
 
 
+def named_risks(sentence: str) -> list[RiskKind]:
+    """Risks a client's sentence names at all, said or denied ("I'm not going to kill myself")."""
+    text = rejoined(sentence.lower().replace("\u2019", "'"))
+    return [
+        kind
+        for kind in RISK_CUES
+        if any(
+            _stated(kind, clause, start, end, True, named=True)
+            for clause in clauses(text)
+            for start, end in cue_spans(kind, clause)
+        )
+    ]
+
+
+# The thought owned by reference to a risk just named: "I'm not gonna kill myself. I just
+# think about it sometimes." (the C-SSRS counts the thought, whatever is said of acting).
+_THOUGHT_OF_IT = re.compile(
+    r"\b(?:i|i've|i\s+have|i\s+do|i\s+still|i\s+just|i\s+sometimes|i\s+kind\s+of)\s+(?:\w+\s+)?"
+    r"(?:think|thought|thinking|picture|imagine|wonder)\s+(?:about|of)\s+(?:it|that|doing\s+it)\b|"
+    r"\bthe\s+thought(?:'s|\s+is|\s+has\s+been)\s+there\b|\bit\s+(?:crosses|crossed)\s+my\s+mind\b"
+)
+
+
+def owns_the_thought(sentence: str) -> bool:
+    """Whether a sentence owns, by reference, the thought of a risk named before it."""
+    text = sentence.lower().replace("\u2019", "'")
+    return any(
+        not _is_negated(clause, m.start(), m.end())
+        for clause in clauses(text)
+        for m in _THOUGHT_OF_IT.finditer(clause)
+    )
+
+
 # A short question a client says back before answering: "Hurting someone?", "Me?".
 _ECHO = re.compile(r"^\W*(?:\S+\s+){0,3}\S+\?\W*$")
 
@@ -162,11 +195,16 @@ def _risks_in(sentence: str, first_person: bool) -> tuple[RiskKind, ...]:
     return tuple(found)
 
 
-def _stated(kind: RiskKind, clause: str, start: int, end: int, first_person: bool) -> bool:
-    """Whether the cue at clause[start:end] states the risk, not negates or supposes it."""
+def _stated(
+    kind: RiskKind, clause: str, start: int, end: int, first_person: bool, *, named: bool = False
+) -> bool:
+    """Whether the cue at clause[start:end] states the risk, not negates or supposes it.
+
+    With `named`, whether it names the speaker's own risk at all, said, denied or supposed.
+    """
     if kind is RiskKind.ABUSE_OR_NEGLECT and _NOT_ABUSE.search(clause[max(0, start - 12) : end]):
         return False
-    if _is_negated(clause, start, end):
+    if not named and _is_negated(clause, start, end):
         return False
     if kind is RiskKind.FALL_RISK and (
         _FALL_REASONING.search(clause[:start])
@@ -218,7 +256,7 @@ def _stated(kind: RiskKind, clause: str, start: int, end: int, first_person: boo
         return False
     if not first_person and _GENERIC_PEOPLE.search(clause[:start]):
         return False
-    return not _supposed(clause, start, end)
+    return named or not _supposed(clause, start, end)
 
 
 def _supposed(clause: str, start: int, end: int) -> bool:

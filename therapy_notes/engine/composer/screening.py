@@ -76,6 +76,7 @@ _NOT_A_DENIAL = re.compile(
     # thought is there", "Nothing I'd act on, but sometimes". Screening scores these as a yes
     # to be explored, not a denial.
     r"\b(?:maybe|perhaps|possibly|probably)\b(?![^.?!]{0,20}\b(?:not|never)\b)|"
+    r"^\W*(?:no|nah|not really)\W+(?:well\W+)?(?:sometimes|occasionally)\b|"
     r"\b(?:once or twice|a few times|a couple (?:of )?times|now and (?:then|again)|"
     r"here and there|on and off|off and on|from time to time|every so often|occasionally|"
     r"kind of|kinda|sort of|sorta|a little|a bit|in a way|i guess|i suppose)\b|"

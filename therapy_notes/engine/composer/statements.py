@@ -26,7 +26,12 @@ from therapy_notes.engine.composer.facts import Context, Entry, Facts
 from therapy_notes.engine.composer.measurements import find_measurements
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.plan import is_directive, plan_role, with_professional
-from therapy_notes.engine.composer.risks import find_risks, screened_risks
+from therapy_notes.engine.composer.risks import (
+    find_risks,
+    named_risks,
+    owns_the_thought,
+    screened_risks,
+)
 from therapy_notes.engine.composer.roles import sentence_role
 from therapy_notes.engine.composer.screening import new_risks, risk_summary
 from therapy_notes.engine.composer.social import is_small_talk
@@ -87,6 +92,9 @@ def client_sentence(
     if is_echo(sentence, context):
         return  # "Six out of ten. So I forget the other four?": the clinician's value again
     stated = find_risks(sentence, first_person=True)
+    if not stated and context.risk_named and owns_the_thought(sentence):
+        stated = list(context.risk_named)  # "...kill my self. I just think about it sometimes."
+    context.risk_named = tuple(named_risks(sentence)) or context.risk_named
     if stated:
         for risk in new_risks(stated, context):
             facts.risks.append((risk, writing.client_quote(sentence, lead="Client states"), ids))

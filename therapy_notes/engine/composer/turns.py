@@ -86,6 +86,14 @@ def _screen_answer_index(
     return next((i for i, s in enumerate(sentences) if is_screen_reply(*s)), 0)
 
 
+_FILLER = re.compile(r"^\W*(?:well|um+|er+m?|uh+|hmm+|i mean|so|like)\W*$")
+_TAKEN_BACK = re.compile(
+    r"^\W*(?:(?:well|i mean|um+|er+|ok|okay|actually|honestly)\W+)*(?:once or twice|a few times|"
+    r"a couple of times|maybe(?:\s*[,.]|\s*$|\s+(?:once|a\s+little|a\s+bit|a\s+few|sometimes|"
+    r"yes|yeah))|sometimes(?:\s*[,.]|\s*$|\s+(?:yes|yeah|i\s+do|i\s+have|it\s+does))|"
+    r"occasionally|now and (?:then|again)|on (?:the )?(?:really )?(?:bad|worst) (?:days|nights)|"
+    r"there (?:have|has) been (?:times|moments|days|nights))"
+)
 # Turns an announced measure waits for its value: the call-out, a reply, one more.
 _ANNOUNCED_TURNS = 3
 
@@ -96,7 +104,19 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
     if speaker is Speaker.CLIENT and context.question is not None and len(sentences) > 1:
         first, kind = sentences[0]
         echo = kind is Utterance.QUESTION and bool(screened_risks(context.question[1]))
-        if len(first.split()) <= 3 and kind not in (Utterance.YES, Utterance.NO) and not echo:
+        short = len(first.split()) <= 3 and kind not in (Utterance.YES, Utterance.NO)
+        # "Not really... well. Once or twice, maybe.": a no taken back in the next sentence
+        # is one answer, which is not a no.
+        fillers = 1
+        while fillers < len(sentences) - 1 and _FILLER.match(normalise(sentences[fillers][0])):
+            fillers += 1  # "Not really... well. Once or twice."
+        taken_back = screened_risks(context.question[1]) and _TAKEN_BACK.match(
+            normalise(sentences[fillers][0])
+        )
+        if taken_back:
+            merged = ", ".join(s.rstrip(".!") for s, _ in sentences[: fillers + 1])
+            sentences = ((merged, utterance_kind(merged, speaker)), *sentences[fillers + 1 :])
+        elif short and not echo:
             merged = f"{first.rstrip('.!')}, {sentences[1][0]}"
             sentences = ((merged, utterance_kind(merged, speaker)), *sentences[2:])
     facts = Facts()
@@ -135,6 +155,7 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
             unlabelled_sentence(sentence, kind, item_id, context, facts)
         remember_professional(sentence, context)
     context.lead_in = ""
+    context.risk_named = ()
     if context.announced is not None:
         context.announced_turns += 1
         if context.announced_turns > _ANNOUNCED_TURNS:
