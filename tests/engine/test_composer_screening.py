@@ -347,3 +347,16 @@ def test_thinking_about_someone_elses_risk_is_not_the_clients() -> None:
         ("Client", "The main character kills herself at the end. I keep thinking about it."),
     )
     assert flagged(calls) == []
+
+
+def test_a_sentence_that_names_no_one_speaks_of_whom_the_last_one_did() -> None:
+    calls = composed(
+        ("Clinician", "How's your nephew?"),
+        ("Client", "He says he wants to hurt the lad at school. Like, really smash him."),
+    )
+    assert flagged(calls) == []
+    calls = composed(
+        ("Clinician", "What did you do last night?"),
+        ("Client", "I wrote two letters, one for my dad. Goodbye letters, I mean."),
+    )
+    assert flagged(calls) == ["self_harm"]

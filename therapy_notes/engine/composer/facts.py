@@ -82,6 +82,9 @@ class Context:
     risk_named: tuple[RiskKind, ...] = ()
     """Risks the client's turn has named so far, said or denied: a later sentence that owns
     the thought by reference ("I just think about it") states it."""
+    spoken_of: str = ""
+    """Whom the client's turn spoke of last ("i", "he", "my son"): a sentence that names
+    no one ("Like, beat him up.") speaks of them too."""
     lead_in: str = ""
     """The clinician's last statement in this turn: a screen asked after it by reference
     ("Some people think about suicide. Has that crossed your mind?") asks about it."""

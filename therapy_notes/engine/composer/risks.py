@@ -131,7 +131,7 @@ _THING_FALLS = re.compile(
 )
 
 
-def find_risks(sentence: str, *, first_person: bool = False) -> list[RiskKind]:
+def find_risks(sentence: str, *, first_person: bool = False, spoken_of: str = "") -> list[RiskKind]:
     """Risks stated (not denied) in one sentence.
 
     Args:
@@ -139,8 +139,20 @@ def find_risks(sentence: str, *, first_person: bool = False) -> list[RiskKind]:
         first_person: the speaker is the client talking about themselves. Then another
             person's act ("my mum tried to kill herself") is family history, not the
             client's risk, and a hypothetical ("if I ever felt like...") states nothing.
+        spoken_of: who the sentences before it spoke of last (`spoken_of_last`), for a
+            sentence that names no one itself: "He wants to hurt the boy. Like, beat him up."
     """
-    return list(_risks_in(sentence, first_person))
+    return list(_risks_in(sentence, first_person, spoken_of))
+
+
+def spoken_of_last(sentence: str, before: str = "") -> str:
+    """Who a sentence speaks of last as its subject, "i" or "he" or "she"..., else `before`.
+
+    Only pronouns count: "one for my sister" names her as no subject.
+    """
+    text = sentence.lower().replace("\u2019", "'")
+    mentions = [m for m in _SUBJECT.finditer(text) if m.group("person") is None]
+    return mentions[-1].group(0) if mentions else before
 
 
 def named_risks(sentence: str) -> list[RiskKind]:
@@ -181,22 +193,31 @@ _ECHO = re.compile(r"^\W*(?:\S+\s+){0,3}\S+\?\W*$")
 
 
 @lru_cache(maxsize=16384)
-def _risks_in(sentence: str, first_person: bool) -> tuple[RiskKind, ...]:
+def _risks_in(sentence: str, first_person: bool, spoken_of: str) -> tuple[RiskKind, ...]:
     found: list[RiskKind] = []
     if first_person and _ECHO.match(sentence):
         return ()  # "Hurting someone? God, no.": the question said back, then answered
+    said = spoken_of
     for clause in clauses(rejoined(sentence.lower().replace("\u2019", "'"))):
         for kind in RISK_CUES:
             if kind not in found and any(
-                _stated(kind, clause, start, end, first_person)
+                _stated(kind, clause, start, end, first_person, spoken_of=said)
                 for start, end in cue_spans(kind, clause)
             ):
                 found.append(kind)
+        said = spoken_of_last(clause, said)
     return tuple(found)
 
 
 def _stated(
-    kind: RiskKind, clause: str, start: int, end: int, first_person: bool, *, named: bool = False
+    kind: RiskKind,
+    clause: str,
+    start: int,
+    end: int,
+    first_person: bool,
+    *,
+    named: bool = False,
+    spoken_of: str = "",
 ) -> bool:
     """Whether the cue at clause[start:end] states the risk, not negates or supposes it.
 
@@ -231,7 +252,7 @@ def _stated(
         and kind in (RiskKind.SELF_HARM, RiskKind.HARM_TO_OTHERS)
         and _SELF.search(clause[start:end]) is None
         and _MEANS.search(clause[start:end]) is None
-        and _spoken_of_last_is_other(clause[:start])
+        and _spoken_of_last_is_other(f"{spoken_of} {clause[:start]}")
     ):
         return False
     if (

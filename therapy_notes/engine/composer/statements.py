@@ -31,6 +31,7 @@ from therapy_notes.engine.composer.risks import (
     named_risks,
     owns_the_thought,
     screened_risks,
+    spoken_of_last,
 )
 from therapy_notes.engine.composer.roles import sentence_role
 from therapy_notes.engine.composer.screening import new_risks, risk_summary
@@ -91,7 +92,8 @@ def client_sentence(
     ids = (item_id,)
     if is_echo(sentence, context):
         return  # "Six out of ten. So I forget the other four?": the clinician's value again
-    stated = find_risks(sentence, first_person=True)
+    stated = find_risks(sentence, first_person=True, spoken_of=context.spoken_of)
+    context.spoken_of = spoken_of_last(sentence, context.spoken_of)
     if not stated and context.risk_named and owns_the_thought(sentence):
         stated = list(context.risk_named)  # "...kill my self. I just think about it sometimes."
     context.risk_named = tuple(named_risks(sentence)) or context.risk_named

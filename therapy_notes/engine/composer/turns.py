@@ -156,6 +156,7 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
         remember_professional(sentence, context)
     context.lead_in = ""
     context.risk_named = ()
+    context.spoken_of = ""
     if context.announced is not None:
         context.announced_turns += 1
         if context.announced_turns > _ANNOUNCED_TURNS:
