@@ -360,3 +360,11 @@ def test_a_sentence_that_names_no_one_speaks_of_whom_the_last_one_did() -> None:
         ("Client", "I wrote two letters, one for my dad. Goodbye letters, I mean."),
     )
     assert flagged(calls) == ["self_harm"]
+
+
+def test_risk_is_read_from_a_short_yes_or_a_goodbye_later_in_the_reply() -> None:
+    calls = composed(
+        ("Clinician", "How did the weekend go?"),
+        ("Client", "It was a rough one, to be honest. Yes, I cut myself."),
+    )
+    assert flagged(calls) == ["self_harm"]

@@ -83,8 +83,12 @@ def client_sentence(
     sentence: str, kind: Utterance, item_id: str, context: Context, facts: Facts
 ) -> None:
     """The client's statement: a report, a rating, or a quote where risk is stated."""
-    if kind is Utterance.QUESTION and find_risks(sentence, first_person=True):
-        kind = Utterance.STATEMENT  # "Would anyone even care if I died?" states it
+    if kind is not Utterance.STATEMENT and find_risks(
+        sentence, first_person=True, spoken_of=context.spoken_of
+    ):
+        # "Would anyone even care if I died?", "Goodbye letters, I mean.", "Yeah, I cut
+        # myself.": risk is read from every sentence, whatever its form.
+        kind = Utterance.STATEMENT
     if kind in (Utterance.QUESTION, Utterance.GREETING, Utterance.ACKNOWLEDGEMENT):
         return
     if kind in (Utterance.YES, Utterance.NO) and len(sentence.split()) <= 4:
