@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.engine.composer_calls import composed, flagged, texts
 
 
@@ -368,3 +370,18 @@ def test_risk_is_read_from_a_short_yes_or_a_goodbye_later_in_the_reply() -> None
         ("Client", "It was a rough one, to be honest. Yes, I cut myself."),
     )
     assert flagged(calls) == ["self_harm"]
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        ("How's the pain today, zero to ten?", "About a six, and I've been thinking of dying."),
+        ("Have you kept up the stretches?", "No, I've been thinking about ending it all."),
+        ("How far can you walk now?", "Two blocks, but what's the point of living like this."),
+        ("How many hours did you sleep?", "Four, I lay there wishing I was dead."),
+    ],
+)
+def test_risk_said_in_the_answer_to_another_question_is_flagged(question: str, reply: str) -> None:
+    calls = composed(("Clinician", question), ("Client", reply))
+    assert flagged(calls) == ["self_harm"]
+    assert any(reply.rstrip(".") in t for t in texts(calls, "subjective"))

@@ -19,7 +19,7 @@ from therapy_notes.engine.composer.facts import Context, Entry, Facts
 from therapy_notes.engine.composer.measurements import body_part, side_of
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.risks import screened_risks
-from therapy_notes.engine.composer.screening import screen_answer
+from therapy_notes.engine.composer.screening import flag_stated, screen_answer
 from therapy_notes.engine.composer.text import clean_sentence, normalise
 from therapy_notes.engine.composer.values import (
     bare_rating_number,
@@ -96,6 +96,7 @@ def answer_question(
     screened = screened_risks(question)
     if screened:
         return screen_answer(sentence, kind, screened, ids, context, facts)
+    flag_stated(sentence, ids, context, facts)  # "About a six, and I want to die."
     q = normalise(question)
     topic = next((name for name, pattern in _TOPICS if pattern.search(q)), "")
     lead = normalise(context.question_lead)

@@ -110,6 +110,23 @@ def new_risks(kinds: Sequence[RiskKind], context: Context) -> list[RiskKind]:
     return fresh
 
 
+def flag_stated(sentence: str, ids: tuple[str, ...], context: Context, facts: Facts) -> bool:
+    """Flag the risks a client's sentence states, with the sentence quoted as evidence.
+
+    Whatever else the sentence is (an answer to a rating, a yes or no), risk in it is never
+    left for the rest of the sentence's reading to drop.
+    """
+    stated = find_risks(sentence, first_person=True, spoken_of=context.spoken_of)
+    if not stated:
+        return False
+    quote = writing.client_quote(sentence, lead="Client states")
+    for risk in new_risks(stated, context):
+        facts.risks.append((risk, quote, ids))
+        facts.entries.append(risk_summary(risk, ids))
+    facts.entries.append(Entry("subjective", quote, ids))
+    return True
+
+
 def risk_summary(risk: RiskKind, ids: tuple[str, ...]) -> Entry:
     """The assessment entry that goes with a risk flag."""
     return Entry(
