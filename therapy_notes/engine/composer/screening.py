@@ -110,13 +110,21 @@ def new_risks(kinds: Sequence[RiskKind], context: Context) -> list[RiskKind]:
     return fresh
 
 
-def flag_stated(sentence: str, ids: tuple[str, ...], context: Context, facts: Facts) -> bool:
+def flag_stated(
+    sentence: str,
+    ids: tuple[str, ...],
+    context: Context,
+    facts: Facts,
+    stated: Sequence[RiskKind] | None = None,
+) -> bool:
     """Flag the risks a client's sentence states, with the sentence quoted as evidence.
 
     Whatever else the sentence is (an answer to a rating, a yes or no), risk in it is never
-    left for the rest of the sentence's reading to drop.
+    left for the rest of the sentence's reading to drop. `stated` is what the caller found,
+    when it read more than the sentence (a thought owned by reference).
     """
-    stated = find_risks(sentence, first_person=True, spoken_of=context.spoken_of)
+    if stated is None:
+        stated = find_risks(sentence, first_person=True, spoken_of=context.spoken_of)
     if not stated:
         return False
     quote = writing.client_quote(sentence, lead="Client states")

@@ -34,7 +34,7 @@ from therapy_notes.engine.composer.risks import (
     spoken_of_last,
 )
 from therapy_notes.engine.composer.roles import sentence_role
-from therapy_notes.engine.composer.screening import new_risks, risk_summary
+from therapy_notes.engine.composer.screening import flag_stated, new_risks, risk_summary
 from therapy_notes.engine.composer.social import is_small_talk
 from therapy_notes.engine.composer.text import clean_sentence, normalise
 from therapy_notes.engine.composer.values import (
@@ -101,13 +101,7 @@ def client_sentence(
     if not stated and context.risk_named and owns_the_thought(sentence):
         stated = list(context.risk_named)  # "...kill my self. I just think about it sometimes."
     context.risk_named = tuple(named_risks(sentence)) or context.risk_named
-    if stated:
-        for risk in new_risks(stated, context):
-            facts.risks.append((risk, writing.client_quote(sentence, lead="Client states"), ids))
-            facts.entries.append(risk_summary(risk, ids))
-        facts.entries.append(
-            Entry("subjective", writing.client_quote(sentence, lead="Client states"), ids)
-        )
+    if flag_stated(sentence, ids, context, facts, stated):
         return
     if body_weight(sentence, context, ids, facts, asked=context.topic == "weight"):
         context.topic = ""
