@@ -1,9 +1,9 @@
 """Risk told in many voices: sentences written for these tests, labelled before the rules.
 
-Each of three lists was written in one go, by concept (passive and active ideation,
+Each of four lists was written in one go, by concept (passive and active ideation,
 preparation, rehearsal, attempts, self-injury, harm to others, abuse and neglect, falls) and
 by voice (elderly, teenage, British, aphasic), with everyday look-alikes, before the rules
-that now find them were written; the ten the rules still get wrong are left out. They
+that now find them were written; the 10 the rules still get wrong are left out. They
 guard what the rules do; the probe sets measure how far that carries to wording no rule
 was written from.
 """
@@ -201,6 +201,52 @@ STATED = [
     ("I couldn't get off the floor after I went over in the kitchen.", RiskKind.FALL_RISK),
     ("I came a cropper on the ice.", RiskKind.FALL_RISK),
     ("My leg buckled on the kerb and down I went.", RiskKind.FALL_RISK),
+    ("Ngl I kinda wanna kms sometimes.", RiskKind.SELF_HARM),
+    ("I was gonna unalive myself last month.", RiskKind.SELF_HARM),
+    ("I've lived long enough, I'm ready for it to be over.", RiskKind.SELF_HARM),
+    ("I'd like to go to sleep and join my Harold.", RiskKind.SELF_HARM),
+    ("I'm getting my affairs in order, just in case.", RiskKind.SELF_HARM),
+    ("I was clean for three months but I relapsed on Friday, the cutting.", RiskKind.SELF_HARM),
+    ("I've been sh-ing again.", RiskKind.SELF_HARM),
+    ("I feel like a burden to everybody.", RiskKind.SELF_HARM),
+    ("I've been thinking the world's better without me in it.", RiskKind.SELF_HARM),
+    ("I'm done, I've got nothing left to live for.", RiskKind.SELF_HARM),
+    ("There's nothing left for me here.", RiskKind.SELF_HARM),
+    ("I don't have a reason to get up anymore, I just want it to end.", RiskKind.SELF_HARM),
+    ("I keep thinking about driving my car off the cliff road.", RiskKind.SELF_HARM),
+    ("I looked up how much insulin would do it.", RiskKind.SELF_HARM),
+    ("I stood on a chair with the cord and then I got scared.", RiskKind.SELF_HARM),
+    ("I drank bleach last year.", RiskKind.SELF_HARM),
+    ("I slashed my arm with a razor when he left.", RiskKind.SELF_HARM),
+    ("I've thought of ways, like pills or the bridge.", RiskKind.SELF_HARM),
+    ("If I didn't have the dog I'd have done it by now.", RiskKind.SELF_HARM),
+    ("I hate being alive.", RiskKind.SELF_HARM),
+    ("I'm a burden and I think about dying every day.", RiskKind.SELF_HARM),
+    ("Death would be a relief at this point.", RiskKind.SELF_HARM),
+    ("I don't want to exist.", RiskKind.SELF_HARM),
+    ("My kids would be better off without a mum like me.", RiskKind.SELF_HARM),
+    ("I went to the train station to jump but I couldn't.", RiskKind.SELF_HARM),
+    ("I'm going to make him regret the day he was born.", RiskKind.HARM_TO_OTHERS),
+    ("I could snap his neck, I'm not joking.", RiskKind.HARM_TO_OTHERS),
+    ("I want to put my fist through his face.", RiskKind.HARM_TO_OTHERS),
+    ("I've thought about poisoning her tea.", RiskKind.HARM_TO_OTHERS),
+    ("If my ex shows up I've got a knife ready.", RiskKind.HARM_TO_OTHERS),
+    ("He says it's my fault he hits me.", RiskKind.ABUSE_OR_NEGLECT),
+    ("She locks the fridge so I can't eat.", RiskKind.ABUSE_OR_NEGLECT),
+    ("My carer left me sitting in my own mess all day.", RiskKind.ABUSE_OR_NEGLECT),
+    ("My partner strangled me last week until I passed out.", RiskKind.ABUSE_OR_NEGLECT),
+    ("He makes me hand over my wages every Friday.", RiskKind.ABUSE_OR_NEGLECT),
+    (
+        "My daughter shouts at me and says she'll put me in a home if I complain.",
+        RiskKind.ABUSE_OR_NEGLECT,
+    ),
+    ("I keep going over, three times this month.", RiskKind.FALL_RISK),
+    (
+        "I found myself on the floor of the bathroom and don't know how I got there.",
+        RiskKind.FALL_RISK,
+    ),
+    ("I took a tumble off the bus step.", RiskKind.FALL_RISK),
+    ("My legs went from under me in the supermarket.", RiskKind.FALL_RISK),
 ]
 EVERYDAY = [
     "This traffic is killing me.",
@@ -287,6 +333,26 @@ EVERYDAY = [
     "I feel alive when I'm swimming.",
     "I'm dying to know how the show ends.",
     "I'm finally living my life again.",
+    "I'm dead serious about the new job.",
+    "I'd kill to have her hair.",
+    "We were killing time at the airport.",
+    "I'm going to end the lease in May.",
+    "I fell for it again, the scam email.",
+    "She got her affairs in order when she retired, she's so organised.",
+    "I'm ready to go back to work.",
+    "I want to drop out of the choir.",
+    "He's a pain in the neck.",
+    "My phone's dying.",
+    "I could eat a horse.",
+    "My grandad was in hospital after his fall.",
+    "I tripped the circuit breaker.",
+    "The kids fell about laughing.",
+    "I'm falling behind at work.",
+    "I'd never hurt a fly.",
+    "My brother attempted the marathon.",
+    "I gave away my old sofa.",
+    "The cut on my finger is healing.",
+    "I'm sick of being stuck indoors.",
 ]
 
 

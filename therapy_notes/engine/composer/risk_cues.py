@@ -47,7 +47,7 @@ _INJURY = r"(?:bruis\w*|black eyes?|welts?|marks|injur\w*|fractur\w*|burns|cuts|
 # "Fall asleep", "fell apart", "falls on a Monday", "fell behind": the verb, not a fall.
 _NOT_A_FALL = (
     r"(?!\s+(?:semester|term|season|break|colou?rs|leaves|classes|quarter|festival|fashion|"
-    r"asleep|apart|behind|through|in love|short|ill|sick|silent|into place|for it|"
+    r"asleep|apart|behind|through|in love|short|ill|sick|silent|into place|for it|about laughing|"
     r"on (?:a |the )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|"
     r"holiday)))"
 )
@@ -74,7 +74,8 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"(i|he|she|they)\s+(was|were|could be|'d|had)\s*(been\s+)?(dead|gone|never born|not here|"
         r"not around))\b|\boverdos\w*|"
         # Passive ideation, in the words clients use for it.
-        r"\bbetter off\s+(dead|without\s+(me|him|her|them)|if\s+(i|he|she|they)\s+"
+        r"\bbetter off\s+(dead|without\s+(a\s+\w+\s+like\s+)?(me|him|her|them)|"
+        r"if\s+(i|he|she|they)\s+"
         r"(was|were|wasn't|weren't|wasnt|werent|died|disappeared|(was|were)\s+gone|"
         r"(was|were)\s+not\s+(here|around)))|"
         r"\b(don't|do not|doesn't|does not|didn't|did not|dont)\s+want\s+to\s+"
@@ -191,7 +192,8 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         # Self-injury named by its method: "been cutting again", "scratching her arms".
         r"\b(been|started|start|starting|back to|keeps?|kept)\s+(cutting|burning)\b|"
         r"\bcutting\s+again\b|"
-        r"\b(cut|cutting|cuts|burn(s|ed|t|ing)?|scratch(es|ed|ing)?)\s+(on\s+)?"
+        r"\b(cut|cutting|cuts|burn(s|ed|t|ing)?|scratch(es|ed|ing)?|slash(es|ed|ing)?|carv(e|ed|ing)|"
+        r"slic(e|ed|ing))\s+(on\s+)?"
         r"(my|his|her|their)\s+(arms?|wrists?|legs?|thighs?|skin|stomach|body)\b"
     ),
     RiskKind.HARM_TO_OTHERS: re.compile(
@@ -275,7 +277,7 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"\bhit the (floor|ground|deck|pavement)\b|"
         r"\bnear[- ]falls?\b|\blos(t|es|ing)\s+(my\s+|his\s+|her\s+|their\s+)?balance\b|"
         r"\b(tripped|tripping|trips?\s+(over|on))\b(?!\s+(over\s+)?(my|his|her|their)\s+"
-        r"(words|tongue))|\bunsteady\b|"
+        r"(words|tongue)|\s+(the\s+)?(circuit|breaker|switch|alarm|fuse|sensor))|\bunsteady\b|"
         # A near fall is screened with the falls (STEADI): "nearly went over", "almost fell".
         r"\b(nearly|almost)\s+(went\s+(over|down)|fell|fall|hit\s+the\s+(floor|ground))\b|"
         r"\bslipped\b|\bwent down\b(?!\s+to\b)|"
@@ -294,6 +296,9 @@ _RECOGNISER_SPLITS = (
     (re.compile(r"\bsuicide\s+(?:all|al|ol)\b"), "suicidal"),
     (re.compile(r"\bself\s+harm"), "self-harm"),
     (re.compile(r"\bself[- ]arm(ing|ed|s)?\b"), r"self-harm\1"),
+    # Texting shorthand said aloud: "kms" (kill myself), "sh-ing" (self-harming).
+    (re.compile(r"\bkms\b"), "kill myself"),
+    (re.compile(r"\bsh(?:-|')?ing\b"), "self-harming"),
 )
 
 

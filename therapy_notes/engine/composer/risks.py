@@ -73,7 +73,9 @@ _FALL_REASONING = re.compile(
 _HYPOTHETICAL = re.compile(r"\b(if|in case|whenever|should you|what if)\b")
 # ...unless the risk is the promised consequence: "if he shows up again, I swear I'll hurt
 # him" is a conditional threat, documented as stated.
-_CONSEQUENT = re.compile(r"\b(i'll|i will|i'm going to|i am going to|i'm gonna|i swear)\b")
+_CONSEQUENT = re.compile(
+    r"\b(i'll|i will|i'm going to|i am going to|i'm gonna|i swear|ready|handy)\b"
+)
 # "I could kill my brother for eating my cake": anger in a figure of speech, no intent.
 _HYPERBOLE_BEFORE = re.compile(r"\bcould\s+(?:have\s+|just\s+|honestly\s+|literally\s+)?$")
 _HYPERBOLE_AFTER = re.compile(r"\s+(?:\w+\s+){0,2}?for\s+(?:\w+ing|being|not)\b|\s+sometimes\b")
@@ -107,7 +109,7 @@ _TOPIC_AFTER = re.compile(
 _OTHER_FALLER = re.compile(
     rf"(?:\b(?:my|our|his|her|their)\s+(?:\w+\s+)?{PERSON}|^\W*(?:he|she|they)|^\W*(?:mum|mom|mam|"
     r"dad|nan|nana|gran|granny|grandad|grandpa|grandma|grandmother|grandfather|mother|father))"
-    r"(?:\s+(?!i\b|me\b)\w+){0,2}\s*$"
+    r"(?:\s+(?!i\b|me\b)\w+){0,2}\s*$|\b(?:his|her|their)\s+$"
 )
 # The season, not a fall: "I start classes in the fall", "this fall", "next fall".
 _SEASON = re.compile(
@@ -271,7 +273,7 @@ def _stated(
         return False
     if (
         kind is RiskKind.HARM_TO_OTHERS
-        and _HYPERBOLE_BEFORE.search(clause[:start])
+        and (_HYPERBOLE_BEFORE.search(clause[:start]) or clause.startswith("could ", start))
         and _HYPERBOLE_AFTER.match(clause[end:])
     ):
         return False
