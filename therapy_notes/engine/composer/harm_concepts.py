@@ -24,7 +24,8 @@ _HARM_TO_OTHERS = re.compile(
     # An intent or a fantasy, then an act aimed at a person: "I keep picturing smashing his
     # face in", "I want to make her suffer".
     r"\b(?:want|wanna|going\s+to|gonna|'ll|will|swear|fantasi[sz]\w*|pictur\w*|imagin\w*|"
-    r"think\w*\s+about|thought\s+about|urges?\s+to|tempted\s+to|plan|plans|planned|planning|ready\s+to|feel\s+like|felt\s+like|"
+    r"think\w*\s+about|thought\s+about|thoughts?\s+(?:of|about)|urges?\s+to|tempted\s+to|plan|plans|"
+    r"planned|planning|ready\s+to|feel\s+like|felt\s+like|"
     r"could|dream\w*\s+(?:of|about))\b[^.?!]{0,25}?\b(?:smash\w*|punch\w*|"
     r"stab\w*|shoot\w*|strangl\w*|chok\w*|kill\w*|hurt\w*|beat\w*|batter\w*|break\w*|snap\w*|"
     r"run\w*\s+over|burn\w*|set\w*\s+fire\s+to|torch\w*|poison\w*|get\w*\s+back\s+at|get\w*\s+even\s+with|"
@@ -81,9 +82,9 @@ _ABUSE = re.compile(
     r"(?:gives|lets)\s+me\b|"
     # Deprivation: food, medicine or help not brought.
     r"\b(?:nobody|no\s+one|nobody's|no\s+one's|no-one)\s+(?:has\s+)?(?:brought|given|fed|"
-    r"helped|come|checked\s+on)\s+(?:me\s+)?(?:any\s+)?(?:food|meals|my\s+(?:meds|medicine|"
-    r"tablets)|me)?\b[^.?!]{0,10}?\b(?:since|for|in)\s+(?:days|a\s+week|weeks|\w+day|two|three|"
-    r"four|five|several)\b|"
+    r"helped|come|checked\s+on|been\s+in|been\s+round|come\s+in)\s+(?:to\s+help\s+me\s+\w+\s+)?"
+    r"(?:me\s+)?(?:any\s+)?(?:food|meals|my\s+(?:meds|medicine|tablets)|me)?\b[^.?!]{0,10}?\b(?:since|for|"
+    r"in)\s+(?:days|a\s+week|weeks|a\s+fortnight|\w+day|two|three|four|five|several)\b|"
     # Fear of someone at home.
     r"\b(?:scared|afraid|frightened|terrified)\s+(?:to\s+go\s+home|of\s+going\s+home|of\s+what\s+"
     r"(?:he|she|they)(?:'ll|\s+will|'d|\s+would|\s+might)\s+do)\b|"

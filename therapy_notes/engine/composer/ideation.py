@@ -38,6 +38,8 @@ _OWN_END = re.compile(
     r"\b(?:not|never|no\s+longer|stop|stopped|quit)\s+(?:\w+\s+)?(?:exist\w*|be(?:ing)?\s+"
     r"(?:here|around|alive|in\s+this\s+world)|liv(?:e|ing)|wak(?:e|ing)\s+up|breath\w*)\b|"
     r"\bceas\w*\s+to\s+exist\b|"
+    r"\brest\s+(?:forever|for\s+good|for\s+ever)\b|\bfade\s+(?:away|out)\b(?!\s+(?:over|from|into))|"
+    r"\bstop\s+(?:everything|it\s+all)\s+for\s+good\b|"
     r"\bi\s+(?:wasn't|weren't|was\s+not|were\s+not)\s+(?:alive|born)\b(?!\s+yet)|"
     r"\b(?:was|were|had\s+been|'d)\s+never\s+been\s+born\b|\b(?:was|were)\s+never\s+born\b|"
     r"\bhadn't\s+been\s+born\b|\bnot\s+coming\s+back\b(?!\s+to\b)|"
@@ -176,6 +178,31 @@ _STANDALONE = re.compile(
     r"i\s+would)\s+(?:have\s+)?(?:done\s+it|be\s+gone|not\s+be\s+here|be\s+dead|gone|end\w*)|"
     r"\b(?:went|drove|walked|got)\s+(?:up\s+)?to\s+(?:the\s+)?(?:\w+\s+)?(?:station|bridge|cliff|cliffs|"
     r"roof|tracks|river|car\s+park)\s+to\s+(?:jump|end\s+it|do\s+it|kill\s+myself)\b|"
+    # Death accepted or waited for (C-SSRS wish to be dead, passive): "I'd be fine with
+    # dying", "if I didn't wake up that would be okay", "waiting to die".
+    r"\b(?:fine|okay|ok|happy|glad|content|relieved)\s+(?:with\s+dying|to\s+die|if\s+i\s+(?:died|didn't\s+"
+    r"wake\s+up|never\s+woke\s+up|was\s+gone))\b|"
+    r"\bif\s+i\s+(?:didn't|did\s+not|never)\s+(?:wake|woke)\s+up\b[^.?!]{0,30}?\b(?:okay|ok|fine|good|"
+    r"alright|all\s+right|a\s+relief|a\s+blessing)\b|"
+    r"\bwelcome\s+death\b|\bwaiting\s+(?:to\s+die|for\s+death|for\s+the\s+end)\b|"
+    r"\b(?:wish|want|pray|hope|ask|beg)\w*\s+(?:god|the\s+lord|jesus)\s+(?:would|will|to|could)\s+"
+    r"(?:take|call)\s+me\b|\bgo\s+home\s+to\s+(?:god|jesus|the\s+lord)\b|"
+    r"\bwant\w*\s+to\s+(?:be\s+with|join|see)\s+(?:my\s+\w+|him|her|them)\s+(?:\w+\s+)?(?:in\s+heaven|"
+    r"up\s+there)\b|"
+    r"\bcan't\s+see\s+myself\s+(?:getting\s+(?:any\s+)?older|growing\s+old|reaching\s+\d+)\b|"
+    r"\bwon't\s+(?:be\s+around|be\s+here|make\s+it)\b[^.?!]{0,40}?\b(?:glad|don't\s+mind|don't\s+care|"
+    r"a\s+relief)\b|"
+    r"\bhad\s+enough\s+of\s+(?:life|living|it\s+all|everything|being\s+alive)\b|"
+    r"\b(?:sick|tired|fed\s+up)\s+of\s+(?:waking\s+up|breathing|being\s+here)\b|"
+    r"\bend\s+of\s+the\s+road\s+for\s+me\b|"
+    r"\blife\s+(?:has|holds)\s+no\s+(?:meaning|point|purpose)\b|"
+    r"\bwaking\s+up\s+is\s+the\s+worst\b|"
+    # Treatment let go so that death may come: "let it take me", "wouldn't fight it".
+    r"\blet\s+it\s+take\s+me\b|\b(?:wouldn't|won't|would\s+not)\s+fight\s+it\b|"
+    r"\b(?:stopped|stopping|stop)\s+(?:taking\s+)?my\s+(?:\w+\s+)?(?:tablets|pills|meds|medication|insulin|"
+    r"treatment|dialysis)\b[^.?!]{0,40}?\bwhatever\s+happens\b|"
+    r"\bwhatever\s+happens\s+happens\b[^.?!]{0,40}?\bstopped\s+(?:taking\s+)?my\s+(?:\w+\s+)?(?:tablets|"
+    r"pills|meds|medication|insulin|treatment)\b|"
     # Planning the method, and means laid out ready.
     r"\b(?:worked\s+out|figured\s+out|planned|thought\s+through|decided)\s+(?:exactly\s+)?(?:how|when|"
     r"where)\s+i(?:'d|\s+would|'ll|\s+will|'m\s+going\s+to)\s+do\s+it\b|"
@@ -258,6 +285,10 @@ _OTHER_PERSON = re.compile(
     r"your|you|someone|somebody|everyone|everybody|people|the\s+(?!whole\b|rest\b)\w+)\b"
 )
 _FRAME_REACH = 60
+_WANTS_IT = re.compile(
+    r"\bpart\s+of\s+me\s+wants\s+(?:it|to)\b|\bi\s+(?:don't|do\s+not)\s+want\s+to\s+any\s*more\b"
+)
+_DEATH_OR_LIFE = re.compile(r"\b(?:dying|death|die|dead|living|alive)\b")
 _FEARED = re.compile(r"\b(?:going\s+to|gonna|about\s+to|was\s+to|thought\s+i'd)\s+$")
 
 
@@ -269,6 +300,10 @@ def ideation_spans(clause: str) -> list[tuple[int, int]]:
     before the statement ("I don't want to die" is negated; "I want to die" is not).
     """
     spans = [(m.start(), m.end()) for m in _STANDALONE.finditer(clause)]
+    for wants in _WANTS_IT.finditer(clause):
+        # "I'm not afraid of dying, part of me wants it": the wish refers back to death.
+        if _DEATH_OR_LIFE.search(clause, max(0, wants.start() - 40), wants.start()):
+            spans.append((wants.start(), wants.end()))
     for frame in _FRAME.finditer(clause):
         reach = clause[frame.end() : frame.end() + _FRAME_REACH]
         end = _OWN_END.search(reach)

@@ -131,7 +131,8 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"[\w']+(\s+[\w']+)?\s+(neck|shoulders|back)\b|"
         r"\b(be|are|is|'d be|would be|'re|'s)\s+(so\s+much\s+)?(happier|freer|better|easier|"
         r"lighter)(\s+off)?\s+without\s+me\b|"
-        r"\bhopeless\w*|\bno hope\b|\b(can't|cannot|can not)\s+(go on|keep going|do this "
+        r"\bhopeless\w*|\bno hope\b|\b(can't|cannot|can not)\s+(go on(?!\s+(holiday|vacation|"
+        r"a\s+\w+|the\s+\w+|with|about|to|at|for|until|till))|keep going|do this "
         r"anymore|take (it|this) anymore)\b|\bno way out\b|"
         r"\b(nothing|it)('s| is| will| is ever| will ever)?\s+(ever\s+)?(going to\s+)?"
         r"(get|be)\s+better\s+(again\s+)?ever\b|"
@@ -213,7 +214,15 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         r"decent\s+|hot\s+)?(bath|shower|wash|meal)|bathed|showered|washed|eaten(\s+properly)?)"
         r"\s+(in|for)\s+(about\s+|over\s+|nearly\s+|almost\s+)?(a|\d+|two|three|four|five|six|"
         r"several|a few|a couple of)\s+(days|weeks|months|week|month)\b|"
-        rf"(?<!\bi )(?<!\bwe )\b{_ABUSE_VERB}\s+(me|her|him|them)\b{_NOT_SPORT}|"
+        rf"(?<!\bi )(?<!\bwe )\b{_ABUSE_VERB}\s+(me|her|him|them|my\s+(arms?|wrists?|neck|throat|"
+        r"hair|face))\b(?!\s+to\s+(apply|try|do|go|be|get|keep|take|finish|make|see|call|work|study|start|"
+        rf"join|think|speak|ask|come|stay|eat|exercise|write|read|train)\b){_NOT_SPORT}|"
+        r"\b(pins?|pinned|pinning|holds?|held|holding)\s+me\s+down\b|"
+        r"\bmakes?\s+me\s+(feel\s+)?(scared|afraid|frightened|unsafe)\b|"
+        r"\bhelps?\s+(him|her|them)sel(f|ves)\s+to\s+my\s+(purse|wallet|money|pension|savings|card|"
+        r"account|bank)\b|"
+        r"\b(takes|took|taking|keeps|kept)\s+(all\s+of\s+|all\s+)?my\s+(pension|benefits|savings|wages)\b"
+        r"(?!\s+(to|for|in|into|out|down)\b)|"
         # Financial exploitation and deprivation of necessities (EASI items): someone taking
         # the client's money, withholding food or medicine, no food in the house for days.
         # Taking alone is often help ("takes my checks to the bank"): it is exploitation when
@@ -232,7 +241,7 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         # Isolation and control (EASI): kept from people, a phone or money.
         r"\b(won't|doesn't|wouldn't|didn't|never)\s+let\s+(me|her|him)\s+(see|call|talk to|leave|"
         r"go to|go out|visit|have\s+(any\s+|my\s+|a\s+)?(own\s+)?(money|phone|cards?|keys|"
-        r"bank card))\b|"
+        r"bank card|friends|visitors|people))\b|"
         r"\b(took|takes|taken|taking|has|keeps|kept)\s+my\s+(phone|money|cards?|bank card|keys|"
         r"car keys|passport)\b[^.?!]{0,20}?\b(won't|doesn't|wouldn't|never)\s+(give|hand)\s+"
         r"(it|them)\s+back\b|"

@@ -303,7 +303,8 @@ def _supposed(clause: str, start: int, end: int) -> bool:
 # past it ("not sleeping and has been thinking of killing himself").
 _CLAUSE_START = re.compile(
     r"(?:\b(?:and|or|so|then|because|since|while|when|after|until|unless|if)|,)\s+"
-    r"(?:(?:i|i'm|i've|he|he's|she|she's|they|they're|we|his|her|my|their|it|it's|it'd|that)\b|"
+    r"(?:(?:i|i'm|i've|he|he's|she|she's|they|they're|we|his|her|my|their|it|it's|it'd|that|"
+    r"part of me)\b|"
     r"(?:has|have|had|is|was|says|said|reports|reported|admits|admitted|wants|wanted|tells|"
     r"told|feels|felt|started|keeps|kept)\b)"
 )
@@ -324,7 +325,12 @@ def _is_negated(clause: str, start: int, end: int) -> bool:
     if _DENIAL.search(clause[start:end]):
         return True
     before = _HEDGE.sub(" ", clause[:start])
-    starts = list(_CLAUSE_START.finditer(before))
+    # A new clause may start in the cue's own first words: "..., and I don't want to".
+    starts = [
+        m
+        for m in _CLAUSE_START.finditer(before + clause[start : start + 16])
+        if m.start() < len(before)
+    ]
     if starts:
         before = before[starts[-1].start() :]
     if _DENIAL.search(before):
