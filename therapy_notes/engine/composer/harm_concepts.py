@@ -18,7 +18,8 @@ _TARGET = (
     r"(?:him|her|them|his|their|my\s+(?:ex|boss|neighbou?r|brother|sister|father|dad|mother|mum|"
     r"mom|husband|wife|partner|boyfriend|girlfriend|son|daughter|stepdad|stepfather|landlord|"
     r"manager|coworker|co-worker|colleague|roommate|flatmate)\w*|that\s+(?:guy|man|woman|girl|"
-    r"boy|kid|bitch|bastard|idiot))"
+    r"boy|kid|bitch|bastard|idiot|teacher)|people|someone|somebody|anyone|anybody|everyone|"
+    r"everybody)"
 )
 _HARM_TO_OTHERS = re.compile(
     # An intent or a fantasy, then an act aimed at a person: "I keep picturing smashing his
@@ -35,6 +36,26 @@ _HARM_TO_OTHERS = re.compile(
     r"think\w*\s+about|thought\s+about|urges?\s+to|tempted\s+to)\b[^.?!]{0,25}?\b(?:throw\w*|threw|"
     r"hurl\w*|chuck\w*|lob\w*|swing\w*|swung)\s+(?:\w+\s+){1,3}?at\s+" + _TARGET + r"\b|"
     r"\bmake\s+(?:him|her|them)\s+(?:pay|suffer|sorry|regret)\b|"
+    # Violent ideation (HCR-20): the thoughts named, another's death wished or pictured,
+    # a threat, a weapon kept ready, an act done.
+    r"\bviolent\s+(?:thoughts|urges|fantasies|ideas|images)\b|"
+    r"\b(?:hope|hoping|wish|pray)\w*\s+(?:that\s+)?(?:he|she|they)\s+(?:dies|die|drops\s+dead|gets\s+killed|"
+    r"rots)\b(?!\s+(?:peacefully|soon|quickly|in\s+(?:his|her|their)\s+sleep|without))|"
+    r"\bsee\s+(?:him|her|them)\s+(?:dead|bleed|suffer|in\s+pain|in\s+the\s+ground)\b|"
+    r"\b(?:imagin|pictur|fantasi[sz])\w*\s+(?:him|her|them)\s+(?:dead|dying|bleeding|in\s+pain)\b|"
+    r"\bif\s+(?:he|she|they)\b[^.?!]{0,40}?,?\s*(?:he's|she's|they're)\s+(?:dead|finished)\b|"
+    r"\bget\s+what's\s+coming\s+to\s+(?:him|her|them)\b(?:[^.?!]{0,12}?\bi'll\s+make\s+sure\b)?|"
+    r"\brun\w*\s+(?:him|her|them)\s+(?:over|off\s+the\s+road|down\s+(?:with|in)\s+(?:the|my)\s+car)\b|"
+    r"\b(?:bat|knife|gun|hammer|weapon|crowbar|machete)\b[^.?!]{0,40}?\bknow\s+where\s+(?:he|she|they)\b|"
+    r"\b(?:threw|thrown|throw|hurled|chucked)\s+(?:a|the|my)\s+(?!ball\b|frisbee\b|beanbag\b|keys\b|"
+    r"sweets?\b)\w+\s+at\s+" + _TARGET + r"\b|"
+    r"\bshook\s+(?:the|my)\s+(?:baby|child|kid|son|daughter|toddler)\b|"
+    r"\b(?:revenge|payback)\s+(?:on|against)\s+" + _TARGET + r"\b|"
+    r"\b(?:keep|carry|carrying|kept)\s+(?:a|the|my)\s+(?:knife|blade|bat|hammer|gun|weapon)\s+(?:in|on)\s+"
+    r"(?:my|the)\s+\w+\b[^.?!]{0,20}?\bin\s+case\b|"
+    r"\b(?:grabbed|grab|grabs|had)\s+(?:him|her|them|my\s+\w+)\s+by\s+the\s+(?:throat|neck|hair)\b|"
+    r"\bdo\s+something\s+to\s+(?:him|her|them|that\s+\w+|my\s+\w+)\s+(?:i'll|i\s+will|i'd|i\s+might)\s+"
+    r"regret\b|"
     r"\bput\s+my\s+fist\s+through\s+(?:his|her|their)\b|"
     r"\b(?:got|have|keep|kept)\s+(?:a|the|my)\s+(?:knife|gun|bat|hammer|weapon|blade)\s+(?:ready|handy|"
     r"by\s+the\s+door|under\s+(?:my|the)\s+(?:bed|pillow))\b|"
@@ -73,6 +94,15 @@ _ABUSE = re.compile(
     r"mustn't|must\s+not)\s+(?:see|call|talk\s+to|visit|phone|go\s+out|leave|have)\b|"
     r"\b(?:broke|breaks|break|smashed|smashes|smash)\s+my\s+phone\b|"
     r"\blocks?\s+(?:the\s+)?(?:fridge|food|cupboards?|kitchen)\b|"
+    # Coercive control: money, who is seen, where one goes, the phone and location watched.
+    r"\bcontrols?\s+(?:all\s+)?(?:of\s+)?my\s+(?:money|finances|bank|account|pension|benefits|cards?)\b|"
+    r"\b(?:decides|chooses|tells\s+me)\s+(?:who|where|when)\s+i(?:'m|\s+am)?\s+(?:allowed\s+to|can|may)\s+"
+    r"(?:see|go|talk|visit)\b|"
+    r"\b(?:checks|reads|goes\s+through|monitors)\s+(?:all\s+)?my\s+(?:phone|texts|messages|emails)\b|"
+    r"\b(?:gets|goes)\s+(?:really\s+)?(?:angry|mad|furious|crazy|nuts)\s+(?:if|when)\s+i\s+(?:go\s+out|see|"
+    r"talk\s+to|leave|spend|call|text)\b|"
+    r"\bi(?:'m|\s+am)?\s+not\s+allowed\s+to\s+(?:go\s+out|leave\s+the\s+house|go\s+anywhere)\b|"
+    r"\btracks?\s+(?:my\s+)?(?:location|movements|car)\b|"
     r"\bmakes?\s+me\s+(?:hand\s+over|give\s+(?:him|her|them))\s+(?:all\s+)?my\s+(?:wages|money|pension|"
     r"benefits|card|salary)\b|"
     r"\b(?:throws|threw|throwing|hurls|hurled|chucks|chucked)\s+(?:things|stuff|\w+)\s+at\s+me\b|"
@@ -82,7 +112,7 @@ _ABUSE = re.compile(
     r"(?:gives|lets)\s+me\b|"
     # Deprivation: food, medicine or help not brought.
     r"\b(?:nobody|no\s+one|nobody's|no\s+one's|no-one)\s+(?:has\s+)?(?:brought|given|fed|"
-    r"helped|come|checked\s+on|been\s+in|been\s+round|come\s+in)\s+(?:to\s+help\s+me\s+\w+\s+)?"
+    r"helped|come|checked\s+on|been\s+in|been\s+round|come\s+in|changed|washed|turned|bathed)\s+(?:to\s+help\s+me\s+\w+\s+)?"
     r"(?:me\s+)?(?:any\s+)?(?:food|meals|my\s+(?:meds|medicine|tablets)|me)?\b[^.?!]{0,10}?\b(?:since|for|"
     r"in)\s+(?:days|a\s+week|weeks|a\s+fortnight|\w+day|two|three|four|five|several)\b|"
     # Fear of someone at home.
@@ -104,7 +134,8 @@ _FALLS = re.compile(
     r"\b(?:los\w+|lost)\s+my\s+footing\b|"
     r"\b(?:had|took)\s+(?:a|another)\s+(?:little\s+|bit\s+of\s+a\s+|nasty\s+|bad\s+)?(?:tumble|"
     r"spill|fall)\b|"
-    r"\bended\s+up\s+(?:on|flat\s+on)\s+(?:the|my)\s+(?:\w+\s+)?(?:floor|ground|back|face)\b|"
+    r"\bended\s+up\s+(?:(?:sat|sitting|lying|laid)\s+)?(?:on|flat\s+on)\s+(?:the|my)\s+(?:\w+\s+)?"
+    r"(?:floor|ground|back|face)\b|\bwent\s+flying\b|"
     r"\bcouldn't\s+get\s+(?:myself\s+)?(?:back\s+)?(?:up|off\s+the\s+floor)\b|\bcame\s+a\s+cropper\b"
 )
 _CONCEPTS = {
