@@ -99,3 +99,18 @@ def test_a_question_by_reference_rates_what_the_sentence_before_it_named() -> No
     assert [(v["kind"], v["value"], v.get("body_part")) for v in values] == [
         ("pain_score", 5, "back")
     ]
+
+
+def test_a_measure_announced_again_waits_afresh_for_its_value() -> None:
+    values = measured(
+        composed(
+            ("Clinician", "I'll take your pulse in a bit."),
+            ("Client", "Okay."),
+            ("Clinician", "Tell me about the weekend first."),
+            ("Client", "It was quiet."),
+            ("Clinician", "Right, pulse now, hold your arm still."),
+            ("Client", "Sure."),
+            ("Clinician", "Seventy-eight."),
+        )
+    )
+    assert [(v["value"], v["unit"]) for v in values] == [(78, "bpm")]

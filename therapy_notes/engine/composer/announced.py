@@ -70,7 +70,7 @@ def remember_announced(sentence: str, context: Context) -> None:
     for pattern, said_as, bounds in _ANNOUNCED:
         if pattern.search(text):
             if not find_measurements(sentence):
-                context.announced = (said_as, bounds)
+                context.announced, context.announced_turns = (said_as, bounds), 0
             return
 
 

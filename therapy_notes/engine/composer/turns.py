@@ -98,27 +98,37 @@ _TAKEN_BACK = re.compile(
 _ANNOUNCED_TURNS = 3
 
 
+def _reply_sentences(
+    sentences: tuple[tuple[str, Utterance], ...], question: str
+) -> tuple[tuple[str, Utterance], ...]:
+    """A client's reply with its answer as one sentence, however the recogniser split it.
+
+    "About. Six." is one answer; so is a no taken back in the next sentence ("Not really...
+    well. Once or twice, maybe."), which is then not a no. A screen said back first
+    ("Hurting someone? No.") stays apart from its answer.
+    """
+    first, kind = sentences[0]
+    screen = bool(screened_risks(question))
+    fillers = 1
+    while fillers < len(sentences) - 1 and _FILLER.match(normalise(sentences[fillers][0])):
+        fillers += 1
+    if screen and _TAKEN_BACK.match(normalise(sentences[fillers][0])):
+        merged = ", ".join(s.rstrip(".!") for s, _ in sentences[: fillers + 1])
+        rest = sentences[fillers + 1 :]
+    elif len(first.split()) <= 3 and kind not in (Utterance.YES, Utterance.NO):
+        if screen and kind is Utterance.QUESTION:
+            return sentences
+        merged, rest = f"{first.rstrip('.!')}, {sentences[1][0]}", sentences[2:]
+    else:
+        return sentences
+    return ((merged, utterance_kind(merged, Speaker.CLIENT)), *rest)
+
+
 def turn_facts(item_id: str, text: str, context: Context) -> Facts:
     """What one turn (its item id and text) adds to the note; the context moves on."""
     speaker, sentences = _sentences(text)
     if speaker is Speaker.CLIENT and context.question is not None and len(sentences) > 1:
-        first, kind = sentences[0]
-        echo = kind is Utterance.QUESTION and bool(screened_risks(context.question[1]))
-        short = len(first.split()) <= 3 and kind not in (Utterance.YES, Utterance.NO)
-        # "Not really... well. Once or twice, maybe.": a no taken back in the next sentence
-        # is one answer, which is not a no.
-        fillers = 1
-        while fillers < len(sentences) - 1 and _FILLER.match(normalise(sentences[fillers][0])):
-            fillers += 1  # "Not really... well. Once or twice."
-        taken_back = screened_risks(context.question[1]) and _TAKEN_BACK.match(
-            normalise(sentences[fillers][0])
-        )
-        if taken_back:
-            merged = ", ".join(s.rstrip(".!") for s, _ in sentences[: fillers + 1])
-            sentences = ((merged, utterance_kind(merged, speaker)), *sentences[fillers + 1 :])
-        elif short and not echo:
-            merged = f"{first.rstrip('.!')}, {sentences[1][0]}"
-            sentences = ((merged, utterance_kind(merged, speaker)), *sentences[2:])
+        sentences = _reply_sentences(sentences, context.question[1])
     facts = Facts()
     answered = False
     answer_at = _screen_answer_index(speaker, sentences, context)
