@@ -149,3 +149,36 @@ def test_a_reading_said_with_today() -> None:
         )
     )
     assert (m["value"], m["body_part"], m["side"]) == (112, "knee", "left")
+
+
+@pytest.mark.parametrize(
+    ("lines", "kind", "value"),
+    [
+        ((("Clinician", "Right hip now. Flexion's at one-twenty today."),), "range_of_motion", 120),
+        (
+            (("Clinician", "Shoulder again. You got to ninety on the abduction."),),
+            "range_of_motion",
+            90,
+        ),
+        ((("Clinician", "Temperature's thirty-seven point eight."),), "other", 37.8),
+        ((("Clinician", "You weigh seventy-one kilos on our scales today."),), "other", 71),
+        (
+            (
+                ("Clinician", "Rate the ankle pain for me, nought to ten."),
+                ("Client", "It's a five."),
+            ),
+            "pain_score",
+            5,
+        ),
+    ],
+)
+def test_readings_in_more_of_the_ways_they_are_said(
+    lines: tuple[tuple[str, str], ...], kind: str, value: float
+) -> None:
+    values = measured(composed(*lines))
+    assert [(v["kind"], v["value"]) for v in values] == [(kind, value)]
+
+
+def test_a_time_said_with_at_stays_a_time() -> None:
+    assert spoken_numbers_to_digits("see you at one-thirty") == "see you at 1-30"
+    assert spoken_numbers_to_digits("extension's at one-thirty") == "extension's at 130"

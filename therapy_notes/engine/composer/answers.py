@@ -46,9 +46,9 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # the worst and ten the best", "if one is rock bottom"): numeric rating scales are given by
 # their end points as often as by their name.
 _SCALE = re.compile(
-    r"\b(scale|out of (10|ten)|(?<!count from )(?<!counting from )(0|zero|1|one) to (10|ten)|"
-    r"rate|rating|"
-    r"(0|zero|1|one|10|ten) (being|is|means|meaning|=|for|as)\b)"
+    r"\b(scale|out of (10|ten)|(?<!count from )(?<!counting from )(0|zero|nought|naught|1|one) to "
+    r"(10|ten)|rate|rating|"
+    r"(0|zero|nought|naught|1|one|10|ten) (being|is|means|meaning|=|for|as)\b)"
 )
 _HOW_IS_IT = re.compile(
     r"\b(feel\w*|been|doing|treating|holding up|behaving|bothering|giving you)\b|"

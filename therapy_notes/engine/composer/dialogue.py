@@ -111,7 +111,7 @@ _CLOSING_ACK = re.compile(r"\b(got it|sounds good|will do|okay|ok|all right|alri
 _SCALE_PROMPT = re.compile(
     r"\b(on a scale|(0|zero|1|one) (being|is|=) (the )?(worst|best|lowest|highest|none|no)|"
     r"(?<!count from )(?<!counting from )"
-    r"(0|zero|1|one) to (10|ten|5|five)\b(?!\s*(degrees|percent)))"
+    r"(0|zero|nought|naught|1|one) to (10|ten|5|five)\b(?!\s*(degrees|percent)))"
 )
 # In-session instructions: an imperative about what to do right now, often "for me".
 _INSTRUCTION_VERBS = (

@@ -219,11 +219,21 @@ _MOTION_VALUE = re.compile(
     r"\b(?:flexion|extension|abduction|adduction|(?:internal|external|thoracic|trunk|cervical|"
     r"lumbar) rotation|rotation|dorsiflexion|plantarflexion|supination|pronation|eversion|"
     r"inversion|(?:radial|ulnar) deviation|side[- ]?bending)\b"
-    r"(?:'s|(?:(?:\s+\w+){0,5}?\s+(?:is|was|of|at|to|reaches|reached|measures|measured|gets to|"
+    r"(?:'s(?:\s+at)?|(?:(?:\s+\w+){0,5}?\s+(?:is|was|of|at|to|reaches|reached|measures|measured|"
+    r"gets to|"
     r"got to))|,?\s+(?:on\s+the\s+)?(?:left|right)(?:\s+side)?(?:'s|\s+is)?)?"
     r"\W{0,2}\s*(?:up to\s+|about\s+|around\s+|only\s+|roughly\s+|just\s+)?(minus\s+|-)?(\d+)\b"
     r"(?!\s*(?:/|out of|over|%|percent|seconds?|minutes?|reps|times|pounds?|lbs?|kgs?|kilo\w*|"
     r"plus|minus|\.\d))"
+)
+
+
+# The value first and the motion after: "you got to ninety on the abduction".
+_VALUE_THEN_MOTION = re.compile(
+    r"\b(?:got|get|gets|getting|came|reached|reach|went|made\s+it)\s+(?:up\s+)?to\s+(?:about\s+|"
+    r"around\s+)?(\d+)\s+(?:degrees\s+)?(?:on|of|with|in|for)\s+(?:the\s+|your\s+|that\s+)?(?:flexion|"
+    r"extension|abduction|adduction|(?:internal|external)\s+rotation|rotation|dorsiflexion|"
+    r"plantarflexion|supination|pronation|eversion|inversion)\b"
 )
 
 
@@ -465,6 +475,11 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         big = float(m.group(2)) >= 10 or m.group(1)
         if big and not taken and not is_threshold(joined, m.start()):
             add("range_of_motion", said, "degrees")
+    for m in _VALUE_THEN_MOTION.finditer(joined):
+        if not any(
+            e["kind"] == "range_of_motion" and e["value"] == _value(m.group(1)) for e in out
+        ):
+            add("range_of_motion", m.group(1), "degrees")
     if re.search(r"\b(grip|pinch|strength|dynamometer|force)\b", clause) or _SIDE_PAIR.search(
         clause
     ):
@@ -581,7 +596,7 @@ _TEST_NAME = re.compile(
 )
 _VITALS = re.compile(
     r"\b(respiratory rate|resp rate|breathing rate|respirations|temperature|temp)\b"
-    r"(?:\s+(?:is|are|was|were|of|at|today))*\s+(?:about\s+)?(\d+(?:\.\d+)?)\b"
+    r"(?:'s|\s+(?:is|are|was|were|of|at|today))*\s+(?:about\s+)?(\d+(?:\.\d+)?)\b"
 )
 _DID_COUNT = re.compile(
     r"\b(?:did|completed|managed|got through|performed)\s+(\d+)\s+(?!(?:seconds?|minutes?|"

@@ -7,6 +7,8 @@ from functools import lru_cache
 
 _UNITS = {
     "zero": 0,
+    "nought": 0,  # British: "nought to ten"
+    "naught": 0,
     "one": 1,
     "two": 2,
     "three": 3,
@@ -77,9 +79,11 @@ _ONE_HUNDRED_AND = re.compile(
     r"feet|pounds|lbs|words|wpm|beats|bpm|steps|meters|metres|yards)\b)))\b"
     r"(?![-\d:]|\s*(?:am|pm|a\.m|p\.m|o'clock))"
 )
-# "At one thirty" is a time, but "you're at one thirty" is a level reached.
+# "At one thirty" is a time, but "you're at one thirty" and "flexion's at one-twenty" are
+# levels reached (a motion's name ends in "-ion": flexion, rotation, deviation).
 _CLOCK_BEFORE = re.compile(
-    r"\b(?:(?<!you're )(?<!you are )(?<!she's )(?<!he's )(?<!it's )(?<!we're )(?<!i'm )at|"
+    r"\b(?:(?<!you're )(?<!you are )(?<!she's )(?<!he's )(?<!it's )(?<!we're )(?<!i'm )(?<!ion's )"
+    r"(?<!ion is )at|"
     r"by|until|till|til|from|before|after|noon|on|monday|tuesday|wednesday|thursday|"
     r"friday|saturday|sunday|tomorrow|tonight|morning|afternoon)\s+(?:about\s+|around\s+)?$"
 )

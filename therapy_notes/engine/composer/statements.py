@@ -231,6 +231,9 @@ def clinician_sentence(
         return
     if earlier_told(sentence, context, ids, facts):
         return
+    weighed = body_weight(sentence, context, ids, facts, measured=True)
+    if weighed is not None:
+        return  # "You weigh eighty-two kilos today."
     found = (
         counted_repetitions(sentence, context, ids, facts)
         or today_values(sentence, context, ids, facts, timed=True)

@@ -29,7 +29,7 @@ from therapy_notes.engine.composer.measurements import (
 )
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.place import BARE_SIDE_VALUE
-from therapy_notes.engine.composer.text import normalise
+from therapy_notes.engine.composer.text import clean_sentence, normalise
 
 _FORCE_UNITS = ("lb", "kg")
 """A dynamometer's units: a strength reading of a hand or a limb, so it has a place."""
@@ -172,13 +172,21 @@ _WEIGHT_CHANGE = re.compile(
 
 
 def body_weight(
-    sentence: str, context: Context, ids: tuple[str, ...], facts: Facts, *, asked: bool = False
+    sentence: str,
+    context: Context,
+    ids: tuple[str, ...],
+    facts: Facts,
+    *,
+    asked: bool = False,
+    measured: bool = False,
 ) -> dict[str, Any] | None:
     """A body weight the client gives ("I'm at one twenty-six now"), recorded once.
 
     Weights are said in hundreds and tens with the hundred left out ("one twenty-six"), and
     without a unit once weight is the subject; a change ("lost three pounds") is a few
     pounds and is not the weight. `asked`: the question being answered is about weight.
+    `measured`: the clinician read it off the scales ("You weigh eighty-two kilos today"),
+    an objective finding rather than the client's report.
     """
     digits = spoken_numbers_to_digits(normalise(sentence))
     if not asked and not _WEIGHT_WORD.search(digits):
@@ -199,8 +207,12 @@ def body_weight(
         if is_earlier(m, digits, _count_numbers(digits)):
             continue
         record(m, ids, context, facts)
-        text = writing.client_report(f"weight {_number_text(value)} {unit}")
-        facts.entries.append(Entry("subjective", text, ids))
+        if measured:
+            text = clean_sentence(f"Weight {_number_text(value)} {unit}")
+            facts.entries.append(Entry("objective", text, ids))
+        else:
+            text = writing.client_report(f"weight {_number_text(value)} {unit}")
+            facts.entries.append(Entry("subjective", text, ids))
         return m
     return None
 
