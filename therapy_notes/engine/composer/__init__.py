@@ -5,12 +5,12 @@ By concern, reading words: `dialogue` (who spoke, what kind of utterance), `numb
 `harm_concepts`), `risks` (stated, denied, screened), `roles` (the clinical role of a
 sentence), `sections` (which template section a role goes to), `writing` (clinical
 language), `text`. Following the conversation: `facts` (what a turn adds, and the running
-context), `place` (joint, side and motion examined), `announced` (a measure named, its
-value called out after), `earlier` (today's value or one compared with), `values`
-(recording values, progress against earlier ones), `screening` (risk flags, screen
-replies, denials), `answers` (a question and its reply as one fact), `statements` (other
-sentences, by speaker), `turns` (one turn, sentence by sentence) and `compose` (the
-whole: history and new turns -> calls, risk first).
+context), `place` (joint, side and motion examined), `pairs` (two readings by side),
+`announced` (a measure named, its value called out after), `earlier` (today's value or one
+compared with), `values` (recording values, progress against earlier ones), `screening`
+(risk flags, screen replies, denials), `answers` (a question and its reply as one fact),
+`statements` (other sentences, by speaker), `turns` (one turn, sentence by sentence) and
+`compose` (the whole: history and new turns -> calls, risk first).
 """
 
 from therapy_notes.engine.composer.compose import ComposerTurn, ToolCallSpec, compose

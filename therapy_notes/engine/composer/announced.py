@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from therapy_notes.engine.composer.facts import Context, Facts
-from therapy_notes.engine.composer.measurements import find_measurements
+from therapy_notes.engine.composer.measurements import find_measurements, instrument_named
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.text import normalise
 from therapy_notes.engine.composer.values import number_value, record
@@ -56,22 +56,29 @@ _ANNOUNCED: tuple[tuple[re.Pattern[str], str, tuple[float, float]], ...] = (
 # A value called out on its own: "Seventy-two, nice and regular.", "Eleven point four.",
 # "Thirty, that's the max." A unit or a scale after the number makes it another reading.
 _BARE = re.compile(
-    r"^\W*(?:(?:about|around|like|maybe|roughly|so|okay|ok|that's|it's|you're\s+at|i'd\s+say)"
+    r"^\W*(?:(?:about|around|like|maybe|roughly|so|okay|ok|that's|it's|you're\s+at|i'd\s+say|"
+    r"(?:the\s+)?(?:total|score)(?:'s|\s+is|\s+of|\s+comes\s+to|\s+came\s+to)|you\s+scored)"
     r"\W+)*(\d+(?:\.\d+)?)(?!\s*(?:/|out\s+of|percent|%|degrees?|pounds?|lbs?|kg|kilos?|reps?|"
     r"times|seconds?|secs?|minutes?|mins?|hours?|words|feet|foot|inches|met(?:er|re)s?|cm|bpm|"
-    r"beats|breaths|and\s+\d|\d|-|to\s+\d))\b"
+    r"beats|breaths|items?|questions?|tasks?|steps?|stations?|parts?|sections?|and\s+\d|\d|-|"
+    r"to\s+\d))\b"
 )
 _MAX_WORDS = 14
 
 
 def remember_announced(sentence: str, context: Context) -> None:
-    """Keep the measure a sentence announces without giving its value."""
+    """Keep the measure a sentence announces without giving its value.
+
+    A standard instrument named alone ("Let's do the Berg.") is announced too: its total
+    comes later ("Total is forty-one").
+    """
     text = normalise(sentence)
-    for pattern, said_as, bounds in _ANNOUNCED:
-        if pattern.search(text):
-            if not find_measurements(sentence):
-                context.announced, context.announced_turns = (said_as, bounds), 0
-            return
+    announced = next(((s, b) for p, s, b in _ANNOUNCED if p.search(text)), None)
+    instrument = instrument_named(text)
+    if announced is None and instrument:
+        announced = (f"{instrument} is {{}}", (0, 130))
+    if announced is not None and not find_measurements(sentence):
+        context.announced, context.announced_turns = announced, 0
 
 
 def announced_value(

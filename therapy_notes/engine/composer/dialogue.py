@@ -58,9 +58,11 @@ def split_speaker(text: str) -> tuple[Speaker, str]:
     return role, text[match.end() :].strip()
 
 
+# "Right" opens a question only as a filler said apart ("Right, is it sore?"); "Right is
+# one-fifteen" names a side.
 _FILLER = (
-    r"(?:(?:okay|ok|alright|all right|so|now|well|um+|uh+|and|but|oh|hmm+|right|great|good|"
-    r"perfect|excellent|nice|yeah|yes|mm-?hmm|uh-?huh)\W+)*"
+    r"(?:(?:okay|ok|alright|all right|so|now|well|um+|uh+|and|but|oh|hmm+|great|good|"
+    r"perfect|excellent|nice|yeah|yes|mm-?hmm|uh-?huh)\W+|right\s*[,.!;:-]\W*)*"
 )
 _QUESTION_START = re.compile(
     rf"^{_FILLER}(?:how|what|what's|whats|when|where|where's|why|which|who|whose|"

@@ -85,6 +85,9 @@ class Context:
     spoken_of: str = ""
     """Whom the client's turn spoke of last ("i", "he", "my son"): a sentence that names
     no one ("Like, beat him up.") speaks of them too."""
+    resisted: bool = False
+    """The clinician's last instruction set a test against resistance ("push out against
+    me"): bare readings of it are muscle grades."""
     lead_in: str = ""
     """The clinician's last statement in this turn: a screen asked after it by reference
     ("Some people think about suicide. Has that crossed your mind?") asks about it."""

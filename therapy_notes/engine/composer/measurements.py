@@ -328,6 +328,17 @@ _SCORED_ON = re.compile(
 _AUDIT_SCORE = re.compile(r"(?:[- ]c)?(?:\s+(?:score|total|came|is|was|today|this)\b|,)")
 
 
+_INSTRUMENT_NAMED = re.compile(r"\b(" + "|".join(p for _, p in _INSTRUMENTS) + r")\b")
+
+
+def instrument_named(text: str) -> str:
+    """The standard instrument a lower-case text names ("let's do the berg" -> "Berg"), or ""."""
+    match = _INSTRUMENT_NAMED.search(text)
+    if match is None or (match.group(1).startswith("audit") and "audit" in text.split()):
+        return ""  # "an audit of your week": the everyday word
+    return _instrument(match)
+
+
 def _instrument(match: re.Match[str], group: int = 1) -> str:
     said = match.group(group)
     return next(name for name, pattern in _INSTRUMENTS if re.fullmatch(pattern, said))

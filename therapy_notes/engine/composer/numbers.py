@@ -75,7 +75,8 @@ def spoken_numbers_to_digits(text: str) -> str:
 # are read out), but not a clock time ("at one thirty", "one fifteen pm").
 # Goniometry is read the same way with a hyphen or an "oh" ("one-forty", "one oh five").
 _ONE_HUNDRED_AND = re.compile(
-    r"(?<![\d.])\b1(?: |-)(?:oh(?: |-)(?P<oh>[1-9])|(?P<tens>[2-9]\d|1\d(?=\s*(?:over|/|degrees|"
+    r"(?<![\d.])\b1(?: |-)(?:oh(?: |-)(?P<oh>[1-9])|(?P<tens>[2-9]\d|(?<=(?:is|'s) 1[ -])1\d|"
+    r"1\d(?=\s*(?:over|/|degrees|"
     r"feet|pounds|lbs|words|wpm|beats|bpm|steps|meters|metres|yards)\b)))\b"
     r"(?![-\d:]|\s*(?:am|pm|a\.m|p\.m|o'clock))"
 )

@@ -25,6 +25,7 @@ from therapy_notes.engine.composer.dialogue import (
 from therapy_notes.engine.composer.facts import Context, Entry, Facts
 from therapy_notes.engine.composer.measurements import find_measurements
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+from therapy_notes.engine.composer.pairs import side_pair_values
 from therapy_notes.engine.composer.plan import is_directive, plan_role, with_professional
 from therapy_notes.engine.composer.risks import (
     find_risks,
@@ -106,8 +107,11 @@ def client_sentence(
     if body_weight(sentence, context, ids, facts, asked=context.topic == "weight"):
         context.topic = ""
         return
-    found = announced_value(sentence, context, ids, facts) or today_values(
-        sentence, context, ids, facts
+    asked = context.question[1] if context.question else ""
+    found = (
+        announced_value(sentence, context, ids, facts)
+        or side_pair_values(sentence, context, ids, facts, asked=asked)
+        or today_values(sentence, context, ids, facts)
     )
     if not found and context.rating is not None:
         number = bare_rating_number(spoken_numbers_to_digits(normalise(sentence)))
@@ -235,7 +239,8 @@ def clinician_sentence(
     if weighed is not None:
         return  # "You weigh eighty-two kilos today."
     found = (
-        counted_repetitions(sentence, context, ids, facts)
+        side_pair_values(sentence, context, ids, facts)
+        or counted_repetitions(sentence, context, ids, facts)
         or today_values(sentence, context, ids, facts, timed=True)
         or other_side(sentence, context, ids, facts)
         or bare_force_value(sentence, context, ids, facts)

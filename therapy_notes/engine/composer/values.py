@@ -374,16 +374,26 @@ def bare_rating_number(digits: str) -> re.Match[str] | None:
     return None if rating is None else _NUMBER.search(digits, rating.start(1))
 
 
+_NUMBER_ALONE = re.compile(r"^\W*(?:about\s+|around\s+)?\d+(?:\.\d+)?\W*$")
+
+
 def other_side(
     sentence: str, context: Context, ids: tuple[str, ...], facts: Facts
 ) -> list[dict[str, Any]]:
-    """The same test on the other side, said without its unit ("The right side is twenty.")."""
+    """The same test on the other side, said without its unit ("The right side is twenty.").
+
+    The side may have been named just before ("And the left." "Thirty-eight."): then the
+    sentence is the number alone.
+    """
     if context.last is None:
         return []
     digits = spoken_numbers_to_digits(normalise(sentence))
     numbers = re.findall(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])", digits)
     side = side_of(digits)
     last = context.last[0]
+    if not side and _NUMBER_ALONE.match(digits):
+        side = context.side
+        digits = f"the {side} is {digits}"
     if len(numbers) != 1 or side not in ("left", "right") or side == last.get("side"):
         return []
     if last["kind"] not in _SIDED_KINDS and last.get("unit") not in (
