@@ -159,8 +159,13 @@ def spoken_of_last(sentence: str, before: str = "") -> str:
 
 def named_risks(sentence: str) -> list[RiskKind]:
     """Risks a client's sentence names at all, said or denied ("I'm not going to kill myself")."""
+    return list(_named_in(sentence))
+
+
+@lru_cache(maxsize=16384)
+def _named_in(sentence: str) -> tuple[RiskKind, ...]:
     text = rejoined(sentence.lower().replace("\u2019", "'"))
-    return [
+    return tuple(
         kind
         for kind in RISK_CUES
         if any(
@@ -168,7 +173,7 @@ def named_risks(sentence: str) -> list[RiskKind]:
             for clause in clauses(text)
             for start, end in cue_spans(kind, clause)
         )
-    ]
+    )
 
 
 # The thought owned by reference to a risk just named: "I'm not gonna kill myself. I just
