@@ -75,3 +75,13 @@ def test_an_instrument_named_first_takes_the_total_said_after() -> None:
         )
     )
     assert [(v["value"], v["unit"]) for v in values] == [(41, "Berg")]
+
+
+def test_right_said_as_a_filler_still_opens_a_question() -> None:
+    values = measured(
+        composed(
+            ("Clinician", "right so how bad is the knee pain zero to ten"),
+            ("Client", "about a four"),
+        )
+    )
+    assert [(v["kind"], v["value"]) for v in values] == [("pain_score", 4)]

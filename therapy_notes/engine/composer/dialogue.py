@@ -58,11 +58,13 @@ def split_speaker(text: str) -> tuple[Speaker, str]:
     return role, text[match.end() :].strip()
 
 
-# "Right" opens a question only as a filler said apart ("Right, is it sore?"); "Right is
-# one-fifteen" names a side.
+# "Right" opens a question as a filler said apart ("Right, is it sore?", or unpunctuated as
+# a recogniser writes it, "right so how is it"); "Right is one-fifteen" names a side.
 _FILLER = (
     r"(?:(?:okay|ok|alright|all right|so|now|well|um+|uh+|and|but|oh|hmm+|great|good|"
-    r"perfect|excellent|nice|yeah|yes|mm-?hmm|uh-?huh)\W+|right\s*[,.!;:-]\W*)*"
+    r"perfect|excellent|nice|yeah|yes|mm-?hmm|uh-?huh)\W+|right\s*[,.!;:-]\W*|"
+    r"right\s+(?=(?:so|and|now|okay|ok|how|what|where|when|which|who|why|can|could|would|do|"
+    r"does|did|any|have|has|let's|tell)\b))*"
 )
 _QUESTION_START = re.compile(
     rf"^{_FILLER}(?:how|what|what's|whats|when|where|where's|why|which|who|whose|"
