@@ -385,3 +385,19 @@ def test_risk_said_in_the_answer_to_another_question_is_flagged(question: str, r
     calls = composed(("Clinician", question), ("Client", reply))
     assert flagged(calls) == ["self_harm"]
     assert any(reply.rstrip(".") in t for t in texts(calls, "subjective"))
+
+
+def test_medicine_not_taken_and_then_kept_back_is_preparation() -> None:
+    calls = composed(
+        ("Clinician", "How are you getting on with the sleeping tablets?"),
+        ("Client", "I've not been taking them, to be honest. I've been saving them up in a jar."),
+    )
+    assert flagged(calls) == ["self_harm"]
+    calls = composed(
+        ("Clinician", "How's the new routine?"),
+        (
+            "Client",
+            "I haven't been taking the bus. I've been keeping them in a drawer, the passes.",
+        ),
+    )
+    assert flagged(calls) == []

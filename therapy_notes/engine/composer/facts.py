@@ -79,6 +79,9 @@ class Context:
     question_lead: str = ""
     """What the clinician said just before the open question ("You mentioned headaches."),
     which names what a question by reference ("How bad is it?") asks about."""
+    medicine_withheld: bool = False
+    """The client's turn said a medicine is not being taken: keeping "them" back after it is
+    preparation, however it is worded."""
     risk_named: tuple[RiskKind, ...] = ()
     """Risks the client's turn has named so far, said or denied: a later sentence that owns
     the thought by reference ("I just think about it") states it."""

@@ -195,6 +195,40 @@ def owns_the_thought(sentence: str) -> bool:
     )
 
 
+# Medicine not taken and then kept (C-SSRS preparatory behaviour), told across sentences:
+# "I've not been taking them. I've been keeping them in a tin at the back of the wardrobe."
+_MEDICINE = re.compile(
+    r"\b(?:pills?|tablets?|meds|medications?|medicines?|painkillers|antidepressants|sleepers|"
+    r"prescriptions?|capsules|insulin)\b"
+)
+_NOT_TAKEN = re.compile(
+    r"\b(?:not|haven't|have\s+not|hasn't|stopped|quit)\s+(?:been\s+)?tak\w*\s+(?:them|those|these|"
+    r"any|my\s+\w+|the\s+\w+)\b"
+)
+_KEPT_THEM = re.compile(
+    r"\b(?:saving|saved|stockpil\w*|hoard\w*|stash\w*|collect\w*|hiding|hid|hidden|keeping|kept|"
+    r"putting|put)\s+(?:them|those|these)\s+(?:all\s+)?(?:up|away|aside|by|hidden|in|at|under|"
+    r"somewhere)\b"
+)
+
+
+def withholds_medicine(sentence: str, question: str = "") -> bool:
+    """Whether a client's sentence says a medicine (named here or in the question) is not taken."""
+    text = sentence.lower().replace("\u2019", "'")
+    named = _MEDICINE.search(text) or _MEDICINE.search(question.lower())
+    return named is not None and _NOT_TAKEN.search(text) is not None
+
+
+def keeps_them(sentence: str) -> bool:
+    """Whether a sentence keeps back, by reference, what was not taken ("saving them up")."""
+    text = sentence.lower().replace("\u2019", "'")
+    return any(
+        not _is_negated(clause, m.start(), m.end())
+        for clause in clauses(text)
+        for m in _KEPT_THEM.finditer(clause)
+    )
+
+
 # A short question a client says back before answering: "Hurting someone?", "Me?".
 _ECHO = re.compile(r"^\W*(?:\S+\s+){0,3}\S+\?\W*$")
 

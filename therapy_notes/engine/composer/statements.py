@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from therapy_notes.domain.notes import RiskKind
 from therapy_notes.engine.composer import writing
 from therapy_notes.engine.composer.announced import announced_value
 from therapy_notes.engine.composer.answers import answer_question
@@ -29,10 +30,12 @@ from therapy_notes.engine.composer.pairs import side_pair_values
 from therapy_notes.engine.composer.plan import is_directive, plan_role, with_professional
 from therapy_notes.engine.composer.risks import (
     find_risks,
+    keeps_them,
     named_risks,
     owns_the_thought,
     screened_risks,
     spoken_of_last,
+    withholds_medicine,
 )
 from therapy_notes.engine.composer.roles import sentence_role
 from therapy_notes.engine.composer.screening import flag_stated, new_risks, risk_summary
@@ -101,6 +104,10 @@ def client_sentence(
     context.spoken_of = spoken_of_last(sentence, context.spoken_of)
     if not stated and context.risk_named and owns_the_thought(sentence):
         stated = list(context.risk_named)  # "...kill my self. I just think about it sometimes."
+    if not stated and context.medicine_withheld and keeps_them(sentence):
+        stated = [RiskKind.SELF_HARM]  # "I've not been taking them. I've been saving them up."
+    question = context.question[1] if context.question else ""
+    context.medicine_withheld = context.medicine_withheld or withholds_medicine(sentence, question)
     context.risk_named = tuple(named_risks(sentence)) or context.risk_named
     if flag_stated(sentence, ids, context, facts, stated):
         return

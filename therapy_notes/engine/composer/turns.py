@@ -168,6 +168,7 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
         remember_professional(sentence, context)
     context.lead_in = ""
     context.risk_named = ()
+    context.medicine_withheld = False
     context.spoken_of = ""
     if context.announced is not None:
         context.announced_turns += 1
