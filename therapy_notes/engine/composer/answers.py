@@ -174,12 +174,9 @@ def answer_question(
             return True
     far = _HOW_FAR.search(q)
     walked = _WALKED.search(spoken_numbers_to_digits(answer)) if far else None
-    if walked is not None:
+    if _said_in_unit(walked, "distance", sentence, ids, context, facts):
         # "How far can you walk?" "About two blocks.": the distance walked, which has no
         # body part (the leg named in the question is what stops the walk).
-        m = {"kind": "distance", "value": number_value(walked.group(1)), "unit": walked.group(2)}
-        record(m, ids, context, facts)
-        facts.entries.append(Entry("subjective", writing.client_report(sentence), ids))
         return True
     if number is not None and not topic and kind is not Utterance.NO:
         counted = _counted(sentence, q, number, ids, context, facts)
@@ -195,12 +192,9 @@ def answer_question(
         return True
     took = _HOW_LONG_TO.search(q)
     timed = _TIME_SAID.search(spoken_numbers_to_digits(answer)) if took else None
-    if timed is not None:
+    if _said_in_unit(timed, "duration", sentence, ids, context, facts):
         # "How long does it take you to fall asleep?" "Forty-five minutes, at least.": the
         # time a task takes, in the unit the reply gives.
-        m = {"kind": "duration", "value": number_value(timed.group(1)), "unit": timed.group(2)}
-        record(m, ids, context, facts)
-        facts.entries.append(Entry("subjective", writing.client_report(sentence), ids))
         return True
     if number is not None and topic == "sleep" and re.search(r"\bhours?\b|^\W*\w+\W*\d", answer):
         m = {"kind": "duration", "value": number_value(number.group(0)), "unit": "hours"}
@@ -243,6 +237,23 @@ def answer_question(
             )
             return True
     return False
+
+
+def _said_in_unit(
+    said: re.Match[str] | None,
+    kind: str,
+    sentence: str,
+    ids: tuple[str, ...],
+    context: Context,
+    facts: Facts,
+) -> bool:
+    """Record a reply's number with the unit it was said in (groups: value, unit)."""
+    if said is None:
+        return False
+    m = {"kind": kind, "value": number_value(said.group(1)), "unit": said.group(2)}
+    record(m, ids, context, facts)
+    facts.entries.append(Entry("subjective", writing.client_report(sentence), ids))
+    return True
 
 
 _CONTENT = re.compile(r"[a-z']{3,}")

@@ -152,7 +152,7 @@ def spoken_of_last(sentence: str, before: str = "") -> str:
 
     Only pronouns count: "one for my sister" names her as no subject.
     """
-    text = sentence.lower().replace("\u2019", "'")
+    text = _lowered(sentence)
     mentions = [m for m in _SUBJECT.finditer(text) if m.group("person") is None]
     return mentions[-1].group(0) if mentions else before
 
@@ -164,7 +164,7 @@ def named_risks(sentence: str) -> list[RiskKind]:
 
 @lru_cache(maxsize=16384)
 def _named_in(sentence: str) -> tuple[RiskKind, ...]:
-    text = rejoined(sentence.lower().replace("\u2019", "'"))
+    text = rejoined(_lowered(sentence))
     return tuple(
         kind
         for kind in RISK_CUES
@@ -187,12 +187,21 @@ _THOUGHT_OF_IT = re.compile(
 
 def owns_the_thought(sentence: str) -> bool:
     """Whether a sentence owns, by reference, the thought of a risk named before it."""
-    text = sentence.lower().replace("\u2019", "'")
+    return _said_unnegated(_THOUGHT_OF_IT, sentence)
+
+
+def _said_unnegated(pattern: re.Pattern[str], sentence: str) -> bool:
+    """Whether a clause of the sentence says the pattern, not negated."""
     return any(
         not _is_negated(clause, m.start(), m.end())
-        for clause in clauses(text)
-        for m in _THOUGHT_OF_IT.finditer(clause)
+        for clause in clauses(_lowered(sentence))
+        for m in pattern.finditer(clause)
     )
+
+
+def _lowered(sentence: str) -> str:
+    """Lower case with straight apostrophes, the form every cue is written for."""
+    return sentence.lower().replace("\u2019", "'")
 
 
 # Medicine not taken and then kept (C-SSRS preparatory behaviour), told across sentences:
@@ -214,19 +223,14 @@ _KEPT_THEM = re.compile(
 
 def withholds_medicine(sentence: str, question: str = "") -> bool:
     """Whether a client's sentence says a medicine (named here or in the question) is not taken."""
-    text = sentence.lower().replace("\u2019", "'")
+    text = _lowered(sentence)
     named = _MEDICINE.search(text) or _MEDICINE.search(question.lower())
     return named is not None and _NOT_TAKEN.search(text) is not None
 
 
 def keeps_them(sentence: str) -> bool:
     """Whether a sentence keeps back, by reference, what was not taken ("saving them up")."""
-    text = sentence.lower().replace("\u2019", "'")
-    return any(
-        not _is_negated(clause, m.start(), m.end())
-        for clause in clauses(text)
-        for m in _KEPT_THEM.finditer(clause)
-    )
+    return _said_unnegated(_KEPT_THEM, sentence)
 
 
 # A short question a client says back before answering: "Hurting someone?", "Me?".
@@ -239,7 +243,7 @@ def _risks_in(sentence: str, first_person: bool, spoken_of: str) -> tuple[RiskKi
     if first_person and _ECHO.match(sentence):
         return ()  # "Hurting someone? God, no.": the question said back, then answered
     said = spoken_of
-    for clause in clauses(rejoined(sentence.lower().replace("\u2019", "'"))):
+    for clause in clauses(rejoined(_lowered(sentence))):
         for kind in RISK_CUES:
             if kind not in found and any(
                 _stated(kind, clause, start, end, first_person, spoken_of=said)
@@ -429,5 +433,5 @@ _SCREENS: dict[RiskKind, re.Pattern[str]] = {
 
 def screened_risks(question: str) -> list[RiskKind]:
     """The risks a screening question asks about (empty for any other question)."""
-    text = question.lower().replace("\u2019", "'")
+    text = _lowered(question)
     return [kind for kind, pattern in _SCREENS.items() if pattern.search(text)]

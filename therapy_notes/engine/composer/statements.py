@@ -114,10 +114,9 @@ def client_sentence(
     if body_weight(sentence, context, ids, facts, asked=context.topic == "weight"):
         context.topic = ""
         return
-    asked = context.question[1] if context.question else ""
     found = (
         announced_value(sentence, context, ids, facts)
-        or side_pair_values(sentence, context, ids, facts, asked=asked)
+        or side_pair_values(sentence, context, ids, facts, asked=question)
         or today_values(sentence, context, ids, facts)
     )
     if not found and context.rating is not None:
