@@ -13,10 +13,10 @@ import re
 from typing import Any
 
 from therapy_notes.engine.composer import writing
+from therapy_notes.engine.composer.body import body_part, side_of
 from therapy_notes.engine.composer.dialogue import Utterance, answer_content
 from therapy_notes.engine.composer.earlier import earlier_number, said_when
 from therapy_notes.engine.composer.facts import Context, Entry, Facts
-from therapy_notes.engine.composer.measurements import body_part, side_of
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.risks import screened_risks
 from therapy_notes.engine.composer.screening import flag_stated, screen_answer

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
+from therapy_notes.engine.composer.body import body_part, side_of
 from therapy_notes.engine.composer.facts import Context
-from therapy_notes.engine.composer.measurements import body_part, side_of
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.text import normalise
 

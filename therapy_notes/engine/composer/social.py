@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from therapy_notes.engine.composer.measurements import body_part, find_measurements
+from therapy_notes.engine.composer.body import body_part
+from therapy_notes.engine.composer.measurements import find_measurements
 from therapy_notes.engine.composer.risks import find_risks
 from therapy_notes.engine.composer.text import normalise
 

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from therapy_notes.engine.composer import writing
+from therapy_notes.engine.composer.body import side_of
 from therapy_notes.engine.composer.earlier import (
     EARLIER_BEFORE,
     EARLIER_TIME,
@@ -24,7 +25,6 @@ from therapy_notes.engine.composer.facts import Context, Entry, Facts
 from therapy_notes.engine.composer.measurements import (
     TEST_COUNT_UNITS,
     find_measurements,
-    side_of,
     without_test_names,
 )
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
