@@ -1,4 +1,5 @@
-"""Earlier values: whether a number said now is today's or one it is compared with.
+"""Earlier values and goals: whether a number said now is today's, one it is compared with,
+or a goal or limit set for it.
 
 "Up from 90 last week", "two weeks ago you were at 50 percent", "that was moderate assist":
 the words around a number say when it was taken. Today's values are recorded; earlier ones
@@ -98,3 +99,18 @@ def earlier_number(text: str) -> float | None:
     if number is None or not EARLIER_TIME.search(digits):
         return None
     return float(number.group(0))
+
+
+# A number said as a goal or a threshold ("until it comes under twelve seconds", "goal of
+# ninety degrees", "at least thirty minutes"), which is not a value measured today.
+_THRESHOLD_BEFORE = re.compile(
+    r"\b(under|below|over|above|less than|more than|fewer than|at least|at most|up to|"
+    r"goal\w*(\s+\w+){0,3}?|target\w*(\s+\w+){0,3}?|aim\w*\s+for|until\s+(\w+\s+){0,5}?"
+    r"(is|are|gets?|comes?|reach\w*)|within|no more than|as many\s+\w+\s+as\s+"
+    r"(you|she|he|they)\s+can\s+in)\s+(about\s+|around\s+|a\s+)?$"
+)
+
+
+def is_threshold(clause: str, start: int) -> bool:
+    """Whether the number at `start` of `clause` is a goal or a limit, not a measurement."""
+    return _THRESHOLD_BEFORE.search(clause[max(0, start - 60) : start]) is not None

@@ -7,7 +7,9 @@ from functools import lru_cache
 from typing import Any
 
 from therapy_notes.engine.composer.body import body_part, side_of
+from therapy_notes.engine.composer.earlier import is_threshold
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+from therapy_notes.engine.composer.scales import NOT_A_RATING, OTHER_SCALE, PAIN_WORDS
 from therapy_notes.engine.composer.text import clauses
 
 _NUM = r"(\d+(?:\.\d+)?)"
@@ -64,23 +66,6 @@ def _value(text: str) -> float | int:
     return int(number) if number.is_integer() else number
 
 
-# Words that say a number out of ten rates something other than pain.
-_OTHER_SCALE = re.compile(
-    r"\b(mood|anxiety|anxious|stress|confiden\w*|energy|fatigue|tired\w*|sleep|motivation|"
-    r"effort|exertion|borg|trials?|correct\w*|accura\w*|tasks?|items?|score|words?|"
-    r"sentences?|questions?)\b"
-)
-_NOT_A_RATING = (
-    r"(?!\s*(?:degrees?|°|%|percent|out\b|/|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|"
-    r"weeks?|months?|years?|times|feet|foot|ft|meters?|metres?|yards?|miles?|blocks?|steps?|"
-    r"reps|repetitions|sets?|pounds?|lbs?|kilo\w*|kgs?|o'clock|am\b|pm\b|\.\d))"
-)
-
-
-_PAIN_WORDS = (
-    r"\b(pain|painful|ache|aches|aching|achy|hurts?|hurting|sore|soreness|tender\w*|throb\w*|"
-    r"burn(s|ing)|sting(s|ing))\b"
-)
 # Two values of one test, one per side, the second without its unit: "twenty-eight pounds
 # on the right, forty-five on the left", "110 degrees on the left and 95 on the right".
 _SIDE_PAIR = re.compile(
@@ -106,14 +91,14 @@ def _bare_rating(clause: str, part: str) -> re.Match[str] | None:
     Clinicians and clients drop "out of ten" once the scale is known; an unqualified
     number after "a", "at" or "to" that follows "pain" or a body part is that rating.
     """
-    anchor = re.search(_PAIN_WORDS, clause)
+    anchor = re.search(PAIN_WORDS, clause)
     if anchor is None and _MOTION_WORD.search(clause):
         return None  # "knee flexion is up to one twenty": a range of motion, not a rating
-    if anchor is None and part and not _OTHER_SCALE.search(clause):
+    if anchor is None and part and not OTHER_SCALE.search(clause):
         anchor = re.search(rf"\b{part}", clause)
     if anchor is None:
         return None
-    rating = re.compile(rf"\b(?:a|at|to)\s+(?:a\s+)?{_NUM}\b{_NOT_A_RATING}")
+    rating = re.compile(rf"\b(?:a|at|to)\s+(?:a\s+)?{_NUM}\b{NOT_A_RATING}")
     return rating.search(clause, anchor.end())
 
 
@@ -124,16 +109,6 @@ _MUSCLE_TEST = re.compile(
     r"abduction|adduction|flexion|extension|dorsiflexion|plantarflexion|eversion|inversion|"
     r"(internal|external) rotation)\b"
 )
-# A number said as a goal or a threshold ("until it comes under twelve seconds", "goal of
-# ninety degrees", "at least thirty minutes"), which is not a value measured today.
-_THRESHOLD_BEFORE = re.compile(
-    r"\b(under|below|over|above|less than|more than|fewer than|at least|at most|up to|"
-    r"goal\w*(\s+\w+){0,3}?|target\w*(\s+\w+){0,3}?|aim\w*\s+for|until\s+(\w+\s+){0,5}?"
-    r"(is|are|gets?|comes?|reach\w*)|within|no more than|as many\s+\w+\s+as\s+"
-    r"(you|she|he|they)\s+can\s+in)\s+(about\s+|around\s+|a\s+)?$"
-)
-
-
 _MOTION_WORD = re.compile(
     r"\b(?:flexion|extension|abduction|adduction|rotation|dorsiflexion|plantarflexion|"
     r"supination|pronation|eversion|inversion|deviation|side[- ]?bending)\b"
@@ -165,11 +140,6 @@ _VALUE_THEN_MOTION = re.compile(
 def without_test_names(text: str) -> str:
     """The text with a timed test's number joined to its name ("6-minute walk")."""
     return _TEST_NAME.sub(r"\1-\2 \3", text)
-
-
-def is_threshold(clause: str, start: int) -> bool:
-    """Whether the number at `start` of `clause` is a goal or a limit, not a measurement."""
-    return _THRESHOLD_BEFORE.search(clause[max(0, start - 60) : start]) is not None
 
 
 def find_measurements(sentence: str) -> list[dict[str, Any]]:
@@ -341,7 +311,7 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         value, scale = m.group(1), m.group(2)
         if float(value) > float(scale):
             continue
-        if scale == "10" and ("pain" in clause or (part and not _OTHER_SCALE.search(clause))):
+        if scale == "10" and ("pain" in clause or (part and not OTHER_SCALE.search(clause))):
             # A body part rated out of ten is its pain ("her knee's a six out of ten").
             add("pain_score", value, "/10")
         elif scale == "10" and re.search(r"\bmood\b", clause):
@@ -377,7 +347,7 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
     if not out and re.search(r"\bmood\b", clause):
         # "My mood's been around a three": a mood rating once the scale is known.
         mood = re.search(
-            rf"\bmood\b.*?\b(?:a|at|to|around|about)\s+(?:a\s+)?{_NUM}\b{_NOT_A_RATING}", clause
+            rf"\bmood\b.*?\b(?:a|at|to|around|about)\s+(?:a\s+)?{_NUM}\b{NOT_A_RATING}", clause
         )
         if mood is not None and float(mood.group(1)) <= 10:
             add("mood_score", mood.group(1), "/10", located=False)
