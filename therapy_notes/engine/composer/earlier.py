@@ -1,5 +1,6 @@
-"""Earlier values and goals: whether a number said now is today's, one it is compared with,
-or a goal or limit set for it.
+"""Earlier values and goals: whether a number said now is today's value.
+
+A number may be one an earlier value is compared with, or a goal or limit set for it.
 
 "Up from 90 last week", "two weeks ago you were at 50 percent", "that was moderate assist":
 the words around a number say when it was taken. Today's values are recorded; earlier ones

@@ -10,6 +10,7 @@ from therapy_notes.engine.composer.body import body_part, side_of
 from therapy_notes.engine.composer.earlier import is_threshold
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.scales import NOT_A_RATING, OTHER_SCALE, PAIN_WORDS
+from therapy_notes.engine.composer.series import as_listed
 from therapy_notes.engine.composer.text import clauses
 
 _NUM = r"(\d+(?:\.\d+)?)"
@@ -160,7 +161,7 @@ _TODAYS_AGAIN = re.compile(
 def _measurements_of(sentence: str) -> tuple[dict[str, Any], ...]:
     found: list[dict[str, Any]] = []
     for clause in clauses(spoken_numbers_to_digits(sentence)):
-        values = _clause_measurements(clause)
+        values = as_listed(clause, _clause_measurements(clause))
         again = _TODAYS_AGAIN.match(clause)
         if not values and again is not None and found and "name" in found[-1]:
             values = [{**found[-1], "value": _value(again.group(1) or again.group(2))}]
@@ -438,7 +439,8 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             (e for e in out if e["value"] == second_value and e["kind"] == first["kind"]), None
         )
         if second is None:
-            out.append({**first, "value": second_value, "side": second_side})
+            unit = "/5" if first["unit"] in ("+/5", "-/5") else first["unit"]
+            out.append({**first, "value": second_value, "side": second_side, "unit": unit})
         else:
             second["side"] = second_side
     for m in re.finditer(rf"{_NUM}\s+({_TEST_COUNTS})\b", clause):
