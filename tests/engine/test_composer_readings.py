@@ -106,6 +106,10 @@ def test_a_body_part_rated_on_a_scale_is_a_pain_rating() -> None:
         ("Eighty-two over sixty... no, I'm misreading it, it's ninety-two over sixty.", 92),
         ("Thirty-one... no, hold on, I miscounted the last row. Twenty-nine.", 29),
         ("Seven. Well, no. More like six.", 6),
+        ("Four. Actually, no, more like five.", 5),
+        ("Hip flexion is one-oh-five, sorry, one-twelve.", 112),
+        ("Total is eighteen... wait, I skipped the last item. Twenty out of thirty.", 20),
+        ("Twelve, sorry, I misread that. Fourteen.", 14),
     ],
 )
 def test_a_value_taken_back_is_replaced_by_the_one_meant(said: str, meant: int) -> None:
@@ -114,7 +118,12 @@ def test_a_value_taken_back_is_replaced_by_the_one_meant(said: str, meant: int) 
 
 
 def test_a_no_that_takes_nothing_back_leaves_the_value() -> None:
-    for said in ("Pain is a three, no worse than last week.", "Two blocks, no problem at all."):
+    for said in (
+        "Pain is a three, no worse than last week.",
+        "Two blocks, no problem at all.",
+        "Six, sorry, it's been a rough week. Seven days of it.",
+        "Five... sorry, I lost my train of thought. Where was I?",
+    ):
         assert self_corrected(said) == said
 
 
@@ -124,6 +133,7 @@ def test_a_no_that_takes_nothing_back_leaves_the_value() -> None:
         ("The insomnia severity index came out at twelve.", "ISI", 12),
         ("Her AUDIT score is nine.", "AUDIT", 9),
         ("The MoCA today, twenty-six.", "MoCA", 26),
+        ("Berg total forty-four out of fifty-six.", "Berg", 44),
     ],
 )
 def test_a_score_on_a_named_instrument(said: str, unit: str, value: int) -> None:

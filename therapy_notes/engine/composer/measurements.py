@@ -208,7 +208,8 @@ _INSTRUMENT = re.compile(
     r"\b(" + "|".join(p for _, p in _INSTRUMENTS) + r")\b(?:\s+(?:score|total))?"
     r"[^.;]{0,25}?(?:\b(?:is|was|of|at|came out at|came back at|came in at|scored?|=|totals?|"
     r"total of|comes to|came to|(?:went|gone|moved|improved|rose|dropped|fell|come|came)?\s*from\s+"
-    r"\d+(?:\.\d+)?\s+(?:up\s+|down\s+)?to)|\s+(?:today|now|this (?:week|time|visit))\s*,?|\s*,)"
+    r"\d+(?:\.\d+)?\s+(?:up\s+|down\s+)?to)|\s+(?:today|now|this (?:week|time|visit))\s*,?|\s*,|"
+    r"(?<=\bscore)|(?<=\btotal))"
     r"\s+(?:(?:down|up|back)\s+(?:to\s+)?|dropped to\s+|rose to\s+)?"
     r"(?:a |an |about |around )?(\d+(?:\.\d+)?)\b"
 )

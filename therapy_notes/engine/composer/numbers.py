@@ -215,12 +215,12 @@ def _next_word(tokens: list[str], index: int) -> str:
 
 _WORD_NUMBER = (
     r"(?:\d+(?:\.\d+)?|(?:" + "|".join(sorted([*_TENS, *_UNITS], key=len, reverse=True)) + r")"
-    r"(?:[- ](?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"))?)"
+    r"(?:[- ](?:oh[- ])?(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"))?)"
     r"(?:\s+and\s+a\s+half)?"
 )
 _CORRECTION = re.compile(
-    rf"\b{_WORD_NUMBER}(?:\s*[.,]\s*|\s+)(?:no|actually|sorry|i mean|make that|or rather|"
-    r"wait)\b[\s,]*(?:more like\s+|like\s+|maybe\s+|it's\s+|i'd say\s+|(?:i'd )?call it\s+)?"
+    rf"\b{_WORD_NUMBER}(?:\s*[.,]\s*|\s+)(?:(?:no|actually|sorry|i mean|make that|or rather|"
+    r"wait)\b[\s,.]*)+(?:more like\s+|like\s+|maybe\s+|it's\s+|i'd say\s+|(?:i'd )?call it\s+)?"
     rf"(?P<meant>{_WORD_NUMBER})\b",
     re.IGNORECASE,
 )
@@ -259,6 +259,14 @@ _RETRACTED = re.compile(
     rf"(?:(?:{_RETRACTION_REASON})[\s,.]*)+",
     re.IGNORECASE,
 )
+# A value withdrawn, with what went wrong, and the one meant said first in the next
+# sentence: "twenty-two... wait, I missed the recall points. Twenty-five out of thirty."
+_WITHDRAWN = re.compile(
+    rf"{_SLIP_NUMBER}\s*(?:\.{{2,}}|\u2026|[.,])\s*(?:wait|hold on|hang on|scratch that|"
+    rf"my mistake|sorry(?=[\s,]+(?:i|that|let me)\b))\b[^.?!]*(?:\.{{2,}}|[.?!])\s*"
+    rf"(?={_WORD_NUMBER}\b(?!\s+(?:days?|weeks?|months?|years?|times|people|of)\b))",
+    re.IGNORECASE,
+)
 _RETRACTED_TO_NUMBER = re.compile(
     rf"{_SLIP}"
     rf"(?=(?:more like|like|maybe|it's|it is|make that|call it|i'd say)?\s*{_WORD_NUMBER}\b)",
@@ -273,6 +281,6 @@ def self_corrected(text: str) -> str:
     "three, three and a half", "thirty-one seconds, hmm, thirty-two really"); the value
     meant is the last one said, with the unit said with the first.
     """
-    text = _RETRACTED_TO_NUMBER.sub("", _RETRACTED.sub("", text))
+    text = _RETRACTED_TO_NUMBER.sub("", _RETRACTED.sub("", _WITHDRAWN.sub("", text)))
     text = _AMENDED.sub(lambda m: f"{m.group('meant')}{m.group('unit') or ''}", text)
     return _REFINED.sub(r"\g<meant>", _CORRECTION.sub(r"\g<meant>", text))
