@@ -15,7 +15,7 @@ from typing import Any
 from therapy_notes.engine.composer import writing
 from therapy_notes.engine.composer.body import body_part, side_of
 from therapy_notes.engine.composer.dialogue import Utterance, answer_content
-from therapy_notes.engine.composer.earlier import earlier_number, said_when
+from therapy_notes.engine.composer.earlier import earlier_number, is_earlier, said_when
 from therapy_notes.engine.composer.facts import Context, Entry, Facts
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.risks import screened_risks
@@ -27,6 +27,7 @@ from therapy_notes.engine.composer.values import (
     more_ratings,
     number_value,
     record,
+    remember_earlier,
     today_values,
 )
 
@@ -59,6 +60,10 @@ _HOW_MANY = re.compile(r"\bhow many\s+(\w+)")
 # midpoint: the tool's value is one number, and the midpoint is where the range sits.
 _RATING_RANGE = re.compile(
     r"\bbetween\s+(?:a\s+)?(\d+)\s+and\s+(?:a\s+)?(\d+)\b|\b(\d+)\s*(?:-|to|or)\s*(\d+)\b"
+)
+# The number a rating is: not one of a time said with it ("two weeks ago I was at a three").
+_RATED_NUMBER = re.compile(
+    r"(?<![\d.])\d+(?:\.\d+)?(?![\d])(?!\s*(?:days?|weeks?|months?|years?|times|o'clock)\b)"
 )
 _HOW_FAR = re.compile(r"\bhow far\b|\bhow (?:long|much) (?:a )?distance\b")
 _WALKED = re.compile(
@@ -130,7 +135,8 @@ def answer_question(
         and topic in ("pain", "mood", "anxiety", "energy")
         and (_SCALE.search(q) or topic == "pain")
     ):
-        value = number_value(number.group(0))
+        rated = _RATED_NUMBER.search(spoken_numbers_to_digits(answer))
+        value = number_value((rated or number).group(0))
         span = _RATING_RANGE.search(spoken_numbers_to_digits(answer))
         if span is not None:
             low, high = (float(g) for g in span.groups() if g is not None)
@@ -153,6 +159,15 @@ def answer_question(
                 m = {"kind": "mood_score", "value": value, "unit": "/10"}
             else:
                 m = {"kind": "other", "value": value, "unit": "/10", "name": topic}
+            said = spoken_numbers_to_digits(answer)
+            if is_earlier(m, said, len(re.findall(r"(?<![\d.])\d+", said))):
+                # "Last time I said a six. Today it's a four.": the earlier rating, which
+                # today's is compared with when the reply goes on to give it.
+                remember_earlier(m, said_when(said), context)
+                context.rating = m
+                text = writing.earlier_rating_text(m, said_when(said))
+                facts.entries.append(Entry("subjective", text, ids))
+                return True
             record(m, ids, context, facts)
             if m["kind"] == "pain_score":
                 context.rating = m
@@ -403,7 +418,9 @@ def _question_phrase(question: str) -> str:
 
 def _after_number(sentence: str) -> str:
     text = spoken_numbers_to_digits(sentence)
-    match = re.search(r"\d+(?:\.\d+)?(?:\s*(?:out of|/)\s*\d+)?", text)
+    rated = _RATED_NUMBER.search(text)
+    start = rated.start() if rated is not None else 0
+    match = re.compile(r"\d+(?:\.\d+)?(?:\s*(?:out of|/)\s*\d+)?").search(text, start)
     if match is None:
         return ""
     return text[match.end() :].strip(" ,.;-")

@@ -18,8 +18,11 @@ from therapy_notes.engine.composer.text import normalise
 EARLIER_TIME = re.compile(
     r"\b(last (week|session|time|visit|month|appointment)|the (week|session|visit) before|"
     r"(\d+|a|two|three|few|a few|a couple of) (weeks?|months?|days?) (ago|back)|"
-    r"at (the|your) (initial |first )?(eval\w*|assessment|intake|start)|"
-    r"when (we|you) (started|began|first came)|"
+    r"at (the|your) (initial |first )?(eval\w*|assessment|intake|start)|on admission|"
+    r"when (we|you|she|he|they) (started|began|first came|first started|came (out of|home from|"
+    r"back from) (the )?(hospital|rehab|surgery)|were (discharged|admitted)|got home)|"
+    r"(back )?in (january|february|march|april|june|july|august|september|october|november|"
+    r"december)|"
     r"initially|at intake|previously|before (surgery|the surgery|treatment))\b"
 )
 EARLIER_BEFORE = re.compile(
@@ -39,6 +42,9 @@ _LATER_FROM = re.compile(r"\b(up|down|improved|increased|decreased|better|worse)
 """"You were 82 percent intelligible, up from 68": the value compared with comes after."""
 _NEW_CLAUSE = re.compile(r",\s*(?:and|but|so|though|although|while)\s+|;\s*")
 _PRESENT = re.compile(r"\b(today|now|this (week|time|session|morning))\b")
+
+
+_TIME_NUMBER = re.compile(r"\b\d+\s+(?:weeks?|months?|days?)\s+(?:ago|back)\b")
 
 
 def is_earlier(m: dict[str, Any], text: str, count: int) -> bool:
@@ -66,16 +72,14 @@ def is_earlier(m: dict[str, Any], text: str, count: int) -> bool:
             # "was 90" is earlier only if the sentence says when; "the longest block was
             # about three seconds" is today's.
             return True
-        if re.match(r"^\s*(degrees?|/\s*\d+|out of \d+|%|percent|hours?|feet)?\W*", after) and (
-            EARLIER_TIME.match(
-                re.sub(
-                    r"^\s*(degrees?|/\s*\d+|out of \d+|%|percent|hours?|feet)?"
-                    r"\W*",
-                    "",
-                    after,
-                )
-            )
-        ):
+        time = EARLIER_TIME.match(
+            re.sub(r"^\s*(degrees?|/\s*\d+|out of \d+|%|percent|hours?|feet)?\W*", "", after)
+        )
+        rest = _TIME_NUMBER.sub("", after)
+        told = time is not None and re.search(r"\d", _PRESENT.split(rest, maxsplit=1)[0])
+        if time is not None and not told:
+            # "Ninety degrees last week": the time said after the value is its time, unless
+            # the time goes on to a value of its own ("four, last week it was a six").
             return True
     if count != 1 or _PRESENT.search(text):
         return False

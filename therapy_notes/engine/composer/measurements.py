@@ -249,7 +249,13 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             continue  # "an audit of your week": the everyday word, not the test
         if name == "TUG":
             # A timed test's result is its time: "TUG 12.4 seconds".
-            out.append({"kind": "duration", "value": _value(m.group(2)), "unit": "seconds"})
+            tug = {
+                "kind": "duration",
+                "value": _value(m.group(2)),
+                "unit": "seconds",
+                "name": "tug",
+            }
+            out.append(tug)
             continue
         score = {"kind": "other", "unit": name, "name": name.lower().replace("-", "")}
         out.append({**score, "value": _value(m.group(2))})

@@ -117,7 +117,7 @@ def today_values(
             # The side was said once for the joint ("on the right"), not with every value.
             m = {**m, "side": context.side}
         if is_earlier(m, digits, _count_numbers(digits)):
-            context.values[_key(m, context)] = (float(m["value"]), said_when(digits))
+            remember_earlier(m, said_when(digits), context)
             continue
         today.append(m)
     for m in today:
@@ -480,6 +480,11 @@ def record(m: dict[str, Any], ids: tuple[str, ...], context: Context, facts: Fac
         )
     context.values[key] = (float(m["value"]), "")
     context.last = (m, ids)
+
+
+def remember_earlier(m: dict[str, Any], when: str, context: Context) -> None:
+    """Keep a value said for an earlier time: today's same value is compared with it."""
+    context.values[_key(m, context)] = (float(m["value"]), when)
 
 
 def _key(m: dict[str, Any], context: Context) -> tuple[str, str, str, str]:

@@ -307,6 +307,53 @@ def _where(m: Mapping[str, Any]) -> str:
     return " ".join(w for w in (side, part) if w)
 
 
+def _since(when: str) -> str:
+    """When the earlier value was taken, as the span of a change ("since last week").
+
+    The words said for the time ("at your assessment", "two weeks ago", "when you came out
+    of hospital", "initially") read as a span: "since your assessment", "over 2 weeks",
+    "since client came out of hospital"; a time with no point to count from says nothing.
+    """
+    when = when.strip()
+    ago = re.fullmatch(r"(.+?) (?:ago|back)", when)
+    if ago is not None:
+        return f" over {ago.group(1)}"
+    if when in ("initially", "previously"):
+        return ""
+    if re.fullmatch(r"when we (?:started|began)", when):
+        return " since the start of treatment"
+    when = re.sub(r"^(?:at|on) (?=the |your |intake|admission)|^(?:back )?in ", "", when)
+    when = re.sub(r"^when you\b", "client", re.sub(r"^when (?=she|he|they)", "", when))
+    when = re.sub(r"^your\b", "the", re.sub(r"^before (?=(?:the )?surgery)", "", when))
+    if when in _MONTHS:
+        when = when.capitalize()
+    return f" since {when}" if when else ""
+
+
+_MONTHS = frozenset(
+    {
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    }
+)
+
+
+def earlier_rating_text(m: Mapping[str, Any], when: str) -> str:
+    """A rating the client gives for an earlier time ("Client rated knee pain 7/10 last week.")."""
+    rated = measurement_text(m, self_rated=True).replace("Client rates ", "Client rated ", 1)
+    return _sentence(f"{rated.rstrip('.')} {when}".rstrip())
+
+
 def measurement_text(m: Mapping[str, Any], *, motion: str = "", self_rated: bool = False) -> str:
     """A measured value as a note states it ("Right shoulder flexion 110 degrees.")."""
     kind, value, unit = str(m.get("kind")), _number(m.get("value")), str(m.get("unit") or "")
@@ -341,7 +388,8 @@ def measurement_text(m: Mapping[str, Any], *, motion: str = "", self_rated: bool
     if kind == "duration":
         if self_rated:
             return _sentence(f"Client reports {value} {unit}")
-        return _sentence(f"Duration {value} {unit}")
+        timed = _NAMES.get(str(m.get("name") or "").lower(), "")
+        return _sentence(f"{timed + ' time' if timed else 'Duration'} {value} {unit}")
     name = _NAMES.get(str(m.get("name") or "").lower(), "")
     if name:
         return _sentence(f"{name} score {value}")
@@ -371,16 +419,22 @@ def progress_text(
     # the clinician are all better.
     lower_is_better = (
         kind == "pain_score"
-        or (kind == "other" and name in _LOWER_IS_BETTER)
+        or (kind in ("other", "duration") and name in _LOWER_IS_BETTER)
         or (kind == "assistance_level" and unit == "%")
     )
     if value == earlier:
         trend = "unchanged at"
+    elif kind == "duration" and name not in _LOWER_IS_BETTER:
+        # A time is better shorter for a timed task and longer for a hold or a walk, which
+        # the words do not always say: the change is stated, not judged.
+        trend = "decreased from" if value < earlier else "increased from"
     elif (value < earlier) == lower_is_better:
         trend = "improved from"
     else:
         trend = "declined from" if kind != "pain_score" else "increased from"
     unit_text = unit if unit.startswith("/") or unit == "%" else ""
+    if kind in ("duration", "distance") and unit:
+        unit_text = f" {unit}"
     if kind == "range_of_motion":
         unit_text = f" {unit}" if unit in ("millimeters", "centimeters") else " degrees"
     if unit in ("kg", "lb"):
@@ -392,8 +446,9 @@ def progress_text(
         "strength_grade": f"{where} strength" if where else "Strength",
         "mood_score": "Mood",
         "other": f"{name} score" if name and name[0].isalpha() else "Score",
+        "duration": f"{name} time" if name in _NAMES.values() else "Time",
     }.get(kind, kind.replace("_", " ").capitalize())
-    since = f" since {when}" if when else ""
+    since = _since(when)
     if trend == "unchanged at":
         return _sentence(f"{subject} unchanged at {_number(value)}{unit_text}{since}")
     return _sentence(
