@@ -330,3 +330,16 @@ def test_more_vital_signs_a_signed_range_and_inches() -> None:
     assert _values(("Clinician", "Reading rate was one fifteen words per minute.")) == [
         ("other", 115, "per minute")
     ]
+
+
+def test_the_time_a_test_is_given_is_no_result() -> None:
+    for said in (
+        "Sit to stand, as many as you can in thirty seconds.",
+        "Nine-hole peg, right hand, one minute, go.",
+    ):
+        assert measured(composed(("Clinician", said))) == [], said
+    calls = composed(
+        ("Clinician", "Box and block, left hand, one minute, go."),
+        ("Clinician", "Thirty-one blocks."),
+    )
+    assert [(m["value"], m["unit"]) for m in measured(calls)] == [(31, "blocks")]

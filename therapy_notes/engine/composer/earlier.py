@@ -111,7 +111,7 @@ def earlier_number(text: str) -> float | None:
 _THRESHOLD_BEFORE = re.compile(
     r"\b(under|below|over|above|less than|more than|fewer than|at least|at most|up to|"
     r"goal\w*(\s+\w+){0,3}?|target\w*(\s+\w+){0,3}?|aim\w*\s+for|until\s+(\w+\s+){0,5}?"
-    r"(is|are|gets?|comes?|reach\w*)|within|no more than|as many\s+\w+\s+as\s+"
+    r"(is|are|gets?|comes?|reach\w*)|within|no more than|as many(\s+\w+)?\s+as\s+"
     r"(you|she|he|they)\s+can\s+in)\s+(about\s+|around\s+|a\s+)?$"
 )
 

@@ -423,6 +423,8 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             clause[m.end() :],
         ):
             continue  # "about ten minutes left": the session's clock, not a value measured
+        if re.match(r"\s*[,.]?\s*(?:go|start|begin|ready|starting now)\b", clause[m.end() :]):
+            continue  # "one minute, go": the time a test is given, not its result
         unit = {"s": "seconds", "m": "minutes", "h": "hours"}[m.group(2)[0]]
         add("duration", m.group(1), unit, located=False, at=m.start())
     for m in re.finditer(rf"{_NUM}\s*(feet|foot|ft|meters?|metres?|yards?|miles?)\b", clause):
