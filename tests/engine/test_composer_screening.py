@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.engine.composer_calls import composed, flagged, texts
+from therapy_notes.domain.notes import RiskKind
+from therapy_notes.engine.composer.risks import screened_risks
 
 
 def test_feeling_safe_at_home_is_a_denial_not_a_flag() -> None:
@@ -401,3 +403,10 @@ def test_medicine_not_taken_and_then_kept_back_is_preparation() -> None:
         ),
     )
     assert flagged(calls) == []
+
+
+def test_falling_asleep_in_a_question_is_no_falls_screen() -> None:
+    assert screened_risks("How long does it take you to fall asleep these days?") == []
+    assert screened_risks("Have you had any trips or falls since last time?") == [
+        RiskKind.FALL_RISK
+    ]

@@ -44,8 +44,9 @@ _NOT_SPORT = (
     r"tennis|golf|pool|darts|quiz|tournament|cup|play-?offs?)\b|\s+to\s+it\b)"
 )
 _INJURY = r"(?:bruis\w*|black eyes?|welts?|marks|injur\w*|fractur\w*|burns|cuts|scratches)"
-# "Fall asleep", "fell apart", "falls on a Monday", "fell behind": the verb, not a fall.
-_NOT_A_FALL = (
+# "Fall asleep", "fell apart", "falls on a Monday", "fell behind": the verb, not a fall
+# (read by the fall cues here and the fall screen's question in risks.py).
+NOT_A_FALL = (
     r"(?!\s+(?:semester|term|season|break|colou?rs|leaves|classes|quarter|festival|fashion|"
     r"asleep|apart|behind|through|in love|short|ill|sick|silent|into place|for it|about laughing|"
     r"on (?:a |the )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|"
@@ -276,7 +277,7 @@ RISK_CUES: dict[RiskKind, re.Pattern[str]] = {
         rf"(?:my|his|her|their)\s+(?:ex-)?{PERSON}\b"
     ),
     RiskKind.FALL_RISK: re.compile(
-        rf"\bfell\b{_NOT_A_FALL}|\bfalls?\b{_NOT_A_FALL}|\bfalling\b{_NOT_A_FALL}|"
+        rf"\bfell\b{NOT_A_FALL}|\bfalls?\b{NOT_A_FALL}|\bfalling\b{NOT_A_FALL}|"
         # A fall as screening defines it (STEADI, WHO): coming to rest on the floor or
         # ground without meaning to, however it is told.
         r"\bended up on the (floor|ground)\b|\btook (a|another) (tumble|spill|fall)\b|"

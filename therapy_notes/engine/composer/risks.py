@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from therapy_notes.domain.notes import RiskKind
 from therapy_notes.engine.composer.risk_cues import (
+    NOT_A_FALL,
     PERSON,
     RISK_CUES,
     VIOLENT_VERB,
@@ -427,7 +428,9 @@ _SCREENS: dict[RiskKind, re.Pattern[str]] = {
         r"cards?|checks?)\b|\b(keep|keeping|kept|prevent\w*|stop\w*)\s+you\s+from\b|"
         r"\bmake\w*\s+you\s+(feel\s+)?(afraid|scared|unsafe|frightened)\b|\bagainst your will\b"
     ),
-    RiskKind.FALL_RISK: re.compile(r"\b(fall|falls|fallen|fell|trip\w*|los\w* your balance)\b"),
+    RiskKind.FALL_RISK: re.compile(
+        rf"\b(fall|falls|fallen|fell|trip\w*|los\w* your balance)\b{NOT_A_FALL}"
+    ),
 }
 
 
