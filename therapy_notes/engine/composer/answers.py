@@ -20,6 +20,7 @@ from therapy_notes.engine.composer.facts import Context, Entry, Facts
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.risks import screened_risks
 from therapy_notes.engine.composer.screening import flag_stated, screen_answer
+from therapy_notes.engine.composer.sleep import sleep_values
 from therapy_notes.engine.composer.text import clean_sentence, normalise
 from therapy_notes.engine.composer.values import (
     bare_rating_number,
@@ -79,6 +80,7 @@ _HOW_LONG_TO = re.compile(
     r"\bhow\s+long\s+(?:can|could)\s+you\b|\bhow\s+long\s+(?:do|did)\s+you\s+(?:sleep|nap|walk|"
     r"stand|sit|last|manage)\b|\bhow\s+long\s+(?:is|was)\s+(?:the|your|a)\s+(?:nap|walk)\b"
 )
+_HOURS_SAID = re.compile(r"(\d+(?:\.\d+)?)\s*(?:hours?|hrs?)\b")
 _TIME_SAID = re.compile(r"(\d+(?:\.\d+)?)\s*(seconds|minutes|hours|second|minute|hour)\b")
 _PERIOD = re.compile(
     r"\b(this week|this past week|last week|since (?:last time|we last met|our last session)|"
@@ -206,13 +208,22 @@ def answer_question(
         facts.entries.append(Entry("subjective", _with_unit(text, m), ids))
         return True
     took = _HOW_LONG_TO.search(q)
-    timed = _TIME_SAID.search(spoken_numbers_to_digits(answer)) if took else None
+    timed = _TIME_SAID.search(spoken_numbers_to_digits(_one_unit(answer))) if took else None
     if _said_in_unit(timed, "duration", sentence, ids, context, facts):
         # "How long does it take you to fall asleep?" "Forty-five minutes, at least.": the
         # time a task takes, in the unit the reply gives.
         return True
-    if number is not None and topic == "sleep" and re.search(r"\bhours?\b|^\W*\w+\W*\d", answer):
-        m = {"kind": "duration", "value": number_value(number.group(0)), "unit": "hours"}
+    slept = _HOURS_SAID.search(spoken_numbers_to_digits(answer)) or re.match(
+        r"^\W*\w+\W*(\d+(?:\.\d+)?)", spoken_numbers_to_digits(answer)
+    )
+    if (
+        topic == "sleep"
+        and slept is not None
+        and not sleep_values(spoken_numbers_to_digits(answer))
+    ):
+        # "Maybe five, on and off.", "about six hours": the hours slept; the time it takes
+        # to fall asleep, the wakings and the naps are values of their own.
+        m = {"kind": "duration", "value": number_value(slept.group(1)), "unit": "hours"}
         record(m, ids, context, facts)
         facts.entries.append(Entry("subjective", _topic_report("sleep", sentence), ids))
         return True
@@ -254,6 +265,13 @@ def answer_question(
     return False
 
 
+def _one_unit(answer: str) -> str:
+    """A time said with "a" or "half" as a number ("about an hour" -> "about 1 hour")."""
+    answer = re.sub(r"\bhalf an? hour\b", "30 minutes", answer)
+    answer = re.sub(r"\ban? (hour|minute) and a half\b", r"1.5 \1s", answer)
+    return re.sub(r"\ban? (hour|minute)\b", r"1 \1", answer)
+
+
 def _said_in_unit(
     said: re.Match[str] | None,
     kind: str,
@@ -265,7 +283,8 @@ def _said_in_unit(
     """Record a reply's number with the unit it was said in (groups: value, unit)."""
     if said is None:
         return False
-    m = {"kind": kind, "value": number_value(said.group(1)), "unit": said.group(2)}
+    unit = said.group(2) if said.group(2).endswith("s") else f"{said.group(2)}s"
+    m = {"kind": kind, "value": number_value(said.group(1)), "unit": unit}
     record(m, ids, context, facts)
     facts.entries.append(Entry("subjective", writing.client_report(sentence), ids))
     return True

@@ -11,6 +11,7 @@ from therapy_notes.engine.composer.earlier import is_threshold
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.scales import NOT_A_RATING, OTHER_SCALE, PAIN_WORDS
 from therapy_notes.engine.composer.series import as_listed
+from therapy_notes.engine.composer.sleep import sleep_values
 from therapy_notes.engine.composer.text import clauses
 
 _NUM = r"(\d+(?:\.\d+)?)"
@@ -493,6 +494,13 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         fim = level if level is not None else _FIM_BY_WORD[match.group(1)]
         add("assistance_level", str(fim), "FIM level", located=False)
         break
+    for value in sleep_values(clause):
+        # "Forty minutes to fall asleep", "a two-hour nap": the time read above as a bare
+        # duration is the sleep history's, named for what it is of.
+        same = next((e for e in out if _same_time(e, value)), None)
+        if same is not None:
+            out.remove(same)
+        out.append(value)
     share = _ASSIST_SHARE.search(clause)
     if share is not None:
         # "Minimal assist, about 25 percent help from me": one level of assistance, said
@@ -505,6 +513,13 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         ]
         out.append({"kind": "assistance_level", "value": value, "unit": "%"})
     return out
+
+
+def _same_time(found: dict[str, Any], sleep: dict[str, Any]) -> bool:
+    return found["kind"] == sleep["kind"] and (found["value"], found["unit"]) == (
+        sleep["value"],
+        sleep["unit"],
+    )
 
 
 _TEST_NAME = re.compile(
