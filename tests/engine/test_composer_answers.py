@@ -63,3 +63,19 @@ def test_a_client_echoing_the_clinicians_number_records_nothing_new() -> None:
         ("Client", "Nine out of twelve. Is that okay?"),
     )
     assert [m["value"] for m in measured(calls)] == [9]
+
+
+def test_further_ratings_in_a_reply_take_what_they_name_and_when_they_hold() -> None:
+    calls = composed(
+        ("Clinician", "How is the pain today?"),
+        ("Client", "Back's a three. The leg is more like five."),
+    )
+    assert [(m["value"], m["body_part"]) for m in measured(calls)] == [(3, "back"), (5, "leg")]
+    calls = composed(
+        ("Clinician", "How is the knee pain, zero to ten?"),
+        ("Client", "A three in the morning, a five by evening."),
+    )
+    assert texts(calls) == [
+        "Client rates knee pain 3/10 in the morning.",
+        "Client rates knee pain 5/10 by evening.",
+    ]  # two conditions of one day, not a change

@@ -30,6 +30,7 @@ from therapy_notes.engine.composer.values import (
     record,
     remember_earlier,
     today_values,
+    with_condition,
 )
 
 # Words that name a self-rated scale in a question ("where's your mood, zero to ten?").
@@ -185,7 +186,9 @@ def answer_question(
                 progress = writing.progress_text(m, earlier, when=said_when(normalise(rest)))
                 facts.entries.append(Entry("assessment", progress, ids))
             elif m["kind"] == "pain_score" and more_ratings(rest, m, ids, context, facts):
-                pass  # "a three in the morning, a five by evening": each is a rating
+                # "a three in the morning, a five by evening": each is a rating, with when
+                first = facts.entries.index(next(e for e in facts.entries if e.text == text))
+                facts.entries[first] = Entry("subjective", with_condition(text, rest), ids)
             elif len(rest.split()) >= 4:
                 facts.entries.append(Entry("subjective", writing.client_report(rest), ids))
             return True

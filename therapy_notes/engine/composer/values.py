@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from therapy_notes.engine.composer import writing
-from therapy_notes.engine.composer.body import side_of
+from therapy_notes.engine.composer.body import body_part, side_of
 from therapy_notes.engine.composer.earlier import (
     EARLIER_BEFORE,
     EARLIER_TIME,
@@ -356,16 +356,39 @@ def more_ratings(
     if PAST.search(digits):
         return False  # "it was more like a five when I came in": not today's
     found = False
+    start = 0
     for said in _RATING.finditer(digits):
         value = number_value(said.group(1))
+        part = body_part(digits[start : said.start()]) if m["kind"] == "pain_score" else ""
+        start = said.end()
         if float(value) <= 10:
             again = {**m, "value": value}
-            record(again, ids, context, facts)
-            facts.entries.append(
-                Entry("subjective", writing.measurement_text(again, self_rated=True), ids)
+            if part and part != m.get("body_part"):
+                # "Back's a three, the leg is more like five": the rating of what it names.
+                again = {k: v for k, v in again.items() if k != "side"} | {"body_part": part}
+            record(again, ids, context, facts, compared=False)
+            text = with_condition(
+                writing.measurement_text(again, self_rated=True), digits[said.end() :]
             )
+            facts.entries.append(Entry("subjective", text, ids))
             found = True
     return found
+
+
+# When a rating holds, said straight after it: "a three in the morning", "a six when I
+# walk", "five at rest".
+_CONDITION = re.compile(
+    r"^\W*((?:in|at|by|when|with|after|before|during|on|first thing|last thing|walking|"
+    r"sitting|standing|lying)\b[^,;.\d]{0,40}?)\s*(?:[,;.]|\band\b|\bbut\b|$)"
+)
+
+
+def with_condition(text: str, after: str) -> str:
+    """A rating's entry with the condition said after its number, if one is."""
+    condition = _CONDITION.match(after)
+    if condition is None:
+        return text
+    return f"{text.rstrip('.')} {writing.client_phrase(condition.group(1))}."
 
 
 def bare_rating_number(digits: str) -> re.Match[str] | None:
@@ -454,10 +477,21 @@ def earlier_only(sentence: str, context: Context, ids: tuple[str, ...], facts: F
     return True
 
 
-def record(m: dict[str, Any], ids: tuple[str, ...], context: Context, facts: Facts) -> None:
-    """Record today's value, with progress against the same value measured before."""
+def record(
+    m: dict[str, Any],
+    ids: tuple[str, ...],
+    context: Context,
+    facts: Facts,
+    *,
+    compared: bool = True,
+) -> None:
+    """Record today's value, with progress against the same value measured before.
+
+    Without `compared`, the value is another of the same reply's ratings under another
+    condition ("a three in the morning, a five by evening"), which is no change.
+    """
     key = _key(m, context)
-    earlier = context.values.get(key)
+    earlier = context.values.get(key) if compared else None
     facts.measurements.append(({k: v for k, v in m.items() if k != "name"}, ids))
     if earlier is not None and m["kind"] in (
         "range_of_motion",

@@ -105,6 +105,11 @@ def client_report(sentence: str, *, verb: str = "reports") -> str:
     return _sentence(f"Client {verb} {body}")
 
 
+def client_phrase(phrase: str) -> str:
+    """Part of a client's sentence in the third person ("when I walk" -> "when they walk")."""
+    return _swap(_tidy(phrase), _CLIENT_PRONOUNS)
+
+
 def client_quote(sentence: str, *, lead: str) -> str:
     """A clinically important statement in the client's own words."""
     words = re.sub(r"\s+", " ", sentence).strip().rstrip(".")
