@@ -79,3 +79,11 @@ def test_further_ratings_in_a_reply_take_what_they_name_and_when_they_hold() -> 
         "Client rates knee pain 3/10 in the morning.",
         "Client rates knee pain 5/10 by evening.",
     ]  # two conditions of one day, not a change
+
+
+def test_a_rating_said_with_an() -> None:
+    calls = composed(
+        ("Clinician", "Rate the back pain, zero to ten."),
+        ("Client", "An eight this morning, by lunchtime it's an eight too."),
+    )
+    assert [m["value"] for m in measured(calls)] == [8, 8]

@@ -110,6 +110,8 @@ def test_a_body_part_rated_on_a_scale_is_a_pain_rating() -> None:
         ("Hip flexion is one-oh-five, sorry, one-twelve.", 112),
         ("Total is eighteen... wait, I skipped the last item. Twenty out of thirty.", 20),
         ("Twelve, sorry, I misread that. Fourteen.", 14),
+        ("That's one-sixty, sorry, one-fifty, the arm dropped.", 150),
+        ("Six. Well, actually, no, more like five.", 5),
     ],
 )
 def test_a_value_taken_back_is_replaced_by_the_one_meant(said: str, meant: int) -> None:

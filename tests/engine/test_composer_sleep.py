@@ -25,6 +25,8 @@ from therapy_notes.engine.composer.sleep import sleep_values
         ("Like a two-hour nap every afternoon.", [(2, "hours", "nap")]),
         ("I nap most days for about ninety minutes.", [(90, "minutes", "nap")]),
         ("I'm up four times a night with the baby.", [(4, "wakings a night", "")]),
+        ("I wake up twice, sometimes more.", [(2, "wakings a night", "")]),
+        ("I'm up three times to use the toilet.", [(3, "wakings a night", "")]),
         ("Wait a minute, I get up at six.", []),
     ],
 )

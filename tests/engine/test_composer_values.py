@@ -343,3 +343,23 @@ def test_the_time_a_test_is_given_is_no_result() -> None:
         ("Clinician", "Thirty-one blocks."),
     )
     assert [(m["value"], m["unit"]) for m in measured(calls)] == [(31, "blocks")]
+
+
+def test_a_goal_said_after_todays_value_leaves_todays_value() -> None:
+    calls = composed(("Clinician", "Hip flexion is one-ten today, and the goal is one-twenty."))
+    assert [(m["kind"], m["value"]) for m in measured(calls)] == [("range_of_motion", 110)]
+    assert measured(composed(("Clinician", "The goal is one-twenty by March."))) == []
+
+
+def test_a_force_said_by_side_is_a_strength_reading() -> None:
+    found = find_measurements("Right thirty-one kilos, left twenty-four.")
+    got = [(m["kind"], m["value"], m["unit"], m["side"]) for m in found]
+    assert got == [("strength_grade", 31, "kg", "right"), ("strength_grade", 24, "kg", "left")]
+
+
+def test_a_timed_tests_name_with_a_hyphen_carries_no_value() -> None:
+    calls = composed(
+        ("Clinician", "Thirty-second sit to stand, as many as you can in thirty seconds, go."),
+        ("Clinician", "Thirteen."),
+    )
+    assert [(m["kind"], m["value"]) for m in measured(calls)] == [("repetitions", 13)]

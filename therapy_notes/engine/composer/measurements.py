@@ -100,7 +100,7 @@ def _bare_rating(clause: str, part: str) -> re.Match[str] | None:
         anchor = re.search(rf"\b{part}", clause)
     if anchor is None:
         return None
-    rating = re.compile(rf"\b(?:a|at|to)\s+(?:a\s+)?{_NUM}\b{NOT_A_RATING}")
+    rating = re.compile(rf"\b(?:a|an|at|to)\s+(?:an?\s+)?{_NUM}\b{NOT_A_RATING}")
     return rating.search(clause, anchor.end())
 
 
@@ -395,8 +395,10 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             e["kind"] == "range_of_motion" and e["value"] == _value(m.group(1)) for e in out
         ):
             add("range_of_motion", m.group(1), "degrees")
-    if re.search(r"\b(grip|pinch|strength|dynamometer|force)\b", clause) or _SIDE_PAIR.search(
-        clause
+    if (
+        re.search(r"\b(grip|pinch|strength|dynamometer|force)\b", clause)
+        or _SIDE_PAIR.search(clause)
+        or _SIDE_FIRST_PAIR.search(clause)
     ):
         # A force in pounds or kilograms with a side is a strength reading, not a weight.
         for m in re.finditer(rf"{_NUM}\s*(kilograms?|kilos?|kgs?|pounds?|lbs?)\b", clause):
@@ -523,7 +525,7 @@ def _same_time(found: dict[str, Any], sleep: dict[str, Any]) -> bool:
 
 
 _TEST_NAME = re.compile(
-    r"\b(\d+)\s+(minute|min|meter|metre|m|second|sec|foot|yard|hole|times?|point)\s+"
+    r"\b(\d+)[\s-]+(minute|min|meter|metre|m|second|sec|foot|yard|hole|times?|point)\s+"
     r"(walk|step|chair|sit|stand|peg|run|push|hop|shuttle|discrimination)"
 )
 _VITALS = re.compile(

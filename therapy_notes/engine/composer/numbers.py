@@ -213,14 +213,26 @@ def _next_word(tokens: list[str], index: int) -> str:
     return ""
 
 
+_UNIT_WORDS = "|".join(sorted(_UNITS, key=len, reverse=True))
+_TENS_WORDS = "|".join(sorted(_TENS, key=len, reverse=True))
+# A number said in words: "seven", "twenty-two", "one-fifty", "one-forty-five", "one-oh-five".
 _WORD_NUMBER = (
     r"(?:\d+(?:\.\d+)?|(?:" + "|".join(sorted([*_TENS, *_UNITS], key=len, reverse=True)) + r")"
-    r"(?:[- ](?:oh[- ])?(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"))?)"
+    r"(?:[- ](?:oh[- ](?:"
+    + _UNIT_WORDS
+    + r")|(?:"
+    + _TENS_WORDS
+    + r")(?:[- ](?:"
+    + _UNIT_WORDS
+    + r"))?|(?:"
+    + _UNIT_WORDS
+    + r")))?)"
     r"(?:\s+and\s+a\s+half)?"
 )
 _CORRECTION = re.compile(
-    rf"\b{_WORD_NUMBER}(?:\s*[.,]\s*|\s+)(?:(?:no|actually|sorry|i mean|make that|or rather|"
-    r"wait)\b[\s,.]*)+(?:more like\s+|like\s+|maybe\s+|it's\s+|i'd say\s+|(?:i'd )?call it\s+)?"
+    rf"\b{_WORD_NUMBER}(?:\s*[.,]\s*|\s+)(?:well[\s,]+)?(?:(?:no|actually|sorry|i mean|make that|"
+    r"or rather|wait)\b[\s,.]*)+"
+    r"(?:more like\s+|like\s+|maybe\s+|it's\s+|i'd say\s+|(?:i'd )?call it\s+)?"
     rf"(?P<meant>{_WORD_NUMBER})\b",
     re.IGNORECASE,
 )

@@ -32,9 +32,11 @@ _LATENCY = (
     re.compile(rf"\b{_AMOUNT}{_BEFORE_SLEEP}"),
     re.compile(rf"\blie\s+(?:there\s+|awake\s+)*(?:for\s+)?{_AMOUNT}\s+before\b"),
 )
+_TIMES = r"(?:(\d+)\s+times|(once|twice))"
 _WAKINGS = re.compile(
     r"\b(?:wake|waking|woke|get|getting|got)\s+(?:up\s+)?(?:about\s+|around\s+|maybe\s+|"
-    r"like\s+)?(\d+)\s+times\b|\bup\s+(\d+)\s+times\s+(?:a|in the|every|each)\s+night\b"
+    rf"like\s+)?{_TIMES}\b|\b(?:i'm|i am|she's|he's|they're)\s+up\s+(?:about\s+|around\s+)?"
+    rf"{_TIMES}\b|\bup\s+{_TIMES}\s+(?:a|in the|every|each)\s+night\b"
 )
 _NAP = (
     re.compile(rf"\b{_AMOUNT}\s+naps?\b"),
@@ -50,7 +52,8 @@ def sleep_values(clause: str) -> list[dict[str, Any]]:
         found.append({**_duration(latency), "name": "sleep_latency"})
     wakings = _WAKINGS.search(clause)
     if wakings is not None:
-        count = int(wakings.group(1) or wakings.group(2))
+        said = next(g for g in wakings.groups() if g is not None)
+        count = {"once": 1, "twice": 2}.get(said) or int(said)
         found.append({"kind": "other", "value": count, "unit": "wakings a night"})
     nap = _first(_NAP, clause)
     if nap is not None:

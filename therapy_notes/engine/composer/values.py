@@ -49,7 +49,7 @@ _GOAL = re.compile(
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _PRESENT = re.compile(r"\b(today|now|this (week|time|session|morning))\b")
 _RATING = re.compile(
-    r"(?:^|\b(?:a|at|to|about|around|like|maybe|probably|say|call it)\s+(?:a\s+)?)"
+    r"(?:^|\b(?:a|an|at|to|about|around|like|maybe|probably|say|call it)\s+(?:an?\s+)?)"
     r"(\d+(?:\.\d+)?)\b(?!\s*(?:degrees?|%|percent|seconds?|minutes?|hours?|days?|weeks?|"
     r"months?|years?|times|feet|foot|meters?|yards?|miles?|blocks?|steps?|reps|sets?|pounds?|"
     r"kilos?|o'clock|am\b|pm\b|\.\d|/|out of (?!10|ten)))"
@@ -70,9 +70,14 @@ def today_values(
     side of the test just given.
     """
     digits = spoken_numbers_to_digits(normalise(sentence))
-    if _GOAL.search(digits):
-        return []  # "Goal for the next two weeks: eight out of ten": not today's value
+    goal = _GOAL.search(digits)
     found = find_measurements(sentence)
+    if goal is not None:
+        # "Goal for the next two weeks: eight out of ten" is no value of today's; "flexion
+        # is one-sixty today, and the goal is one-seventy" keeps what comes before the goal.
+        found = [m for m in found if _said_before(m, digits, goal.start())]
+        if not found:
+            return []
     today: list[dict[str, Any]] = []
     tested_used = False
     for i, m in enumerate(found):
@@ -155,7 +160,7 @@ _COUNT_ASKED = re.compile(
 _COUNT_REPORTED = re.compile(
     r"^\W*(?:that's\s+|that was\s+|(?:you|she|he|they)\s+(?:did|got|managed|completed)\s+)?"
     r"(?:all\s+)?"
-    r"(\d+)(?:\s*(?:out of|/|of)\s*(?:the\s+)?(\d+))?\b(?!\s*(?:degrees?|%|percent|seconds?|"
+    r"(\d+)(?:\s*(?:out of|/|of)\s*(?:the\s+)?(\d+))?\b(?![\s-]*(?:degrees?|%|percent|seconds?|"
     r"minutes?|hours?|feet|foot|meters?|pounds?|lbs?|kilos?|kgs?|per|a (?:second|minute)|\.\d))"
 )
 
@@ -524,6 +529,11 @@ def remember_earlier(m: dict[str, Any], when: str, context: Context) -> None:
 def _key(m: dict[str, Any], context: Context) -> tuple[str, str, str, str]:
     motion = context.motion if m["kind"] == "range_of_motion" else ""
     return (str(m["kind"]), str(m.get("body_part", "")), str(m.get("side", "")), motion)
+
+
+def _said_before(m: dict[str, Any], digits: str, end: int) -> bool:
+    number = _number_text(m["value"])
+    return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", digits[:end]) is not None
 
 
 def _count_numbers(text: str) -> int:
