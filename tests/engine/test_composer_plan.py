@@ -93,3 +93,15 @@ def test_a_goal_for_the_coming_weeks_is_in_the_plan_a_goal_worked_on_is_a_goal()
     assert any("mailbox" in t for t in texts(calls, "goals"))
     assert any("corner" in t for t in texts(calls, "plan"))
     assert not any("mailbox" in t for t in texts(calls, "plan"))
+
+
+def test_a_plan_item_keeps_the_initialisms_and_names_it_was_said_with() -> None:
+    calls = composed(
+        ("Clinician", "If the thoughts get stronger, call the crisis line or come to A&E."),
+        ("Clinician", "I'll send a letter to your GP about the dizziness."),
+    )
+    plan = texts(calls, "plan")
+    assert plan == [
+        "Client to call the crisis line or come to A&E if the thoughts get stronger.",
+        "Plan to send a letter to client's GP about the dizziness.",
+    ]

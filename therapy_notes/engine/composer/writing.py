@@ -70,12 +70,40 @@ _CLINICIAN_PRONOUNS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Words a speaker's sentence spells with capitals that the note keeps: initialisms ("GP",
+# "A&E", "OT") and names said mid-sentence ("Dr. Okafor", "Sertraline" as transcribed).
+_CASED_WORD = re.compile(r"(?<![\w&'-])[A-Za-z][A-Za-z0-9&'-]*")
+_TITLE_BEFORE = re.compile(r"\b(?:dr|mr|mrs|ms|mx|st|prof)\.$", re.IGNORECASE)
+_NOT_KEPT = frozenset({"i", "i'm", "i've", "i'll", "i'd", "ok", "okay"})
+
+
+def _casing(text: str) -> dict[str, str]:
+    """The source's capitalised words by their lower case, to restore after tidying."""
+    kept: dict[str, str] = {}
+    for word in _CASED_WORD.finditer(text):
+        said = word.group(0)
+        lower = said.lower()
+        if lower in _NOT_KEPT or said == lower:
+            continue
+        initialism = len(said) > 1 and said.upper() == said
+        before = text[: word.start()].rstrip()
+        mid_sentence = bool(before) and (
+            before[-1] not in ".!?\"'" or _TITLE_BEFORE.search(before) is not None
+        )
+        if initialism or (mid_sentence and said[0].isupper() and said[1:] == said[1:].lower()):
+            kept[lower] = said
+    return kept
+
+
 def _tidy(text: str) -> str:
+    casing = _casing(text)
     text = spoken_numbers_to_digits(text)
     text = _INNER_FILLER.sub("", text)
     text = _LEADING_FILLER.sub("", text)
     text = re.sub(r"\s+", " ", text).strip(" ,;:-")
     text = _CAPITALISED.sub(lambda m: m.group(1).capitalize() + m.group(2), text)
+    if casing:
+        text = _CASED_WORD.sub(lambda m: casing.get(m.group(0), m.group(0)), text)
     return re.sub(r"\bphq\b|\bgad\b", lambda m: m.group(0).upper(), text, flags=re.IGNORECASE)
 
 
