@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.composer_calls import composed, texts
+from tests.engine.composer_calls import composed, entries, texts
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,36 @@ def test_a_plan_item_keeps_the_initialisms_and_names_it_was_said_with() -> None:
         "Client to call the crisis line or come to A&E if the thoughts get stronger.",
         "Plan to send a letter to client's GP about the dizziness.",
     ]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Start using the walker for anything longer than the hallway.",
+        "Practise the pursed-lip breathing whenever you climb the stairs.",
+        "I'll ask the OT to come and look at the bathroom.",
+        "I'm discharging you from physio today, with the home programme to keep going.",
+        "You can go back to swimming, but no breaststroke kick yet.",
+        "You're fine to drive again from Monday.",
+        "Hold off on the gym until the scan.",
+    ],
+)
+def test_a_step_for_after_the_session_is_a_plan_item(said: str) -> None:
+    assert [s for s, _ in entries(composed(("Clinician", said)))] == ["plan"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I'll ask you to stand up slowly now.",
+        "Can you go back to the start line for me?",
+        "The swelling has gone down since last week.",
+        "You can start whenever you're ready.",
+        "Whenever you're ready, lift your arm.",
+        "Hold off for a second while I adjust the strap.",
+        "Stop doing that for a moment, let me look.",
+        "Start using your left hand for this one.",
+    ],
+)
+def test_talk_in_the_room_is_no_plan_item(said: str) -> None:
+    assert "plan" not in [s for s, _ in entries(composed(("Clinician", said)))]

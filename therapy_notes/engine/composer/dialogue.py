@@ -133,8 +133,8 @@ _INSTRUCTION_VERBS = (
 )
 _INSTRUCTION = re.compile(
     rf"^{_FILLER}(?:(?:can|could|would) you\s+|i(?:'d| would) like you to\s+|i want you to\s+|"
-    r"(?:i'm going to|i am going to|i'll|let me)\s+(?:show|have|ask|give|check|measure|look|"
-    r"test|time|watch|try)\b.*|"
+    r"(?:i'm going to|i am going to|i'll|let me)\s+(?:show|have you|ask you|give|check|measure|"
+    r"look|test|time|watch|try)\b.*|"
     rf"go ahead and\s+|just\s+|please\s+)?(?:{_INSTRUCTION_VERBS})\b"
 )
 # What the clinician does next in the room, not after it: "I'll count", "I'll walk right
@@ -145,7 +145,10 @@ _IN_SESSION = re.compile(
     r"guard|check|measure|look)\b|"
     r"(?:let's|let us|we're going to|we are going to|we'll|time for)\s+(?:do\s+|try\s+|start"
     r"(?:\s+with)?\s+|move on to\s+)?(?:the|a|some|one|another)\b[^.]*?\b(?:test|walk|trial|"
-    r"task|measure\w*|numbers|reading|screen\w*)\b)"
+    r"task|measure\w*|numbers|reading|screen\w*)\b|"
+    # "You can start whenever you're ready": the go-ahead for a task in the room.
+    r"(?:you can\s+|go ahead and\s+)?\w+(?:\s+\w+){0,4}?\s+(?:when|whenever)\s+(?:you're|you are)"
+    r"\s+ready\W*$)"
 )
 # Material handed over or read out in the room: "I'll read you five words", "I'm going to
 # show you some pictures", "I'll write down where to find them" (not "I'll give you a
@@ -177,7 +180,8 @@ _DAILY_LEAD = re.compile(
     r"for (?:the|your|that|those|any)|between|over the|at (?:night|home|work|school))\b"
 )
 _SESSION_LEAD = re.compile(
-    r"^(?:when i (?:say|count|tell|tap|point)|on (?:my|the) (?:count|signal)|for (?:this|that|"
+    r"^(?:when i (?:say|count|tell|tap|point)|(?:when|whenever) (?:you're|you are) ready|"
+    r"in your own time|on (?:my|the) (?:count|signal)|for (?:this|that|"
     r"the next|the last) (?:one|test|side|trial|set|round)|if you can|if it (?:hurts|pinches)|"
     r"while i\b)"
 )
@@ -209,6 +213,13 @@ _AT_HOME = re.compile(
     # Equipment and habits for daily life: "wear the brace for every practice", "use the
     # cane in the house", "get a non-slip mat for the tub".
     r"for (every|each|all) \w+|in the (house|home|shower|tub|kitchen|car)|around the house|"
+    # Daily life named by when it comes round, and a habit started or stopped: "whenever you
+    # climb the stairs", "start using the walker", "stop taking the stairs two at a time".
+    r"whenever(?! (?:you're|you are) ready| you like)|(start|stop)\s+(using|taking|wearing|"
+    r"driving|carrying|lifting|drinking|eating|sleeping)\s+(?!that|this|it\b)"
+    r"(?![^.]*\b(?:for this|this time|for me|right now|for a (?:moment|second|sec|minute))\b)|"
+    r"home programme|"
+    r"hold off on|"
     r"at (night|work|school|practice|meals?|mealtimes?)|before (each|every|meals?|eating)|"
     r"for now|until i (say|see)|when you (go|walk|leave|get|shower|bathe|eat|drive|feel)|"
     r"for (the next |another |a few more |\d+ more |two more |three more )?(days?|weeks?|months?)|"

@@ -49,6 +49,17 @@ _EMPTY_STEP = frozenset(
     )
 )
 _PLEASE = re.compile(r"\bplease\b")
+# What the client is cleared for or kept from, and the end of a course of care: "you can go
+# back to swimming", "you're fine to drive", "hold off on the gym", "I'm discharging you
+# today". Each says what happens after the session ("you can start when you're ready" is
+# the room's).
+_CLEARED = re.compile(
+    r"\b(?:you can|you could|you're (?:ok|okay|fine|safe|clear|good) to|you are (?:ok|okay|fine|"
+    r"safe|clear|good) to|(?:it's|it is) (?:ok|okay|fine|safe) (?:for you )?to)\s+(?:now\s+)?"
+    r"(?:go back to|get back to|return to|start(?!\s+(?:when|whenever|now|again|over|off)\b)|"
+    r"resume|drive|work|swim|run|jog|lift|play)\b|\bhold off on\b|"
+    r"\bdischarg(?:e|ing)\s+(?:you|her|him|them)\b"
+)
 # A goal with a time to reach it is a target for the coming weeks: the plan of care.
 _GOAL_AHEAD = re.compile(
     r"\b(?:for|over|in|within) the (?:next|coming) \w+|\bby (?:the end of|next|discharge|"
@@ -60,7 +71,9 @@ _PROFESSIONAL = re.compile(
     r"\b(?:dr\.?\s+[A-Z][a-zA-Z'-]+|(?:the|your|a|her|his)\s+(?:dietitian|dietician|neurologist|"
     r"psychiatrist|social worker|nurse|surgeon|pcp|primary care (?:doctor|physician)|prescriber|"
     r"counsell?or|physician|cardiologist|audiologist|pharmacist|case manager|orthopedist|"
-    r"neurosurgeon|rheumatologist|oncologist|gp|family doctor|pulmonologist|psychologist))\b",
+    r"neurosurgeon|rheumatologist|oncologist|gp|family doctor|pulmonologist|psychologist|ot|"
+    r"occupational therapist|pt|physio|physiotherapist|physical therapist|slt|slp|"
+    r"speech (?:and language )?therapist|hand therapist|district nurse|health visitor))\b",
     re.IGNORECASE,
 )
 _TO_THEM = re.compile(
@@ -94,6 +107,7 @@ def plan_role(sentence: str, role: str) -> str:
     if role != "plan" and (
         _PLEASE.search(text)
         or _BOOKING.search(text)
+        or _CLEARED.search(text)
         or lead_and_directive(re.sub(r"^\W*(?:and|so|okay|ok|now)\W+", "", text)) == "daily"
     ):
         return "plan"
