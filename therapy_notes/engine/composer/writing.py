@@ -51,23 +51,77 @@ _CLIENT_PRONOUNS: tuple[tuple[str, str], ...] = (
     (r"\bi\b", "they"),
 )
 # Second person in the clinician's words -> the client.
-_CLINICIAN_PRONOUNS: tuple[tuple[str, str], ...] = (
-    (r"\byou are\b", "client is"),
-    (r"\byou're\b", "client is"),
-    (r"\byou were\b", "client was"),
-    (r"\byou've\b", "client has"),
-    (r"\byou have\b", "client has"),
-    (r"\byou'd\b", "client would"),
-    (r"\byou'll\b", "client will"),
-    (r"\byourself\b", "themselves"),
-    (r"\byours\b", "client's"),
-    (r"\byour\b", "client's"),
-    (r"\byou\b", "client"),
+# The clinician's "you" is the client: named once in an entry ("client", "client's"), then
+# "they", "them" and "their", so the verbs that follow still agree ("Client to practise the
+# breathing whenever they climb the stairs", not "whenever client climb").
+_YOU = re.compile(
+    r"\b(you are|you're|you were|you've|you have|you'd|you'll|yourself|yours|your|you)\b"
+)
+_CLIENT_FORM = {
+    "you are": "client is",
+    "you're": "client is",
+    "you were": "client was",
+    "you've": "client has",
+    "you have": "client has",
+    "you'd": "client would",
+    "you'll": "client will",
+    "yourself": "themselves",
+    "yours": "client's",
+    "your": "client's",
+    "you": "client",
+}
+_LATER_FORM = {
+    "you are": "they are",
+    "you're": "they are",
+    "you were": "they were",
+    "you've": "they have",
+    "you have": "they have",
+    "you'd": "they would",
+    "you'll": "they will",
+    "yourself": "themselves",
+    "yours": "theirs",
+    "your": "their",
+}
+# Words after which "you" is the object ("until the neurologist has seen you", "tell you").
+_OBJECT_AFTER = frozenset(
+    re.findall(
+        r"\S+",
+        "to for with at on by from about of into onto towards toward than seen see saw tell told "
+        "call called give gave send sent ask asked help helped let make made get got bring "
+        "brought show showed remind reminded meet met book booked email text phone ring refer "
+        "referred take took keep kept put want need like expect encourage advise advised "
+        "recommend see visit visited check checked",
+    )
+)
+_WE_AND_I: tuple[tuple[str, str], ...] = (
     (r"\bwe'll\b", "will"),
     (r"\bwe will\b", "will"),
     (r"\bi'll\b", "clinician will"),
     (r"\bi will\b", "clinician will"),
 )
+
+
+def _as_told(text: str, *, named: bool = False) -> str:
+    """A clinician's words with "you" as the client, named once; `named`: already named."""
+    said_before = named
+
+    def form(match: re.Match[str]) -> str:
+        nonlocal said_before
+        said = match.group(1)
+        if not said_before:
+            said_before = True
+            return _CLIENT_FORM[said]
+        if said != "you":
+            return _LATER_FORM[said]
+        before = re.findall(r"[a-z']+", text[: match.start()].lower())
+        after = text[match.end() :].lstrip()
+        return (
+            "them"
+            if (before and before[-1] in _OBJECT_AFTER) or not after[:1].isalpha()
+            else "they"
+        )
+
+    return _swap(_YOU.sub(form, text), _WE_AND_I)
 
 
 # Words a speaker's sentence spells with capitals that the note keeps: initialisms ("GP",
@@ -153,7 +207,7 @@ def clinician_statement(sentence: str) -> str:
         "",
         text,
     )
-    return _sentence(_swap(text, _CLINICIAN_PRONOUNS))
+    return _sentence(_as_told(text))
 
 
 _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -190,6 +244,10 @@ _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
         "Home program: {0}",
     ),
     (re.compile(r"^(?:keep|continue)\s+(.*)$"), "Client to continue {0}"),
+    (
+        re.compile(r"^(?:i'm|i am|we're|we are)\s+(?:going to\s+)?discharg\w*\s+you\s+(.*)$"),
+        "Discharged {0}",
+    ),
     (
         re.compile(
             r"^(?:i'm going to|i am going to|i'll|i will|we'll|we will|we're going to|"
@@ -262,23 +320,23 @@ def plan_item(sentence: str) -> str:
     text = _tidy(sentence)
     lead = _PLAN_LEAD.match(text)
     if lead is not None and (lead.group(2) or IMPERATIVE.match(lead.group(3).lower())):
-        step = _swap(lead.group(3).strip().rstrip(".!"), _CLINICIAN_PRONOUNS)
-        condition = _swap(lead.group(1).strip(), _CLINICIAN_PRONOUNS)
+        step = _as_told(lead.group(3).strip().rstrip(".!"), named=True)
+        condition = _as_told(lead.group(1).strip(), named=True)
         return _sentence(f"Client to {step} {condition}")
     for pattern, form in _PLAN_FORMS:
         match = pattern.match(text)
         if match is not None:
+            named = form.startswith("Client")
             parts = [
-                _swap(g.strip() if i == 0 else g, _CLINICIAN_PRONOUNS)
+                _as_told(g.strip() if i == 0 else g, named=named)
                 for i, g in enumerate(match.groups())
             ]
             return _sentence(form.format(*parts))
     if IMPERATIVE.match(text.lower()):
         return _sentence(
-            f"Client to {_swap(text, _CLINICIAN_PRONOUNS)[:1].lower()}"
-            f"{_swap(text, _CLINICIAN_PRONOUNS)[1:]}"
+            f"Client to {_as_told(text, named=True)[:1].lower()}{_as_told(text, named=True)[1:]}"
         )
-    return _sentence(_swap(text, _CLINICIAN_PRONOUNS))
+    return _sentence(_as_told(text))
 
 
 def asked_and_advised(asked: str, reply: str) -> str:
@@ -289,14 +347,14 @@ def asked_and_advised(asked: str, reply: str) -> str:
 
 def prognosis(sentence: str) -> str:
     """What the clinician expects to happen ("It'll keep climbing"), as their judgement."""
-    text = _swap(_tidy(sentence), _CLINICIAN_PRONOUNS)
+    text = _as_told(_tidy(sentence))
     text = re.sub(r"^(it|that|this|things)'ll\b", r"\1 will", text)
     return _sentence(f"Clinician expects {text[:1].lower()}{text[1:]}")
 
 
 def dose(sentence: str) -> str:
     """The dose that follows a plan item ("Two sets of fifteen." -> "2 sets of 15")."""
-    return _swap(_tidy(sentence), _CLINICIAN_PRONOUNS).rstrip(".!")
+    return _as_told(_tidy(sentence)).rstrip(".!")
 
 
 def intervention(sentence: str) -> str:
@@ -304,7 +362,7 @@ def intervention(sentence: str) -> str:
     text = _tidy(sentence)
     text = re.sub(r"^(?:today|this session|so far)\s*,?\s*", "", text)
     text = re.sub(r"^(?:we|i)\s+(?:have\s+|'ve\s+)?(?:also\s+)?", "", text)
-    return _sentence(_swap(text, _CLINICIAN_PRONOUNS))
+    return _sentence(_as_told(text))
 
 
 # --------------------------------------------------------------------------- measurements
