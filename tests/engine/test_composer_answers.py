@@ -87,3 +87,15 @@ def test_a_rating_said_with_an() -> None:
         ("Client", "An eight this morning, by lunchtime it's an eight too."),
     )
     assert [m["value"] for m in measured(calls)] == [8, 8]
+
+
+def test_a_count_asked_for_names_what_is_counted() -> None:
+    calls = composed(
+        ("Clinician", "How many of the wall push-ups did you manage at home?"),
+        ("Client", "Fifteen, twice a day."),
+    )
+    assert [(m["kind"], m["value"], m["unit"]) for m in measured(calls)] == [
+        ("repetitions", 15, "wall push-ups")
+    ]
+    calls = composed(("Clinician", "How many panic attacks this week?"), ("Client", "Two."))
+    assert texts(calls) == ["Client reports 2 panic attacks this week."]

@@ -57,7 +57,16 @@ _HOW_IS_IT = re.compile(
     r"\b(feel\w*|been|doing|treating|holding up|behaving|bothering|giving you)\b|"
     r"\bhow(?:'s| is| are)\s+(?:your|the|that)\b"
 )
-_HOW_MANY = re.compile(r"\bhow many\s+(\w+)")
+# "How many headaches...", "how many of the wall push-ups...": what is counted.
+_HOW_MANY = re.compile(
+    r"\bhow many\s+(?:of\s+(?:the|your|those|these|them)\s+)?((?:[\w'-]+\s+)??[\w'-]*?s)\b"
+    r"|\bhow many\s+(\w+)"
+)
+# Exercises counted are repetitions, whatever the exercise is called.
+_EXERCISE = re.compile(
+    r"\b(?:reps|repetitions|push-?ups|sit-?ups|squats|lunges|bridges|raises|presses|curls|"
+    r"stands|step-?ups|crunches|planks|stretches|exercises|laps|lengths)\b"
+)
 # A rating given as a range ("between five and six", "a six or seven"), recorded at its
 # midpoint: the tool's value is one number, and the midpoint is where the range sits.
 _RATING_RANGE = re.compile(
@@ -115,7 +124,8 @@ def answer_question(
         if topic or body_part(spoken_numbers_to_digits(lead)):
             q = f"{lead} {q}"
     how_many = _HOW_MANY.search(q)
-    if how_many is not None and how_many.group(1) not in ("hours", "minutes"):
+    counted = _counted_noun(how_many)
+    if how_many is not None and counted not in ("hours", "minutes"):
         topic = ""  # "How many headaches...?" counts them; it does not rate the pain
     number = re.search(r"\d+(?:\.\d+)?", spoken_numbers_to_digits(answer))
     if topic == "weight":
@@ -199,12 +209,11 @@ def answer_question(
         # body part (the leg named in the question is what stops the walk).
         return True
     if number is not None and not topic and kind is not Utterance.NO:
-        counted = _counted(sentence, q, number, ids, context, facts)
-        if counted:
+        if _counted(sentence, q, number, ids, context, facts):
             return True
-    if number is not None and how_many is not None and how_many.group(1) in ("hours", "minutes"):
+    if number is not None and counted in ("hours", "minutes"):
         # "How many hours did you get?" "Six, six and a half.": the unit is the question's.
-        m = {"kind": "duration", "value": number_value(number.group(0)), "unit": how_many.group(1)}
+        m = {"kind": "duration", "value": number_value(number.group(0)), "unit": counted}
         record(m, ids, context, facts)
         noun = topic if topic in ("sleep", "exercises") else ""
         text = _topic_report(noun, sentence) if noun else writing.client_report(sentence)
@@ -343,6 +352,11 @@ def _content(text: str) -> set[str]:
     return {w for w in _CONTENT.findall(text) if w not in _FUNCTION_WORDS}
 
 
+def _counted_noun(how_many: re.Match[str] | None) -> str:
+    """What a "how many" question counts ("hours", "panic attacks", "wall push-ups")."""
+    return "" if how_many is None else how_many.group(1) or how_many.group(2)
+
+
 def _counted(
     sentence: str,
     question: str,
@@ -362,8 +376,9 @@ def _counted(
     how_many = _HOW_MANY.search(question)
     if how_many is not None:
         value = number_value(number.group(0))
-        noun = how_many.group(1)
-        m: dict[str, Any] = {"kind": "other", "value": value, "unit": noun}
+        noun = _counted_noun(how_many)
+        kind = "repetitions" if _EXERCISE.search(noun) else "other"
+        m: dict[str, Any] = {"kind": kind, "value": value, "unit": noun}
         record(m, ids, context, facts)
         period = _PERIOD.search(question)
         when = f" {period.group(1)}" if period is not None else ""
