@@ -31,6 +31,13 @@ PAIRS = [
         ),
         [("strength_grade", 4, "/5", "right"), ("strength_grade", 3, "+/5", "left")],
     ),
+    (
+        (
+            ("Clinician", "Side bending now, ear to shoulder."),
+            ("Clinician", "Forty to the right and thirty-five to the left."),
+        ),
+        [("range_of_motion", 40, "degrees", "right"), ("range_of_motion", 35, "degrees", "left")],
+    ),
 ]
 
 

@@ -208,9 +208,13 @@ def answer_question(
         # "How far can you walk?" "About two blocks.": the distance walked, which has no
         # body part (the leg named in the question is what stops the walk).
         return True
-    if number is not None and not topic and kind is not Utterance.NO:
-        if _counted(sentence, q, number, ids, context, facts):
-            return True
+    if (
+        number is not None
+        and not topic
+        and kind is not Utterance.NO
+        and _counted(sentence, q, number, ids, context, facts)
+    ):
+        return True
     if number is not None and counted in ("hours", "minutes"):
         # "How many hours did you get?" "Six, six and a half.": the unit is the question's.
         m = {"kind": "duration", "value": number_value(number.group(0)), "unit": counted}

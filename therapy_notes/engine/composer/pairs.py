@@ -23,7 +23,7 @@ _HEDGE = r"(?:maybe\s+|about\s+|around\s+|like\s+|more\s+like\s+|only\s+|just\s+
 _SIDE_FIRST = (
     r"(?:the\s+)?(left|right)(?:\s+(?:side|one))?(?:'s|\s+is|\s+was|\s+at|,)?\s+" + _HEDGE + _VALUE
 )
-_VALUE_FIRST = _HEDGE + _VALUE + r"\s+on\s+the\s+(left|right)(?:\s+side)?"
+_VALUE_FIRST = _HEDGE + _VALUE + r"\s+(?:on|to)\s+the\s+(left|right)(?:\s+side)?"
 _PAIR = re.compile(
     r"(?:^\W*|[,;.]\s+)(?:(?:and|so|okay|ok|now)\W+)?(?:"
     + _SIDE_FIRST
