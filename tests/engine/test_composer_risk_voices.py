@@ -1,9 +1,9 @@
 """Risk told in many voices: sentences written for these tests, labelled before the rules.
 
-Each of six lists was written in one go, by concept (passive and active ideation,
+Each of seven lists was written in one go, by concept (passive and active ideation,
 preparation, rehearsal, attempts, self-injury, harm to others, abuse and neglect, falls) and
 by voice (elderly, teenage, British, aphasic), with everyday look-alikes, before the rules
-that now find them were written; the 10 the rules still get wrong are left out. They
+that now find them were written; the 14 the rules still get wrong are left out. They
 guard what the rules do; the probe sets measure how far that carries to wording no rule
 was written from.
 """
@@ -335,6 +335,40 @@ STATED = [
     ("I fell down the last few stairs.", RiskKind.FALL_RISK),
     ("I had a bit of a wobble and ended up sat on the kitchen floor.", RiskKind.FALL_RISK),
     ("My hip gave way and I landed on the patio.", RiskKind.FALL_RISK),
+    ("Honestly some nights I lie there hoping my heart just stops.", RiskKind.SELF_HARM),
+    ("I don't see myself being here by Christmas.", RiskKind.SELF_HARM),
+    ("It would be easier for everyone if I just disappeared for good.", RiskKind.SELF_HARM),
+    ("I looked up how many of my pills it would take.", RiskKind.SELF_HARM),
+    ("I've been giving my stuff away, my guitar, my games.", RiskKind.SELF_HARM),
+    ("Sometimes I think the world would be better without me in it.", RiskKind.SELF_HARM),
+    ("I burn myself with a lighter when it gets too much.", RiskKind.SELF_HARM),
+    ("I'm so tired of fighting this, I just want it all to stop, permanently.", RiskKind.SELF_HARM),
+    ("I keep thinking about driving into the wall on the bypass.", RiskKind.SELF_HARM),
+    ("I tried to hang myself in March but the belt broke.", RiskKind.SELF_HARM),
+    ("I saved up my tablets, I've got about forty now.", RiskKind.SELF_HARM),
+    ("Part of me wishes the cancer would just take me quicker.", RiskKind.SELF_HARM),
+    ("I've been scratching my arms till they bleed.", RiskKind.SELF_HARM),
+    ("Nobody would even notice if I was gone.", RiskKind.SELF_HARM),
+    ("I had the knife against my wrist last night.", RiskKind.SELF_HARM),
+    ("I started hitting my head against the wall again.", RiskKind.SELF_HARM),
+    ("I'm going to make him pay for what he did, I've thought about how.", RiskKind.HARM_TO_OTHERS),
+    ("I keep picturing putting my hands round her neck.", RiskKind.HARM_TO_OTHERS),
+    ("If she takes the kids I'll do something terrible to her.", RiskKind.HARM_TO_OTHERS),
+    ("I bought a knife after he threatened me and I'll use it.", RiskKind.HARM_TO_OTHERS),
+    ("I really wanted to stab him, I was that close.", RiskKind.HARM_TO_OTHERS),
+    ("I lost it and punched my wife.", RiskKind.HARM_TO_OTHERS),
+    ("My son takes my pension the day it comes in.", RiskKind.ABUSE_OR_NEGLECT),
+    ("He locks me in the bedroom when he goes out.", RiskKind.ABUSE_OR_NEGLECT),
+    ("She says nobody will believe me if I tell.", RiskKind.ABUSE_OR_NEGLECT),
+    ("He threw my tablets down the toilet so I can't take them.", RiskKind.ABUSE_OR_NEGLECT),
+    ("I'm frightened of what he'll do when I get home.", RiskKind.ABUSE_OR_NEGLECT),
+    ("My carer shouts at me and pulls my hair.", RiskKind.ABUSE_OR_NEGLECT),
+    ("He won't let me have any money of my own.", RiskKind.ABUSE_OR_NEGLECT),
+    ("My legs went from under me in the kitchen last week.", RiskKind.FALL_RISK),
+    ("I ended up on the bathroom floor and couldn't get up till morning.", RiskKind.FALL_RISK),
+    ("I've tripped on the rug twice this month.", RiskKind.FALL_RISK),
+    ("I keep losing my footing on the stairs.", RiskKind.FALL_RISK),
+    ("I went down hard outside the post office.", RiskKind.FALL_RISK),
 ]
 EVERYDAY = [
     "This traffic is killing me.",
@@ -472,6 +506,31 @@ EVERYDAY = [
     "My nephew fell off his bike but he's fine.",
     "I want to see him win the match.",
     "He checks the locks every night, he's a bit anxious.",
+    "I hope my brother will take me to the match.",
+    "It's like banging my head against the wall with him.",
+    "She took my tablets to the pharmacy for me.",
+    "I hit my head on the cupboard door.",
+    "My heart stops when I see the bills.",
+    "I'm dying to get back to football.",
+    "That exam nearly killed me.",
+    "I could murder a cup of tea.",
+    "My phone died halfway through the call.",
+    "I cut the grass and my back went.",
+    "We had a huge fight but we made up the next day.",
+    "I dropped the kettle and burned my hand by accident.",
+    "My gran passed away last year and I miss her.",
+    "The film was about a man who killed his brother.",
+    "I fell asleep on the sofa watching telly.",
+    "I'm sick to death of the rain.",
+    "My husband handles the bills because I hate paperwork.",
+    "I fell behind with my coursework.",
+    "I'd kill for a holiday right now.",
+    "I'm not suicidal, I just feel flat.",
+    "My friend tried to kill herself years ago and I worry about her.",
+    "The dog knocked me over but I landed on the bed, no harm done.",
+    "I hit the gym every morning now.",
+    "I'm done with my old job, thank god.",
+    "I want to end this course and start a new one.",
 ]
 
 

@@ -57,6 +57,12 @@ _HARM_TO_OTHERS = re.compile(
     r"\bdo\s+something\s+to\s+(?:him|her|them|that\s+\w+|my\s+\w+)\s+(?:i'll|i\s+will|i'd|i\s+might)\s+"
     r"regret\b|"
     r"\bput\s+my\s+fist\s+through\s+(?:his|her|their)\b|"
+    # A harm promised without its act named, and a weapon with the will to use it: "I'll do
+    # something terrible to her", "I bought a knife after he threatened me and I'll use it".
+    r"\b(?:i'll|i\s+will|i'm\s+going\s+to|i'm\s+gonna|i\s+might|i\s+could)\s+do\s+something\s+"
+    r"(?:terrible|awful|bad|horrible|violent|really\s+bad)\s+to\s+" + _TARGET + r"\b|"
+    r"\b(?:knife|gun|bat|hammer|weapon|blade|machete|crowbar)\b[^.?!]{0,40}?\b(?:i'll|i\s+will|"
+    r"i'm\s+going\s+to|i'm\s+gonna|i'd)\s+use\s+it\b|"
     r"\b(?:got|have|keep|kept)\s+(?:a|the|my)\s+(?:knife|gun|bat|hammer|weapon|blade)\s+(?:ready|handy|"
     r"by\s+the\s+door|under\s+(?:my|the)\s+(?:bed|pillow))\b|"
     r"\b(?:i'll|i\s+will|i'm\s+going\s+to|i'm\s+gonna)\s+(?:cut|slash|glass|knife)\s+(?:him|her|them)\b|"
@@ -115,6 +121,14 @@ _ABUSE = re.compile(
     r"helped|come|checked\s+on|been\s+in|been\s+round|come\s+in|changed|washed|turned|bathed)\s+(?:to\s+help\s+me\s+\w+\s+)?"
     r"(?:me\s+)?(?:any\s+)?(?:food|meals|my\s+(?:meds|medicine|tablets)|me)?\b[^.?!]{0,10}?\b(?:since|for|"
     r"in)\s+(?:days|a\s+week|weeks|a\s+fortnight|\w+day|two|three|four|five|several)\b|"
+    # Silenced, and the means of care taken or spoilt (EASI): "she says nobody will believe
+    # me if I tell", "he threw my tablets down the toilet".
+    r"\b(?:says|said|tells|told)\s+(?:me\s+)?(?:that\s+)?(?:no\s*one|nobody|no-one)\s+(?:will|would|'ll|'d)\s+"
+    r"(?:ever\s+)?believe\s+me\b|"
+    r"\b(?:he|she|they|my\s+\w+)\s+(?:\w+\s+)?(?:threw|throws|flushed|flushes|hid|hides|binned|bins|"
+    r"took|takes)\s+(?:away\s+)?my\s+(?:tablets|pills|meds|medication|medicine|inhaler|insulin|"
+    r"glasses|hearing\s+aids?|walker|frame|stick|wheelchair)\b(?![^.?!]{0,30}?\b(?:for\s+me|to\s+the\s+"
+    r"pharmacy|to\s+be\s+(?:fixed|mended|repaired)|to\s+get))|"
     # Fear of someone at home.
     r"\b(?:scared|afraid|frightened|terrified)\s+(?:to\s+go\s+home|of\s+going\s+home|of\s+what\s+"
     r"(?:he|she|they)(?:'ll|\s+will|'d|\s+would|\s+might)\s+do)\b|"

@@ -248,6 +248,10 @@ _STANDALONE = re.compile(
     r"got\s+killed|get\s+hurt|got\s+hurt|live|lived|make\s+it|made\s+it|wake\s+up|woke\s+up|"
     r"(?:got|get|had|have)\s+(?:a\s+)?(?:terminal|cancer|something\s+terminal)|didn't\s+make\s+it|"
     r"don't\s+make\s+it)\b|"
+    # Head banging as self-injury ("I started hitting my head against the wall again"),
+    # not the saying ("like banging my head against a brick wall").
+    r"(?<!like\s)(?<!like\sa\s)\b(?:hit|hitting|bang\w*|smash\w*|slam\w*)\s+my\s+head\s+"
+    r"(?:against|into)\s+(?:the\s+)?walls?\b|"
     # Self-injury told by its effect or purpose: "punched the wall until my knuckles bled".
     r"\b(?:pick\w*\s+at|pull\w*)\s+my\s+(?:skin|hair|scabs?|nails)\b[^.?!]{0,30}?\b(?:raw|bleed\w*|"
     r"bled|(?:i\s+like\s+that\s+)?it\s+hurts)\b|"
@@ -274,7 +278,14 @@ _ENDS_ME = re.compile(
     r"\b(?:everything|it\s+all)\s+to\s+(?:go\s+dark|go\s+black|fade\s+(?:out|away))\b|"
     r"\b(?:surgery|operation|treatment|chemo|scan|biopsy)\s+(?:doesn't|won't|didn't|does\s+not)\s+"
     r"(?:go\s+well|work)\b|"
-    r"\bi\s+(?:don't|won't|didn't|do\s+not)\s+(?:make\s+it|survive|pull\s+through|come\s+round)\b"
+    r"\bi\s+(?:don't|won't|didn't|do\s+not)\s+(?:make\s+it|survive|pull\s+through|come\s+round)\b|"
+    # An illness or death let take the speaker, or the body let stop: "wishes the cancer
+    # would just take me quicker", "hoping my heart just stops".
+    r"\b(?:cancer|illness|disease|tumou?r|condition|it|death|god|the\s+lord)\s+(?:would|will|'d|"
+    r"to)\s+(?:just\s+)?(?:come\s+and\s+)?(?:take|finish)\s+me\b(?!\s+(?:to|for|out|home|back|"
+    r"round|shopping|with))|"
+    r"\bmy\s+heart\s+(?:would\s+|will\s+|to\s+)?(?:just\s+)?(?:stops?|stopped|gives?\s+out|gave\s+"
+    r"out|packs?\s+in)\b"
 )
 
 

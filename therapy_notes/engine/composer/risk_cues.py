@@ -21,7 +21,7 @@ PERSON = (
     r"roommates?|flatmates?|boss|manager|supervisor|co-?workers?|colleagues?|neighbou?rs?|"
     r"landlord|teacher|classmates?|teammates?|caregiver|carer|doctor|nurse|therapist|"
     r"stranger|guy|man|woman|girl|boy|mate|pal|bestie|buddy|gran|granny|nan|nana|residents?|"
-    r"patients?)"
+    r"patients?|characters?)"
 )
 OTHERS = (
     rf"(?:him|them|someone|somebody|anyone|anybody|others|other people|people|"

@@ -41,7 +41,8 @@ _SELF = re.compile(r"\b(?:i|me|myself|my|i'm|i'd|i've|i'll)\b")
 _SUBJECT = re.compile(
     r"\b(?:(?P<self>i|i'm|i've|i'd|i'll)|(?P<other>he|she|they|we|he's|she's|they're|they've|"
     r"we've|we're|he'd|she'd|they'd)|(?P<person>(?:my|our|his|her|their|the|one\s+of\s+(?:the|my|"
-    rf"our))\s+(?:\w+\s+)?{PERSON}|\w+'s\s+{PERSON}))\b"
+    rf"our))\s+(?:\w+\s+)?{PERSON}|\w+'s\s+{PERSON}|(?<!i'm )(?<!i am )(?:a|an|this|some)\s+"
+    rf"(?:\w+\s+)?{PERSON}\s+who))\b"
 )
 
 
