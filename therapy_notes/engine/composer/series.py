@@ -153,7 +153,7 @@ def _reading(
         reading["side"] = side
     elif before.get("side") and not part:
         reading["side"] = before["side"]
-    if "name" in before and kind == before["kind"] and not named_other_scale(piece):
+    if "name" in before and kind == before["kind"] and not _names_other_scale(piece):
         reading["name"] = before["name"]
     return reading
 
@@ -164,12 +164,12 @@ def _rated_kind(piece: str, before: dict[str, Any]) -> str:
         return "pain_score"
     if re.search(r"\bmood\b", piece):
         return "mood_score"
-    if named_other_scale(piece):
+    if _names_other_scale(piece):
         return "other"
     return str(before["kind"])
 
 
-def named_other_scale(piece: str) -> bool:
+def _names_other_scale(piece: str) -> bool:
     """Whether the piece names a scale other than pain and mood ("anxiety's an eight")."""
     match = OTHER_SCALE.search(piece)
     return match is not None and match.group(1) != "mood"
