@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.composer_calls import composed, measured
+from tests.engine.composer_calls import composed, measured, texts
 from therapy_notes.engine.composer import find_measurements
 
 LISTS = [
@@ -83,3 +83,19 @@ def test_two_grades_of_one_number_each_take_their_own_pieces_side_and_sign() -> 
     found = find_measurements("Hip flexors: right four plus, left four minus.")
     got = [(m["value"], m["unit"], m["side"]) for m in found]
     assert got == [(4, "+/5", "right"), (4, "-/5", "left")]
+
+
+def test_todays_value_after_an_earlier_one_in_the_same_sentence() -> None:
+    calls = composed(
+        ("Clinician", "Knee flexion was ninety degrees last week, and today it is one-ten.")
+    )
+    assert [(m["kind"], m["value"]) for m in measured(calls)] == [("range_of_motion", 110)]
+    calls = composed(("Clinician", "Knee flexion was 90 last week and you are at 110 now."))
+    assert [m["value"] for m in measured(calls)] == [110]
+
+
+def test_a_body_part_named_for_a_later_reading_is_not_the_first_ones() -> None:
+    calls = composed(("Client", "Pain's a four now, and the hip is a six today."))
+    got = [(m["value"], m.get("body_part", "")) for m in measured(calls)]
+    assert got == [(4, ""), (6, "hip")]
+    assert not any("increased" in t for t in texts(calls))  # two places, no change

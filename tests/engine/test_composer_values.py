@@ -363,3 +363,10 @@ def test_a_timed_tests_name_with_a_hyphen_carries_no_value() -> None:
         ("Clinician", "Thirteen."),
     )
     assert [(m["kind"], m["value"]) for m in measured(calls)] == [("repetitions", 13)]
+
+
+def test_a_time_in_a_later_clause_without_a_comma_is_that_clauses() -> None:
+    said = "You're averaging about 72 decibels and I didn't hear the strain you had last month."
+    assert [(m["value"], m["unit"]) for m in measured(composed(("Clinician", said)))] == [
+        (72, "dB")
+    ]

@@ -40,7 +40,12 @@ _POINTS_BACK = re.compile(r"\b(that|it|this|you|she|he|they|i|we)\s*$")
 assist"): an earlier value; a noun ("the longest block was") is what was just measured."""
 _LATER_FROM = re.compile(r"\b(up|down|improved|increased|decreased|better|worse)?\s*from\s+\d")
 """"You were 82 percent intelligible, up from 68": the value compared with comes after."""
-_NEW_CLAUSE = re.compile(r",\s*(?:and|but|so|though|although|while)\s+|;\s*")
+# A new clause: after a comma, or (as a recogniser writes it, without one) where "and" or
+# "but" brings its own subject ("72 decibels and I didn't hear the strain you had last month").
+_NEW_CLAUSE = re.compile(
+    r",\s*(?:and|but|so|though|although|while)\s+|;\s*|"
+    r"\s+(?:and|but)\s+(?=(?:i|you|he|she|we|they)\b)"
+)
 _PRESENT = re.compile(r"\b(today|now|this (week|time|session|morning))\b")
 
 

@@ -24,8 +24,9 @@ _NUMBER = re.compile(r"(?<![\d.])(-?\d+(?:\.\d+)?)(?![\d])")
 # What may follow a further reading's number: nothing, its unit, or where or when it was
 # taken ("on the left", "to the right", "at rest", "without it", "after the walk").
 _AFTER = re.compile(
-    r"^\s*(?P<unit>[a-z%°/]+)?\s*(?:(?:on|to|at|in|with|without|after|before|when|while|"
-    r"during|through|towards?)\b[^\d]*)?\W*$"
+    r"^\s*(?P<unit>(?!(?:today|now|this)\b)[a-z%°/]+)?\s*(?:(?:on|to|at|in|with|without|after|"
+    r"before|when|while|during|through|towards?)\b[^\d]*)?"
+    r"(?:\s*(?:today|now|this\s+(?:week|time|session|visit)))?\W*$"
 )
 # Words that qualify no reading: hedges, fillers and the verbs that join a value to what
 # it is of. A piece with nothing else besides its number restates the reading before it.
@@ -40,6 +41,7 @@ _FILLER = frozenset(
     )
 )
 _WORD = re.compile(r"[a-z][a-z'%°]*")
+_TODAY = re.compile(r"\b(?:today|now|this\s+(?:week|time|session|visit))\b")
 # The largest value each unit can take: a further number beyond it is something else.
 _RANGE = {"/10": 10.0, "/5": 5.0, "degrees": 200.0, "%": 100.0, "bpm": 220.0, "kg": 150.0}
 _RANGE_BY_KIND = {"pain_score": 10.0, "mood_score": 10.0}
@@ -80,6 +82,7 @@ def as_listed(clause: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     before: dict[str, Any] | None = None
     listed: list[dict[str, Any]] = []
     taken: set[int] = set()
+    own_part: list[str] = []
     start = 0
     for end in [m.start() for m in _PIECE_END.finditer(clause)] + [len(clause)]:
         piece, offset = clause[start:end], start
@@ -97,6 +100,7 @@ def as_listed(clause: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
             taken.add(said[0])
             before = _placed(found[said[0]], piece)
             listed.append(before)
+            own_part.append(body_part(piece))
             continue
         if any(abs(float(n.group(1))) in values for n in numbers):
             continue
@@ -105,8 +109,22 @@ def as_listed(clause: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
         reading = _reading(piece, numbers[0], before, clause, offset)
         if reading is not None:
             listed.append(reading)
+            own_part.append(body_part(piece))
             before = reading
+    _unplace(listed, own_part)
     return listed + [m for i, m in enumerate(found) if i not in taken]
+
+
+def _unplace(listed: list[dict[str, Any]], own_part: list[str]) -> None:
+    """Take back a body part a value took from the clause that another piece names.
+
+    "Pain's a four now, and the hip is a six": the hip is the six's, not the four's. The
+    part is left empty (not absent) so that the place said before does not fill it either.
+    """
+    for i, value in enumerate(listed):
+        part = value.get("body_part")
+        if part and not own_part[i] and part in own_part[i + 1 :]:
+            listed[i] = {**value, "body_part": ""}
 
 
 def _placed(value: dict[str, Any], piece: str) -> dict[str, Any]:
@@ -132,8 +150,11 @@ def _reading(
     if PAST.search(piece) or is_threshold(clause, offset + number.start()):
         return None  # an earlier value or a goal, read where those are
     named = [w for w in _WORD.findall(piece) if w not in _FILLER]
-    if not named:
-        return None  # "a six, maybe seven": the same rating hedged
+    said_earlier = PAST.search(clause[max(0, offset - 60) : offset]) is not None
+    if not named and not (said_earlier and _TODAY.search(piece)):
+        # "a six, maybe seven": the same rating hedged. After an earlier value, "and today
+        # it is one-ten" is today's.
+        return None
     value = float(number.group(1))
     kind = _rated_kind(piece, before) if unit in _SCALE_UNITS else str(before["kind"])
     limit = _RANGE_BY_KIND.get(kind, _RANGE.get(unit))

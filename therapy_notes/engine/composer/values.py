@@ -103,7 +103,8 @@ def today_values(
         located = m["kind"] in ("range_of_motion", "strength_grade", "pain_score") or m.get(
             "unit"
         ) in (*_FORCE_UNITS, *TEST_COUNT_UNITS)
-        if located and not m.get("body_part") and context.part:
+        if located and "body_part" not in m and context.part:
+            # The part said before is the value's, unless the sentence gave it to another.
             m = {**m, "body_part": context.part}
         if timed and m["kind"] in ("duration", "distance") and not m.get("body_part"):
             # "Stand on your left leg... Eleven seconds.": the limb and side the test
@@ -125,8 +126,12 @@ def today_values(
             remember_earlier(m, said_when(digits), context)
             continue
         today.append(m)
+    keys: set[tuple[str, str, str, str]] = set()
     for m in today:
-        record(m, ids, context, facts)
+        # Two values of one thing in one sentence are two conditions ("a four at rest and a
+        # six walking"), not a change between them.
+        record(m, ids, context, facts, compared=_key(m, context) not in keys)
+        keys.add(_key(m, context))
     if tested_used:
         context.tested = None  # the one-sided test has its result
     if today:
@@ -497,7 +502,8 @@ def record(
     """
     key = _key(m, context)
     earlier = context.values.get(key) if compared else None
-    facts.measurements.append(({k: v for k, v in m.items() if k != "name"}, ids))
+    said = {k: v for k, v in m.items() if k != "name" and v != ""}
+    facts.measurements.append((said, ids))
     if earlier is not None and m["kind"] in (
         "range_of_motion",
         "strength_grade",
