@@ -75,3 +75,14 @@ def test_a_time_that_goes_on_to_its_own_value_does_not_make_the_first_earlier() 
     )
     assert [m["value"] for m in measured(calls)] == [4]
     assert "Right knee pain improved from 6/10 to 4/10 since last week." in texts(calls)
+
+
+def test_an_earlier_distance_said_in_hundreds_and_tens_is_compared_as_said() -> None:
+    calls = composed(
+        (
+            "Clinician",
+            "Six-minute walk, four hundred metres today, up from three-fifty at your assessment.",
+        )
+    )
+    assert [m["value"] for m in measured(calls)] == [400]
+    assert "Distance improved from 350 meters to 400 meters since the assessment." in texts(calls)

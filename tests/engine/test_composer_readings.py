@@ -25,6 +25,10 @@ from therapy_notes.engine.composer.numbers import self_corrected, spoken_numbers
         ("one-ten degrees", "110 degrees"),
         ("on a scale of one-ten", "on a scale of 1-10"),
         ("at one-thirty", "at 1-30"),
+        ("three-fifty metres", "350 metres"),
+        ("up from two-forty", "up from 240"),
+        ("up from one-eighty", "up from 180"),
+        ("at three-fifty we stop", "at 3-50 we stop"),
     ],
 )
 def test_a_goniometer_number_said_with_a_hyphen_or_an_oh(said: str, digits: str) -> None:

@@ -67,7 +67,7 @@ def spoken_numbers_to_digits(text: str) -> str:
             i += 1
     # "three and a half" -> "3.5" (the halves people say for hours, ratings and scores).
     digits = _AND_A_HALF.sub(lambda m: f"{m.group(1)}.5", "".join(out))
-    return _ONE_HUNDRED_AND.sub(_hundreds, digits)
+    return _HUNDREDS_HYPHENED.sub(_hundreds_hyphened, _ONE_HUNDRED_AND.sub(_hundreds, digits))
 
 
 # "One fifty", "one thirty over eighty-five", "one twenty-two": a value from 120 to 199
@@ -88,6 +88,29 @@ _CLOCK_BEFORE = re.compile(
     r"by|until|till|til|from|before|after|noon|on|monday|tuesday|wednesday|thursday|"
     r"friday|saturday|sunday|tomorrow|tonight|morning|afternoon)\s+(?:about\s+|around\s+)?$"
 )
+
+
+# "Three-fifty metres", "up from two-forty": hundreds and tens said with a hyphen, where a
+# unit of length, weight or count follows or the number is what a value rose or fell from
+# (a time is neither: "at three-fifty" stays).
+_HUNDREDS_HYPHENED = re.compile(
+    r"(?P<lead>\b(?:up|down|improved|increased|decreased|dropped|rose|went) from )?"
+    r"(?<![\d.:-])\b(?P<hundreds>[1-9])-(?P<tens>[1-9]\d)\b(?![-\d:])"
+    r"(?P<unit>\s*(?:feet|foot|ft|meters|metres|yards|pounds|lbs|steps|words|calories|kcal)\b)?"
+)
+
+
+def _hundreds_hyphened(match: re.Match[str]) -> str:
+    if not (match.group("lead") or match.group("unit")):
+        return match.group(0)
+    return "".join(
+        (
+            match.group("lead") or "",
+            match.group("hundreds"),
+            match.group("tens"),
+            match.group("unit") or "",
+        )
+    )
 
 
 def _hundreds(match: re.Match[str]) -> str:

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from therapy_notes.engine.composer.body import body_part, side_of
-from therapy_notes.engine.composer.earlier import PAST, is_threshold
+from therapy_notes.engine.composer.earlier import EARLIER_BEFORE, EARLIER_TIME, PAST, is_threshold
 from therapy_notes.engine.composer.scales import OTHER_SCALE, PAIN_WORDS
 
 _PIECE_END = re.compile(r",|;|\s-\s|\b(?:and|while|whereas|then)\b")
@@ -147,8 +147,13 @@ def _reading(
     unit_words = _UNIT_WORDS.get(unit.lstrip("+-") if unit.endswith("/5") else unit, ())
     if after is None or (after.group("unit") and after.group("unit") not in unit_words):
         return None  # "three weeks", "2 kids": a number of something else
-    if PAST.search(piece) or is_threshold(clause, offset + number.start()):
-        return None  # an earlier value or a goal, read where those are
+    if (
+        PAST.search(piece)
+        or EARLIER_TIME.search(piece)
+        or EARLIER_BEFORE.search(piece[: number.start()])
+        or is_threshold(clause, offset + number.start())
+    ):
+        return None  # an earlier value ("up from 350 at your assessment") or a goal
     named = [w for w in _WORD.findall(piece) if w not in _FILLER]
     said_earlier = PAST.search(clause[max(0, offset - 60) : offset]) is not None
     if not named and not (said_earlier and _TODAY.search(piece)):
