@@ -99,3 +99,8 @@ def test_a_count_asked_for_names_what_is_counted() -> None:
     ]
     calls = composed(("Clinician", "How many panic attacks this week?"), ("Client", "Two."))
     assert texts(calls) == ["Client reports 2 panic attacks this week."]
+
+
+def test_hours_asked_for_are_written_with_the_answer_however_it_ends() -> None:
+    calls = composed(("Clinician", "How many hours did you sleep?"), ("Client", "About six."))
+    assert texts(calls) == ["Sleep: client reports about 6 hours."]

@@ -407,7 +407,8 @@ def _with_unit(text: str, m: dict[str, Any]) -> str:
     value = _number_text(m["value"])
     if re.search(rf"\b{re.escape(value)}\s+{m['unit']}", text):
         return text
-    return re.sub(rf"(?<![\d.]){re.escape(value)}(?![\d.])", f"{value} {m['unit']}", text, count=1)
+    said = rf"(?<![\d.]){re.escape(value)}(?!\d|\.\d)"  # "6." ends a sentence; "6.5" is a number
+    return re.sub(said, f"{value} {m['unit']}", text, count=1)
 
 
 def _number_text(value: float | int) -> str:
