@@ -24,6 +24,10 @@ from therapy_notes.engine.composer import writing
         ),
         ("I'm discharging you from physio today.", "Discharged from physio today."),
         ("I'll send a letter to your GP.", "Plan to send a letter to client's GP."),
+        (
+            "So, keep the heel slides going, twice a day.",
+            "Client to continue the heel slides, twice a day.",
+        ),
     ],
 )
 def test_a_plan_item_names_the_client_once_and_then_says_they(said: str, written: str) -> None:

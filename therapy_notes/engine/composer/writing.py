@@ -243,6 +243,8 @@ _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "Home program: {0}",
     ),
+    # "Keep the heel slides going, twice a day": continue them.
+    (re.compile(r"^keep\s+(.+?)\s+going\b(.*)$"), "Client to continue {0}{1}"),
     (re.compile(r"^(?:keep|continue)\s+(.*)$"), "Client to continue {0}"),
     (
         re.compile(r"^(?:i'm|i am|we're|we are)\s+(?:going to\s+)?discharg\w*\s+you\s+(.*)$"),
