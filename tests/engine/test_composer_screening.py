@@ -410,3 +410,17 @@ def test_falling_asleep_in_a_question_is_no_falls_screen() -> None:
     assert screened_risks("Have you had any trips or falls since last time?") == [
         RiskKind.FALL_RISK
     ]
+
+
+def test_a_denial_of_intent_or_a_plan_says_so_beside_a_passive_wish() -> None:
+    calls = composed(
+        ("Client", "Some nights I go to bed hoping I just won't wake up."),
+        (
+            "Clinician",
+            "Have you had any thoughts of actually killing yourself, or of how you might do it?",
+        ),
+        ("Client", "No, no plan. Nothing like that."),
+    )
+    assert flagged(calls) == ["self_harm"]
+    assert "Client denies active suicidal ideation, intent or a plan when screened." in texts(calls)
+    assert "Client denies suicidal ideation or self-harm when screened." not in texts(calls)

@@ -26,6 +26,27 @@ _RISK_PHRASES = {
 }
 
 
+# A screen that asks past the thought, for intent or a plan (C-SSRS items 3 to 5: "any
+# thoughts of actually killing yourself, or of how you might do it?"). Its denial is of
+# those, and sits beside a passive wish already told without contradicting it.
+_ASKS_INTENT_OR_PLAN = re.compile(
+    r"\b(?:plan|plans|planned|planning|how\s+you\s+(?:might|would|could|will)\s+do\s+it|method|"
+    r"intent\w*|intend\w*|act(?:ed|ing)?\s+on|actually\s+(?:kill\w*|end\w*|do\w*|hurt\w*)|"
+    r"going\s+to\s+(?:do\s+it|kill|end|act))\b"
+)
+_INTENT_OR_PLAN_PHRASES = {
+    RiskKind.SELF_HARM: "active suicidal ideation, intent or a plan",
+    RiskKind.HARM_TO_OTHERS: "intent or a plan to harm others",
+}
+
+
+def _denied_phrase(risk: RiskKind, question: str) -> str:
+    """What a denial denies: what the screen asked (the thought, or intent and a plan)."""
+    if risk in _INTENT_OR_PLAN_PHRASES and _ASKS_INTENT_OR_PLAN.search(question):
+        return _INTENT_OR_PLAN_PHRASES[risk]
+    return _RISK_PHRASES[risk]
+
+
 _ASKS_SAFE = re.compile(r"\bsafe\b")
 _FEELS_SAFE = re.compile(
     r"\b(?:feel|am|i'm|totally|completely|perfectly|very|quite)\s+(?:\w+\s+)?safe\b"
@@ -180,12 +201,9 @@ def screen_answer(
             if risk in context.denied:
                 continue
             context.denied.add(risk)
+            denied = _denied_phrase(risk, question)
             facts.entries.append(
-                Entry(
-                    "assessment",
-                    clean_sentence(f"Client denies {_RISK_PHRASES[risk]} when screened"),
-                    ids,
-                )
+                Entry("assessment", clean_sentence(f"Client denies {denied} when screened"), ids)
             )
         return True
     kinds = new_risks(stated or screened, context)
