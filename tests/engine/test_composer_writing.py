@@ -39,3 +39,13 @@ def test_an_observation_names_the_client_first() -> None:
     assert writing.clinician_statement(said) == (
         "Client walked well, and they kept their balance when I pushed them."
     )
+
+
+def test_a_report_drops_asides_and_starts_each_sentence_with_a_capital() -> None:
+    said = "I ditched the walker on Wednesday. Though I have to tell you, I actually fell."
+    assert writing.client_report(said) == (
+        "Client reports they ditched the walker on Wednesday. Though they actually fell."
+    )
+    assert writing.client_report("Kind of a blur, to be honest, I called in sick twice.") == (
+        "Client reports kind of a blur, they called in sick twice."
+    )

@@ -24,7 +24,9 @@ _LEADING_FILLER = re.compile(
     re.IGNORECASE,
 )
 _INNER_FILLER = re.compile(
-    r",?\s*\b(?:you know|i mean|kind of like|um+|uh+|er+)\b,?", re.IGNORECASE
+    r",?\s*\b(?:you know|i mean|kind of like|um+|uh+|er+|to be honest|if i'm honest|"
+    r"i (?:have|'ve got|got) to (?:tell|say to) you|i (?:have|must) say|i have to say)\b,?",
+    re.IGNORECASE,
 )
 _CAPITALISED = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|"
@@ -152,7 +154,9 @@ def _casing(text: str) -> dict[str, str]:
 def _tidy(text: str) -> str:
     casing = _casing(text)
     text = spoken_numbers_to_digits(text)
-    text = _INNER_FILLER.sub("", text)
+    text = _INNER_FILLER.sub(
+        lambda m: "," if m.group(0).startswith(",") and m.group(0).endswith(",") else "", text
+    )
     text = _LEADING_FILLER.sub("", text)
     text = re.sub(r"\s+", " ", text).strip(" ,;:-")
     text = _CAPITALISED.sub(lambda m: m.group(1).capitalize() + m.group(2), text)
@@ -172,7 +176,13 @@ def _sentence(text: str) -> str:
         return ""
     text = re.sub(r"\bi\b", "I", text)
     text = re.sub(r"\bdr\.?\s+(\w)", lambda m: f"Dr. {m.group(1).upper()}", text)
+    # A report of two sentences: the second starts with a capital too.
+    text = re.sub(r"(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)([.!?]\s+)([a-z])", _capital, text)
     return clean_sentence(text)
+
+
+def _capital(match: re.Match[str]) -> str:
+    return f"{match.group(1)}{match.group(2).upper()}"
 
 
 def client_report(sentence: str, *, verb: str = "reports") -> str:
