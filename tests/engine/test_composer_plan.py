@@ -138,3 +138,12 @@ def test_a_step_for_after_the_session_is_a_plan_item(said: str) -> None:
 )
 def test_talk_in_the_room_is_no_plan_item(said: str) -> None:
     assert "plan" not in [s for s, _ in entries(composed(("Clinician", said)))]
+
+
+def test_a_visit_booked_in_pieces_is_one_plan_item() -> None:
+    calls = composed(("Clinician", "We'll do Thursday again. Thursday at ten."))
+    assert texts(calls, "plan") == ["Follow up Thursday at 10."]
+    calls = composed(
+        ("Clinician", "See you Thursday. And I'll see you in two weeks for the review.")
+    )
+    assert len(texts(calls, "plan")) == 2  # two visits

@@ -11,10 +11,11 @@ a prognosis, and "we'll sort this out" names no step.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from therapy_notes.engine.composer.dialogue import IMPERATIVE, lead_and_directive
-from therapy_notes.engine.composer.facts import Context
+from therapy_notes.engine.composer.facts import Context, Entry
 from therapy_notes.engine.composer.text import normalise
 
 _DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
@@ -162,3 +163,25 @@ def care_question(sentence: str) -> str:
     if match.group(4) is not None:
         return f"it is all right to {match.group(4)}"
     return f"when they can {match.group(5)}"
+
+
+_FOLLOW_UP = "Follow up "
+_NOT_THE_VISIT = frozenset({"follow", "up", "again", "then", "same", "time"})
+
+
+def one_follow_up(entries: list[Entry]) -> list[Entry]:
+    """A turn's entries with the next visit once: "Thursday again. Thursday at ten." is one.
+
+    The recogniser splits a booking said in pieces; each piece that the next one repeats
+    and completes is left out, so the plan names the visit once, fully.
+    """
+    visits = [
+        i for i, e in enumerate(entries) if e.role == "plan" and e.text.startswith(_FOLLOW_UP)
+    ]
+    dropped: set[int] = set()
+    for i, j in itertools.pairwise(visits):
+        said = set(re.findall(r"[a-z0-9]+", entries[i].text.lower())) - _NOT_THE_VISIT
+        fuller = set(re.findall(r"[a-z0-9]+", entries[j].text.lower()))
+        if said <= fuller:
+            dropped.add(i)
+    return [e for i, e in enumerate(entries) if i not in dropped]

@@ -25,7 +25,7 @@ from therapy_notes.engine.composer.facts import Context, Facts
 from therapy_notes.engine.composer.numbers import self_corrected, spoken_numbers_to_digits
 from therapy_notes.engine.composer.pairs import RESISTED
 from therapy_notes.engine.composer.place import remember_place, tested_limb
-from therapy_notes.engine.composer.plan import care_question, remember_professional
+from therapy_notes.engine.composer.plan import care_question, one_follow_up, remember_professional
 from therapy_notes.engine.composer.risks import screened_risks
 from therapy_notes.engine.composer.screening import is_screen_reply
 from therapy_notes.engine.composer.social import is_clinical, is_courtesy_about_lateness
@@ -193,4 +193,5 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
         context.asked = ""
         asked = any(k is Utterance.QUESTION for _, k in sentences)
         context.said = frozenset() if asked else said_numbers([s for s, _ in sentences])
+    facts.entries = one_follow_up(facts.entries)
     return facts
