@@ -14,6 +14,7 @@ from therapy_notes.engine.composer import (
     find_risks,
     screened_risks,
 )
+from therapy_notes.engine.composer.dialogue import Speaker, Utterance, utterance_kind
 
 
 def test_a_question_and_its_answer_are_one_fact_and_the_question_no_entry() -> None:
@@ -345,3 +346,8 @@ def test_a_headache_is_rated_at_the_head_and_the_longest_was_is_today() -> None:
         ("pain_score", 5.5, "head"),
         ("duration", 2, None),
     ]
+
+
+def test_a_breath_taken_for_a_test_is_an_instruction_in_the_room() -> None:
+    said = "Take a big breath and hold an ah as long as you can."
+    assert utterance_kind(said, Speaker.CLINICIAN) is Utterance.INSTRUCTION

@@ -49,3 +49,8 @@ def test_a_report_drops_asides_and_starts_each_sentence_with_a_capital() -> None
     assert writing.client_report("Kind of a blur, to be honest, I called in sick twice.") == (
         "Client reports kind of a blur, they called in sick twice."
     )
+
+
+def test_a_referral_said_with_also_is_a_referral() -> None:
+    said = "I'm also going to refer you to the ENT for a follow-up scope."
+    assert writing.plan_item(said) == "Refer to the ENT for a follow-up scope."

@@ -124,7 +124,7 @@ _INSTRUCTION_VERBS = (
     r"make|let go|catch|throw|"
     r"touch|point|look|read|repeat|say|tell|show|follow (?:my|the|this)|try|give|keep going|"
     r"go ahead|"
-    r"let's|let us|slide|kick|tap|open|close|swallow|take a (?:deep |slow )?(?:breath|sip|bite)|"
+    r"let's|let us|slide|kick|tap|open|close|swallow|take a (?:\w+ )?(?:breath|sip|bite)|"
     r"count|name|put|place|pick|stack|roll|march|shift|come back|bring|move|stop|rest|"
     r"notice|close your eyes|one more|again|back to|up|down|scoot|hook|hop|tuck|curl|spread|"
     r"wiggle|tip|tilt|nod|shrug|squat|clap|blow|hum|pucker|stick out|"

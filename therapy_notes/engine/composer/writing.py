@@ -262,8 +262,9 @@ _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"^(?:i'm going to|i am going to|i'll|i will|we'll|we will|we're going to|"
-            r"let's|let me)\s+(?:go ahead and\s+)?(?:refer|send|set) (?:you|client)\s+"
+            r"^(?:(?:i'm|i am|we're|we are)\s+(?:also\s+|then\s+)?going to|i'll|i will|we'll|"
+            r"we will|let's|let me)\s+(?:also\s+|then\s+|just\s+)?(?:go ahead and\s+)?"
+            r"(?:refer|send|set) (?:you|client)\s+"
             r"(?:up\s+)?(?:to|with)\s+(.*)$"
         ),
         "Refer to {0}",
