@@ -370,3 +370,9 @@ def test_a_time_in_a_later_clause_without_a_comma_is_that_clauses() -> None:
     assert [(m["value"], m["unit"]) for m in measured(composed(("Clinician", said)))] == [
         (72, "dB")
     ]
+
+
+def test_a_count_of_an_exercise_keeps_the_exercise_in_its_entry() -> None:
+    calls = composed(("Clinician", "You did twelve sit-to-stands in thirty seconds."))
+    assert [(m["kind"], m["value"]) for m in measured(calls)] == [("repetitions", 12)]
+    assert texts(calls) == ["Client did 12 sit-to-stands in 30 seconds."]

@@ -257,6 +257,15 @@ def clinician_sentence(
         or earlier_only(sentence, context, ids, facts)
     ):
         return
+    if (
+        found
+        and all(m["kind"] in ("sets", "repetitions") for m in found)
+        and len(sentence.split()) > 4
+    ):
+        # "Patient completed three sets of sit to stand": what was counted is the finding,
+        # which "3 sets." alone would lose.
+        facts.entries.append(Entry("objective", writing.clinician_statement(sentence), ids))
+        return
     if found:
         for m in found:
             if m["kind"] in ("pain_score", "mood_score"):
