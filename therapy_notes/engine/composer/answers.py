@@ -25,6 +25,7 @@ from therapy_notes.engine.composer.text import clean_sentence, normalise
 from therapy_notes.engine.composer.values import (
     bare_rating_number,
     body_weight,
+    count_numbers,
     more_ratings,
     number_value,
     record,
@@ -90,6 +91,7 @@ _HOW_LONG_TO = re.compile(
     r"\bhow\s+long\s+(?:can|could)\s+you\b|\bhow\s+long\s+(?:do|did)\s+you\s+(?:sleep|nap|walk|"
     r"stand|sit|last|manage)\b|\bhow\s+long\s+(?:is|was)\s+(?:the|your|a)\s+(?:nap|walk)\b"
 )
+_SCORE_SAID = re.compile(r"\d+(?:\.\d+)?(?:\s*(?:out of|/)\s*\d+)?")
 _HOURS_SAID = re.compile(r"(\d+(?:\.\d+)?)\s*(?:hours?|hrs?)\b")
 _TIME_SAID = re.compile(r"(\d+(?:\.\d+)?)\s*(seconds|minutes|hours|second|minute|hour)\b")
 _PERIOD = re.compile(
@@ -127,7 +129,8 @@ def answer_question(
     counted = _counted_noun(how_many)
     if how_many is not None and counted not in ("hours", "minutes"):
         topic = ""  # "How many headaches...?" counts them; it does not rate the pain
-    number = re.search(r"\d+(?:\.\d+)?", spoken_numbers_to_digits(answer))
+    said = spoken_numbers_to_digits(answer)
+    number = re.search(r"\d+(?:\.\d+)?", said)
     if topic == "weight":
         if body_weight(sentence, context, ids, facts, asked=True) is not None:
             return True
@@ -142,15 +145,15 @@ def answer_question(
         # "How's the left ankle feeling?": a number the client gives it is how much it
         # hurts, if it is said as a rating ("like a two"), not a count or a distance.
         topic = "pain"
-        number = bare_rating_number(spoken_numbers_to_digits(answer))
+        number = bare_rating_number(said)
     if (
         number is not None
         and topic in ("pain", "mood", "anxiety", "energy")
         and (_SCALE.search(q) or topic == "pain")
     ):
-        rated = _RATED_NUMBER.search(spoken_numbers_to_digits(answer))
+        rated = _RATED_NUMBER.search(said)
         value = number_value((rated or number).group(0))
-        span = _RATING_RANGE.search(spoken_numbers_to_digits(answer))
+        span = _RATING_RANGE.search(said)
         if span is not None:
             low, high = (float(g) for g in span.groups() if g is not None)
             if 0 < high - low <= 2 and high <= 10:
@@ -172,8 +175,7 @@ def answer_question(
                 m = {"kind": "mood_score", "value": value, "unit": "/10"}
             else:
                 m = {"kind": "other", "value": value, "unit": "/10", "name": topic}
-            said = spoken_numbers_to_digits(answer)
-            if is_earlier(m, said, len(re.findall(r"(?<![\d.])\d+", said))):
+            if is_earlier(m, said, count_numbers(said)):
                 # "Last time I said a six. Today it's a four.": the earlier rating, which
                 # today's is compared with when the reply goes on to give it.
                 remember_earlier(m, said_when(said), context)
@@ -189,7 +191,8 @@ def answer_question(
                 if m["kind"] != "other"
                 else writing.client_report(f"{topic} is {value} out of 10")
             )
-            facts.entries.append(Entry("subjective", text, ids))
+            rated_entry = Entry("subjective", text, ids)
+            facts.entries.append(rated_entry)
             rest = _after_number(sentence)
             earlier = earlier_number(rest)
             if earlier is not None and m["kind"] != "other":
@@ -197,13 +200,12 @@ def answer_question(
                 facts.entries.append(Entry("assessment", progress, ids))
             elif m["kind"] == "pain_score" and more_ratings(rest, m, ids, context, facts):
                 # "a three in the morning, a five by evening": each is a rating, with when
-                first = facts.entries.index(next(e for e in facts.entries if e.text == text))
-                facts.entries[first] = Entry("subjective", with_condition(text, rest), ids)
+                rated_entry.text = with_condition(text, rest)
             elif len(rest.split()) >= 4:
                 facts.entries.append(Entry("subjective", writing.client_report(rest), ids))
             return True
     far = _HOW_FAR.search(q)
-    walked = _WALKED.search(spoken_numbers_to_digits(answer)) if far else None
+    walked = _WALKED.search(said) if far else None
     if _said_in_unit(walked, "distance", sentence, ids, context, facts):
         # "How far can you walk?" "About two blocks.": the distance walked, which has no
         # body part (the leg named in the question is what stops the walk).
@@ -229,14 +231,8 @@ def answer_question(
         # "How long does it take you to fall asleep?" "Forty-five minutes, at least.": the
         # time a task takes, in the unit the reply gives.
         return True
-    slept = _HOURS_SAID.search(spoken_numbers_to_digits(answer)) or re.match(
-        r"^\W*\w+\W*(\d+(?:\.\d+)?)", spoken_numbers_to_digits(answer)
-    )
-    if (
-        topic == "sleep"
-        and slept is not None
-        and not sleep_values(spoken_numbers_to_digits(answer))
-    ):
+    slept = _HOURS_SAID.search(said) or re.match(r"^\W*\w+\W*(\d+(?:\.\d+)?)", said)
+    if topic == "sleep" and slept is not None and not sleep_values(said):
         # "Maybe five, on and off.", "about six hours": the hours slept; the time it takes
         # to fall asleep, the wakings and the naps are values of their own.
         m = {"kind": "duration", "value": number_value(slept.group(1)), "unit": "hours"}
@@ -461,8 +457,7 @@ def _question_phrase(question: str) -> str:
 def _after_number(sentence: str) -> str:
     text = spoken_numbers_to_digits(sentence)
     rated = _RATED_NUMBER.search(text)
-    start = rated.start() if rated is not None else 0
-    match = re.compile(r"\d+(?:\.\d+)?(?:\s*(?:out of|/)\s*\d+)?").search(text, start)
+    match = _SCORE_SAID.search(text, rated.start() if rated is not None else 0)
     if match is None:
         return ""
     return text[match.end() :].strip(" ,.;-")

@@ -122,7 +122,7 @@ def today_values(
         if located and m.get("body_part") == context.part and context.side and not m.get("side"):
             # The side was said once for the joint ("on the right"), not with every value.
             m = {**m, "side": context.side}
-        if is_earlier(m, digits, _count_numbers(digits)):
+        if is_earlier(m, digits, count_numbers(digits)):
             remember_earlier(m, said_when(digits), context)
             continue
         today.append(m)
@@ -214,7 +214,7 @@ def body_weight(
         ):
             continue
         m: dict[str, Any] = {"kind": "other", "value": value, "unit": unit, "name": "weight"}
-        if is_earlier(m, digits, _count_numbers(digits)):
+        if is_earlier(m, digits, count_numbers(digits)):
             continue
         record(m, ids, context, facts)
         if measured:
@@ -542,7 +542,8 @@ def _said_before(m: dict[str, Any], digits: str, end: int) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", digits[:end]) is not None
 
 
-def _count_numbers(text: str) -> int:
+def count_numbers(text: str) -> int:
+    """How many numbers a text (with its numbers as digits) says."""
     return len(re.findall(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])", text))
 
 

@@ -95,6 +95,7 @@ _OBJECT_AFTER = frozenset(
         "recommend see visit visited check checked",
     )
 )
+_LAST_WORD = re.compile(r"([A-Za-z']+)\W*$")
 _WE_AND_I: tuple[tuple[str, str], ...] = (
     (r"\bwe'll\b", "will"),
     (r"\bwe will\b", "will"),
@@ -115,11 +116,11 @@ def _as_told(text: str, *, named: bool = False) -> str:
             return _CLIENT_FORM[said]
         if said != "you":
             return _LATER_FORM[said]
-        before = re.findall(r"[a-z']+", text[: match.start()].lower())
+        previous = _LAST_WORD.search(text, 0, match.start())
         after = text[match.end() :].lstrip()
         return (
             "them"
-            if (before and before[-1] in _OBJECT_AFTER) or not after[:1].isalpha()
+            if (previous and previous.group(1).lower() in _OBJECT_AFTER) or not after[:1].isalpha()
             else "they"
         )
 
