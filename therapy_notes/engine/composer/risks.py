@@ -437,5 +437,11 @@ _SCREENS: dict[RiskKind, re.Pattern[str]] = {
 
 def screened_risks(question: str) -> list[RiskKind]:
     """The risks a screening question asks about (empty for any other question)."""
+    return list(_screened_in(question))
+
+
+@lru_cache(maxsize=16384)
+def _screened_in(question: str) -> tuple[RiskKind, ...]:
+    # Cached like the stated risks: every response re-reads the history's questions.
     text = _lowered(question)
-    return [kind for kind, pattern in _SCREENS.items() if pattern.search(text)]
+    return tuple(kind for kind, pattern in _SCREENS.items() if pattern.search(text))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from therapy_notes.engine.composer.dialogue import IMPERATIVE
@@ -152,6 +153,7 @@ def _casing(text: str) -> dict[str, str]:
     return kept
 
 
+@lru_cache(maxsize=16384)
 def _tidy(text: str) -> str:
     casing = _casing(text)
     text = spoken_numbers_to_digits(text)
@@ -186,6 +188,7 @@ def _capital(match: re.Match[str]) -> str:
     return f"{match.group(1)}{match.group(2).upper()}"
 
 
+@lru_cache(maxsize=16384)
 def client_report(sentence: str, *, verb: str = "reports") -> str:
     """A client's statement as a report.
 
@@ -209,6 +212,7 @@ def client_quote(sentence: str, *, lead: str) -> str:
     return _sentence(f'{lead}: "{words}"')
 
 
+@lru_cache(maxsize=16384)
 def clinician_statement(sentence: str) -> str:
     """A clinician's observation or judgement about the client, in the third person."""
     text = _tidy(sentence)
@@ -325,6 +329,7 @@ _PLAN_LEAD = re.compile(
 )
 
 
+@lru_cache(maxsize=16384)
 def plan_item(sentence: str) -> str:
     """A clinician's statement of what happens next, as a plan entry.
 
