@@ -160,6 +160,10 @@ def test_risks_with_negation(sentence: str, expected: list[RiskKind]) -> None:
         ("two thousand and ten", "2010"),
         ("six out of ten", "6 out of 10"),
         ("a walk and a rest", "a walk and a rest"),
+        # A reading called out alone is its hundred and tens; a scale's anchors are not.
+        ("One-ten.", "110."),
+        ("left arm, one-ten.", "left arm, 110."),
+        ("on a one-ten scale", "on a 1-10 scale"),
     ],
 )
 def test_spoken_numbers(spoken: str, digits: str) -> None:

@@ -74,11 +74,19 @@ _ANKLE_MOTIONS = frozenset({"dorsiflexion", "plantarflexion", "eversion", "inver
 _WRIST_MOTIONS = frozenset({"flexion", "extension", "radial deviation", "ulnar deviation"})
 _LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
 """Limbs named in passing ("lift your arm") while a joint of them is examined."""
-# "The right side is twenty", "left's 95", "and 20 on the right": a bare value and a side.
+# "The right side is twenty", "left's 95", "left arm, one-ten", "the other side gets to
+# fifteen", "and 20 on the right", "twenty-five to the left": a bare value and a side.
+_SIDE_NAMED = (
+    r"(?:the\s+)?(?:left|right|other)(?:\s+(?:side|one|arm|leg|hand|foot|knee|hip|shoulder|"
+    r"elbow|wrist|ankle))?"
+)
+_GRADE_SIGN = r"(?:\s*(?:plus|minus|\+|-)(?!\w))?"
 BARE_SIDE_VALUE = re.compile(
-    r"^\W*(?:and\s+)?(?:the\s+)?(?:left|right)(?:\s+side)?(?:'s|\s+is|\s+was|\s+at)\s+"
-    r"(?:about\s+|around\s+|at\s+)?\d+(?:\.\d+)?\W*$|"
-    r"^\W*(?:and\s+)?\d+(?:\.\d+)?\s+on\s+the\s+(?:left|right)(?:\s+side)?\W*$"
+    rf"^\W*(?:and\s+)?(?:now\s+)?{_SIDE_NAMED}(?:'s|\s+is|\s+was|\s+at|\s+did|\s+does|\s*,|"
+    r"\s+(?:gets|got|goes|went|comes|came)\s+to|\s+reache?d?s?)\s+"
+    rf"(?:a\s+|about\s+|around\s+|at\s+|only\s+)?\d+(?:\.\d+)?{_GRADE_SIGN}\W*$|"
+    rf"^\W*(?:and\s+)?\d+(?:\.\d+)?{_GRADE_SIGN}\s+(?:on|to|for)\s+the\s+(?:left|right|other)"
+    r"(?:\s+side)?\W*$"
 )
 
 

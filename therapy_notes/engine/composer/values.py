@@ -270,7 +270,7 @@ _BARE_READING = re.compile(
     r"let's say|let's call it|say|i get|i've got|i'm getting|i'm reading|it reads|reads|"
     r"looks like|(?:you're|you are|she's|he's|it's)?\s*(?:missing|lacking|short(?: by)?))?\s*"
     r"(?:about|around|roughly|just about|almost|nearly|maybe)?\s*(\d+)(?:-?ish)?\s*(?:degrees)?"
-    r"(?:\s+(?:today|now|this time))?"
+    r"(?:\s+(?:on|to|for)\s+the\s+(left|right)(?:\s+side)?)?(?:\s+(?:today|now|this time))?"
     r"(?:\W+(?:nice|good|great|perfect|excellent|okay|ok|lovely|well done|pretty stiff|stiff|"
     r"tight|that's (?:better|good|great|tight|stiff|limited)|limited|not bad|"
     r"and (?:the )?other (?:way|side)|now (?:the )?other (?:way|side)))?\W*$"
@@ -323,8 +323,9 @@ def bare_range_value(
         "unit": "degrees",
         "body_part": context.part,
     }
-    if context.side:
-        m["side"] = context.side
+    side = match.group(2) or context.side
+    if side:
+        m["side"] = side
     record(m, ids, context, facts)
     return [m]
 
@@ -407,6 +408,7 @@ def bare_rating_number(digits: str) -> re.Match[str] | None:
     return None if rating is None else _NUMBER.search(digits, rating.start(1))
 
 
+_OPPOSITE = {"left": "right", "right": "left"}
 _NUMBER_ALONE = re.compile(r"^\W*(?:about\s+|around\s+)?\d+(?:\.\d+)?\W*$")
 
 
@@ -427,6 +429,8 @@ def other_side(
     if not side and _NUMBER_ALONE.match(digits):
         side = context.side
         digits = f"the {side} is {digits}"
+    if not side and re.search(r"\bthe other\b", digits):
+        side = _OPPOSITE.get(str(last.get("side", "")), "")  # "The other side's fifteen."
     if len(numbers) != 1 or side not in ("left", "right") or side == last.get("side"):
         return []
     if last["kind"] not in _SIDED_KINDS and last.get("unit") not in (
@@ -437,6 +441,9 @@ def other_side(
     if EARLIER_TIME.search(digits) or not BARE_SIDE_VALUE.search(digits):
         return []
     m = {**last, "value": number_value(numbers[0]), "side": side}
+    if last["kind"] == "strength_grade" and str(last.get("unit", "")).endswith("/5"):
+        sign = re.search(rf"{numbers[0]}\s*(plus|minus|\+|-)(?!\w)", digits)
+        m["unit"] = "/5" if sign is None else ("+/5" if sign.group(1) in ("plus", "+") else "-/5")
     record(m, ids, context, facts)
     return [m]
 
