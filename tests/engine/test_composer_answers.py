@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conversation_set import is_verbatim
-from tests.engine.composer_calls import composed, measured, texts
+from tests.engine.composer_calls import composed, entries, measured, texts
 
 
 def test_a_scale_given_by_its_anchors_is_a_scale() -> None:
@@ -104,3 +104,33 @@ def test_a_count_asked_for_names_what_is_counted() -> None:
 def test_hours_asked_for_are_written_with_the_answer_however_it_ends() -> None:
     calls = composed(("Clinician", "How many hours did you sleep?"), ("Client", "About six."))
     assert texts(calls) == ["Sleep: client reports about 6 hours."]
+
+
+def test_a_rating_given_as_two_numbers_in_a_row_is_one_range() -> None:
+    calls = composed(("Clinician", "How's the pain out of ten?"), ("Client", "Five, six maybe."))
+    assert [(m["kind"], m["value"]) for m in measured(calls)] == [("pain_score", 5.5)]
+    assert texts(calls) == ["Client rates pain 5-6/10."]
+
+
+def test_a_second_number_with_a_condition_of_its_own_is_no_range() -> None:
+    calls = composed(("Clinician", "Pain out of ten?"), ("Client", "A three, four when I walk."))
+    assert [m["value"] for m in measured(calls)] == [3, 4]
+
+
+def test_each_part_a_reply_names_takes_its_own_rating() -> None:
+    calls = composed(
+        ("Clinician", "How's the pain in your neck and shoulder?"),
+        ("Client", "Neck's about a four. Shoulder, maybe a six."),
+    )
+    assert [(m["body_part"], m["value"]) for m in measured(calls)] == [
+        ("neck", 4),
+        ("shoulder", 6),
+    ]
+    assert not any("increased" in t for t in texts(calls))
+
+
+def test_a_rating_asked_for_as_an_imperative_is_answered() -> None:
+    calls = composed(("Clinician", "Rate your pain."), ("Client", "Five."))
+    assert [(m["kind"], m["value"]) for m in measured(calls)] == [("pain_score", 5)]
+    homework = composed(("Clinician", "Rate your mood every evening in the diary."))
+    assert [s for s, _ in entries(homework)] == ["plan"]

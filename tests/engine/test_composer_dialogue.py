@@ -351,3 +351,32 @@ def test_a_headache_is_rated_at_the_head_and_the_longest_was_is_today() -> None:
 def test_a_breath_taken_for_a_test_is_an_instruction_in_the_room() -> None:
     said = "Take a big breath and hold an ah as long as you can."
     assert utterance_kind(said, Speaker.CLINICIAN) is Utterance.INSTRUCTION
+
+
+def test_a_test_named_then_how_to_do_it_is_an_instruction_not_an_entry() -> None:
+    for said in (
+        "Hip abduction, lying on your side.",
+        "Knee extension strength, push out against me.",
+        "Shoulder abduction, right arm first.",
+        "Grip, right hand, squeeze as hard as you can.",
+    ):
+        assert utterance_kind(said, Speaker.CLINICIAN) is Utterance.INSTRUCTION, said
+    assert utterance_kind("Overall, lift technique was good.", Speaker.CLINICIAN) is not (
+        Utterance.INSTRUCTION
+    )
+
+
+def test_one_grade_called_out_after_the_clinician_resists_is_a_grade() -> None:
+    calls = calls_of.composed(
+        ("Clinician", "Knee extension strength, push out against me."),
+        ("Clinician", "Four on the right."),
+        ("Clinician", "Left's a three plus."),
+    )
+    assert [(m["value"], m["unit"], m["side"]) for m in calls_of.measured(calls)] == [
+        (4, "/5", "right"),
+        (3, "+/5", "left"),
+    ]
+    moved = calls_of.composed(
+        ("Clinician", "Pull your toes up toward you."), ("Clinician", "Five.")
+    )
+    assert all(m["kind"] != "strength_grade" for m in calls_of.measured(moved))

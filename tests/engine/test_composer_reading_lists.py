@@ -1,11 +1,11 @@
-"""Readings as clinicians and clients say them, from two lists written before their rules.
+"""Readings as clinicians and clients say them, from three lists written before their rules.
 
 Each exchange was written by the kind of reading it tests (a list of readings, a value
 taken back, an earlier value told beside today's, the sleep history, a test's own time, a
-rating under a condition, a hedge) before the rule that reads it; the exchanges the rules
-still get wrong (12 of 79) are left out. Kinds are checked as recorded; "any" is a count
-whose kind the note may file either way. Earlier values must not be recorded as today's
-and must be written (as the comparison).
+rating under a condition, a hedge, a reading continued in a sentence of its own) before the
+rule that reads it; the exchanges the rules still get wrong (15 of 104) are left out.
+Kinds are checked as recorded; "any" is a count whose kind the note may file either way.
+Earlier values must not be recorded as today's and must be written (as the comparison).
 """
 
 from __future__ import annotations
@@ -557,6 +557,193 @@ READINGS: list[tuple[Lines, list[tuple[str, Any, str | None]], list[Any]]] = [
     (
         (("Clinician", "Shoulder flexion is one-sixty today, and the goal is one-seventy."),),
         [("range_of_motion", 160, None)],
+        [],
+    ),
+    # List 5: a reading continued in a sentence of its own, another site rated in the next
+    # sentence, a value taken back in the next one, a grade after the test is named.
+    # A. the other side in a sentence of its own
+    (
+        (
+            ("Clinician", "Hip abduction, lying on your side."),
+            ("Clinician", "Thirty on the right."),
+            ("Clinician", "Twenty-five to the left."),
+        ),
+        [("range_of_motion", 30, "right"), ("range_of_motion", 25, "left")],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Elbow flexion on the left."),
+            ("Clinician", "One-thirty."),
+            ("Clinician", "And the right side gets to one-forty."),
+        ),
+        [("range_of_motion", 130, "left"), ("range_of_motion", 140, "right")],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Shoulder abduction, right arm first."),
+            ("Clinician", "Ninety."),
+            ("Clinician", "Left arm, one-ten."),
+        ),
+        [("range_of_motion", 90, "right"), ("range_of_motion", 110, "left")],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Grip, right hand, squeeze as hard as you can."),
+            ("Clinician", "Forty pounds."),
+            ("Clinician", "Left hand, thirty-two."),
+        ),
+        [("strength_grade", 40, "right"), ("strength_grade", 32, "left")],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Key pinch on the left."),
+            ("Clinician", "Eleven pounds."),
+            ("Clinician", "The right was fifteen."),
+        ),
+        [("strength_grade", 11, "left"), ("strength_grade", 15, "right")],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Knee extension strength, push out against me."),
+            ("Clinician", "Four on the right."),
+            ("Clinician", "Left's a three plus."),
+        ),
+        [("strength_grade", 4, "right"), ("strength_grade", "3+", "left")],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Ankle dorsiflexion, pull your foot up toward you, left side."),
+            ("Clinician", "Ten degrees."),
+            ("Clinician", "The other side's fifteen."),
+        ),
+        [("range_of_motion", 10, "left"), ("range_of_motion", 15, "right")],
+        [],
+    ),
+    # B. another site or scale in the next sentence
+    (
+        (
+            ("Clinician", "Rate your pain for me."),
+            ("Client", "My neck's a five. The shoulder is more like a seven."),
+        ),
+        [("pain_score", 5, None), ("pain_score", 7, None)],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Pain in the knee and the ankle today?"),
+            ("Client", "The knee is a two. Ankle, maybe four."),
+        ),
+        [("pain_score", 2, None), ("pain_score", 4, None)],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "What's your pain now?"),
+            ("Client", "A three. When I climb stairs, though, it's a six."),
+        ),
+        [("pain_score", 3, None), ("pain_score", 6, None)],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Pain in the lower back, zero to ten?"),
+            ("Client", "Four. My hip is worse, about a seven."),
+        ),
+        [("pain_score", 4, None), ("pain_score", 7, None)],
+        [],
+    ),
+    # C. taken back in the next sentence
+    (
+        (
+            ("Clinician", "How would you rate the pain?"),
+            ("Client", "Seven. No, wait. Probably a six."),
+        ),
+        [("pain_score", 6, None)],
+        [],
+    ),
+    (
+        (("Clinician", "Mood today, zero to ten?"), ("Client", "Three. Actually, make that four.")),
+        [("mood_score", 4, None)],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Shoulder flexion, right."),
+            ("Clinician", "One-twenty. Sorry, one-twenty-five."),
+        ),
+        [("range_of_motion", 125, "right")],
+        [],
+    ),
+    # D. the kind given by the instruction before it
+    (
+        (
+            ("Clinician", "Wrist extension strength, push up against my hand."),
+            ("Clinician", "Right's a four plus, left is a four."),
+        ),
+        [("strength_grade", "4+", "right"), ("strength_grade", 4, "left")],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Elbow flexion, pull toward you and don't let me straighten it."),
+            ("Clinician", "Five on the left, four on the right."),
+        ),
+        [("strength_grade", 5, "left"), ("strength_grade", 4, "right")],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Squeeze the dynamometer with your left hand."),
+            ("Clinician", "Eighteen kilos."),
+        ),
+        [("strength_grade", 18, "left")],
+        [],
+    ),
+    # E. look-alikes: a number after a reading that is no further reading
+    (
+        (
+            ("Clinician", "Shoulder flexion, right."),
+            ("Clinician", "One-forty."),
+            ("Clinician", "We'll do the left one in two weeks."),
+        ),
+        [("range_of_motion", 140, "right")],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Knee flexion on the right."),
+            ("Clinician", "One-ten."),
+            ("Clinician", "Do ten of these at home, twice a day."),
+        ),
+        [("range_of_motion", 110, "right")],
+        [],
+    ),
+    (
+        (("Clinician", "Rate your pain."), ("Client", "Five. I've had it for two weeks.")),
+        [("pain_score", 5, None)],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Grip on the right."),
+            ("Clinician", "Thirty-five pounds."),
+            ("Clinician", "Your left is the one we operated on, so we'll leave it for six weeks."),
+        ),
+        [("strength_grade", 35, "right")],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Mood out of ten?"),
+            ("Client", "Six. My daughter's coming on the third, so that helps."),
+        ),
+        [("mood_score", 6, None)],
         [],
     ),
 ]

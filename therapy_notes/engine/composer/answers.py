@@ -73,6 +73,15 @@ _EXERCISE = re.compile(
 _RATING_RANGE = re.compile(
     r"\bbetween\s+(?:a\s+)?(\d+)\s+and\s+(?:a\s+)?(\d+)\b|\b(\d+)\s*(?:-|to|or)\s*(\d+)\b"
 )
+# A range said as two numbers in a row ("five, six maybe", "a seven, eight"), not two
+# ratings.
+# A number with a condition of its own after it is a second rating ("a two, three on the
+# day my granddaughter called").
+_SAID_RANGE = re.compile(
+    r"(\d+)\s*,\s*(?:a\s+|an\s+)?(\d+)\b(?!\s*(?:/|out of|\.\d))"
+    r"(?!\W*(?:in|at|by|when|with|after|before|during|on|if|first thing|last thing|walking|"
+    r"sitting|standing|lying)\b)"
+)
 # The number a rating is: not one of a time said with it ("two weeks ago I was at a three").
 _RATED_NUMBER = re.compile(
     r"(?<![\d.])\d+(?:\.\d+)?(?![\d])(?!\s*(?:days?|weeks?|months?|years?|times|o'clock)\b)"
@@ -154,19 +163,36 @@ def answer_question(
         rated = _RATED_NUMBER.search(said)
         value = number_value((rated or number).group(0))
         span = _RATING_RANGE.search(said)
+        said_range = _SAID_RANGE.match(said, (rated or number).start())
+        spanned = ""
+        as_said = ""
+        if span is None and said_range is not None:
+            span = said_range  # "Five, six maybe.": one rating, given as a range
+            spanned = said[span.end() :].strip(" ,.;-")
         if span is not None:
             low, high = (float(g) for g in span.groups() if g is not None)
             if 0 < high - low <= 2 and high <= 10:
                 value = number_value(str((low + high) / 2))  # "between five and six"
+                as_said = "-".join(_number_text(number_value(str(v))) for v in (low, high))
+            else:
+                spanned = ""
         if value <= 10:
             m: dict[str, Any] = {"kind": "pain_score", "value": value, "unit": "/10"}
             if topic == "pain":
+                # The answer's own words name the part where the question names several
+                # ("How are the neck and shoulder?" "Neck's about a four.").
+                own = said[: (rated or number).start()]
                 part = (
-                    body_part(spoken_numbers_to_digits(q))
+                    body_part(own)
+                    or body_part(spoken_numbers_to_digits(q))
                     or ("head" if "headache" in q else "")
                     or context.part
                 )
-                side = side_of(spoken_numbers_to_digits(q)) or (context.side if part else "")
+                side = (
+                    side_of(own)
+                    if body_part(own)
+                    else side_of(spoken_numbers_to_digits(q)) or (context.side if part else "")
+                )
                 if part:
                     m["body_part"] = part
                 if side:
@@ -191,9 +217,12 @@ def answer_question(
                 if m["kind"] != "other"
                 else writing.client_report(f"{topic} is {value} out of 10")
             )
+            if as_said:
+                # The midpoint is the value recorded; the note says the range as given.
+                text = text.replace(f"{_number_text(value)}/10", f"{as_said}/10", 1)
             rated_entry = Entry("subjective", text, ids)
             facts.entries.append(rated_entry)
-            rest = _after_number(sentence)
+            rest = spanned or _after_number(sentence)
             earlier = earlier_number(rest)
             if earlier is not None and m["kind"] != "other":
                 progress = writing.progress_text(m, earlier, when=said_when(normalise(rest)))

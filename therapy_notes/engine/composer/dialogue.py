@@ -71,6 +71,14 @@ _QUESTION_START = re.compile(
     r"do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|any|anything|"
     r"tell me|describe|walk me through|talk me through|say more|on a scale)\b"
 )
+# A rating asked for as an imperative ("Rate your pain.", "Give me a number for the
+# neck."): a question, whose reply is the rating, unless it is homework ("rate your mood
+# every evening").
+_RATE_REQUEST = re.compile(
+    rf"^{_FILLER}(?:(?:can|could|would) you\s+|please\s+)?(?:rate|score|grade|"
+    r"give me a number|give it a number|put a number on)\b(?!\s+(?:it|them|this)\s+(?:each|every|"
+    r"daily|twice))"
+)
 _GREETING = re.compile(
     rf"^{_FILLER}(?:(?:thanks|thank you),?\s+)?(?:hi|hello|hey|good (?:morning|afternoon|evening)|"
     r"nice to see you|"
@@ -136,6 +144,22 @@ _INSTRUCTION = re.compile(
     r"(?:i'm going to|i am going to|i'll|let me)\s+(?:show|have you|ask you|give|check|measure|"
     r"look|test|time|watch|try)\b.*|"
     rf"go ahead and\s+|just\s+|please\s+)?(?:{_INSTRUCTION_VERBS})\b"
+)
+# A test named, then how to do it: "Knee extension strength, push out against me.", "Hip
+# abduction, lying on your side.", "Shoulder abduction, right arm first." The name is a
+# body part, a motion or a test, never a finding ("Overall, lift technique was good").
+_TEST_NAMED_THEN_HOW = re.compile(
+    rf"^{_FILLER}(?P<name>(?:[a-z'+-]+\s+){{0,4}}[a-z'+-]+)\s*,\s*(?:(?:left|right)(?:\s+(?:side|"
+    r"arm|leg|hand|foot))?\s*,\s*)?(?:"
+    rf"{_INSTRUCTION_VERBS}|lying|sitting|standing|on\s+your\s+(?:back|side|front|stomach|tummy)|"
+    r"(?:left|right)\s+(?:side|arm|leg|hand|foot)?\s*first)\b"
+)
+_TEST_NAME = re.compile(
+    r"\b(?:flexion|extension|abduction|adduction|rotation|dorsiflexion|plantarflexion|"
+    r"supination|pronation|eversion|inversion|deviation|bending|strength|grip|pinch|"
+    r"balance|stance|sit to stand|heel raises?|neck|shoulders?|elbows?|wrists?|hips?|knees?|"
+    r"ankles?|fingers?|thumbs?|toes?|quads?|hamstrings?|biceps|triceps|calf|calves|glutes?|"
+    r"trunk|back|spine|jaw|tongue|lips?)\b"
 )
 # What the clinician does next in the room, not after it: "I'll count", "I'll walk right
 # next to you", "let's do the hop test", "we're going to do the six-minute walk".
@@ -308,6 +332,8 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
         return Utterance.QUESTION
     if clinician and _SCALE_PROMPT.search(text) and not has_value(text):
         return Utterance.QUESTION
+    if clinician and _RATE_REQUEST.match(text) and not _AT_HOME.search(text):
+        return Utterance.QUESTION
     if _GREETING.match(text) and len(words) <= 10 and not _NEXT_VISIT.search(text):
         return Utterance.GREETING
     if speaker is not Speaker.CLIENT and _COURTESY.match(text) and len(words) <= 14:
@@ -316,8 +342,10 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
         return Utterance.ACKNOWLEDGEMENT
     if len(words) <= 5 and all(w in _ACK_WORDS for w in words):
         return Utterance.ACKNOWLEDGEMENT
+    named = _TEST_NAMED_THEN_HOW.match(text)
     directs = (
-        _INSTRUCTION.match(text)
+        (named is not None and _TEST_NAME.search(named.group("name")) is not None)
+        or _INSTRUCTION.match(text)
         or _IN_SESSION.match(text)
         or (_FOR_ME.search(text) and len(words) <= 14)
         or led == "session"

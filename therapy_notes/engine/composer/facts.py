@@ -91,6 +91,9 @@ class Context:
     resisted: bool = False
     """The clinician's last instruction set a test against resistance ("push out against
     me"): bare readings of it are muscle grades."""
+    against: bool = False
+    """That instruction said the clinician resists ("against my hand", "don't let me"):
+    a single bare number then is a grade too, not only a pair of them."""
     lead_in: str = ""
     """The clinician's last statement in this turn: a screen asked after it by reference
     ("Some people think about suicide. Has that crossed your mind?") asks about it."""

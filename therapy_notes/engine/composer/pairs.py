@@ -40,6 +40,25 @@ RESISTED = re.compile(
     r"\b(?:strength|push\w*|pull\w*|resist\w*|against\s+(?:me|my\s+hand)|don't\s+let\s+me|"
     r"hold\s+it\s+there|squeeze)\b"
 )
+# The clinician resisting, said: what makes one bare number a grade, where "push" or "pull"
+# alone may move a joint through its range ("pull your toes up toward you").
+AGAINST = re.compile(
+    r"\b(?:strength|resist\w*|against\s+(?:me|my\s+hand|my\s+arm|the\s+resistance)|"
+    r"don't\s+let\s+me|do\s+not\s+let\s+me|hold\s+it\s+there|break\s+test)\b"
+)
+# Limbs named in passing ("lift your leg and hold it there"): not the joint being graded.
+_LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
+# One grade said while a resisted test is on: "Four.", "Four on the right.", "Right's a four
+# plus.", "Three out of five."
+_ONE_GRADE = re.compile(
+    r"^\W*(?:(?:and|so|okay|ok|now)\W+)?(?:(?:that's|that is|it's|it is|call it)\s+)?(?:"
+    + _SIDE_FIRST
+    + r"|"
+    + _HEDGE
+    + _VALUE
+    + r"(?:\s*(?:out of|/)\s*5)?(?:\s+(?:on|to)\s+the\s+(left|right)(?:\s+side)?)?"
+    + r")\W*$"
+)
 _WORSE = re.compile(r"\b(?:worse|worst|hurts?\s+more|more\s+painful|sorer|pain\w*|sore)\b")
 
 
@@ -90,3 +109,31 @@ def _grade_sign(sign: str | None) -> str:
     if not sign:
         return ""
     return "+" if sign.strip() in ("plus", "+") else "-"
+
+
+def resisted_grade(
+    sentence: str, context: Context, ids: tuple[str, ...], facts: Facts
+) -> list[dict[str, Any]]:
+    """A muscle grade called out alone while a resisted test of a body part is on."""
+    if not context.against or not context.part or context.part in _LIMBS:
+        return []
+    match = _ONE_GRADE.match(spoken_numbers_to_digits(normalise(sentence)))
+    if match is None:
+        return []
+    g = match.groups()
+    if g[0] is not None:  # side first: side, article, value, sign
+        side, value, sign = g[0], g[2], g[3]
+    else:  # value first: article, value, sign, side
+        side, value, sign = g[7] or context.side, g[5], g[6]
+    if not 0 <= float(value) <= 5:
+        return []
+    m: dict[str, Any] = {
+        "kind": "strength_grade",
+        "value": number_value(value),
+        "unit": f"{_grade_sign(sign)}/5",
+        "body_part": context.part,
+    }
+    if side:
+        m["side"] = side
+    record(m, ids, context, facts)
+    return [m]

@@ -16,6 +16,7 @@ from therapy_notes.domain.notes import RiskKind
 from therapy_notes.engine.composer import writing
 from therapy_notes.engine.composer.announced import announced_value
 from therapy_notes.engine.composer.answers import answer_question
+from therapy_notes.engine.composer.body import body_part
 from therapy_notes.engine.composer.dialogue import (
     Speaker,
     Utterance,
@@ -26,7 +27,7 @@ from therapy_notes.engine.composer.dialogue import (
 from therapy_notes.engine.composer.facts import Context, Entry, Facts
 from therapy_notes.engine.composer.measurements import find_measurements
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
-from therapy_notes.engine.composer.pairs import side_pair_values
+from therapy_notes.engine.composer.pairs import resisted_grade, side_pair_values
 from therapy_notes.engine.composer.plan import is_directive, plan_role, with_professional
 from therapy_notes.engine.composer.risks import (
     find_risks,
@@ -123,6 +124,10 @@ def client_sentence(
         number = bare_rating_number(spoken_numbers_to_digits(normalise(sentence)))
         if number is not None and float(number.group(0)) <= 10:
             m = {**context.rating, "value": number_value(number.group(0))}
+            part = body_part(spoken_numbers_to_digits(normalise(sentence))[: number.start()])
+            if m["kind"] == "pain_score" and part and part != m.get("body_part"):
+                # "Neck's a four. Shoulder, maybe a six.": the rating of what it names.
+                m = {k: v for k, v in m.items() if k != "side"} | {"body_part": part}
             record(m, ids, context, facts)
             found = [m]
     if len(sentence.split()) < 3 and not found:
@@ -246,6 +251,7 @@ def clinician_sentence(
         return  # "You weigh eighty-two kilos today."
     found = (
         side_pair_values(sentence, context, ids, facts)
+        or resisted_grade(sentence, context, ids, facts)
         or counted_repetitions(sentence, context, ids, facts)
         or today_values(sentence, context, ids, facts, timed=True)
         or other_side(sentence, context, ids, facts)

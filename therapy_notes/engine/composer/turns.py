@@ -23,7 +23,7 @@ from therapy_notes.engine.composer.dialogue import (
 from therapy_notes.engine.composer.earlier import said_when
 from therapy_notes.engine.composer.facts import Context, Facts
 from therapy_notes.engine.composer.numbers import self_corrected, spoken_numbers_to_digits
-from therapy_notes.engine.composer.pairs import RESISTED
+from therapy_notes.engine.composer.pairs import AGAINST, RESISTED
 from therapy_notes.engine.composer.place import remember_place, tested_limb
 from therapy_notes.engine.composer.plan import care_question, one_follow_up, remember_professional
 from therapy_notes.engine.composer.risks import screened_risks
@@ -146,6 +146,7 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
         if speaker is Speaker.CLINICIAN and kind is Utterance.INSTRUCTION:
             context.tested = tested_limb(sentence)
             context.resisted = RESISTED.search(normalise(sentence)) is not None
+            context.against = AGAINST.search(normalise(sentence)) is not None
         elif speaker is Speaker.CLINICIAN and kind is not Utterance.QUESTION:
             # "Three hops forward on the left, as far as you can.": a one-sided test set up
             # in a statement as much as in an imperative.
