@@ -424,3 +424,18 @@ def test_a_denial_of_intent_or_a_plan_says_so_beside_a_passive_wish() -> None:
     assert flagged(calls) == ["self_harm"]
     assert "Client denies active suicidal ideation, intent or a plan when screened." in texts(calls)
     assert "Client denies suicidal ideation or self-harm when screened." not in texts(calls)
+
+
+def test_a_bare_yes_to_feeling_safe_is_a_denial_never_a_flag() -> None:
+    # "Yes." alone reads as a nod; as the answer to a safety screen it says the client is safe.
+    for said in ("Yes.", "Yeah."):
+        calls = composed(("Clinician", "Do you feel safe at home?"), ("Client", said))
+        assert flagged(calls) == []
+        assert any("denies abuse" in t for t in texts(calls)), texts(calls)
+    unsafe = composed(("Clinician", "Do you feel safe at home?"), ("Client", "No."))
+    assert flagged(unsafe) == ["abuse_or_neglect"]
+
+
+def test_a_bare_yes_to_a_clinical_question_reports_what_was_asked() -> None:
+    calls = composed(("Clinician", "Any numbness or tingling?"), ("Client", "Yeah."))
+    assert texts(calls) == ["Client reports numbness or tingling."]

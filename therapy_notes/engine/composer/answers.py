@@ -14,7 +14,7 @@ from typing import Any
 
 from therapy_notes.engine.composer import writing
 from therapy_notes.engine.composer.body import body_part, side_of
-from therapy_notes.engine.composer.dialogue import Utterance, answer_content
+from therapy_notes.engine.composer.dialogue import HEDGED_YES, Utterance, answer_content, said_yes
 from therapy_notes.engine.composer.earlier import earlier_number, is_earlier, said_when
 from therapy_notes.engine.composer.facts import Context, Entry, Facts
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
@@ -84,7 +84,9 @@ _SAID_RANGE = re.compile(
 )
 # The number a rating is: not one of a time said with it ("two weeks ago I was at a three").
 _RATED_NUMBER = re.compile(
-    r"(?<![\d.])\d+(?:\.\d+)?(?![\d])(?!\s*(?:days?|weeks?|months?|years?|times|o'clock)\b)"
+    r"(?<![\d.])\d+(?:\.\d+)?(?![\d])(?!\s*(?:or\s+\d+\s+)?(?:days?|weeks?|months?|years?|times|"
+    r"o'clock|mornings?|nights?|evenings?|afternoons?|hours?|minutes?|episodes?|attacks?|"
+    r"headaches?|migraines?|drinks?|pills?|tablets?|blocks?|steps?|miles?)\b)"
 )
 _HOW_FAR = re.compile(r"\bhow far\b|\bhow (?:long|much) (?:a )?distance\b")
 _WALKED = re.compile(
@@ -120,6 +122,10 @@ def answer_question(
     assert context.question is not None
     question_id, question = context.question
     ids = (question_id, item_id)
+    if kind is Utterance.ACKNOWLEDGEMENT and said_yes(sentence):
+        # "Yes." alone reads as a nod; to a question it is the answer ("Do you feel safe at
+        # home?" "Yes." is a denial, and "Any numbness?" "Yeah." reports numbness).
+        kind = Utterance.YES
     answer = normalise(sentence)
     screened = screened_risks(question)
     if screened:
@@ -155,15 +161,16 @@ def answer_question(
         # hurts, if it is said as a rating ("like a two"), not a count or a distance.
         topic = "pain"
         number = bare_rating_number(said)
+    rated = _RATED_NUMBER.search(said)
     if (
         number is not None
+        and rated is not None  # "three or four mornings a week": how often, not how much
         and topic in ("pain", "mood", "anxiety", "energy")
         and (_SCALE.search(q) or topic == "pain")
     ):
-        rated = _RATED_NUMBER.search(said)
-        value = number_value((rated or number).group(0))
+        value = number_value(rated.group(0))
         span = _RATING_RANGE.search(said)
-        said_range = _SAID_RANGE.match(said, (rated or number).start())
+        said_range = _SAID_RANGE.match(said, rated.start())
         spanned = ""
         as_said = ""
         if span is None and said_range is not None:
@@ -181,7 +188,7 @@ def answer_question(
             if topic == "pain":
                 # The answer's own words name the part where the question names several
                 # ("How are the neck and shoulder?" "Neck's about a four.").
-                own = said[: (rated or number).start()]
+                own = said[: rated.start()]
                 part = (
                     body_part(own)
                     or body_part(spoken_numbers_to_digits(q))
@@ -268,11 +275,15 @@ def answer_question(
         record(m, ids, context, facts)
         facts.entries.append(Entry("subjective", _topic_report("sleep", sentence), ids))
         return True
+    hedge = _HEDGE.match(answer) if _is_yes_no(q) else None
+    if kind is Utterance.STATEMENT and hedge is not None:
+        kind = Utterance.YES  # "Most days.", "Pretty much, with a half day on Fridays."
     if kind in (Utterance.YES, Utterance.NO) and _is_yes_no(q):
         phrase = _question_phrase(question)
         if not phrase:
             return False
-        extra = answer_content(sentence)
+        said_hedge = _HEDGE.match(sentence.lower()) if hedge is not None else None
+        extra = answer_content(sentence[said_hedge.end() :] if said_hedge is not None else sentence)
         extra = re.sub(
             r"^(?:i do|i have|i am|i did|i don't|i haven't|i'm not|i didn't)\b\W*",
             "",
@@ -281,11 +292,27 @@ def answer_question(
         )
         if kind is Utterance.NO:
             text = clean_sentence(f"Client denies {phrase}")
+        elif hedge is not None:
+            # "Most days.", "Pretty much, with a half day on Fridays.": how far it holds.
+            said = hedge.group(1)
+            how = (
+                "mostly"
+                if said in _MOSTLY
+                else "when they can"
+                if said.startswith("i try")
+                else said
+            )
+            text = clean_sentence(f"Client reports {phrase} {how}")
         else:
             text = clean_sentence(f"Client reports {phrase}")
         if len(extra.split()) >= 2:
             detail = writing.client_report(extra)[len("Client reports ") :].rstrip(".")
-            text = clean_sentence(f"{text.rstrip('.')}: {detail}")
+            joint = ": "
+            if hedge is not None:
+                # "Mostly in the mornings." reads on; "Pretty much, with..." is set apart.
+                joint = ", " if normalise(sentence)[hedge.end() :].lstrip().startswith(",") else " "
+                detail = detail[:1].lower() + detail[1:]
+            text = clean_sentence(f"{text.rstrip('.')}{joint}{detail}")
         today_values(sentence, context, ids, facts)
         facts.entries.append(Entry("subjective", text, ids))
         return True
@@ -449,6 +476,10 @@ def _topic_report(topic: str, sentence: str) -> str:
     return clean_sentence(f"{topic.capitalize()}: client reports {detail}")
 
 
+_HEDGE = re.compile(rf"^\W*(?:(?:yeah|yes|um+|uh+|well|oh)\W+)?({HEDGED_YES})\b")
+_MOSTLY = frozenset({"pretty much", "more or less", "for the most part", "generally"})
+
+
 def _is_yes_no(question: str) -> bool:
     return bool(
         re.match(
@@ -467,20 +498,38 @@ def _question_phrase(question: str) -> str:
     """
     text = normalise(question).strip().rstrip("?.! ")
     text = re.sub(r"^(?:\W*(?:okay|ok|so|and|now|alright|right)\W+)*", "", text)
+    done = re.match(r"^(?:do|does|did)\s+you\b", text) is not None
     text = re.sub(
         r"^(?:do|does|did|are|is|was|were|have|has|had|can|could|would|will)\s+"
-        r"(?:you|it|that|there|things|anything|anyone)\s+(?:been\s+|ever\s+|still\s+|also\s+)*",
+        r"(?:you|it|that|there|things|anything|anyone|the)\s+(?:been\s+|ever\s+|still\s+|also\s+)*",
         "",
         text,
     )
     text = re.sub(r"^(?:any|anything|been)\s+", "", text)
     text = re.sub(r"^(?:get|got|have|had)\s+a\s+chance\s+to\s+", "", text)
-    text = re.sub(r"^(?:have|get|got|notice|noticed|feel|had)\s+(?:any\s+)?", "", text)
+    if re.match(r"^(?:have|had|notice|noticed)\b|^(?:feel|get|got)\s+any\b", text) is not None:
+        text = re.sub(r"^(?:have|get|got|notice|noticed|feel|had)\s+(?:any\s+)?", "", text)
+    elif done:
+        # "Do you use the cane outside?" asks about doing it: "using the cane outside".
+        text = re.sub(r"^([a-z]+)", lambda m: _gerund(m.group(1)), text)
     text = re.sub(r",?\s*(?:at all|lately|recently|this week|since (?:last|we) \w+)$", "", text)
     text = re.sub(r"\byour\b", "their", text)
     text = re.sub(r"\byourself\b", "themselves", text)
     text = re.sub(r"\byou\b", "they", text)
     return spoken_numbers_to_digits(text).strip()
+
+
+def _gerund(verb: str) -> str:
+    """A verb's -ing form, as a question asked with "do you" is reported ("waking up")."""
+    if verb.endswith("ing") or verb in ("be", "see", "flee", "agree"):
+        return f"{verb}ing" if verb in ("be", "see", "flee", "agree") else verb
+    if verb.endswith("ie"):
+        return f"{verb[:-2]}ying"
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        return f"{verb[:-1]}ing"
+    if re.fullmatch(r"[^aeiou]*[aeiou][^aeiouwxy]", verb) and len(verb) <= 4:
+        return f"{verb}{verb[-1]}ing"  # "get" -> "getting", "nap" -> "napping"
+    return f"{verb}ing"
 
 
 def _after_number(sentence: str) -> str:

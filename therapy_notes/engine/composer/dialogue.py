@@ -109,7 +109,10 @@ _CLOSING = re.compile(
     r"nothing (?:else|more)\b|not (?:much|a lot|really anything) (?:else|more)\b|"
     r"(?:fine|good|okay|ok) (?:by|with) me\b|(?:that )?works for me\b|i can do that\b|"
     r"i'll (?:try|take it|do that|do my best|give it a (?:try|go|shot))\b|will do\b|"
-    r"sounds like a plan\b|(?:that's )?all i(?:'ve got| have| can think of)\b)"
+    r"sounds like a plan\b|(?:that's )?all i(?:'ve got| have| can think of)\b|"
+    # "I know, I know.": the advice taken, said to the clinician, not a report.
+    r"(?:i know(?:,?\s+i know)*|fair enough|true|that makes sense|makes sense|got you|gotcha|"
+    r"i see|i get (?:it|that))\W*$)"
 )
 # "Night splint, got it.": the client repeating what they were told, and agreeing.
 # A goodbye that names the next visit is the plan's follow-up, not a greeting.
@@ -227,7 +230,9 @@ def lead_and_directive(text: str) -> str:
 
 # What makes an instruction homework rather than a step in the session.
 _AT_HOME = re.compile(
-    r"\b(at home|home program|homework|a day|daily|every (day|morning|night|evening)|"
+    # A restriction on lifting, carrying or driving holds in daily life, not in the room.
+    r"\b((?:try not to|avoid|don't|do not|no) (?:lift|carry|driv)\w*|"
+    r"at home|home program|homework|a day|daily|every (day|morning|night|evening)|"
     r"each (day|morning|night|evening)|times a (day|week)|per day|per week|this week|"
     r"before (bed|next)|until (next|i see)|next (session|time|visit|week)|between (now|sessions)|"
     r"twice|three times|keep (doing|working|using|practicing|practising|icing)|continue|"
@@ -304,6 +309,12 @@ _ACK_WORDS = frozenset(
         "now",
     }
 )
+# A yes with a hedge: how often or how far it holds, which the note keeps. Read as a yes
+# only in reply to a yes/no question (`answers`), not wherever a sentence opens with one.
+HEDGED_YES = (
+    r"pretty much|mostly|most days|most of the time|most mornings|most nights|usually|"
+    r"generally|on and off|off and on|more or less|for the most part|i try to|i try"
+)
 _YES_WORDS = (
     r"yes|yeah|yep|yup|i do|i have|i am|i did|sometimes|a little|a bit|"
     r"kind of|sort of|i guess so|i think so|definitely|absolutely|some days|"
@@ -316,6 +327,12 @@ _NO_WORDS = (
 )
 _YES = re.compile(rf"^{_FILLER}?(?:{_YES_WORDS})\b")
 _NO = re.compile(rf"^{_FILLER}?(?:{_NO_WORDS})\b")
+
+
+def said_yes(sentence: str) -> bool:
+    """A reply that is a yes, however short ("Yes.", "Yeah."), which alone reads as a nod."""
+    text = normalise(sentence).strip()
+    return _YES.match(text) is not None and _NO.match(text) is None
 
 
 def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:

@@ -74,11 +74,11 @@ def spoken_numbers_to_digits(text: str) -> str:
 # said as its hundred and its tens (how ranges of motion, pressures, weights and distances
 # are read out), but not a clock time ("at one thirty", "one fifteen pm").
 # Goniometry is read the same way with a hyphen or an "oh" ("one-forty", "one oh five").
-# "One-ten" said alone ("One-ten.", "Left arm, one-ten.") is a reading called out; in a
-# sentence it may be a scale's anchors.
+# "One-ten" said alone ("One-ten.", "Left arm, one-ten.") or reached ("bends to one-ten") is
+# a reading; elsewhere in a sentence it may be a scale's anchors.
 _ONE_HUNDRED_AND = re.compile(
     r"(?<![\d.])\b1(?: |-)(?:oh(?: |-)(?P<oh>[1-9])|(?P<tens>[2-9]\d|(?<=(?:is|'s) 1[ -])1\d|"
-    r"(?:(?<=^1[ -])|(?<=, 1[ -]))1\d(?=\s*[.!]?\s*$)|"
+    r"(?:(?<=^1[ -])|(?<=, 1[ -]))1\d(?=\s*[.!]?\s*$)|(?<=\bto 1[ -])1\d(?!\s*(?:scale|point))|"
     r"1\d(?=\s*(?:over|/|degrees|"
     r"feet|pounds|lbs|words|wpm|beats|bpm|steps|meters|metres|yards)\b)))\b"
     r"(?![-\d:]|\s*(?:am|pm|a\.m|p\.m|o'clock))"

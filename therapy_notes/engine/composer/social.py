@@ -53,7 +53,10 @@ _CLINICAL = re.compile(
 def is_small_talk(sentence: str) -> bool:
     """A question or greeting whose subject is the talk around the session."""
     text = normalise(sentence)
-    return _SMALL_TALK.search(text) is not None or _LATE.search(text) is not None
+    if _LATE.search(text) is not None:
+        return True
+    # "Did you manage the exercises over the weekend?" asks about care, not the weekend.
+    return _SMALL_TALK.search(text) is not None and _CLINICAL.search(text) is None
 
 
 def is_courtesy_about_lateness(sentence: str) -> bool:

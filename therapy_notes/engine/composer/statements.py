@@ -286,7 +286,9 @@ def clinician_sentence(
         return
     if role == "intervention":
         facts.entries.append(Entry("intervention", writing.intervention(sentence), ids))
-    elif role in ("assessment", "response", "goals"):
+    elif role == "goals":
+        facts.entries.append(Entry(role, writing.plan_item(sentence), ids))
+    elif role in ("assessment", "response"):
         facts.entries.append(Entry(role, writing.clinician_statement(sentence), ids))
     elif _HEDGE_OPEN.match(normalise(sentence)):
         facts.entries.append(Entry("assessment", writing.clinician_statement(sentence), ids))

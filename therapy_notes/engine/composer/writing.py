@@ -212,16 +212,47 @@ def client_quote(sentence: str, *, lead: str) -> str:
     return _sentence(f'{lead}: "{words}"')
 
 
+# The reply a clinician's sentence opens with, when it answers the client's question ("It
+# is, your knee bends to one-ten now", "You did, and you kept your back straight"): the
+# finding after it is the entry.
+_REPLY_OPENING = re.compile(
+    r"^(?:yes|yeah|yep|it is|it does|it did|it has|they are|you did|you do|you are|you were|"
+    r"you have|that's right|that is right|definitely|absolutely|correct|exactly)\s*,\s*"
+    r"(?:and\s+|so\s+)?(?=\S+\s+\S+)",
+    re.IGNORECASE,
+)
+# A finding told as what the clinician did not see, hear or feel ("I didn't hear any
+# hoarseness today"): documented as its absence, "No hoarseness noted today."
+_NOT_FOUND = re.compile(
+    r"^i (?:didn't|did not|don't|do not|can't|cannot|couldn't|could not) (?:hear|see|notice|"
+    r"feel|find|palpate|observe|detect|spot)\s+(?:any\s+|a\s+|an\s+|the\s+)?"
+    r"(?P<found>[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3}?)"
+    r"(?P<rest>\s+(?:today|now|anymore|this time|at all|on|in|around|when|with|during|after|"
+    r"over|at|across|along|behind|under)\b[^,;]*|)\W*$",
+    re.IGNORECASE,
+)
+# Not a finding's absence: "I don't see any reason to change the plan", "I can't see you
+# doing that at home".
+_NOT_A_FINDING = re.compile(
+    r"^(?:reason|need|point|way|problem|issue|difference|change|you|your|him|her|them|it|that|"
+    r"this|why|how|what|where|when|us|me|myself)\b"
+)
+
+
 @lru_cache(maxsize=16384)
 def clinician_statement(sentence: str) -> str:
     """A clinician's observation or judgement about the client, in the third person."""
-    text = _tidy(sentence)
+    text = _REPLY_OPENING.sub("", _tidy(sentence))
     text = re.sub(
         r"^(?:i (?:can )?(?:see|notice|noticed|noted)|it (?:looks|seems|sounds) like|"
         r"looks like|seems like|sounds like|i'm seeing)\s+(?:that\s+)?",
         "",
         text,
     )
+    absent = _NOT_FOUND.match(text)
+    if absent is not None and not _NOT_A_FINDING.match(absent.group("found")):
+        rest = re.sub(r"^\s*at all\b", "", absent.group("rest")).rstrip(" .")
+        return _sentence(_as_told(f"No {absent.group('found')} noted{rest}"))
     return _sentence(_as_told(text))
 
 
@@ -329,6 +360,23 @@ _PLAN_LEAD = re.compile(
 )
 
 
+# The session's next step run into a plan or goal ("..., so let's see how today goes"):
+# what happens in the room now, not after it.
+_SESSION_TAIL = re.compile(
+    r",?\s*(?:so|and|but)\s+(?:(?:let's|let us)\s+(?:see|start|get|begin|try|go|do|have|look|"
+    r"check|work|find out)\b|(?:we'll|we will|i'll)\s+(?:start|try|begin)\b(?=[^.]*\b(?:today|now|"
+    r"first)\b))(?![^.]*\b(?:next|tomorrow|weeks?|months?|visit|appointment|follow|monday|"
+    r"tuesday|wednesday|thursday|friday|saturday|sunday)\b)[^.]*\.?$",
+    re.IGNORECASE,
+)
+# A goal said as one ("Your goal for this month is to walk to the shops"), written as one.
+_GOAL = re.compile(
+    r"^(?:your|the|our|client's|his|her|their)\s+(?:main\s+|big\s+|long-term\s+|short-term\s+|"
+    r"next\s+)?goal(?:\s+(?P<when>for\s+[^,]+?))?\s+(?:is|was)\s+(?:to\s+|that\s+)?(?P<goal>.+)$",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=16384)
 def plan_item(sentence: str) -> str:
     """A clinician's statement of what happens next, as a plan entry.
@@ -336,7 +384,11 @@ def plan_item(sentence: str) -> str:
     A directive becomes the client's step ("Client to use the shower chair until the rail
     goes in"), the clinician's own steps and the next visit keep who does them.
     """
-    text = _tidy(sentence)
+    text = _SESSION_TAIL.sub("", _tidy(sentence)).rstrip(" ,")
+    goal = _GOAL.match(text)
+    if goal is not None:
+        when = f" {goal.group('when')}" if goal.group("when") else ""
+        return _sentence(f"Goal{when}: {_as_told(goal.group('goal').rstrip('.!'), named=True)}")
     lead = _PLAN_LEAD.match(text)
     if lead is not None and (lead.group(2) or IMPERATIVE.match(lead.group(3).lower())):
         step = _as_told(lead.group(3).strip().rstrip(".!"), named=True)
