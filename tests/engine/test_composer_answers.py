@@ -134,3 +134,11 @@ def test_a_rating_asked_for_as_an_imperative_is_answered() -> None:
     assert [(m["kind"], m["value"]) for m in measured(calls)] == [("pain_score", 5)]
     homework = composed(("Clinician", "Rate your mood every evening in the diary."))
     assert [s for s, _ in entries(homework)] == ["plan"]
+
+
+def test_numbers_asked_for_each_part_rate_each_part() -> None:
+    calls = composed(
+        ("Clinician", "Low back and leg, separate numbers please."),
+        ("Client", "Back's a three. The leg is more like five, down the back of the thigh."),
+    )
+    assert [(m["body_part"], m["value"]) for m in measured(calls)] == [("back", 3), ("leg", 5)]

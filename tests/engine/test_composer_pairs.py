@@ -92,3 +92,25 @@ def test_right_said_as_a_filler_still_opens_a_question() -> None:
         )
     )
     assert [(v["kind"], v["value"]) for v in values] == [("pain_score", 4)]
+
+
+def test_a_pair_of_grades_keeps_the_remark_after_it_out_of_the_values() -> None:
+    calls = composed(
+        (
+            "Clinician",
+            "Shoulder external rotation, elbow tucked at your side, push out against my hand.",
+        ),
+        ("Clinician", "Right's a four, left a four minus, the left gives way."),
+    )
+    assert [(m["value"], m["unit"], m["side"]) for m in measured(calls)] == [
+        (4, "/5", "right"),
+        (4, "-/5", "left"),
+    ]
+
+
+def test_the_other_side_said_with_a_remark_is_its_reading() -> None:
+    calls = composed(
+        ("Clinician", "Grip in standard position, left hand."),
+        ("Clinician", "Twenty-two pounds. Your right just did sixty, so a big difference."),
+    )
+    assert [(m["value"], m["side"]) for m in measured(calls)] == [(22, "left"), (60, "right")]

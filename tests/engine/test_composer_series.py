@@ -99,3 +99,13 @@ def test_a_body_part_named_for_a_later_reading_is_not_the_first_ones() -> None:
     got = [(m["value"], m.get("body_part", "")) for m in measured(calls)]
     assert got == [(4, ""), (6, "hip")]
     assert not any("increased" in t for t in texts(calls))  # two places, no change
+
+
+def test_right_and_left_together_are_both_sides_of_one_reading() -> None:
+    assert find_measurements("Quads are strong, five out of five right and left.") == [
+        {"kind": "strength_grade", "value": 5, "unit": "/5", "side": "bilateral"}
+    ]
+    assert [m["side"] for m in find_measurements("Knee flexion 120 right and 110 left.")] == [
+        "right",
+        "left",
+    ]

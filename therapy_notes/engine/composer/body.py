@@ -49,7 +49,11 @@ _BODY_PARTS = (
     "grip",
     "pinch",
 )
-_SIDE = re.compile(r"\b(left|right|bilateral|bilaterally|both sides|both)\b")
+# "Right and left" said together, with no value between, is both sides ("five out of five
+# right and left").
+_SIDE = re.compile(
+    r"\b(right and left|left and right|left|right|bilateral|bilaterally|both sides|both)\b"
+)
 
 _BODY_PART = re.compile(r"\b(" + "|".join(_BODY_PARTS) + r")s?\b")
 

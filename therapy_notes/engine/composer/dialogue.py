@@ -77,7 +77,9 @@ _QUESTION_START = re.compile(
 _RATE_REQUEST = re.compile(
     rf"^{_FILLER}(?:(?:can|could|would) you\s+|please\s+)?(?:rate|score|grade|"
     r"give me a number|give it a number|put a number on)\b(?!\s+(?:it|them|this)\s+(?:each|every|"
-    r"daily|twice))"
+    r"daily|twice))|"
+    # "Low back and leg, separate numbers please."
+    r"\b(?:a|one|two|separate|your)\s+numbers?\s*,?\s+please\b|\bnumbers?\s+for\s+(?:each|both)\b"
 )
 _GREETING = re.compile(
     rf"^{_FILLER}(?:(?:thanks|thank you),?\s+)?(?:hi|hello|hey|good (?:morning|afternoon|evening)|"
@@ -153,7 +155,7 @@ _INSTRUCTION = re.compile(
 # body part, a motion or a test, never a finding ("Overall, lift technique was good").
 _TEST_NAMED_THEN_HOW = re.compile(
     rf"^{_FILLER}(?P<name>(?:[a-z'+-]+\s+){{0,4}}[a-z'+-]+)\s*,\s*(?:(?:left|right)(?:\s+(?:side|"
-    r"arm|leg|hand|foot))?\s*,\s*)?(?:"
+    r"arm|leg|hand|foot))?\s*,\s*|[a-z' ]{3,40},\s*)?(?:"
     rf"{_INSTRUCTION_VERBS}|lying|sitting|standing|on\s+your\s+(?:back|side|front|stomach|tummy)|"
     r"(?:left|right)\s+(?:side|arm|leg|hand|foot)?\s*first)\b"
 )
@@ -349,7 +351,7 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
         return Utterance.QUESTION
     if clinician and _SCALE_PROMPT.search(text) and not has_value(text):
         return Utterance.QUESTION
-    if clinician and _RATE_REQUEST.match(text) and not _AT_HOME.search(text):
+    if clinician and _RATE_REQUEST.search(text) and not _AT_HOME.search(text):
         return Utterance.QUESTION
     if _GREETING.match(text) and len(words) <= 10 and not _NEXT_VISIT.search(text):
         return Utterance.GREETING

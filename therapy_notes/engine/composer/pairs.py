@@ -33,7 +33,8 @@ _PAIR = re.compile(
     + _VALUE_FIRST
     + r"\s*(?:,|;|and)?\s*(?:and\s+)?"
     + _VALUE_FIRST
-    + r")\W*$"
+    # A remark after the pair, with no number of its own: ", the left gives way".
+    + r")(?:\s*[,;.]\s*[^\d]*)?\W*$"
 )
 # A test against resistance: its readings are muscle grades.
 RESISTED = re.compile(

@@ -19,7 +19,11 @@ from therapy_notes.engine.composer.body import body_part, side_of
 from therapy_notes.engine.composer.earlier import EARLIER_BEFORE, EARLIER_TIME, PAST, is_threshold
 from therapy_notes.engine.composer.scales import OTHER_SCALE, PAIN_WORDS
 
-_PIECE_END = re.compile(r",|;|\s-\s|\b(?:and|while|whereas|then)\b")
+# "Right and left" together names both sides of one reading, not two pieces.
+_PIECE_END = re.compile(
+    r",|;|\s-\s|\b(?:and(?!(?<=\bright and)\s+left\b)(?!(?<=\bleft and)\s+right\b)|while|"
+    r"whereas|then)\b"
+)
 _NUMBER = re.compile(r"(?<![\d.])(-?\d+(?:\.\d+)?)(?![\d])")
 # What may follow a further reading's number: nothing, its unit, or where or when it was
 # taken ("on the left", "to the right", "at rest", "without it", "after the walk").
