@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.engine.composer_calls import composed, texts
 from therapy_notes.engine.composer import writing
 
 
@@ -54,3 +55,25 @@ def test_a_report_drops_asides_and_starts_each_sentence_with_a_capital() -> None
 def test_a_referral_said_with_also_is_a_referral() -> None:
     said = "I'm also going to refer you to the ENT for a follow-up scope."
     assert writing.plan_item(said) == "Refer to the ENT for a follow-up scope."
+
+
+def test_a_timed_hold_is_named_by_how_it_was_set_up_and_longer_is_better() -> None:
+    calls = composed(
+        ("Clinician", "Take a big breath and hold an ah as long as you can. Nice and easy."),
+        ("Clinician", "Fourteen seconds. At your evaluation that was nine."),
+        ("Clinician", "Now count from one to ten at the volume you use in class."),
+        ("Client", "One, two, three, four, five, six, seven, eight, nine, ten."),
+        ("Clinician", "You're averaging about seventy-two decibels."),
+    )
+    assert texts(calls) == [
+        "Maximum phonation time 14 seconds.",
+        "Maximum phonation time improved from 9 seconds to 14 seconds since the evaluation.",
+        "Loudness 72 dB.",
+    ]
+
+
+def test_a_plank_asked_for_as_long_as_you_can_is_an_instruction_and_its_time_the_hold() -> None:
+    calls = composed(
+        ("Clinician", "Plank for as long as you can."), ("Clinician", "Forty-five seconds.")
+    )
+    assert texts(calls) == ["Plank hold 45 seconds."]

@@ -66,6 +66,32 @@ _BARE = re.compile(
 _MAX_WORDS = 14
 
 
+# Holds timed for as long as they last, by how clinicians set them up.
+_HOLDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"\bmaximum\s+phonation\b|\bmpt\b|\bhold\s+(?:an?\s+|the\s+)?[\"']?(?:ah+|a+h|e+|"
+            r"vowel|sound|note|s+|z+)\b[^.?!]*\bas\s+long\s+as\b|\bsustain\w*\s+(?:an?\s+)?"
+            r"(?:ah+|vowel|phonation|sound|note)\b"
+        ),
+        "mpt",
+    ),
+    (re.compile(r"\btandem\s+stance\b|\bheel\s+to\s+toe\b[^.?!]*\bhold\b"), "tandem_stance"),
+    (
+        re.compile(r"\b(?:single|one)[- ]leg(?:ged)?\s+(?:stance|balance|stand)\b"),
+        "single_leg_stance",
+    ),
+    (re.compile(r"\bplank\b"), "plank"),
+    (re.compile(r"\bwall\s+sit\b"), "wall_sit"),
+)
+
+
+def hold_named(sentence: str) -> str:
+    """The timed hold a sentence sets up ("Take a big breath and hold an 'ah'..."), or ""."""
+    text = normalise(sentence)
+    return next((name for pattern, name in _HOLDS if pattern.search(text)), "")
+
+
 def remember_announced(sentence: str, context: Context) -> None:
     """Keep the measure a sentence announces without giving its value.
 

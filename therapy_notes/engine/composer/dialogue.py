@@ -166,6 +166,10 @@ _TEST_NAME = re.compile(
     r"ankles?|fingers?|thumbs?|toes?|quads?|hamstrings?|biceps|triceps|calf|calves|glutes?|"
     r"trunk|back|spine|jaw|tongue|lips?)\b"
 )
+# A task's effort asked for: "Plank for as long as you can.", "as many as you can".
+_AS_YOU_CAN = re.compile(
+    r"\bas\s+(?:long|many|far|fast|hard|high|much|loud|quickly)\s+as\s+(?:you|she|he)\s+can\b"
+)
 # What the clinician does next in the room, not after it: "I'll count", "I'll walk right
 # next to you", "let's do the hop test", "we're going to do the six-minute walk".
 _IN_SESSION = re.compile(
@@ -363,7 +367,8 @@ def utterance_kind(sentence: str, speaker: Speaker) -> Utterance:
         return Utterance.ACKNOWLEDGEMENT
     named = _TEST_NAMED_THEN_HOW.match(text)
     directs = (
-        (named is not None and _TEST_NAME.search(named.group("name")) is not None)
+        _AS_YOU_CAN.search(text) is not None
+        or (named is not None and _TEST_NAME.search(named.group("name")) is not None)
         or _INSTRUCTION.match(text)
         or _IN_SESSION.match(text)
         or (_FOR_ME.search(text) and len(words) <= 14)

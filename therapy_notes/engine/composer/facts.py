@@ -91,6 +91,9 @@ class Context:
     resisted: bool = False
     """The clinician's last instruction set a test against resistance ("push out against
     me"): bare readings of it are muscle grades."""
+    timed_test: str = ""
+    """The hold the clinician just set up ("hold an 'ah' as long as you can"): a time
+    reported next is its result, and is named by it."""
     against: bool = False
     """That instruction said the clinician resists ("against my hand", "don't let me"):
     a single bare number then is a grade too, not only a pair of them."""

@@ -81,6 +81,7 @@ _TALK_TO_CLIENT = re.compile(
 )
 _PROGNOSIS_OPEN = re.compile(r"^\W*(?:(?:okay|so|and|but|well)\W+)*(?:it|that|this|things)\b")
 _NUMBERS = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])")
+_COUNTED_ALOUD = re.compile(r"^\W*\d+(?:\W+\d+){2,}\W*$")
 _HEDGE_OPEN = re.compile(r"^(i think|i'd say|i would say|i feel like|it seems|i believe)\b")
 
 
@@ -98,6 +99,8 @@ def client_sentence(
         return
     if kind in (Utterance.YES, Utterance.NO) and len(sentence.split()) <= 4:
         return  # "Nothing like that." after the answer: the answer already said it
+    if _COUNTED_ALOUD.match(spoken_numbers_to_digits(normalise(sentence))):
+        return  # "One, two, three, four...": counting aloud for a task, no report
     ids = (item_id,)
     if is_echo(sentence, context):
         return  # "Six out of ten. So I forget the other four?": the clinician's value again

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from therapy_notes.engine.composer.announced import remember_announced
+from therapy_notes.engine.composer.announced import hold_named, remember_announced
 from therapy_notes.engine.composer.answers import answer_question
 from therapy_notes.engine.composer.dialogue import (
     Speaker,
@@ -143,6 +143,9 @@ def turn_facts(item_id: str, text: str, context: Context) -> Facts:
         remember_place(sentence, context, by_client=speaker is Speaker.CLIENT)
         if speaker is Speaker.CLINICIAN:
             remember_announced(sentence, context)
+            hold = hold_named(sentence)
+            if hold or kind is Utterance.INSTRUCTION:
+                context.timed_test = hold
         if speaker is Speaker.CLINICIAN and kind is Utterance.INSTRUCTION:
             context.tested = tested_limb(sentence)
             context.resisted = RESISTED.search(normalise(sentence)) is not None

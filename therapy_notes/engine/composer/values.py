@@ -507,6 +507,8 @@ def record(
     Without `compared`, the value is another of the same reply's ratings under another
     condition ("a three in the morning, a five by evening"), which is no change.
     """
+    if m["kind"] == "duration" and not m.get("name") and context.timed_test:
+        m["name"] = context.timed_test  # "Fourteen seconds." after "hold an 'ah'...": its MPT
     key = _key(m, context)
     earlier = context.values.get(key) if compared else None
     said = {k: v for k, v in m.items() if k != "name" and v != ""}

@@ -456,6 +456,16 @@ _NAMES = {
 }
 
 
+# Holds timed for as long as they last: longer is better.
+_HOLDS = {
+    "mpt": "Maximum phonation time",
+    "tandem_stance": "Tandem stance",
+    "single_leg_stance": "Single-leg stance",
+    "plank": "Plank hold",
+    "wall_sit": "Wall sit",
+}
+
+
 def _number(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -550,11 +560,16 @@ def measurement_text(m: Mapping[str, Any], *, motion: str = "", self_rated: bool
     if kind == "duration":
         if self_rated:
             return _sentence(f"Client reports {value} {unit}")
+        held = _HOLDS.get(str(m.get("name") or ""), "")
+        if held:
+            return _sentence(f"{held} {value} {unit}" + (f" ({where})" if where else ""))
         timed = _NAMES.get(str(m.get("name") or "").lower(), "")
         return _sentence(f"{timed + ' time' if timed else 'Duration'} {value} {unit}")
     name = _NAMES.get(str(m.get("name") or "").lower(), "")
     if name:
         return _sentence(f"{name} score {value}")
+    if unit == "dB":
+        return _sentence(f"Loudness {value} dB")  # a sound level in therapy is the voice's
     return _sentence(f"{value}{unit if unit.startswith('/') or unit == '%' else ' ' + unit}")
 
 
@@ -584,8 +599,11 @@ def progress_text(
         or (kind in ("other", "duration") and name in _LOWER_IS_BETTER)
         or (kind == "assistance_level" and unit == "%")
     )
+    held = _HOLDS.get(str(m.get("name") or ""), "") if kind == "duration" else ""
     if value == earlier:
         trend = "unchanged at"
+    elif held:
+        trend = "improved from" if value > earlier else "declined from"
     elif kind == "duration" and name not in _LOWER_IS_BETTER:
         # A time is better shorter for a timed task and longer for a hold or a walk, which
         # the words do not always say: the change is stated, not judged.
@@ -608,7 +626,7 @@ def progress_text(
         "strength_grade": f"{where} strength" if where else "Strength",
         "mood_score": "Mood",
         "other": f"{name} score" if name and name[0].isalpha() else "Score",
-        "duration": f"{name} time" if name in _NAMES.values() else "Time",
+        "duration": held or (f"{name} time" if name in _NAMES.values() else "Time"),
     }.get(kind, kind.replace("_", " ").capitalize())
     since = _since(when)
     if trend == "unchanged at":
