@@ -1,4 +1,4 @@
-"""How entries are written, from two lists written before their rules.
+"""How entries are written, from three lists written before their rules.
 
 The first list was written by concept with what each entry must and must not say, before
 the rules for it: a yes said with a hedge ("Most days.") keeps the question's fact and the
@@ -7,7 +7,10 @@ the client's question is written without its "yes" ("It is, your knee bends to o
 now"); a finding told as what the clinician did not see is written as its absence ("No
 hoarseness noted today."); a goal keeps no session step run into it ("so let's see how
 today goes"). The second list says the same things in new words and was scored once
-(6 of 18 right before these rules, 16 after) before the two rules it alone needed.
+(6 of 18 right before these rules, 16 after) before the two rules it alone needed. The
+third (5 of 11 right before its rules): a report said without its "I" ("Didn't take them
+at the weekend") keeps the client as its subject, and the client asking to book the next
+visit ("Same time next week?") is the plan's follow-up.
 """
 
 from __future__ import annotations
@@ -311,6 +314,100 @@ WRITTEN: list[tuple[Lines, list[str], list[str], int | None]] = [
         ["exercises"],
         [],
         1,
+    ),
+    # List 8.
+    (
+        (
+            ("Clinician", "How was the week?"),
+            ("Client", "Couldn't sleep much on Tuesday or Wednesday."),
+        ),
+        ["they couldn't sleep much"],
+        [],
+        1,
+    ),
+    (
+        (
+            ("Clinician", "How have the tablets been?"),
+            ("Client", "Didn't take them at the weekend, forgot."),
+        ),
+        ["they didn't take them"],
+        [],
+        None,
+    ),
+    (
+        (("Clinician", "How's work?"), ("Client", "Went back on Monday, just mornings for now.")),
+        ["they went back on monday"],
+        [],
+        1,
+    ),
+    (
+        (
+            ("Clinician", "Anything new since last time?"),
+            ("Client", "Managed the stairs twice yesterday without the rail."),
+        ),
+        ["they managed the stairs"],
+        [],
+        1,
+    ),
+    (
+        (
+            ("Clinician", "How did the talk at school go?"),
+            ("Client", "Got through it without stopping once."),
+        ),
+        ["they got through it"],
+        [],
+        1,
+    ),
+    (
+        (("Clinician", "How did the appointment go?"), ("Client", "Went well, thanks.")),
+        [],
+        ["they went well"],
+        None,
+    ),
+    (
+        (("Clinician", "How's the hand?"), ("Client", "Feels stiffer in the cold.")),
+        ["stiffer in the cold"],
+        ["they feels"],
+        1,
+    ),
+    # A choice asked in two sentences, answered with one side of it.
+    (
+        (
+            ("Clinician", "Any numbness in the fingers? Or is it more of an ache?"),
+            ("Client", "More of an ache, really."),
+        ),
+        ["ache"],
+        ["reports numbness"],
+        1,
+    ),
+    (
+        (
+            ("Clinician", "Is it worse in the morning? Or by the evening?"),
+            ("Client", "By the evening."),
+        ),
+        ["evening"],
+        [],
+        1,
+    ),
+    # The next visit said back by the client.
+    (
+        (
+            ("Clinician", "Keep going with the putty."),
+            ("Client", "Will do. Same time next week?"),
+            ("Clinician", "Yes."),
+        ),
+        ["follow up", "same time next week"],
+        [],
+        2,
+    ),
+    (
+        (
+            ("Clinician", "Keep going with the putty. See you Thursday."),
+            ("Client", "Thursday, great."),
+        ),
+        ["follow up", "thursday"],
+        ["client reports thursday"],
+        2,
     ),
 ]
 

@@ -81,6 +81,12 @@ _TALK_TO_CLIENT = re.compile(
 )
 _PROGNOSIS_OPEN = re.compile(r"^\W*(?:(?:okay|so|and|but|well)\W+)*(?:it|that|this|things)\b")
 _NUMBERS = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])")
+# The client asking to book the next visit.
+_NEXT_VISIT_ASKED = re.compile(
+    r"^\W*(?:(?:so|and|okay|ok)\W+)?(?:(?:is it|shall we (?:say|do)|we're on for|still on for)\s+)?"
+    r"(same time next week|same time|(?:next\s+)?(?:monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday)(?:\s+(?:again|at\s+\d+(?::\d+)?(?:\s*(?:am|pm))?))?)\W*$"
+)
 _COUNTED_ALOUD = re.compile(r"^\W*\d+(?:\W+\d+){2,}\W*$")
 _HEDGE_OPEN = re.compile(r"^(i think|i'd say|i would say|i feel like|it seems|i believe)\b")
 
@@ -95,6 +101,12 @@ def client_sentence(
         # "Would anyone even care if I died?", "Goodbye letters, I mean.", "Yeah, I cut
         # myself.": risk is read from every sentence, whatever its form.
         kind = Utterance.STATEMENT
+    visit = _NEXT_VISIT_ASKED.match(normalise(sentence)) if kind is Utterance.QUESTION else None
+    if visit is not None:
+        # "Same time next week?": the next visit, which the clinician's "Yes" books.
+        entry = clean_sentence(f"Follow up {visit.group(1)}")
+        facts.entries.append(Entry("plan", entry, (item_id,)))
+        return
     if kind in (Utterance.QUESTION, Utterance.GREETING, Utterance.ACKNOWLEDGEMENT):
         return
     if kind in (Utterance.YES, Utterance.NO) and len(sentence.split()) <= 4:

@@ -188,6 +188,18 @@ def _capital(match: re.Match[str]) -> str:
     return f"{match.group(1)}{match.group(2).upper()}"
 
 
+# A report said without its "I" ("Didn't take them at the weekend", "Went back on
+# Monday"): the client is its subject. "Went well" and "got better" speak of a thing.
+_NO_SUBJECT = re.compile(
+    r"^(?:didn't|did not|couldn't|could not|can't|cannot|don't|won't|wasn't|haven't|hadn't|"
+    r"wouldn't|went|got|had|took|came|made|lost|woke|slept|ate|drank|left|kept|found|tried|"
+    r"managed|started|stopped|finished|walked|worked|missed|forgot|skipped|used|did|gave|"
+    r"spent|called|saw|felt like|ended up|gone|been)\b"
+    r"(?!\s+(?:well|okay|ok|fine|badly|great|alright|all right|better|worse|ok)\b)",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=16384)
 def client_report(sentence: str, *, verb: str = "reports") -> str:
     """A client's statement as a report.
@@ -196,6 +208,8 @@ def client_report(sentence: str, *, verb: str = "reports") -> str:
     """
     body = _swap(_tidy(sentence), _CLIENT_PRONOUNS)
     body = re.sub(r"^that\s+", "", body)
+    if _NO_SUBJECT.match(body):
+        body = f"they {body[:1].lower()}{body[1:]}"
     if not body:
         return ""
     return _sentence(f"Client {verb} {body}")
