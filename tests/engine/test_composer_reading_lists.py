@@ -1,9 +1,9 @@
-"""Readings as clinicians and clients say them, from three lists written before their rules.
+"""Readings as clinicians and clients say them, from four lists written before their rules.
 
 Each exchange was written by the kind of reading it tests (a list of readings, a value
 taken back, an earlier value told beside today's, the sleep history, a test's own time, a
 rating under a condition, a hedge, a reading continued in a sentence of its own) before the
-rule that reads it; the exchanges the rules still get wrong (15 of 104) are left out.
+rule that reads it; the exchanges the rules still get wrong (15 of 130) are left out.
 Kinds are checked as recorded; "any" is a count whose kind the note may file either way.
 Earlier values must not be recorded as today's and must be written (as the comparison).
 """
@@ -746,6 +746,104 @@ READINGS: list[tuple[Lines, list[tuple[str, Any, str | None]], list[Any]]] = [
         [("mood_score", 6, None)],
         [],
     ),
+    # List 10: vital signs, timed tests, speech measures and scores as said while measuring
+    # (a blood pressure is its systolic value, the diastolic in its unit).
+    # vitals
+    (
+        (
+            ("Clinician", "Let me check your blood pressure."),
+            ("Clinician", "One thirty-two over eighty-four."),
+        ),
+        [("other", 132, None)],
+        [],
+    ),
+    (
+        (("Clinician", "Pressure's one-eighteen over seventy-six, pulse sixty-eight."),),
+        [("other", 118, None), ("other", 68, None)],
+        [],
+    ),
+    ((("Clinician", "Sats are ninety-seven percent on room air."),), [("other", 97, None)], []),
+    (
+        (("Clinician", "After the walk your heart rate was up to one-oh-eight."),),
+        [("other", 108, None)],
+        [],
+    ),
+    (
+        (("Clinician", "How hard was that, six to twenty?"), ("Client", "Thirteen, maybe.")),
+        [("other", 13, None)],
+        [],
+    ),
+    (
+        (("Clinician", "Resting heart rate today is seventy-two beats a minute."),),
+        [("other", 72, None)],
+        [],
+    ),
+    # timed tests
+    ((("Clinician", "Timed up and go: eleven point four seconds."),), [("any", 11.4, None)], []),
+    (
+        (
+            (
+                "Clinician",
+                "Ten metre walk took you eight seconds, "
+                "so about one point two five metres per second.",
+            ),
+        ),
+        [("any", 8, None), ("any", 1.25, None)],
+        [],
+    ),
+    (
+        (("Clinician", "Five times sit to stand, fourteen point two seconds."),),
+        [("duration", 14.2, None)],
+        [],
+    ),
+    (
+        (("Clinician", "Nine-hole peg with the right hand, twenty-six seconds."),),
+        [("duration", 26, "right")],
+        [],
+    ),
+    (
+        (("Clinician", "Six minute walk today was thirteen hundred feet."),),
+        [("distance", 1300, None)],
+        [],
+    ),
+    (
+        (("Clinician", "You did the stairs, twelve steps, in nineteen seconds."),),
+        [("duration", 19, None)],
+        [],
+    ),
+    # speech
+    (
+        (("Clinician", "You read the passage at one hundred and forty words per minute."),),
+        [("other", 140, None)],
+        [],
+    ),
+    (
+        (("Clinician", "Intelligibility in conversation was about seventy-five percent today."),),
+        [("other", 75, None)],
+        [],
+    ),
+    ((("Clinician", "You named eighteen of the twenty pictures."),), [("other", 18, None)], []),
+    (
+        (("Clinician", "Percent syllables stuttered was six percent on the reading."),),
+        [("other", 6, None)],
+        [],
+    ),
+    ((("Clinician", "In one minute you named fourteen animals."),), [("any", 14, None)], []),
+    # scores
+    ((("Clinician", "Your GAD-7 came out at eleven this time."),), [("other", 11, None)], []),
+    ((("Clinician", "MoCA is twenty-four out of thirty."),), [("other", 24, None)], []),
+    ((("Clinician", "Berg balance total is forty-six."),), [("other", 46, None)], []),
+    ((("Clinician", "The Oswestry works out at thirty-two percent."),), [("other", 32, None)], []),
+    (
+        (("Clinician", "Your PCL-5 total today is forty-one, down from fifty-three in March."),),
+        [("other", 41, None)],
+        [53],
+    ),
+    # not measurements
+    ((("Clinician", "Take two of the five hundred milligram tablets with food."),), [], []),
+    ((("Clinician", "No lifting more than ten pounds for six weeks."),), [], []),
+    ((("Clinician", "I'll see you at two thirty on the fourteenth."),), [], []),
+    ((("Clinician", "You're seventy-eight now, is that right?"),), [], []),
 ]
 
 

@@ -43,7 +43,10 @@ _ANNOUNCED: tuple[tuple[re.Pattern[str], str, tuple[float, float]], ...] = (
         (0, 120),
     ),
     (
-        re.compile(r"\b(?:rpe|borg|perceived\s+exertion|no\s+effort\s+at\s+all)\b"),
+        re.compile(
+            r"\b(?:rpe|borg|perceived\s+exertion|no\s+effort\s+at\s+all|(?:6|six)\s+to\s+"
+            r"(?:20|twenty))\b"
+        ),
         "RPE is {}",
         (6, 20),
     ),

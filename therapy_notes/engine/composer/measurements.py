@@ -82,6 +82,11 @@ _SIDE_FIRST_PAIR = re.compile(
 )
 
 
+# A naming or listing task's count: "you named fourteen animals", "she listed nine words".
+_NAMED_COUNT = re.compile(
+    r"\b(?:named|listed|came up with|recalled|remembered|produced|generated|thought of)\s+"
+    r"(\d+(?:\.\d+)?)\s+(?!of\b|out\b|more\b|times\b)([a-z]+)\b"
+)
 TEST_COUNT_UNITS = ("blocks", "pegs", "cubes", "coins", "beads", "words", "syllables", "errors")
 """What a timed dexterity or naming test counts: a value of the hand or the task tested."""
 _TEST_COUNTS = "|".join(TEST_COUNT_UNITS)
@@ -372,7 +377,7 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
         add("other", m.group(1), "%", located=False, at=m.start())
     for m in re.finditer(
         rf"\b(?:heart rate|pulse)\b\D{{0,30}}?{_NUM}(?!\s*(?:%|percent|degrees|/|out))"
-        rf"|{_NUM}\s*(?:bpm|beats per minute)\b",
+        rf"|{_NUM}\s*(?:bpm|beats (?:per|a) minute)\b",
         clause,
     ):
         add("other", m.group(1) or m.group(2), "bpm", located=False)
@@ -416,8 +421,12 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
     for m in _DID_COUNT.finditer(clause):
         # "You did ten stands", "she completed twelve": what was done, counted.
         add("repetitions", m.group(1), "repetitions", located=False, at=m.start(1))
+    for m in _NAMED_COUNT.finditer(clause):
+        # "In one minute you named fourteen animals": how many a naming task produced.
+        if m.group(2) not in TEST_COUNT_UNITS:
+            add("other", m.group(1), m.group(2), located=False, at=m.start(1))
     for m in re.finditer(rf"{_NUM}\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?)\b", clause):
-        if _DID_COUNT.search(clause) and re.search(
+        if (_DID_COUNT.search(clause) or _NAMED_COUNT.search(clause)) and re.search(
             r"\b(?:in|within|over)\s+$", clause[: m.start()]
         ):
             continue  # "in thirty seconds you did ten stands": the count's time window
@@ -467,6 +476,8 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             add("other", m.group(1), m.group(2), at=m.start())
     for m in re.finditer(rf"{_NUM}\s+(?:(\w+)\s+)?(?:per|a|an)\s+(second|minute)\b", clause):
         # A rate: syllables per second, breaths a minute; a speed keeps its length unit.
+        if m.group(2) == "beats":
+            continue  # the heart rate, read above
         length = m.group(2) if m.group(2) in ("meters", "metres", "feet") else ""
         unit = f"{'meters' if length == 'metres' else length} per {m.group(3)}".strip()
         add("other", m.group(1), unit, located=False, at=m.start())
