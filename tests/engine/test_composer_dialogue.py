@@ -284,7 +284,7 @@ def test_next_visits_referrals_and_daily_life_directives_are_plan_steps_of_a_tes
 
 def test_scores_out_of_any_total_and_points_are_values_changes_are_not() -> None:
     assert find_measurements("Twenty-six out of thirty on the MoCA today.") == [
-        {"kind": "other", "value": 26, "unit": "/30"}
+        {"kind": "other", "value": 26, "unit": "/30", "name": "moca"}
     ]
     assert find_measurements("That puts you at eleven points.") == [
         {"kind": "other", "value": 11, "unit": "points"}

@@ -223,7 +223,8 @@ _INSTRUMENT = re.compile(
 
 # The score said first: "you scored nineteen on the PHQ-9".
 _SCORED_ON = re.compile(
-    r"\bscored?\s+(?:a |an |about |around )?(\d+(?:\.\d+)?)(?:\s*%|\s+percent)?\s+(?:on|in)\s+"
+    r"(?:\bscored?\s+(?:a |an |about |around )?|^\W*|\b(?:got|get|is|was)\s+)(\d+(?:\.\d+)?)"
+    r"(?:\s*%|\s+percent|\s*(?:out of|/)\s*(?P<total>\d+))?\s+(?:on|in)\s+"
     r"(?:the|your|her|his|their)?\s*(" + "|".join(p for _, p in _INSTRUMENTS) + r")\b"
 )
 
@@ -270,12 +271,13 @@ def _clause_measurements(clause: str) -> list[dict[str, Any]]:
             if again is not None:
                 out.append({**score, "value": _value(again.group(1) or again.group(2))})
     for m in _SCORED_ON.finditer(clause):
-        name = _instrument(m, 2)
+        name = _instrument(m, 3)
         out.append(
             {
                 "kind": "other",
                 "value": _value(m.group(1)),
-                "unit": name,
+                # "Twenty-six out of thirty on the MoCA": the total, as said, is the unit.
+                "unit": f"/{m.group('total')}" if m.group("total") else name,
                 "name": name.lower().replace("-", ""),
             }
         )

@@ -581,7 +581,7 @@ def measurement_text(m: Mapping[str, Any], *, motion: str = "", self_rated: bool
         return _sentence(f"{timed + ' time' if timed else 'Duration'} {value} {unit}")
     name = _NAMES.get(str(m.get("name") or "").lower(), "")
     if name:
-        return _sentence(f"{name} score {value}")
+        return _sentence(f"{name} score {value}{unit if unit.startswith('/') else ''}")
     if unit == "dB":
         return _sentence(f"Loudness {value} dB")  # a sound level in therapy is the voice's
     return _sentence(f"{value}{unit if unit.startswith('/') or unit == '%' else ' ' + unit}")
