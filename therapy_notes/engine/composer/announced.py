@@ -11,6 +11,7 @@ measurement readers (`measurements`) name it the one way they name every other r
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from therapy_notes.engine.composer.facts import Context, Facts
@@ -89,6 +90,7 @@ _HOLDS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+@lru_cache(maxsize=16384)
 def hold_named(sentence: str) -> str:
     """The timed hold a sentence sets up ("Take a big breath and hold an 'ah'..."), or ""."""
     text = normalise(sentence)

@@ -10,6 +10,8 @@ distance reported next.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import NamedTuple
 
 from therapy_notes.engine.composer.body import body_part, side_of
 from therapy_notes.engine.composer.facts import Context
@@ -119,6 +121,36 @@ def tested_limb(sentence: str) -> tuple[str, str] | None:
     return limb, side
 
 
+class _Said(NamedTuple):
+    """What one sentence says of a place, read once: every response re-reads the history."""
+
+    symptom: bool
+    compares: bool
+    part: str
+    side: str
+    motion: str
+    arm_raised: bool
+    forearm_turned: bool
+    spine: str
+
+
+@lru_cache(maxsize=16384)
+def _said(sentence: str) -> _Said:
+    text = _INCIDENTAL_PARTS.sub(" ", spoken_numbers_to_digits(normalise(sentence)))
+    text = _TOWARD_A_PART.sub(lambda m: f" toward the {m.group(1) or ''}side ", text)
+    spine = _SPINE.search(text)
+    return _Said(
+        _SYMPTOM.search(text) is not None,
+        BARE_SIDE_VALUE.search(text) is not None,
+        body_part(text),
+        side_of(text),
+        next((motion for motion, pattern in _MOTIONS if pattern.search(text)), ""),
+        _ARM_RAISED.search(text) is not None,
+        _FOREARM_TURN.search(text) is not None,
+        spine.group(1) if spine is not None else "",
+    )
+
+
 def remember_place(sentence: str, context: Context, *, by_client: bool = False) -> None:
     """The joint, side and motion being talked about carry to sentences that omit them.
 
@@ -126,27 +158,24 @@ def remember_place(sentence: str, context: Context, *, by_client: bool = False) 
     they have a symptom ("my left shoulder aches"), not to a part named in passing ("I
     grabbed the rail with my left", "bruised my hip a little").
     """
-    text = _INCIDENTAL_PARTS.sub(" ", spoken_numbers_to_digits(normalise(sentence)))
-    text = _TOWARD_A_PART.sub(lambda m: f" toward the {m.group(1) or ''}side ", text)
-    if by_client and context.part and not _SYMPTOM.search(text):
+    said = _said(sentence)
+    if by_client and context.part and not said.symptom:
         return
-    if BARE_SIDE_VALUE.search(text):
+    if said.compares:
         return  # "The right side is twenty": a comparison, the joint examined stays the same
-    part = body_part(text)
+    part = said.part
     if part in _LIMBS and context.part and context.part not in _LIMBS:
         part = ""
     if part:
         if part != context.part:
             context.motion = ""
         context.part = part
-        context.side = side_of(text) or (context.side if part == context.part else "")
-    elif side_of(text):
-        context.side = side_of(text)
-    for motion, pattern in _MOTIONS:
-        if pattern.search(text):
-            context.motion = motion
-            break
-    if context.part in ("head", "") and _ARM_RAISED.search(text):
+        context.side = said.side or (context.side if part == context.part else "")
+    elif said.side:
+        context.side = said.side
+    if said.motion:
+        context.motion = said.motion
+    if context.part in ("head", "") and said.arm_raised:
         # An arm lifted forward, overhead or out to the side moves at the shoulder: that
         # is the joint a goniometer measures.
         context.part = "shoulder"
@@ -157,18 +186,17 @@ def remember_place(sentence: str, context: Context, *, by_client: bool = False) 
     if (
         context.motion in ("supination", "pronation")
         and context.part in ("hand", "wrist", "")
-        and _FOREARM_TURN.search(text)
+        and said.forearm_turned
     ):
         # The palm turned up or down turns the forearm: goniometry of forearm rotation (a
         # palm resting down while the hand lifts is the wrist's starting position).
         context.part = "forearm"
     # A motion names its joint where the words name a neighbour: the wrist deviates, a
     # shoulder rotates with the elbow bent, the neck bends the ear toward the shoulder.
-    spine = _SPINE.search(text)
     if context.motion in ("radial deviation", "ulnar deviation"):
         context.part = "wrist"
-    elif spine is not None and context.motion in _SPINE_MOTIONS:
-        context.part = spine.group(1)
+    elif said.spine and context.motion in _SPINE_MOTIONS:
+        context.part = said.spine
     elif context.motion == "lateral flexion" and context.part in ("shoulder", "head", ""):
         context.part = "neck"
     elif context.motion in _SHOULDER_ROTATIONS and context.part in ("elbow", "arm", "hand"):
