@@ -1,9 +1,9 @@
-"""Readings as clinicians and clients say them, from four lists written before their rules.
+"""Readings as clinicians and clients say them, from five lists written before their rules.
 
 Each exchange was written by the kind of reading it tests (a list of readings, a value
 taken back, an earlier value told beside today's, the sleep history, a test's own time, a
 rating under a condition, a hedge, a reading continued in a sentence of its own) before the
-rule that reads it; the exchanges the rules still get wrong (15 of 130) are left out.
+rule that reads it; the exchanges the rules still get wrong (19 of 156) are left out.
 Kinds are checked as recorded; "any" is a count whose kind the note may file either way.
 Earlier values must not be recorded as today's and must be written (as the comparison).
 """
@@ -844,6 +844,168 @@ READINGS: list[tuple[Lines, list[tuple[str, Any, str | None]], list[Any]]] = [
     ((("Clinician", "No lifting more than ten pounds for six weeks."),), [], []),
     ((("Clinician", "I'll see you at two thirty on the fourteenth."),), [], []),
     ((("Clinician", "You're seventy-eight now, is that right?"),), [], []),
+    # List 11: readings in conversation across the four disciplines, the question in one
+    # turn and the reading in the reply.
+    # psychotherapy
+    (
+        (
+            ("Clinician", "How many panic attacks did you have this week?"),
+            ("Client", "Three, I think. Maybe four, if you count Sunday."),
+        ),
+        [("any", 3, None)],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "When you're on the train, how anxious do you get, zero to ten?"),
+            ("Client", "An eight, easily."),
+        ),
+        [("any", 8, None)],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Your GAD-7 today came in at nine."),
+            ("Client", "Is that good?"),
+            ("Clinician", "It's mild, and it was fourteen in September."),
+        ),
+        [("other", 9, None)],
+        [14],
+    ),
+    (
+        (
+            ("Clinician", "At the start of the exposure your distress was at seventy."),
+            ("Clinician", "Where is it now, zero to a hundred?"),
+            ("Client", "Forty, maybe."),
+        ),
+        [("any", 40, None)],
+        [],
+    ),
+    (
+        (("Clinician", "How many nights did you sleep through?"), ("Client", "Two out of seven.")),
+        [("any", 2, None)],
+        [],
+    ),
+    # speech therapy
+    (
+        (
+            ("Clinician", "Let's see how the naming went."),
+            ("Clinician", "You named seven of the ten pictures, up from four last week."),
+        ),
+        [("other", 7, None)],
+        [4],
+    ),
+    (
+        (
+            ("Clinician", "How much do your family understand you now?"),
+            ("Client", "Most of it. Maybe eighty percent."),
+        ),
+        [("other", 80, None)],
+        [],
+    ),
+    (
+        (("Clinician", "You used the easy onset in eight of ten sentences."),),
+        [("other", 8, None)],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Take a breath and say ah for as long as you can."),
+            ("Clinician", "Twelve seconds, good."),
+        ),
+        [("duration", 12, None)],
+        [],
+    ),
+    # occupational therapy
+    (
+        (
+            ("Clinician", "Squeeze the gauge with your right hand."),
+            ("Clinician", "Forty pounds."),
+            ("Clinician", "And the left."),
+            ("Clinician", "Thirty-two."),
+        ),
+        [("strength_grade", 40, "right"), ("strength_grade", 32, "left")],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Move the blocks over the barrier with your left hand, go."),
+            ("Clinician", "Forty-five blocks in the minute."),
+        ),
+        [("any", 45, None)],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "How long can you stand at the counter before you need to sit?"),
+            ("Client", "About six minutes, then my back goes."),
+        ),
+        [("duration", 6, None)],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "For dressing, how well do you think you do it now, one to ten?"),
+            ("Client", "A five."),
+        ),
+        [("any", 5, None)],
+        [],
+    ),
+    (
+        (("Clinician", "That transfer was minimal assist, maybe twenty-five percent from me."),),
+        [("any", 25, None)],
+        [],
+    ),
+    # physical therapy
+    (
+        (
+            ("Clinician", "Stand up, walk to the line, turn and come back."),
+            ("Clinician", "Fourteen seconds on the timed up and go."),
+        ),
+        [("any", 14, None)],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "How far did we get with the walker?"),
+            ("Client", "Was it three hundred?"),
+            ("Clinician", "Three hundred feet, yes."),
+        ),
+        [("distance", 300, None)],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Your Berg today is forty-four."),
+            ("Client", "Out of?"),
+            ("Clinician", "Fifty-six."),
+        ),
+        [("other", 44, None)],
+        [],
+    ),
+    (
+        (("Clinician", "Balance on your left foot."), ("Clinician", "Five seconds.")),
+        [("duration", 5, "left")],
+        [],
+    ),
+    (
+        (
+            ("Clinician", "How's the pain at rest?"),
+            ("Client", "Three."),
+            ("Clinician", "And on the stairs?"),
+            ("Client", "More like six."),
+        ),
+        [("pain_score", 3, None), ("pain_score", 6, None)],
+        [],
+    ),
+    # look-alikes
+    ((("Clinician", "How old are your kids?"), ("Client", "Eight and eleven.")), [], []),
+    (
+        (("Clinician", "What time do you usually wake up?"), ("Client", "Around six, six thirty.")),
+        [],
+        [],
+    ),
+    ((("Clinician", "Do ten of these twice a day, and hold each one for five seconds."),), [], []),
 ]
 
 

@@ -52,7 +52,10 @@ _ANNOUNCED: tuple[tuple[re.Pattern[str], str, tuple[float, float]], ...] = (
         (6, 20),
     ),
     (
-        re.compile(r"\bsuds\b|\bdistress\b[^.?!]{0,40}\b(?:a\s+)?(?:hundred|100)\b"),
+        re.compile(
+            r"\bsuds\b|\bdistress\b[^.?!]{0,40}\b(?:a\s+)?(?:hundred|100)\b|"
+            r"\b(?:0|zero)\s+to\s+(?:a\s+|one\s+)?(?:hundred|100)\b"
+        ),
         "SUDS is {}",
         (0, 100),
     ),

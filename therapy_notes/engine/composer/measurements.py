@@ -559,6 +559,7 @@ _RATE_AFTER = re.compile(r"\s*(?:per|a|an|each)\s+(?:second|minute|hour)\b")
 _CONDITION_BEFORE = re.compile(r"\b(?:at|from)\s+(?:a distance of\s+)?(?:about\s+)?$")
 _ASSIST_SHARE = re.compile(
     rf"{_NUM}\s*(?:%|percent\b|per cent\b)\s+(?:of\s+(?:the\s+)?)?(?:physical\s+)?"
-    rf"(?:help|assist\w*)\b|\b(?:assist\w*|help)\s*,?\s+(?:(?:of|at|with|or|about|around|"
-    rf"roughly|so)\s+)*{_NUM}\s*(?:%|percent\b|per cent\b)"
+    rf"(?:help|assist\w*|from me\b|from us\b)|\b(?:assist\w*|help)\s*,?\s+(?:(?:of|at|with|or|"
+    rf"about|around|roughly|so|maybe|probably|like|approximately)\s+)*{_NUM}\s*(?:%|percent\b|"
+    r"per cent\b)"
 )

@@ -78,7 +78,8 @@ def spoken_numbers_to_digits(text: str) -> str:
 # a reading; elsewhere in a sentence it may be a scale's anchors.
 _ONE_HUNDRED_AND = re.compile(
     r"(?<![\d.])\b1(?: |-)(?:oh(?: |-)(?P<oh>[1-9])|(?P<tens>[2-9]\d|(?<=(?:is|'s) 1[ -])1\d|"
-    r"(?:(?<=^1[ -])|(?<=, 1[ -]))1\d(?=\s*[.!]?\s*$)|(?<=\bto 1[ -])1\d(?!\s*(?:scale|point))|"
+    r"(?:(?<=^1[ -])|(?<=, 1[ -]))1\d(?=\s*(?:[.!]?\s*$|,))|"
+    r"(?<=\bto 1[ -])1\d(?!\s*(?:scale|point))|"
     r"1\d(?=\s*(?:over|/|degrees|"
     r"feet|pounds|lbs|words|wpm|beats|bpm|steps|meters|metres|yards)\b)))\b"
     r"(?![-\d:]|\s*(?:am|pm|a\.m|p\.m|o'clock))"

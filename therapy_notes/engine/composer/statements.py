@@ -81,6 +81,12 @@ _TALK_TO_CLIENT = re.compile(
 )
 _PROGNOSIS_OPEN = re.compile(r"^\W*(?:(?:okay|so|and|but|well)\W+)*(?:it|that|this|things)\b")
 _NUMBERS = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d])")
+# A question asking for the last rating under another condition: "And on the stairs?",
+# "What about at night?", "How about walking?"
+_ANOTHER_CONDITION = re.compile(
+    r"^\W*(?:and|what about|how about)\s+(?:on|at|in|with|when|after|before|during|by|first|"
+    r"walking|sitting|standing|lying|going|climbing|reaching)\b[^?]{0,40}\?\s*$"
+)
 # The client asking to book the next visit.
 _NEXT_VISIT_ASKED = re.compile(
     r"^\W*(?:(?:so|and|okay|ok)\W+)?(?:(?:is it|shall we (?:say|do)|we're on for|still on for)\s+)?"
@@ -183,7 +189,9 @@ def clinician_sentence(
             sentence = f"{context.lead_in} {sentence}"
         context.question = (item_id, sentence)
         context.question_lead = context.lead_in if _BY_REFERENCE.search(sentence) else ""
-        context.rating = None
+        if not _ANOTHER_CONDITION.match(normalise(sentence)):
+            # "And on the stairs?" after a pain rating asks for the same rating again.
+            context.rating = None
         context.counting = False
         context.small_talk = is_small_talk(sentence)
         return
