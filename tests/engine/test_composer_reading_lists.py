@@ -1,4 +1,4 @@
-"""Readings as clinicians and clients say them, from five lists written before their rules.
+"""Readings as clinicians and clients say them, from six lists written before their rules.
 
 Each exchange was written by the kind of reading it tests (a list of readings, a value
 taken back, an earlier value told beside today's, the sleep history, a test's own time, a
@@ -1040,3 +1040,118 @@ def test_each_reading_is_recorded_once_and_earlier_ones_only_compared(
     written = " ".join(texts(calls))
     for value in earlier:
         assert str(value) in written, (value, written)
+
+
+# List 12: the joint and side carried through a conversation (a part named turns before its
+# value, the client talking in between, a move to another joint or side, a part named in
+# passing), each value checked with its side and body part.
+PLACED: list[tuple[Lines, list[tuple[str, Any, str | None, str | None]]]] = [
+    (
+        (
+            ("Clinician", "Let's look at the right shoulder today."),
+            ("Client", "It's been stiff in the mornings."),
+            ("Clinician", "Lift it forward as high as you can."),
+            ("Clinician", "One-forty."),
+        ),
+        [("range_of_motion", 140, "right", "shoulder")],
+    ),
+    (
+        (
+            ("Clinician", "Now the left knee, bend it for me."),
+            ("Client", "Ooh, that pulls."),
+            ("Clinician", "Ninety-eight degrees."),
+        ),
+        [("range_of_motion", 98, "left", "knee")],
+    ),
+    (
+        (
+            ("Clinician", "Right hip flexion first."),
+            ("Clinician", "A hundred and five."),
+            ("Clinician", "Now the left hip."),
+            ("Clinician", "Ninety."),
+        ),
+        [("range_of_motion", 105, "right", "hip"), ("range_of_motion", 90, "left", "hip")],
+    ),
+    (
+        (
+            ("Clinician", "Elbow extension on the right is minus ten."),
+            ("Clinician", "Now the wrist, bend it back."),
+            ("Clinician", "Sixty."),
+        ),
+        [("range_of_motion", -10, "right", "elbow"), ("range_of_motion", 60, "right", "wrist")],
+    ),
+    (
+        (
+            ("Clinician", "Squeeze with the left hand."),
+            ("Client", "I grabbed the bus rail with my right yesterday and it was fine."),
+            ("Clinician", "Twenty-eight pounds."),
+        ),
+        [("strength_grade", 28, "left", "hand")],
+    ),
+    (
+        (
+            ("Clinician", "Ankle dorsiflexion on the left, pull your toes up."),
+            ("Clinician", "Five degrees."),
+            ("Client", "My calf is really tight."),
+            ("Clinician", "Yes, and the right goes to fifteen."),
+        ),
+        [("range_of_motion", 5, "left", "ankle"), ("range_of_motion", 15, "right", "ankle")],
+    ),
+    (
+        (
+            ("Clinician", "Shoulder abduction on the right."),
+            ("Clinician", "Ninety, and it hurts at the top?"),
+            ("Client", "Yes, a six."),
+        ),
+        [("range_of_motion", 90, "right", "shoulder"), ("pain_score", 6, None, None)],
+    ),
+    (
+        (
+            ("Clinician", "Now I'm going to test your neck, turn your head to the right."),
+            ("Clinician", "Sixty."),
+            ("Clinician", "And to the left."),
+            ("Clinician", "Fifty-five."),
+        ),
+        [("range_of_motion", 60, "right", "neck"), ("range_of_motion", 55, "left", "neck")],
+    ),
+    (
+        (
+            ("Clinician", "Knee extension strength on the right, kick out against my hand."),
+            ("Clinician", "Four plus."),
+            ("Clinician", "Hip flexion now, lift your knee up against me."),
+            ("Clinician", "Four."),
+        ),
+        [("strength_grade", "4+", "right", "knee"), ("strength_grade", 4, "right", "hip")],
+    ),
+    (
+        (
+            ("Clinician", "Your right wrist flexion was fifty last week."),
+            ("Clinician", "Bend it down for me."),
+            ("Clinician", "Sixty-five today."),
+        ),
+        [("range_of_motion", 65, "right", "wrist")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("lines", "today"), PLACED)
+def test_each_reading_keeps_the_joint_and_side_the_conversation_gave_it(
+    lines: Lines, today: list[tuple[str, Any, str | None, str | None]]
+) -> None:
+    recorded = measured(composed(*lines))
+    left = list(recorded)
+    for kind, value, side, part in today:
+        match = next(
+            (
+                m
+                for m in left
+                if m["kind"] == kind
+                and _said(m) == str(value)
+                and side in (None, m.get("side"))
+                and part in (None, m.get("body_part"))
+            ),
+            None,
+        )
+        assert match is not None, (kind, value, side, part, recorded)
+        left.remove(match)
+    assert not left, left

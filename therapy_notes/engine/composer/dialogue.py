@@ -154,7 +154,7 @@ _INSTRUCTION = re.compile(
 # abduction, lying on your side.", "Shoulder abduction, right arm first." The name is a
 # body part, a motion or a test, never a finding ("Overall, lift technique was good").
 _TEST_NAMED_THEN_HOW = re.compile(
-    rf"^{_FILLER}(?P<name>(?:[a-z'+-]+\s+){{0,4}}[a-z'+-]+)\s*,\s*(?:(?:left|right)(?:\s+(?:side|"
+    rf"^{_FILLER}(?P<name>(?:[a-z'+-]+\s+){{0,6}}[a-z'+-]+)\s*,\s*(?:(?:left|right)(?:\s+(?:side|"
     r"arm|leg|hand|foot))?\s*,\s*|[a-z' ]{3,40},\s*)?(?:"
     rf"{_INSTRUCTION_VERBS}|lying|sitting|standing|on\s+your\s+(?:back|side|front|stomach|tummy)|"
     r"(?:left|right)\s+(?:side|arm|leg|hand|foot)?\s*first)\b"

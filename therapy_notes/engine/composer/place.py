@@ -86,7 +86,7 @@ _GRADE_SIGN = r"(?:\s*(?:plus|minus|\+|-)(?!\w))?"
 # A remark after the value, with no number of its own: ", so a big difference".
 _REMARK = r"(?:\s*,\s*(?:so|which|that's|and|but|nice|good|better|worse|a big|quite)\b[^\d]*)?"
 BARE_SIDE_VALUE = re.compile(
-    rf"^\W*(?:and\s+)?(?:now\s+)?(?:your\s+)?{_SIDE_NAMED}(?:'s|\s+is|\s+was|\s+at|"
+    rf"^\W*(?:(?:yes|yeah|okay|ok|so|and|now)\W+)*(?:your\s+)?{_SIDE_NAMED}(?:'s|\s+is|\s+was|\s+at|"
     r"(?:\s+just)?\s+did|\s+does|\s*,|\s+(?:gets|got|goes|went|comes|came)\s+to|\s+reache?d?s?)\s+"
     rf"(?:a\s+|about\s+|around\s+|at\s+|only\s+)?\d+(?:\.\d+)?{_GRADE_SIGN}{_REMARK}\W*$|"
     rf"^\W*(?:and\s+)?\d+(?:\.\d+)?{_GRADE_SIGN}\s+(?:on|to|for)\s+the\s+(?:left|right|other)"

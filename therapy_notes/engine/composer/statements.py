@@ -87,6 +87,11 @@ _ANOTHER_CONDITION = re.compile(
     r"^\W*(?:and|what about|how about)\s+(?:on|at|in|with|when|after|before|during|by|first|"
     r"walking|sitting|standing|lying|going|climbing|reaching)\b[^?]{0,40}\?\s*$"
 )
+# A reading called out at the head of a question: "Ninety, and it hurts at the top?"
+_READING_THEN_ASKED = re.compile(
+    r"^\W*((?:about\s+|around\s+)?\d+(?:\.\d+)?(?:\s*(?:degrees|pounds|plus|minus))?)\s*,\s*"
+    r"(?:and|but|so)\b"
+)
 # The client asking to book the next visit.
 _NEXT_VISIT_ASKED = re.compile(
     r"^\W*(?:(?:so|and|okay|ok)\W+)?(?:(?:is it|shall we (?:say|do)|we're on for|still on for)\s+)?"
@@ -179,6 +184,17 @@ def clinician_sentence(
 ) -> None:
     """The clinician's sentence: a question kept open, a finding, a plan item or its dose."""
     ids = (item_id,)
+    read_first = _READING_THEN_ASKED.match(spoken_numbers_to_digits(normalise(sentence)))
+    if kind is Utterance.QUESTION and read_first is not None:
+        # "Ninety, and it hurts at the top?": the reading called out, then the question.
+        piece = read_first.group(1)
+        for m in (
+            resisted_grade(piece, context, ids, facts)
+            or bare_force_value(piece, context, ids, facts)
+            or bare_range_value(piece, context, ids, facts)
+        ):
+            text = writing.measurement_text(m, motion=context.motion)
+            facts.entries.append(Entry("objective", text, ids))
     if kind is Utterance.QUESTION:
         if (
             context.lead_in
