@@ -147,3 +147,60 @@ def test_a_visit_booked_in_pieces_is_one_plan_item() -> None:
         ("Clinician", "See you Thursday. And I'll see you in two weeks for the review.")
     )
     assert len(texts(calls, "plan")) == 2  # two visits
+
+
+# List 13, by concept (homework, frequency, follow-up, referral, safety plan, precaution,
+# equipment, education, discharge, a word with another professional), written with its
+# look-alikes before the rules that now read them: 18 of 24 were plan items and one
+# look-alike was at the start.
+LIST_13_PLAN = [
+    ("Between now and next time, jot down every time you check the locks.", ["locks"]),
+    ("I want you doing the pendulums three times a day.", ["pendulum"]),
+    ("Ice the knee after every walk, fifteen minutes.", ["ice"]),
+    ("We'll see you twice a week for the next month.", ["twice a week"]),
+    ("Let's meet again in two weeks.", ["2 weeks"]),
+    ("I'm going to send a note to your GP about the sleeping tablets.", ["gp"]),
+    ("I'll put a referral in to the dietitian.", ["dietitian"]),
+    (
+        "If the urges get strong, call the crisis line or come to the emergency department.",
+        ["crisis line"],
+    ),
+    ("Keep the safety plan on your fridge where you can see it.", ["safety plan"]),
+    ("No driving until the surgeon clears you.", ["driving"]),
+    ("Don't get the wound wet for another week.", ["wound"]),
+    ("Wear the wrist splint at night.", ["splint"]),
+    ("You should pick up a raised toilet seat from the medical supply store.", ["toilet seat"]),
+    ("Read the handout on sleep hygiene before our next session.", ["handout"]),
+    ("Practise the slow breathing for five minutes before bed.", ["breathing"]),
+    ("Say the ten words out loud every morning with the mirror.", ["mirror"]),
+    ("We'll recheck your grip strength in four weeks.", ["grip"]),
+    ("Ask your pharmacist whether the new tablets could be making you dizzy.", ["pharmacist"]),
+    ("I'll call your wife this afternoon, like we agreed, to go over the plan.", ["wife"]),
+    ("Try to get outside for a walk most days.", ["walk"]),
+    ("Stop the hamstring stretch if it causes any tingling down the leg.", ["hamstring"]),
+    ("We're going to discharge you from therapy today; keep up the home exercises.", ["discharge"]),
+    ("Bring your hearing aids next time so we can test with them in.", ["hearing aids"]),
+    ("Next session we'll start the exposure hierarchy.", ["exposure"]),
+]
+LIST_13_NOT_PLAN = [
+    "Let's try that again, a bit slower.",
+    "We'll do one more set and then rest.",
+    "Okay, let's move on to your balance.",
+    "I'll hold your arm while you stand.",
+    "We talked about the breathing last time.",
+    "You've been doing the exercises really well.",
+    "That should settle down with time.",
+    "Last week we decided to stop the walking programme.",
+]
+
+
+@pytest.mark.parametrize(("said", "words"), LIST_13_PLAN)
+def test_list_13_steps_after_the_session_are_plan_items(said: str, words: list[str]) -> None:
+    plan = texts(composed(("Clinician", said)), "plan")
+    assert len(plan) == 1, plan
+    assert all(w in plan[0].lower() for w in words), plan
+
+
+@pytest.mark.parametrize("said", LIST_13_NOT_PLAN)
+def test_list_13_steps_of_the_session_are_no_plan_items(said: str) -> None:
+    assert texts(composed(("Clinician", said)), "plan") == []

@@ -236,8 +236,14 @@ def lead_and_directive(text: str) -> str:
 
 # What makes an instruction homework rather than a step in the session.
 _AT_HOME = re.compile(
-    # A restriction on lifting, carrying or driving holds in daily life, not in the room.
+    # A restriction on lifting, carrying or driving holds in daily life, not in the room, and
+    # so does a step tied to a recurring event ("after every walk", "most days") or a sign
+    # to stop ("stop the stretch if it causes any tingling").
     r"\b((?:try not to|avoid|don't|do not|no) (?:lift|carry|driv)\w*|"
+    r"(?:after|before) (?:every|each) \w+|most days|every other day|on (?:the )?weekends?|"
+    r"in (?:a|one|two|three|four|six|a couple of|a few) (?:days?|weeks?|months?)|"
+    r"if (?:it|that|this|you|they|the \w+) [^.]{0,30}\b(?:hurts?|causes?|gets? worse|flares?|"
+    r"pain\w*|tingl\w*|numb\w*|dizz\w*|swell\w*)|"
     r"at home|home program|homework|a day|daily|every (day|morning|night|evening)|"
     r"each (day|morning|night|evening)|times a (day|week)|per day|per week|this week|"
     r"before (bed|next)|until (next|i see)|next (session|time|visit|week)|between (now|sessions)|"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from therapy_notes.engine.composer.dialogue import IMPERATIVE, lead_and_directive
+from therapy_notes.engine.composer.dialogue import IMPERATIVE, is_homework, lead_and_directive
 from therapy_notes.engine.composer.facts import Context, Entry
 from therapy_notes.engine.composer.text import normalise
 
@@ -25,7 +25,26 @@ _BOOKING = re.compile(
     rf"\b(?:i've got|i have|i got|got|we've got|we have)\s+you\s+(?:down\s+|booked\s+|"
     rf"scheduled\s+)?(?:for\s+|on\s+)?(?:next\s+)?(?:{_DAY}|tomorrow|next week)\b|"
     rf"\b{_DAY}\s+at\s+(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon)|"
-    rf"^\W*(?:\w+\W+){{0,2}}?(?:next\s+)?{_DAY}\b[^.?!]{{0,20}}\bagain\b"
+    rf"^\W*(?:\w+\W+){{0,2}}?(?:next\s+)?{_DAY}\b[^.?!]{{0,20}}\bagain\b|"
+    # "Let's meet again in two weeks."
+    r"\b(?:meet|see you|see each other|get together|check in)\s+(?:again\s+)?in\s+(?:\d+|a|an|"
+    r"one|two|three|four|six|a couple of|a few)\s+(?:days?|weeks?|months?|fortnight)\b"
+)
+# A step for the client said as advice ("You should pick up a raised toilet seat"), and a
+# word with another professional they are to have ("Ask your pharmacist whether...").
+_ADVISED = re.compile(
+    r"^(?:\W*(?:so|and|also|okay|ok)\W+)*(?:you should|you'll need to|you need to|"
+    r"you might want to)\s+"
+    r"(?:also\s+)?(?:pick up|get|buy|order|call|book|bring|wear|use|avoid|keep|try|see|ask|talk|"
+    r"speak|stop|start|take|ring|phone|make)\b"
+)
+_ASK_SOMEONE = re.compile(
+    r"^(?:\W*(?:so|and|also|okay|ok|please)\W+)*(?:ask|call|see|contact|phone|ring|book in with|"
+    r"check with|talk to|speak to|tell)\b"
+)
+# A step of the session itself: "We'll do one more set and then rest."
+_ONE_MORE = re.compile(
+    r"\b(?:one more|another|a few more|two more)\s+(?:set|round|rep|go|try|time|minute|lap)s?\b"
 )
 # Talk about the session's own agenda: "we'll come back to that", "let's get back to your
 # sleep in a minute".
@@ -101,6 +120,8 @@ def plan_role(sentence: str, role: str) -> str:
     text = normalise(sentence).strip()
     if _AGENDA.match(text) and not _BOOKING.search(text):
         return ""
+    if _ONE_MORE.search(text) and not is_homework(text):
+        return ""
     if role == "plan" and _PROGNOSIS.match(text):
         return "assessment"
     if role == "goals" and _GOAL_AHEAD.search(text) and not _GOAL_DONE.search(text):
@@ -109,6 +130,8 @@ def plan_role(sentence: str, role: str) -> str:
         _PLEASE.search(text)
         or _BOOKING.search(text)
         or _CLEARED.search(text)
+        or _ADVISED.match(text)
+        or (_ASK_SOMEONE.match(text) and _PROFESSIONAL.search(sentence))
         or lead_and_directive(re.sub(r"^\W*(?:and|so|okay|ok|now)\W+", "", text)) == "daily"
     ):
         return "plan"

@@ -93,7 +93,8 @@ _OBJECT_AFTER = frozenset(
         "call called give gave send sent ask asked help helped let make made get got bring "
         "brought show showed remind reminded meet met book booked email text phone ring refer "
         "referred take took keep kept put want need like expect encourage advise advised "
-        "recommend see visit visited check checked",
+        "recommend see visit visited check checked making makes keeping keeps leaving leaves "
+        "getting gets giving gives telling tells asking letting lets helping helps",
     )
 )
 _LAST_WORD = re.compile(r"([A-Za-z']+)\W*$")
@@ -328,9 +329,9 @@ _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"^(?:we'll|we will|i'll|i will|let's)\s+(?:do|meet|have you back|book)\s+"
+            r"^(?:we'll|we will|i'll|i will|let's)\s+(?:do|meet|have you back|book)\s+(?:again\s+)?"
             r"(.*\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|next week|"
-            r"same time)\b.*)$",
+            r"same time|in \d+ (?:days?|weeks?|months?)|in a (?:week|fortnight|month))\b.*)$",
             re.IGNORECASE,
         ),
         "Follow up {0}",
