@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.engine.composer_calls import composed, flagged
 from therapy_notes.domain.notes import RiskKind
 from therapy_notes.engine.composer.risks import find_risks
 
@@ -542,3 +543,217 @@ def test_a_risk_told_in_a_clients_words_is_flagged(said: str, kind: RiskKind) ->
 @pytest.mark.parametrize("said", EVERYDAY)
 def test_the_same_words_in_everyday_use_flag_nothing(said: str) -> None:
     assert find_risks(said, first_person=True) == []
+
+
+# An eighth list, of exchanges: risk where it sits in real talk (in the middle of a long
+# reply, in answer to a question about something else, split as a recogniser writes it,
+# in an older voice), with look-alikes in the same places. 5 of its 15 risks were flagged
+# before the rules written for it; the 2 still missed are left out: putting affairs in order
+# "like it was the right time", and "what's the point in feeding a body you don't want".
+IN_CONVERSATION: list[tuple[tuple[tuple[str, str], ...], list[RiskKind]]] = [
+    (
+        (
+            ("Clinician", "How's the new job going?"),
+            (
+                "Client",
+                (
+                    "It's okay. The commute's long. Some days on the motorway I think about"
+                    " just letting go of the wheel. Anyway, the people are nice."
+                ),
+            ),
+        ),
+        [RiskKind.SELF_HARM],
+    ),
+    (
+        (
+            ("Clinician", "How are the kids?"),
+            (
+                "Client",
+                (
+                    "They're fine. They'd be fine with out me too, to be honest. Their "
+                    "dad's a good man."
+                ),
+            ),
+        ),
+        [RiskKind.SELF_HARM],
+    ),
+    (
+        (
+            ("Clinician", "How was the family visit?"),
+            (
+                "Client",
+                (
+                    "Loud. I sat in the car after and thought, I could just drive into the "
+                    "river and it would all be quiet."
+                ),
+            ),
+        ),
+        [RiskKind.SELF_HARM],
+    ),
+    (
+        (
+            ("Clinician", "Are you still taking the sertraline?"),
+            (
+                "Client",
+                ("I stopped. I've got about sixty of them in a box now. Just in case I decide."),
+            ),
+        ),
+        [RiskKind.SELF_HARM],
+    ),
+    (
+        (
+            ("Clinician", "How did you get that bruise?"),
+            ("Client", "My son. He gets angry when I ask for my bank card back."),
+        ),
+        [RiskKind.ABUSE_OR_NEGLECT],
+    ),
+    (
+        (
+            ("Clinician", "Tell me about the argument."),
+            (
+                "Client",
+                (
+                    "He was shouting in my face and I wanted to smash his head in. I went "
+                    "and sat in the car till I calmed down."
+                ),
+            ),
+        ),
+        [RiskKind.HARM_TO_OTHERS],
+    ),
+    (
+        (
+            ("Clinician", "How are things at your daughter's?"),
+            (
+                "Client",
+                (
+                    "She keeps my pills in her room and I only get them when she remembers."
+                    " Some days she doesn't."
+                ),
+            ),
+        ),
+        [RiskKind.ABUSE_OR_NEGLECT],
+    ),
+    (
+        (
+            ("Clinician", "Anything happen since last time?"),
+            (
+                "Client",
+                (
+                    "Went down in the garden on Tuesday. Couldn't get up for a bit, just "
+                    "lay in the grass."
+                ),
+            ),
+        ),
+        [RiskKind.FALL_RISK],
+    ),
+    (
+        (
+            ("Clinician", "How are you sleeping?"),
+            (
+                "Client",
+                (
+                    "Badly. I lie there and plan how I'd do it, the rope, the beam in the "
+                    "garage. Then it's four a.m."
+                ),
+            ),
+        ),
+        [RiskKind.SELF_HARM],
+    ),
+    (
+        (
+            ("Clinician", "How's school?"),
+            (
+                "Client",
+                ("Whatever. I've been scratching my arms with a compass in maths, it helps."),
+            ),
+        ),
+        [RiskKind.SELF_HARM],
+    ),
+    (
+        (
+            ("Clinician", "How are you finding retirement?"),
+            (
+                "Client",
+                (
+                    "I'm ninety-one, love. I've had a good innings. I'm ready to go "
+                    "whenever He wants me. I pray for it some nights."
+                ),
+            ),
+        ),
+        [RiskKind.SELF_HARM],
+    ),
+    (
+        (
+            ("Clinician", "Any trouble with the neighbours?"),
+            (
+                "Client",
+                (
+                    "If he parks across my drive one more time I'll put a brick through his"
+                    " windscreen and him with it."
+                ),
+            ),
+        ),
+        [RiskKind.HARM_TO_OTHERS],
+    ),
+    (
+        (
+            ("Clinician", "How was your week?"),
+            (
+                "Client",
+                (
+                    "Bad. I took a handful of my mum's pills on Friday. I was sick and then"
+                    " I was okay."
+                ),
+            ),
+        ),
+        [RiskKind.SELF_HARM],
+    ),
+    (
+        (
+            ("Clinician", "How's the new job going?"),
+            ("Client", "It's killing me, the hours. But I like it, I'd never leave."),
+        ),
+        [],
+    ),
+    (
+        (
+            ("Clinician", "What did you do at the weekend?"),
+            ("Client", "Sorted out the garden and wrote to my brother about Mum's birthday."),
+        ),
+        [],
+    ),
+    (
+        (
+            ("Clinician", "How are the kids?"),
+            (
+                "Client",
+                (
+                    "Driving me mad. My eldest says she'd rather die than go to school on "
+                    "Monday, typical teenager."
+                ),
+            ),
+        ),
+        [],
+    ),
+    (
+        (
+            ("Clinician", "How was the family visit?"),
+            ("Client", "My uncle had a fall last month so everyone was fussing over him."),
+        ),
+        [],
+    ),
+    (
+        (
+            ("Clinician", "Are you still taking the sertraline?"),
+            ("Client", "Yes, every morning. I've got a month's supply left."),
+        ),
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("lines", "kinds"), IN_CONVERSATION)
+def test_a_risk_in_the_middle_of_talk_is_flagged_and_its_lookalike_is_not(
+    lines: tuple[tuple[str, str], ...], kinds: list[RiskKind]
+) -> None:
+    assert sorted(set(flagged(composed(*lines)))) == sorted(str(k) for k in kinds)

@@ -24,8 +24,9 @@ _TARGET = (
 _HARM_TO_OTHERS = re.compile(
     # An intent or a fantasy, then an act aimed at a person: "I keep picturing smashing his
     # face in", "I want to make her suffer".
-    r"\b(?:want|wanna|going\s+to|gonna|'ll|will|swear|fantasi[sz]\w*|pictur\w*|imagin\w*|"
-    r"think\w*\s+about|thought\s+about|thoughts?\s+(?:of|about)|urges?\s+to|tempted\s+to|plan|plans|"
+    r"\b(?:want|wanted|wanting|wanna|going\s+to|gonna|'ll|will|swear|fantasi[sz]\w*|pictur\w*|"
+    r"imagin\w*|think\w*\s+about|thought\s+about|thoughts?\s+(?:of|about)|urges?\s+to|tempted\s+to|"
+    r"plan|plans|"
     r"planned|planning|ready\s+to|feel\s+like|felt\s+like|"
     r"could|dream\w*\s+(?:of|about))\b[^.?!]{0,25}?\b(?:smash\w*|punch\w*|"
     r"stab\w*|shoot\w*|strangl\w*|chok\w*|kill\w*|hurt\w*|beat\w*|batter\w*|break\w*|snap\w*|"
@@ -57,6 +58,9 @@ _HARM_TO_OTHERS = re.compile(
     r"\bdo\s+something\s+to\s+(?:him|her|them|that\s+\w+|my\s+\w+)\s+(?:i'll|i\s+will|i'd|i\s+might)\s+"
     r"regret\b|"
     r"\bput\s+my\s+fist\s+through\s+(?:his|her|their)\b|"
+    # A threat to a thing that takes its owner with it: "a brick through his windscreen and
+    # him with it".
+    r"\b(?:'ll|will|gonna|going\s+to)\b[^.?!]{0,60}?\band\s+(?:him|her|them)\s+with\s+it\b|"
     # A harm promised without its act named, and a weapon with the will to use it: "I'll do
     # something terrible to her", "I bought a knife after he threatened me and I'll use it".
     r"\b(?:i'll|i\s+will|i'm\s+going\s+to|i'm\s+gonna|i\s+might|i\s+could)\s+do\s+something\s+"
@@ -116,6 +120,16 @@ _ABUSE = re.compile(
     r"fat|pathetic|disgusting|a\s+\w+)\b|"
     r"\b(?:keeps|kept|takes|has)\s+(?:all\s+)?my\s+(?:pension|benefits|money|wages|savings)\s+and\s+"
     r"(?:gives|lets)\s+me\b|"
+    # Money kept from the client (EASI): anger or refusal when they ask for their own back.
+    r"\b(?:angry|mad|furious|shouts?|yells?|screams?|nasty)\b[^.?!]{0,30}?\bwhen\s+i\s+ask\s+"
+    r"(?:for|about)\s+my\s+(?:bank\s+card|card|money|pension|wages|benefits|purse|wallet|savings)\b|"
+    r"\b(?:won't|will\s+not|doesn't|does\s+not|refuses\s+to)\s+(?:give|let)\s+(?:me\s+)?(?:have\s+)?"
+    r"my\s+(?:bank\s+card|card|money|pension|wages|benefits|purse|wallet|savings)\s+back\b|"
+    # Medicine held by a carer and given only when they remember (EASI: medication withheld).
+    r"\b(?:keeps|holds|hides|locks\s+up|locks\s+away)\s+my\s+(?:pills|tablets|medication|meds|"
+    r"medicine|insulin|inhaler)\b[^.?!]{0,60}?\bonly\s+(?:get|gets|give|gives|let|lets)\b|"
+    r"\b(?:only|never)\s+(?:get|give\s+me|gives\s+me)\s+(?:them|my\s+(?:pills|tablets|meds|medication))"
+    r"\s+(?:when|if)\s+(?:she|he|they)\s+(?:remembers?|feels?\s+like\s+it|can\s+be\s+bothered)\b|"
     # Deprivation: food, medicine or help not brought.
     r"\b(?:nobody|no\s+one|nobody's|no\s+one's|no-one)\s+(?:has\s+)?(?:brought|given|fed|"
     r"helped|come|checked\s+on|been\s+in|been\s+round|come\s+in|changed|washed|turned|bathed)\s+(?:to\s+help\s+me\s+\w+\s+)?"

@@ -64,6 +64,7 @@ _OWN_END = re.compile(
     r"(?:bottle|handful|box|packet)|a\s+lot|loads|the\s+rest)\b[^.?!]{0,25}?\b(?:pills|tablets|"
     r"meds|medications?|sleepers|painkillers)\b|"
     r"\b(?:crash\w*|driv\w*|steer\w*|swerv\w*)\s+(?:\w+\s+){0,2}?(?:into|off)\s+(?:a|the|an)\b|"
+    r"\blet(?:ting)?\s+go\s+of\s+the\s+(?:wheel|steering\s+wheel)\b|"
     r"\b(?:jump\w*|step\w*|walk\w*|throw\w*\s+myself)\s+(?:off|from|in\s+front\s+of)\s+(?:a|the)\b|"
     r"\b(?:hang\w*|drown\w*|gas\w*)\s+myself\b"
 )
@@ -91,6 +92,11 @@ _STANDALONE = re.compile(
     r"[^.?!]{0,25}?\b(?:if\s+i\s+(?:was|were|wasn't|weren't|died|disappeared)|without\s+me|"
     r"once\s+i'm\s+gone|when\s+i'm\s+gone)\b|"
     r"\b(?:when|after|once)\s+i'm\s+(?:gone|dead|not\s+here)\b|"
+    # Death waited for as a call (an older voice): "I'm ready to go whenever He wants me".
+    r"\b(?:ready|happy|waiting)\s+to\s+go\s+(?:whenever|when)(?=\s+(?:he|god|the\s+lord|jesus|"
+    r"my\s+time)\b)|"
+    # Means kept "in case I decide" (C-SSRS preparatory behaviour), the decision unsaid.
+    r"\bin\s+case\s+i\s+(?:decide(?:\s+to)?|go\s+through\s+with\s+it)\W*$|"
     # Indifference to one's own death, told as a condition: "if I died tomorrow I honestly
     # wouldn't care". The span starts at "if", so it is not read as a mere hypothetical.
     r"\bif\s+i\s+(?:died|was\s+gone|were\s+gone|didn't\s+wake\s+up|never\s+woke\s+up)\b"

@@ -305,6 +305,8 @@ _RECOGNISER_SPLITS = (
     (re.compile(r"\bover\s+dos(e|ed|es|ing)\b"), r"overdos\1"),
     (re.compile(r"\bsuicide\s+(?:all|al|ol)\b"), "suicidal"),
     (re.compile(r"\bself\s+harm"), "self-harm"),
+    (re.compile(r"\bwith\s+out\s+(me|us|him|her|them)\b"), r"without \1"),
+    (re.compile(r"\bany\s+more\b"), "anymore"),
     (re.compile(r"\bself[- ]arm(ing|ed|s)?\b"), r"self-harm\1"),
     # Texting shorthand said aloud: "kms" (kill myself), "sh-ing" (self-harming).
     (re.compile(r"\bkms\b"), "kill myself"),
