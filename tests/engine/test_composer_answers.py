@@ -142,3 +142,13 @@ def test_numbers_asked_for_each_part_rate_each_part() -> None:
         ("Client", "Back's a three. The leg is more like five, down the back of the thigh."),
     )
     assert [(m["body_part"], m["value"]) for m in measured(calls)] == [("back", 3), ("leg", 5)]
+
+
+def test_an_either_or_question_asked_in_two_sentences_is_one_choice() -> None:
+    calls = composed(
+        ("Clinician", "Okay, any dizziness before it? Or was it just the bowl?"),
+        ("Client", "Just the bowl. I wasn't looking."),
+    )
+    assert texts(calls) == [
+        "Client denies dizziness before it; reports just the bowl, they weren't looking."
+    ]

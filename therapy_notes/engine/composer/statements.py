@@ -197,6 +197,14 @@ def clinician_sentence(
             facts.entries.append(Entry("objective", text, ids))
     if kind is Utterance.QUESTION:
         if (
+            context.question is not None
+            and context.question[0] == item_id
+            and re.match(r"^\W*or\b", normalise(sentence))
+        ):
+            # "Any dizziness before it? Or was it just the bowl?": one either-or question.
+            asked = context.question[1].strip().rstrip("?")
+            sentence = f"{asked}, {sentence.strip()[:1].lower()}{sentence.strip()[1:]}"
+        if (
             context.lead_in
             and _BY_REFERENCE.search(sentence)
             and not screened_risks(sentence)
