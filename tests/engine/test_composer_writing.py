@@ -77,3 +77,12 @@ def test_a_plank_asked_for_as_long_as_you_can_is_an_instruction_and_its_time_the
         ("Clinician", "Plank for as long as you can."), ("Clinician", "Forty-five seconds.")
     )
     assert texts(calls) == ["Plank hold 45 seconds."]
+
+
+def test_what_the_session_worked_on_is_written_as_its_focus_not_an_imperative() -> None:
+    calls = composed(
+        ("Clinician", "Today we work on balance and transfers from the wheelchair to the mat.")
+    )
+    assert texts(calls) == [
+        "Session focused on balance and transfers from the wheelchair to the mat."
+    ]

@@ -448,6 +448,13 @@ def intervention(sentence: str) -> str:
     text = _tidy(sentence)
     text = re.sub(r"^(?:today|this session|so far)\s*,?\s*", "", text)
     text = re.sub(r"^(?:we|i)\s+(?:have\s+|'ve\s+)?(?:also\s+)?", "", text)
+    # "Today we work on balance" -> "Session focused on balance", not the imperative "Work on".
+    text = re.sub(
+        r"^(?:are\s+|were\s+)?(?:going\s+to\s+)?(?:work|worked|working|focus|focused|focusing)\s+"
+        r"on\b",
+        "Session focused on",
+        text,
+    )
     return _sentence(_as_told(text))
 
 
