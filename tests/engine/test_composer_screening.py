@@ -439,3 +439,73 @@ def test_a_bare_yes_to_feeling_safe_is_a_denial_never_a_flag() -> None:
 def test_a_bare_yes_to_a_clinical_question_reports_what_was_asked() -> None:
     calls = composed(("Clinician", "Any numbness or tingling?"), ("Client", "Yeah."))
     assert texts(calls) == ["Client reports numbness or tingling."]
+
+
+# Denials as a recogniser and a real client give them (run into the clinician's turn, said
+# twice, with a look-alike word, a past qualifier or a reason), written before any rule
+# was checked against them: each is documented as a denial and flags nothing.
+DENIALS_AS_SAID: list[tuple[tuple[str, str], ...]] = [
+    (("Clinician", "Any thoughts of hurting yourself? No, not at all."),),
+    (
+        ("Clinician", "Have you had thoughts of ending your life?"),
+        ("Client", "No. No, I'd never do that to my kids."),
+    ),
+    (
+        ("Clinician", "Have you had any falls since I saw you last?"),
+        ("Client", "Nope. Been careful on the stairs."),
+    ),
+    (
+        ("Clinician", "Has anyone at home hurt you or made you feel afraid?"),
+        ("Client", "No, he's been lovely, honestly."),
+    ),
+    (
+        ("Clinician", "Any thoughts of harming anyone else?"),
+        ("Client", "God, no. I get angry but I'd never hurt anyone."),
+    ),
+    (
+        ("Clinician", "Are you having any thoughts of suicide?"),
+        ("Client", "Not now. Years ago, in my twenties, but not now."),
+    ),
+    (
+        ("Clinician", "Any urges to cut since last week?"),
+        ("Client", "No. I've been using the ice cube thing instead."),
+    ),
+    (
+        ("Clinician", "Do you ever wish you could go to sleep and not wake up?"),
+        ("Client", "No, I've got too much to live for."),
+    ),
+    (
+        ("Clinician", "Any thoughts of killing yourself this week?"),
+        ("Client", "Um, no. No."),
+    ),
+    (
+        ("Clinician", "Have you fallen at all this month?"),
+        ("Client", "Not fallen, no. I did stumble once but caught the rail."),
+    ),
+    (
+        ("Clinician", "Do you feel safe at home?"),
+        ("Client", "Yeah, I do. It's quiet now he's moved out."),
+    ),
+    (
+        ("Clinician", "Have you thought about how you would do it?"),
+        ("Client", "No, nothing like that. I'm not going to do anything."),
+    ),
+    (
+        ("Clinician", "Any self harm lately?"),
+        ("Client", "No, I stopped all that when I was sixteen."),
+    ),
+    (
+        ("Clinician", "Thoughts of hurting someone?"),
+        ("Client", "No, never. I just wanted him to leave me alone."),
+    ),
+    (("Clinician", "Okay, and any thoughts of suicide? No."),),
+]
+
+
+@pytest.mark.parametrize("lines", DENIALS_AS_SAID)
+def test_a_denial_however_it_is_said_is_documented_and_flags_nothing(
+    lines: tuple[tuple[str, str], ...],
+) -> None:
+    calls = composed(*lines)
+    assert flagged(calls) == []
+    assert any("denies" in t.lower() for t in texts(calls)), texts(calls)
