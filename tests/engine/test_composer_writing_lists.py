@@ -422,3 +422,8 @@ def test_each_exchange_is_written_as_a_note_says_it(
     assert not any(n in t for n in never for t in written), (never, written)
     if count is not None:
         assert len(written) == count, written
+
+
+def test_a_day_said_back_to_the_clinicians_question_is_no_booking() -> None:
+    calls = composed(("Clinician", "When did you fall?"), ("Client", "Monday?"))
+    assert not any(t.startswith("Follow up") for _, t in entries(calls))

@@ -74,9 +74,8 @@ _RATING_RANGE = re.compile(
     r"\bbetween\s+(?:a\s+)?(\d+)\s+and\s+(?:a\s+)?(\d+)\b|\b(\d+)\s*(?:-|to|or)\s*(\d+)\b"
 )
 # A range said as two numbers in a row ("five, six maybe", "a seven, eight"), not two
-# ratings.
-# A number with a condition of its own after it is a second rating ("a two, three on the
-# day my granddaughter called").
+# ratings; a number with a condition of its own after it is a second rating ("a two, three
+# on the day my granddaughter called").
 _SAID_RANGE = re.compile(
     r"(\d+)\s*,\s*(?:a\s+|an\s+)?(\d+)\b(?!\s*(?:/|out of|\.\d))"
     r"(?!\W*(?:in|at|by|when|with|after|before|during|on|if|first thing|last thing|walking|"
@@ -294,15 +293,7 @@ def answer_question(
             text = clean_sentence(f"Client denies {phrase}")
         elif hedge is not None:
             # "Most days.", "Pretty much, with a half day on Fridays.": how far it holds.
-            said = hedge.group(1)
-            how = (
-                "mostly"
-                if said in _MOSTLY
-                else "when they can"
-                if said.startswith("i try")
-                else said
-            )
-            text = clean_sentence(f"Client reports {phrase} {how}")
+            text = clean_sentence(f"Client reports {phrase} {_how_far(hedge.group(1))}")
         else:
             text = clean_sentence(f"Client reports {phrase}")
         if len(extra.split()) >= 2:
@@ -478,6 +469,13 @@ def _topic_report(topic: str, sentence: str) -> str:
 
 _HEDGE = re.compile(rf"^\W*(?:(?:yeah|yes|um+|uh+|well|oh)\W+)?({HEDGED_YES})\b")
 _MOSTLY = frozenset({"pretty much", "more or less", "for the most part", "generally"})
+
+
+def _how_far(hedge: str) -> str:
+    """A hedged yes as the note says it: "pretty much" is "mostly", "I try to" "when they can"."""
+    if hedge in _MOSTLY:
+        return "mostly"
+    return "when they can" if hedge.startswith("i try") else hedge
 
 
 def _is_yes_no(question: str) -> bool:

@@ -98,6 +98,7 @@ _NEXT_VISIT_ASKED = re.compile(
     r"(same time next week|same time|(?:next\s+)?(?:monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday)(?:\s+(?:again|at\s+\d+(?::\d+)?(?:\s*(?:am|pm))?))?)\W*$"
 )
+_DAY_NAME = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 _COUNTED_ALOUD = re.compile(r"^\W*\d+(?:\W+\d+){2,}\W*$")
 _HEDGE_OPEN = re.compile(r"^(i think|i'd say|i would say|i feel like|it seems|i believe)\b")
 
@@ -113,9 +114,11 @@ def client_sentence(
         # myself.": risk is read from every sentence, whatever its form.
         kind = Utterance.STATEMENT
     visit = _NEXT_VISIT_ASKED.match(normalise(sentence)) if kind is Utterance.QUESTION else None
-    if visit is not None:
-        # "Same time next week?": the next visit, which the clinician's "Yes" books.
-        entry = clean_sentence(f"Follow up {visit.group(1)}")
+    if visit is not None and (context.question is None or "same time" in visit.group(1)):
+        # "Same time next week?": the next visit, which the clinician's "Yes" books. A day
+        # alone may answer the clinician's question instead ("When did you fall?" "Monday?").
+        said = re.sub(_DAY_NAME, lambda m: m.group(0).capitalize(), visit.group(1))
+        entry = clean_sentence(f"Follow up {said}")
         facts.entries.append(Entry("plan", entry, (item_id,)))
         return
     if kind in (Utterance.QUESTION, Utterance.GREETING, Utterance.ACKNOWLEDGEMENT):

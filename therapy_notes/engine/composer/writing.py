@@ -305,6 +305,7 @@ _PLAN_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
         "Home program: {0}",
     ),
     # "Keep the heel slides going, twice a day": continue them.
+    (re.compile(r"^keep\s+(?:going|at\s+it)\s+with\s+(.*)$"), "Client to continue with {0}"),
     (re.compile(r"^keep\s+(.+?)\s+going\b(.*)$"), "Client to continue {0}{1}"),
     (re.compile(r"^(?:keep|continue)\s+(.*)$"), "Client to continue {0}"),
     (
