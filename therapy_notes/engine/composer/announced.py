@@ -20,6 +20,7 @@ from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.text import normalise
 from therapy_notes.engine.composer.values import number_value, record
 
+_SINGLE_LEG = r"\b(?:single|one)[- ]leg(?:ged)?\s+(?:stance|balance|stand)\b"
 # What is announced, and how its value is said in full. Order matters where one name holds
 # another ("pulse oximeter" before "pulse").
 _ANNOUNCED: tuple[tuple[re.Pattern[str], str, tuple[float, float]], ...] = (
@@ -37,7 +38,7 @@ _ANNOUNCED: tuple[tuple[re.Pattern[str], str, tuple[float, float]], ...] = (
     (re.compile(r"\btimed\s+up\s+and\s+go\b|\btug\b"), "timed up and go {} seconds", (2, 300)),
     (
         re.compile(
-            r"\b(?:single|one)[- ]leg(?:ged)?\s+(?:stance|balance|stand)\b|"
+            rf"{_SINGLE_LEG}|"
             r"\beyes\s+(?:open|closed)\b"
         ),
         "single leg stance {} seconds",
@@ -85,7 +86,7 @@ _HOLDS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\btandem\s+stance\b|\bheel\s+to\s+toe\b[^.?!]*\bhold\b"), "tandem_stance"),
     (
-        re.compile(r"\b(?:single|one)[- ]leg(?:ged)?\s+(?:stance|balance|stand)\b"),
+        re.compile(_SINGLE_LEG),
         "single_leg_stance",
     ),
     (re.compile(r"\bplank\b"), "plank"),

@@ -15,6 +15,7 @@ from typing import Any
 
 from therapy_notes.engine.composer.facts import Context, Facts
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
+from therapy_notes.engine.composer.place import LIMBS
 from therapy_notes.engine.composer.text import normalise
 from therapy_notes.engine.composer.values import number_value, record
 
@@ -47,8 +48,6 @@ AGAINST = re.compile(
     r"\b(?:strength|resist\w*|against\s+(?:me|my\s+hand|my\s+arm|the\s+resistance)|"
     r"don't\s+let\s+me|do\s+not\s+let\s+me|hold\s+it\s+there|break\s+test)\b"
 )
-# Limbs named in passing ("lift your leg and hold it there"): not the joint being graded.
-_LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
 # One grade said while a resisted test is on: "Four.", "Four on the right.", "Right's a four
 # plus.", "Three out of five."
 _ONE_GRADE = re.compile(
@@ -116,8 +115,8 @@ def resisted_grade(
     sentence: str, context: Context, ids: tuple[str, ...], facts: Facts
 ) -> list[dict[str, Any]]:
     """A muscle grade called out alone while a resisted test of a body part is on."""
-    if not context.against or not context.part or context.part in _LIMBS:
-        return []
+    if not context.against or not context.part or context.part in LIMBS:
+        return []  # a limb named in passing ("lift your leg") is not the joint graded
     match = _ONE_GRADE.match(spoken_numbers_to_digits(normalise(sentence)))
     if match is None:
         return []

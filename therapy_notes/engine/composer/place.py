@@ -74,7 +74,7 @@ _ARM_RAISED = re.compile(
 _FOREARM_TURN = re.compile(r"\b(?:supinat|pronat|turn|rotat|flip|twist)\w*")
 _ANKLE_MOTIONS = frozenset({"dorsiflexion", "plantarflexion", "eversion", "inversion"})
 _WRIST_MOTIONS = frozenset({"flexion", "extension", "radial deviation", "ulnar deviation"})
-_LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
+LIMBS = frozenset({"arm", "leg", "upper extremity", "lower extremity"})
 """Limbs named in passing ("lift your arm") while a joint of them is examined."""
 # "The right side is twenty", "left's 95", "left arm, one-ten", "the other side gets to
 # fifteen", "and 20 on the right", "twenty-five to the left": a bare value and a side.
@@ -164,7 +164,7 @@ def remember_place(sentence: str, context: Context, *, by_client: bool = False) 
     if said.compares:
         return  # "The right side is twenty": a comparison, the joint examined stays the same
     part = said.part
-    if part in _LIMBS and context.part and context.part not in _LIMBS:
+    if part in LIMBS and context.part and context.part not in LIMBS:
         part = ""
     if part:
         if part != context.part:

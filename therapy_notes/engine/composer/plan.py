@@ -18,14 +18,14 @@ from therapy_notes.engine.composer.dialogue import IMPERATIVE, is_homework, lead
 from therapy_notes.engine.composer.facts import Context, Entry
 from therapy_notes.engine.composer.text import normalise
 
-_DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
+DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
 # The next appointment, said as a booking: "I've got you down for Thursday at two",
 # "Friday at nine again", "I have you Monday at nine-thirty".
 _BOOKING = re.compile(
     rf"\b(?:i've got|i have|i got|got|we've got|we have)\s+you\s+(?:down\s+|booked\s+|"
-    rf"scheduled\s+)?(?:for\s+|on\s+)?(?:next\s+)?(?:{_DAY}|tomorrow|next week)\b|"
-    rf"\b{_DAY}\s+at\s+(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon)|"
-    rf"^\W*(?:\w+\W+){{0,2}}?(?:next\s+)?{_DAY}\b[^.?!]{{0,20}}\bagain\b|"
+    rf"scheduled\s+)?(?:for\s+|on\s+)?(?:next\s+)?(?:{DAY}|tomorrow|next week)\b|"
+    rf"\b{DAY}\s+at\s+(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon)|"
+    rf"^\W*(?:\w+\W+){{0,2}}?(?:next\s+)?{DAY}\b[^.?!]{{0,20}}\bagain\b|"
     # "Let's meet again in two weeks."
     r"\b(?:meet|see you|see each other|get together|check in)\s+(?:again\s+)?in\s+(?:\d+|a|an|"
     r"one|two|three|four|six|a couple of|a few)\s+(?:days?|weeks?|months?|fortnight)\b"

@@ -28,7 +28,7 @@ from therapy_notes.engine.composer.facts import Context, Entry, Facts
 from therapy_notes.engine.composer.measurements import find_measurements
 from therapy_notes.engine.composer.numbers import spoken_numbers_to_digits
 from therapy_notes.engine.composer.pairs import resisted_grade, side_pair_values
-from therapy_notes.engine.composer.plan import is_directive, plan_role, with_professional
+from therapy_notes.engine.composer.plan import DAY, is_directive, plan_role, with_professional
 from therapy_notes.engine.composer.risks import (
     find_risks,
     keeps_them,
@@ -98,7 +98,7 @@ _NEXT_VISIT_ASKED = re.compile(
     r"(same time next week|same time|(?:next\s+)?(?:monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday)(?:\s+(?:again|at\s+\d+(?::\d+)?(?:\s*(?:am|pm))?))?)\W*$"
 )
-_DAY_NAME = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
+_DAY_NAME = re.compile(rf"\b{DAY}\b")
 _COUNTED_ALOUD = re.compile(r"^\W*\d+(?:\W+\d+){2,}\W*$")
 _HEDGE_OPEN = re.compile(r"^(i think|i'd say|i would say|i feel like|it seems|i believe)\b")
 
@@ -150,10 +150,11 @@ def client_sentence(
         or today_values(sentence, context, ids, facts)
     )
     if not found and context.rating is not None:
-        number = bare_rating_number(spoken_numbers_to_digits(normalise(sentence)))
+        digits = spoken_numbers_to_digits(normalise(sentence))
+        number = bare_rating_number(digits)
         if number is not None and float(number.group(0)) <= 10:
             m = {**context.rating, "value": number_value(number.group(0))}
-            part = body_part(spoken_numbers_to_digits(normalise(sentence))[: number.start()])
+            part = body_part(digits[: number.start()])
             if m["kind"] == "pain_score" and part and part != m.get("body_part"):
                 # "Neck's a four. Shoulder, maybe a six.": the rating of what it names.
                 m = {k: v for k, v in m.items() if k != "side"} | {"body_part": part}
@@ -187,8 +188,12 @@ def clinician_sentence(
 ) -> None:
     """The clinician's sentence: a question kept open, a finding, a plan item or its dose."""
     ids = (item_id,)
-    read_first = _READING_THEN_ASKED.match(spoken_numbers_to_digits(normalise(sentence)))
-    if kind is Utterance.QUESTION and read_first is not None:
+    read_first = (
+        _READING_THEN_ASKED.match(spoken_numbers_to_digits(normalise(sentence)))
+        if kind is Utterance.QUESTION
+        else None
+    )
+    if read_first is not None:
         # "Ninety, and it hurts at the top?": the reading called out, then the question.
         piece = read_first.group(1)
         for m in (
